@@ -1,0 +1,188 @@
+"""Launches and their milestones: what is being launched, and each promised moment."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+
+from yaksok.domain.errors import Conflict, InvalidInput
+from yaksok.domain.policy import Override, Policy, enforce, promise_violations
+from yaksok.domain.promise import ChangeKind, Precision, Promise, PromiseVersion, classify_change, zone_info
+
+LANGUAGES = ("ko", "en")
+_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+
+
+def check_slug(slug: str, what: str = "slug") -> str:
+    if not _SLUG.match(slug):
+        raise InvalidInput(
+            f"{what} {slug!r} must be 1-64 lowercase letters, digits or inner hyphens",
+            code="invalid.slug",
+        )
+    return slug
+
+
+def check_texts(texts: dict[str, str], what: str, *, required: bool = True) -> dict[str, str]:
+    """Per-language texts: known languages only, at least one non-empty when required."""
+    unknown = set(texts) - set(LANGUAGES)
+    if unknown:
+        raise InvalidInput(f"{what}: unknown language {sorted(unknown)[0]!r}", code="invalid.language")
+    cleaned = {lang: text.strip() for lang, text in texts.items() if text and text.strip()}
+    if required and not cleaned:
+        raise InvalidInput(f"{what} needs text in Korean or English", code="invalid.text_required")
+    return cleaned
+
+
+def pick_text(texts: dict[str, str], lang: str) -> str:
+    """The text in ``lang``, else any other language the author wrote."""
+    if texts.get(lang):
+        return texts[lang]
+    return next((texts[other] for other in LANGUAGES if texts.get(other)), "")
+
+
+class MilestoneKind(StrEnum):
+    ANNOUNCEMENT = "announcement"
+    PREORDER_OPENS = "preorder_opens"
+    PREORDER_CLOSES = "preorder_closes"
+    SALE_STARTS = "sale_starts"
+    SHIPPING_BATCH = "shipping_batch"
+    CUSTOM = "custom"
+
+
+@dataclass(frozen=True)
+class Sku:
+    code: str
+    titles: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Launch:
+    slug: str
+    titles: dict[str, str]
+    zone: str
+    market: str = ""
+    skus: tuple[Sku, ...] = ()
+    per_customer_limit: int = 1
+    policy: Policy = field(default_factory=Policy)
+
+    def __post_init__(self) -> None:
+        check_slug(self.slug)
+        check_texts(self.titles, "launch title")
+        zone_info(self.zone)
+        if self.per_customer_limit < 1:
+            raise InvalidInput("per-customer limit must be at least 1", code="invalid.limit")
+
+    def title(self, lang: str) -> str:
+        return pick_text(self.titles, lang)
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """When the milestone actually happened."""
+
+    at: datetime
+    recorded_at: datetime
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Milestone:
+    id: str
+    launch_slug: str
+    key: str
+    kind: MilestoneKind
+    titles: dict[str, str]
+    versions: tuple[PromiseVersion, ...] = ()
+    occurrence: Occurrence | None = None
+
+    @staticmethod
+    def make_id(launch_slug: str, key: str) -> str:
+        return f"{launch_slug}.{check_slug(key, 'milestone key')}"
+
+    def title(self, lang: str) -> str:
+        return pick_text(self.titles, lang)
+
+    @property
+    def current(self) -> PromiseVersion | None:
+        return self.versions[-1] if self.versions else None
+
+    @property
+    def promise(self) -> Promise | None:
+        return None if self.current is None else self.current.promise
+
+    @property
+    def cancelled(self) -> bool:
+        return self.current is not None and self.current.cancelled
+
+    def revise(
+        self,
+        new: Promise,
+        *,
+        policy: Policy,
+        now: datetime,
+        reason: str = "",
+        change_kind: ChangeKind | None = None,
+        override: Override | None = None,
+        notice_id: str | None = None,
+    ) -> tuple[Milestone, PromiseVersion]:
+        """Make a new promise version at ``now``, enforcing the policy."""
+        if self.occurrence is not None:
+            raise Conflict("this milestone has already happened", code="milestone.occurred")
+        if self.cancelled:
+            raise Conflict("this milestone was cancelled", code="milestone.cancelled")
+        previous = self.promise
+        if new.at is not None and new.window_end is not None and new.window_end <= now:
+            raise InvalidInput("a promise cannot be for a time already past", code="promise.in_past")
+        if previous is not None and change_kind is None:
+            change_kind = classify_change(previous, new)
+        broken = promise_violations(policy, previous, new, change_kind, reason, now)
+        overridden = enforce(broken, override)
+        version = PromiseVersion(
+            milestone_id=self.id,
+            version=len(self.versions) + 1,
+            promise=new,
+            made_at=now,
+            reason=reason.strip(),
+            change_kind=change_kind,
+            notice_id=notice_id,
+            overridden=overridden,
+            justification=override.justification.strip() if override and overridden else "",
+        )
+        return replace(self, versions=(*self.versions, version)), version
+
+    def cancel(
+        self,
+        *,
+        policy: Policy,
+        now: datetime,
+        reason: str,
+        override: Override | None = None,
+        notice_id: str | None = None,
+    ) -> tuple[Milestone, PromiseVersion]:
+        current = self.promise or Promise.unannounced(zone="UTC")
+        return self.revise(
+            current,
+            policy=policy,
+            now=now,
+            reason=reason,
+            change_kind=ChangeKind.CANCEL,
+            override=override,
+            notice_id=notice_id,
+        )
+
+    def occur(self, at: datetime, now: datetime, note: str = "") -> Milestone:
+        if self.occurrence is not None:
+            raise Conflict("this milestone's occurrence is already recorded", code="milestone.occurred")
+        if at > now:
+            raise InvalidInput("an occurrence cannot be in the future", code="occurrence.in_future")
+        return replace(self, occurrence=Occurrence(at=at, recorded_at=now, note=note.strip()))
+
+    def is_overdue(self, now: datetime, policy: Policy) -> bool:
+        """The promised time (plus tolerance) has passed and nothing happened: a broken promise."""
+        promise = self.promise
+        if self.occurrence is not None or self.cancelled or promise is None or promise.at is None:
+            return False
+        end = promise.window_end if promise.precision is not Precision.EXACT else promise.at
+        return end is not None and now > end + policy.tolerance

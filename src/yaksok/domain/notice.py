@@ -1,0 +1,132 @@
+"""Notices: what the launch team tells everyone, on every channel at once.
+
+draft → scheduled → published. A published notice is immutable; a correction is a new
+notice that ``supersedes`` it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from yaksok.domain.errors import Conflict, InvalidInput
+from yaksok.domain.launch import check_texts, pick_text
+
+CHANNELS = ("board", "atom", "ics", "sse", "email", "webhook", "mastodon", "x")
+DEFAULT_CHANNELS = ("board", "atom", "ics", "sse")
+
+
+class NoticeKind(StrEnum):
+    ANNOUNCEMENT = "announcement"
+    CHANGE = "change"
+    CLARIFICATION = "clarification"
+    SHIPPING_UPDATE = "shipping_update"
+    APOLOGY = "apology"
+    GENERAL = "general"
+
+
+class NoticeState(StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    PUBLISHED = "published"
+
+
+class Verdict(StrEnum):
+    FALSE = "false"
+    UNCONFIRMED = "unconfirmed"
+    CORRECT = "correct"
+
+
+_URL = re.compile(r"^https?://[^\s<>\"']+$")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A claim made elsewhere (press, rumour) that a clarification answers."""
+
+    text: str
+    verdict: Verdict
+    source_url: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.text.strip():
+            raise InvalidInput("a clarification needs the claim's text", code="invalid.claim")
+        if self.source_url and not _URL.match(self.source_url):
+            raise InvalidInput("the claim's source must be an http(s) URL", code="invalid.url")
+
+
+@dataclass(frozen=True)
+class Notice:
+    id: str
+    kind: NoticeKind
+    titles: dict[str, str]
+    bodies: dict[str, str]
+    created_at: datetime
+    launch_slug: str | None = None
+    milestone_ids: tuple[str, ...] = ()
+    channels: tuple[str, ...] = DEFAULT_CHANNELS
+    state: NoticeState = NoticeState.DRAFT
+    publish_at: datetime | None = None
+    published_at: datetime | None = None
+    supersedes: str | None = None
+    claim: Claim | None = None
+    overridden: tuple[str, ...] = ()
+    justification: str = ""
+    next_update_at: datetime | None = None
+    cadence_id: str | None = None
+
+    def __post_init__(self) -> None:
+        check_texts(self.titles, "notice title")
+        check_texts(self.bodies, "notice body", required=False)
+        unknown = set(self.channels) - set(CHANNELS)
+        if unknown:
+            raise InvalidInput(f"unknown channel {sorted(unknown)[0]!r}", code="invalid.channel")
+        if (self.kind is NoticeKind.CLARIFICATION) != (self.claim is not None):
+            raise InvalidInput(
+                "a clarification, and only a clarification, carries a claim and verdict",
+                code="invalid.claim",
+            )
+
+    def title(self, lang: str) -> str:
+        return pick_text(self.titles, lang)
+
+    def body(self, lang: str) -> str:
+        return pick_text(self.bodies, lang)
+
+    @property
+    def lateness(self) -> timedelta | None:
+        """How long after its scheduled time the notice actually went out."""
+        if self.published_at is None or self.publish_at is None:
+            return None
+        return max(self.published_at - self.publish_at, timedelta(0))
+
+    def _editable(self) -> None:
+        if self.state is NoticeState.PUBLISHED:
+            raise Conflict(
+                "a published notice cannot change; publish a correction that supersedes it",
+                code="notice.immutable",
+            )
+
+    def edit(self, **changes: object) -> Notice:
+        self._editable()
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def schedule(self, publish_at: datetime, now: datetime) -> Notice:
+        self._editable()
+        if publish_at < now:
+            raise InvalidInput("a notice cannot be scheduled in the past", code="notice.in_past")
+        return replace(self, state=NoticeState.SCHEDULED, publish_at=publish_at)
+
+    def unschedule(self) -> Notice:
+        self._editable()
+        return replace(self, state=NoticeState.DRAFT, publish_at=None)
+
+    def publish(self, now: datetime) -> Notice:
+        """Publish now; a scheduled notice keeps its ``publish_at`` so lateness stays visible."""
+        self._editable()
+        return replace(self, state=NoticeState.PUBLISHED, published_at=now, publish_at=self.publish_at or now)
+
+    def is_due(self, now: datetime) -> bool:
+        return self.state is NoticeState.SCHEDULED and self.publish_at is not None and self.publish_at <= now

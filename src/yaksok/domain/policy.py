@@ -1,0 +1,129 @@
+"""A launch's policy: how far ahead times are announced and how changes are made.
+
+Each rule has a stable code. A broken rule is refused unless the operator overrides it
+with a public justification, which is then shown with the notice and kept in the ledger.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from yaksok.domain.errors import InvalidInput, PolicyViolation
+from yaksok.domain.promise import ChangeKind, Precision, Promise
+
+LEAD_TIME = "policy.lead_time"
+REASON_REQUIRED = "policy.reason_required"
+LATE_CHANGE = "policy.late_change"
+RULES = (LEAD_TIME, REASON_REQUIRED, LATE_CHANGE)
+
+
+@dataclass(frozen=True)
+class Policy:
+    min_lead: timedelta = timedelta(hours=72)
+    min_change_lead: timedelta = timedelta(hours=24)
+    tolerance: timedelta = timedelta(minutes=5)
+    apology_within: timedelta = timedelta(hours=2)
+    reason_required: bool = True
+
+    def __post_init__(self) -> None:
+        for name in ("min_lead", "min_change_lead", "tolerance", "apology_within"):
+            if getattr(self, name) < timedelta(0):
+                raise InvalidInput(f"policy {name} cannot be negative", code="policy.invalid")
+
+    def to_dict(self) -> dict[str, float | bool]:
+        return {
+            "min_lead_hours": self.min_lead / timedelta(hours=1),
+            "min_change_lead_hours": self.min_change_lead / timedelta(hours=1),
+            "tolerance_minutes": self.tolerance / timedelta(minutes=1),
+            "apology_within_hours": self.apology_within / timedelta(hours=1),
+            "reason_required": self.reason_required,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, float | bool]) -> Policy:
+        base = cls()
+        return cls(
+            min_lead=timedelta(hours=float(data.get("min_lead_hours", base.min_lead / timedelta(hours=1)))),
+            min_change_lead=timedelta(
+                hours=float(data.get("min_change_lead_hours", base.min_change_lead / timedelta(hours=1)))
+            ),
+            tolerance=timedelta(
+                minutes=float(data.get("tolerance_minutes", base.tolerance / timedelta(minutes=1)))
+            ),
+            apology_within=timedelta(
+                hours=float(data.get("apology_within_hours", base.apology_within / timedelta(hours=1)))
+            ),
+            reason_required=bool(data.get("reason_required", True)),
+        )
+
+
+@dataclass(frozen=True)
+class Override:
+    """An operator's explicit, public decision to break a rule."""
+
+    justification: str
+
+    def __post_init__(self) -> None:
+        if not self.justification.strip():
+            raise InvalidInput(
+                "an override needs a public justification", code="override.justification_required"
+            )
+
+
+def promise_violations(
+    policy: Policy,
+    previous: Promise | None,
+    new: Promise,
+    change_kind: ChangeKind | None,
+    reason: str,
+    now: datetime,
+) -> list[str]:
+    """The rules a new promise version would break if published at ``now``."""
+    broken: list[str] = []
+    cancelling = change_kind is ChangeKind.CANCEL
+    if (
+        not cancelling
+        and new.precision is Precision.EXACT
+        and new.at is not None
+        and new.at - now < policy.min_lead
+    ):
+        broken.append(LEAD_TIME)
+    if previous is not None and policy.reason_required and not reason.strip():
+        broken.append(REASON_REQUIRED)
+    if previous is not None and _is_late_change(policy, previous, new, change_kind, now):
+        broken.append(LATE_CHANGE)
+    return broken
+
+
+def _is_late_change(
+    policy: Policy, previous: Promise, new: Promise, change_kind: ChangeKind | None, now: datetime
+) -> bool:
+    if previous.at is None or (now >= previous.at and previous.precision is Precision.EXACT):
+        return False  # nothing promised yet, or already broken: a new plan is owed, not late
+    if change_kind is ChangeKind.CLARIFY and new.at is not None and previous.covers(new.at):
+        return False  # making "9 November" exact within that day is not a change of date
+    end = previous.window_end
+    if end is not None and now >= end:
+        return False
+    return previous.at - now < policy.min_change_lead
+
+
+def enforce(broken: list[str], override: Override | None) -> tuple[str, ...]:
+    """Refuse a broken rule unless overridden; returns the rules the override covers."""
+    if not broken:
+        return ()
+    if override is None:
+        raise PolicyViolation(broken, _explain(broken))
+    return tuple(broken)
+
+
+_EXPLANATIONS = {
+    LEAD_TIME: "an exact time must be announced at least the policy's minimum lead ahead",
+    REASON_REQUIRED: "a change of promise needs a public reason",
+    LATE_CHANGE: "a change must be announced at least the policy's change lead before the old time",
+}
+
+
+def _explain(broken: list[str]) -> str:
+    return "; ".join(_EXPLANATIONS[rule] for rule in broken) + " (or override with a public justification)"

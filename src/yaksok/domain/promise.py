@@ -1,0 +1,191 @@
+"""Promises: when a milestone will happen, as precisely as it has been announced.
+
+A promise is an instant (UTC) plus the IANA zone it is announced in and a precision.
+A "day" or "month" promise is incomplete: the date is known, the time is not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from yaksok.domain.errors import InvalidInput
+
+
+class Precision(StrEnum):
+    EXACT = "exact"
+    DAY = "day"
+    MONTH = "month"
+    UNANNOUNCED = "unannounced"
+
+
+class ChangeKind(StrEnum):
+    DELAY = "delay"
+    ADVANCE = "advance"
+    CANCEL = "cancel"
+    CLARIFY = "clarify"
+
+
+def zone_info(zone: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidInput(f"unknown time zone {zone!r}", code="time.unknown_zone") from exc
+
+
+def localize(wall: datetime, zone: str) -> datetime:
+    """Attach ``zone`` to a naive wall time, refusing times that DST skips or repeats."""
+    if wall.tzinfo is not None:
+        raise InvalidInput("expected a local wall time without offset", code="time.invalid")
+    tz = zone_info(zone)
+    first, second = wall.replace(tzinfo=tz, fold=0), wall.replace(tzinfo=tz, fold=1)
+    if first.utcoffset() != second.utcoffset():
+        aware_round_trip = first.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
+        if aware_round_trip != wall:
+            raise InvalidInput(
+                f"{wall:%Y-%m-%d %H:%M} does not exist in {zone} (daylight-saving gap)",
+                code="time.nonexistent",
+            )
+        raise InvalidInput(
+            f"{wall:%Y-%m-%d %H:%M} happens twice in {zone} (daylight-saving fold); "
+            "give the UTC offset or an instant",
+            code="time.ambiguous",
+        )
+    return first
+
+
+@dataclass(frozen=True)
+class Promise:
+    """When a milestone will happen. ``at`` is the UTC instant (start of the day or month
+    for incomplete precisions) and is None only when the time is unannounced."""
+
+    at: datetime | None
+    zone: str
+    precision: Precision
+
+    def __post_init__(self) -> None:
+        zone_info(self.zone)
+        if (self.at is None) != (self.precision is Precision.UNANNOUNCED):
+            raise InvalidInput("only an unannounced promise has no time", code="promise.invalid")
+        if self.at is not None and self.at.tzinfo is None:
+            raise InvalidInput("a promise instant needs a time zone", code="time.invalid")
+
+    @classmethod
+    def exact(cls, at: datetime, zone: str) -> Promise:
+        return cls(at.astimezone(UTC), zone, Precision.EXACT)
+
+    @classmethod
+    def on_day(cls, day: date, zone: str) -> Promise:
+        return cls(localize(datetime.combine(day, time()), zone).astimezone(UTC), zone, Precision.DAY)
+
+    @classmethod
+    def in_month(cls, year: int, month: int, zone: str) -> Promise:
+        start = localize(datetime(year, month, 1), zone).astimezone(UTC)
+        return cls(start, zone, Precision.MONTH)
+
+    @classmethod
+    def unannounced(cls, zone: str) -> Promise:
+        return cls(None, zone, Precision.UNANNOUNCED)
+
+    @classmethod
+    def parse(cls, text: str | None, zone: str, precision: Precision | str) -> Promise:
+        """Read a promise as operators write it: ``2010-11-09T20:00`` (wall time in ``zone``),
+        an instant with offset, ``2010-11-09`` for a day or ``2010-11`` for a month."""
+        precision = Precision(precision)
+        if precision is Precision.UNANNOUNCED:
+            return cls.unannounced(zone)
+        if not text:
+            raise InvalidInput("a time is required for this precision", code="promise.invalid")
+        try:
+            if precision is Precision.MONTH:
+                year, month = (int(part) for part in text[:7].split("-"))
+                return cls.in_month(year, month, zone)
+            if precision is Precision.DAY:
+                return cls.on_day(date.fromisoformat(text[:10]), zone)
+            parsed = datetime.fromisoformat(text)
+        except ValueError as exc:
+            raise InvalidInput(f"cannot read {text!r} as a time", code="time.invalid") from exc
+        if parsed.tzinfo is None:
+            parsed = localize(parsed, zone)
+        return cls.exact(parsed, zone)
+
+    @property
+    def local(self) -> datetime | None:
+        """The wall time in the promise's zone."""
+        return None if self.at is None else self.at.astimezone(zone_info(self.zone))
+
+    @property
+    def window_end(self) -> datetime | None:
+        """The last instant the promise still covers (exclusive)."""
+        local = self.local
+        if local is None:
+            return None
+        if self.precision is Precision.DAY:
+            nxt = local.date() + timedelta(days=1)
+            return localize(datetime.combine(nxt, time()), self.zone).astimezone(UTC)
+        if self.precision is Precision.MONTH:
+            year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+            return localize(datetime(year, month, 1), self.zone).astimezone(UTC)
+        return self.at
+
+    def covers(self, instant: datetime) -> bool:
+        """Whether ``instant`` falls inside an incomplete promise's day or month."""
+        if self.at is None or self.window_end is None:
+            return False
+        return self.at <= instant < self.window_end or instant == self.at
+
+    def describe(self, lang: str = "en") -> str:
+        """The one rendering every channel uses, e.g. ``2010-11-09 20:00 KST (11:00 UTC)``."""
+        local = self.local
+        if local is None or self.at is None:
+            return "일정 미정" if lang == "ko" else "not yet announced"
+        if self.precision is Precision.MONTH:
+            return (
+                f"{local:%Y-%m} ("
+                + ("날짜·시간 미정" if lang == "ko" else "date and time not announced")
+                + ")"
+            )
+        if self.precision is Precision.DAY:
+            return f"{local:%Y-%m-%d} (" + ("시간 미정" if lang == "ko" else "time not announced") + ")"
+        utc = self.at
+        utc_part = f"{utc:%H:%M}" if utc.date() == local.date() else f"{utc:%Y-%m-%d %H:%M}"
+        return f"{local:%Y-%m-%d %H:%M} {local.tzname()} ({utc_part} UTC)"
+
+
+def classify_change(old: Promise, new: Promise) -> ChangeKind:
+    """What a move from ``old`` to ``new`` is, when the operator did not say."""
+    if old.at is None or new.at is None:
+        return ChangeKind.CLARIFY
+    if new.precision is Precision.EXACT and old.precision is not Precision.EXACT and old.covers(new.at):
+        return ChangeKind.CLARIFY
+    if new.at > old.at:
+        return ChangeKind.DELAY
+    if new.at < old.at:
+        return ChangeKind.ADVANCE
+    return ChangeKind.CLARIFY
+
+
+@dataclass(frozen=True)
+class PromiseVersion:
+    """One published version of a milestone's promise. Versions are never edited or deleted."""
+
+    milestone_id: str
+    version: int
+    promise: Promise
+    made_at: datetime
+    reason: str = ""
+    change_kind: ChangeKind | None = None
+    notice_id: str | None = None
+    overridden: tuple[str, ...] = ()
+    justification: str = ""
+
+    @property
+    def cancelled(self) -> bool:
+        return self.change_kind is ChangeKind.CANCEL
+
+    @property
+    def lead(self) -> timedelta | None:
+        """How far ahead of the promised time this version was published."""
+        return None if self.promise.at is None else self.promise.at - self.made_at
