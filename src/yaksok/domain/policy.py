@@ -89,7 +89,12 @@ def promise_violations(
         and new.at - now < policy.min_lead
     ):
         broken.append(LEAD_TIME)
-    if previous is not None and policy.reason_required and not reason.strip():
+    if (
+        previous is not None
+        and policy.reason_required
+        and not reason.strip()
+        and not _refines(previous, new, change_kind)
+    ):
         broken.append(REASON_REQUIRED)
     if previous is not None and _is_late_change(policy, previous, new, change_kind, now):
         broken.append(LATE_CHANGE)
@@ -101,12 +106,22 @@ def _is_late_change(
 ) -> bool:
     if previous.at is None or (now >= previous.at and previous.precision is Precision.EXACT):
         return False  # nothing promised yet, or already broken: a new plan is owed, not late
-    if change_kind is ChangeKind.CLARIFY and new.at is not None and previous.covers(new.at):
+    if _refines(previous, new, change_kind):
         return False  # making "9 November" exact within that day is not a change of date
     end = previous.window_end
     if end is not None and now >= end:
         return False
     return previous.at - now < policy.min_change_lead
+
+
+def _refines(previous: Promise, new: Promise, change_kind: ChangeKind | None) -> bool:
+    """Announcing the time within an already promised day or month is not a change."""
+    return (
+        change_kind is ChangeKind.CLARIFY
+        and previous.precision is not Precision.EXACT
+        and new.at is not None
+        and previous.covers(new.at)
+    )
 
 
 def enforce(broken: list[str], override: Override | None) -> tuple[str, ...]:

@@ -160,6 +160,8 @@ def classify_change(old: Promise, new: Promise) -> ChangeKind:
         return ChangeKind.CLARIFY
     if new.precision is Precision.EXACT and old.precision is not Precision.EXACT and old.covers(new.at):
         return ChangeKind.CLARIFY
+    if new.precision is not Precision.EXACT and new.covers(old.at) and new.window_end != old.window_end:
+        return ChangeKind.DELAY  # "9 November" widened to "this month" no longer promises the 9th
     if new.at > old.at:
         return ChangeKind.DELAY
     if new.at < old.at:

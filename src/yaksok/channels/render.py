@@ -1,0 +1,131 @@
+"""Notice text as every channel shows it: placeholders expanded, Markdown rendered, extras listed.
+
+This is the one place notice text is rendered, so the board, the feed, the calendar and the
+messages all say the same thing in the same words.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from urllib.parse import quote
+
+from markdown_it import MarkdownIt
+
+from yaksok.domain.errors import InvalidInput
+from yaksok.domain.launch import Milestone
+from yaksok.domain.notice import Notice, Verdict
+from yaksok.domain.promise import Promise, zone_info
+
+# Milestone ids are "<launch slug>.<key>", both slugs; anything else is left as the author wrote it.
+_PLACEHOLDER = re.compile(r"\{\{milestone:([a-z0-9][a-z0-9.-]*)\}\}")
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+# CommonMark with raw HTML off: user HTML is shown as text. Links keep markdown-it's
+# validateLink, which refuses javascript:, vbscript:, file: and non-image data: URLs.
+_MARKDOWN = MarkdownIt("commonmark", {"html": False})
+
+_VERDICTS = {
+    "en": {Verdict.FALSE: "false", Verdict.UNCONFIRMED: "unconfirmed", Verdict.CORRECT: "correct"},
+    "ko": {Verdict.FALSE: "사실 아님", Verdict.UNCONFIRMED: "미확인", Verdict.CORRECT: "사실"},
+}
+
+
+def format_instant(at: datetime, zone: str) -> str:
+    """Any instant in the words promises use, e.g. ``2010-11-09 20:00 KST (11:00 UTC)``."""
+    if at.tzinfo is None:
+        raise InvalidInput("an instant needs a time zone", code="time.invalid")
+    return Promise.exact(at, zone).describe()
+
+
+def notice_url(base_url: str, notice_id: str) -> str:
+    return f"{base_url.rstrip('/')}/notices/{quote(notice_id, safe='')}"
+
+
+def launch_url(base_url: str, slug: str) -> str:
+    return f"{base_url.rstrip('/')}/launches/{quote(slug, safe='')}"
+
+
+def describe_milestone(milestone: Milestone, lang: str) -> str:
+    """A milestone's current promise in words; a cancelled one says so rather than show a live time."""
+    promise = milestone.promise
+    if promise is None:
+        return Promise.unannounced("UTC").describe(lang)
+    if milestone.cancelled:
+        return ("취소됨 (원래 " if lang == "ko" else "cancelled (was ") + promise.describe(lang) + ")"
+    return promise.describe(lang)
+
+
+def expand_placeholders(text: str, lang: str, milestones: Mapping[str, Milestone]) -> str:
+    """Replace each ``{{milestone:ID}}`` with that milestone's current promise in words.
+
+    An unknown id becomes a visible ``[unknown milestone ID]`` marker, never an error.
+    """
+    return _expand(text, lang, milestones, escape=False)
+
+
+def body_html(notice: Notice, lang: str, milestones: Mapping[str, Milestone]) -> str:
+    """The notice body in ``lang`` as safe HTML: placeholders expanded, user HTML escaped."""
+    rendered: str = _MARKDOWN.render(_expand(notice.body(lang), lang, milestones, escape=True))
+    return rendered
+
+
+def body_text(notice: Notice, lang: str, milestones: Mapping[str, Milestone]) -> str:
+    """The notice body in ``lang`` as plain text: placeholders expanded, Markdown left as written."""
+    return expand_placeholders(notice.body(lang), lang, milestones)
+
+
+def notice_extras(notice: Notice, lang: str, zone: str | None = None) -> list[str]:
+    """Short lines every channel shows with the notice: claim and verdict, policy override,
+    correction, next update and lateness. Times are shown in ``zone`` (the launch's), else UTC."""
+    ko = lang == "ko"
+    zone = zone or "UTC"
+    lines: list[str] = []
+    if notice.claim is not None:
+        claim = notice.claim
+        verdict = _VERDICTS["ko" if ko else "en"][claim.verdict]
+        line = f"주장: {claim.text} — 판정: {verdict}" if ko else f"Claim: {claim.text} — Verdict: {verdict}"
+        if claim.source_url:
+            line += f" (출처 {claim.source_url})" if ko else f" (source {claim.source_url})"
+        lines.append(line)
+    if notice.overridden:
+        rules = ", ".join(notice.overridden)
+        lines.append(f"{'정책 예외' if ko else 'Policy override'} ({rules}): {notice.justification}")
+    if notice.supersedes:
+        lines.append(f"정정 대상 공지: {notice.supersedes}" if ko else f"Corrects notice {notice.supersedes}")
+    if notice.next_update_at is not None:
+        when = format_instant(notice.next_update_at, zone)
+        lines.append(f"다음 업데이트: {when}" if ko else f"Next update at {when}")
+    late = _lateness_line(notice, ko, zone)
+    if late:
+        lines.append(late)
+    return lines
+
+
+def _lateness_line(notice: Notice, ko: bool, zone: str) -> str:
+    lateness, scheduled, published = notice.lateness, notice.publish_at, notice.published_at
+    if not lateness or scheduled is None or published is None:
+        return ""
+    # Rounded up: a notice that went out late at all is never reported as "0 min late".
+    minutes = math.ceil(lateness / timedelta(minutes=1))
+    tz = zone_info(zone)
+    local_scheduled, local_published = scheduled.astimezone(tz), published.astimezone(tz)
+    pattern = "%H:%M %Z" if local_scheduled.date() == local_published.date() else "%Y-%m-%d %H:%M %Z"
+    at = local_scheduled.strftime(pattern)
+    return f"{minutes}분 늦게 게시됨 (예정 {at})" if ko else f"Published {minutes} min late (scheduled {at})"
+
+
+def _expand(text: str, lang: str, milestones: Mapping[str, Milestone], *, escape: bool) -> str:
+    def replace(match: re.Match[str]) -> str:
+        milestone = milestones.get(match[1])
+        if milestone is None:
+            words = f"[알 수 없는 마일스톤 {match[1]}]" if lang == "ko" else f"[unknown milestone {match[1]}]"
+        else:
+            words = describe_milestone(milestone, lang)
+        # In Markdown the words must stay words: "[unknown milestone x]" followed by "(url)"
+        # would otherwise become a link.
+        return _MARKDOWN_PUNCTUATION.sub(r"\\\1", words) if escape else words
+
+    return _PLACEHOLDER.sub(replace, text)

@@ -1,0 +1,104 @@
+"""Cadences: at each slot, the operator's update or yaksok's standard "no change" notice."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from yaksok.domain.cadence import Cadence, parse_weekdays
+from yaksok.domain.errors import InvalidInput
+from yaksok.domain.notice import Notice, NoticeKind
+from yaksok.services import ledger, wording
+from yaksok.services.launches import get_launch
+from yaksok.services.notices import publish_in
+from yaksok.services.runtime import Runtime
+from yaksok.store.unit_of_work import Transaction
+
+
+def create_cadence(
+    rt: Runtime,
+    *,
+    launch_slug: str,
+    weekdays: str,
+    at: str,
+    titles: dict[str, str],
+    kind: NoticeKind | str = NoticeKind.SHIPPING_UPDATE,
+) -> Cadence:
+    """A recurring update slot, e.g. weekdays at 10:00 in the launch's zone."""
+    try:
+        local_time = time.fromisoformat(at)
+    except ValueError as exc:
+        raise InvalidInput(f"cannot read {at!r} as a time of day (HH:MM)", code="cadence.invalid") from exc
+    now = rt.clock.now()
+    with rt.store.write() as tx:
+        launch = get_launch(tx, launch_slug)
+        cadence = Cadence(
+            id=rt.new_id("c"),
+            launch_slug=launch_slug,
+            weekdays=parse_weekdays(weekdays),
+            local_time=local_time,
+            zone=launch.zone,
+            titles=titles,
+            kind=NoticeKind(kind),
+            last_slot_at=now,
+        )
+        tx.cadences.add(cadence, now)
+        ledger.record(
+            tx,
+            rt,
+            "cadence.created",
+            {
+                "cadence": cadence.id,
+                "launch": launch_slug,
+                "weekdays": list(cadence.weekdays),
+                "at": local_time.strftime("%H:%M"),
+                "zone": launch.zone,
+                "first_slot": cadence.next_slot(now).isoformat(),
+            },
+        )
+        return cadence
+
+
+def run_cadences(rt: Runtime) -> list[Notice]:
+    """Fill every cadence slot that has come: each slot gets exactly one notice."""
+    now = rt.clock.now()
+    published: list[Notice] = []
+    with rt.store.read() as tx:
+        cadences = tx.cadences.active()
+    for cadence in cadences:
+        for slot in cadence.due_slots(now, cadence.last_slot_at or now):
+            with rt.store.write() as tx:
+                fresh = tx.cadences.get(cadence.id)
+                if fresh is None or (fresh.last_slot_at is not None and fresh.last_slot_at >= slot):
+                    continue  # another worker filled this slot
+                published.append(_fill_slot(tx, rt, fresh, slot))
+                tx.cadences.mark_slot(cadence.id, slot)
+    return published
+
+
+def _fill_slot(tx: Transaction, rt: Runtime, cadence: Cadence, slot: datetime) -> Notice:
+    written = [
+        n for n in tx.notices.pending_for_cadence(cadence.id) if n.publish_at is None or n.publish_at <= slot
+    ]
+    next_slot = cadence.next_slot(slot)
+    if written:
+        notice = written[0]
+        if notice.next_update_at is None:
+            notice = notice.edit(next_update_at=next_slot)
+        if notice.publish_at is None:
+            notice = notice.schedule(slot, slot)
+        return publish_in(tx, rt, notice)
+    previous = tx.notices.last_published_for_cadence(cadence.id)
+    since = None if previous is None else previous.publish_at
+    titles, bodies = wording.no_change_notice(cadence.titles, since, next_slot, cadence.zone)
+    notice = Notice(
+        id=rt.new_id("n"),
+        kind=cadence.kind,
+        titles=titles,
+        bodies=bodies,
+        created_at=rt.clock.now(),
+        launch_slug=cadence.launch_slug,
+        cadence_id=cadence.id,
+        next_update_at=next_slot,
+    ).schedule(slot, slot)
+    tx.notices.add(notice)
+    return publish_in(tx, rt, notice)

@@ -1,0 +1,289 @@
+"""Launches, milestones and promises: the operator's core actions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from yaksok.domain.errors import Conflict, NotFound
+from yaksok.domain.launch import Launch, Milestone, MilestoneKind, Sku
+from yaksok.domain.notice import Notice, NoticeKind
+from yaksok.domain.policy import Override, Policy
+from yaksok.domain.promise import ChangeKind, Precision, Promise, PromiseVersion
+from yaksok.services import ledger, wording
+from yaksok.services.notices import publish_in
+from yaksok.services.runtime import Runtime
+from yaksok.store.unit_of_work import Transaction
+
+
+def get_launch(tx: Transaction, slug: str) -> Launch:
+    launch = tx.launches.get(slug)
+    if launch is None:
+        raise NotFound(f"no launch {slug!r}", code="launch.not_found")
+    return launch
+
+
+def get_milestone(tx: Transaction, milestone_id: str) -> Milestone:
+    milestone = tx.milestones.get(milestone_id)
+    if milestone is None:
+        raise NotFound(f"no milestone {milestone_id!r}", code="milestone.not_found")
+    return milestone
+
+
+def create_launch(
+    rt: Runtime,
+    *,
+    slug: str,
+    titles: dict[str, str],
+    zone: str,
+    market: str = "",
+    skus: tuple[Sku, ...] = (),
+    per_customer_limit: int = 1,
+    policy: Policy | None = None,
+) -> Launch:
+    launch = Launch(
+        slug=slug,
+        titles=titles,
+        zone=zone,
+        market=market,
+        skus=skus,
+        per_customer_limit=per_customer_limit,
+        policy=policy or Policy(),
+    )
+    with rt.store.write() as tx:
+        if tx.launches.exists(slug):
+            raise Conflict(f"launch {slug!r} already exists", code="launch.exists")
+        tx.launches.add(launch, rt.clock.now())
+        ledger.record(
+            tx,
+            rt,
+            "launch.created",
+            {
+                "launch": slug,
+                "titles": launch.titles,
+                "zone": zone,
+                "market": market,
+                "policy": launch.policy.to_dict(),
+            },
+        )
+    return launch
+
+
+def add_milestone(
+    rt: Runtime, *, launch_slug: str, key: str, kind: MilestoneKind | str, titles: dict[str, str]
+) -> Milestone:
+    with rt.store.write() as tx:
+        get_launch(tx, launch_slug)
+        milestone = Milestone(
+            id=Milestone.make_id(launch_slug, key),
+            launch_slug=launch_slug,
+            key=key,
+            kind=MilestoneKind(kind),
+            titles=titles,
+        )
+        if tx.milestones.get(milestone.id) is not None:
+            raise Conflict(f"milestone {milestone.id!r} already exists", code="milestone.exists")
+        tx.milestones.add(milestone)
+        ledger.record(
+            tx,
+            rt,
+            "milestone.added",
+            {
+                "milestone": milestone.id,
+                "launch": launch_slug,
+                "kind": milestone.kind.value,
+                "titles": milestone.titles,
+            },
+        )
+    return milestone
+
+
+def revise_promise(
+    rt: Runtime,
+    milestone_id: str,
+    *,
+    time: str | None,
+    precision: Precision | str,
+    reason: str = "",
+    change_kind: ChangeKind | str | None = None,
+    override: str | None = None,
+    titles: dict[str, str] | None = None,
+    bodies: dict[str, str] | None = None,
+    next_update_at: datetime | None = None,
+) -> tuple[PromiseVersion, Notice]:
+    """Make (or change) a milestone's public promise and announce it on every channel at once.
+
+    The policy is checked at this moment; a broken rule is refused unless ``override`` gives a
+    public justification. The announcing notice is yaksok's standard wording unless titles are given.
+    """
+    with rt.store.write() as tx:
+        milestone = get_milestone(tx, milestone_id)
+        launch = get_launch(tx, milestone.launch_slug)
+        promise = Promise.parse(time, launch.zone, precision)
+        return _revise_in(
+            tx,
+            rt,
+            launch,
+            milestone,
+            promise,
+            reason=reason,
+            change_kind=None if change_kind is None else ChangeKind(change_kind),
+            override=override,
+            titles=titles,
+            bodies=bodies,
+            next_update_at=next_update_at,
+        )
+
+
+def cancel_milestone(
+    rt: Runtime,
+    milestone_id: str,
+    *,
+    reason: str,
+    override: str | None = None,
+    titles: dict[str, str] | None = None,
+    bodies: dict[str, str] | None = None,
+) -> tuple[PromiseVersion, Notice]:
+    with rt.store.write() as tx:
+        milestone = get_milestone(tx, milestone_id)
+        launch = get_launch(tx, milestone.launch_slug)
+        current = milestone.promise or Promise.unannounced(launch.zone)
+        return _revise_in(
+            tx,
+            rt,
+            launch,
+            milestone,
+            current,
+            reason=reason,
+            change_kind=ChangeKind.CANCEL,
+            override=override,
+            titles=titles,
+            bodies=bodies,
+            next_update_at=None,
+        )
+
+
+def _revise_in(
+    tx: Transaction,
+    rt: Runtime,
+    launch: Launch,
+    milestone: Milestone,
+    promise: Promise,
+    *,
+    reason: str,
+    change_kind: ChangeKind | None,
+    override: str | None,
+    titles: dict[str, str] | None,
+    bodies: dict[str, str] | None,
+    next_update_at: datetime | None,
+) -> tuple[PromiseVersion, Notice]:
+    now = rt.clock.now()
+    previous = milestone.promise
+    notice_id = rt.new_id("n")
+    _milestone, version = milestone.revise(
+        promise,
+        policy=launch.policy,
+        now=now,
+        reason=reason,
+        change_kind=change_kind,
+        override=Override(override) if override is not None and override.strip() else None,
+        notice_id=notice_id,
+    )
+    tx.milestones.add_version(version)
+    auto_titles, auto_bodies = wording.promise_notice(launch, milestone, version, previous)
+    first = previous is None
+    notice = Notice(
+        id=notice_id,
+        kind=NoticeKind.ANNOUNCEMENT if first else NoticeKind.CHANGE,
+        titles=titles or auto_titles,
+        bodies=bodies or auto_bodies,
+        created_at=now,
+        launch_slug=launch.slug,
+        milestone_ids=(milestone.id,),
+        overridden=version.overridden,
+        justification=version.justification,
+        next_update_at=next_update_at,
+    )
+    tx.notices.add(notice)
+    ledger.record(tx, rt, "promise.made" if first else "promise.changed", _version_view(version))
+    if version.overridden:
+        ledger.record(
+            tx,
+            rt,
+            "policy.override",
+            {
+                "milestone": milestone.id,
+                "version": version.version,
+                "rules": list(version.overridden),
+                "justification": version.justification,
+                "notice": notice_id,
+            },
+        )
+    return version, publish_in(tx, rt, notice)
+
+
+def _version_view(version: PromiseVersion) -> dict[str, Any]:
+    promise = version.promise
+    return {
+        "milestone": version.milestone_id,
+        "version": version.version,
+        "at": None if promise.at is None else promise.at.isoformat(),
+        "zone": promise.zone,
+        "precision": promise.precision.value,
+        "described": promise.describe("en"),
+        "reason": version.reason,
+        "change_kind": None if version.change_kind is None else version.change_kind.value,
+        "notice": version.notice_id,
+        "overridden": list(version.overridden),
+        "justification": version.justification,
+    }
+
+
+def record_occurrence(
+    rt: Runtime, milestone_id: str, *, at: datetime | None = None, note: str = ""
+) -> Milestone:
+    """Record when the milestone really happened (default: now)."""
+    now = rt.clock.now()
+    with rt.store.write() as tx:
+        milestone = get_milestone(tx, milestone_id).occur(at or now, now, note)
+        tx.milestones.record_occurrence(milestone)
+        assert milestone.occurrence is not None
+        ledger.record(
+            tx,
+            rt,
+            "milestone.occurred",
+            {
+                "milestone": milestone_id,
+                "at": milestone.occurrence.at.isoformat(),
+                "promised": None if milestone.promise is None else milestone.promise.describe("en"),
+                "note": milestone.occurrence.note,
+            },
+        )
+        return milestone
+
+
+def record_broken_promises(rt: Runtime) -> list[tuple[Milestone, PromiseVersion]]:
+    """Record once, in the ledger, each promise whose time passed without the milestone."""
+    now = rt.clock.now()
+    recorded: list[tuple[Milestone, PromiseVersion]] = []
+    with rt.store.write() as tx:
+        policies = {launch.slug: launch.policy for launch in tx.launches.list()}
+        for milestone in tx.milestones.all():
+            version = milestone.current
+            policy = policies[milestone.launch_slug]
+            if version is None or not milestone.is_overdue(now, policy):
+                continue
+            if tx.milestones.mark_broken(milestone.id, version.version):
+                ledger.record(
+                    tx,
+                    rt,
+                    "promise.broken",
+                    {
+                        "milestone": milestone.id,
+                        "version": version.version,
+                        "promised": version.promise.describe("en"),
+                        "apology_due_by": (now + policy.apology_within).isoformat(),
+                    },
+                )
+                recorded.append((milestone, version))
+    return recorded

@@ -1,0 +1,185 @@
+"""Notices: write, schedule, publish (now or at their time), correct, clarify."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from yaksok.domain.errors import Conflict, InvalidInput, NotFound
+from yaksok.domain.notice import DEFAULT_CHANNELS, Claim, Notice, NoticeKind, NoticeState
+from yaksok.services import ledger
+from yaksok.services.runtime import Runtime
+from yaksok.store.unit_of_work import Transaction
+
+
+def get_notice(tx: Transaction, notice_id: str) -> Notice:
+    notice = tx.notices.get(notice_id)
+    if notice is None:
+        raise NotFound(f"no notice {notice_id!r}", code="notice.not_found")
+    return notice
+
+
+def publish_in(tx: Transaction, rt: Runtime, notice: Notice) -> Notice:
+    """Publish inside the caller's transaction: the notice, its ledger entry and (later) its
+    deliveries commit together. Live listeners hear of it after the commit."""
+    now = rt.clock.now()
+    published = notice.publish(now)
+    entry = ledger.record(tx, rt, "notice.published", _ledger_view(published))
+    tx.notices.save(published, ledger_seq=entry.seq)
+    tx.after_commit.append(lambda: rt.published(entry.seq))
+    return published
+
+
+def _ledger_view(notice: Notice) -> dict[str, Any]:
+    assert notice.published_at is not None and notice.publish_at is not None
+    lateness = notice.lateness or timedelta(0)
+    return {
+        "notice": notice.id,
+        "kind": notice.kind.value,
+        "launch": notice.launch_slug,
+        "titles": notice.titles,
+        "milestones": list(notice.milestone_ids),
+        "scheduled_at": notice.publish_at.isoformat(),
+        "published_at": notice.published_at.isoformat(),
+        "lateness_seconds": round(lateness.total_seconds(), 3),
+        "supersedes": notice.supersedes,
+        "claim": None
+        if notice.claim is None
+        else {
+            "text": notice.claim.text,
+            "verdict": notice.claim.verdict.value,
+            "source_url": notice.claim.source_url,
+        },
+        "overridden": list(notice.overridden),
+        "justification": notice.justification,
+    }
+
+
+def _check_links(tx: Transaction, launch_slug: str | None, milestone_ids: tuple[str, ...]) -> None:
+    if launch_slug is not None and not tx.launches.exists(launch_slug):
+        raise NotFound(f"no launch {launch_slug!r}", code="launch.not_found")
+    for milestone_id in milestone_ids:
+        milestone = tx.milestones.get(milestone_id)
+        if milestone is None:
+            raise NotFound(f"no milestone {milestone_id!r}", code="milestone.not_found")
+        if launch_slug is not None and milestone.launch_slug != launch_slug:
+            raise InvalidInput(
+                f"milestone {milestone_id!r} belongs to another launch", code="invalid.milestone"
+            )
+
+
+def create_notice(
+    rt: Runtime,
+    *,
+    kind: NoticeKind | str,
+    titles: dict[str, str],
+    bodies: dict[str, str] | None = None,
+    launch_slug: str | None = None,
+    milestone_ids: tuple[str, ...] = (),
+    channels: tuple[str, ...] = DEFAULT_CHANNELS,
+    claim: Claim | None = None,
+    next_update_at: datetime | None = None,
+    cadence_id: str | None = None,
+    supersedes: str | None = None,
+    publish_at: datetime | None = None,
+    publish_now: bool = False,
+) -> Notice:
+    """Write a notice: a draft, scheduled for ``publish_at``, or published now."""
+    now = rt.clock.now()
+    with rt.store.write() as tx:
+        _check_links(tx, launch_slug, milestone_ids)
+        if supersedes is not None:
+            old = get_notice(tx, supersedes)
+            if old.state is not NoticeState.PUBLISHED:
+                raise Conflict(
+                    "only a published notice can be superseded; edit the draft", code="notice.not_published"
+                )
+            launch_slug = launch_slug or old.launch_slug
+        if cadence_id is not None and tx.cadences.get(cadence_id) is None:
+            raise NotFound(f"no cadence {cadence_id!r}", code="cadence.not_found")
+        notice = Notice(
+            id=rt.new_id("n"),
+            kind=NoticeKind(kind),
+            titles=titles,
+            bodies=bodies or {},
+            created_at=now,
+            launch_slug=launch_slug,
+            milestone_ids=milestone_ids,
+            channels=channels,
+            claim=claim,
+            next_update_at=next_update_at,
+            cadence_id=cadence_id,
+            supersedes=supersedes,
+        )
+        if publish_at is not None and not publish_now:
+            notice = notice.schedule(publish_at, now)
+        tx.notices.add(notice)
+        if publish_now:
+            notice = publish_in(tx, rt, notice)
+        return notice
+
+
+def schedule_notice(rt: Runtime, notice_id: str, publish_at: datetime) -> Notice:
+    with rt.store.write() as tx:
+        notice = get_notice(tx, notice_id).schedule(publish_at, rt.clock.now())
+        tx.notices.save(notice)
+        return notice
+
+
+def unschedule_notice(rt: Runtime, notice_id: str) -> Notice:
+    with rt.store.write() as tx:
+        notice = get_notice(tx, notice_id).unschedule()
+        tx.notices.save(notice)
+        return notice
+
+
+def publish_notice(rt: Runtime, notice_id: str) -> Notice:
+    with rt.store.write() as tx:
+        return publish_in(tx, rt, get_notice(tx, notice_id))
+
+
+def publish_due(rt: Runtime) -> list[Notice]:
+    """Publish every scheduled notice whose time has come, oldest first, each in its own
+    transaction; a notice whose time passed while the service was down goes out now, and its
+    ledger entry says how late."""
+    published: list[Notice] = []
+    with rt.store.read() as tx:
+        due = [n.id for n in tx.notices.due(rt.clock.now())]
+    for notice_id in due:
+        with rt.store.write() as tx:
+            notice = tx.notices.get(notice_id)
+            if notice is None or not notice.is_due(rt.clock.now()):
+                continue  # another worker published it first
+            published.append(publish_in(tx, rt, notice))
+    return published
+
+
+def clarify(
+    rt: Runtime,
+    *,
+    claim: Claim,
+    titles: dict[str, str],
+    bodies: dict[str, str] | None = None,
+    launch_slug: str | None = None,
+    milestone_ids: tuple[str, ...] = (),
+    next_update_at: datetime | None = None,
+) -> Notice:
+    """Answer a claim made elsewhere, on every channel, now."""
+    return create_notice(
+        rt,
+        kind=NoticeKind.CLARIFICATION,
+        titles=titles,
+        bodies=bodies,
+        launch_slug=launch_slug,
+        milestone_ids=milestone_ids,
+        claim=claim,
+        next_update_at=next_update_at,
+        publish_now=True,
+    )
+
+
+def edit_notice(rt: Runtime, notice_id: str, **changes: Any) -> Notice:
+    with rt.store.write() as tx:
+        notice = get_notice(tx, notice_id).edit(**changes)
+        tx.notices.save(notice)
+        return notice

@@ -1,0 +1,38 @@
+"""What every use case needs: the store, the clock, ids, and who to tell after a publication."""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from yaksok.domain.clock import Clock, SystemClock
+from yaksok.store.unit_of_work import Store
+
+
+def random_ids(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_hex(6)}"
+
+
+def counting_ids() -> Callable[[str], str]:
+    """Deterministic ids (n_0001, n_0002, ...) for replays, so their URLs are stable."""
+    counters: dict[str, itertools.count[int]] = {}
+
+    def new_id(prefix: str) -> str:
+        return f"{prefix}_{next(counters.setdefault(prefix, itertools.count(1))):04d}"
+
+    return new_id
+
+
+@dataclass
+class Runtime:
+    store: Store
+    clock: Clock = field(default_factory=SystemClock)
+    new_id: Callable[[str], str] = random_ids
+    # Called after commit with the ledger seq of each published notice (live updates listen here).
+    on_publish: list[Callable[[int], None]] = field(default_factory=list)
+
+    def published(self, seq: int) -> None:
+        for listener in self.on_publish:
+            listener(seq)

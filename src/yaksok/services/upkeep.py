@@ -1,0 +1,50 @@
+"""The scheduler's one step: everything that must happen because time has passed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from yaksok.domain.launch import Milestone
+from yaksok.domain.notice import Notice
+from yaksok.domain.promise import PromiseVersion
+from yaksok.services.cadences import run_cadences
+from yaksok.services.launches import record_broken_promises
+from yaksok.services.notices import publish_due
+from yaksok.services.runtime import Runtime
+
+
+@dataclass
+class TickReport:
+    published: list[Notice] = field(default_factory=list)
+    broken: list[tuple[Milestone, PromiseVersion]] = field(default_factory=list)
+
+
+def tick(rt: Runtime) -> TickReport:
+    """Publish due notices, fill cadence slots, record broken promises. Safe to call anytime."""
+    report = TickReport()
+    report.published.extend(publish_due(rt))
+    report.published.extend(run_cadences(rt))
+    report.broken.extend(record_broken_promises(rt))
+    return report
+
+
+def next_due(rt: Runtime) -> datetime | None:
+    """The next instant at which ``tick`` would have something to do (None: nothing planned)."""
+    now = rt.clock.now()
+    candidates: list[datetime] = []
+    with rt.store.read() as tx:
+        scheduled = tx.notices.next_due_at()
+        if scheduled is not None:
+            candidates.append(scheduled)
+        candidates.extend(c.next_slot(c.last_slot_at or now) for c in tx.cadences.active())
+        policies = {launch.slug: launch.policy for launch in tx.launches.list()}
+        for milestone in tx.milestones.all():
+            promise = milestone.promise
+            if milestone.occurrence is None and not milestone.cancelled and promise and promise.at:
+                end = promise.at if promise.precision.value == "exact" else promise.window_end
+                assert end is not None
+                deadline = end + policies[milestone.launch_slug].tolerance + timedelta(seconds=1)
+                if deadline > now:
+                    candidates.append(deadline)
+    return min(candidates, default=None)

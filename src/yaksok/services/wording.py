@@ -1,0 +1,90 @@
+"""yaksok's standard wording, in Korean and English, for notices it writes itself."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from yaksok.domain.launch import Launch, Milestone
+from yaksok.domain.promise import ChangeKind, Precision, Promise, PromiseVersion
+
+
+def _when(promise: Promise | None, lang: str) -> str:
+    return (promise or Promise.unannounced("UTC")).describe(lang)
+
+
+def promise_notice(
+    launch: Launch, milestone: Milestone, version: PromiseVersion, previous: Promise | None
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Titles and bodies for the notice that announces a new promise version."""
+    placeholder = "{{milestone:" + milestone.id + "}}"
+    titles: dict[str, str] = {}
+    bodies: dict[str, str] = {}
+    for lang in ("ko", "en"):
+        name = f"{launch.title(lang)} — {milestone.title(lang)}"
+        if previous is None:
+            titles[lang] = f"{name}: {_when(version.promise, lang)}"
+            bodies[lang] = (
+                f"**{name}**: {placeholder}." if lang == "en" else f"**{name}** 일정: {placeholder}."
+            )
+            if version.promise.precision is not Precision.EXACT:
+                bodies[lang] += (
+                    " The exact time is not yet announced; it will be announced here first."
+                    if lang == "en"
+                    else " 정확한 시각은 아직 발표되지 않았습니다. 발표되면 이곳에 가장 먼저 알려 드립니다."
+                )
+        else:
+            titles[lang] = _change_title(name, version, lang)
+            bodies[lang] = _change_body(placeholder, version, previous, lang)
+    return titles, bodies
+
+
+def _change_title(name: str, version: PromiseVersion, lang: str) -> str:
+    kind = version.change_kind or ChangeKind.CLARIFY
+    if lang == "ko":
+        word = {"delay": "연기", "advance": "앞당김", "cancel": "취소", "clarify": "일정 확정"}[kind.value]
+        return f"[{word}] {name}"
+    words = {"delay": "Postponed", "advance": "Brought forward", "cancel": "Cancelled", "clarify": "Time set"}
+    return f"{words[kind.value]}: {name}"
+
+
+def _change_body(placeholder: str, version: PromiseVersion, previous: Promise, lang: str) -> str:
+    old = _when(previous, lang)
+    if lang == "ko":
+        lines = [f"이전 일정: {old}", f"새 일정: {placeholder}"]
+        if version.reason:
+            lines.append(f"사유: {version.reason}")
+        if version.change_kind in (ChangeKind.DELAY, ChangeKind.CANCEL):
+            lines.append("약속드린 일정을 지키지 못해 죄송합니다.")
+        return "\n\n".join(lines)
+    lines = [f"Previously: {old}", f"Now: {placeholder}"]
+    if version.reason:
+        lines.append(f"Reason: {version.reason}")
+    if version.change_kind in (ChangeKind.DELAY, ChangeKind.CANCEL):
+        lines.append("We are sorry that we could not keep the time we promised.")
+    return "\n\n".join(lines)
+
+
+def no_change_notice(
+    titles: dict[str, str], since: datetime | None, next_slot: datetime, zone: str
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The standard cadence update when the operator wrote none for a slot."""
+    nxt = Promise.exact(next_slot, zone)
+    bodies = {
+        "ko": (
+            (f"{Promise.exact(since, zone).describe('ko')} 이후 " if since else "")
+            + f"변경 사항이 없습니다. 다음 업데이트: {nxt.describe('ko')}."
+        ),
+        "en": (
+            "No change"
+            + (f" since {Promise.exact(since, zone).describe('en')}" if since else "")
+            + f". Next update at {nxt.describe('en')}."
+        ),
+    }
+    return {lang: text for lang, text in titles.items() if text}, bodies
+
+
+def broken_promise_note(milestone: Milestone, version: PromiseVersion, lang: str) -> str:
+    when = _when(version.promise, lang)
+    if lang == "ko":
+        return f"{milestone.title(lang)}: 약속한 일정({when})이 지났지만 이루어지지 않았습니다."
+    return f"{milestone.title(lang)}: the promised time ({when}) passed and it did not happen."

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy Core tables and repositories for SQLite and PostgreSQL."""

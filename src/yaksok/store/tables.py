@@ -1,0 +1,135 @@
+"""The schema, in one place. Migrations under migrations/ must produce exactly this."""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, Integer, MetaData, String, Table, Text
+
+from yaksok.store.types import UTCDateTime
+
+metadata = MetaData()
+
+launches = Table(
+    "launches",
+    metadata,
+    Column("slug", String(64), primary_key=True),
+    Column("titles", JSON, nullable=False),
+    Column("zone", String(64), nullable=False),
+    Column("market", String(32), nullable=False, default=""),
+    Column("skus", JSON, nullable=False),
+    Column("per_customer_limit", Integer, nullable=False),
+    Column("policy", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+milestones = Table(
+    "milestones",
+    metadata,
+    Column("id", String(140), primary_key=True),
+    Column("launch_slug", String(64), ForeignKey("launches.slug"), nullable=False, index=True),
+    Column("key", String(64), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("titles", JSON, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("occurred_at", UTCDateTime),
+    Column("occurrence_recorded_at", UTCDateTime),
+    Column("occurrence_note", Text, nullable=False, default=""),
+    Column("broken_version", Integer),  # the promise version already recorded as broken
+)
+
+promise_versions = Table(
+    "promise_versions",
+    metadata,
+    Column("milestone_id", String(140), ForeignKey("milestones.id"), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("at", UTCDateTime),
+    Column("zone", String(64), nullable=False),
+    Column("local_time", String(32)),  # wall time in zone, for people reading the table
+    Column("precision", String(16), nullable=False),
+    Column("made_at", UTCDateTime, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("change_kind", String(16)),
+    Column("notice_id", String(64)),
+    Column("overridden", JSON, nullable=False),
+    Column("justification", Text, nullable=False),
+)
+
+notices = Table(
+    "notices",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("launch_slug", String(64), ForeignKey("launches.slug"), index=True),
+    Column("kind", String(32), nullable=False),
+    Column("titles", JSON, nullable=False),
+    Column("bodies", JSON, nullable=False),
+    Column("milestone_ids", JSON, nullable=False),
+    Column("channels", JSON, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("publish_at", UTCDateTime),
+    Column("published_at", UTCDateTime),
+    Column("supersedes", String(64)),
+    Column("claim", JSON),
+    Column("overridden", JSON, nullable=False),
+    Column("justification", Text, nullable=False),
+    Column("next_update_at", UTCDateTime),
+    Column("cadence_id", String(64)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("ledger_seq", Integer),  # the ledger entry that published it; also the SSE event id
+    Index("ix_notices_state_publish_at", "state", "publish_at"),
+    Index("ix_notices_published_at", "published_at"),
+)
+
+cadences = Table(
+    "cadences",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("launch_slug", String(64), ForeignKey("launches.slug"), nullable=False),
+    Column("weekdays", String(32), nullable=False),
+    Column("local_time", String(8), nullable=False),
+    Column("zone", String(64), nullable=False),
+    Column("titles", JSON, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("last_slot_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+)
+
+ledger_entries = Table(
+    "ledger_entries",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("at", String(32), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+ledger_checkpoints = Table(
+    "ledger_checkpoints",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("hash", String(64), nullable=False),
+    Column("signature", String(128), nullable=False),
+    Column("key_id", String(64), nullable=False),
+    Column("signed_at", UTCDateTime, nullable=False),
+)
+
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("private_key", Text, nullable=False),
+    Column("public_key", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("label", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+)

@@ -1,0 +1,62 @@
+"""The store and its transactions: one transaction per use case."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.engine import Connection, Engine
+
+from yaksok.store.engine import make_engine, upgrade
+from yaksok.store.launches import CadenceRepository, LaunchRepository, MilestoneRepository
+from yaksok.store.ledger import LedgerRepository
+from yaksok.store.notices import NoticeRepository
+from yaksok.store.tokens import TokenRepository
+
+
+class Transaction:
+    """Repositories sharing one database transaction; callbacks run only after it commits."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.launches = LaunchRepository(connection)
+        self.milestones = MilestoneRepository(connection)
+        self.notices = NoticeRepository(connection)
+        self.cadences = CadenceRepository(connection)
+        self.ledger = LedgerRepository(connection)
+        self.tokens = TokenRepository(connection)
+        self.after_commit: list[Callable[[], None]] = []
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def connect(cls, url: str, *, migrate: bool = True) -> Store:
+        store = cls(make_engine(url))
+        if migrate:
+            upgrade(store.engine)
+        return store
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def write(self) -> Iterator[Transaction]:
+        """A read-write transaction, committed when the block ends without an exception."""
+        with self.engine.connect().execution_options(yaksok_write=True) as connection:
+            tx = Transaction(connection)
+            with connection.begin():
+                yield tx
+            for callback in tx.after_commit:
+                callback()
+
+    @contextmanager
+    def read(self) -> Iterator[Transaction]:
+        with self.engine.connect() as connection, connection.begin():
+            yield Transaction(connection)
+
+    def close(self) -> None:
+        self.engine.dispose()
