@@ -44,11 +44,11 @@ def published(notice_id: str, hour: int, **fields: object) -> Notice:
 def feed(notices: list[Notice], **options: object) -> bytes:
     milestone = preorder_milestone()
     options.setdefault("lang", "en")
+    options.setdefault("title", "iPad launch")
     return atom_feed(
         notices,
         {milestone.id: milestone},
         base_url=BASE,
-        title="iPad launch",
         **options,  # type: ignore[arg-type]
     )
 
@@ -134,7 +134,7 @@ def test_the_content_is_the_full_rendered_body_with_its_extras() -> None:
     assert content.value == (
         "<p>Pre-orders open <strong>2010-11-09 20:00 KST (11:00 UTC)</strong>.</p>\n"
         "<p>Claim: Pre-orders open at 9:00 — Verdict: false</p>\n"
-        "<p>Next update at 2010-11-09 12:00 KST (03:00 UTC)</p>\n"
+        "<p>Next update at 2010-11-09 12:00 KST (03:00 UTC)</p>"
     )
 
 
@@ -143,7 +143,7 @@ def test_the_feed_speaks_the_requested_language() -> None:
 
     assert parsed.feed.language == "ko"
     assert parsed.entries[0].title == "공지 n1"
-    assert parsed.entries[0].content[0].value == "<p>본문</p>\n"
+    assert parsed.entries[0].content[0].value == "<p>본문</p>"
 
 
 def test_markup_in_titles_and_bodies_survives_as_text() -> None:
@@ -156,7 +156,7 @@ def test_markup_in_titles_and_bodies_survives_as_text() -> None:
     assert b"<script>" not in raw
     assert parsed.feed.title == "Q&A <b>"
     assert parsed.entries[0].title == title
-    assert parsed.entries[0].content[0].value == "<p>&lt;script&gt;alert(2)&lt;/script&gt; &amp; more</p>\n"
+    assert parsed.entries[0].content[0].value == "<p>&lt;script&gt;alert(2)&lt;/script&gt; &amp; more</p>"
 
 
 def test_control_characters_in_user_text_do_not_break_the_feed() -> None:

@@ -126,6 +126,6 @@ def _expand(text: str, lang: str, milestones: Mapping[str, Milestone], *, escape
             words = describe_milestone(milestone, lang)
         # In Markdown the words must stay words: "[unknown milestone x]" followed by "(url)"
         # would otherwise become a link.
-        return _MARKDOWN_PUNCTUATION.sub(r"\\\1", words) if escape else words
+        return words
 
     return _PLACEHOLDER.sub(replace, text)

@@ -1,0 +1,65 @@
+"""Settings, read once at start from the environment (``YAKSOK_*``) and passed down."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from yaksok.domain.errors import InvalidInput
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{Path.cwd() / 'yaksok.db'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    host: str = "127.0.0.1"
+    port: int = 8000
+    base_url: str = ""  # public URL for feeds and links; derived from host:port when empty
+    max_body_bytes: int = 64 * 1024  # admin and public JSON bodies; larger gets 413
+    scheduler_interval: float = 0.2  # seconds between scheduler checks: bounds publication lateness
+    checkpoint_interval: float = 60.0  # seconds between signed ledger checkpoints
+    run_scheduler: bool = True
+
+    @property
+    def public_url(self) -> str:
+        return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        env = os.environ if env is None else env
+        settings = cls(
+            database_url=env.get("YAKSOK_DATABASE_URL") or default_database_url(),
+            host=env.get("YAKSOK_HOST", "127.0.0.1"),
+            port=_int(env, "YAKSOK_PORT", 8000),
+            base_url=env.get("YAKSOK_BASE_URL", ""),
+            max_body_bytes=_int(env, "YAKSOK_MAX_BODY_BYTES", 64 * 1024),
+            scheduler_interval=_float(env, "YAKSOK_SCHEDULER_INTERVAL", 0.2),
+            checkpoint_interval=_float(env, "YAKSOK_CHECKPOINT_INTERVAL", 60.0),
+        )
+        clean = {key: value for key, value in overrides.items() if value is not None}
+        return replace(settings, **clean)  # type: ignore[arg-type]
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise InvalidInput(f"{name} must be a whole number, not {raw!r}", code="config.invalid") from None
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise InvalidInput(f"{name} must be a number, not {raw!r}", code="config.invalid") from None

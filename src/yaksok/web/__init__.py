@@ -1,0 +1,1 @@
+"""The HTTP edge: public pages, feeds, live updates, and the admin API."""
