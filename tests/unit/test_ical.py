@@ -143,7 +143,7 @@ def test_the_description_tells_the_history_of_versions_with_reasons() -> None:
 def test_a_cancelled_milestone_stays_as_a_cancelled_event_at_its_last_exact_time() -> None:
     before = promised("2010-11-09T20:00")
     cancelled, _ = before.cancel(
-        policy=LAUNCH.policy, now=datetime(2010, 11, 2, tzinfo=UTC), reason="no stock"
+        policy=LAUNCH.policy, now=datetime(2010, 11, 2, tzinfo=UTC), reason="no stock", zone=LAUNCH.zone
     )
 
     event = only_event(parse(cancelled))

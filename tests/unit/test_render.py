@@ -78,7 +78,7 @@ def test_a_milestone_without_a_promise_renders_as_not_yet_announced_in_the_reade
 def test_a_cancelled_milestone_renders_as_cancelled_not_as_a_live_time() -> None:
     milestone = preorder_milestone("2010-11-09T20:00")
     milestone, _ = milestone.cancel(
-        policy=LAUNCH.policy, now=datetime(2010, 11, 2, tzinfo=UTC), reason="supply"
+        policy=LAUNCH.policy, now=datetime(2010, 11, 2, tzinfo=UTC), reason="supply", zone=LAUNCH.zone
     )
 
     text = expand_placeholders(f"{{{{milestone:{PREORDER}}}}}", "en", {PREORDER: milestone})

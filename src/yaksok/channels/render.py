@@ -106,9 +106,10 @@ def notice_extras(notice: Notice, lang: str, zone: str | None = None) -> list[st
 
 def _lateness_line(notice: Notice, ko: bool, zone: str) -> str:
     lateness, scheduled, published = notice.lateness, notice.publish_at, notice.published_at
-    if not lateness or scheduled is None or published is None:
+    # Under a minute is the scheduler's normal jitter, not lateness worth a line on every channel;
+    # the exact figure stays in the ledger.
+    if lateness is None or lateness < timedelta(minutes=1) or scheduled is None or published is None:
         return ""
-    # Rounded up: a notice that went out late at all is never reported as "0 min late".
     minutes = math.ceil(lateness / timedelta(minutes=1))
     tz = zone_info(zone)
     local_scheduled, local_published = scheduled.astimezone(tz), published.astimezone(tz)
@@ -126,6 +127,6 @@ def _expand(text: str, lang: str, milestones: Mapping[str, Milestone], *, escape
             words = describe_milestone(milestone, lang)
         # In Markdown the words must stay words: "[unknown milestone x]" followed by "(url)"
         # would otherwise become a link.
-        return words
+        return _MARKDOWN_PUNCTUATION.sub(r"\\\1", words) if escape else words
 
     return _PLACEHOLDER.sub(replace, text)

@@ -158,10 +158,12 @@ class Milestone:
         policy: Policy,
         now: datetime,
         reason: str,
+        zone: str,
         override: Override | None = None,
         notice_id: str | None = None,
     ) -> tuple[Milestone, PromiseVersion]:
-        current = self.promise or Promise.unannounced(zone="UTC")
+        """Cancel the milestone; its last promise is kept on record. ``zone`` is the launch's."""
+        current = self.promise or Promise.unannounced(zone)
         return self.revise(
             current,
             policy=policy,

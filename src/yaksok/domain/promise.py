@@ -150,6 +150,8 @@ class Promise:
         if self.precision is Precision.DAY:
             return f"{local:%Y-%m-%d} (" + ("시간 미정" if lang == "ko" else "time not announced") + ")"
         utc = self.at
+        if local.utcoffset() == timedelta(0) and local.tzname() == "UTC":
+            return f"{local:%Y-%m-%d %H:%M} UTC"
         utc_part = f"{utc:%H:%M}" if utc.date() == local.date() else f"{utc:%Y-%m-%d %H:%M}"
         return f"{local:%Y-%m-%d %H:%M} {local.tzname()} ({utc_part} UTC)"
 
