@@ -34,7 +34,7 @@ def create_app(rt: Runtime, settings: Settings) -> Starlette:
 
     app = Starlette(
         routes=[*pages.routes(), *live.routes(), *api.routes()],
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
     app.state.rt = rt
