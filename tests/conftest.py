@@ -25,8 +25,10 @@ _pg_state: dict[str, object] = {}
 def _pg_reachable() -> bool:
     if "ok" not in _pg_state:
         try:
-            with sa.create_engine(PG_URL, connect_args={"connect_timeout": 3}).connect() as conn:
+            probe = sa.create_engine(PG_URL, connect_args={"connect_timeout": 3}, poolclass=sa.pool.NullPool)
+            with probe.connect() as conn:
                 conn.execute(sa.text("select 1"))
+            probe.dispose()
             _pg_state["ok"] = True
         except Exception as exc:  # any failure to connect means: skip PostgreSQL, loudly
             _pg_state["ok"] = False
@@ -46,7 +48,7 @@ def pytest_report_header(config: pytest.Config) -> str:
 def _pg_schema_url() -> Iterator[str]:
     """A fresh schema per test, so parallel runs and leftovers never collide."""
     schema = f"yaksok_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(PG_URL)
+    admin = sa.create_engine(PG_URL, poolclass=sa.pool.NullPool)
     with admin.begin() as conn:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     try:

@@ -106,7 +106,9 @@ def verify(
     checked = 0
     for point in checkpoints:
         seq, head_hash = int(point["seq"]), str(point["hash"])
-        if hashes.get(seq) != head_hash:
+        if seq not in hashes:
+            return Verification(chain, checked, seq, f"entries after seq {chain.count} were removed (truncated)")
+        if hashes[seq] != head_hash:
             return Verification(chain, checked, seq, "the signed hash differs from the chain's")
         if public_key is not None:
             try:

@@ -1,0 +1,45 @@
+"""Replaying timelines: scenario files read into steps that a runner maps to service calls."""
+
+from __future__ import annotations
+
+from yaksok.replay.scenario import (
+    ACTIONS,
+    Action,
+    Actor,
+    CadenceSpec,
+    CancelAction,
+    ClaimSpec,
+    ClarifyAction,
+    MilestoneSpec,
+    NoteAction,
+    NoticeAction,
+    NoticeSpec,
+    OccurAction,
+    PromiseAction,
+    Scenario,
+    Step,
+    Texts,
+    load_scenario,
+    parse_scenario,
+)
+
+__all__ = [
+    "ACTIONS",
+    "Action",
+    "Actor",
+    "CadenceSpec",
+    "CancelAction",
+    "ClaimSpec",
+    "ClarifyAction",
+    "MilestoneSpec",
+    "NoteAction",
+    "NoticeAction",
+    "NoticeSpec",
+    "OccurAction",
+    "PromiseAction",
+    "Scenario",
+    "Step",
+    "Texts",
+    "load_scenario",
+    "parse_scenario",
+]
