@@ -97,6 +97,9 @@ class Milestone:
     versions: tuple[PromiseVersion, ...] = ()
     occurrence: Occurrence | None = None
 
+    def __post_init__(self) -> None:
+        check_texts(self.titles, "milestone title")
+
     @staticmethod
     def make_id(launch_slug: str, key: str) -> str:
         return f"{launch_slug}.{check_slug(key, 'milestone key')}"

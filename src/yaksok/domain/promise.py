@@ -31,7 +31,7 @@ class ChangeKind(StrEnum):
 def zone_info(zone: str) -> ZoneInfo:
     try:
         return ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: "Asia" is a directory
         raise InvalidInput(f"unknown time zone {zone!r}", code="time.unknown_zone") from exc
 
 

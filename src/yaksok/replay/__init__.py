@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from yaksok.replay.report import ReplayReport, ReplayStep, render
+from yaksok.replay.runner import run
 from yaksok.replay.scenario import (
     ACTIONS,
     Action,
@@ -37,9 +39,13 @@ __all__ = [
     "NoticeSpec",
     "OccurAction",
     "PromiseAction",
+    "ReplayReport",
+    "ReplayStep",
     "Scenario",
     "Step",
     "Texts",
     "load_scenario",
     "parse_scenario",
+    "render",
+    "run",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from yaksok.domain.cadence import Cadence, parse_weekdays
-from yaksok.domain.errors import InvalidInput
+from yaksok.domain.errors import Conflict, InvalidInput, NotFound
 from yaksok.domain.notice import Notice, NoticeKind
 from yaksok.services import ledger, wording
 from yaksok.services.launches import get_launch
@@ -53,6 +53,29 @@ def create_cadence(
                 "at": local_time.strftime("%H:%M"),
                 "zone": launch.zone,
                 "first_slot": cadence.next_slot(now).isoformat(),
+            },
+        )
+        return cadence
+
+
+def end_cadence(rt: Runtime, cadence_id: str, *, reason: str = "") -> Cadence:
+    """Stop a cadence: no slot after now is filled. Recorded in the ledger, since customers were
+    told to expect updates at those times."""
+    with rt.store.write() as tx:
+        cadence = tx.cadences.get(cadence_id)
+        if cadence is None:
+            raise NotFound(f"no cadence {cadence_id!r}", code="cadence.not_found")
+        if not tx.cadences.deactivate(cadence_id):
+            raise Conflict(f"cadence {cadence_id!r} has already ended", code="cadence.ended")
+        ledger.record(
+            tx,
+            rt,
+            "cadence.ended",
+            {
+                "cadence": cadence_id,
+                "launch": cadence.launch_slug,
+                "last_slot": None if cadence.last_slot_at is None else cadence.last_slot_at.isoformat(),
+                "reason": reason.strip(),
             },
         )
         return cadence

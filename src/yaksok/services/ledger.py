@@ -107,7 +107,9 @@ def verify(
     for point in checkpoints:
         seq, head_hash = int(point["seq"]), str(point["hash"])
         if seq not in hashes:
-            return Verification(chain, checked, seq, f"entries after seq {chain.count} were removed (truncated)")
+            return Verification(
+                chain, checked, seq, f"entries after seq {chain.count} were removed (truncated)"
+            )
         if hashes[seq] != head_hash:
             return Verification(chain, checked, seq, "the signed hash differs from the chain's")
         if public_key is not None:

@@ -213,6 +213,11 @@ class CadenceRepository:
     def mark_slot(self, cadence_id: str, slot: datetime) -> None:
         self._db.execute(update(cadences).where(cadences.c.id == cadence_id).values(last_slot_at=slot))
 
+    def deactivate(self, cadence_id: str) -> bool:
+        """Stop an active cadence; False when it was not active (already ended or unknown)."""
+        query = update(cadences).where(cadences.c.id == cadence_id, cadences.c.active.is_(True))
+        return self._db.execute(query.values(active=False)).rowcount == 1
+
     def get(self, cadence_id: str) -> Cadence | None:
         row = self._db.execute(select(cadences).where(cadences.c.id == cadence_id)).mappings().first()
         return None if row is None else _cadence(row)

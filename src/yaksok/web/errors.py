@@ -14,14 +14,30 @@ from yaksok.domain.errors import YaksokError
 
 log = logging.getLogger("yaksok.web")
 
-_TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
-           409: "Conflict", 413: "Payload too large", 415: "Unsupported media type", 422: "Unprocessable",
-           429: "Too many requests", 500: "Internal error"}
+_TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    422: "Unprocessable",
+    429: "Too many requests",
+    500: "Internal error",
+}
 
 
 def problem(status: int, code: str, detail: str, **extra: Any) -> Response:
-    body = {"type": "about:blank", "title": _TITLES.get(status, "Error"), "status": status, "code": code,
-            "detail": detail, **extra}
+    body = {
+        "type": "about:blank",
+        "title": _TITLES.get(status, "Error"),
+        "status": status,
+        "code": code,
+        "detail": detail,
+        **extra,
+    }
     return Response(msgspec.json.encode(body), status_code=status, media_type="application/problem+json")
 
 

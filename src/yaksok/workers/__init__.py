@@ -1,0 +1,1 @@
+"""Background work: the scheduler loop (publishing on time) and, later, delivery workers."""

@@ -1,9 +1,11 @@
-"""Routes of this part of the web app (being built)."""
+"""The admin JSON API under ``/api/v1`` (bearer tokens), the public ledger, and ``/openapi.json``."""
 
 from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
+from yaksok.web.api import launches, ledger, notices, openapi, tokens
+
 
 def routes() -> list[BaseRoute]:
-    return []
+    return [*launches.routes(), *notices.routes(), *tokens.routes(), *ledger.routes(), *openapi.routes()]

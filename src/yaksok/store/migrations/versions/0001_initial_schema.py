@@ -42,15 +42,7 @@ def upgrade() -> None:
         sa.Column("created_at", yaksok.store.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("slug"),
     )
-    op.create_table(
-        "ledger_checkpoints",
-        sa.Column("seq", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("hash", sa.String(length=64), nullable=False),
-        sa.Column("signature", sa.String(length=128), nullable=False),
-        sa.Column("key_id", sa.String(length=64), nullable=False),
-        sa.Column("signed_at", yaksok.store.types.UTCDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("seq"),
-    )
+    # The ledger itself first: tools that look for the first table named like 'ledger' find it.
     op.create_table(
         "ledger_entries",
         sa.Column("seq", sa.Integer(), autoincrement=False, nullable=False),
@@ -59,6 +51,15 @@ def upgrade() -> None:
         sa.Column("payload", sa.Text(), nullable=False),
         sa.Column("prev_hash", sa.String(length=64), nullable=False),
         sa.Column("hash", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("seq"),
+    )
+    op.create_table(
+        "ledger_checkpoints",
+        sa.Column("seq", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("hash", sa.String(length=64), nullable=False),
+        sa.Column("signature", sa.String(length=128), nullable=False),
+        sa.Column("key_id", sa.String(length=64), nullable=False),
+        sa.Column("signed_at", yaksok.store.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("seq"),
     )
     op.create_table(
@@ -175,7 +176,7 @@ def downgrade() -> None:
     op.drop_table("milestones")
     op.drop_table("cadences")
     op.drop_table("signing_keys")
-    op.drop_table("ledger_entries")
     op.drop_table("ledger_checkpoints")
+    op.drop_table("ledger_entries")
     op.drop_table("launches")
     op.drop_table("api_tokens")

@@ -1,0 +1,76 @@
+"""Running yaksok: the web app (with its scheduler), or the scheduler alone."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from yaksok.cli_options import DB_HELP, connect, database_option, redacted, resolve_database, yaksok_errors
+from yaksok.config import Settings
+from yaksok.services.runtime import Runtime
+from yaksok.web.app import create_app
+from yaksok.web.server import run_server
+from yaksok.workers import scheduler
+
+
+def serve_app(rt: Runtime, settings: Settings) -> None:
+    """Serve the whole app until interrupted."""
+    app = create_app(rt, settings)
+    _log_to_stderr()
+    click.echo(f"yaksok is serving {settings.public_url}/ (Ctrl-C to stop)")
+    run_server(app, settings.host, settings.port)
+
+
+@click.command()
+@database_option(DB_HELP + " Migrations are applied on start.")
+@click.option("--host", default=None, help="Interface to listen on. Default: $YAKSOK_HOST, else 127.0.0.1.")
+@click.option("--port", type=int, default=None, help="Port to listen on. Default: $YAKSOK_PORT, else 8000.")
+@click.option(
+    "--base-url",
+    default=None,
+    metavar="URL",
+    help="Public URL used in feeds, calendars and links (default: http://HOST:PORT).",
+)
+def serve(database_url: str | None, host: str | None, port: int | None, base_url: str | None) -> None:
+    """Serve the notice board, feeds, live updates, ledger and admin API.
+
+    Applies database migrations on start, then runs the web app with its scheduler (scheduled
+    notices, cadence slots, broken promises, ledger checkpoints) in one process.
+    """
+    url = resolve_database(database_url)
+    with yaksok_errors():
+        settings = Settings.from_env(database_url=url, host=host, port=port, base_url=base_url)
+    store = connect(url)
+    click.echo(f"database {redacted(url)} is migrated")
+    try:
+        serve_app(Runtime(store=store), settings)
+    finally:
+        store.close()
+
+
+@click.command()
+@database_option(DB_HELP + " Migrations are applied on start.")
+def worker(database_url: str | None) -> None:
+    """Run the scheduler without the web app, until SIGINT or SIGTERM.
+
+    Publishes scheduled notices at their time, fills cadence slots, records broken promises and
+    signs ledger checkpoints. Several workers may share one PostgreSQL database.
+    """
+    url = resolve_database(database_url)
+    with yaksok_errors():
+        settings = Settings.from_env(database_url=url)
+    store = connect(url)
+    click.echo(f"yaksok worker on {redacted(url)} (Ctrl-C to stop)")
+    _log_to_stderr()
+    try:
+        scheduler.run_worker(Runtime(store=store), settings)
+    finally:
+        store.close()
+    click.echo("yaksok worker stopped")
+
+
+def _log_to_stderr() -> None:
+    # uvicorn configures only its own loggers; the scheduler's (notices published, promises
+    # broken, checkpoints signed) should be seen too.
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")

@@ -1,0 +1,65 @@
+"""Plain reads the public views (``queries.py``) do not cover, one read transaction each.
+
+Operators see drafts and scheduled notices too (the admin API puts a token in front of
+them); auditors page through the ledger and its signed checkpoints.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from yaksok.domain.cadence import Cadence
+from yaksok.domain.launch import Launch, Milestone
+from yaksok.domain.ledger import LedgerEntry
+from yaksok.domain.notice import Notice, NoticeState
+from yaksok.services.launches import get_launch, get_milestone
+from yaksok.services.notices import get_notice
+from yaksok.services.runtime import Runtime
+
+
+def launches(rt: Runtime) -> list[Launch]:
+    with rt.store.read() as tx:
+        return tx.launches.list()
+
+
+def launch(rt: Runtime, slug: str) -> tuple[Launch, list[Milestone]]:
+    """A launch and its milestones, in the order they were added."""
+    with rt.store.read() as tx:
+        return get_launch(tx, slug), tx.milestones.for_launch(slug)
+
+
+def milestone(rt: Runtime, milestone_id: str) -> Milestone:
+    with rt.store.read() as tx:
+        return get_milestone(tx, milestone_id)
+
+
+def notices(rt: Runtime, *, state: NoticeState | None = None, launch_slug: str | None = None) -> list[Notice]:
+    """Every notice, oldest first, optionally of one state and one launch."""
+    with rt.store.read() as tx:
+        if launch_slug is not None:
+            get_launch(tx, launch_slug)
+        found = tx.notices.all(launch_slug)
+    return [n for n in found if state is None or n.state is state]
+
+
+def notice(rt: Runtime, notice_id: str) -> Notice:
+    with rt.store.read() as tx:
+        return get_notice(tx, notice_id)
+
+
+def cadences(rt: Runtime, launch_slug: str) -> list[Cadence]:
+    with rt.store.read() as tx:
+        get_launch(tx, launch_slug)
+        return tx.cadences.active(launch_slug)
+
+
+def ledger_page(rt: Runtime, *, after: int, limit: int) -> list[LedgerEntry]:
+    """Up to ``limit`` ledger entries with seq greater than ``after``, in order."""
+    with rt.store.read() as tx:
+        return list(tx.ledger.entries(after=after, limit=limit))
+
+
+def ledger_checkpoints(rt: Runtime) -> list[dict[str, Any]]:
+    """Every signed checkpoint, oldest first: seq, hash, signature, key_id, signed_at."""
+    with rt.store.read() as tx:
+        return tx.ledger.checkpoints()

@@ -1,0 +1,139 @@
+"""Admin API: launches, milestones, promises, occurrences and cadences."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+from yaksok.domain.launch import Sku
+from yaksok.domain.notice import Notice
+from yaksok.domain.policy import Policy
+from yaksok.domain.promise import PromiseVersion
+from yaksok.services import cadences, launches, lookups
+from yaksok.services.auth import Role
+from yaksok.web.api import schemas
+from yaksok.web.api.operation import JSON, Call, Reply, operation
+from yaksok.web.api.views import cadence_view, launch_view, milestone_view, notice_view, version_view
+
+PREFIX = "/api/v1"
+
+
+def create_launch(call: Call[schemas.NewLaunch]) -> Reply:
+    body = call.body
+    launch = launches.create_launch(
+        call.rt,
+        slug=body.slug,
+        titles=body.titles,
+        zone=body.zone,
+        market=body.market,
+        skus=tuple(Sku(code=sku.code, titles=sku.titles) for sku in body.skus),
+        per_customer_limit=body.per_customer_limit,
+        policy=None if body.policy is None else Policy.from_dict(body.policy.given()),
+    )
+    return launch_view(launch, call.settings.public_url)
+
+
+def list_launches(call: Call[None]) -> Reply:
+    return [launch_view(launch, call.settings.public_url) for launch in lookups.launches(call.rt)]
+
+
+def get_launch(call: Call[None]) -> Reply:
+    launch, milestones = lookups.launch(call.rt, call.path["slug"])
+    return {
+        **launch_view(launch, call.settings.public_url),
+        "milestones": [milestone_view(m) for m in milestones],
+    }
+
+
+def add_milestone(call: Call[schemas.NewMilestone]) -> Reply:
+    body = call.body
+    milestone = launches.add_milestone(
+        call.rt, launch_slug=call.path["slug"], key=body.key, kind=body.kind, titles=body.titles
+    )
+    return milestone_view(milestone)
+
+
+def get_milestone(call: Call[None]) -> Reply:
+    return milestone_view(lookups.milestone(call.rt, call.path["milestone_id"]))
+
+
+def _announced(base_url: str, version: PromiseVersion, notice: Notice) -> JSON:
+    return {"version": version_view(version), "notice": notice_view(notice, base_url)}
+
+
+def revise_promise(call: Call[schemas.PromiseRevision]) -> Reply:
+    body = call.body
+    version, notice = launches.revise_promise(
+        call.rt,
+        call.path["milestone_id"],
+        time=body.time,
+        precision=body.precision,
+        reason=body.reason,
+        change_kind=body.change_kind,
+        override=body.override,
+        titles=body.titles,
+        bodies=body.bodies,
+        next_update_at=body.next_update_at,
+    )
+    return _announced(call.settings.public_url, version, notice)
+
+
+def cancel_milestone(call: Call[schemas.Cancellation]) -> Reply:
+    version, notice = launches.cancel_milestone(
+        call.rt, call.path["milestone_id"], reason=call.body.reason, override=call.body.override
+    )
+    return _announced(call.settings.public_url, version, notice)
+
+
+def record_occurrence(call: Call[schemas.OccurrenceReport]) -> Reply:
+    milestone = launches.record_occurrence(
+        call.rt, call.path["milestone_id"], at=call.body.at, note=call.body.note
+    )
+    return milestone_view(milestone)
+
+
+def create_cadence(call: Call[schemas.NewCadence]) -> Reply:
+    body = call.body
+    cadence = cadences.create_cadence(
+        call.rt,
+        launch_slug=call.path["slug"],
+        weekdays=body.weekdays,
+        at=body.at,
+        titles=body.titles,
+        kind=body.kind,
+    )
+    return cadence_view(cadence, call.rt.clock.now())
+
+
+def list_cadences(call: Call[None]) -> Reply:
+    now = call.rt.clock.now()
+    return [cadence_view(cadence, now) for cadence in lookups.cadences(call.rt, call.path["slug"])]
+
+
+def routes() -> list[BaseRoute]:
+    launch, milestone = f"{PREFIX}/launches/{{slug}}", f"{PREFIX}/milestones/{{milestone_id}}"
+    editor, viewer = Role.EDITOR, Role.VIEWER
+    return [
+        operation("POST", f"{PREFIX}/launches", create_launch, role=Role.ADMIN, tag="launches",
+                  summary="Create a launch", body=schemas.NewLaunch, status=201),
+        operation("GET", f"{PREFIX}/launches", list_launches, role=viewer, tag="launches",
+                  summary="List launches"),
+        operation("GET", launch, get_launch, role=viewer, tag="launches",
+                  summary="A launch with its milestones and their promise versions"),
+        operation("POST", f"{launch}/milestones", add_milestone, role=editor, tag="milestones",
+                  summary="Add a milestone to a launch", body=schemas.NewMilestone, status=201),
+        operation("GET", milestone, get_milestone, role=viewer, tag="milestones",
+                  summary="A milestone with its current promise and every version"),
+        operation("POST", f"{milestone}/promises", revise_promise, role=editor, tag="milestones",
+                  summary="Make or change the milestone's promise, announced by a notice at once",
+                  body=schemas.PromiseRevision, status=201),
+        operation("POST", f"{milestone}/cancel", cancel_milestone, role=editor, tag="milestones",
+                  summary="Cancel the milestone, announced by a notice at once",
+                  body=schemas.Cancellation, status=201),
+        operation("POST", f"{milestone}/occurrence", record_occurrence, role=editor, tag="milestones",
+                  summary="Record when the milestone really happened (default: now)",
+                  body=schemas.OccurrenceReport, status=201),
+        operation("POST", f"{launch}/cadences", create_cadence, role=editor, tag="cadences",
+                  summary="Add a recurring update slot", body=schemas.NewCadence, status=201),
+        operation("GET", f"{launch}/cadences", list_cadences, role=viewer, tag="cadences",
+                  summary="The launch's active cadences"),
+    ]  # fmt: skip

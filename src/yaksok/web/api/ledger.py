@@ -1,0 +1,80 @@
+"""The public ledger, for anyone to audit: entries as NDJSON, signed checkpoints, the key.
+
+No token: every entry records an act that was already public.
+"""
+
+from __future__ import annotations
+
+import re
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+
+from yaksok.domain.errors import BadRequest
+from yaksok.services import ledger, lookups
+from yaksok.services.runtime import Runtime
+from yaksok.web.api.operation import Doc, DocumentedRoute
+
+DEFAULT_LIMIT, MAX_LIMIT = 1000, 10_000
+_COUNT = re.compile(r"[0-9]{1,15}")  # short enough for any database's integers
+
+
+def _count(request: Request, name: str, default: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    if not _COUNT.fullmatch(raw):
+        raise BadRequest(f"{name} must be a whole number of at least 0, not {raw!r}")
+    return int(raw)
+
+
+def entries(request: Request) -> Response:
+    rt: Runtime = request.app.state.rt
+    after = _count(request, "after", 0)
+    limit = min(_count(request, "limit", DEFAULT_LIMIT), MAX_LIMIT)
+    if limit < 1:
+        raise BadRequest("limit must be at least 1")
+    page = lookups.ledger_page(rt, after=after, limit=limit)
+    lines = b"".join(msgspec.json.encode(entry.to_dict()) + b"\n" for entry in page)
+    return Response(lines, media_type="application/x-ndjson")
+
+
+def checkpoints(request: Request) -> Response:
+    rt: Runtime = request.app.state.rt
+    signed = [
+        {
+            "seq": point["seq"],
+            "hash": point["hash"],
+            "signature": point["signature"],
+            "key_id": point["key_id"],
+            "signed_at": point["signed_at"].isoformat(),
+        }
+        for point in lookups.ledger_checkpoints(rt)
+    ]
+    return Response(msgspec.json.encode(signed), media_type="application/json")
+
+
+def public_key(request: Request) -> Response:
+    rt: Runtime = request.app.state.rt
+    return Response(ledger.public_key_pem(rt), media_type="application/x-pem-file")
+
+
+_PAGING = (
+    ("after", "only entries with a greater seq (default 0); page until a page comes back empty"),
+    ("limit", f"at most this many entries (default {DEFAULT_LIMIT}, at most {MAX_LIMIT})"),
+)
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        DocumentedRoute("/ledger", entries, method="GET", doc=Doc(
+            "Ledger entries in seq order, one JSON object per line", "ledger", None, query=_PAGING,
+            media_type="application/x-ndjson")),
+        DocumentedRoute("/ledger/checkpoints", checkpoints, method="GET", doc=Doc(
+            "Signed checkpoints of the ledger head (Ed25519)", "ledger", None)),
+        DocumentedRoute("/.well-known/yaksok-ledger-key", public_key, method="GET", doc=Doc(
+            "The Ed25519 public key that verifies every checkpoint", "ledger", None,
+            media_type="application/x-pem-file")),
+    ]  # fmt: skip

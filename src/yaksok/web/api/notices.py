@@ -1,0 +1,149 @@
+"""Admin API: notices (draft → scheduled → published, corrections) and clarifications."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from msgspec import UNSET
+from starlette.routing import BaseRoute
+
+from yaksok.domain.notice import DEFAULT_CHANNELS, Claim, NoticeState
+from yaksok.services import lookups, notices
+from yaksok.services.auth import Role
+from yaksok.services.runtime import Runtime
+from yaksok.web.api import schemas
+from yaksok.web.api.operation import Call, Reply, operation
+from yaksok.web.api.views import notice_view
+
+PREFIX = "/api/v1"
+
+
+def _claim(fields: schemas.ClaimFields | None) -> Claim | None:
+    if fields is None:
+        return None
+    return Claim(text=fields.text, verdict=fields.verdict, source_url=fields.source_url)
+
+
+def _create(
+    rt: Runtime, base_url: str, body: schemas.NoticeFields, *, supersedes: str | None, publish_now: bool
+) -> Reply:
+    notice = notices.create_notice(
+        rt,
+        kind=body.kind,
+        titles=body.titles,
+        bodies=body.bodies,
+        launch_slug=body.launch,
+        milestone_ids=tuple(body.milestones),
+        channels=DEFAULT_CHANNELS if body.channels is None else tuple(body.channels),
+        claim=_claim(body.claim),
+        next_update_at=body.next_update_at,
+        cadence_id=body.cadence,
+        publish_at=body.publish_at,
+        supersedes=supersedes,
+        publish_now=publish_now,
+    )
+    return notice_view(notice, base_url)
+
+
+def create_notice(call: Call[schemas.NewNotice]) -> Reply:
+    body = call.body
+    return _create(
+        call.rt, call.settings.public_url, body, supersedes=body.supersedes, publish_now=body.publish_now
+    )
+
+
+def supersede_notice(call: Call[schemas.Correction]) -> Reply:
+    publish_now = call.body.publish_at is None
+    return _create(
+        call.rt,
+        call.settings.public_url,
+        call.body,
+        supersedes=call.path["notice_id"],
+        publish_now=publish_now,
+    )
+
+
+def list_notices(call: Call[None]) -> Reply:
+    state = call.enum_param("state", NoticeState)
+    launch = call.id_param("launch", "launch.not_found")
+    found = lookups.notices(call.rt, state=state, launch_slug=launch)
+    return [notice_view(notice, call.settings.public_url) for notice in found]
+
+
+def get_notice(call: Call[None]) -> Reply:
+    return notice_view(lookups.notice(call.rt, call.path["notice_id"]), call.settings.public_url)
+
+
+def edit_notice(call: Call[schemas.NoticeEdit]) -> Reply:
+    body = call.body
+    changes: dict[str, Any] = {
+        name: getattr(body, name) for name in ("kind", "titles", "bodies", "next_update_at")
+    }
+    if body.channels is not UNSET:
+        changes["channels"] = tuple(body.channels)
+    if body.claim is not UNSET:
+        changes["claim"] = _claim(body.claim)
+    given = {name: value for name, value in changes.items() if value is not UNSET}
+    notice = notices.edit_notice(call.rt, call.path["notice_id"], **given)
+    return notice_view(notice, call.settings.public_url)
+
+
+def schedule_notice(call: Call[schemas.Schedule]) -> Reply:
+    notice = notices.schedule_notice(call.rt, call.path["notice_id"], call.body.publish_at)
+    return notice_view(notice, call.settings.public_url)
+
+
+def unschedule_notice(call: Call[None]) -> Reply:
+    return notice_view(notices.unschedule_notice(call.rt, call.path["notice_id"]), call.settings.public_url)
+
+
+def publish_notice(call: Call[None]) -> Reply:
+    return notice_view(notices.publish_notice(call.rt, call.path["notice_id"]), call.settings.public_url)
+
+
+def clarify(call: Call[schemas.NewClarification]) -> Reply:
+    body = call.body
+    notice = notices.clarify(
+        call.rt,
+        claim=Claim(text=body.claim.text, verdict=body.claim.verdict, source_url=body.claim.source_url),
+        titles=body.titles,
+        bodies=body.bodies,
+        launch_slug=body.launch,
+        milestone_ids=tuple(body.milestones),
+        next_update_at=body.next_update_at,
+    )
+    return notice_view(notice, call.settings.public_url)
+
+
+_LIST_QUERY = (
+    ("state", "only notices in this state: draft, scheduled or published"),
+    ("launch", "only notices of this launch (slug)"),
+)
+
+
+def routes() -> list[BaseRoute]:
+    notice = f"{PREFIX}/notices/{{notice_id}}"
+    editor, viewer = Role.EDITOR, Role.VIEWER
+    return [
+        operation("POST", f"{PREFIX}/notices", create_notice, role=editor, tag="notices",
+                  summary="Write a notice: a draft, scheduled (publish_at) or published now (publish_now)",
+                  body=schemas.NewNotice, status=201),
+        operation("GET", f"{PREFIX}/notices", list_notices, role=viewer, tag="notices",
+                  summary="List notices, oldest first, drafts included", query=_LIST_QUERY),
+        operation("GET", notice, get_notice, role=viewer, tag="notices", summary="A notice, in any state"),
+        operation("PATCH", notice, edit_notice, role=editor, tag="notices",
+                  summary="Edit a draft or scheduled notice (a published one is immutable)",
+                  body=schemas.NoticeEdit),
+        operation("POST", f"{notice}/schedule", schedule_notice, role=editor, tag="notices",
+                  summary="Schedule the notice for publish_at", body=schemas.Schedule),
+        operation("POST", f"{notice}/unschedule", unschedule_notice, role=editor, tag="notices",
+                  summary="Take a scheduled notice back to draft"),
+        operation("POST", f"{notice}/publish", publish_notice, role=editor, tag="notices",
+                  summary="Publish the notice now, on every channel"),
+        operation("POST", f"{notice}/supersede", supersede_notice, role=editor, tag="notices",
+                  summary="Publish a correction that supersedes a published notice (now unless publish_at)",
+                  body=schemas.Correction, status=201),
+        operation("POST", f"{PREFIX}/clarifications", clarify, role=editor, tag="notices",
+                  summary="Answer a claim made elsewhere (press, rumour) with a verdict, published now",
+                  body=schemas.NewClarification, status=201),
+    ]  # fmt: skip

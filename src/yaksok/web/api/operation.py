@@ -1,0 +1,131 @@
+"""How an admin API route is declared: the role it needs, its body type, its documentation.
+
+``operation()`` is the only way the API builds a route, and it cannot build one without a
+role: every request is authorized before its body is even read (deny by default). The same
+declaration feeds ``/openapi.json``, so the documentation cannot drift from the routes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Generic, TypeVar, cast
+
+import msgspec
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from yaksok.config import Settings
+from yaksok.domain.errors import BadRequest, NotFound
+from yaksok.services.auth import Role, authorize
+from yaksok.services.runtime import Runtime
+from yaksok.web.api.body import read_body
+
+JSON = dict[str, Any]
+Reply = JSON | list[JSON]
+B = TypeVar("B")
+E = TypeVar("E", bound=StrEnum)
+
+# Ids in paths are slugs or generated ids; anything else cannot name a stored thing, and
+# refusing it here keeps odd bytes (NUL, say) away from the database drivers.
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,139}")
+_NOT_FOUND = {
+    "slug": "launch.not_found",
+    "milestone_id": "milestone.not_found",
+    "notice_id": "notice.not_found",
+}
+
+
+@dataclass(frozen=True)
+class Doc:
+    """What ``/openapi.json`` says about a route."""
+
+    summary: str
+    tag: str
+    role: Role | None  # None: public, no token
+    body: type[msgspec.Struct] | None = None
+    status: int = 200
+    query: tuple[tuple[str, str], ...] = ()  # (name, description)
+    media_type: str = "application/json"
+
+
+class DocumentedRoute(Route):
+    """A route that carries its ``Doc``; its name (the handler's) is the OpenAPI operationId."""
+
+    def __init__(
+        self, path: str, endpoint: Callable[..., Any], *, method: str, doc: Doc, name: str | None = None
+    ) -> None:
+        super().__init__(path, endpoint, methods=[method], name=name)
+        self.doc = doc
+
+
+@dataclass(frozen=True)
+class Call(Generic[B]):
+    """One authorized API request, as a handler sees it."""
+
+    rt: Runtime
+    settings: Settings
+    body: B
+    path: Mapping[str, str]
+    query: Mapping[str, str]
+
+    def enum_param(self, name: str, kind: type[E]) -> E | None:
+        raw = self.query.get(name)
+        if raw is None or raw == "":
+            return None
+        try:
+            return kind(raw)
+        except ValueError:
+            choices = ", ".join(member.value for member in kind)
+            raise BadRequest(f"{name} must be one of {choices}") from None
+
+    def id_param(self, name: str, not_found: str) -> str | None:
+        raw = self.query.get(name)
+        if raw is None or raw == "":
+            return None
+        if not _ID.fullmatch(raw):
+            raise NotFound(f"no such {name} {raw!r}", code=not_found)
+        return raw
+
+
+def operation(
+    method: str,
+    path: str,
+    handler: Callable[[Call[B]], Reply],
+    *,
+    role: Role,
+    summary: str,
+    tag: str,
+    body: type[B] | None = None,
+    status: int = 200,
+    query: tuple[tuple[str, str], ...] = (),
+) -> DocumentedRoute:
+    """An authorized JSON route: authorize → read the body → run ``handler`` in a thread → JSON."""
+    decoder = None if body is None else msgspec.json.Decoder(body)
+
+    async def endpoint(request: Request) -> Response:
+        rt: Runtime = request.app.state.rt
+        settings: Settings = request.app.state.settings
+        await run_in_threadpool(authorize, rt, request.headers.get("authorization"), role)
+        _check_path(request.path_params)
+        # A route without a body type has body None, which is what its handler's Call[None] says.
+        decoded = (
+            cast(B, None) if decoder is None else await read_body(request, decoder, settings.max_body_bytes)
+        )
+        call = Call(rt, settings, decoded, request.path_params, request.query_params)
+        reply = await run_in_threadpool(handler, call)
+        return Response(msgspec.json.encode(reply), status_code=status, media_type="application/json")
+
+    struct = cast("type[msgspec.Struct] | None", body)
+    doc = Doc(summary, tag, role, struct, status, query)
+    return DocumentedRoute(path, endpoint, method=method, doc=doc, name=handler.__name__)
+
+
+def _check_path(params: Mapping[str, str]) -> None:
+    for name, value in params.items():
+        if not _ID.fullmatch(value):
+            raise NotFound(f"no such {name} {value!r}", code=_NOT_FOUND.get(name, "not_found"))

@@ -1,0 +1,175 @@
+"""Request bodies of the admin API, as msgspec Structs: decoding validates them, and their
+JSON Schema is what ``/openapi.json`` publishes. Unknown fields are refused.
+
+Texts are the domain's to judge (languages, slugs, zones); these types only make sure every
+value has the right shape and a size the database can hold.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+from yaksok.domain.launch import MilestoneKind
+from yaksok.domain.notice import NoticeKind, Verdict
+from yaksok.domain.promise import ChangeKind, Precision
+
+Instant = Annotated[
+    datetime, Meta(tz=True, description="ISO 8601 instant with offset, e.g. 2010-11-09T11:00:00Z")
+]
+Texts = Annotated[dict[str, str], Meta(description="text per language: ko, en")]
+Hours = Annotated[float, Meta(ge=0, le=24 * 366 * 5)]
+Minutes = Annotated[float, Meta(ge=0, le=60 * 24 * 366)]
+Short = Annotated[str, Meta(max_length=200)]
+PromiseTime = Annotated[
+    str,
+    Meta(
+        pattern=r"^(19|2[0-9])[0-9]{2}-[0-9]{2}",
+        description="2010-11-09T20:00 (wall time in the launch's zone), an instant with offset, "
+        "2010-11-09 (precision day) or 2010-11 (precision month)",
+    ),
+]
+
+
+def _check_value(value: Any, where: str) -> None:
+    """Refuse what the databases cannot store: NUL characters, instants outside 1900-2999."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError(f"{where} contains a NUL character")
+    if isinstance(value, datetime) and not 1900 <= value.year <= 2999:
+        raise ValueError(f"{where} must be between the years 1900 and 2999")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_value(key, where)
+            _check_value(item, where)
+    if isinstance(value, list):
+        for item in value:
+            _check_value(item, where)
+
+
+class Body(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    def __post_init__(self) -> None:
+        for name in self.__struct_fields__:
+            _check_value(getattr(self, name), name)
+
+
+class PolicyFields(Body):
+    """Any field left out keeps the default policy's value."""
+
+    min_lead_hours: Hours | UnsetType = UNSET
+    min_change_lead_hours: Hours | UnsetType = UNSET
+    tolerance_minutes: Minutes | UnsetType = UNSET
+    apology_within_hours: Hours | UnsetType = UNSET
+    reason_required: bool | UnsetType = UNSET
+
+    def given(self) -> dict[str, float | bool]:
+        values = {name: getattr(self, name) for name in self.__struct_fields__}
+        return {name: value for name, value in values.items() if value is not UNSET}
+
+
+class SkuFields(Body):
+    code: Annotated[str, Meta(min_length=1, max_length=64)]
+    titles: Texts = {}
+
+
+class NewLaunch(Body):
+    slug: str
+    titles: Texts
+    zone: Annotated[str, Meta(description="IANA time zone, e.g. Asia/Seoul")]
+    market: Annotated[str, Meta(max_length=32)] = ""
+    skus: list[SkuFields] = []
+    per_customer_limit: Annotated[int, Meta(ge=1, le=1_000_000)] = 1
+    policy: PolicyFields | None = None
+
+
+class NewMilestone(Body):
+    key: str
+    kind: MilestoneKind
+    titles: Texts
+
+
+class PromiseRevision(Body):
+    precision: Precision
+    time: PromiseTime | None = None
+    reason: str = ""
+    change_kind: ChangeKind | None = None
+    override: Annotated[str | None, Meta(description="public justification for breaking the policy")] = None
+    titles: Texts | None = None
+    bodies: Texts | None = None
+    next_update_at: Instant | None = None
+
+
+class Cancellation(Body):
+    reason: str
+    override: str | None = None
+
+
+class OccurrenceReport(Body):
+    at: Instant | None = None
+    note: str = ""
+
+
+class ClaimFields(Body):
+    text: str
+    verdict: Verdict
+    source_url: Annotated[str, Meta(max_length=2000)] = ""
+
+
+class NoticeFields(Body):
+    kind: NoticeKind
+    titles: Texts
+    bodies: Texts = {}
+    launch: str | None = None
+    milestones: list[str] = []
+    channels: list[str] | None = None
+    claim: ClaimFields | None = None
+    next_update_at: Instant | None = None
+    cadence: str | None = None
+    publish_at: Instant | None = None
+
+
+class Correction(NoticeFields):
+    """A notice that supersedes a published one: published now unless ``publish_at`` is given."""
+
+
+class NewNotice(NoticeFields):
+    supersedes: str | None = None
+    publish_now: bool = False
+
+
+class NoticeEdit(Body):
+    """Fields left out stay as they are; ``null`` clears an optional one."""
+
+    kind: NoticeKind | UnsetType = UNSET
+    titles: Texts | UnsetType = UNSET
+    bodies: Texts | UnsetType = UNSET
+    channels: list[str] | UnsetType = UNSET
+    claim: ClaimFields | UnsetType | None = UNSET
+    next_update_at: Instant | UnsetType | None = UNSET
+
+
+class Schedule(Body):
+    publish_at: Instant
+
+
+class NewClarification(Body):
+    claim: ClaimFields
+    titles: Texts
+    bodies: Texts = {}
+    launch: str | None = None
+    milestones: list[str] = []
+    next_update_at: Instant | None = None
+
+
+class NewCadence(Body):
+    weekdays: Annotated[str, Meta(description="daily, weekdays, or a list such as mon,wed,fri")]
+    at: Annotated[str, Meta(pattern=r"^[0-9]{2}:[0-9]{2}$", description="HH:MM in the launch's zone")]
+    titles: Texts
+    kind: NoticeKind = NoticeKind.SHIPPING_UPDATE
+
+
+class NewToken(Body):
+    role: Literal["admin", "editor", "support", "viewer"]
+    label: Short = ""

@@ -1,0 +1,81 @@
+"""``GET /``: the notice board, newest first, under each launch's upcoming milestones and any
+apology still owed for a broken promise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from yaksok.channels.render import format_instant, launch_url
+from yaksok.services import queries
+from yaksok.web.pages import i18n
+from yaksok.web.pages.launch import MilestoneView, by_promised_time, milestone_view
+from yaksok.web.pages.notice import notice_views
+from yaksok.web.pages.templating import render, runtime
+
+BOARD_SIZE = 50
+
+
+@dataclass(frozen=True)
+class LaunchSummary:
+    title: str
+    url: str
+    upcoming: list[MilestoneView]
+
+
+@dataclass(frozen=True)
+class OwedView:
+    line: str
+    due: str
+    overdue: bool
+    url: str
+
+
+def _summaries(board: queries.Board, lang: str) -> list[LaunchSummary]:
+    summaries = []
+    for launch in sorted(board.launches.values(), key=lambda launch: launch.slug):
+        milestones = sorted(
+            (
+                m
+                for m in board.milestones.values()
+                if m.launch_slug == launch.slug and m.occurrence is None and not m.cancelled
+            ),
+            key=by_promised_time,
+        )
+        views = [milestone_view(m, launch, lang, board.now) for m in milestones]
+        summaries.append(LaunchSummary(launch.title(lang), launch_url("", launch.slug), views))
+    return summaries
+
+
+def _owed(board: queries.Board, lang: str) -> list[OwedView]:
+    """Only what is still owed: once the apology is out, the banner goes."""
+    t = i18n.STRINGS[lang]
+    views = []
+    for owed in board.owed:
+        if owed.published:
+            continue
+        zone = owed.launch.zone
+        line = t["owed_line"].format(
+            milestone=owed.milestone.title(lang),
+            launch=owed.launch.title(lang),
+            broke_at=format_instant(owed.broke_at, zone),
+        )
+        due = t["owed_due"].format(due_by=format_instant(owed.due_by, zone))
+        url = f"{launch_url('', owed.launch.slug)}#m-{owed.milestone.key}"
+        views.append(OwedView(line, due, board.now > owed.due_by, url))
+    return views
+
+
+def board_page(request: Request) -> Response:
+    lang = i18n.choose_lang(request)
+    board = queries.board(runtime(request), limit=BOARD_SIZE)
+    return render(
+        request,
+        "board.html",
+        lang,
+        launches=_summaries(board, lang),
+        owed=_owed(board, lang),
+        notices=notice_views(board.notices, lang, board.milestones, board.launches),
+    )

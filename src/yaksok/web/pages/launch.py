@@ -1,0 +1,133 @@
+"""``GET /launches/{slug}``: each milestone's promise, countdown, outcome and full promise history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from yaksok.channels.render import describe_milestone, format_instant, notice_url
+from yaksok.domain.launch import Launch, Milestone
+from yaksok.domain.promise import Precision, PromiseVersion
+from yaksok.domain.scorecard import VersionOutcome, milestone_outcomes
+from yaksok.services import queries
+from yaksok.web.pages import i18n, labels
+from yaksok.web.pages.notice import notice_views
+from yaksok.web.pages.templating import html_page, render, runtime
+
+
+@dataclass(frozen=True)
+class VersionView:
+    version: int
+    promised: str
+    announced: str
+    change: str
+    reason: str
+    overrides: list[str]
+    justification: str
+    notice_url: str
+    outcome: str
+    outcome_label: str
+
+
+@dataclass(frozen=True)
+class MilestoneView:
+    id: str
+    anchor: str
+    title: str
+    promised: str
+    precision: str
+    precision_label: str
+    # ISO instant for the local-time line and countdown; empty unless an exact time still lies ahead.
+    countdown_iso: str
+    outcome: str
+    outcome_label: str
+    occurred: str
+    history: list[VersionView]
+
+
+def milestone_view(milestone: Milestone, launch: Launch, lang: str, now: datetime) -> MilestoneView:
+    outcomes = milestone_outcomes(milestone, launch.policy, now)
+    by_version = {o.version.version: o for o in outcomes}
+    promise = milestone.promise
+    precision = promise.precision.value if promise else Precision.UNANNOUNCED.value
+    outcome = _milestone_outcome(milestone, outcomes)
+    return MilestoneView(
+        id=milestone.id,
+        anchor=f"m-{milestone.key}",
+        title=milestone.title(lang),
+        promised=describe_milestone(milestone, lang),
+        precision=precision,
+        precision_label=labels.PRECISIONS[lang][precision],
+        countdown_iso=_countdown_target(milestone),
+        outcome=outcome,
+        outcome_label=labels.OUTCOMES[lang][outcome],
+        occurred=format_instant(milestone.occurrence.at, launch.zone) if milestone.occurrence else "",
+        history=[_version_view(v, by_version.get(v.version), launch, lang) for v in milestone.versions],
+    )
+
+
+def _countdown_target(milestone: Milestone) -> str:
+    """Only an exact time still to come is worth counting down to; a day has no moment to count to."""
+    promise = milestone.promise
+    if promise is None or promise.at is None or promise.precision is not Precision.EXACT:
+        return ""
+    if milestone.cancelled or milestone.occurrence is not None:
+        return ""
+    return promise.at.isoformat()
+
+
+def _milestone_outcome(milestone: Milestone, outcomes: list[VersionOutcome]) -> str:
+    """The verdict on the milestone as a whole: the judgement of its last promise with a time."""
+    if milestone.cancelled:
+        return "cancelled"
+    return outcomes[-1].outcome.value if outcomes else "none"
+
+
+def _version_view(
+    version: PromiseVersion, outcome: VersionOutcome | None, launch: Launch, lang: str
+) -> VersionView:
+    change = version.change_kind.value if version.change_kind else ""
+    verdict = outcome.outcome.value if outcome else ""
+    return VersionView(
+        version=version.version,
+        promised=version.promise.describe(lang),
+        announced=format_instant(version.made_at, launch.zone),
+        change=labels.CHANGE_KINDS[lang][change],
+        reason=version.reason,
+        overrides=[labels.RULES[lang].get(rule, rule) for rule in version.overridden],
+        justification=version.justification,
+        notice_url=notice_url("", version.notice_id) if version.notice_id else "",
+        outcome=verdict,
+        outcome_label=labels.OUTCOMES[lang][verdict] if verdict else "",
+    )
+
+
+@html_page
+def launch_page(request: Request) -> Response:
+    lang = i18n.choose_lang(request)
+    slug = request.path_params["slug"]
+    board = queries.board(runtime(request), launch_slug=slug, limit=50)
+    launch = board.launches[slug]
+    milestones = sorted(board.milestones.values(), key=by_promised_time)
+    return render(
+        request,
+        "launch.html",
+        lang,
+        launch=launch,
+        launch_title=launch.title(lang),
+        milestones=[milestone_view(m, launch, lang, board.now) for m in milestones],
+        notices=notice_views(board.notices, lang, board.milestones, board.launches),
+        feeds={"atom": f"/launches/{slug}/feed.atom", "calendar": f"/launches/{slug}/calendar.ics"},
+    )
+
+
+_NO_TIME_YET = datetime.max.replace(tzinfo=UTC)
+
+
+def by_promised_time(milestone: Milestone) -> tuple[datetime, str]:
+    """Soonest promise first; milestones with no time yet at the end."""
+    promise = milestone.promise
+    return (promise.at if promise and promise.at else _NO_TIME_YET, milestone.id)

@@ -1,0 +1,95 @@
+"""``GET /scorecard`` (numbers and promise-drift charts) and the same numbers as JSON."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from yaksok.channels.render import launch_url
+from yaksok.domain import scorecard as scoring
+from yaksok.services import queries
+from yaksok.web.pages import i18n, labels
+from yaksok.web.pages.charts import DriftChart, drift_chart
+from yaksok.web.pages.launch import by_promised_time
+from yaksok.web.pages.templating import render, runtime
+
+
+@dataclass(frozen=True)
+class Figure:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class LaunchCard:
+    title: str
+    url: str
+    json_url: str
+    figures: list[Figure]
+    charts: list[tuple[str, DriftChart | None]]
+
+
+def figures(card: scoring.Scorecard, lang: str) -> list[Figure]:
+    """The scorecard's numbers as labelled lines; the values are exactly those of the JSON."""
+    words = labels.SCORE_LABELS[lang]
+    numbers = card.to_dict()
+    promises, apologies = numbers["promises"], numbers["apologies"]
+    share = numbers["exact_time_share"]
+    rows: list[tuple[str, object]] = [
+        *(
+            (key, promises[key])
+            for key in ("made", "kept", "kept_short_notice", "broken", "revised", "pending")
+        ),
+        ("exact_time_share", "—" if share is None else f"{share * 100:.0f}%"),
+        ("time_not_announced", numbers["time_not_announced"]),
+        ("lead_median", _unit(numbers["lead_time_hours"]["median"], words["hours"])),
+        ("lead_min", _unit(numbers["lead_time_hours"]["min"], words["hours"])),
+        ("late_changes", numbers["late_changes"]),
+        ("overrides", numbers["overrides"]),
+        ("lateness_median", _unit(numbers["publication_lateness_seconds"]["median"], words["seconds"])),
+        ("lateness_max", _unit(numbers["publication_lateness_seconds"]["max"], words["seconds"])),
+        ("notices_published", numbers["notices_published"]),
+        ("apologies_owed", apologies["owed"]),
+        ("apologies_on_time", apologies["on_time"]),
+    ]
+    return [Figure(words[key], str(value)) for key, value in rows]
+
+
+def _unit(value: float | None, pattern: str) -> str:
+    return "—" if value is None else pattern.format(value=f"{value:g}")
+
+
+def _launch_cards(board: queries.Board, lang: str) -> list[LaunchCard]:
+    """Per-launch numbers computed from the board already read, so the page is one read."""
+    cards = []
+    for launch in sorted(board.launches.values(), key=lambda launch: launch.slug):
+        milestones = sorted(
+            (m for m in board.milestones.values() if m.launch_slug == launch.slug), key=by_promised_time
+        )
+        notices = [n for n in board.notices if n.launch_slug == launch.slug]
+        card = scoring.compute(launch.slug, [launch], milestones, notices, board.now)
+        url = launch_url("", launch.slug)
+        charts = [(m.title(lang), drift_chart(m, launch.zone, lang)) for m in milestones]
+        cards.append(
+            LaunchCard(launch.title(lang), url, f"{url}/scorecard.json", figures(card, lang), charts)
+        )
+    return cards
+
+
+def scorecard_page(request: Request) -> Response:
+    lang = i18n.choose_lang(request)
+    card, board = queries.scorecard(runtime(request))
+    return render(
+        request,
+        "scorecard.html",
+        lang,
+        overall=figures(card, lang),
+        launches=_launch_cards(board, lang),
+    )
+
+
+def scorecard_json(request: Request) -> Response:
+    card, _board = queries.scorecard(runtime(request), request.path_params.get("slug"))
+    return JSONResponse(card.to_dict(), headers={"Cache-Control": "no-cache"})

@@ -1,0 +1,61 @@
+"""``/openapi.json`` describes every API route, its role, its body schema and the error shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from starlette.applications import Starlette
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+
+@pytest.fixture
+def spec(client: TestClient) -> dict[str, Any]:
+    response = client.get("/openapi.json")
+    assert response.status_code == 200
+    document: dict[str, Any] = response.json()
+    return document
+
+
+def test_every_api_route_is_described_with_bearer_security(app: Starlette, spec: dict[str, Any]) -> None:
+    routes = [r for r in app.routes if isinstance(r, Route) and r.path.startswith("/api/v1")]
+    assert routes
+    for route in routes:
+        for method in (route.methods or set()) - {"HEAD"}:
+            operation = spec["paths"][route.path][method.lower()]
+            assert operation["summary"], route.path
+            assert operation["security"] == [{"bearer": []}]
+            assert operation["responses"]["401"] == {"$ref": "#/components/responses/Problem"}
+    assert spec["components"]["securitySchemes"]["bearer"] == {"type": "http", "scheme": "bearer"}
+
+
+def test_the_public_ledger_is_described_without_security(spec: dict[str, Any]) -> None:
+    for path in ("/ledger", "/ledger/checkpoints", "/.well-known/yaksok-ledger-key"):
+        assert spec["paths"][path]["get"]["security"] == []
+    parameters = {p["name"] for p in spec["paths"]["/ledger"]["get"]["parameters"]}
+    assert parameters == {"after", "limit"}
+    assert "application/x-ndjson" in spec["paths"]["/ledger"]["get"]["responses"]["200"]["content"]
+
+
+def test_request_bodies_are_the_schemas_the_api_enforces(spec: dict[str, Any]) -> None:
+    operation = spec["paths"]["/api/v1/milestones/{milestone_id}/promises"]["post"]
+    ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    schema = spec["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+    assert schema["additionalProperties"] is False
+    assert schema["required"] == ["precision"]
+    assert {"time", "reason", "override", "change_kind"} <= set(schema["properties"])
+    assert [p["name"] for p in operation["parameters"]] == ["milestone_id"]
+
+
+def test_errors_are_described_as_problem_json(spec: dict[str, Any]) -> None:
+    problem = spec["components"]["schemas"]["Problem"]
+    assert problem["required"] == ["type", "title", "status", "code", "detail"]
+    content = spec["components"]["responses"]["Problem"]["content"]
+    assert content == {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
+def test_the_document_is_valid_openapi_3_1(spec: dict[str, Any]) -> None:
+    validator = pytest.importorskip("openapi_spec_validator")
+    assert spec["openapi"] == "3.1.0"
+    validator.validate(spec)

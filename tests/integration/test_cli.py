@@ -1,0 +1,209 @@
+"""The command line, as users call it: through click's runner, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+import uvicorn
+from click.testing import CliRunner, Result
+
+from yaksok.cli import main
+from yaksok.config import Settings
+from yaksok.domain.clock import SimulatedClock
+from yaksok.replay import load_scenario, run
+from yaksok.services import ledger
+from yaksok.services.auth import Role, authorize
+from yaksok.services.runtime import Runtime, counting_ids
+from yaksok.store.tables import ledger_entries
+from yaksok.store.unit_of_work import Store
+from yaksok.web.app import create_app
+
+SHIPPED = Path(__file__).resolve().parents[2] / "scenarios" / "kt-ipad-2010.yaml"
+
+COMMANDS = [
+    [],
+    ["serve"],
+    ["worker"],
+    ["demo"],
+    ["replay"],
+    ["ledger"],
+    ["ledger", "verify"],
+    ["db"],
+    ["db", "upgrade"],
+    ["token"],
+    ["token", "create"],
+]
+
+
+def yaksok(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args), env={"YAKSOK_DATABASE_URL": None})
+
+
+@pytest.fixture
+def database_url(store: Store) -> str:
+    """A URL that reaches the ``store`` fixture's database (on PostgreSQL, its own schema)."""
+    url = store.engine.url
+    if store.dialect == "postgresql":
+        with store.engine.connect() as connection:
+            schema = connection.execute(sa.text("select current_schema()")).scalar_one()
+        url = url.update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def replayed(store: Store) -> Runtime:
+    """The 2010 scenario replayed into ``store``, its head signed, as a server would then serve it."""
+    scenario = load_scenario(SHIPPED)
+    run(scenario, Runtime(store=store, clock=SimulatedClock(scenario.starts_at), new_id=counting_ids()))
+    rt = Runtime(store=store)
+    assert ledger.checkpoint(rt) is not None
+    return rt
+
+
+def test_every_command_has_its_own_help() -> None:
+    listed = yaksok("--help")
+    assert listed.exit_code == 0, listed.output
+    for name in ("serve", "worker", "demo", "replay", "ledger", "token", "db"):
+        assert f"  {name} " in listed.output
+    for command in COMMANDS:
+        result = yaksok(*command, "--help")
+        assert result.exit_code == 0, result.output
+        assert result.output.startswith(f"Usage: main {' '.join(command)}".rstrip())
+
+
+def test_serve_help_says_migrations_are_applied_on_start() -> None:
+    result = yaksok("serve", "--help")
+    assert "migrations" in result.output.lower()
+
+
+def test_db_upgrade_can_run_again(database_url: str) -> None:
+    for _ in range(2):
+        result = yaksok("db", "upgrade", "--db", database_url)
+        assert result.exit_code == 0, result.output
+        assert "schema revision 0001" in result.output
+
+
+def test_token_create_prints_a_token_that_authorizes(database_url: str, store: Store) -> None:
+    result = yaksok("token", "create", "--role", "editor", "--label", "ops", "--db", database_url)
+    assert result.exit_code == 0, result.output
+    token = result.stdout.strip().splitlines()[-1]
+    assert authorize(Runtime(store=store), f"Bearer {token}", Role.EDITOR) is Role.EDITOR
+
+
+def test_token_create_refuses_an_unknown_role(database_url: str) -> None:
+    result = yaksok("token", "create", "--role", "owner", "--db", database_url)
+    assert result.exit_code == 2
+    assert "owner" in result.output
+
+
+def test_ledger_verify_passes_an_intact_ledger(replayed: Runtime, database_url: str) -> None:
+    result = yaksok("ledger", "verify", database_url)
+    assert result.exit_code == 0, result.output
+    assert "ledger intact" in result.output
+    assert "1 signed checkpoints verified" in result.output
+
+
+def _tamper(store: Store, *statements: sa.Executable) -> None:
+    with store.engine.begin() as connection:
+        for statement in statements:
+            connection.execute(statement)
+
+
+def _seq(seq: int) -> sa.ColumnElement[bool]:
+    return ledger_entries.c.seq == seq
+
+
+def test_ledger_verify_names_an_altered_entry(replayed: Runtime, store: Store, database_url: str) -> None:
+    payload = sa.func.replace(ledger_entries.c.payload, "ipad", "ipod")
+    _tamper(store, sa.update(ledger_entries).where(_seq(7)).values(payload=payload))
+    result = yaksok("ledger", "verify", database_url)
+    assert result.exit_code == 1, result.output
+    assert "ledger broken at seq 7: entry 7 was altered" in result.output
+
+
+def test_ledger_verify_names_a_removed_entry(replayed: Runtime, store: Store, database_url: str) -> None:
+    _tamper(store, sa.delete(ledger_entries).where(_seq(7)))
+    result = yaksok("ledger", "verify", database_url)
+    assert result.exit_code == 1, result.output
+    assert "seq 7: entry 7 is missing" in result.output
+
+
+def test_ledger_verify_names_reordered_entries(replayed: Runtime, store: Store, database_url: str) -> None:
+    update = sa.update(ledger_entries)
+    _tamper(
+        store,
+        update.where(_seq(5)).values(seq=-5),
+        update.where(_seq(6)).values(seq=5),
+        update.where(_seq(-5)).values(seq=6),
+    )
+    result = yaksok("ledger", "verify", database_url)
+    assert result.exit_code == 1, result.output
+    assert "ledger broken at seq 5" in result.output
+
+
+def test_ledger_verify_catches_a_cut_off_head_by_its_signed_checkpoint(
+    replayed: Runtime, store: Store, database_url: str
+) -> None:
+    with store.read() as tx:
+        head = tx.ledger.head()
+    assert head is not None
+    _tamper(store, sa.delete(ledger_entries).where(_seq(head.seq)))
+    result = yaksok("ledger", "verify", database_url)
+    assert result.exit_code == 1, result.output
+    assert f"seq {head.seq}" in result.output
+
+
+def test_ledger_verify_says_clearly_when_it_cannot_read_the_source(tmp_path: Path) -> None:
+    missing = tmp_path / "nothing-here.db"
+    for source in (f"sqlite:///{missing}", "not-a-url", f"http://127.0.0.1:{_free_port()}"):
+        result = yaksok("ledger", "verify", source, "--timeout", "2")
+        assert result.exit_code == 2, result.output
+        assert len(result.output.strip().splitlines()) == 1, result.output
+    assert not missing.exists(), "verifying must not create an empty database"
+
+
+# --- against a running server ----------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def server_url(replayed: Runtime) -> Iterator[str]:
+    """The app served by a real uvicorn on a free 127.0.0.1 port, in a thread."""
+    port = _free_port()
+    app = create_app(replayed, Settings(database_url="unused", port=port, run_scheduler=False))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_ledger_verify_reads_a_server_through_its_public_endpoints(server_url: str) -> None:
+    result = yaksok("ledger", "verify", server_url)
+    assert result.exit_code == 0, result.output
+    assert "ledger intact" in result.output
+    assert "1 signed checkpoints verified" in result.output
+
+
+def test_ledger_verify_names_an_entry_altered_behind_a_server(server_url: str, store: Store) -> None:
+    payload = sa.func.replace(ledger_entries.c.payload, "ipad", "ipod")
+    _tamper(store, sa.update(ledger_entries).where(_seq(12)).values(payload=payload))
+    result = yaksok("ledger", "verify", server_url + "/")
+    assert result.exit_code == 1, result.output
+    assert "ledger broken at seq 12" in result.output
