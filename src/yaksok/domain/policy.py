@@ -71,6 +71,12 @@ class Override:
             )
 
 
+@dataclass(frozen=True)
+class Violation:
+    rule: str
+    explanation: str
+
+
 def promise_violations(
     policy: Policy,
     previous: Promise | None,
@@ -78,27 +84,49 @@ def promise_violations(
     change_kind: ChangeKind | None,
     reason: str,
     now: datetime,
-) -> list[str]:
-    """The rules a new promise version would break if published at ``now``."""
-    broken: list[str] = []
+) -> list[Violation]:
+    """The rules a new promise version would break if published at ``now``, each explained
+    with the figures that break it."""
+    broken: list[Violation] = []
     cancelling = change_kind is ChangeKind.CANCEL
-    if (
-        not cancelling
-        and new.precision is Precision.EXACT
-        and new.at is not None
-        and new.at - now < policy.min_lead
-    ):
-        broken.append(LEAD_TIME)
+    if not cancelling and new.precision is Precision.EXACT and new.at is not None:
+        lead = new.at - now
+        if lead < policy.min_lead:
+            broken.append(
+                Violation(
+                    LEAD_TIME,
+                    f"an exact time must be announced at least {_span(policy.min_lead)} ahead; "
+                    f"this one is {_span(lead)} ahead",
+                )
+            )
     if (
         previous is not None
         and policy.reason_required
         and not reason.strip()
         and not _refines(previous, new, change_kind)
     ):
-        broken.append(REASON_REQUIRED)
-    if previous is not None and _is_late_change(policy, previous, new, change_kind, now):
-        broken.append(LATE_CHANGE)
+        broken.append(Violation(REASON_REQUIRED, "a change of promise needs a public reason"))
+    if (
+        previous is not None
+        and previous.at is not None
+        and _is_late_change(policy, previous, new, change_kind, now)
+    ):
+        broken.append(
+            Violation(
+                LATE_CHANGE,
+                f"a change must be announced at least {_span(policy.min_change_lead)} before the old time; "
+                f"this one comes {_span(previous.at - now)} before it",
+            )
+        )
     return broken
+
+
+def _span(delta: timedelta) -> str:
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    hours, minutes = divmod(minutes, 60)
+    if hours and not minutes:
+        return f"{hours} h"
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
 
 
 def _is_late_change(
@@ -124,21 +152,11 @@ def _refines(previous: Promise, new: Promise, change_kind: ChangeKind | None) ->
     )
 
 
-def enforce(broken: list[str], override: Override | None) -> tuple[str, ...]:
+def enforce(broken: list[Violation], override: Override | None) -> tuple[str, ...]:
     """Refuse a broken rule unless overridden; returns the rules the override covers."""
     if not broken:
         return ()
     if override is None:
-        raise PolicyViolation(broken, _explain(broken))
-    return tuple(broken)
-
-
-_EXPLANATIONS = {
-    LEAD_TIME: "an exact time must be announced at least the policy's minimum lead ahead",
-    REASON_REQUIRED: "a change of promise needs a public reason",
-    LATE_CHANGE: "a change must be announced at least the policy's change lead before the old time",
-}
-
-
-def _explain(broken: list[str]) -> str:
-    return "; ".join(_EXPLANATIONS[rule] for rule in broken) + " (or override with a public justification)"
+        message = "; ".join(v.explanation for v in broken) + " (or override with a public justification)"
+        raise PolicyViolation([v.rule for v in broken], message)
+    return tuple(v.rule for v in broken)
