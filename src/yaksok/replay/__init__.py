@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from yaksok.replay.report import ReplayReport, ReplayStep, render
-from yaksok.replay.runner import run
-from yaksok.replay.scenario import (
+from yaksok.replay.model import (
     ACTIONS,
     Action,
     Actor,
@@ -21,9 +19,10 @@ from yaksok.replay.scenario import (
     Scenario,
     Step,
     Texts,
-    load_scenario,
-    parse_scenario,
 )
+from yaksok.replay.report import ReplayReport, ReplayStep, render
+from yaksok.replay.runner import run
+from yaksok.replay.scenario import load_scenario, parse_scenario
 
 __all__ = [
     "ACTIONS",

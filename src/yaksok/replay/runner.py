@@ -18,8 +18,7 @@ from yaksok.domain.errors import PolicyViolation, YaksokError
 from yaksok.domain.launch import Milestone
 from yaksok.domain.notice import Claim, Notice
 from yaksok.domain.promise import Precision, Promise, PromiseVersion
-from yaksok.replay.report import ReplayReport, ReplayStep
-from yaksok.replay.scenario import (
+from yaksok.replay.model import (
     CadenceSpec,
     CancelAction,
     ClarifyAction,
@@ -31,6 +30,7 @@ from yaksok.replay.scenario import (
     Scenario,
     Step,
 )
+from yaksok.replay.report import ReplayReport, ReplayStep
 from yaksok.services import cadences, launches, ledger, notices, queries, upkeep, wording
 from yaksok.services.runtime import Runtime
 

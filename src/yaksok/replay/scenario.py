@@ -9,12 +9,10 @@ touches a service or a database, and every problem is an ``InvalidInput`` with t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from enum import StrEnum
 from pathlib import Path
-from typing import ClassVar, TypeVar
 
 import yaml
 
@@ -24,191 +22,28 @@ from yaksok.domain.launch import Launch, MilestoneKind, Sku, check_slug
 from yaksok.domain.notice import NoticeKind, Verdict
 from yaksok.domain.policy import Policy
 from yaksok.domain.promise import ChangeKind, Precision, Promise
+from yaksok.replay.fields import INVALID, Fields, fail_at, unique
+from yaksok.replay.model import (
+    ACTIONS,
+    Action,
+    Actor,
+    CadenceSpec,
+    CancelAction,
+    ClaimSpec,
+    ClarifyAction,
+    MilestoneSpec,
+    NoteAction,
+    NoticeAction,
+    NoticeSpec,
+    OccurAction,
+    PromiseAction,
+    Scenario,
+    Step,
+    Texts,
+    step_label,
+)
 
-INVALID = "scenario.invalid"
 _POLICY_KEYS = tuple(Policy().to_dict())
-
-E = TypeVar("E", bound=StrEnum)
-
-
-class Actor(StrEnum):
-    CARRIER = "carrier"
-    CHAIRMAN = "chairman"
-    PRESS = "press"
-    CUSTOMERS = "customers"
-    OPERATOR = "operator"  # what a yaksok operator does at that moment
-
-
-@dataclass(frozen=True)
-class Texts:
-    """A text in Korean and English."""
-
-    ko: str
-    en: str
-
-    def __bool__(self) -> bool:
-        return bool(self.ko or self.en)
-
-    def as_dict(self) -> dict[str, str]:
-        """The per-language mapping the domain takes (titles, bodies)."""
-        return {lang: text for lang, text in (("ko", self.ko), ("en", self.en)) if text}
-
-    def joined(self, separator: str = " / ") -> str:
-        """One line for single-language fields (a reason, a justification, a claim)."""
-        return self.ko if self.ko == self.en else separator.join(t for t in (self.ko, self.en) if t)
-
-
-NO_TEXT = Texts("", "")
-
-
-@dataclass(frozen=True)
-class MilestoneSpec:
-    key: str
-    kind: MilestoneKind
-    titles: Texts
-
-
-@dataclass(frozen=True)
-class CadenceSpec:
-    """A recurring slot, created at ``created_at`` (the clock's time then)."""
-
-    key: str
-    weekdays: tuple[int, ...]
-    local_time: time
-    kind: NoticeKind
-    titles: Texts
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class NoticeSpec:
-    """A notice to write. ``milestones`` and ``cadence`` are keys; a cadence notice is the
-    update for that cadence's next slot, so it has no ``publish_at`` of its own."""
-
-    kind: NoticeKind
-    titles: Texts
-    bodies: Texts
-    milestones: tuple[str, ...] = ()
-    publish_at: datetime | None = None
-    next_update_at: datetime | None = None
-    cadence: str | None = None
-
-
-@dataclass(frozen=True)
-class ClaimSpec:
-    text: Texts
-    verdict: Verdict
-    source_url: str = ""
-
-
-@dataclass(frozen=True)
-class PromiseAction:
-    """Make a new promise version for a milestone; ``notice`` announces it."""
-
-    name: ClassVar[str] = "promise"
-    milestone: str
-    promise: Promise
-    reason: Texts = NO_TEXT
-    change_kind: ChangeKind | None = None
-    override: Texts | None = None
-    notice: NoticeSpec | None = None
-
-
-@dataclass(frozen=True)
-class NoticeAction:
-    """Publish a notice now, or schedule it (``publish_at``), or write it for a cadence slot."""
-
-    name: ClassVar[str] = "notice"
-    notice: NoticeSpec
-
-
-@dataclass(frozen=True)
-class ClarifyAction:
-    """Answer a claim made elsewhere; ``notice`` is the clarification (kind ``clarification``)."""
-
-    name: ClassVar[str] = "clarify"
-    claim: ClaimSpec
-    notice: NoticeSpec
-
-
-@dataclass(frozen=True)
-class OccurAction:
-    """Record when the milestone actually happened."""
-
-    name: ClassVar[str] = "occur"
-    milestone: str
-    at: datetime
-    note: Texts = NO_TEXT
-
-
-@dataclass(frozen=True)
-class CancelAction:
-    name: ClassVar[str] = "cancel"
-    milestone: str
-    reason: Texts
-    override: Texts | None = None
-    notice: NoticeSpec | None = None
-
-
-@dataclass(frozen=True)
-class NoteAction:
-    """Narration only: something happened that yaksok takes no part in."""
-
-    name: ClassVar[str] = "note"
-
-
-Action = PromiseAction | NoticeAction | ClarifyAction | OccurAction | CancelAction | NoteAction
-ACTIONS = ("promise", "notice", "clarify", "occur", "cancel", "note")
-
-
-@dataclass(frozen=True)
-class Step:
-    """One moment of the timeline. ``index`` counts from 1, as error messages do."""
-
-    index: int
-    at: datetime
-    actor: Actor
-    what: Texts
-    action: Action
-
-    @property
-    def label(self) -> str:
-        return step_label(self.index, self.at)
-
-
-@dataclass(frozen=True)
-class Scenario:
-    title: Texts
-    summary: Texts
-    starts_at: datetime
-    ends_at: datetime
-    launch: Launch
-    milestones: tuple[MilestoneSpec, ...]
-    cadences: tuple[CadenceSpec, ...]
-    steps: tuple[Step, ...]
-    source: str = ""
-
-    def milestone_id(self, key: str) -> str:
-        return f"{self.launch.slug}.{key}"
-
-    def cadence_id(self, key: str) -> str:
-        return f"{self.launch.slug}.{key}"
-
-    def milestone(self, key: str) -> MilestoneSpec:
-        for milestone in self.milestones:
-            if milestone.key == key:
-                return milestone
-        raise KeyError(key)
-
-    def cadence(self, key: str) -> CadenceSpec:
-        for cadence in self.cadences:
-            if cadence.key == key:
-                return cadence
-        raise KeyError(key)
-
-
-def step_label(index: int, at: datetime | None) -> str:
-    return f"step {index}" if at is None else f"step {index} ({at.isoformat(timespec='minutes')})"
 
 
 class _TextTimesLoader(yaml.SafeLoader):
@@ -234,21 +69,21 @@ def load_scenario(path: Path) -> Scenario:
 
 def parse_scenario(data: object, source: str) -> Scenario:
     """Check a scenario already read into plain data (mappings, lists, strings, numbers)."""
-    top = _Fields(data, source, "scenario")
+    top = Fields(data, source, "scenario")
     starts_at, ends_at = top.instant("starts_at"), top.instant("ends_at")
     if ends_at <= starts_at:
         raise top.fail("ends_at", "must be after starts_at")
     launch = _launch(top.sub("launch"))
-    milestones = _unique([_milestone(f) for f in top.subs("milestones")], top, "milestones")
-    cadences = _unique([_cadence(f, starts_at, ends_at) for f in top.subs("cadences", [])], top, "cadences")
+    milestones = unique([_milestone(f) for f in top.subs("milestones")], top, "milestones")
+    cadences = unique([_cadence(f, starts_at, ends_at) for f in top.subs("cadences", [])], top, "cadences")
     context = _Context(source, launch, {m.key for m in milestones}, {c.key: c for c in cadences})
     steps: list[Step] = []
     for index, raw in enumerate(top.sequence("steps"), start=1):
         step = _step(raw, index, context)
         if step.at < starts_at or step.at > ends_at:
-            raise _fail(source, step.label, "at", "is outside starts_at..ends_at")
+            raise fail_at(source, step.label, "at", "is outside starts_at..ends_at")
         if steps and step.at < steps[-1].at:
-            raise _fail(source, step.label, "at", f"goes back in time (step {index - 1} is later)")
+            raise fail_at(source, step.label, "at", f"goes back in time (step {index - 1} is later)")
         steps.append(step)
     if not steps:
         raise top.fail("steps", "a scenario needs at least one step")
@@ -267,146 +102,10 @@ def parse_scenario(data: object, source: str) -> Scenario:
     return scenario
 
 
-# --- reading fields, with the place of every complaint -------------------------------------------
-
-_MISSING = object()
-
-
-def _fail(source: str, where: str, field: str | None, problem: str) -> InvalidInput:
-    place = f"{where}: {field}" if field else where
-    prefix = f"{source}: " if source else ""
-    return InvalidInput(f"{prefix}{place}: {problem}", code=INVALID, details={"where": where, "field": field})
-
-
-class _Fields:
-    """One mapping of the file, read field by field; ``finish`` refuses fields nobody read."""
-
-    def __init__(self, data: object, source: str, where: str, path: str = "") -> None:
-        self.source, self.where, self.path = source, where, path
-        if not isinstance(data, Mapping):
-            raise _fail(source, where, path.rstrip(".") or None, "expected a mapping")
-        self.data: Mapping[object, object] = data
-        self.seen: set[str] = set()
-
-    def fail(self, key: str | None, problem: str) -> InvalidInput:
-        field = f"{self.path}{key}" if key else self.path.rstrip(".") or None
-        return _fail(self.source, self.where, field, problem)
-
-    def raw(self, key: str, default: object = _MISSING) -> object:
-        self.seen.add(key)
-        value = self.data.get(key, default)
-        if value is _MISSING:
-            raise self.fail(key, "is required")
-        return value
-
-    def has(self, key: str) -> bool:
-        """Whether ``key`` is given (not absent, not null); either way it counts as read."""
-        self.seen.add(key)
-        return self.data.get(key) is not None
-
-    def text(self, key: str) -> str:
-        value = self.raw(key)
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(key, "expected non-empty text")
-        return value.strip()
-
-    def optional_text(self, key: str) -> str:
-        return self.text(key) if self.has(key) else ""
-
-    def integer(self, key: str, default: int) -> int:
-        value = self.raw(key, default)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(key, "expected a whole number")
-        return value
-
-    def texts(self, key: str) -> Texts:
-        value = self.raw(key)
-        if not isinstance(value, Mapping):
-            raise self.fail(key, "expected a mapping of languages {ko: ..., en: ...}")
-        for lang in ("ko", "en"):
-            text = value.get(lang)
-            if not isinstance(text, str) or not text.strip():
-                raise self.fail(key, f"missing language {lang!r}")
-        extra = sorted(str(k) for k in value if k not in ("ko", "en"))
-        if extra:
-            raise self.fail(key, f"unknown language {extra[0]!r} (expected ko and en)")
-        return Texts(ko=str(value["ko"]).strip(), en=str(value["en"]).strip())
-
-    def loose_texts(self, key: str) -> Texts:
-        """A reason, justification or claim: ``{ko, en}``, one string for both, or empty."""
-        value = self.raw(key, None)
-        if value is None or value == "":
-            return NO_TEXT
-        if isinstance(value, str):
-            return Texts(value.strip(), value.strip())
-        return self.texts(key)
-
-    def instant(self, key: str) -> datetime:
-        value = self.raw(key)
-        if isinstance(value, str):
-            try:
-                value = datetime.fromisoformat(value)
-            except ValueError:
-                raise self.fail(key, f"cannot read {value!r} as a time") from None
-        if not isinstance(value, datetime):
-            raise self.fail(key, "expected a time such as 2010-11-09T20:00:00+09:00")
-        if value.tzinfo is None:
-            raise self.fail(key, "needs a UTC offset, e.g. +09:00")
-        return value
-
-    def optional_instant(self, key: str) -> datetime | None:
-        return self.instant(key) if self.has(key) else None
-
-    def choice(self, key: str, enum: type[E], default: E | None = None) -> E:
-        value = self.raw(key, default if default is not None else _MISSING)
-        if isinstance(value, bool):  # YAML 1.1 reads a bare ``false`` (a verdict) as a boolean
-            value = str(value).lower()
-        try:
-            return enum(str(value))
-        except ValueError:
-            allowed = ", ".join(member.value for member in enum)
-            raise self.fail(key, f"unknown value {value!r} (expected one of: {allowed})") from None
-
-    def optional_choice(self, key: str, enum: type[E]) -> E | None:
-        return self.choice(key, enum) if self.has(key) else None
-
-    def sequence(self, key: str, default: list[object] | None = None) -> list[object]:
-        value = self.raw(key, default if default is not None else _MISSING)
-        if not isinstance(value, list):
-            raise self.fail(key, "expected a list")
-        return value
-
-    def sub(self, key: str) -> _Fields:
-        return _Fields(self.raw(key), self.source, self.where, f"{self.path}{key}.")
-
-    def subs(self, key: str, default: list[object] | None = None) -> list[_Fields]:
-        items = self.sequence(key, default)
-        return [
-            _Fields(item, self.source, self.where, f"{self.path}{key}[{i}].") for i, item in enumerate(items)
-        ]
-
-    def finish(self) -> None:
-        unknown = sorted(str(k) for k in self.data if k not in self.seen)
-        if unknown:
-            raise self.fail(unknown[0], "unknown field")
-
-
-K = TypeVar("K", MilestoneSpec, CadenceSpec)
-
-
-def _unique(items: list[K], top: _Fields, key: str) -> list[K]:
-    seen: set[str] = set()
-    for item in items:
-        if item.key in seen:
-            raise top.fail(key, f"key {item.key!r} appears twice")
-        seen.add(item.key)
-    return items
-
-
 # --- the launch, its milestones and cadences ------------------------------------------------------
 
 
-def _launch(fields: _Fields) -> Launch:
+def _launch(fields: Fields) -> Launch:
     policy_fields = fields.sub("policy") if fields.has("policy") else None
     skus = []
     for sku in fields.subs("skus", []):
@@ -430,7 +129,7 @@ def _launch(fields: _Fields) -> Launch:
     return launch
 
 
-def _policy(fields: _Fields) -> Policy:
+def _policy(fields: Fields) -> Policy:
     values: dict[str, float | bool] = {}
     for key in fields.data:
         if str(key) not in _POLICY_KEYS:
@@ -445,7 +144,7 @@ def _policy(fields: _Fields) -> Policy:
     return Policy.from_dict(values)
 
 
-def _milestone(fields: _Fields) -> MilestoneSpec:
+def _milestone(fields: Fields) -> MilestoneSpec:
     key = fields.text("key")
     try:
         check_slug(key, "milestone key")
@@ -456,7 +155,7 @@ def _milestone(fields: _Fields) -> MilestoneSpec:
     return spec
 
 
-def _cadence(fields: _Fields, starts_at: datetime, ends_at: datetime) -> CadenceSpec:
+def _cadence(fields: Fields, starts_at: datetime, ends_at: datetime) -> CadenceSpec:
     key = fields.text("key")
     weekdays = fields.raw("weekdays")
     clock = fields.raw("time")
@@ -491,7 +190,7 @@ class _Context:
 
 
 def _step(raw: object, index: int, context: _Context) -> Step:
-    fields = _Fields(raw, context.source, step_label(index, None))
+    fields = Fields(raw, context.source, step_label(index, None))
     at = fields.instant("at")
     fields.where = step_label(index, at)
     actor = fields.choice("actor", Actor)
@@ -509,18 +208,18 @@ def _step(raw: object, index: int, context: _Context) -> Step:
     return Step(index=index, at=at, actor=actor, what=what, action=action)
 
 
-def _milestone_key(fields: _Fields, context: _Context, key: str = "milestone") -> str:
+def _milestone_key(fields: Fields, context: _Context, key: str = "milestone") -> str:
     value = fields.text(key)
     if value not in context.milestones:
         raise fields.fail(key, f"no milestone with key {value!r}")
     return value
 
 
-def _override(fields: _Fields) -> Texts | None:
+def _override(fields: Fields) -> Texts | None:
     return fields.loose_texts("override") or None
 
 
-def _promise(fields: _Fields, at: datetime, context: _Context) -> PromiseAction:
+def _promise(fields: Fields, at: datetime, context: _Context) -> PromiseAction:
     milestone = _milestone_key(fields, context)
     precision = fields.choice("precision", Precision)
     text = fields.raw("time", None)
@@ -544,7 +243,7 @@ def _promise(fields: _Fields, at: datetime, context: _Context) -> PromiseAction:
     )
 
 
-def _notice(fields: _Fields, at: datetime, context: _Context, kind: NoticeKind | None = None) -> NoticeSpec:
+def _notice(fields: Fields, at: datetime, context: _Context, kind: NoticeKind | None = None) -> NoticeSpec:
     """A notice's fields; ``kind`` is fixed by the action (clarify) or read from the file."""
     cadence = fields.text("cadence") if fields.has("cadence") else None
     if cadence is not None and cadence not in context.cadences:
@@ -584,11 +283,11 @@ def _notice(fields: _Fields, at: datetime, context: _Context, kind: NoticeKind |
     return spec
 
 
-def _notice_action(fields: _Fields, at: datetime, context: _Context) -> NoticeAction:
+def _notice_action(fields: Fields, at: datetime, context: _Context) -> NoticeAction:
     return NoticeAction(_notice(fields, at, context))
 
 
-def _clarify(fields: _Fields, at: datetime, context: _Context) -> ClarifyAction:
+def _clarify(fields: Fields, at: datetime, context: _Context) -> ClarifyAction:
     claim_fields = fields.sub("claim")
     claim = ClaimSpec(
         text=claim_fields.loose_texts("text"),
@@ -603,7 +302,7 @@ def _clarify(fields: _Fields, at: datetime, context: _Context) -> ClarifyAction:
     return ClarifyAction(claim=claim, notice=_notice(fields, at, context, NoticeKind.CLARIFICATION))
 
 
-def _occur(fields: _Fields, at: datetime, context: _Context) -> OccurAction:
+def _occur(fields: Fields, at: datetime, context: _Context) -> OccurAction:
     milestone = _milestone_key(fields, context)
     happened = fields.optional_instant("time") or at
     if happened > at:
@@ -611,7 +310,7 @@ def _occur(fields: _Fields, at: datetime, context: _Context) -> OccurAction:
     return OccurAction(milestone=milestone, at=happened, note=fields.loose_texts("note"))
 
 
-def _cancel(fields: _Fields, at: datetime, context: _Context) -> CancelAction:
+def _cancel(fields: Fields, at: datetime, context: _Context) -> CancelAction:
     return CancelAction(
         milestone=_milestone_key(fields, context),
         reason=fields.loose_texts("reason"),
@@ -620,11 +319,11 @@ def _cancel(fields: _Fields, at: datetime, context: _Context) -> CancelAction:
     )
 
 
-def _note(fields: _Fields, at: datetime, context: _Context) -> NoteAction:
+def _note(fields: Fields, at: datetime, context: _Context) -> NoteAction:
     return NoteAction()
 
 
-_ACTION_READERS: dict[str, Callable[[_Fields, datetime, _Context], Action]] = {
+_ACTION_READERS: dict[str, Callable[[Fields, datetime, _Context], Action]] = {
     "promise": _promise,
     "notice": _notice_action,
     "clarify": _clarify,
