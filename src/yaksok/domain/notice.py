@@ -56,6 +56,9 @@ class Claim:
         if self.source_url and not _URL.match(self.source_url):
             raise InvalidInput("the claim's source must be an http(s) URL", code="invalid.url")
 
+    def to_dict(self) -> dict[str, str]:
+        return {"text": self.text, "verdict": self.verdict.value, "source_url": self.source_url}
+
 
 @dataclass(frozen=True)
 class Notice:

@@ -25,9 +25,7 @@ def _values(notice: Notice) -> dict[str, Any]:
         "publish_at": notice.publish_at,
         "published_at": notice.published_at,
         "supersedes": notice.supersedes,
-        "claim": None
-        if claim is None
-        else {"text": claim.text, "verdict": claim.verdict.value, "source_url": claim.source_url},
+        "claim": None if claim is None else claim.to_dict(),
         "overridden": list(notice.overridden),
         "justification": notice.justification,
         "next_update_at": notice.next_update_at,

@@ -97,9 +97,7 @@ def notice_view(notice: Notice, base_url: str) -> JSON:
         "published_at": instant(notice.published_at),
         "lateness_seconds": None if lateness is None else lateness.total_seconds(),
         "supersedes": notice.supersedes,
-        "claim": None
-        if claim is None
-        else {"text": claim.text, "verdict": claim.verdict.value, "source_url": claim.source_url},
+        "claim": None if claim is None else claim.to_dict(),
         "overridden": list(notice.overridden),
         "justification": notice.justification,
         "next_update_at": instant(notice.next_update_at),
