@@ -45,6 +45,14 @@ def pytest_report_header(config: pytest.Config) -> str:
     )
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    # The header is hidden under -q (as CI runs); a skipped PostgreSQL must still be seen.
+    if "ok" in _pg_state and not _pg_state["ok"]:
+        terminalreporter.write_sep(
+            "!", f"PostgreSQL at {PG_URL} was NOT reachable: its storage cases were SKIPPED", red=True
+        )
+
+
 def _pg_schema_url() -> Iterator[str]:
     """A fresh schema per test, so parallel runs and leftovers never collide."""
     schema = f"yaksok_test_{uuid.uuid4().hex[:10]}"
