@@ -35,10 +35,14 @@ class LiveServer:
 
 
 @contextmanager
-def running(rt: Runtime) -> Iterator[LiveServer]:
-    """The whole app on uvicorn in a thread, on a free port; the scheduler is not needed here."""
+def running(rt: Runtime, **hub_settings: float | bool) -> Iterator[LiveServer]:
+    """The whole app on uvicorn in a thread, on a free port; the scheduler is not needed here.
+    ``hub_settings`` (e.g. ``poll_interval=0.05``) are set on the hub before it starts."""
     settings = Settings(database_url=str(rt.store.engine.url), run_scheduler=False)
     app = create_app(rt, settings)
+    for name, value in hub_settings.items():
+        assert hasattr(app.state.hub, name), name
+        setattr(app.state.hub, name, value)
     config = uvicorn.Config(app, log_level="warning", ws="none", timeout_graceful_shutdown=2)
     server = uvicorn.Server(config)
     with socket.socket() as sock:
@@ -260,20 +264,26 @@ def test_a_disconnected_client_is_cleaned_up(server: LiveServer, client: httpx.C
     wait_until(lambda: server.hub.open_streams == 0)
 
 
-def test_another_processs_publications_reach_clients_through_the_poll(
-    rt: Runtime, server: LiveServer, client: httpx.Client
-) -> None:
-    server.hub.poll_interval = 0.05
+def test_another_processs_publications_reach_clients_through_the_poll(rt: Runtime) -> None:
     elsewhere = Runtime(store=Store(rt.store.engine), clock=rt.clock)  # no listener: like a separate worker
-    with stream(client) as events:
+    # Without LISTEN (SQLite, or turned off on PostgreSQL) only the poll can bring this notice.
+    with (
+        running(rt, poll_interval=0.05, listen=False) as server,
+        httpx.Client(base_url=server.url, timeout=WAIT) as client,
+        stream(client) as events,
+    ):
         wait_until(lambda: server.hub.open_streams == 1)
         notices.create_notice(elsewhere, kind="general", titles={"en": "from the worker"}, publish_now=True)
         assert events.titles(1) == ["from the worker"]
+        assert not server.hub.listening
 
 
-def test_keep_alive_comments_flow_on_an_idle_stream(server: LiveServer, client: httpx.Client) -> None:
-    server.hub.poll_interval = server.hub.keepalive_interval = 0.05
-    with stream(client) as events:
+def test_keep_alive_comments_flow_on_an_idle_stream(rt: Runtime) -> None:
+    with (
+        running(rt, keepalive_interval=0.05) as server,
+        httpx.Client(base_url=server.url, timeout=WAIT) as client,
+        stream(client) as events,
+    ):
         assert events.next_block() == {"retry": "3000"}
         assert events.next_block() == {"comment": "keep-alive"}
 

@@ -21,11 +21,13 @@ def get_notice(tx: Transaction, notice_id: str) -> Notice:
 
 def publish_in(tx: Transaction, rt: Runtime, notice: Notice) -> Notice:
     """Publish inside the caller's transaction: the notice, its ledger entry and (later) its
-    deliveries commit together. Live listeners hear of it after the commit."""
+    deliveries commit together. Live listeners hear of it after the commit: in this process
+    through ``rt.on_publish``, in every other one through PostgreSQL NOTIFY."""
     now = rt.clock.now()
     published = notice.publish(now)
     entry = ledger.record(tx, rt, "notice.published", _ledger_view(published))
     tx.notices.save(published, ledger_seq=entry.seq)
+    tx.live_events.announce(entry.seq)  # delivered only if this transaction commits
     tx.after_commit.append(lambda: rt.published(entry.seq))
     return published
 
@@ -43,13 +45,7 @@ def _ledger_view(notice: Notice) -> dict[str, Any]:
         "published_at": notice.published_at.isoformat(),
         "lateness_seconds": round(lateness.total_seconds(), 3),
         "supersedes": notice.supersedes,
-        "claim": None
-        if notice.claim is None
-        else {
-            "text": notice.claim.text,
-            "verdict": notice.claim.verdict.value,
-            "source_url": notice.claim.source_url,
-        },
+        "claim": None if notice.claim is None else notice.claim.to_dict(),
         "overridden": list(notice.overridden),
         "justification": notice.justification,
     }

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection, Engine
 from yaksok.store.engine import make_engine, upgrade
 from yaksok.store.launches import CadenceRepository, LaunchRepository, MilestoneRepository
 from yaksok.store.ledger import LedgerRepository
+from yaksok.store.live_events import LiveEvents
 from yaksok.store.notices import NoticeRepository
 from yaksok.store.tokens import TokenRepository
 
@@ -25,6 +26,7 @@ class Transaction:
         self.cadences = CadenceRepository(connection)
         self.ledger = LedgerRepository(connection)
         self.tokens = TokenRepository(connection)
+        self.live_events = LiveEvents(connection)
         self.after_commit: list[Callable[[], None]] = []
 
 

@@ -1,9 +1,11 @@
 """Live updates: ``GET /events``, Server-Sent Events with ``Last-Event-ID`` resume.
 
-One hub per process learns of publications (from this process right after their commit, and by
-polling the store for those of other processes), encodes each notice's frame once, keeps recent
-frames in ledger order, and wakes every waiting stream through one future per connection
-(MEASURED.md: raw ASGI, no queue per connection). A stream's cursor is the last ledger seq it has
+One hub per process learns of publications (from this process right after their commit; on
+PostgreSQL from every process through LISTEN/NOTIFY; and, as a safety net, by polling the store),
+encodes each notice's frame once (``channels/sse.py``), keeps recent frames in ledger order, and
+wakes every waiting stream through one future per connection (MEASURED.md: raw ASGI, no queue per
+connection). Every wake-up reads the store after the last seq it has, so frames go out in ledger
+order whichever path brought the news. A stream's cursor is the last ledger seq it has
 passed; it never sends a frame at or below it, and a stream further behind than the hub remembers
 reads the store first, so a resumed stream has no gap and no duplicate.
 """
@@ -18,23 +20,23 @@ import logging
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
-import msgspec
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
+from yaksok.channels import sse
 from yaksok.domain.notice import Notice
 from yaksok.services.runtime import Runtime
+from yaksok.store.live_events import PublicationListener, can_listen
 from yaksok.web.errors import problem
 
 log = logging.getLogger(__name__)
 
-POLL_INTERVAL = 0.5  # seconds: how soon another process's publications reach this process's streams
+POLL_INTERVAL = 0.5  # seconds: how soon another process's publications arrive without LISTEN
+LISTENING_POLL_INTERVAL = 5.0  # seconds: the poll is only a safety net while LISTEN is healthy
 KEEPALIVE_INTERVAL = 15.0  # seconds: a comment line keeps proxies from closing an idle stream
 RECENT_FRAMES = 1024  # frames the hub keeps; a stream further behind catches up from the store
 PAGE = 500  # notices read from the store at a time
 
-RETRY = b"retry: 3000\n\n"
-KEEPALIVE = b": keep-alive\n\n"
 HEADERS = [
     (b"content-type", b"text/event-stream; charset=utf-8"),
     (b"cache-control", b"no-cache"),
@@ -52,19 +54,8 @@ class Frame:
 
 
 def encode_frame(seq: int, notice: Notice) -> Frame:
-    assert notice.published_at is not None
-    event = {
-        "id": notice.id,
-        "seq": seq,
-        "kind": notice.kind.value,
-        "launch": notice.launch_slug,
-        "titles": notice.titles,
-        "published_at": notice.published_at.isoformat(),
-        "url": f"/notices/{notice.id}",
-    }
-    # JSON escapes line breaks inside strings, so the data always fits on one SSE line.
-    data = b"id: %d\nevent: notice\ndata: %s\n\n" % (seq, msgspec.json.encode(event))
-    return Frame(seq, notice.launch_slug, data)
+    # Root-relative links: the same frame is right for every host name the process is reached by.
+    return Frame(seq, notice.launch_slug, sse.notice_frame(notice, seq, base_url=""))
 
 
 def published_after(rt: Runtime, seq: int) -> list[Frame]:
@@ -94,11 +85,15 @@ class LiveHub:
         rt: Runtime,
         *,
         poll_interval: float = POLL_INTERVAL,
+        listening_poll_interval: float = LISTENING_POLL_INTERVAL,
         keepalive_interval: float = KEEPALIVE_INTERVAL,
         keep: int = RECENT_FRAMES,
+        listen: bool = True,
     ) -> None:
         self.rt = rt
         self.poll_interval = poll_interval
+        self.listening_poll_interval = listening_poll_interval
+        self.listen = listen  # off: poll even on PostgreSQL (e.g. behind a pooler without LISTEN)
         self.keepalive_interval = keepalive_interval
         self.keep = keep
         # Invariant: every notice published up to base_seq was visible in the store when the hub
@@ -114,6 +109,13 @@ class LiveHub:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._news = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self.listener: PublicationListener | None = None
+        self._listener_task: asyncio.Task[None] | None = None
+
+    @property
+    def listening(self) -> bool:
+        """Whether other processes' publications arrive by NOTIFY right now (else only by polling)."""
+        return self.listener is not None and self.listener.listening
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -121,15 +123,21 @@ class LiveHub:
         self.base_seq = self.last_seq = await asyncio.to_thread(ledger_head, self.rt)
         self.rt.on_publish.append(self._heard)
         self._task = asyncio.create_task(self._follow())
+        if self.listen and can_listen(self.rt.store.engine):
+            # It wakes the hub once LISTEN holds, so what was published before that is read too.
+            self.listener = PublicationListener(self.rt.store.engine)
+            self._listener_task = asyncio.create_task(self.listener.run(self._news.set))
 
     async def stop(self) -> None:
         """Stop following publications and end every open stream."""
         with contextlib.suppress(ValueError):
             self.rt.on_publish.remove(self._heard)
-        if self._task is not None:
-            self._task.cancel()
+        tasks = [task for task in (self._listener_task, self._task) if task is not None]
+        self._listener_task = self._task = None  # stop() runs twice on a signalled shutdown
+        for task in tasks:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await task
         self.closed = True
         self._wake_streams()
 
@@ -144,8 +152,10 @@ class LiveHub:
         loop = asyncio.get_running_loop()
         last_keepalive = loop.time()
         while True:
+            poll = self.listening_poll_interval if self.listening else self.poll_interval
+            until_keepalive = last_keepalive + self.keepalive_interval - loop.time()
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.poll_interval):
+                async with asyncio.timeout(max(0.0, min(poll, until_keepalive))):
                     await self._news.wait()
             self._news.clear()  # before reading: news arriving during the read triggers another
             try:
@@ -218,7 +228,7 @@ class EventStream:
     async def run(self) -> None:
         hub = self.hub
         await self.send({"type": "http.response.start", "status": 200, "headers": HEADERS})
-        await self._write(RETRY)
+        await self._write(sse.RETRY)
         keepalive_round = hub.keepalive_round
         while not (self.gone or hub.closed):
             if self.cursor < hub.base_seq:
@@ -228,7 +238,7 @@ class EventStream:
                 await self._write_frames(frames)
             elif keepalive_round != hub.keepalive_round:
                 keepalive_round = hub.keepalive_round
-                await self._write(KEEPALIVE)
+                await self._write(sse.KEEPALIVE)
             else:
                 await self._wait()
         await self.send({"type": "http.response.body", "body": b"", "more_body": False})
