@@ -131,6 +131,19 @@ def test_the_board_shows_notices_newest_first_with_times_in_kst_and_utc(
     assert "2010-10-28 09:00 KST (00:00 UTC)" in html  # the first announcement's
 
 
+def test_the_board_can_show_only_one_kind_of_notice_and_ignores_an_unknown_kind(
+    web: TestClient, rt: Runtime, clock: SimulatedClock
+) -> None:
+    tell_the_kt_story(rt, clock)
+
+    clarifications = web.get("/?kind=clarification", headers=ENGLISH).text
+    everything = web.get("/?kind=rumour", headers=ENGLISH).text
+
+    assert notice_order(clarifications) == ["n_0003"]
+    assert 'aria-current="true">Clarification</a>' in clarifications
+    assert notice_order(everything) == ["n_0004", "n_0003", "n_0002", "n_0001"]
+
+
 def test_the_board_marks_each_kind_the_verdict_and_an_override_with_its_justification(
     web: TestClient, rt: Runtime, clock: SimulatedClock
 ) -> None:

@@ -8,7 +8,7 @@ from datetime import datetime
 from yaksok.domain import scorecard as scoring
 from yaksok.domain.errors import NotFound
 from yaksok.domain.launch import Launch, Milestone
-from yaksok.domain.notice import Notice, NoticeState
+from yaksok.domain.notice import Notice, NoticeKind, NoticeState
 from yaksok.services.runtime import Runtime
 
 
@@ -48,7 +48,7 @@ def _owed(
             if later:
                 broke_at = min(broke_at, later[0].made_at)
             published = any(
-                n.kind.value == "apology"
+                n.kind is NoticeKind.APOLOGY
                 and milestone.id in n.milestone_ids
                 and n.published_at is not None
                 and n.published_at >= broke_at - launch.policy.apology_within
@@ -61,19 +61,25 @@ def _owed(
     return list(owed.values())
 
 
-def board(rt: Runtime, *, launch_slug: str | None = None, limit: int = 200) -> Board:
+def board(
+    rt: Runtime, *, launch_slug: str | None = None, kind: NoticeKind | None = None, limit: int = 200
+) -> Board:
+    """The public view: launches, milestones, published notices (newest first, optionally of one
+    kind) and the apologies still owed."""
     now = rt.clock.now()
     with rt.store.read() as tx:
         launches = {launch.slug: launch for launch in tx.launches.list()}
         if launch_slug is not None and launch_slug not in launches:
             raise NotFound(f"no launch {launch_slug!r}", code="launch.not_found")
         milestones = tx.milestones.for_launch(launch_slug) if launch_slug else tx.milestones.all()
-        notices = tx.notices.published(launch_slug=launch_slug, limit=limit)
+        notices = tx.notices.published(launch_slug=launch_slug, kind=kind, limit=limit)
+        # every apology, not only the page shown: an older one still settles what is owed
+        apologies = tx.notices.published(launch_slug=launch_slug, kind=NoticeKind.APOLOGY)
     return Board(
         launches=launches,
         milestones={m.id: m for m in milestones},
         notices=notices,
-        owed=_owed(launches, milestones, notices, now),
+        owed=_owed(launches, milestones, apologies, now),
         now=now,
     )
 

@@ -62,12 +62,19 @@ class NoticeRepository:
         return None if row is None else _notice(row)
 
     def published(
-        self, *, launch_slug: str | None = None, limit: int | None = None, after_seq: int | None = None
+        self,
+        *,
+        launch_slug: str | None = None,
+        kind: NoticeKind | None = None,
+        limit: int | None = None,
+        after_seq: int | None = None,
     ) -> list[Notice]:
         """Published notices, newest first (or, with ``after_seq``, in publication order after it)."""
         query = select(notices).where(notices.c.state == NoticeState.PUBLISHED.value)
         if launch_slug is not None:
             query = query.where(notices.c.launch_slug == launch_slug)
+        if kind is not None:
+            query = query.where(notices.c.kind == kind.value)
         if after_seq is not None:
             query = query.where(notices.c.ledger_seq > after_seq).order_by(notices.c.ledger_seq)
         else:

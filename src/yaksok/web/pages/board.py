@@ -9,8 +9,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from yaksok.channels.render import format_instant, launch_url
+from yaksok.domain.notice import NoticeKind
 from yaksok.services import queries
-from yaksok.web.pages import i18n
+from yaksok.web.pages import i18n, labels
 from yaksok.web.pages.launch import MilestoneView, by_promised_time, milestone_view
 from yaksok.web.pages.notice import notice_views
 from yaksok.web.pages.templating import render, runtime
@@ -68,9 +69,31 @@ def _owed(board: queries.Board, lang: str) -> list[OwedView]:
     return views
 
 
+@dataclass(frozen=True)
+class KindFilter:
+    label: str
+    url: str
+    current: bool
+
+
+def _kind_filters(kind: NoticeKind | None, lang: str) -> list[KindFilter]:
+    filters = [KindFilter(i18n.STRINGS[lang]["all_kinds"], f"/?lang={lang}", kind is None)]
+    for each in NoticeKind:
+        label = labels.NOTICE_KINDS[lang][each.value]
+        filters.append(KindFilter(label, f"/?kind={each.value}&lang={lang}", kind is each))
+    return filters
+
+
+def _kind(request: Request) -> NoticeKind | None:
+    """``?kind=`` narrows the board to one kind of notice; an unknown kind shows everything."""
+    raw = request.query_params.get("kind", "")
+    return NoticeKind(raw) if raw in NoticeKind.__members__.values() else None
+
+
 def board_page(request: Request) -> Response:
     lang = i18n.choose_lang(request)
-    board = queries.board(runtime(request), limit=BOARD_SIZE)
+    kind = _kind(request)
+    board = queries.board(runtime(request), kind=kind, limit=BOARD_SIZE)
     return render(
         request,
         "board.html",
@@ -78,4 +101,5 @@ def board_page(request: Request) -> Response:
         launches=_summaries(board, lang),
         owed=_owed(board, lang),
         notices=notice_views(board.notices, lang, board.milestones, board.launches),
+        kind_filters=_kind_filters(kind, lang),
     )
