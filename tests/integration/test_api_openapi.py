@@ -1,4 +1,4 @@
-"""``/openapi.json`` describes every API route, its role, its body schema and the error shape."""
+"""``/openapi.json`` describes every API route, its role, its body and answer schemas and the error shape."""
 
 from __future__ import annotations
 
@@ -35,7 +35,13 @@ def test_the_public_ledger_is_described_without_security(spec: dict[str, Any]) -
         assert spec["paths"][path]["get"]["security"] == []
     parameters = {p["name"] for p in spec["paths"]["/ledger"]["get"]["parameters"]}
     assert parameters == {"after", "limit"}
-    assert "application/x-ndjson" in spec["paths"]["/ledger"]["get"]["responses"]["200"]["content"]
+    success = spec["paths"]["/ledger"]["get"]["responses"]["200"]
+    assert success["content"] == {
+        "application/x-ndjson": {"schema": {"$ref": "#/components/schemas/LedgerEntryOut"}}
+    }
+    assert "each line" in success["description"]
+    line = spec["components"]["schemas"]["LedgerEntryOut"]
+    assert line["required"] == ["seq", "at", "kind", "payload", "prev_hash", "hash"]
 
 
 def test_request_bodies_are_the_schemas_the_api_enforces(spec: dict[str, Any]) -> None:
@@ -46,6 +52,37 @@ def test_request_bodies_are_the_schemas_the_api_enforces(spec: dict[str, Any]) -
     assert schema["required"] == ["precision"]
     assert {"time", "reason", "override", "change_kind"} <= set(schema["properties"])
     assert [p["name"] for p in operation["parameters"]] == ["milestone_id"]
+
+
+def _component(schema: dict[str, Any]) -> str:
+    """The component a response schema names, itself or as the items of an array."""
+    return str(schema.get("items", schema)["$ref"]).removeprefix("#/components/schemas/")
+
+
+def test_every_api_operation_documents_its_success_response_by_reference(
+    app: Starlette, spec: dict[str, Any]
+) -> None:
+    schemas = spec["components"]["schemas"]
+    for route in app.routes:
+        if not (isinstance(route, Route) and route.path.startswith("/api/v1")):
+            continue
+        for method in (route.methods or set()) - {"HEAD"}:
+            responses = spec["paths"][route.path][method.lower()]["responses"]
+            (status,) = [code for code in responses if code.startswith("2")]
+            schema = responses[status]["content"]["application/json"]["schema"]
+            assert _component(schema) in schemas, (method, route.path)
+
+
+def test_a_response_schema_lists_every_field_as_required_and_nullable_ones_as_such(
+    spec: dict[str, Any],
+) -> None:
+    revision = spec["paths"]["/api/v1/milestones/{milestone_id}/promises"]["post"]["responses"]["201"]
+    assert revision["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/RevisionOut"}
+    notice = spec["components"]["schemas"]["NoticeOut"]
+    assert set(notice["required"]) == set(notice["properties"])
+    assert {"type": "null"} in notice["properties"]["published_at"]["anyOf"]
+    listed = spec["paths"]["/api/v1/notices"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert listed["schema"] == {"type": "array", "items": {"$ref": "#/components/schemas/NoticeOut"}}
 
 
 def test_errors_are_described_as_problem_json(spec: dict[str, Any]) -> None:

@@ -5,19 +5,18 @@ from __future__ import annotations
 from starlette.routing import BaseRoute
 
 from yaksok.domain.launch import Sku
-from yaksok.domain.notice import Notice
 from yaksok.domain.policy import Policy
-from yaksok.domain.promise import PromiseVersion
 from yaksok.services import cadences, launches, lookups
 from yaksok.services.auth import Role
 from yaksok.web.api import schemas
-from yaksok.web.api.operation import JSON, Call, Reply, operation
-from yaksok.web.api.views import cadence_view, launch_view, milestone_view, notice_view, version_view
+from yaksok.web.api.operation import Call, operation
+from yaksok.web.api.responses import CadenceOut, LaunchDetailOut, LaunchOut, MilestoneOut, RevisionOut
+from yaksok.web.api.views import cadence_view, launch_detail_view, launch_view, milestone_view, revision_view
 
 PREFIX = "/api/v1"
 
 
-def create_launch(call: Call[schemas.NewLaunch]) -> Reply:
+def create_launch(call: Call[schemas.NewLaunch]) -> LaunchOut:
     body = call.body
     launch = launches.create_launch(
         call.rt,
@@ -32,19 +31,16 @@ def create_launch(call: Call[schemas.NewLaunch]) -> Reply:
     return launch_view(launch, call.settings.public_url)
 
 
-def list_launches(call: Call[None]) -> Reply:
+def list_launches(call: Call[None]) -> list[LaunchOut]:
     return [launch_view(launch, call.settings.public_url) for launch in lookups.launches(call.rt)]
 
 
-def get_launch(call: Call[None]) -> Reply:
+def get_launch(call: Call[None]) -> LaunchDetailOut:
     launch, milestones = lookups.launch(call.rt, call.path["slug"])
-    return {
-        **launch_view(launch, call.settings.public_url),
-        "milestones": [milestone_view(m) for m in milestones],
-    }
+    return launch_detail_view(launch, milestones, call.settings.public_url)
 
 
-def add_milestone(call: Call[schemas.NewMilestone]) -> Reply:
+def add_milestone(call: Call[schemas.NewMilestone]) -> MilestoneOut:
     body = call.body
     milestone = launches.add_milestone(
         call.rt, launch_slug=call.path["slug"], key=body.key, kind=body.kind, titles=body.titles
@@ -52,15 +48,11 @@ def add_milestone(call: Call[schemas.NewMilestone]) -> Reply:
     return milestone_view(milestone)
 
 
-def get_milestone(call: Call[None]) -> Reply:
+def get_milestone(call: Call[None]) -> MilestoneOut:
     return milestone_view(lookups.milestone(call.rt, call.path["milestone_id"]))
 
 
-def _announced(base_url: str, version: PromiseVersion, notice: Notice) -> JSON:
-    return {"version": version_view(version), "notice": notice_view(notice, base_url)}
-
-
-def revise_promise(call: Call[schemas.PromiseRevision]) -> Reply:
+def revise_promise(call: Call[schemas.PromiseRevision]) -> RevisionOut:
     body = call.body
     version, notice = launches.revise_promise(
         call.rt,
@@ -74,24 +66,24 @@ def revise_promise(call: Call[schemas.PromiseRevision]) -> Reply:
         bodies=body.bodies,
         next_update_at=body.next_update_at,
     )
-    return _announced(call.settings.public_url, version, notice)
+    return revision_view(version, notice, call.settings.public_url)
 
 
-def cancel_milestone(call: Call[schemas.Cancellation]) -> Reply:
+def cancel_milestone(call: Call[schemas.Cancellation]) -> RevisionOut:
     version, notice = launches.cancel_milestone(
         call.rt, call.path["milestone_id"], reason=call.body.reason, override=call.body.override
     )
-    return _announced(call.settings.public_url, version, notice)
+    return revision_view(version, notice, call.settings.public_url)
 
 
-def record_occurrence(call: Call[schemas.OccurrenceReport]) -> Reply:
+def record_occurrence(call: Call[schemas.OccurrenceReport]) -> MilestoneOut:
     milestone = launches.record_occurrence(
         call.rt, call.path["milestone_id"], at=call.body.at, note=call.body.note
     )
     return milestone_view(milestone)
 
 
-def create_cadence(call: Call[schemas.NewCadence]) -> Reply:
+def create_cadence(call: Call[schemas.NewCadence]) -> CadenceOut:
     body = call.body
     cadence = cadences.create_cadence(
         call.rt,
@@ -104,7 +96,7 @@ def create_cadence(call: Call[schemas.NewCadence]) -> Reply:
     return cadence_view(cadence, call.rt.clock.now())
 
 
-def list_cadences(call: Call[None]) -> Reply:
+def list_cadences(call: Call[None]) -> list[CadenceOut]:
     now = call.rt.clock.now()
     return [cadence_view(cadence, now) for cadence in lookups.cadences(call.rt, call.path["slug"])]
 

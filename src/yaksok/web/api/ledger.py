@@ -16,6 +16,8 @@ from yaksok.domain.errors import BadRequest
 from yaksok.services import ledger, lookups
 from yaksok.services.runtime import Runtime
 from yaksok.web.api.operation import Doc, DocumentedRoute
+from yaksok.web.api.responses import CheckpointOut, LedgerEntryOut
+from yaksok.web.api.views import checkpoint_view, ledger_entry_view
 
 DEFAULT_LIMIT, MAX_LIMIT = 1000, 10_000
 _COUNT = re.compile(r"[0-9]{1,15}")  # short enough for any database's integers
@@ -37,22 +39,13 @@ def entries(request: Request) -> Response:
     if limit < 1:
         raise BadRequest("limit must be at least 1")
     page = lookups.ledger_page(rt, after=after, limit=limit)
-    lines = b"".join(msgspec.json.encode(entry.to_dict()) + b"\n" for entry in page)
+    lines = b"".join(msgspec.json.encode(ledger_entry_view(entry)) + b"\n" for entry in page)
     return Response(lines, media_type="application/x-ndjson")
 
 
 def checkpoints(request: Request) -> Response:
     rt: Runtime = request.app.state.rt
-    signed = [
-        {
-            "seq": point["seq"],
-            "hash": point["hash"],
-            "signature": point["signature"],
-            "key_id": point["key_id"],
-            "signed_at": point["signed_at"].isoformat(),
-        }
-        for point in lookups.ledger_checkpoints(rt)
-    ]
+    signed = [checkpoint_view(point) for point in lookups.ledger_checkpoints(rt)]
     return Response(msgspec.json.encode(signed), media_type="application/json")
 
 
@@ -71,9 +64,9 @@ def routes() -> list[BaseRoute]:
     return [
         DocumentedRoute("/ledger", entries, method="GET", doc=Doc(
             "Ledger entries in seq order, one JSON object per line", "ledger", None, query=_PAGING,
-            media_type="application/x-ndjson")),
+            media_type="application/x-ndjson", reply=LedgerEntryOut)),
         DocumentedRoute("/ledger/checkpoints", checkpoints, method="GET", doc=Doc(
-            "Signed checkpoints of the ledger head (Ed25519)", "ledger", None)),
+            "Signed checkpoints of the ledger head (Ed25519)", "ledger", None, reply=list[CheckpointOut])),
         DocumentedRoute("/.well-known/yaksok-ledger-key", public_key, method="GET", doc=Doc(
             "The Ed25519 public key that verifies every checkpoint", "ledger", None,
             media_type="application/x-pem-file")),

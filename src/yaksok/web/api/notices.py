@@ -12,7 +12,8 @@ from yaksok.services import lookups, notices
 from yaksok.services.auth import Role
 from yaksok.services.runtime import Runtime
 from yaksok.web.api import schemas
-from yaksok.web.api.operation import Call, Reply, operation
+from yaksok.web.api.operation import Call, operation
+from yaksok.web.api.responses import NoticeOut
 from yaksok.web.api.views import notice_view
 
 PREFIX = "/api/v1"
@@ -26,7 +27,7 @@ def _claim(fields: schemas.ClaimFields | None) -> Claim | None:
 
 def _create(
     rt: Runtime, base_url: str, body: schemas.NoticeFields, *, supersedes: str | None, publish_now: bool
-) -> Reply:
+) -> NoticeOut:
     notice = notices.create_notice(
         rt,
         kind=body.kind,
@@ -45,14 +46,14 @@ def _create(
     return notice_view(notice, base_url)
 
 
-def create_notice(call: Call[schemas.NewNotice]) -> Reply:
+def create_notice(call: Call[schemas.NewNotice]) -> NoticeOut:
     body = call.body
     return _create(
         call.rt, call.settings.public_url, body, supersedes=body.supersedes, publish_now=body.publish_now
     )
 
 
-def supersede_notice(call: Call[schemas.Correction]) -> Reply:
+def supersede_notice(call: Call[schemas.Correction]) -> NoticeOut:
     publish_now = call.body.publish_at is None
     return _create(
         call.rt,
@@ -63,18 +64,18 @@ def supersede_notice(call: Call[schemas.Correction]) -> Reply:
     )
 
 
-def list_notices(call: Call[None]) -> Reply:
+def list_notices(call: Call[None]) -> list[NoticeOut]:
     state = call.enum_param("state", NoticeState)
     launch = call.id_param("launch", "launch.not_found")
     found = lookups.notices(call.rt, state=state, launch_slug=launch)
     return [notice_view(notice, call.settings.public_url) for notice in found]
 
 
-def get_notice(call: Call[None]) -> Reply:
+def get_notice(call: Call[None]) -> NoticeOut:
     return notice_view(lookups.notice(call.rt, call.path["notice_id"]), call.settings.public_url)
 
 
-def edit_notice(call: Call[schemas.NoticeEdit]) -> Reply:
+def edit_notice(call: Call[schemas.NoticeEdit]) -> NoticeOut:
     body = call.body
     changes: dict[str, Any] = {
         name: getattr(body, name) for name in ("kind", "titles", "bodies", "next_update_at")
@@ -88,20 +89,20 @@ def edit_notice(call: Call[schemas.NoticeEdit]) -> Reply:
     return notice_view(notice, call.settings.public_url)
 
 
-def schedule_notice(call: Call[schemas.Schedule]) -> Reply:
+def schedule_notice(call: Call[schemas.Schedule]) -> NoticeOut:
     notice = notices.schedule_notice(call.rt, call.path["notice_id"], call.body.publish_at)
     return notice_view(notice, call.settings.public_url)
 
 
-def unschedule_notice(call: Call[None]) -> Reply:
+def unschedule_notice(call: Call[None]) -> NoticeOut:
     return notice_view(notices.unschedule_notice(call.rt, call.path["notice_id"]), call.settings.public_url)
 
 
-def publish_notice(call: Call[None]) -> Reply:
+def publish_notice(call: Call[None]) -> NoticeOut:
     return notice_view(notices.publish_notice(call.rt, call.path["notice_id"]), call.settings.public_url)
 
 
-def clarify(call: Call[schemas.NewClarification]) -> Reply:
+def clarify(call: Call[schemas.NewClarification]) -> NoticeOut:
     body = call.body
     notice = notices.clarify(
         call.rt,

@@ -1,14 +1,14 @@
 """``GET /openapi.json``: an OpenAPI 3.1 document built from the routes' own declarations.
 
 Request body schemas come from the msgspec Structs the routes decode with, so what is
-documented is exactly what is enforced.
+documented is exactly what is enforced; response schemas come from the ``responses`` Structs
+the handlers return and the server encodes, so what is documented is exactly what is sent.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
 
 import msgspec
 from starlette.requests import Request
@@ -43,13 +43,15 @@ PROBLEM: JSON = {
 
 def document(routes: Iterable[BaseRoute], server_url: str) -> JSON:
     documented = [route for route in routes if isinstance(route, DocumentedRoute)]
-    bodies = sorted({route.doc.body for route in documented if route.doc.body}, key=lambda t: t.__name__)
-    refs, schemas = msgspec.json.schema_components(bodies, ref_template=_REF)
-    body_refs = dict(zip(bodies, refs, strict=True))
+    # One call for requests and responses, so a type both use (an enum, say) is one component.
+    types = {route.doc.body for route in documented} | {route.doc.reply for route in documented}
+    ordered = sorted(types - {None}, key=repr)
+    refs, schemas = msgspec.json.schema_components(ordered, ref_template=_REF)
+    type_refs = dict(zip(ordered, refs, strict=True))
     paths: dict[str, dict[str, JSON]] = {}
     for route in documented:
         for method in sorted((route.methods or set()) - {"HEAD"}):
-            paths.setdefault(route.path, {})[method.lower()] = _operation(route, body_refs)
+            paths.setdefault(route.path, {})[method.lower()] = _operation(route, type_refs)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -75,7 +77,7 @@ def document(routes: Iterable[BaseRoute], server_url: str) -> JSON:
     }
 
 
-def _operation(route: DocumentedRoute, body_refs: dict[type[msgspec.Struct], Any]) -> JSON:
+def _operation(route: DocumentedRoute, type_refs: dict[object, JSON]) -> JSON:
     doc = route.doc
     operation: JSON = {
         "operationId": route.name,
@@ -84,7 +86,7 @@ def _operation(route: DocumentedRoute, body_refs: dict[type[msgspec.Struct], Any
         "security": [] if doc.role is None else [{"bearer": []}],
         "parameters": _parameters(route.path, doc),
         "responses": {
-            str(doc.status): {"description": "Success", "content": {doc.media_type: {"schema": _reply(doc)}}},
+            str(doc.status): _success(doc, type_refs),
             **{str(status): {"$ref": "#/components/responses/Problem"} for status in _errors(route)},
         },
     }
@@ -93,7 +95,7 @@ def _operation(route: DocumentedRoute, body_refs: dict[type[msgspec.Struct], Any
     if doc.body is not None:
         # A body whose fields are all optional may be left out (it reads as {}).
         required = any(field.required for field in msgspec.structs.fields(doc.body))
-        content = {"application/json": {"schema": body_refs[doc.body]}}
+        content = {"application/json": {"schema": type_refs[doc.body]}}
         operation["requestBody"] = {"required": required, "content": content}
     return operation
 
@@ -110,10 +112,18 @@ def _parameters(path: str, doc: Doc) -> list[JSON]:
     return in_path + in_query
 
 
-def _reply(doc: Doc) -> JSON:
-    if doc.media_type != "application/json":
-        return {"type": "string"}
-    return {}
+def _success(doc: Doc, type_refs: dict[object, JSON]) -> JSON:
+    if doc.reply is not None:
+        schema = type_refs[doc.reply]
+    elif doc.media_type == "application/json":
+        schema = {"type": "object"}
+    else:
+        schema = {"type": "string"}
+    description = "Success"
+    if doc.media_type == "application/x-ndjson":
+        # OpenAPI 3.1 cannot say "a stream of these"; the schema is one line's, and this says so.
+        description = "Newline-delimited JSON: each line is one object matching the schema"
+    return {"description": description, "content": {doc.media_type: {"schema": schema}}}
 
 
 def _errors(route: DocumentedRoute) -> list[int]:

@@ -2,16 +2,19 @@
 
 ``operation()`` is the only way the API builds a route, and it cannot build one without a
 role: every request is authorized before its body is even read (deny by default). The same
-declaration feeds ``/openapi.json``, so the documentation cannot drift from the routes.
+declaration feeds ``/openapi.json``, so the documentation cannot drift from the routes: the
+request schema is the body type the route decodes with, the response schema is the return
+annotation of its handler (a ``responses`` Struct or a list of them), which mypy holds the
+handler to.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast, get_type_hints
 
 import msgspec
 from starlette.concurrency import run_in_threadpool
@@ -26,7 +29,7 @@ from yaksok.services.runtime import Runtime
 from yaksok.web.api.body import read_body
 
 JSON = dict[str, Any]
-Reply = JSON | list[JSON]
+Reply = msgspec.Struct | Sequence[msgspec.Struct]
 B = TypeVar("B")
 E = TypeVar("E", bound=StrEnum)
 
@@ -51,6 +54,9 @@ class Doc:
     status: int = 200
     query: tuple[tuple[str, str], ...] = ()  # (name, description)
     media_type: str = "application/json"
+    # The success body's type, e.g. LaunchOut or list[LaunchOut] (for NDJSON, one line's type);
+    # None leaves it undescribed beyond the media type.
+    reply: object = None
 
 
 class DocumentedRoute(Route):
@@ -121,8 +127,16 @@ def operation(
         return Response(msgspec.json.encode(reply), status_code=status, media_type="application/json")
 
     struct = cast("type[msgspec.Struct] | None", body)
-    doc = Doc(summary, tag, role, struct, status, query)
+    doc = Doc(summary, tag, role, struct, status, query, reply=_reply_type(handler))
     return DocumentedRoute(path, endpoint, method=method, doc=doc, name=handler.__name__)
+
+
+def _reply_type(handler: Callable[..., Reply]) -> object:
+    """The handler's return annotation, resolved; it is what ``/openapi.json`` documents."""
+    reply = get_type_hints(handler).get("return")
+    if reply is None:
+        raise TypeError(f"{handler.__qualname__} needs a return annotation: it documents the response")
+    return reply
 
 
 def _check_path(params: Mapping[str, str]) -> None:

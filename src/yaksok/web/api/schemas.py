@@ -24,6 +24,7 @@ Texts = Annotated[dict[str, str], Meta(description="text per language: ko, en")]
 Hours = Annotated[float, Meta(ge=0, le=24 * 366 * 5)]
 Minutes = Annotated[float, Meta(ge=0, le=60 * 24 * 366)]
 Short = Annotated[str, Meta(max_length=200)]
+RoleName = Literal["admin", "editor", "support", "viewer"]
 PromiseTime = Annotated[
     str,
     Meta(
@@ -171,5 +172,5 @@ class NewCadence(Body):
 
 
 class NewToken(Body):
-    role: Literal["admin", "editor", "support", "viewer"]
+    role: RoleName
     label: Short = ""

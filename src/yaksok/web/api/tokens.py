@@ -7,12 +7,13 @@ from starlette.routing import BaseRoute
 from yaksok.services import auth
 from yaksok.services.auth import Role
 from yaksok.web.api import schemas
-from yaksok.web.api.operation import Call, Reply, operation
+from yaksok.web.api.operation import Call, operation
+from yaksok.web.api.responses import TokenOut
 
 
-def create_token(call: Call[schemas.NewToken]) -> Reply:
+def create_token(call: Call[schemas.NewToken]) -> TokenOut:
     token = auth.create_token(call.rt, call.body.role, call.body.label)
-    return {"token": token, "role": call.body.role, "label": call.body.label}
+    return TokenOut(token=token, role=call.body.role, label=call.body.label)
 
 
 def routes() -> list[BaseRoute]:

@@ -1,120 +1,173 @@
-"""Domain objects as the admin API's JSON. Instants are ISO 8601 with an offset (UTC)."""
+"""Domain objects as the API's answers (``responses``). Instants are ISO 8601 in UTC with
+``+00:00``, as ``datetime.isoformat`` writes them; a promise's ``local`` keeps its zone's offset,
+and a ledger entry keeps the ``Z`` stamp that was hashed."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+import msgspec
+
 from yaksok.domain.cadence import WEEKDAY_NAMES, Cadence
 from yaksok.domain.launch import Launch, Milestone, Occurrence
-from yaksok.domain.notice import Notice
+from yaksok.domain.ledger import LedgerEntry
+from yaksok.domain.notice import Claim, Notice
 from yaksok.domain.promise import Promise, PromiseVersion
-
-JSON = dict[str, Any]
+from yaksok.web.api.responses import (
+    CadenceOut,
+    CheckpointOut,
+    ClaimOut,
+    LaunchDetailOut,
+    LaunchOut,
+    LedgerEntryOut,
+    MilestoneOut,
+    NoticeOut,
+    OccurrenceOut,
+    PolicyOut,
+    PromiseOut,
+    RevisionOut,
+    SkuOut,
+    VersionOut,
+)
 
 
 def instant(at: datetime | None) -> str | None:
     return None if at is None else at.isoformat()
 
 
-def promise_view(promise: Promise) -> JSON:
-    """``local`` is the wall time in the promise's zone (with its offset); ``described`` is the
-    one wording every channel uses."""
-    return {
-        "at": instant(promise.at),
-        "zone": promise.zone,
-        "precision": promise.precision.value,
-        "local": instant(promise.local),
-        "described": promise.describe("en"),
-        "described_ko": promise.describe("ko"),
-    }
+def promise_view(promise: Promise) -> PromiseOut:
+    return PromiseOut(
+        at=instant(promise.at),
+        zone=promise.zone,
+        precision=promise.precision,
+        local=instant(promise.local),
+        described=promise.describe("en"),
+        described_ko=promise.describe("ko"),
+    )
 
 
-def version_view(version: PromiseVersion) -> JSON:
-    return {
-        "milestone": version.milestone_id,
-        "version": version.version,
-        "promise": promise_view(version.promise),
-        "made_at": instant(version.made_at),
-        "reason": version.reason,
-        "change_kind": None if version.change_kind is None else version.change_kind.value,
-        "notice": version.notice_id,
-        "overridden": list(version.overridden),
-        "justification": version.justification,
-    }
+def version_view(version: PromiseVersion) -> VersionOut:
+    return VersionOut(
+        milestone=version.milestone_id,
+        version=version.version,
+        promise=promise_view(version.promise),
+        made_at=version.made_at.isoformat(),
+        reason=version.reason,
+        change_kind=version.change_kind,
+        notice=version.notice_id,
+        overridden=list(version.overridden),
+        justification=version.justification,
+    )
 
 
-def _occurrence_view(occurrence: Occurrence | None) -> JSON | None:
+def _occurrence_view(occurrence: Occurrence | None) -> OccurrenceOut | None:
     if occurrence is None:
         return None
-    return {
-        "at": instant(occurrence.at),
-        "recorded_at": instant(occurrence.recorded_at),
-        "note": occurrence.note,
-    }
+    return OccurrenceOut(
+        at=occurrence.at.isoformat(), recorded_at=occurrence.recorded_at.isoformat(), note=occurrence.note
+    )
 
 
-def milestone_view(milestone: Milestone) -> JSON:
-    return {
-        "id": milestone.id,
-        "launch": milestone.launch_slug,
-        "key": milestone.key,
-        "kind": milestone.kind.value,
-        "titles": milestone.titles,
-        "promise": None if milestone.promise is None else promise_view(milestone.promise),
-        "cancelled": milestone.cancelled,
-        "occurrence": _occurrence_view(milestone.occurrence),
-        "versions": [version_view(version) for version in milestone.versions],
-    }
+def milestone_view(milestone: Milestone) -> MilestoneOut:
+    return MilestoneOut(
+        id=milestone.id,
+        launch=milestone.launch_slug,
+        key=milestone.key,
+        kind=milestone.kind,
+        titles=milestone.titles,
+        promise=None if milestone.promise is None else promise_view(milestone.promise),
+        cancelled=milestone.cancelled,
+        occurrence=_occurrence_view(milestone.occurrence),
+        versions=[version_view(version) for version in milestone.versions],
+    )
 
 
-def launch_view(launch: Launch, base_url: str) -> JSON:
-    return {
-        "slug": launch.slug,
-        "titles": launch.titles,
-        "zone": launch.zone,
-        "market": launch.market,
-        "skus": [{"code": sku.code, "titles": sku.titles} for sku in launch.skus],
-        "per_customer_limit": launch.per_customer_limit,
-        "policy": launch.policy.to_dict(),
-        "url": f"{base_url}/launches/{launch.slug}",
-    }
+def launch_view(launch: Launch, base_url: str) -> LaunchOut:
+    return LaunchOut(
+        slug=launch.slug,
+        titles=launch.titles,
+        zone=launch.zone,
+        market=launch.market,
+        skus=[SkuOut(code=sku.code, titles=sku.titles) for sku in launch.skus],
+        per_customer_limit=launch.per_customer_limit,
+        # convert, not PolicyOut(**...): the policy's own dict stays the one list of its fields
+        policy=msgspec.convert(launch.policy.to_dict(), PolicyOut),
+        url=f"{base_url}/launches/{launch.slug}",
+    )
 
 
-def notice_view(notice: Notice, base_url: str) -> JSON:
+def launch_detail_view(launch: Launch, milestones: list[Milestone], base_url: str) -> LaunchDetailOut:
+    summary = msgspec.structs.asdict(launch_view(launch, base_url))
+    return LaunchDetailOut(**summary, milestones=[milestone_view(m) for m in milestones])
+
+
+def _claim_view(claim: Claim | None) -> ClaimOut | None:
+    if claim is None:
+        return None
+    return ClaimOut(text=claim.text, verdict=claim.verdict, source_url=claim.source_url)
+
+
+def notice_view(notice: Notice, base_url: str) -> NoticeOut:
     lateness = notice.lateness
-    claim = notice.claim
-    return {
-        "id": notice.id,
-        "kind": notice.kind.value,
-        "state": notice.state.value,
-        "launch": notice.launch_slug,
-        "milestones": list(notice.milestone_ids),
-        "titles": notice.titles,
-        "bodies": notice.bodies,
-        "channels": list(notice.channels),
-        "publish_at": instant(notice.publish_at),
-        "published_at": instant(notice.published_at),
-        "lateness_seconds": None if lateness is None else lateness.total_seconds(),
-        "supersedes": notice.supersedes,
-        "claim": None if claim is None else claim.to_dict(),
-        "overridden": list(notice.overridden),
-        "justification": notice.justification,
-        "next_update_at": instant(notice.next_update_at),
-        "cadence": notice.cadence_id,
-        "created_at": instant(notice.created_at),
-        "url": f"{base_url}/notices/{notice.id}",
-    }
+    return NoticeOut(
+        id=notice.id,
+        kind=notice.kind,
+        state=notice.state,
+        launch=notice.launch_slug,
+        milestones=list(notice.milestone_ids),
+        titles=notice.titles,
+        bodies=notice.bodies,
+        channels=list(notice.channels),
+        publish_at=instant(notice.publish_at),
+        published_at=instant(notice.published_at),
+        lateness_seconds=None if lateness is None else lateness.total_seconds(),
+        supersedes=notice.supersedes,
+        claim=_claim_view(notice.claim),
+        overridden=list(notice.overridden),
+        justification=notice.justification,
+        next_update_at=instant(notice.next_update_at),
+        cadence=notice.cadence_id,
+        created_at=notice.created_at.isoformat(),
+        url=f"{base_url}/notices/{notice.id}",
+    )
 
 
-def cadence_view(cadence: Cadence, now: datetime) -> JSON:
-    return {
-        "id": cadence.id,
-        "launch": cadence.launch_slug,
-        "weekdays": [WEEKDAY_NAMES[day] for day in cadence.weekdays],
-        "at": cadence.local_time.strftime("%H:%M"),
-        "zone": cadence.zone,
-        "titles": cadence.titles,
-        "kind": cadence.kind.value,
-        "next_slot": instant(cadence.next_slot(cadence.last_slot_at or now)),
-    }
+def revision_view(version: PromiseVersion, notice: Notice, base_url: str) -> RevisionOut:
+    return RevisionOut(version=version_view(version), notice=notice_view(notice, base_url))
+
+
+def cadence_view(cadence: Cadence, now: datetime) -> CadenceOut:
+    return CadenceOut(
+        id=cadence.id,
+        launch=cadence.launch_slug,
+        weekdays=[WEEKDAY_NAMES[day] for day in cadence.weekdays],
+        at=cadence.local_time.strftime("%H:%M"),
+        zone=cadence.zone,
+        titles=cadence.titles,
+        kind=cadence.kind,
+        next_slot=cadence.next_slot(cadence.last_slot_at or now).isoformat(),
+    )
+
+
+def ledger_entry_view(entry: LedgerEntry) -> LedgerEntryOut:
+    return LedgerEntryOut(
+        seq=entry.seq,
+        at=entry.at,
+        kind=entry.kind,
+        payload=entry.payload,
+        prev_hash=entry.prev_hash,
+        hash=entry.hash,
+    )
+
+
+def checkpoint_view(point: Mapping[str, Any]) -> CheckpointOut:
+    """``point`` is a stored checkpoint row."""
+    return CheckpointOut(
+        seq=point["seq"],
+        hash=point["hash"],
+        signature=point["signature"],
+        key_id=point["key_id"],
+        signed_at=point["signed_at"].isoformat(),
+    )

@@ -1,0 +1,175 @@
+"""Success answers of the admin API and the public ledger, as msgspec Structs.
+
+Handlers return these and the server encodes them, and ``/openapi.json`` publishes their
+JSON Schema, so the documented shape is the one sent. Every field is always sent (``null``
+where there is no value), so every field is required. Instants are ``str``, not ``datetime``:
+msgspec would write UTC as ``Z``, while the API has always written ``+00:00``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from msgspec import Meta
+
+from yaksok.domain.launch import MilestoneKind
+from yaksok.domain.notice import NoticeKind, NoticeState, Verdict
+from yaksok.domain.promise import ChangeKind, Precision
+from yaksok.web.api.schemas import RoleName, Texts
+
+Instant = Annotated[
+    str,
+    Meta(
+        description="ISO 8601 instant with offset, e.g. 2010-11-09T11:00:00+00:00",
+        extra_json_schema={"format": "date-time"},
+    ),
+]
+
+
+class Out(msgspec.Struct, kw_only=True):
+    """A response body; fields are sent in the order they are declared."""
+
+
+class PolicyOut(Out):
+    min_lead_hours: float
+    min_change_lead_hours: float
+    tolerance_minutes: float
+    apology_within_hours: float
+    reason_required: bool
+
+
+class SkuOut(Out):
+    code: str
+    titles: Texts
+
+
+class LaunchOut(Out):
+    slug: str
+    titles: Texts
+    zone: Annotated[str, Meta(description="IANA time zone, e.g. Asia/Seoul")]
+    market: str
+    skus: list[SkuOut]
+    per_customer_limit: int
+    policy: PolicyOut
+    url: Annotated[str, Meta(description="the launch's public page")]
+
+
+class PromiseOut(Out):
+    """``at`` and ``local`` are null only for an unannounced promise."""
+
+    at: Instant | None
+    zone: str
+    precision: Precision
+    local: Annotated[Instant | None, Meta(description="the wall time in the promise's zone, with its offset")]
+    described: Annotated[str, Meta(description="the wording every channel uses, in English")]
+    described_ko: Annotated[str, Meta(description="the same, in Korean")]
+
+
+class VersionOut(Out):
+    milestone: str
+    version: int
+    promise: PromiseOut
+    made_at: Instant
+    reason: str
+    change_kind: ChangeKind | None
+    notice: Annotated[str | None, Meta(description="the notice that announced this version")]
+    overridden: Annotated[list[str], Meta(description="policy rules overridden, e.g. policy.lead_time")]
+    justification: str
+
+
+class OccurrenceOut(Out):
+    at: Instant
+    recorded_at: Instant
+    note: str
+
+
+class MilestoneOut(Out):
+    id: str
+    launch: str
+    key: str
+    kind: MilestoneKind
+    titles: Texts
+    promise: Annotated[PromiseOut | None, Meta(description="the current promise; null before the first")]
+    cancelled: bool
+    occurrence: OccurrenceOut | None
+    versions: Annotated[list[VersionOut], Meta(description="every promise version, oldest first")]
+
+
+class LaunchDetailOut(LaunchOut):
+    milestones: list[MilestoneOut]
+
+
+class ClaimOut(Out):
+    text: str
+    verdict: Verdict
+    source_url: str
+
+
+class NoticeOut(Out):
+    id: str
+    kind: NoticeKind
+    state: NoticeState
+    launch: str | None
+    milestones: list[str]
+    titles: Texts
+    bodies: Texts
+    channels: list[str]
+    publish_at: Instant | None
+    published_at: Instant | None
+    lateness_seconds: Annotated[
+        float | None, Meta(description="how long after publish_at it went out; null until published")
+    ]
+    supersedes: str | None
+    claim: ClaimOut | None
+    overridden: list[str]
+    justification: Annotated[str, Meta(description="the public reason for overriding the policy")]
+    next_update_at: Instant | None
+    cadence: str | None
+    created_at: Instant
+    url: Annotated[str, Meta(description="the notice's public page")]
+
+
+class RevisionOut(Out):
+    """A promise made, changed or cancelled, and the notice that announced it."""
+
+    version: VersionOut
+    notice: NoticeOut
+
+
+class CadenceOut(Out):
+    id: str
+    launch: str
+    weekdays: Annotated[list[str], Meta(description="mon … sun")]
+    at: Annotated[str, Meta(description="HH:MM in the launch's zone")]
+    zone: str
+    titles: Texts
+    kind: NoticeKind
+    next_slot: Instant
+
+
+class TokenOut(Out):
+    token: Annotated[str, Meta(description="shown this once; only its hash is kept")]
+    role: RoleName
+    label: str
+
+
+class LedgerEntryOut(Out):
+    """One line of ``GET /ledger``."""
+
+    seq: int
+    at: Annotated[Instant, Meta(description="the instant as hashed, e.g. 2010-11-09T07:00:00.000000Z")]
+    kind: Annotated[str, Meta(examples=["promise.changed", "notice.published", "policy.override"])]
+    payload: Annotated[str, Meta(description="the canonical JSON text that was hashed")]
+    prev_hash: str
+    hash: Annotated[
+        str, Meta(description="SHA-256 over prev_hash and the canonical (seq, at, kind, payload)")
+    ]
+
+
+class CheckpointOut(Out):
+    seq: int
+    hash: str
+    signature: Annotated[str, Meta(description="Ed25519, base64, over yaksok-ledger-checkpoint:{seq}:{hash}")]
+    key_id: str
+    signed_at: Instant

@@ -1,0 +1,170 @@
+"""Every success response matches the schema ``/openapi.json`` publishes for it.
+
+Each documented operation is called once, on each database, and its actual JSON is validated
+with ``jsonschema`` against the operation's response schema, ``$ref``s resolved inside the
+document itself; an operation this walk does not reach fails the test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+import pytest
+from jsonschema import Draft202012Validator
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
+from starlette.testclient import TestClient
+
+from yaksok.services import ledger
+from yaksok.services.runtime import Runtime
+
+Headers = dict[str, str]
+SPEC_URI = "urn:yaksok:openapi"
+LAUNCH = "/api/v1/launches/{slug}"
+MILESTONE = "/api/v1/milestones/{milestone_id}"
+NOTICE = "/api/v1/notices/{notice_id}"
+
+
+def _pointer(*parts: str) -> str:
+    return "/".join(part.replace("~", "~0").replace("/", "~1") for part in parts)
+
+
+@dataclass
+class Api:
+    """Calls operations by their documented path and checks each answer against its schema."""
+
+    client: TestClient
+    headers: Headers
+    spec: dict[str, Any]
+    called: set[tuple[str, str]] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.registry: Registry[Any] = Registry().with_resource(
+            SPEC_URI, DRAFT202012.create_resource(self.spec)
+        )
+
+    def validate(self, value: Any, method: str, template: str, status: int, media_type: str) -> None:
+        # A $ref into the document (not a copy of the schema), so the "#/components/..." refs
+        # inside it resolve against the document, as a client generator resolves them.
+        where = _pointer("paths", template, method.lower(), "responses", str(status), "content", media_type)
+        schema = {"$ref": f"{SPEC_URI}#/{where}/schema"}
+        validator = Draft202012Validator(
+            schema, registry=self.registry, format_checker=Draft202012Validator.FORMAT_CHECKER
+        )
+        errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(value)]
+        assert not errors, (method, template, errors)
+
+    def __call__(
+        self,
+        method: str,
+        template: str,
+        status: int,
+        json: dict[str, Any] | None = None,
+        params: dict[str, str] | None = None,
+        **path: str,
+    ) -> Any:
+        url = template.format(**path)
+        response = self.client.request(method, url, json=json, params=params, headers=self.headers)
+        assert response.status_code == status, (method, url, response.text)
+        content = self.spec["paths"][template][method.lower()]["responses"][str(status)]["content"]
+        (media_type,) = content
+        assert response.headers["content-type"].split(";")[0] == media_type, (method, url)
+        self.called.add((method, template))
+        if media_type == "application/json":
+            body = response.json()
+            self.validate(body, method, template, status, media_type)
+            return body
+        if media_type == "application/x-ndjson":
+            lines = [msgspec.json.decode(line) for line in response.content.splitlines()]
+            for line in lines:
+                self.validate(line, method, template, status, media_type)
+            return lines
+        return response.text
+
+
+@pytest.fixture
+def api(client: TestClient, admin: Headers) -> Api:
+    spec: dict[str, Any] = client.get("/openapi.json").json()
+    return Api(client, admin, spec)
+
+
+def walk_launches(api: Api) -> None:
+    launch = {
+        "slug": "ipad",
+        "titles": {"ko": "아이패드", "en": "iPad"},
+        "zone": "Asia/Seoul",
+        "market": "KR",
+        "skus": [{"code": "wifi-16", "titles": {"en": "Wi-Fi 16 GB"}}],
+        "policy": {"min_lead_hours": 72},
+    }
+    api("POST", "/api/v1/launches", 201, launch)
+    api("GET", "/api/v1/launches", 200)
+    for key, kind in [("preorder", "preorder_opens"), ("sale", "sale_starts"), ("teaser", "announcement")]:
+        milestone = {"key": key, "kind": kind, "titles": {"en": key.title()}}
+        api("POST", f"{LAUNCH}/milestones", 201, milestone, slug="ipad")
+    exact = {"time": "2010-11-09T20:00", "precision": "exact"}
+    api("POST", f"{MILESTONE}/promises", 201, exact, milestone_id="ipad.preorder")
+    api(
+        "POST",
+        f"{MILESTONE}/promises",
+        201,
+        {"time": "2010-12", "precision": "month"},
+        milestone_id="ipad.sale",
+    )
+    api("POST", f"{MILESTONE}/cancel", 201, {"reason": "No stock"}, milestone_id="ipad.sale")
+    api("POST", f"{MILESTONE}/occurrence", 201, {"note": "teased"}, milestone_id="ipad.teaser")
+    shown = api("GET", LAUNCH, 200, slug="ipad")
+    # The nullable parts were reached with a value, so both branches of their schemas are checked.
+    assert [m["occurrence"] is not None for m in shown["milestones"]] == [False, False, True]
+    assert shown["milestones"][0]["promise"] is not None
+    assert api("GET", MILESTONE, 200, milestone_id="ipad.preorder")["versions"]
+    cadence = {"weekdays": "mon,thu", "at": "10:00", "titles": {"en": "Shipping update"}}
+    api("POST", f"{LAUNCH}/cadences", 201, cadence, slug="ipad")
+    api("GET", f"{LAUNCH}/cadences", 200, slug="ipad")
+
+
+def walk_notices(api: Api) -> None:
+    (cadence,) = api("GET", f"{LAUNCH}/cadences", 200, slug="ipad")
+    draft = {
+        "kind": "shipping_update",
+        "titles": {"en": "Shipping update"},
+        "launch": "ipad",
+        "milestones": ["ipad.preorder"],
+        "cadence": cadence["id"],
+        "next_update_at": "2010-11-01T01:00:00Z",
+    }
+    notice = api("POST", "/api/v1/notices", 201, draft)["id"]
+    api("GET", "/api/v1/notices", 200, params={"launch": "ipad"})
+    api("GET", NOTICE, 200, notice_id=notice)
+    api("PATCH", NOTICE, 200, {"titles": {"en": "Shipping: first batch"}}, notice_id=notice)
+    api("POST", f"{NOTICE}/schedule", 200, {"publish_at": "2010-10-29T01:00:00Z"}, notice_id=notice)
+    api("POST", f"{NOTICE}/unschedule", 200, notice_id=notice)
+    assert api("POST", f"{NOTICE}/publish", 200, notice_id=notice)["published_at"]
+    correction = {"kind": "shipping_update", "titles": {"en": "Shipping update (corrected)"}}
+    api("POST", f"{NOTICE}/supersede", 201, correction, notice_id=notice)
+    claim = {"text": "Pre-orders open at 09:00", "verdict": "false", "source_url": "https://news.example/1"}
+    answer = {"claim": claim, "titles": {"en": "Not at 09:00"}, "launch": "ipad"}
+    assert api("POST", "/api/v1/clarifications", 201, answer)["claim"] == claim
+    api("POST", "/api/v1/tokens", 201, {"role": "viewer", "label": "press office"})
+
+
+def walk_ledger(api: Api, rt: Runtime) -> None:
+    assert api("GET", "/ledger", 200)
+    ledger.checkpoint(rt)
+    assert api("GET", "/ledger/checkpoints", 200)
+    assert api("GET", "/.well-known/yaksok-ledger-key", 200).startswith("-----BEGIN PUBLIC KEY-----")
+
+
+def test_every_success_response_matches_its_documented_schema(api: Api, rt: Runtime) -> None:
+    walk_launches(api)
+    walk_notices(api)
+    walk_ledger(api, rt)
+    documented = {
+        (method.upper(), path)
+        for path, operations in api.spec["paths"].items()
+        if path != "/openapi.json"
+        for method in operations
+    }
+    assert documented - api.called == set()
