@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 from alembic.runtime.migration import MigrationContext
 
+from yaksok.cli_bench import bench
 from yaksok.cli_ledger import ledger
 from yaksok.cli_options import connect, database_option, redacted, resolve_database, yaksok_errors
 from yaksok.cli_replay import demo, replay
@@ -74,5 +75,5 @@ def token_create(role: str, label: str, database_url: str | None) -> None:
     click.echo(secret)
 
 
-for command in (serve, worker, demo, replay, ledger):
+for command in (serve, worker, demo, replay, ledger, bench):
     main.add_command(command)

@@ -1,0 +1,162 @@
+"""What every bench needs around its measurement: subprocesses that are always stopped, a free
+port, enough file descriptors, the machine's description, and an event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import os
+import platform
+import resource
+import signal
+import socket
+import subprocess
+from collections.abc import Callable, Coroutine, Iterator, Mapping
+from pathlib import Path
+from types import FrameType
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+STOP_WAIT = 15.0  # seconds a subprocess gets to stop after SIGINT before it is killed
+SPARE_FDS = 256  # descriptors kept free for files, pipes and the database
+
+
+class BenchError(Exception):
+    """A bench could not run to the end: a process did not start, clients could not connect."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class Child:
+    """A subprocess of a bench, its output in a log file; stopped with SIGINT (as Ctrl-C would)."""
+
+    def __init__(
+        self, name: str, args: list[str], log_path: Path, env: Mapping[str, str] | None = None
+    ) -> None:
+        self.name = name
+        self.log_path = log_path
+        environment = None if env is None else {**os.environ, **env}
+        with log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                args, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=environment
+            )
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def log_tail(self, lines: int = 5) -> str:
+        text = self.log_path.read_text(errors="replace").strip().splitlines()
+        return " | ".join(text[-lines:]) or "(no output)"
+
+    def wait(self, timeout: float) -> int:
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise BenchError(f"{self.name} did not finish in {timeout:.0f} s: {self.log_tail()}") from None
+
+    def stop(self) -> None:
+        """SIGINT, then SIGKILL if it has not stopped after ``STOP_WAIT`` seconds."""
+        if self.alive():
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(STOP_WAIT)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.process.wait()
+
+
+@contextlib.contextmanager
+def child(
+    name: str, args: list[str], log_path: Path, env: Mapping[str, str] | None = None
+) -> Iterator[Child]:
+    """Run ``args`` (``env`` added to this environment) for the length of the block; it is
+    stopped however the block ends."""
+    process = Child(name, args, log_path, env)
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+@contextlib.contextmanager
+def interrupted_by_sigterm() -> Iterator[None]:
+    """SIGTERM (from ``timeout`` or a supervisor) unwinds like Ctrl-C, so that subprocesses are
+    stopped and temporary files removed on the way out."""
+
+    def as_ctrl_c(_signum: int, _frame: FrameType | None) -> None:
+        # Not `raise KeyboardInterrupt` here: raised inside a protocol callback, the event loop
+        # would take it for that connection's error. asyncio's own SIGINT handler cancels cleanly.
+        signal.raise_signal(signal.SIGINT)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, as_ctrl_c)
+    except ValueError:  # not the main thread: signals cannot be handled here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def usable_connections(wanted: int) -> int:
+    """Raise this process's soft descriptor limit (children inherit it) towards ``wanted`` plus
+    spares; returns how many connections fit under it, which may be fewer than ``wanted``."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = wanted + SPARE_FDS
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        soft = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    if soft == resource.RLIM_INFINITY:
+        return wanted
+    return max(min(wanted, soft - SPARE_FDS), 0)
+
+
+def loop_name() -> str:
+    try:
+        import uvloop  # noqa: F401  (the server side runs on it too, through uvicorn)
+    except ImportError:
+        return "asyncio"
+    return "uvloop"
+
+
+def run_async(main: Coroutine[Any, Any, T]) -> T:
+    """Run a bench's client side on the same kind of loop as the servers it measures."""
+    factory: Callable[[], asyncio.AbstractEventLoop] | None = None
+    if loop_name() == "uvloop":
+        import uvloop
+
+        factory = uvloop.new_event_loop
+    with asyncio.Runner(loop_factory=factory) as runner:
+        return runner.run(main)
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """No garbage collection in the measuring process while it stamps arrivals: a full collection
+    over hundreds of thousands of recorded arrivals would be charged to the server under test."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def machine() -> dict[str, Any]:
+    affinity = getattr(os, "sched_getaffinity", None)
+    return {
+        "cpus": os.cpu_count(),
+        "usable_cpus": len(affinity(0)) if affinity is not None else os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(terse=True),
+        "loop": loop_name(),
+    }

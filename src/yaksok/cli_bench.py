@@ -1,0 +1,110 @@
+"""``yaksok bench``: measure yaksok against a bare baseline taken in the same run."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from yaksok.bench.processes import BenchError
+from yaksok.bench.publish import run_publish
+from yaksok.bench.publish_figures import PublishOptions
+from yaksok.cli_options import database_option
+
+PUBLISH_DB_HELP = (
+    "Database for the server under test (sqlite:///PATH or postgresql://…). Default: a fresh SQLite "
+    "file in a temporary directory, removed afterwards. The bench adds a launch and its notices."
+)
+
+
+@click.group()
+def bench() -> None:
+    """Benchmarks: each reports its figures beside a bare baseline of the same run, and the ratio.
+
+    The results and how to read them are in docs/benchmarks.md.
+    """
+
+
+@bench.command("publish")
+@click.option(
+    "--notices", type=click.IntRange(1, 10_000), default=50, show_default=True, help="Notices to schedule."
+)
+@click.option(
+    "--clients", type=click.IntRange(1, 100_000), default=1000, show_default=True, help="Live (SSE) clients."
+)
+@click.option(
+    "--spacing-ms",
+    type=click.IntRange(1, 60_000),
+    default=100,
+    show_default=True,
+    help="Milliseconds between two notices' due times.",
+)
+@database_option(PUBLISH_DB_HELP, from_env=False)
+@click.option(
+    "--json", "as_json", is_flag=True, help="End with the figures as one JSON object on the last line."
+)
+def publish(notices: int, clients: int, spacing_ms: int, database_url: str | None, as_json: bool) -> None:
+    """Scheduled notices under live load: are they published, and seen, on time?
+
+    Starts `yaksok serve` on a free port, schedules NOTICES notices from ~2 s ahead, SPACING-MS
+    apart, and measures: publication lateness (from the ledger), delivery to CLIENTS live clients
+    (relative to each notice's time; every client must get every notice once), and when each
+    notice shows on GET / and GET /feed.atom. Baselines of the same run: a bare asyncio timer
+    firing at the same instants, and a bare SSE broadcaster with no database, same clients and
+    frame size. Progress goes to stderr.
+    """
+    options = PublishOptions(
+        notices=notices, clients=clients, spacing=spacing_ms / 1000, database_url=database_url or ""
+    )
+    try:
+        figures = run_publish(options, progress=lambda line: click.echo(line, err=True))
+    except BenchError as exc:
+        raise click.ClickException(str(exc)) from exc
+    # With --json, stdout carries only the JSON line, so that a script can read it whole.
+    click.echo(publish_table(figures), err=as_json)
+    if as_json:
+        click.echo(json.dumps(figures))
+
+
+def publish_table(figures: dict[str, Any]) -> str:
+    machine = figures["machine"]
+    rows = [
+        ("publication lateness (ledger)", figures["lateness_ms"]),
+        ("  bare asyncio timer, same instants", figures["baseline_timer_lateness_ms"]),
+        ("SSE delivery after publish_at", figures["sse_delivery_ms"]),
+        ("  counted from publication instead", figures["sse_after_publication_ms"]),
+        ("  bare SSE broadcaster, no database", figures["baseline_sse_delivery_ms"]),
+        ("SSE first client after publish_at", figures["sse_first_client_ms"]),
+        ("  bare SSE broadcaster", figures["baseline_sse_first_client_ms"]),
+        ("SSE fan-out, first client to last", figures["sse_fan_out_ms"]),
+        ("  bare SSE broadcaster", figures["baseline_sse_fan_out_ms"]),
+        ("visible on GET /", figures["board_visible_ms"]),
+        ("visible on GET /feed.atom", figures["feed_visible_ms"]),
+    ]
+    capped = (
+        f" (capped from {figures['clients_requested']})"
+        if figures["clients"] < figures["clients_requested"]
+        else ""
+    )
+    lines = [
+        f"publishing on time: {figures['notices']} notices {figures['spacing_ms']} ms apart, "
+        f"{figures['clients']} SSE clients{capped}, {figures['database']}, scheduler every "
+        f"{figures['scheduler_interval_ms']} ms; {machine['usable_cpus']} CPUs, Python {machine['python']}",
+        f"{'ms':<38}{'p50':>9}{'p99':>9}{'max':>9}",
+        *(f"{name:<38}{_ms(s['p50'])}{_ms(s['p99'])}{_ms(s['max'])}" for name, s in rows),
+        f"ratios (yaksok ÷ baseline): SSE delivery p99 {_x(figures['sse_delivery_ratio'])}, "
+        f"p50 {_x(figures['sse_delivery_p50_ratio'])}; lateness p99 {_x(figures['lateness_ratio'])}",
+        f"published {figures['published']}/{figures['notices']}; SSE frames missing {figures['missing']}, "
+        f"duplicates {figures['duplicates']}; not visible within 3 s: "
+        f"board {figures['not_visible']['board']}, feed {figures['not_visible']['feed']}",
+    ]
+    return "\n".join(lines)
+
+
+def _ms(value: float | None) -> str:
+    return f"{'—':>9}" if value is None else f"{value:>9.1f}"
+
+
+def _x(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}×"

@@ -1,0 +1,83 @@
+"""``yaksok bench publish`` through the CLI, as a user or a check script calls it.
+
+A small run (3 notices, 20 clients) starts real servers, so only the shape of the figures and
+completeness are asserted here, never timings: this machine is shared and noisy.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from yaksok.bench.stats import percentile, summary_ms
+from yaksok.cli import main
+
+pytestmark = pytest.mark.e2e
+
+SUMMARIES = [
+    "lateness_ms",
+    "sse_delivery_ms",
+    "sse_after_publication_ms",
+    "board_visible_ms",
+    "feed_visible_ms",
+    "baseline_timer_lateness_ms",
+    "baseline_sse_delivery_ms",
+]
+
+
+def bench(*args: str) -> Result:
+    return CliRunner().invoke(main, ["bench", *args], env={"YAKSOK_DATABASE_URL": None})
+
+
+@pytest.fixture(scope="module")
+def small_run() -> dict[str, Any]:
+    result = bench("publish", "--notices", "3", "--clients", "20", "--spacing-ms", "50", "--json")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1, "with --json, stdout carries only the JSON line"
+    figures: dict[str, Any] = json.loads(lines[-1])
+    return figures
+
+
+def test_every_client_hears_every_notice_exactly_once(small_run: dict[str, Any]) -> None:
+    assert small_run["published"] == small_run["notices"] == 3
+    assert small_run["clients"] == 20
+    assert small_run["missing"] == 0 and small_run["duplicates"] == 0
+    assert small_run["baseline_missing"] == 0 and small_run["baseline_duplicates"] == 0
+
+
+def test_every_figure_is_a_summary_beside_its_same_run_baseline(small_run: dict[str, Any]) -> None:
+    for name in SUMMARIES:
+        summary = small_run[name]
+        assert summary["min"] <= summary["p50"] <= summary["p99"] <= summary["max"], name
+    assert small_run["lateness_ms"]["min"] >= 0, "a notice went out before its time"
+    assert small_run["sse_delivery_ratio"] > 0
+    assert small_run["not_visible"] == {"board": 0, "feed": 0}
+    assert small_run["frame_bytes"] > 0
+    assert small_run["machine"]["cpus"] >= 1 and small_run["machine"]["python"]
+
+
+def test_an_unreachable_database_is_a_one_line_error() -> None:
+    result = bench(
+        "publish", "--notices", "1", "--clients", "1", "--db", "postgresql://nobody@127.0.0.1:1/none"
+    )
+    assert result.exit_code == 1
+    assert "cannot open the database" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_bench_publish_has_help() -> None:
+    result = bench("publish", "--help")
+    assert result.exit_code == 0, result.output
+    for option in ("--notices", "--clients", "--spacing-ms", "--db", "--json"):
+        assert option in result.output
+
+
+def test_percentiles_are_values_that_were_measured() -> None:
+    assert percentile([1.0, 2.0, 3.0, 4.0], 0.5) == 2.0
+    assert percentile([1.0, 2.0, 3.0, 4.0], 0.99) == 4.0
+    assert summary_ms([]) == {"p50": None, "p99": None, "min": None, "max": None}
+    assert summary_ms([0.001, 0.003])["max"] == 3.0
