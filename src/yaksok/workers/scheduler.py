@@ -11,6 +11,7 @@ import contextlib
 import logging
 import signal
 import threading
+import time
 from datetime import datetime
 
 from sqlalchemy import text
@@ -148,7 +149,7 @@ async def run(rt: Runtime, settings: Settings, stop: asyncio.Event) -> None:
     next_checkpoint = loop.time() + settings.checkpoint_interval
     try:
         while True:
-            delay = await asyncio.to_thread(step, rt, leadership, settings.scheduler_interval)
+            delay = await _timed_step(rt, leadership, settings.scheduler_interval)
             if loop.time() >= next_checkpoint:
                 await asyncio.to_thread(sign_checkpoint, rt, leadership)
                 next_checkpoint = loop.time() + settings.checkpoint_interval
@@ -157,6 +158,17 @@ async def run(rt: Runtime, settings: Settings, stop: asyncio.Event) -> None:
     finally:
         await asyncio.to_thread(sign_checkpoint, rt, leadership)
         await asyncio.to_thread(leadership.release)
+
+
+async def _timed_step(rt: Runtime, leadership: Leadership, interval: float) -> float:
+    """``step`` in a worker thread; the wait it asks for is counted from when it asked, not from
+    when the event loop gets back to us (a live broadcast may hold the loop meanwhile)."""
+
+    def timed() -> tuple[float, float]:
+        return step(rt, leadership, interval), time.monotonic()
+
+    delay, asked_at = await asyncio.to_thread(timed)
+    return max(delay - (time.monotonic() - asked_at), 0.0)
 
 
 async def _stopped_within(stop: asyncio.Event, seconds: float) -> bool:
