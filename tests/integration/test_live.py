@@ -16,12 +16,13 @@ import httpx
 import pytest
 import uvicorn
 
+from yaksok.channels import sse
 from yaksok.config import Settings
 from yaksok.domain.notice import Notice
 from yaksok.services import launches, notices
 from yaksok.services.runtime import Runtime
 from yaksok.store.unit_of_work import Store
-from yaksok.web import live
+from yaksok.web import live, live_hub
 from yaksok.web.app import create_app
 from yaksok.web.live import LiveHub
 
@@ -372,5 +373,156 @@ def test_a_stream_behind_the_hubs_memory_reads_the_store_without_duplicates(rt: 
 
         frames = [line for line in bytes(connection.body).split(b"\n") if line.startswith(b"id: ")]
         assert frames == [b"id: %d" % seq for seq in seqs[1:]]
+
+    asyncio.run(scenario())
+
+
+# The direct path: a publication in this process goes out without the hub reading the store.
+
+
+def app_for(hub: LiveHub) -> SimpleNamespace:
+    return SimpleNamespace(state=SimpleNamespace(hub=hub))
+
+
+def frame_ids(body: bytearray) -> list[int]:
+    return [int(line.removeprefix(b"id: ")) for line in bytes(body).split(b"\n") if line.startswith(b"id: ")]
+
+
+@dataclass
+class StoreReads:
+    """Every read of published notices from the store: where it started and the seqs it found."""
+
+    held: threading.Event  # reads wait for it before they look at the store
+    calls: list[tuple[int, list[int]]]
+
+
+def watch_store_reads(monkeypatch: pytest.MonkeyPatch, *, held: bool) -> StoreReads:
+    reads = StoreReads(threading.Event(), [])
+    if not held:
+        reads.held.set()
+    real_read = live_hub.published_after
+
+    def read(rt_: Runtime, after: int) -> list[live.Frame]:
+        assert reads.held.wait(WAIT)
+        frames = real_read(rt_, after)
+        reads.calls.append((after, [frame.seq for frame in frames]))
+        return frames
+
+    for module in (live_hub, live):  # the hub's reads and a stream's catch-up
+        monkeypatch.setattr(module, "published_after", read)
+    return reads
+
+
+def test_publications_in_this_process_reach_streams_while_every_store_read_is_held(
+    rt: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publish(rt, "before the hub started")
+    # The ledger head is then not a notice: the first publication names an older predecessor.
+    launches.create_launch(rt, slug="ipad", titles={"en": "iPad"}, zone="Asia/Seoul")
+    reads = watch_store_reads(monkeypatch, held=True)
+
+    async def scenario() -> None:
+        hub = LiveHub(rt, listen=False)  # on PostgreSQL, NOTIFY would add reads of its own
+        await hub.start()
+        head = hub.last_seq
+        connection = FakeConnection([], app_for(hub))
+        task = connection.serve()
+        await settle(lambda: hub.open_streams == 1)
+
+        seqs = [(await asyncio.to_thread(publish, rt, f"at once {n}"))[0] for n in range(3)]
+        await settle(lambda: frame_ids(connection.body) == seqs)
+        assert reads.calls == []  # the hub's start-up read is still held: none has finished
+
+        reads.held.set()
+        await settle(lambda: len(reads.calls) == 1)  # it finds the three, and drops them
+        seqs.append((await asyncio.to_thread(publish, rt, "sentinel"))[0])
+        await settle(lambda: frame_ids(connection.body) == seqs)
+        await hub.stop()
+        await asyncio.wait_for(task, WAIT)
+
+        assert frame_ids(connection.body) == seqs and reads.calls == [(head, seqs[:3])]
+        # The frames encoded in the publishing thread are byte for byte those of the stored notices.
+        with rt.store.read() as tx:
+            stored = tx.notices.published_with_seq(head)
+        expected = b"".join(live_hub.encode_frame(seq, notice).data for seq, notice in stored)
+        assert bytes(connection.body) == sse.RETRY + expected
+
+    asyncio.run(scenario())
+
+
+def test_publications_heard_out_of_order_from_two_threads_go_out_in_seq_order(
+    rt: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads = watch_store_reads(monkeypatch, held=True)
+
+    async def scenario() -> None:
+        hub = LiveHub(rt)
+        await hub.start()
+        connection = FakeConnection([], app_for(hub))
+        task = connection.serve()
+        await settle(lambda: hub.open_streams == 1)
+
+        # Publish twice with the hub's callback held back, then replay the two calls swapped, each
+        # from its own thread: as if the second publisher's thread ran first after its commit.
+        calls: list[tuple[int, int | None, Notice]] = []
+
+        def record(seq: int, previous_seq: int | None, notice: Notice) -> None:
+            calls.append((seq, previous_seq, notice))
+
+        rt.on_publish[:] = [record]
+        publish(rt, "first")
+        publish(rt, "second")
+        rt.on_publish[:] = [hub._heard]
+        first, second = calls
+        assert second[1] == first[0]  # the second names the first as its predecessor
+
+        await asyncio.to_thread(hub._heard, *second)
+        await asyncio.sleep(0.05)
+        assert frame_ids(connection.body) == []  # it waits for its predecessor...
+        await asyncio.to_thread(hub._heard, *first)
+        await settle(lambda: frame_ids(connection.body) == [first[0], second[0]])
+        assert reads.calls == []  # ...which arrives directly too: no store read was needed
+
+        reads.held.set()
+        sentinel, _ = await asyncio.to_thread(publish, rt, "sentinel")
+        await settle(lambda: frame_ids(connection.body) == [first[0], second[0], sentinel])
+        await hub.stop()
+        await asyncio.wait_for(task, WAIT)
+        assert frame_ids(connection.body) == [first[0], second[0], sentinel]
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("listen", [False, True], ids=["polling", "listening"])
+def test_a_publication_from_another_process_in_between_is_read_from_the_store(
+    rt: Runtime, monkeypatch: pytest.MonkeyPatch, listen: bool
+) -> None:
+    elsewhere = Runtime(store=Store(rt.store.engine), clock=rt.clock)  # no listener: another process
+    reads = watch_store_reads(monkeypatch, held=False)
+    listening = listen and rt.store.dialect == "postgresql"
+
+    async def scenario() -> None:
+        # The poll is far slower than any wait here: without LISTEN, only the hub's own fallback to
+        # the store can bring the other process's notice.
+        hub = LiveHub(rt, poll_interval=60, listening_poll_interval=60, listen=listen)
+        await hub.start()
+        connection = FakeConnection([], app_for(hub))
+        task = connection.serve()
+        await settle(lambda: hub.open_streams == 1 and hub.listening == listening)
+
+        here_1, _ = await asyncio.to_thread(publish, rt, "here 1")
+        await settle(lambda: frame_ids(connection.body) == [here_1])
+        there, _ = await asyncio.to_thread(publish, elsewhere, "elsewhere")
+        here_2, _ = await asyncio.to_thread(publish, rt, "here 2")  # names `there` as its predecessor
+        await settle(lambda: frame_ids(connection.body) == [here_1, there, here_2])
+        here_3, _ = await asyncio.to_thread(publish, rt, "here 3")
+        await settle(lambda: frame_ids(connection.body) == [here_1, there, here_2, here_3])
+        await hub.stop()
+        await asyncio.wait_for(task, WAIT)
+
+        assert frame_ids(connection.body) == [here_1, there, here_2, here_3]
+        assert any(there in found for _, found in reads.calls)  # it came from the store
+        if not listening:  # (a NOTIFY may also have the hub read what it already has)
+            assert not any(here_3 in found for _, found in reads.calls)  # back on the direct path
 
     asyncio.run(scenario())

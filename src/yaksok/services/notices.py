@@ -26,9 +26,13 @@ def publish_in(tx: Transaction, rt: Runtime, notice: Notice) -> Notice:
     now = rt.clock.now()
     published = notice.publish(now)
     entry = ledger.record(tx, rt, "notice.published", _ledger_view(published))
+    # Exact because record() took the ledger lock, held until commit: every earlier publication has
+    # committed and no other can come between. The live hub uses it to tell whether the notice is
+    # the very next one it expects or one before it has not reached it yet.
+    previous_seq = tx.notices.published_seq_before(entry.seq)
     tx.notices.save(published, ledger_seq=entry.seq)
     tx.live_events.announce(entry.seq)  # delivered only if this transaction commits
-    tx.after_commit.append(lambda: rt.published(entry.seq))
+    tx.after_commit.append(lambda: rt.published(entry.seq, previous_seq, published))
     return published
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from yaksok.domain.clock import Clock, SystemClock
+from yaksok.domain.notice import Notice
 from yaksok.store.unit_of_work import Store
 
 
@@ -30,9 +31,11 @@ class Runtime:
     store: Store
     clock: Clock = field(default_factory=SystemClock)
     new_id: Callable[[str], str] = random_ids
-    # Called after commit with the ledger seq of each published notice (live updates listen here).
-    on_publish: list[Callable[[int], None]] = field(default_factory=list)
+    # Called after commit, in the publishing thread, for each published notice (live updates
+    # listen here) with its ledger seq, the ledger seq of the notice published just before it
+    # (None for the first) and the notice itself.
+    on_publish: list[Callable[[int, int | None, Notice], None]] = field(default_factory=list)
 
-    def published(self, seq: int) -> None:
+    def published(self, seq: int, previous_seq: int | None, notice: Notice) -> None:
         for listener in self.on_publish:
-            listener(seq)
+            listener(seq, previous_seq, notice)

@@ -92,6 +92,17 @@ class NoticeRepository:
         )
         return [(row["ledger_seq"], _notice(row)) for row in self._db.execute(query).mappings()]
 
+    def published_seq_before(self, seq: int) -> int | None:
+        """The ledger seq of the last notice published before ledger entry ``seq``, if any. Exact
+        only under the ledger lock, which orders publications: see ``services.notices.publish_in``."""
+        query = (
+            select(notices.c.ledger_seq)
+            .where(notices.c.state == NoticeState.PUBLISHED.value, notices.c.ledger_seq < seq)
+            .order_by(notices.c.ledger_seq.desc())
+            .limit(1)
+        )
+        return self._db.execute(query).scalar()
+
     def all(self, launch_slug: str | None = None) -> list[Notice]:
         query = select(notices).order_by(notices.c.created_at, notices.c.id)
         if launch_slug is not None:

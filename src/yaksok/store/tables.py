@@ -76,6 +76,8 @@ notices = Table(
     Column("ledger_seq", Integer),  # the ledger entry that published it; also the SSE event id
     Index("ix_notices_state_publish_at", "state", "publish_at"),
     Index("ix_notices_published_at", "published_at"),
+    # Published notices in ledger order: the live hub's reads and each publication's predecessor.
+    Index("ix_notices_state_ledger_seq", "state", "ledger_seq"),
 )
 
 cadences = Table(

@@ -1,212 +1,31 @@
 """Live updates: ``GET /events``, Server-Sent Events with ``Last-Event-ID`` resume.
 
-One hub per process learns of publications (from this process right after their commit; on
-PostgreSQL from every process through LISTEN/NOTIFY; and, as a safety net, by polling the store),
-encodes each notice's frame once (``channels/sse.py``), keeps recent frames in ledger order, and
-wakes every waiting stream through one future per connection (MEASURED.md: raw ASGI, no queue per
-connection). Every wake-up reads the store after the last seq it has, so frames go out in ledger
-order whichever path brought the news. A stream's cursor is the last ledger seq it has
-passed; it never sends a frame at or below it, and a stream further behind than the hub remembers
-reads the store first, so a resumed stream has no gap and no duplicate.
+One hub per process (``live_hub.py``) learns of publications, keeps recent frames in ledger order
+and wakes every waiting stream through one future per connection (MEASURED.md: raw ASGI, no queue
+per connection). A stream's cursor is the last ledger seq it has passed; it never sends a frame at
+or below it, and a stream further behind than the hub remembers reads the store first, so a
+resumed stream has no gap and no duplicate.
 """
 
 from __future__ import annotations
 
 import asyncio
-import bisect
-import contextlib
-import gc
-import logging
-from dataclasses import dataclass
 from urllib.parse import parse_qs
 
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
 from yaksok.channels import sse
-from yaksok.domain.notice import Notice
-from yaksok.services.runtime import Runtime
-from yaksok.store.live_events import PublicationListener, can_listen
 from yaksok.web.errors import problem
+from yaksok.web.live_hub import PAGE, Frame, LiveHub, published_after, tune_gc_for_broadcasts
 
-log = logging.getLogger(__name__)
-
-POLL_INTERVAL = 0.5  # seconds: how soon another process's publications arrive without LISTEN
-LISTENING_POLL_INTERVAL = 5.0  # seconds: the poll is only a safety net while LISTEN is healthy
-KEEPALIVE_INTERVAL = 15.0  # seconds: a comment line keeps proxies from closing an idle stream
-RECENT_FRAMES = 1024  # frames the hub keeps; a stream further behind catches up from the store
-PAGE = 500  # notices read from the store at a time
+__all__ = ["Frame", "LiveHub", "events", "published_after", "routes", "tune_gc_for_broadcasts"]
 
 HEADERS = [
     (b"content-type", b"text/event-stream; charset=utf-8"),
     (b"cache-control", b"no-cache"),
     (b"x-accel-buffering", b"no"),  # nginx would otherwise hold frames back in its buffer
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class Frame:
-    """One published notice as SSE bytes, encoded once for every stream."""
-
-    seq: int
-    launch: str | None
-    data: bytes
-
-
-def encode_frame(seq: int, notice: Notice) -> Frame:
-    # Root-relative links: the same frame is right for every host name the process is reached by.
-    return Frame(seq, notice.launch_slug, sse.notice_frame(notice, seq, base_url=""))
-
-
-def published_after(rt: Runtime, seq: int) -> list[Frame]:
-    """Frames of the notices published after ``seq``, in ledger order, at most ``PAGE`` (blocking)."""
-    with rt.store.read() as tx:
-        return [encode_frame(s, notice) for s, notice in tx.notices.published_with_seq(seq, PAGE)]
-
-
-def ledger_head(rt: Runtime) -> int:
-    with rt.store.read() as tx:
-        head = tx.ledger.head()
-    return 0 if head is None else head.seq
-
-
-def tune_gc_for_broadcasts() -> None:
-    """Call once in a serving process after start-up. MEASURED.md: full garbage collections, not
-    the sends, pushed a broadcast to 10,000 streams past a second; frozen objects are skipped."""
-    gc.collect()
-    gc.freeze()
-
-
-class LiveHub:
-    """Fans published notices out to this process's open ``/events`` streams."""
-
-    def __init__(
-        self,
-        rt: Runtime,
-        *,
-        poll_interval: float = POLL_INTERVAL,
-        listening_poll_interval: float = LISTENING_POLL_INTERVAL,
-        keepalive_interval: float = KEEPALIVE_INTERVAL,
-        keep: int = RECENT_FRAMES,
-        listen: bool = True,
-    ) -> None:
-        self.rt = rt
-        self.poll_interval = poll_interval
-        self.listening_poll_interval = listening_poll_interval
-        self.listen = listen  # off: poll even on PostgreSQL (e.g. behind a pooler without LISTEN)
-        self.keepalive_interval = keepalive_interval
-        self.keep = keep
-        # Invariant: every notice published up to base_seq was visible in the store when the hub
-        # started or forgot it, and _frames holds every one published in (base_seq, last_seq].
-        self.base_seq = 0
-        self.last_seq = 0
-        self.keepalive_round = 0
-        self.closed = False
-        self.open_streams = 0
-        self._frames: list[Frame] = []
-        self._seqs: list[int] = []
-        self._waiters: set[asyncio.Future[None]] = set()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._news = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self.listener: PublicationListener | None = None
-        self._listener_task: asyncio.Task[None] | None = None
-
-    @property
-    def listening(self) -> bool:
-        """Whether other processes' publications arrive by NOTIFY right now (else only by polling)."""
-        return self.listener is not None and self.listener.listening
-
-    async def start(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._news = asyncio.Event()  # bound to this loop: a restarted app may run on another
-        self.base_seq = self.last_seq = await asyncio.to_thread(ledger_head, self.rt)
-        self.rt.on_publish.append(self._heard)
-        self._task = asyncio.create_task(self._follow())
-        if self.listen and can_listen(self.rt.store.engine):
-            # It wakes the hub once LISTEN holds, so what was published before that is read too.
-            self.listener = PublicationListener(self.rt.store.engine)
-            self._listener_task = asyncio.create_task(self.listener.run(self._news.set))
-
-    async def stop(self) -> None:
-        """Stop following publications and end every open stream."""
-        with contextlib.suppress(ValueError):
-            self.rt.on_publish.remove(self._heard)
-        tasks = [task for task in (self._listener_task, self._task) if task is not None]
-        self._listener_task = self._task = None  # stop() runs twice on a signalled shutdown
-        for task in tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self.closed = True
-        self._wake_streams()
-
-    def _heard(self, _seq: int) -> None:
-        # Called in the publishing thread after its commit. The hub reads the store rather than
-        # trusting this seq, so that publications from concurrent threads still go out in seq order.
-        assert self._loop is not None
-        with contextlib.suppress(RuntimeError):  # the loop has already closed: nobody is listening
-            self._loop.call_soon_threadsafe(self._news.set)
-
-    async def _follow(self) -> None:
-        loop = asyncio.get_running_loop()
-        last_keepalive = loop.time()
-        while True:
-            poll = self.listening_poll_interval if self.listening else self.poll_interval
-            until_keepalive = last_keepalive + self.keepalive_interval - loop.time()
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(max(0.0, min(poll, until_keepalive))):
-                    await self._news.wait()
-            self._news.clear()  # before reading: news arriving during the read triggers another
-            try:
-                await self.refresh()
-            except Exception:
-                log.exception("live updates: reading new publications failed; retrying")
-            if loop.time() - last_keepalive >= self.keepalive_interval:
-                last_keepalive = loop.time()
-                self.keepalive_round += 1
-                self._wake_streams()
-
-    async def refresh(self) -> None:
-        """Take in whatever was published since the last frame and wake the streams."""
-        while True:
-            frames = await asyncio.to_thread(published_after, self.rt, self.last_seq)
-            self._append(frames)
-            if len(frames) < PAGE:
-                return
-
-    def _append(self, frames: list[Frame]) -> None:
-        # Two overlapping refreshes read the same frames: keep the seq order strict.
-        frames = [frame for frame in frames if frame.seq > self.last_seq]
-        if not frames:
-            return
-        self._frames.extend(frames)
-        self._seqs.extend(frame.seq for frame in frames)
-        self.last_seq = frames[-1].seq
-        if len(self._frames) > 2 * self.keep:  # trim in chunks, not on every frame
-            drop = len(self._frames) - self.keep
-            self.base_seq = self._seqs[drop - 1]
-            del self._frames[:drop], self._seqs[:drop]
-        self._wake_streams()
-
-    def frames_after(self, seq: int) -> list[Frame]:
-        return self._frames[bisect.bisect_right(self._seqs, seq) :]
-
-    def waiter(self) -> asyncio.Future[None]:
-        """A future the hub resolves at the next frame, keep-alive round or stop."""
-        assert self._loop is not None
-        future: asyncio.Future[None] = self._loop.create_future()
-        self._waiters.add(future)
-        return future
-
-    def forget(self, future: asyncio.Future[None]) -> None:
-        self._waiters.discard(future)
-
-    def _wake_streams(self) -> None:
-        waiters, self._waiters = self._waiters, set()
-        for future in waiters:
-            if not future.done():
-                future.set_result(None)
 
 
 class EventStream:
