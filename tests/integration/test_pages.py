@@ -14,6 +14,7 @@ from yaksok.domain.notice import Claim, Verdict
 from yaksok.services import launches, notices
 from yaksok.services.runtime import Runtime
 from yaksok.web.app import create_app
+from yaksok.web.pages.board import BOARD_SIZE
 
 with warnings.catch_warnings():
     # Starlette 1.x prefers httpx2 for its TestClient; plain httpx behaves the same in process.
@@ -142,6 +143,22 @@ def test_the_board_can_show_only_one_kind_of_notice_and_ignores_an_unknown_kind(
     assert notice_order(clarifications) == ["n_0003"]
     assert 'aria-current="true">Clarification</a>' in clarifications
     assert notice_order(everything) == ["n_0004", "n_0003", "n_0002", "n_0001"]
+
+
+def test_older_notices_are_a_page_back_and_the_last_page_links_no_further(
+    web: TestClient, rt: Runtime, clock: SimulatedClock
+) -> None:
+    for i in range(BOARD_SIZE + 3):
+        clock.advance_to(utc(1, 0, i))
+        notices.create_notice(rt, kind="general", titles={"en": f"Update {i}"}, publish_now=True)
+
+    first = web.get("/?kind=general", headers=ENGLISH).text
+    second = web.get("/?kind=general&page=2", headers=ENGLISH).text
+
+    assert len(notice_order(first)) == BOARD_SIZE and "page=2" in first
+    assert len(notice_order(second)) == 3 and "page=3" not in second
+    assert set(notice_order(first)).isdisjoint(notice_order(second))
+    assert web.get("/?page=-1", headers=ENGLISH).status_code == 200  # nonsense is the first page
 
 
 def test_the_board_marks_each_kind_the_verdict_and_an_override_with_its_justification(

@@ -62,7 +62,12 @@ def _owed(
 
 
 def board(
-    rt: Runtime, *, launch_slug: str | None = None, kind: NoticeKind | None = None, limit: int = 200
+    rt: Runtime,
+    *,
+    launch_slug: str | None = None,
+    kind: NoticeKind | None = None,
+    limit: int = 200,
+    offset: int = 0,
 ) -> Board:
     """The public view: launches, milestones, published notices (newest first, optionally of one
     kind) and the apologies still owed."""
@@ -72,7 +77,7 @@ def board(
         if launch_slug is not None and launch_slug not in launches:
             raise NotFound(f"no launch {launch_slug!r}", code="launch.not_found")
         milestones = tx.milestones.for_launch(launch_slug) if launch_slug else tx.milestones.all()
-        notices = tx.notices.published(launch_slug=launch_slug, kind=kind, limit=limit)
+        notices = tx.notices.published(launch_slug=launch_slug, kind=kind, limit=limit, offset=offset)
         # every apology, not only the page shown: an older one still settles what is owed
         apologies = tx.notices.published(launch_slug=launch_slug, kind=NoticeKind.APOLOGY)
     return Board(

@@ -67,18 +67,15 @@ class NoticeRepository:
         launch_slug: str | None = None,
         kind: NoticeKind | None = None,
         limit: int | None = None,
-        after_seq: int | None = None,
+        offset: int = 0,
     ) -> list[Notice]:
-        """Published notices, newest first (or, with ``after_seq``, in publication order after it)."""
+        """Published notices, newest first (skipping the newest ``offset``)."""
         query = select(notices).where(notices.c.state == NoticeState.PUBLISHED.value)
         if launch_slug is not None:
             query = query.where(notices.c.launch_slug == launch_slug)
         if kind is not None:
             query = query.where(notices.c.kind == kind.value)
-        if after_seq is not None:
-            query = query.where(notices.c.ledger_seq > after_seq).order_by(notices.c.ledger_seq)
-        else:
-            query = query.order_by(notices.c.published_at.desc(), notices.c.ledger_seq.desc())
+        query = query.order_by(notices.c.published_at.desc(), notices.c.ledger_seq.desc()).offset(offset)
         if limit is not None:
             query = query.limit(limit)
         return [_notice(row) for row in self._db.execute(query).mappings()]

@@ -90,16 +90,31 @@ def _kind(request: Request) -> NoticeKind | None:
     return NoticeKind(raw) if raw in NoticeKind.__members__.values() else None
 
 
+def _page(request: Request) -> int:
+    """``?page=N`` (from 1) pages back through older notices; anything else is the first page."""
+    raw = request.query_params.get("page", "1")
+    return int(raw) if raw.isdigit() and 1 <= int(raw) <= 10_000 else 1
+
+
+def _older_url(kind: NoticeKind | None, page: int, lang: str) -> str:
+    kind_part = f"kind={kind.value}&" if kind is not None else ""
+    return f"/?{kind_part}page={page + 1}&lang={lang}"
+
+
 def board_page(request: Request) -> Response:
     lang = i18n.choose_lang(request)
-    kind = _kind(request)
-    board = queries.board(runtime(request), kind=kind, limit=BOARD_SIZE)
+    kind, page = _kind(request), _page(request)
+    # One notice more than the page shows tells whether there are older ones.
+    board = queries.board(runtime(request), kind=kind, limit=BOARD_SIZE + 1, offset=(page - 1) * BOARD_SIZE)
+    older = len(board.notices) > BOARD_SIZE
     return render(
         request,
         "board.html",
         lang,
         launches=_summaries(board, lang),
         owed=_owed(board, lang),
-        notices=notice_views(board.notices, lang, board.milestones, board.launches),
+        notices=notice_views(board.notices[:BOARD_SIZE], lang, board.milestones, board.launches),
         kind_filters=_kind_filters(kind, lang),
+        older_url=_older_url(kind, page, lang) if older else None,
+        newest_url=f"/?{f'kind={kind.value}&' if kind else ''}lang={lang}" if page > 1 else None,
     )
