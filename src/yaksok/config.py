@@ -24,6 +24,7 @@ class Settings:
     scheduler_interval: float = 0.2  # seconds between scheduler checks: bounds publication lateness
     checkpoint_interval: float = 60.0  # seconds between signed ledger checkpoints
     run_scheduler: bool = True
+    live_listen: bool = True  # PostgreSQL LISTEN for live updates; off behind a pooler without it
 
     @property
     def public_url(self) -> str:
@@ -40,6 +41,7 @@ class Settings:
             max_body_bytes=_int(env, "YAKSOK_MAX_BODY_BYTES", 64 * 1024),
             scheduler_interval=_float(env, "YAKSOK_SCHEDULER_INTERVAL", 0.2),
             checkpoint_interval=_float(env, "YAKSOK_CHECKPOINT_INTERVAL", 60.0),
+            live_listen=_bool(env, "YAKSOK_LIVE_LISTEN", True),
         )
         clean = {key: value for key, value in overrides.items() if value is not None}
         return replace(settings, **clean)  # type: ignore[arg-type]
@@ -63,3 +65,14 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         return float(raw)
     except ValueError:
         raise InvalidInput(f"{name} must be a number, not {raw!r}", code="config.invalid") from None
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise InvalidInput(f"{name} must be on or off, not {raw!r}", code="config.invalid")

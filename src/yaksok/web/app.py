@@ -17,7 +17,7 @@ from yaksok.workers import scheduler
 
 def create_app(rt: Runtime, settings: Settings) -> Starlette:
     """The whole web app. With ``settings.run_scheduler`` it also publishes notices on time."""
-    hub = live.LiveHub(rt)
+    hub = live.LiveHub(rt, listen=settings.live_listen)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
