@@ -68,21 +68,26 @@ def _pg_schema_url() -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path) -> Iterator[Store]:  # type: ignore[no-untyped-def]
-    """A migrated, empty store on each database."""
+def bare_engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[sa.Engine]:  # type: ignore[no-untyped-def]
+    """An empty database on each engine, not yet migrated."""
     if request.param == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path / 'yaksok.db'}")
-        upgrade(engine)
-        yield Store(engine)
+        yield engine
         engine.dispose()
         return
     if not _pg_reachable():
         pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {_pg_state.get('why')}")
     for schema in _pg_schema_url():
         engine = make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
-        upgrade(engine)
-        yield Store(engine)
+        yield engine
         engine.dispose()
+
+
+@pytest.fixture
+def store(bare_engine: sa.Engine) -> Store:
+    """A migrated, empty store on each database."""
+    upgrade(bare_engine)
+    return Store(bare_engine)
 
 
 @pytest.fixture

@@ -166,15 +166,15 @@ def test_an_override_publishes_the_change_with_its_justification_on_the_notice_a
     response = promise(client, admin, ipad, time="2010-11-09T20:00", precision="exact", override=why)
     assert response.status_code == 201, response.text
     notice = response.json()["notice"]
-    assert notice["overridden"] == ["policy.lead_time"] and notice["justification"] == why
+    assert notice["overridden"] == ["policy.lead_time"] and notice["justification"] == {"en": why}
     assert response.json()["version"]["change_kind"] == "clarify"
     shown = client.get(f"/api/v1/notices/{notice['id']}", headers=admin).json()
-    assert shown["justification"] == why
+    assert shown["justification"] == {"en": why}
     entries = [msgspec.json.decode(line) for line in client.get("/ledger").content.splitlines()]
     overrides = [msgspec.json.decode(e["payload"]) for e in entries if e["kind"] == "policy.override"]
     assert overrides == [
         {
-            "justification": why,
+            "justification": {"en": why},
             "milestone": ipad,
             "notice": notice["id"],
             "rules": ["policy.lead_time"],
@@ -200,6 +200,31 @@ def test_cancelling_a_milestone_announces_it_with_the_reason(
     assert client.get(f"/api/v1/milestones/{ipad}", headers=admin).json()["cancelled"] is True
     again = client.post(f"/api/v1/milestones/{ipad}/cancel", json={"reason": "x"}, headers=admin)
     assert (again.status_code, again.json()["code"]) == (409, "milestone.cancelled")
+
+
+def test_a_reason_and_override_are_taken_per_language_or_as_one_english_string(
+    client: TestClient, admin: Headers, ipad: str, clock: SimulatedClock
+) -> None:
+    promise(client, admin, ipad, time="2010-11-09", precision="day")
+    clock.advance_to(datetime(2010, 11, 9, 7, 0, tzinfo=UTC))
+    reason = {"ko": "공급사와의 가격 협상", "en": "the price with our supplier"}
+    both = promise(
+        client, admin, ipad, time="2010-11-09T20:00", precision="exact", reason=reason, override=reason
+    )
+    assert both.status_code == 201, both.text
+    assert both.json()["version"]["reason"] == reason and both.json()["notice"]["justification"] == reason
+    assert "사유: 공급사와의 가격 협상" in both.json()["notice"]["bodies"]["ko"]
+
+    unknown = client.post(f"/api/v1/milestones/{ipad}/cancel", json={"reason": {"fr": "x"}}, headers=admin)
+    assert (unknown.status_code, unknown.json()["code"]) == (422, "invalid.language")
+    plain = client.post(
+        f"/api/v1/milestones/{ipad}/cancel",
+        json={"reason": "No stock", "override": "Too late"},
+        headers=admin,
+    )
+    assert plain.status_code == 201, plain.text
+    version = plain.json()["version"]
+    assert (version["reason"], version["justification"]) == ({"en": "No stock"}, {"en": "Too late"})
 
 
 def test_an_occurrence_is_recorded_once_and_never_in_the_future(

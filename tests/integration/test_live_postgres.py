@@ -24,9 +24,9 @@ from yaksok.store.unit_of_work import Store
 from yaksok.web import live
 from yaksok.web.live import LiveHub
 
-# The conftest's `store` fixture, on PostgreSQL only: a fresh schema per test, skipped with the
-# reason when PostgreSQL is unreachable.
-pytestmark = [pytest.mark.postgres, pytest.mark.parametrize("store", ["postgresql"], indirect=True)]
+# The conftest's `store` fixture, on PostgreSQL only (through the engine it migrates): a fresh
+# schema per test, skipped with the reason when PostgreSQL is unreachable.
+pytestmark = [pytest.mark.postgres, pytest.mark.parametrize("bare_engine", ["postgresql"], indirect=True)]
 
 SLOW_POLL = 30.0  # seconds: far beyond every wait below
 SOON = 2.0  # seconds: the most a NOTIFY-driven delivery may take here (it takes milliseconds)

@@ -293,6 +293,30 @@ def test_a_launch_page_keeps_the_full_promise_history_with_reasons_overrides_and
     assert '<span class="badge outcome outcome-broken">broken</span>' in history
 
 
+def test_a_korean_page_shows_the_reason_and_justification_in_korean_only(
+    web: TestClient, rt: Runtime, clock: SimulatedClock
+) -> None:
+    start_kt_launch(rt)
+    clock.advance_to(utc(5, 11))
+    launches.revise_promise(rt, PREORDER, time="2010-11-09T20:00", precision="exact")
+    clock.advance_to(utc(9, 10, 50))
+    _, notice = launches.revise_promise(
+        rt,
+        PREORDER,
+        time="2010-11",
+        precision="month",
+        reason={"ko": "공급사와의 가격 협상", "en": "the price with our supplier"},
+        override={"ko": "오늘 물량이 부족했습니다", "en": "supply fell short today"},
+    )
+
+    for path in (f"/launches/{SLUG}", f"/notices/{notice.id}"):
+        korean, english = web.get(path, headers=KOREAN).text, web.get(path, headers=ENGLISH).text
+        assert "오늘 물량이 부족했습니다" in korean and "supply fell short" not in korean, path
+        assert "supply fell short today" in english and "오늘 물량이" not in english, path
+    korean_history = web.get(f"/launches/{SLUG}", headers=KOREAN).text
+    assert "공급사와의 가격 협상" in korean_history and "the price with our supplier" not in korean_history
+
+
 def test_a_launch_page_shows_a_kept_promise_and_when_it_happened(
     web: TestClient, rt: Runtime, clock: SimulatedClock
 ) -> None:

@@ -50,7 +50,7 @@ def test_the_same_day_announcement_is_refused_for_its_lead_time(report: ReplayRe
 def test_the_operator_announces_it_as_an_open_override(report: ReplayReport) -> None:
     operator = step(report, "2010-11-09T17:00", "operator")
     assert (operator.outcome, operator.codes) == ("overridden", ("policy.lead_time",))
-    assert "72 hours" in operator.justification
+    assert "72 hours" in operator.justification["en"]
     assert operator.notice is not None
 
 

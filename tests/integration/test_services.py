@@ -68,7 +68,9 @@ def test_an_override_is_shown_on_the_notice_and_recorded_in_the_ledger(
         launch, PREORDER, time="2010-11-09T20:00", precision="exact", override="The 9th was promised."
     )
 
-    assert notice.overridden == ("policy.lead_time",) and notice.justification == "The 9th was promised."
+    assert notice.overridden == ("policy.lead_time",) and notice.justification == {
+        "en": "The 9th was promised."
+    }
     assert "policy.override" in ledger_kinds(launch)
 
 

@@ -6,6 +6,8 @@ import threading
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+import sqlalchemy as sa
+from alembic import command
 
 from yaksok.domain.cadence import Cadence
 from yaksok.domain.launch import Launch, Milestone, MilestoneKind, Sku
@@ -13,7 +15,8 @@ from yaksok.domain.ledger import verify_chain
 from yaksok.domain.notice import Claim, Notice, NoticeKind, NoticeState, Verdict
 from yaksok.domain.policy import Override, Policy
 from yaksok.domain.promise import Promise
-from yaksok.store.engine import upgrade
+from yaksok.store.engine import alembic_config, upgrade
+from yaksok.store.types import UTCDateTime
 from yaksok.store.unit_of_work import Store
 
 T0 = datetime(2010, 11, 1, 3, 4, 5, 678000, tzinfo=UTC)
@@ -32,6 +35,66 @@ def test_migrations_can_run_twice(store: Store) -> None:
     upgrade(store.engine)
     with store.read() as tx:
         assert tx.launches.list() == []
+
+
+def test_migrating_from_0002_keeps_single_string_reasons_as_english(bare_engine: sa.Engine) -> None:
+    with bare_engine.connect().execution_options(yaksok_write=True) as connection, connection.begin():
+        command.upgrade(alembic_config(connection), "0002")
+    store = Store(bare_engine)
+    milestone = Milestone(
+        id="ipad-kt-2010.preorder",
+        launch_slug=LAUNCH.slug,
+        key="preorder",
+        kind=MilestoneKind.PREORDER_OPENS,
+        titles={"en": "Pre-orders"},
+    )
+    with store.write() as tx:
+        tx.launches.add(LAUNCH, T0)
+        tx.milestones.add(milestone)
+    old_row = sa.text(
+        "INSERT INTO promise_versions (milestone_id, version, at, zone, local_time, precision, made_at,"
+        " reason, change_kind, notice_id, overridden, justification) VALUES (:milestone, :version, NULL,"
+        " 'Asia/Seoul', NULL, 'unannounced', :made_at, :reason, NULL, NULL, :overridden, :justification)"
+    ).bindparams(sa.bindparam("made_at", type_=UTCDateTime()), sa.bindparam("overridden", type_=sa.JSON()))
+    old_notice = sa.text(
+        "INSERT INTO notices (id, kind, titles, bodies, milestone_ids, channels, state, overridden,"
+        " justification, created_at) VALUES ('n1', 'change', :titles, :titles, :none, :none, 'draft',"
+        " :overridden, 'The 9th was promised.', :created_at)"
+    ).bindparams(
+        sa.bindparam("titles", type_=sa.JSON()),
+        sa.bindparam("none", type_=sa.JSON()),
+        sa.bindparam("overridden", type_=sa.JSON()),
+        sa.bindparam("created_at", type_=UTCDateTime()),
+    )
+    with bare_engine.begin() as connection:
+        for version, reason, justification in ((1, "", ""), (2, "supply is short", "kept the date")):
+            connection.execute(
+                old_row,
+                {
+                    "milestone": milestone.id,
+                    "version": version,
+                    "made_at": T0,
+                    "reason": reason,
+                    "overridden": ["policy.lead_time"] if justification else [],
+                    "justification": justification,
+                },
+            )
+        connection.execute(
+            old_notice,
+            {"titles": {"en": "Changed"}, "none": [], "overridden": ["policy.lead_time"], "created_at": T0},
+        )
+
+    upgrade(bare_engine)
+
+    with store.read() as tx:
+        loaded = tx.milestones.get(milestone.id)
+        notice = tx.notices.get("n1")
+    assert loaded is not None and notice is not None
+    assert [(v.reason, v.justification) for v in loaded.versions] == [
+        ({}, {}),
+        ({"en": "supply is short"}, {"en": "kept the date"}),
+    ]
+    assert notice.justification == {"en": "The 9th was promised."}
 
 
 def test_a_launch_comes_back_exactly_as_stored(store: Store) -> None:
@@ -57,7 +120,7 @@ def test_promise_versions_keep_their_instant_zone_precision_and_override(store: 
         Promise.parse("2010-11-09T20:00", "Asia/Seoul", "exact"),
         policy=LAUNCH.policy,
         now=datetime(2010, 11, 9, 7, 30, tzinfo=UTC),
-        override=Override("kept the date"),
+        override=Override({"ko": "날짜는 지킴", "en": "kept the date"}),
     )
     with store.write() as tx:
         tx.launches.add(LAUNCH, T0)

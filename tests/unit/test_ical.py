@@ -38,7 +38,7 @@ def revised(base: Milestone, text: str, precision: str, day: int, reason: str) -
         Promise.parse(text, LAUNCH.zone, precision),
         policy=LAUNCH.policy,
         now=datetime(2010, 11, day, tzinfo=UTC),
-        reason=reason,
+        reason={"en": reason},
     )
     return result
 
@@ -143,7 +143,10 @@ def test_the_description_tells_the_history_of_versions_with_reasons() -> None:
 def test_a_cancelled_milestone_stays_as_a_cancelled_event_at_its_last_exact_time() -> None:
     before = promised("2010-11-09T20:00")
     cancelled, _ = before.cancel(
-        policy=LAUNCH.policy, now=datetime(2010, 11, 2, tzinfo=UTC), reason="no stock", zone=LAUNCH.zone
+        policy=LAUNCH.policy,
+        now=datetime(2010, 11, 2, tzinfo=UTC),
+        reason={"en": "no stock"},
+        zone=LAUNCH.zone,
     )
 
     event = only_event(parse(cancelled))

@@ -49,16 +49,16 @@ def test_an_override_with_a_public_justification_allows_it_and_is_recorded_on_th
         exact_in(timedelta(hours=3)),
         policy=POLICY,
         now=NOW,
-        override=Override("The chairman promised the 9th publicly; we keep that date."),
+        override=Override({"en": "The chairman promised the 9th publicly; we keep that date."}),
     )
 
     assert version.overridden == (LEAD_TIME,)
-    assert version.justification.startswith("The chairman")
+    assert version.justification["en"].startswith("The chairman")
 
 
 def test_an_override_without_justification_is_itself_refused() -> None:
     with pytest.raises(InvalidInput) as caught:
-        Override("   ")
+        Override({"en": "   ", "ko": ""})
     assert caught.value.code == "override.justification_required"
 
 
@@ -76,7 +76,9 @@ def test_a_change_less_than_a_day_before_the_old_time_is_a_late_change() -> None
     twenty_minutes_before = NOW + timedelta(days=5) - timedelta(minutes=20)
 
     with pytest.raises(PolicyViolation) as caught:
-        first.revise(exact_in(timedelta(days=15)), policy=POLICY, now=twenty_minutes_before, reason="supply")
+        first.revise(
+            exact_in(timedelta(days=15)), policy=POLICY, now=twenty_minutes_before, reason={"en": "supply"}
+        )
 
     assert caught.value.rules == [LATE_CHANGE]
 
@@ -119,12 +121,12 @@ def test_every_refusal_names_only_rules_that_really_apply_and_an_override_always
     first_lead: int, change_at: int, new_lead: int, reason: str
 ) -> None:
     first, _ = milestone().revise(
-        exact_in(timedelta(hours=first_lead)), policy=POLICY, now=NOW, override=Override("setup")
+        exact_in(timedelta(hours=first_lead)), policy=POLICY, now=NOW, override=Override({"en": "setup"})
     )
     when = NOW + timedelta(hours=min(change_at, first_lead - 1) if first_lead > 1 else 0)
     new = Promise.exact(when + timedelta(hours=new_lead), SEOUL)
     try:
-        first.revise(new, policy=POLICY, now=when, reason=reason)
+        first.revise(new, policy=POLICY, now=when, reason={"en": reason})
         broken: list[str] = []
     except PolicyViolation as exc:
         broken = exc.rules
@@ -132,5 +134,7 @@ def test_every_refusal_names_only_rules_that_really_apply_and_an_override_always
     assert (LEAD_TIME in broken) == (new_lead < 72)
     assert (REASON_REQUIRED in broken) == (not reason.strip())
     assert (LATE_CHANGE in broken) == (old_at - when < timedelta(hours=24))
-    _, version = first.revise(new, policy=POLICY, now=when, reason=reason, override=Override("public reason"))
+    _, version = first.revise(
+        new, policy=POLICY, now=when, reason={"en": reason}, override=Override({"en": "public reason"})
+    )
     assert list(version.overridden) == broken

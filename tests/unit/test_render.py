@@ -36,7 +36,7 @@ def preorder_milestone(*wall_times: str) -> Milestone:
             Promise.parse(wall, LAUNCH.zone, "exact"),
             policy=LAUNCH.policy,
             now=datetime(2010, 11, day, tzinfo=UTC),
-            reason="supply" if day > 1 else "",
+            reason={"en": "supply"} if day > 1 else {},
         )
     return milestone
 
@@ -78,7 +78,7 @@ def test_a_milestone_without_a_promise_renders_as_not_yet_announced_in_the_reade
 def test_a_cancelled_milestone_renders_as_cancelled_not_as_a_live_time() -> None:
     milestone = preorder_milestone("2010-11-09T20:00")
     milestone, _ = milestone.cancel(
-        policy=LAUNCH.policy, now=datetime(2010, 11, 2, tzinfo=UTC), reason="supply", zone=LAUNCH.zone
+        policy=LAUNCH.policy, now=datetime(2010, 11, 2, tzinfo=UTC), reason={"en": "supply"}, zone=LAUNCH.zone
     )
 
     text = expand_placeholders(f"{{{{milestone:{PREORDER}}}}}", "en", {PREORDER: milestone})
@@ -162,10 +162,13 @@ def test_a_clarification_without_a_source_does_not_mention_one() -> None:
 
 
 def test_a_policy_override_is_shown_with_its_rule_and_justification() -> None:
-    overriding = notice(overridden=("policy.lead_time",), justification="Apple set the date")
+    overriding = notice(
+        overridden=("policy.lead_time",),
+        justification={"en": "Apple set the date", "ko": "애플이 날짜를 정함"},
+    )
 
     assert notice_extras(overriding, "en") == ["Policy override (policy.lead_time): Apple set the date"]
-    assert notice_extras(overriding, "ko") == ["정책 예외 (policy.lead_time): Apple set the date"]
+    assert notice_extras(overriding, "ko") == ["정책 예외 (policy.lead_time): 애플이 날짜를 정함"]
 
 
 def test_a_correction_names_the_notice_it_corrects() -> None:

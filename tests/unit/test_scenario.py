@@ -136,9 +136,9 @@ def test_the_default_policy_refuses_the_carrier_and_accepts_the_operator(shipped
                 action.promise,
                 policy=policy,
                 now=now,
-                reason=action.reason.joined(),
+                reason=action.reason.as_dict(),
                 change_kind=action.change_kind,
-                override=Override(action.override.joined()) if action.override else None,
+                override=Override(action.override.as_dict()) if action.override else None,
             )
         except PolicyViolation as exc:
             assert step.actor is not Actor.OPERATOR, f"{step.label}: operator refused: {exc.rules}"

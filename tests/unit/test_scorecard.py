@@ -76,7 +76,7 @@ def test_an_apology_within_the_policy_window_counts_as_on_time() -> None:
 
 def test_a_change_with_due_notice_is_a_revision_not_a_broken_promise() -> None:
     m = promised(fresh(), "2010-11-19T10:00", "exact", T0)
-    m = promised(m, "2010-11-26T10:00", "exact", T0 + timedelta(days=2), reason="supply")
+    m = promised(m, "2010-11-26T10:00", "exact", T0 + timedelta(days=2), reason={"en": "supply"})
 
     outcomes = milestone_outcomes(m, POLICY, T0 + timedelta(days=3))
 
@@ -90,15 +90,15 @@ def test_the_2010_pattern_scores_a_broken_day_promise_and_a_late_change() -> Non
         "2010-11-09T20:00",
         "exact",
         datetime(2010, 11, 9, 7, 30, tzinfo=UTC),
-        override=Override("chairman"),
+        override=Override({"en": "chairman"}),
     )
     m = promised(
         m,
         "2010-11",
         "month",
         datetime(2010, 11, 9, 10, 40, tzinfo=UTC),
-        reason="pricing",
-        override=Override("x"),
+        reason={"en": "pricing"},
+        override=Override({"en": "x"}),
     )
 
     card = compute("ipad", [LAUNCH], [m], [], datetime(2010, 11, 10, tzinfo=UTC))

@@ -10,6 +10,7 @@ from icalendar import STATUS, TRANSP, Calendar, Event
 from yaksok.channels.render import describe_milestone, launch_url
 from yaksok.domain.launch import Launch, Milestone
 from yaksok.domain.promise import Precision, PromiseVersion
+from yaksok.domain.texts import pick_text
 
 # A milestone is a moment (pre-orders open at 20:00), not a meeting; calendars show a
 # zero-length event poorly, so it gets a short slot that does not block the reader's time.
@@ -120,8 +121,9 @@ def _history_line(version: PromiseVersion, lang: str) -> str:
     words = _CHANGE_WORDS["ko" if lang == "ko" else "en"]
     kind = None if version.change_kind is None else version.change_kind.value
     line = f"v{version.version} {version.promise.describe(lang)} — {words[kind]}"
-    if version.reason:
-        line += f": {version.reason}"
-    if version.justification:
-        line += f" ({'정책 예외' if lang == 'ko' else 'policy override'}: {version.justification})"
+    reason, justification = pick_text(version.reason, lang), pick_text(version.justification, lang)
+    if reason:
+        line += f": {reason}"
+    if justification:
+        line += f" ({'정책 예외' if lang == 'ko' else 'policy override'}: {justification})"
     return line

@@ -18,6 +18,7 @@ from yaksok.domain.errors import InvalidInput
 from yaksok.domain.launch import Milestone
 from yaksok.domain.notice import Notice, Verdict
 from yaksok.domain.promise import Promise, zone_info
+from yaksok.domain.texts import pick_text
 
 # Milestone ids are "<launch slug>.<key>", both slugs; anything else is left as the author wrote it.
 _PLACEHOLDER = re.compile(r"\{\{milestone:([a-z0-9][a-z0-9.-]*)\}\}")
@@ -92,7 +93,9 @@ def notice_extras(notice: Notice, lang: str, zone: str | None = None) -> list[st
         lines.append(line)
     if notice.overridden:
         rules = ", ".join(notice.overridden)
-        lines.append(f"{'정책 예외' if ko else 'Policy override'} ({rules}): {notice.justification}")
+        lines.append(
+            f"{'정책 예외' if ko else 'Policy override'} ({rules}): {pick_text(notice.justification, lang)}"
+        )
     if notice.supersedes:
         lines.append(f"정정 대상 공지: {notice.supersedes}" if ko else f"Corrects notice {notice.supersedes}")
     if notice.next_update_at is not None:

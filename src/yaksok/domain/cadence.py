@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from yaksok.domain.errors import InvalidInput
-from yaksok.domain.launch import check_texts
 from yaksok.domain.notice import NoticeKind
 from yaksok.domain.promise import localize, zone_info
+from yaksok.domain.texts import check_texts
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 

@@ -10,8 +10,8 @@ from enum import StrEnum
 from yaksok.domain.errors import Conflict, InvalidInput
 from yaksok.domain.policy import Override, Policy, enforce, promise_violations
 from yaksok.domain.promise import ChangeKind, Precision, Promise, PromiseVersion, classify_change, zone_info
+from yaksok.domain.texts import check_texts, pick_text
 
-LANGUAGES = ("ko", "en")
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
 
@@ -22,24 +22,6 @@ def check_slug(slug: str, what: str = "slug") -> str:
             code="invalid.slug",
         )
     return slug
-
-
-def check_texts(texts: dict[str, str], what: str, *, required: bool = True) -> dict[str, str]:
-    """Per-language texts: known languages only, at least one non-empty when required."""
-    unknown = set(texts) - set(LANGUAGES)
-    if unknown:
-        raise InvalidInput(f"{what}: unknown language {sorted(unknown)[0]!r}", code="invalid.language")
-    cleaned = {lang: text.strip() for lang, text in texts.items() if text and text.strip()}
-    if required and not cleaned:
-        raise InvalidInput(f"{what} needs text in Korean or English", code="invalid.text_required")
-    return cleaned
-
-
-def pick_text(texts: dict[str, str], lang: str) -> str:
-    """The text in ``lang``, else any other language the author wrote."""
-    if texts.get(lang):
-        return texts[lang]
-    return next((texts[other] for other in LANGUAGES if texts.get(other)), "")
 
 
 class MilestoneKind(StrEnum):
@@ -125,7 +107,7 @@ class Milestone:
         *,
         policy: Policy,
         now: datetime,
-        reason: str = "",
+        reason: dict[str, str] | None = None,
         change_kind: ChangeKind | None = None,
         override: Override | None = None,
         notice_id: str | None = None,
@@ -140,6 +122,7 @@ class Milestone:
             raise InvalidInput("a promise cannot be for a time already past", code="promise.in_past")
         if previous is not None and change_kind is None:
             change_kind = classify_change(previous, new)
+        reason = check_texts(reason or {}, "reason", required=False)
         broken = promise_violations(policy, previous, new, change_kind, reason, now)
         overridden = enforce(broken, override)
         version = PromiseVersion(
@@ -147,11 +130,13 @@ class Milestone:
             version=len(self.versions) + 1,
             promise=new,
             made_at=now,
-            reason=reason.strip(),
+            reason=reason,
             change_kind=change_kind,
             notice_id=notice_id,
             overridden=overridden,
-            justification=override.justification.strip() if override and overridden else "",
+            justification=check_texts(override.justification, "justification")
+            if override and overridden
+            else {},
         )
         return replace(self, versions=(*self.versions, version)), version
 
@@ -160,7 +145,7 @@ class Milestone:
         *,
         policy: Policy,
         now: datetime,
-        reason: str,
+        reason: dict[str, str],
         zone: str,
         override: Override | None = None,
         notice_id: str | None = None,

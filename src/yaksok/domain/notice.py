@@ -7,12 +7,12 @@ notice that ``supersedes`` it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from yaksok.domain.errors import Conflict, InvalidInput
-from yaksok.domain.launch import check_texts, pick_text
+from yaksok.domain.texts import check_texts, pick_text
 
 CHANNELS = ("board", "atom", "ics", "sse", "email", "webhook", "mastodon", "x")
 DEFAULT_CHANNELS = ("board", "atom", "ics", "sse")
@@ -76,13 +76,14 @@ class Notice:
     supersedes: str | None = None
     claim: Claim | None = None
     overridden: tuple[str, ...] = ()
-    justification: str = ""
+    justification: dict[str, str] = field(default_factory=dict)
     next_update_at: datetime | None = None
     cadence_id: str | None = None
 
     def __post_init__(self) -> None:
         check_texts(self.titles, "notice title")
         check_texts(self.bodies, "notice body", required=False)
+        check_texts(self.justification, "notice justification", required=False)
         unknown = set(self.channels) - set(CHANNELS)
         if unknown:
             raise InvalidInput(f"unknown channel {sorted(unknown)[0]!r}", code="invalid.channel")

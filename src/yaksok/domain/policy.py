@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from yaksok.domain.errors import InvalidInput, PolicyViolation
 from yaksok.domain.promise import ChangeKind, Precision, Promise
+from yaksok.domain.texts import check_texts
 
 LEAD_TIME = "policy.lead_time"
 REASON_REQUIRED = "policy.reason_required"
@@ -62,10 +63,10 @@ class Policy:
 class Override:
     """An operator's explicit, public decision to break a rule."""
 
-    justification: str
+    justification: dict[str, str]
 
     def __post_init__(self) -> None:
-        if not self.justification.strip():
+        if not check_texts(self.justification, "override justification", required=False):
             raise InvalidInput(
                 "an override needs a public justification", code="override.justification_required"
             )
@@ -82,7 +83,7 @@ def promise_violations(
     previous: Promise | None,
     new: Promise,
     change_kind: ChangeKind | None,
-    reason: str,
+    reason: dict[str, str],
     now: datetime,
 ) -> list[Violation]:
     """The rules a new promise version would break if published at ``now``, each explained
@@ -102,7 +103,7 @@ def promise_violations(
     if (
         previous is not None
         and policy.reason_required
-        and not reason.strip()
+        and not check_texts(reason, "reason", required=False)
         and not _refines(previous, new, change_kind)
     ):
         broken.append(Violation(REASON_REQUIRED, "a change of promise needs a public reason"))

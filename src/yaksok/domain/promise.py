@@ -6,7 +6,7 @@ A "day" or "month" promise is incomplete: the date is known, the time is not.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -179,11 +179,11 @@ class PromiseVersion:
     version: int
     promise: Promise
     made_at: datetime
-    reason: str = ""
+    reason: dict[str, str] = field(default_factory=dict)
     change_kind: ChangeKind | None = None
     notice_id: str | None = None
     overridden: tuple[str, ...] = ()
-    justification: str = ""
+    justification: dict[str, str] = field(default_factory=dict)
 
     @property
     def cancelled(self) -> bool:

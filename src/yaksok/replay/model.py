@@ -35,7 +35,7 @@ class Texts:
         return {lang: text for lang, text in (("ko", self.ko), ("en", self.en)) if text}
 
     def joined(self, separator: str = " / ") -> str:
-        """One line for single-language fields (a reason, a justification, a claim)."""
+        """One line for single-language fields (a claim, a note)."""
         return self.ko if self.ko == self.en else separator.join(t for t in (self.ko, self.en) if t)
 
 

@@ -21,7 +21,7 @@ class ReplayStep:
     what: dict[str, str]
     outcome: str  # published | refused | overridden | clarification | occurred | noted | scheduled | broken
     codes: tuple[str, ...] = ()
-    justification: str = ""
+    justification: dict[str, str] = field(default_factory=dict)
     notice: str | None = None
     title: dict[str, str] = field(default_factory=dict)
     channels: tuple[str, ...] = ()
@@ -156,7 +156,7 @@ def _step_lines(step: ReplayStep, zone: str, lang: str) -> Iterator[str]:
         parts.append(f"({step.message})" if step.notice else step.message)
     yield from _wrapped(" ".join(parts))
     if step.justification:
-        yield from _wrapped(f"justification: {step.justification}", _INDENT * 2)
+        yield from _wrapped(f"justification: {_pick(step.justification, lang)}", _INDENT * 2)
 
 
 def _hours(value: Any) -> str:

@@ -222,9 +222,9 @@ class _Replay:
             self.scenario.milestone_id(action.milestone),
             time=_time_text(action.promise),
             precision=action.promise.precision,
-            reason=action.reason.joined(),
+            reason=action.reason.as_dict(),
             change_kind=action.change_kind,
-            override=action.override.joined() if action.override else None,
+            override=action.override.as_dict() if action.override else None,
             titles=spec.titles.as_dict() if spec else None,
             bodies=spec.bodies.as_dict() if spec else None,
             next_update_at=spec.next_update_at if spec else None,
@@ -236,8 +236,8 @@ class _Replay:
         version, notice = launches.cancel_milestone(
             self.rt,
             self.scenario.milestone_id(action.milestone),
-            reason=action.reason.joined(),
-            override=action.override.joined() if action.override else None,
+            reason=action.reason.as_dict(),
+            override=action.override.as_dict() if action.override else None,
             titles=spec.titles.as_dict() if spec else None,
             bodies=spec.bodies.as_dict() if spec else None,
         )
@@ -329,7 +329,7 @@ def _notice_fields(notice: Notice) -> dict[str, Any]:
         "title": dict(notice.titles),
         "channels": tuple(notice.channels),
         "codes": tuple(notice.overridden),
-        "justification": notice.justification,
+        "justification": dict(notice.justification),
     }
 
 

@@ -10,6 +10,7 @@ from yaksok.domain.launch import Launch, Milestone, MilestoneKind, Sku
 from yaksok.domain.notice import Notice, NoticeKind
 from yaksok.domain.policy import Override, Policy
 from yaksok.domain.promise import ChangeKind, Precision, Promise, PromiseVersion
+from yaksok.domain.texts import as_texts, check_texts
 from yaksok.services import ledger, wording
 from yaksok.services.notices import publish_in
 from yaksok.services.runtime import Runtime
@@ -104,9 +105,9 @@ def revise_promise(
     *,
     time: str | None,
     precision: Precision | str,
-    reason: str = "",
+    reason: dict[str, str] | str = "",
     change_kind: ChangeKind | str | None = None,
-    override: str | None = None,
+    override: dict[str, str] | str | None = None,
     titles: dict[str, str] | None = None,
     bodies: dict[str, str] | None = None,
     next_update_at: datetime | None = None,
@@ -115,6 +116,7 @@ def revise_promise(
 
     The policy is checked at this moment; a broken rule is refused unless ``override`` gives a
     public justification. The announcing notice is yaksok's standard wording unless titles are given.
+    ``reason`` and ``override`` are ``{ko, en}`` texts; a plain string is taken as English.
     """
     with rt.store.write() as tx:
         milestone = get_milestone(tx, milestone_id)
@@ -139,8 +141,8 @@ def cancel_milestone(
     rt: Runtime,
     milestone_id: str,
     *,
-    reason: str,
-    override: str | None = None,
+    reason: dict[str, str] | str,
+    override: dict[str, str] | str | None = None,
     titles: dict[str, str] | None = None,
     bodies: dict[str, str] | None = None,
 ) -> tuple[PromiseVersion, Notice]:
@@ -170,9 +172,9 @@ def _revise_in(
     milestone: Milestone,
     promise: Promise,
     *,
-    reason: str,
+    reason: dict[str, str] | str,
     change_kind: ChangeKind | None,
-    override: str | None,
+    override: dict[str, str] | str | None,
     titles: dict[str, str] | None,
     bodies: dict[str, str] | None,
     next_update_at: datetime | None,
@@ -180,13 +182,14 @@ def _revise_in(
     now = rt.clock.now()
     previous = milestone.promise
     notice_id = rt.new_id("n")
+    justification = check_texts(as_texts(override or ""), "override justification", required=False)
     _milestone, version = milestone.revise(
         promise,
         policy=launch.policy,
         now=now,
-        reason=reason,
+        reason=as_texts(reason),
         change_kind=change_kind,
-        override=Override(override) if override is not None and override.strip() else None,
+        override=Override(justification) if justification else None,
         notice_id=notice_id,
     )
     tx.milestones.add_version(version)

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from yaksok.domain.launch import Launch, Milestone
 from yaksok.domain.promise import ChangeKind, Precision, Promise, PromiseVersion
+from yaksok.domain.texts import pick_text
 
 
 def _when(promise: Promise | None, lang: str) -> str:
@@ -49,16 +50,17 @@ def _change_title(name: str, version: PromiseVersion, lang: str) -> str:
 
 def _change_body(placeholder: str, version: PromiseVersion, previous: Promise, lang: str) -> str:
     old = _when(previous, lang)
+    reason = pick_text(version.reason, lang)
     if lang == "ko":
         lines = [f"이전 일정: {old}", f"새 일정: {placeholder}"]
-        if version.reason:
-            lines.append(f"사유: {version.reason}")
+        if reason:
+            lines.append(f"사유: {reason}")
         if version.change_kind in (ChangeKind.DELAY, ChangeKind.CANCEL):
             lines.append("약속드린 일정을 지키지 못해 죄송합니다.")
         return "\n\n".join(lines)
     lines = [f"Previously: {old}", f"Now: {placeholder}"]
-    if version.reason:
-        lines.append(f"Reason: {version.reason}")
+    if reason:
+        lines.append(f"Reason: {reason}")
     if version.change_kind in (ChangeKind.DELAY, ChangeKind.CANCEL):
         lines.append("We are sorry that we could not keep the time we promised.")
     return "\n\n".join(lines)

@@ -96,11 +96,11 @@ class MilestoneRepository:
                 local_time=None if local is None else local.strftime("%Y-%m-%dT%H:%M"),
                 precision=promise.precision.value,
                 made_at=version.made_at,
-                reason=version.reason,
+                reason=dict(version.reason),
                 change_kind=None if version.change_kind is None else version.change_kind.value,
                 notice_id=version.notice_id,
                 overridden=list(version.overridden),
-                justification=version.justification,
+                justification=dict(version.justification),
             )
         )
 
@@ -165,11 +165,11 @@ def _version(row: RowMapping) -> PromiseVersion:
         version=row["version"],
         promise=Promise(at=row["at"], zone=row["zone"], precision=Precision(row["precision"])),
         made_at=row["made_at"],
-        reason=row["reason"],
+        reason=dict(row["reason"]),
         change_kind=None if row["change_kind"] is None else ChangeKind(row["change_kind"]),
         notice_id=row["notice_id"],
         overridden=tuple(row["overridden"]),
-        justification=row["justification"],
+        justification=dict(row["justification"]),
     )
 
 

@@ -27,7 +27,7 @@ def _values(notice: Notice) -> dict[str, Any]:
         "supersedes": notice.supersedes,
         "claim": None if claim is None else claim.to_dict(),
         "overridden": list(notice.overridden),
-        "justification": notice.justification,
+        "justification": dict(notice.justification),
         "next_update_at": notice.next_update_at,
         "cadence_id": notice.cadence_id,
         "created_at": notice.created_at,
@@ -162,7 +162,7 @@ def _notice(row: RowMapping) -> Notice:
             text=claim["text"], verdict=Verdict(claim["verdict"]), source_url=claim.get("source_url", "")
         ),
         overridden=tuple(row["overridden"]),
-        justification=row["justification"],
+        justification=dict(row["justification"]),
         next_update_at=row["next_update_at"],
         cadence_id=row["cadence_id"],
     )

@@ -46,11 +46,11 @@ promise_versions = Table(
     Column("local_time", String(32)),  # wall time in zone, for people reading the table
     Column("precision", String(16), nullable=False),
     Column("made_at", UTCDateTime, nullable=False),
-    Column("reason", Text, nullable=False),
+    Column("reason", JSON, nullable=False),  # text per language: ko, en
     Column("change_kind", String(16)),
     Column("notice_id", String(64)),
     Column("overridden", JSON, nullable=False),
-    Column("justification", Text, nullable=False),
+    Column("justification", JSON, nullable=False),  # text per language: ko, en
 )
 
 notices = Table(
@@ -69,7 +69,7 @@ notices = Table(
     Column("supersedes", String(64)),
     Column("claim", JSON),
     Column("overridden", JSON, nullable=False),
-    Column("justification", Text, nullable=False),
+    Column("justification", JSON, nullable=False),  # text per language: ko, en
     Column("next_update_at", UTCDateTime),
     Column("cadence_id", String(64)),
     Column("created_at", UTCDateTime, nullable=False),

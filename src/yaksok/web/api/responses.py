@@ -71,11 +71,11 @@ class VersionOut(Out):
     version: int
     promise: PromiseOut
     made_at: Instant
-    reason: str
+    reason: Texts
     change_kind: ChangeKind | None
     notice: Annotated[str | None, Meta(description="the notice that announced this version")]
     overridden: Annotated[list[str], Meta(description="policy rules overridden, e.g. policy.lead_time")]
-    justification: str
+    justification: Texts
 
 
 class OccurrenceOut(Out):
@@ -123,7 +123,9 @@ class NoticeOut(Out):
     supersedes: str | None
     claim: ClaimOut | None
     overridden: list[str]
-    justification: Annotated[str, Meta(description="the public reason for overriding the policy")]
+    justification: Annotated[
+        dict[str, str], Meta(description="the public reason for overriding the policy, per language: ko, en")
+    ]
     next_update_at: Instant | None
     cadence: str | None
     created_at: Instant

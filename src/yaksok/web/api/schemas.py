@@ -21,6 +21,9 @@ Instant = Annotated[
     datetime, Meta(tz=True, description="ISO 8601 instant with offset, e.g. 2010-11-09T11:00:00Z")
 ]
 Texts = Annotated[dict[str, str], Meta(description="text per language: ko, en")]
+LooseTexts = Annotated[
+    str | dict[str, str], Meta(description="text per language {ko, en}, or one string taken as English")
+]
 Hours = Annotated[float, Meta(ge=0, le=24 * 366 * 5)]
 Minutes = Annotated[float, Meta(ge=0, le=60 * 24 * 366)]
 Short = Annotated[str, Meta(max_length=200)]
@@ -94,17 +97,20 @@ class NewMilestone(Body):
 class PromiseRevision(Body):
     precision: Precision
     time: PromiseTime | None = None
-    reason: str = ""
+    reason: LooseTexts = ""
     change_kind: ChangeKind | None = None
-    override: Annotated[str | None, Meta(description="public justification for breaking the policy")] = None
+    override: Annotated[
+        str | dict[str, str] | None,
+        Meta(description="public justification for breaking the policy: {ko, en} or one string (English)"),
+    ] = None
     titles: Texts | None = None
     bodies: Texts | None = None
     next_update_at: Instant | None = None
 
 
 class Cancellation(Body):
-    reason: str
-    override: str | None = None
+    reason: LooseTexts
+    override: LooseTexts | None = None
 
 
 class OccurrenceReport(Body):

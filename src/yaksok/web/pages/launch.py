@@ -12,6 +12,7 @@ from yaksok.channels.render import describe_milestone, format_instant, notice_ur
 from yaksok.domain.launch import Launch, Milestone
 from yaksok.domain.promise import Precision, PromiseVersion
 from yaksok.domain.scorecard import VersionOutcome, milestone_outcomes
+from yaksok.domain.texts import pick_text
 from yaksok.services import queries
 from yaksok.web.pages import i18n, labels
 from yaksok.web.pages.notice import notice_views
@@ -96,9 +97,9 @@ def _version_view(
         promised=version.promise.describe(lang),
         announced=format_instant(version.made_at, launch.zone),
         change=labels.CHANGE_KINDS[lang][change],
-        reason=version.reason,
+        reason=pick_text(version.reason, lang),
         overrides=[labels.RULES[lang].get(rule, rule) for rule in version.overridden],
-        justification=version.justification,
+        justification=pick_text(version.justification, lang),
         notice_url=notice_url("", version.notice_id) if version.notice_id else "",
         outcome=verdict,
         outcome_label=labels.OUTCOMES[lang][verdict] if verdict else "",
