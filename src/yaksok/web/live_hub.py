@@ -35,6 +35,7 @@ from yaksok.channels import sse
 from yaksok.domain.notice import Notice
 from yaksok.services.runtime import Runtime
 from yaksok.store.live_events import PublicationListener, can_listen
+from yaksok.store.unit_of_work import Store as SqlStore
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +127,7 @@ class LiveHub:
         self.rt.on_publish.append(self._heard)
         self._news.set()  # what committed between reading the head and listening was heard by nobody
         self._task = asyncio.create_task(self._follow())
-        if self.listen and can_listen(self.rt.store.engine):
+        if self.listen and isinstance(self.rt.store, SqlStore) and can_listen(self.rt.store.engine):
             # It wakes the hub once LISTEN holds, so what was published before that is read too.
             self.listener = PublicationListener(self.rt.store.engine)
             self._listener_task = asyncio.create_task(self.listener.run(self._news.set))

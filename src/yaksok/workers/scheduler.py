@@ -22,6 +22,7 @@ from yaksok.config import Settings
 from yaksok.services import ledger
 from yaksok.services.runtime import Runtime
 from yaksok.services.upkeep import TickReport, next_due, tick
+from yaksok.store.unit_of_work import Store as SqlStore
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +145,7 @@ async def run(rt: Runtime, settings: Settings, stop: asyncio.Event) -> None:
     down), then whenever something falls due and at least every ``scheduler_interval`` seconds,
     until ``stop`` is set. Signs a ledger checkpoint every ``checkpoint_interval`` seconds and
     once at shutdown."""
+    assert isinstance(rt.store, SqlStore), "the scheduler's lead is held in the database"
     leadership = Leadership(rt.store.engine)
     loop = asyncio.get_running_loop()
     next_checkpoint = loop.time() + settings.checkpoint_interval
