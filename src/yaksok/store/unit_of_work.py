@@ -1,4 +1,5 @@
-"""The store and its transactions: one transaction per use case."""
+"""The SQL store and its transactions (the port's implementation on SQLite and PostgreSQL): one
+transaction per use case."""
 
 from __future__ import annotations
 
