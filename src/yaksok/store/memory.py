@@ -1,7 +1,7 @@
 """The store in memory: the port implemented with dictionaries, so service tests need no database.
 
 It keeps the promises of the SQL store that the services rely on, and the contract tests
-(tests/integration/test_store.py) check them on both: writers take turns, and each works on its
+(tests/integration/test_store.py) check them on every store: writers take turns, and each works on its
 own copy of the tables, which replaces the committed ones only when its block ends without an
 exception (a failure leaves nothing behind, readers never see a write in progress). Instants
 come back in UTC, and what goes in or comes out is a copy, as a row would be. The constraints

@@ -207,11 +207,11 @@ class Store(ABC):
     @abstractmethod
     def write(self) -> AbstractContextManager[Transaction]:
         """A read-write transaction, committed when the block ends without an exception and rolled
-        back when it raises. Writers are serialised; callbacks run after the commit."""
+        back when it raises; its ``after_commit`` callbacks run once it has committed."""
 
     @abstractmethod
     def read(self) -> AbstractContextManager[Transaction]:
-        """A consistent view of the store for reading, as of the moment it began."""
+        """A transaction for reading only: it sees what was committed, never a write in progress."""
 
     def close(self) -> None:  # noqa: B027 (a store without connections has nothing to release)
         """Release what the store holds; it is not used afterwards."""
