@@ -61,7 +61,7 @@ class Answer:
 # A new code is one line here (or in yaksok.domain.codes) and one row in docs/api.md.
 REQUEST_MALFORMED_JSON = Code("request.malformed_json", BadRequest, "the body is not well-formed JSON")
 REQUEST_INVALID_PARAMETER = Code("request.invalid", BadRequest, "a query parameter or header cannot be read")
-REQUEST_INVALID = Code("request.invalid", InvalidInput, "a wrong, missing or unknown field: `detail` has the path")
+REQUEST_INVALID = Code("request.invalid", InvalidInput, "a field is wrong, missing or unknown: see `detail`")
 REQUEST_TOO_LARGE = Code("request.too_large", PayloadTooLarge, "the body is over `details.max_body_bytes`")
 REQUEST_UNSUPPORTED_MEDIA_TYPE = Code(
     "request.unsupported_media_type", UnsupportedMediaType, "the body is not `application/json`"
