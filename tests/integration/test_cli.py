@@ -19,7 +19,7 @@ from yaksok.config import Settings
 from yaksok.domain.clock import SimulatedClock
 from yaksok.replay import load_scenario, run
 from yaksok.services import ledger
-from yaksok.services.auth import Role, authorize
+from yaksok.services.auth import Role, token_role
 from yaksok.services.runtime import Runtime, counting_ids
 from yaksok.store.engine import alembic_config
 from yaksok.store.tables import ledger_entries
@@ -96,7 +96,7 @@ def test_token_create_prints_a_token_that_authorizes(database_url: str, store: S
     result = yaksok("token", "create", "--role", "editor", "--label", "ops", "--db", database_url)
     assert result.exit_code == 0, result.output
     token = result.stdout.strip().splitlines()[-1]
-    assert authorize(Runtime(store=store), f"Bearer {token}", Role.EDITOR) is Role.EDITOR
+    assert token_role(Runtime(store=store), token) is Role.EDITOR
 
 
 def test_token_create_refuses_an_unknown_role(database_url: str) -> None:
