@@ -77,7 +77,9 @@ def _server_entries(client: httpx.Client, base: str) -> Iterator[LedgerEntry]:
     after = 0
     while True:
         response = _fetch(client, f"{base}/ledger", {"after": after, "limit": PAGE})
-        page = [_entry(line, base) for line in response.text.splitlines() if line.strip()]
+        # NDJSON ends lines with "\n" only: str.splitlines() would also cut an entry at U+2028,
+        # U+0085 and the like, which JSON carries unescaped inside strings.
+        page = [_entry(line, base) for line in response.text.split("\n") if line.strip()]
         if not page:
             return
         yield from page
