@@ -1,7 +1,7 @@
 """The command line: thin commands that parse, call a service and print.
 
-Commands are grouped by subject: running (``cli_serve``), the ledger (``cli_ledger``),
-replays and the demo (``cli_replay``); the database and tokens live here.
+Commands are grouped by subject, one module each: running (``serve``), the ledger (``ledger``),
+replays and the demo (``replay``), benchmarks (``bench``); the database and tokens live here.
 """
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from __future__ import annotations
 import click
 from alembic.runtime.migration import MigrationContext
 
-from yaksok.cli_bench import bench
-from yaksok.cli_ledger import ledger
-from yaksok.cli_options import connect, database_option, redacted, resolve_database, yaksok_errors
-from yaksok.cli_replay import demo, replay
-from yaksok.cli_serve import serve, worker
+from yaksok.cli.bench import bench
+from yaksok.cli.ledger import ledger
+from yaksok.cli.options import connect, database_option, redacted, resolve_database, yaksok_errors
+from yaksok.cli.replay import demo, replay
+from yaksok.cli.serve import serve, worker
 from yaksok.services import auth
 from yaksok.services.runtime import Runtime
 

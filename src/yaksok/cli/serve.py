@@ -6,7 +6,7 @@ import logging
 
 import click
 
-from yaksok.cli_options import DB_HELP, connect, database_option, redacted, resolve_database, yaksok_errors
+from yaksok.cli.options import DB_HELP, connect, database_option, redacted, resolve_database, yaksok_errors
 from yaksok.config import Settings
 from yaksok.services.runtime import Runtime
 from yaksok.web.app import create_app

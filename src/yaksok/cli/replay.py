@@ -14,8 +14,8 @@ from pathlib import Path
 import click
 from sqlalchemy.engine import make_url
 
-from yaksok.cli_options import SourceError, connect, redacted, yaksok_errors
-from yaksok.cli_serve import serve_app
+from yaksok.cli.options import SourceError, connect, redacted, yaksok_errors
+from yaksok.cli.serve import serve_app
 from yaksok.config import Settings
 from yaksok.domain.clock import SimulatedClock
 from yaksok.replay import Scenario, load_scenario
@@ -107,7 +107,7 @@ def shipped_scenario() -> Path:
     packaged = resources.files("yaksok") / "scenarios" / SHIPPED_SCENARIO
     candidates = [
         Path(str(packaged)),
-        Path(__file__).resolve().parents[2] / "scenarios" / SHIPPED_SCENARIO,  # a source checkout
+        Path(__file__).resolve().parents[3] / "scenarios" / SHIPPED_SCENARIO,  # a source checkout
         Path.cwd() / "scenarios" / SHIPPED_SCENARIO,
     ]
     for candidate in candidates:

@@ -12,7 +12,7 @@ import httpx
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from yaksok.cli_options import SourceError, connect, first_line, redacted
+from yaksok.cli.options import SourceError, connect, first_line, redacted
 from yaksok.domain.ledger import LedgerEntry, canonical_json
 from yaksok.services.ledger import Verification, verify, verify_store
 from yaksok.services.runtime import Runtime
