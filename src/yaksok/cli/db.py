@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import click
-from alembic.runtime.migration import MigrationContext
 
-from yaksok.cli.options import connect, database_option, redacted, resolve_database
+from yaksok.cli.options import database_option, readable_sources, redacted, resolve_database
+from yaksok.services import databases
 
 
 @click.group()
@@ -18,10 +18,6 @@ def db() -> None:
 def db_upgrade(database_url: str | None) -> None:
     """Apply every migration not yet applied (safe to run again)."""
     url = resolve_database(database_url)
-    store = connect(url)
-    try:
-        with store.engine.connect() as connection:
-            revision = MigrationContext.configure(connection).get_current_revision()
-    finally:
-        store.close()
+    with readable_sources():
+        revision = databases.upgrade(url)
     click.echo(f"database {redacted(url)} is at schema revision {revision}")

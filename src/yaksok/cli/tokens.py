@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import click
 
-from yaksok.cli.options import connect, database_option, resolve_database, yaksok_errors
+from yaksok.cli.options import database_option, opened, resolve_database, yaksok_errors
 from yaksok.services import auth
-from yaksok.services.runtime import Runtime
 
 ROLES = [role.name.lower() for role in sorted(auth.Role, reverse=True)]
 
@@ -27,11 +26,7 @@ def token() -> None:
 @database_option()
 def token_create(role: str, label: str, database_url: str | None) -> None:
     """Create a token and print it once, alone on the last line; only its hash is stored."""
-    store = connect(resolve_database(database_url))
-    try:
-        with yaksok_errors():
-            secret = auth.create_token(Runtime(store=store), role, label)
-    finally:
-        store.close()
+    with opened(resolve_database(database_url)) as rt, yaksok_errors():
+        secret = auth.create_token(rt, role, label)
     click.echo(f"{role} token created; it is shown only this once:", err=True)
     click.echo(secret)
