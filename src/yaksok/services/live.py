@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from yaksok.domain.notice import Notice
+from yaksok.services import lookups
 from yaksok.services.runtime import Runtime
 
 
@@ -31,8 +32,7 @@ def published_after(rt: Runtime, seq: int, limit: int) -> list[tuple[int, Notice
 
 def ledger_head_seq(rt: Runtime) -> int:
     """The seq of the newest ledger entry (0 for an empty ledger)."""
-    with rt.store.read() as tx:
-        head = tx.ledger.head()
+    head = lookups.ledger_head(rt)
     return 0 if head is None else head.seq
 
 
