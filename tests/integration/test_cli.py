@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import socket
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -169,6 +171,15 @@ def test_ledger_verify_says_clearly_when_it_cannot_read_the_source(tmp_path: Pat
         assert result.exit_code == 2, result.output
         assert len(result.output.strip().splitlines()) == 1, result.output
     assert not missing.exists(), "verifying must not create an empty database"
+
+
+def test_ledger_verify_refuses_a_database_that_holds_no_yaksok_ledger(tmp_path: Path) -> None:
+    other = tmp_path / "other.db"
+    with closing(sqlite3.connect(other)) as db:
+        db.execute("CREATE TABLE notes (text)")
+    result = yaksok("ledger", "verify", f"sqlite:///{other}")
+    assert result.exit_code == 2, result.output
+    assert "no yaksok ledger" in result.output
 
 
 # --- against a running server ----------------------------------------------------------------------

@@ -90,7 +90,7 @@ def demo(host: str, port: int, database_url: str | None, scenario_file: Path | N
         databases.replace_demo_database(url, scenario.launch.slug)
     with opened(url) as rt:
         report = _replay_into(rt, scenario)
-        # From here on rt runs on the real clock with random ids, as in production.
+        # The replay ran on a copy with a simulated clock; rt keeps the real one, as in production.
         signed = ledger.checkpoint(rt)
         with yaksok_errors():
             settings = Settings.from_env(database_url=url, host=host, port=port)
