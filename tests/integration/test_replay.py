@@ -10,7 +10,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from yaksok.cli import main
-from yaksok.cli_replay import shipped_scenario
+from yaksok.cli.replay import shipped_scenario
 from yaksok.services import launches
 from yaksok.services.runtime import Runtime
 from yaksok.store.unit_of_work import Store

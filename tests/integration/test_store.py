@@ -486,3 +486,13 @@ def test_after_commit_callbacks_run_once_committed_and_never_after_a_failure(sto
         tx.after_commit.append(lambda: heard.append("rolled back"))
         raise RuntimeError("boom")
     assert heard == ["committed"]
+
+
+def test_a_held_leader_lock_leads_until_released(store: port.Store) -> None:
+    lock = store.leader_lock()
+    try:
+        assert lock.hold() and lock.leading
+        assert lock.hold()  # holding again keeps the lead
+    finally:
+        lock.release()
+    lock.release()  # releasing what is not held is harmless

@@ -58,7 +58,7 @@ def can_listen(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg"
 
 
-class PublicationListener:
+class PublicationListener(port.PublicationListener):
     """One dedicated connection, on the event loop, that LISTENs for publications in this schema.
 
     ``run`` calls ``wake`` for every notification, and once after every (re)connection since what

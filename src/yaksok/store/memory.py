@@ -7,7 +7,8 @@ exception (a failure leaves nothing behind, readers never see a write in progres
 come back in UTC, and what goes in or comes out is a copy, as a row would be. The constraints
 of the schema (unique keys, references) are checked and break with ``ConstraintViolation``. The
 ledger chains with the same hashing (``domain.ledger``); announcements of live events are kept
-in ``MemoryStore.announced`` instead of being sent to other processes, which there are none of.
+in ``MemoryStore.announced`` instead of being sent to other processes, which there are none of,
+and its one process always leads the scheduler.
 """
 
 from __future__ import annotations
@@ -415,6 +416,19 @@ class MemoryTransaction(port.Transaction):
         self.after_commit: list[Callable[[], None]] = []
 
 
+class LeaderLock(port.LeaderLock):
+    """Only one process can reach a store in its memory: its scheduler loop always leads."""
+
+    def __init__(self) -> None:
+        self.leading = True
+
+    def hold(self) -> bool:
+        return True
+
+    def release(self) -> None:
+        pass
+
+
 class MemoryStore(port.Store):
     def __init__(self) -> None:
         self._tables = _Tables()
@@ -440,6 +454,12 @@ class MemoryStore(port.Store):
     @contextmanager
     def read(self) -> Iterator[port.Transaction]:
         yield MemoryTransaction(self._tables, writable=False)
+
+    def leader_lock(self) -> port.LeaderLock:
+        return LeaderLock()
+
+    def publication_listener(self) -> port.PublicationListener | None:
+        return None  # no other process publishes into this store
 
     @property
     def announced(self) -> list[int]:

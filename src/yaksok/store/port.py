@@ -203,6 +203,30 @@ class Transaction(ABC):
     after_commit: list[Callable[[], None]]
 
 
+class LeaderLock(ABC):
+    """A claim to lead the scheduler among every process on one store (one leader at a time)."""
+
+    leading: bool
+
+    @abstractmethod
+    def hold(self) -> bool:
+        """True while this loop leads; tries to take the lead when it does not (blocking I/O)."""
+
+    @abstractmethod
+    def release(self) -> None:
+        """Give up the lead (another loop may take it); safe to call when not leading."""
+
+
+class PublicationListener(ABC):
+    """Hears of publications committed by any process on the same store."""
+
+    listening: bool  # whether notifications arrive right now (else only reading the store finds news)
+
+    @abstractmethod
+    async def run(self, wake: Callable[[], None]) -> None:
+        """Call ``wake`` on every publication, and after each (re)connection, until cancelled."""
+
+
 class Store(ABC):
     @abstractmethod
     def write(self) -> AbstractContextManager[Transaction]:
@@ -212,6 +236,14 @@ class Store(ABC):
     @abstractmethod
     def read(self) -> AbstractContextManager[Transaction]:
         """A transaction for reading only: it sees what was committed, never a write in progress."""
+
+    @abstractmethod
+    def leader_lock(self) -> LeaderLock:
+        """A claim to lead the scheduler among every process on this store (not yet held)."""
+
+    @abstractmethod
+    def publication_listener(self) -> PublicationListener | None:
+        """A listener for every process's publications, or None where the store cannot push them."""
 
     def close(self) -> None:  # noqa: B027 (a store without connections has nothing to release)
         """Release what the store holds; it is not used afterwards."""

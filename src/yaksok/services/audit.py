@@ -1,0 +1,46 @@
+"""Auditing the public ledger from outside: anyone can check that it was not rewritten, reading
+it from a yaksok server's public endpoints or straight from its database (never migrated).
+
+Both raise ``SourceUnavailable`` when the source cannot be read at all.
+"""
+
+from __future__ import annotations
+
+from yaksok.services.ledger import Verification, verify, verify_store
+from yaksok.services.runtime import Runtime
+from yaksok.store.databases import (
+    SourceUnavailable,
+    backend,
+    open_store,
+    redacted,
+    schema_revision,
+    sqlite_file,
+)
+from yaksok.store.remote_ledger import read_server_ledger
+
+
+def verify_server(source: str, timeout: float) -> Verification:
+    """Verify the ledger the server at ``source`` (``http://HOST:PORT``) publishes."""
+    published = read_server_ledger(source, timeout)
+    return verify(published.entries, published.checkpoints, published.public_pem)
+
+
+def verify_database(url: str) -> Verification:
+    """Verify the ledger stored in the database at ``url``, read only."""
+    _refuse_missing_sqlite_file(url)
+    store = open_store(url, migrate=False)  # the SQL store itself: its schema revision is asked
+    try:
+        if schema_revision(store, url) is None:
+            raise SourceUnavailable(f"no yaksok ledger in {redacted(url)}: it holds no yaksok schema")
+        return verify_store(Runtime(store=store))
+    finally:
+        store.close()
+
+
+def _refuse_missing_sqlite_file(url: str) -> None:
+    """Opening a missing SQLite file would create an empty one and call its empty ledger intact."""
+    if backend(url) != "sqlite":
+        return
+    path = sqlite_file(url)
+    if path is None or not path.is_file():
+        raise SourceUnavailable(f"no SQLite database file at {path or '(none given)'}")
