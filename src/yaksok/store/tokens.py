@@ -7,10 +7,11 @@ from datetime import datetime
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
+from yaksok.store import port
 from yaksok.store.tables import api_tokens
 
 
-class TokenRepository:
+class TokenRepository(port.TokenRepository):
     def __init__(self, connection: Connection) -> None:
         self._db = connection
 
