@@ -11,6 +11,7 @@ from icalendar import Calendar
 
 from yaksok.config import Settings
 from yaksok.domain.clock import SimulatedClock
+from yaksok.domain.notice import Claim, Verdict
 from yaksok.services import launches, notices
 from yaksok.services.runtime import Runtime
 from yaksok.web.app import create_app
@@ -89,6 +90,17 @@ def test_the_feed_speaks_the_language_asked_for(web: TestClient, rt: Runtime, cl
 
     assert korean.feed.language == "ko" and "아이패드" in korean.entries[0].title
     assert english.feed.language == "en" and "iPad" in english.entries[0].title
+
+
+def test_a_clarifications_source_is_a_link_in_the_feed(web: TestClient, rt: Runtime) -> None:
+    claim = Claim(text="Pre-orders open at 9:00", verdict=Verdict.FALSE, source_url="https://news.example/1")
+    notices.clarify(rt, claim=claim, titles={"en": "The 9:00 report is false"})
+
+    feed = feedparser.parse(web.get("/feed.atom?lang=en").content)
+
+    assert feed.bozo == 0
+    content = feed.entries[0].content[0].value
+    assert '<a href="https://news.example/1" rel="nofollow noopener">https://news.example/1</a>' in content
 
 
 def test_the_calendar_has_one_event_per_milestone_in_seoul_time(

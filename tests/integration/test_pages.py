@@ -184,6 +184,24 @@ def test_the_board_marks_each_kind_the_verdict_and_an_override_with_its_justific
     assert "Policy override (policy.late_change): supply fell short today" in html
 
 
+def test_a_clarifications_source_is_a_link_on_every_page_that_shows_it(web: TestClient, rt: Runtime) -> None:
+    start_kt_launch(rt)
+    source = "https://news.example/story?id=9&lang=ko"
+    clarification = notices.clarify(
+        rt,
+        claim=Claim(text="Pre-orders open at 9:00", verdict=Verdict.FALSE, source_url=source),
+        titles={"en": "The 9:00 report is false"},
+        launch_slug=SLUG,
+    )
+    link = (
+        '(source <a href="https://news.example/story?id=9&amp;lang=ko" rel="nofollow noopener">'
+        "https://news.example/story?id=9&amp;lang=ko</a>)"
+    )
+
+    for path in ["/", f"/launches/{SLUG}", f"/notices/{clarification.id}"]:
+        assert link in web.get(path, headers=ENGLISH).text, path
+
+
 def test_the_board_shows_each_launchs_upcoming_milestones_and_links_its_feeds(
     web: TestClient, rt: Runtime
 ) -> None:
