@@ -4,7 +4,8 @@ The errors only HTTP has are declared here with their codes, beside the domain's
 (``yaksok.domain.errors``, codes in ``yaksok.domain.codes``):
 
     YaksokError
-    ├── BadRequest (400)            ``request.malformed_json``, ``request.invalid`` (a parameter)
+    ├── BadRequest (400)            ``request.malformed_json``, ``request.invalid`` (a parameter),
+    │                               ``request.out_of_range``
     ├── Unauthorized (401)          ``auth.required``, ``auth.invalid_token``
     ├── Forbidden (403)             ``auth.forbidden``
     ├── PayloadTooLarge (413)       ``request.too_large``
@@ -64,6 +65,9 @@ class Answer:
 # A new code is one line here (or in yaksok.domain.codes) and one row in docs/api.md.
 REQUEST_MALFORMED_JSON = Code("request.malformed_json", BadRequest, "the body is not well-formed JSON")
 REQUEST_INVALID_PARAMETER = Code("request.invalid", BadRequest, "a query parameter or header cannot be read")
+REQUEST_OUT_OF_RANGE = Code(
+    "request.out_of_range", BadRequest, "a number in the query is larger than it can ever be: see `details`"
+)
 REQUEST_INVALID = Code("request.invalid", InvalidInput, "a field is wrong, missing or unknown: see `detail`")
 REQUEST_TOO_LARGE = Code("request.too_large", PayloadTooLarge, "the body is over `details.max_body_bytes`")
 REQUEST_UNSUPPORTED_MEDIA_TYPE = Code(
