@@ -73,27 +73,32 @@ def calendar(
     cal.add("NAME", vText(one_line(name)))
     cal.add("X-WR-CALNAME", vText(one_line(name)))
     shown = sorted(
-        ((version, m) for m in milestones if (version := _shown_version(m)) is not None),
-        key=lambda pair: (pair[0].promise.at, pair[1].id),
+        ((time, m) for m in milestones if (time := _shown_time(m)) is not None),
+        key=lambda pair: (pair[0][1], pair[1].id),
     )
-    for version, milestone in shown:
+    for (precision, local), milestone in shown:
         launch = launches.get(milestone.launch_slug)
-        cal.add_component(_event(milestone, version, launch, base_url, lang))
+        cal.add_component(_event(milestone, precision, local, launch, base_url, lang))
     if shown:
-        first, last = _instant(shown[0][0]), _instant(shown[-1][0])
+        first, last = shown[0][0][1], shown[-1][0][1]
         cal.add_missing_timezones((first - _ZONE_MARGIN).date(), (last + _ZONE_MARGIN).date())
     result: bytes = cal.to_ical()
     return result
 
 
 def _event(
-    milestone: Milestone, shown: PromiseVersion, launch: Launch | None, base_url: str, lang: str
+    milestone: Milestone,
+    precision: Precision,
+    local: datetime,
+    launch: Launch | None,
+    base_url: str,
+    lang: str,
 ) -> Event:
     current = milestone.versions[-1]
     title = milestone.title(lang) if launch is None else f"{launch.title(lang)} — {milestone.title(lang)}"
     url = launch_url(base_url, milestone.launch_slug)
     history = "\n".join(_history_line(v, lang) for v in milestone.versions)
-    start, end = _span(shown)
+    start, end = _span(precision, local)
     return Event.new(
         uid=f"{milestone.id}@yaksok",
         sequence=len(milestone.versions) - 1,
@@ -110,25 +115,19 @@ def _event(
     )
 
 
-def _shown_version(milestone: Milestone) -> PromiseVersion | None:
-    """The newest version whose time a calendar can show: an exact time or a day."""
+def _shown_time(milestone: Milestone) -> tuple[Precision, datetime] | None:
+    """The newest promise a calendar can show (an exact time or a day): its precision and its
+    wall time in the promise's zone."""
     for version in reversed(milestone.versions):
-        if version.promise.precision in _SHOWN and version.promise.at is not None:
-            return version
+        local = version.promise.local
+        if version.promise.precision in _SHOWN and local is not None:
+            return version.promise.precision, local
     return None
 
 
-def _instant(version: PromiseVersion) -> datetime:
-    at = version.promise.at
-    assert at is not None  # _shown_version only picks versions with a time
-    return at
-
-
-def _span(version: PromiseVersion) -> tuple[datetime, datetime] | tuple[date, date]:
+def _span(precision: Precision, local: datetime) -> tuple[datetime, datetime] | tuple[date, date]:
     """An exact time's short slot on the promise's wall clock, or a day's whole date."""
-    local = version.promise.local
-    assert local is not None  # _shown_version only picks versions with a time
-    if version.promise.precision is Precision.EXACT:
+    if precision is Precision.EXACT:
         return local, local + _SLOT
     return local.date(), local.date() + timedelta(days=1)
 
