@@ -20,7 +20,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import StarletteDeprecationWarning
 
 from yaksok.domain.clock import SimulatedClock
-from yaksok.domain.errors import Conflict, YaksokError
+from yaksok.domain.errors import YaksokError
 from yaksok.domain.ledger import LedgerEntry
 from yaksok.domain.notice import Notice, NoticeState
 from yaksok.domain.promise import ChangeKind
@@ -436,17 +436,6 @@ def test_checkpoints_signed_at_once_use_one_key_and_verify(launch: Runtime) -> N
     assert_ledger_sound(launch)
 
 
-def test_a_collision_that_escapes_a_claim_is_a_conflict_and_writes_nothing(launch: Runtime) -> None:
-    notice = draft(launch)
-
-    with pytest.raises(Conflict) as raised, launch.store.write() as tx:
-        tx.ledger.append(launch.clock.now(), "act", {})
-        tx.notices.add(notice)  # its id is taken
-
-    assert raised.value.code == "write.conflict"
-    assert [e.kind for e in entries(launch)] == ["launch.created", "milestone.added"]
-
-
 # Through the HTTP API --------------------------------------------------------------------------
 
 
@@ -539,3 +528,54 @@ def test_creating_one_launch_from_many_clients_gives_one_201_and_409s(
 
     assert outcomes == {"ok": 1, "launch.exists": CLIENTS - 1}
     assert_ledger_sound(rt)
+
+
+def test_correcting_one_notice_from_many_clients_publishes_every_correction_once(
+    app: Starlette, admin: dict[str, str], api_launch: Runtime
+) -> None:
+    old = notices.create_notice(api_launch, kind="general", titles={"en": "v1"}, publish_now=True)
+
+    def correction(index: int) -> Request:
+        return (
+            "POST",
+            f"/api/v1/notices/{old.id}/supersede",
+            {"kind": "general", "titles": {"en": f"v{index}"}},
+        )
+
+    outcomes = http_race(app, admin, correction)
+
+    assert outcomes == {"ok": CLIENTS}
+    published = [e.data["notice"] for e in entries(api_launch) if e.kind == "notice.published"]
+    assert len(published) == len(set(published)) == CLIENTS + 1
+    assert_ledger_sound(api_launch)
+
+
+def test_scheduling_and_publishing_one_notice_from_many_clients_publishes_it_once(
+    app: Starlette, admin: dict[str, str], api_launch: Runtime, clock: SimulatedClock
+) -> None:
+    notice = draft(api_launch)
+    later = (clock.now() + timedelta(hours=1)).isoformat()
+    acts: list[Request] = [
+        ("POST", f"/api/v1/notices/{notice.id}/publish", None),
+        ("POST", f"/api/v1/notices/{notice.id}/schedule", {"publish_at": later}),
+        ("POST", f"/api/v1/notices/{notice.id}/unschedule", None),
+        ("PATCH", f"/api/v1/notices/{notice.id}", {"titles": {"en": "Edited"}}),
+    ]
+
+    outcomes = http_race(app, admin, lambda i: acts[i % len(acts)])
+
+    assert set(outcomes) <= {"ok", "notice.immutable"}
+    assert publications(api_launch, notice.id) == 1
+    assert stored(api_launch, notice.id).state is NoticeState.PUBLISHED
+    assert_ledger_sound(api_launch)
+
+
+def test_adding_one_milestone_from_many_clients_gives_one_201_and_409s(
+    app: Starlette, admin: dict[str, str], api_launch: Runtime
+) -> None:
+    body = {"key": "sale", "kind": "sale_starts", "titles": {"en": "Sale"}}
+
+    outcomes = http_race(app, admin, lambda _: ("POST", f"/api/v1/launches/{SLUG}/milestones", body))
+
+    assert outcomes == {"ok": 1, "milestone.exists": CLIENTS - 1}
+    assert_ledger_sound(api_launch)
