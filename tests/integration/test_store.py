@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from alembic import command
 
 from yaksok.domain.cadence import Cadence
+from yaksok.domain.errors import Conflict
 from yaksok.domain.launch import Launch, Milestone, MilestoneKind, Sku
 from yaksok.domain.ledger import Checkpoint, SigningKey, verify_chain
 from yaksok.domain.notice import Claim, Notice, NoticeKind, NoticeState, Verdict
@@ -342,20 +343,23 @@ def test_a_broken_promise_version_is_marked_once(store: port.Store) -> None:
     assert (first, again, later, older) == (True, False, True, False)
 
 
-def test_saving_a_notice_keeps_its_ledger_seq_and_a_correction_is_found(store: port.Store) -> None:
-    original, correction = notice("n1"), notice("n2", supersedes="n1")
+def test_a_published_notice_is_never_saved_over_and_its_newest_correction_is_found(
+    store: port.Store,
+) -> None:
+    original, correction, again = notice("n1"), notice("n2", supersedes="n1"), notice("n3", supersedes="n1")
     with store.write() as tx:
-        for n in (original, correction):
+        for n in (original, correction, again):
             tx.notices.add(n)
-        tx.notices.save(original.publish(T0), ledger_seq=7)
-        tx.notices.save(replace(original.publish(T0), titles={"en": "retitled"}))
+        assert tx.notices.save(replace(original, titles={"en": "retitled"}))
+        assert tx.notices.save(original.publish(T0), ledger_seq=7)
+        assert not tx.notices.save(replace(original.publish(T0), titles={"en": "after"}), ledger_seq=9)
+        assert not tx.notices.save(notice("unknown"))
     with store.read() as tx:
-        assert tx.notices.superseded_by("n1") is None  # the correction is a draft
-        assert tx.notices.published_with_seq(0) == [
-            (7, replace(original.publish(T0), titles={"en": "retitled"}))
-        ]
+        assert tx.notices.superseded_by("n1") is None  # the corrections are drafts
+        assert tx.notices.published_with_seq(0) == [(7, original.publish(T0))]
     with store.write() as tx:
-        tx.notices.save(correction.publish(T0 + timedelta(minutes=1)), ledger_seq=8)
+        tx.notices.save(again.publish(T0 + timedelta(minutes=1)), ledger_seq=8)
+        tx.notices.save(correction.publish(T0 + timedelta(minutes=1)), ledger_seq=9)
     with store.read() as tx:
         assert tx.notices.superseded_by("n1") == correction.publish(T0 + timedelta(minutes=1))
         assert tx.notices.get("nope") is None
@@ -491,3 +495,61 @@ def test_a_held_leader_lock_leads_until_released(store: port.Store) -> None:
     finally:
         lock.release()
     lock.release()  # releasing what is not held is harmless
+
+
+def test_claims_return_what_is_stored_and_none_for_nothing(store: port.Store) -> None:
+    with store.write() as tx:
+        tx.launches.add(LAUNCH, T0)
+        tx.milestones.add(milestone("preorder"))
+        tx.notices.add(notice("n1", cadence_id=CADENCE.id))
+        tx.cadences.add(CADENCE, T0)
+    with store.write() as tx:
+        assert tx.launches.claim(LAUNCH.slug) == LAUNCH and tx.launches.claim("nope") is None
+        assert tx.milestones.claim(f"{LAUNCH.slug}.preorder") == milestone("preorder")
+        assert tx.milestones.claim("nope") is None
+        assert tx.notices.claim("n1") == notice("n1", cadence_id=CADENCE.id)
+        assert tx.notices.claim("nope") is None
+        assert tx.notices.claim_pending_for_cadence(CADENCE.id) == [notice("n1", cadence_id=CADENCE.id)]
+        assert tx.cadences.claim_active(CADENCE.id) == CADENCE and tx.cadences.claim_active("nope") is None
+        tx.ledger.lock()
+        tx.ledger.lock()  # held already: nothing more to take
+
+
+def test_a_taken_slug_and_a_recorded_occurrence_are_not_written_over(store: port.Store) -> None:
+    preorder = milestone("preorder")
+    with store.write() as tx:
+        assert tx.launches.add(LAUNCH, T0)
+        assert not tx.launches.add(replace(LAUNCH, titles={"en": "Other"}), T0 + timedelta(hours=1))
+        tx.milestones.add(preorder)
+        assert tx.milestones.record_occurrence(preorder.occur(T0, T0))
+        assert not tx.milestones.record_occurrence(preorder.occur(T0 - timedelta(hours=1), T0))
+    with store.read() as tx:
+        occurred = tx.milestones.get(preorder.id)
+        assert tx.launches.get(LAUNCH.slug) == LAUNCH
+    assert occurred is not None and occurred.occurrence is not None and occurred.occurrence.at == T0
+
+
+def test_a_cadence_slot_is_marked_once_and_an_ended_cadence_is_not_claimed(store: port.Store) -> None:
+    with store.write() as tx:
+        tx.launches.add(LAUNCH, T0)
+        tx.cadences.add(CADENCE, T0)
+    with store.write() as tx:
+        assert tx.cadences.mark_slot(CADENCE.id, T0 + timedelta(days=1))
+        assert not tx.cadences.mark_slot(CADENCE.id, T0 + timedelta(days=1))
+        assert not tx.cadences.mark_slot(CADENCE.id, T0)
+        assert not tx.cadences.mark_slot("nope", T0)
+        assert tx.cadences.deactivate(CADENCE.id)
+        assert tx.cadences.claim_active(CADENCE.id) is None
+
+
+def test_a_write_the_schema_refuses_is_a_conflict_and_leaves_nothing_behind(store: port.Store) -> None:
+    with store.write() as tx:
+        tx.notices.add(notice("n1"))
+
+    with pytest.raises(Conflict) as refused, store.write() as tx:
+        tx.ledger.append(T0, "act", {})
+        tx.notices.add(notice("n1"))  # its id is taken
+
+    assert refused.value.code == "write.conflict"
+    with store.read() as tx:
+        assert tx.ledger.head() is None

@@ -55,3 +55,8 @@ NOTICE_IN_PAST = Code("notice.in_past", InvalidInput, "a notice is scheduled for
 CADENCE_NOT_FOUND = Code("cadence.not_found", NotFound, "no cadence has that id")
 CADENCE_INVALID = Code("cadence.invalid", InvalidInput, "a cadence's weekdays or time cannot be read")
 CADENCE_ENDED = Code("cadence.ended", Conflict, "the cadence has already ended")
+
+# The store
+WRITE_CONFLICT = Code(
+    "write.conflict", Conflict, "a concurrent request changed the same data; nothing was written, retry"
+)

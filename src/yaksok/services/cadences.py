@@ -93,17 +93,18 @@ def run_cadences(rt: Runtime) -> list[Notice]:
     for cadence in cadences:
         for slot in cadence.due_slots(now, cadence.last_slot_at or now):
             with rt.store.write() as tx:
-                fresh = tx.cadences.get(cadence.id)
-                if fresh is None or (fresh.last_slot_at is not None and fresh.last_slot_at >= slot):
-                    continue  # another worker filled this slot
+                fresh = tx.cadences.claim_active(cadence.id)
+                if fresh is None or not tx.cadences.mark_slot(cadence.id, slot):
+                    continue  # the cadence ended meanwhile, or another worker filled this slot
                 published.append(_fill_slot(tx, rt, fresh, slot))
-                tx.cadences.mark_slot(cadence.id, slot)
     return published
 
 
 def _fill_slot(tx: Transaction, rt: Runtime, cadence: Cadence, slot: datetime) -> Notice:
     written = [
-        n for n in tx.notices.pending_for_cadence(cadence.id) if n.publish_at is None or n.publish_at <= slot
+        n
+        for n in tx.notices.claim_pending_for_cadence(cadence.id)
+        if n.publish_at is None or n.publish_at <= slot
     ]
     next_slot = cadence.next_slot(slot)
     if written:

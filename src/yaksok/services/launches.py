@@ -26,7 +26,16 @@ def get_launch(tx: Transaction, slug: str) -> Launch:
 
 
 def get_milestone(tx: Transaction, milestone_id: str) -> Milestone:
-    milestone = tx.milestones.get(milestone_id)
+    return _found(tx.milestones.get(milestone_id), milestone_id)
+
+
+def claim_milestone(tx: Transaction, milestone_id: str) -> Milestone:
+    """The milestone, locked until the transaction ends: revisions, cancellations and occurrences
+    of one milestone take turns, each deciding on what the one before it wrote."""
+    return _found(tx.milestones.claim(milestone_id), milestone_id)
+
+
+def _found(milestone: Milestone | None, milestone_id: str) -> Milestone:
     if milestone is None:
         raise NotFound(f"no milestone {milestone_id!r}", code=codes.MILESTONE_NOT_FOUND)
     return milestone
@@ -53,9 +62,8 @@ def create_launch(
         policy=policy or Policy(),
     )
     with rt.store.write() as tx:
-        if tx.launches.exists(slug):
+        if not tx.launches.add(launch, rt.clock.now()):
             raise Conflict(f"launch {slug!r} already exists", code=codes.LAUNCH_EXISTS)
-        tx.launches.add(launch, rt.clock.now())
         ledger.record(
             tx,
             rt,
@@ -75,7 +83,9 @@ def add_milestone(
     rt: Runtime, *, launch_slug: str, key: str, kind: MilestoneKind | str, titles: dict[str, str]
 ) -> Milestone:
     with rt.store.write() as tx:
-        get_launch(tx, launch_slug)
+        # Claimed: milestones added at once to one launch get distinct positions, and one key once.
+        if tx.launches.claim(launch_slug) is None:
+            raise NotFound(f"no launch {launch_slug!r}", code=codes.LAUNCH_NOT_FOUND)
         milestone = Milestone(
             id=Milestone.make_id(launch_slug, key),
             launch_slug=launch_slug,
@@ -120,7 +130,7 @@ def revise_promise(
     ``reason`` and ``override`` are ``{ko, en}`` texts; a plain string is taken as English.
     """
     with rt.store.write() as tx:
-        milestone = get_milestone(tx, milestone_id)
+        milestone = claim_milestone(tx, milestone_id)
         launch = get_launch(tx, milestone.launch_slug)
         promise = Promise.parse(time, launch.zone, precision)
         return _revise_in(
@@ -148,7 +158,7 @@ def cancel_milestone(
     bodies: dict[str, str] | None = None,
 ) -> tuple[PromiseVersion, Notice]:
     with rt.store.write() as tx:
-        milestone = get_milestone(tx, milestone_id)
+        milestone = claim_milestone(tx, milestone_id)
         launch = get_launch(tx, milestone.launch_slug)
         current = milestone.promise or Promise.unannounced(launch.zone)
         return _revise_in(
@@ -249,8 +259,9 @@ def record_occurrence(
     """Record when the milestone really happened (default: now)."""
     now = rt.clock.now()
     with rt.store.write() as tx:
-        milestone = get_milestone(tx, milestone_id).occur(at or now, now, note)
-        tx.milestones.record_occurrence(milestone)
+        milestone = claim_milestone(tx, milestone_id).occur(at or now, now, note)
+        if not tx.milestones.record_occurrence(milestone):  # unreachable after the claim
+            raise Conflict("this milestone's occurrence is already recorded", code=codes.MILESTONE_OCCURRED)
         assert milestone.occurrence is not None
         ledger.record(
             tx,
@@ -272,22 +283,27 @@ def record_broken_promises(rt: Runtime) -> list[tuple[Milestone, PromiseVersion]
     recorded: list[tuple[Milestone, PromiseVersion]] = []
     with rt.store.write() as tx:
         policies = {launch.slug: launch.policy for launch in tx.launches.list()}
-        for milestone in tx.milestones.all():
+        overdue = [m.id for m in tx.milestones.all() if m.is_overdue(now, policies[m.launch_slug])]
+        # Every claim before the first ledger append, in one order: a revision holding one of
+        # these milestones and waiting for the ledger can then never wait on us (no deadlock).
+        for milestone_id in sorted(overdue):
+            milestone = claim_milestone(tx, milestone_id)  # it may have been revised meanwhile
             version = milestone.current
-            policy = policies[milestone.launch_slug]
-            if version is None or not milestone.is_overdue(now, policy):
+            if version is None or not milestone.is_overdue(now, policies[milestone.launch_slug]):
                 continue
             if tx.milestones.mark_broken(milestone.id, version.version):
-                ledger.record(
-                    tx,
-                    rt,
-                    "promise.broken",
-                    {
-                        "milestone": milestone.id,
-                        "version": version.version,
-                        "promised": version.promise.describe("en"),
-                        "apology_due_by": (now + policy.apology_within).isoformat(),
-                    },
-                )
                 recorded.append((milestone, version))
+        for milestone, version in recorded:
+            apology_due_by = now + policies[milestone.launch_slug].apology_within
+            ledger.record(
+                tx,
+                rt,
+                "promise.broken",
+                {
+                    "milestone": milestone.id,
+                    "version": version.version,
+                    "promised": version.promise.describe("en"),
+                    "apology_due_by": apology_due_by.isoformat(),
+                },
+            )
     return recorded

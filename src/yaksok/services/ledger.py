@@ -50,6 +50,7 @@ def key_fingerprint(public_pem: str) -> str:
 def public_key_pem(rt: Runtime) -> str:
     """The PEM public key that verifies every checkpoint (created on first use)."""
     with rt.store.write() as tx:
+        tx.ledger.lock()  # two first uses at once must not make two keys
         _key_id, key = _signing_key(tx, rt)
         return _public_pem(key.public_key())
 
@@ -57,6 +58,7 @@ def public_key_pem(rt: Runtime) -> str:
 def checkpoint(rt: Runtime) -> int | None:
     """Sign the ledger head if it moved since the last checkpoint; returns the signed seq."""
     with rt.store.write() as tx:
+        tx.ledger.lock()  # one signer at a time, and the head cannot move while it signs
         head = tx.ledger.head()
         if head is None or head.seq <= tx.ledger.latest_checkpoint_seq():
             return None

@@ -14,16 +14,32 @@ from yaksok.store.port import Transaction
 
 
 def get_notice(tx: Transaction, notice_id: str) -> Notice:
-    notice = tx.notices.get(notice_id)
+    return _found(tx.notices.get(notice_id), notice_id)
+
+
+def claim_notice(tx: Transaction, notice_id: str) -> Notice:
+    """The notice, locked until the transaction ends: every change to a notice starts here, so
+    two requests changing one notice take turns and the second sees what the first did."""
+    return _found(tx.notices.claim(notice_id), notice_id)
+
+
+def _found(notice: Notice | None, notice_id: str) -> Notice:
     if notice is None:
         raise NotFound(f"no notice {notice_id!r}", code=codes.NOTICE_NOT_FOUND)
     return notice
 
 
+def _save(tx: Transaction, notice: Notice, ledger_seq: int | None = None) -> None:
+    if not tx.notices.save(notice, ledger_seq):
+        # Unreachable after a claim; kept so that a publication can never be written twice.
+        raise Conflict(f"notice {notice.id!r} is already published", code=codes.NOTICE_IMMUTABLE)
+
+
 def publish_in(tx: Transaction, rt: Runtime, notice: Notice) -> Notice:
     """Publish inside the caller's transaction: the notice, its ledger entry and (later) its
     deliveries commit together. Live listeners hear of it after the commit: in this process
-    through ``rt.on_publish``, in every other one through PostgreSQL NOTIFY."""
+    through ``rt.on_publish``, in every other one through PostgreSQL NOTIFY. The caller has
+    claimed the notice (or just added it), so it is published once however many try."""
     now = rt.clock.now()
     published = notice.publish(now)
     entry = ledger.record(tx, rt, "notice.published", _ledger_view(published))
@@ -31,7 +47,7 @@ def publish_in(tx: Transaction, rt: Runtime, notice: Notice) -> Notice:
     # committed and no other can come between. The live hub uses it to tell whether the notice is
     # the very next one it expects or one before it has not reached it yet.
     previous_seq = tx.notices.published_seq_before(entry.seq)
-    tx.notices.save(published, ledger_seq=entry.seq)
+    _save(tx, published, ledger_seq=entry.seq)
     tx.live_events.announce(entry.seq)  # delivered only if this transaction commits
     tx.after_commit.append(lambda: rt.published(entry.seq, previous_seq, published))
     return published
@@ -90,6 +106,8 @@ def create_notice(
     with rt.store.write() as tx:
         _check_links(tx, launch_slug, milestone_ids)
         if supersedes is not None:
+            # Not claimed: a published notice never changes, and two corrections of it may both
+            # stand (each is a public act, in ledger order; the newest is linked as its correction).
             old = get_notice(tx, supersedes)
             if old.state is not NoticeState.PUBLISHED:
                 raise Conflict(
@@ -123,21 +141,21 @@ def create_notice(
 
 def schedule_notice(rt: Runtime, notice_id: str, publish_at: datetime) -> Notice:
     with rt.store.write() as tx:
-        notice = get_notice(tx, notice_id).schedule(publish_at, rt.clock.now())
-        tx.notices.save(notice)
+        notice = claim_notice(tx, notice_id).schedule(publish_at, rt.clock.now())
+        _save(tx, notice)
         return notice
 
 
 def unschedule_notice(rt: Runtime, notice_id: str) -> Notice:
     with rt.store.write() as tx:
-        notice = get_notice(tx, notice_id).unschedule()
-        tx.notices.save(notice)
+        notice = claim_notice(tx, notice_id).unschedule()
+        _save(tx, notice)
         return notice
 
 
 def publish_notice(rt: Runtime, notice_id: str) -> Notice:
     with rt.store.write() as tx:
-        return publish_in(tx, rt, get_notice(tx, notice_id))
+        return publish_in(tx, rt, claim_notice(tx, notice_id))
 
 
 def publish_due(rt: Runtime) -> list[Notice]:
@@ -149,9 +167,9 @@ def publish_due(rt: Runtime) -> list[Notice]:
         due = [n.id for n in tx.notices.due(rt.clock.now())]
     for notice_id in due:
         with rt.store.write() as tx:
-            notice = tx.notices.get(notice_id)
+            notice = tx.notices.claim(notice_id)
             if notice is None or not notice.is_due(rt.clock.now()):
-                continue  # another worker published it first
+                continue  # published (or unscheduled) by someone else since it was read
             published.append(publish_in(tx, rt, notice))
     return published
 
@@ -182,6 +200,6 @@ def clarify(
 
 def edit_notice(rt: Runtime, notice_id: str, **changes: Any) -> Notice:
     with rt.store.write() as tx:
-        notice = get_notice(tx, notice_id).edit(**changes)
-        tx.notices.save(notice)
+        notice = claim_notice(tx, notice_id).edit(**changes)
+        _save(tx, notice)
         return notice

@@ -7,10 +7,11 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+_MIGRATION_LOCK = {"key": 0x796D_6967}  # "ymig", paired with the schema's hash
 
 
 def normalise_url(url: str) -> str:
@@ -59,6 +60,11 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def upgrade(engine: Engine) -> None:
-    """Apply every migration not yet applied (idempotent)."""
+    """Apply every migration not yet applied (idempotent); processes starting together on one
+    database take turns, and the later ones find nothing left to do."""
     with engine.connect().execution_options(yaksok_write=True) as connection, connection.begin():
+        if connection.dialect.name == "postgresql":  # SQLite: BEGIN IMMEDIATE already takes turns
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key, hashtext(current_schema()))"), _MIGRATION_LOCK
+            )
         command.upgrade(alembic_config(connection), "head")

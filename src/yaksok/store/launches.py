@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Insert, Table, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, RowMapping
 
 from yaksok.domain.cadence import Cadence, parse_weekdays
@@ -23,19 +24,20 @@ class LaunchRepository(port.LaunchRepository):
     def __init__(self, connection: Connection) -> None:
         self._db = connection
 
-    def add(self, launch: Launch, now: datetime) -> None:
-        self._db.execute(
-            insert(launches).values(
-                slug=launch.slug,
-                titles=launch.titles,
-                zone=launch.zone,
-                market=launch.market,
-                skus=[{"code": s.code, "titles": s.titles} for s in launch.skus],
-                per_customer_limit=launch.per_customer_limit,
-                policy=launch.policy.to_dict(),
-                created_at=now,
-            )
+    def add(self, launch: Launch, now: datetime) -> bool:
+        """Add the launch; False, adding nothing, when its slug is taken (even by a launch added
+        at the same moment by a transaction not yet committed: the insert waits for it)."""
+        query = _insert_if_absent(self._db, launches).values(
+            slug=launch.slug,
+            titles=launch.titles,
+            zone=launch.zone,
+            market=launch.market,
+            skus=[{"code": s.code, "titles": s.titles} for s in launch.skus],
+            per_customer_limit=launch.per_customer_limit,
+            policy=launch.policy.to_dict(),
+            created_at=now,
         )
+        return self._db.execute(query.returning(launches.c.slug)).first() is not None
 
     def exists(self, slug: str) -> bool:
         return self._db.execute(select(launches.c.slug).where(launches.c.slug == slug)).first() is not None
@@ -44,9 +46,21 @@ class LaunchRepository(port.LaunchRepository):
         row = self._db.execute(select(launches).where(launches.c.slug == slug)).mappings().first()
         return None if row is None else _launch(row)
 
+    def claim(self, slug: str) -> Launch | None:
+        """The launch, its row locked until the transaction ends (see ``NoticeRepository.claim``)."""
+        query = select(launches).where(launches.c.slug == slug).with_for_update(key_share=True)
+        row = self._db.execute(query).mappings().first()
+        return None if row is None else _launch(row)
+
     def list(self) -> list[Launch]:
         rows = self._db.execute(select(launches).order_by(launches.c.created_at, launches.c.slug))
         return [_launch(row) for row in rows.mappings()]
+
+
+def _insert_if_absent(db: Connection, table: Table) -> Insert:
+    """An INSERT that does nothing when the primary key is taken (then it returns no row)."""
+    dialect_insert = postgresql.insert if db.dialect.name == "postgresql" else sqlite.insert
+    return dialect_insert(table).on_conflict_do_nothing()
 
 
 def _launch(row: RowMapping) -> Launch:
@@ -105,18 +119,20 @@ class MilestoneRepository(port.MilestoneRepository):
             )
         )
 
-    def record_occurrence(self, milestone: Milestone) -> None:
+    def record_occurrence(self, milestone: Milestone) -> bool:
+        """Record the milestone's occurrence; False, writing nothing, if one is already recorded."""
         occurrence = milestone.occurrence
         assert occurrence is not None
-        self._db.execute(
+        result = self._db.execute(
             update(milestones)
-            .where(milestones.c.id == milestone.id)
+            .where(milestones.c.id == milestone.id, milestones.c.occurred_at.is_(None))
             .values(
                 occurred_at=occurrence.at,
                 occurrence_recorded_at=occurrence.recorded_at,
                 occurrence_note=occurrence.note,
             )
         )
+        return result.rowcount == 1
 
     def mark_broken(self, milestone_id: str, version: int) -> bool:
         """Record that ``version`` was broken; False if it already was."""
@@ -132,16 +148,24 @@ class MilestoneRepository(port.MilestoneRepository):
         found = self._load(milestones.c.id == milestone_id)
         return found[0] if found else None
 
+    def claim(self, milestone_id: str) -> Milestone | None:
+        """The milestone with every promise version, its row locked until the transaction ends:
+        the next version number and the policy checks are decided on what is really current."""
+        found = self._load(milestones.c.id == milestone_id, lock=True)
+        return found[0] if found else None
+
     def for_launch(self, slug: str) -> list[Milestone]:
         return self._load(milestones.c.launch_slug == slug)
 
     def all(self) -> list[Milestone]:
         return self._load(None)
 
-    def _load(self, where: Any) -> list[Milestone]:
+    def _load(self, where: Any, *, lock: bool = False) -> list[Milestone]:
         query = select(milestones).order_by(milestones.c.launch_slug, milestones.c.position)
         if where is not None:
             query = query.where(where)
+        if lock:
+            query = query.with_for_update(key_share=True)
         rows = list(self._db.execute(query).mappings())
         if not rows:
             return []
@@ -211,8 +235,13 @@ class CadenceRepository(port.CadenceRepository):
             )
         )
 
-    def mark_slot(self, cadence_id: str, slot: datetime) -> None:
-        self._db.execute(update(cadences).where(cadences.c.id == cadence_id).values(last_slot_at=slot))
+    def mark_slot(self, cadence_id: str, slot: datetime) -> bool:
+        """Record ``slot`` as filled; False, writing nothing, if it or a later one already was."""
+        query = update(cadences).where(
+            cadences.c.id == cadence_id,
+            (cadences.c.last_slot_at.is_(None)) | (cadences.c.last_slot_at < slot),
+        )
+        return self._db.execute(query.values(last_slot_at=slot)).rowcount == 1
 
     def deactivate(self, cadence_id: str) -> bool:
         """Stop an active cadence; False when it was not active (already ended or unknown)."""
@@ -221,6 +250,17 @@ class CadenceRepository(port.CadenceRepository):
 
     def get(self, cadence_id: str) -> Cadence | None:
         row = self._db.execute(select(cadences).where(cadences.c.id == cadence_id)).mappings().first()
+        return None if row is None else _cadence(row)
+
+    def claim_active(self, cadence_id: str) -> Cadence | None:
+        """The cadence if it is still active, its row locked until the transaction ends; None if
+        it ended (perhaps a moment ago) or does not exist."""
+        query = (
+            select(cadences)
+            .where(cadences.c.id == cadence_id, cadences.c.active.is_(True))
+            .with_for_update(key_share=True)
+        )
+        row = self._db.execute(query).mappings().first()
         return None if row is None else _cadence(row)
 
     def active(self, launch_slug: str | None = None) -> list[Cadence]:

@@ -21,12 +21,14 @@ class LedgerRepository(port.LedgerRepository):
         self._locked = False
 
     def append(self, at: datetime, kind: str, data: Mapping[str, JSON]) -> LedgerEntry:
-        self._lock()
+        self.lock()
         entry = LedgerEntry.after(self.head(), at, kind, data)
         self._db.execute(insert(ledger_entries).values(**entry.to_dict()))
         return entry
 
-    def _lock(self) -> None:
+    def lock(self) -> None:
+        """Hold the ledger until the transaction ends: appends, checkpoints and the signing key
+        are decided on a head no one else can move. Take row claims first, this last."""
         # SQLite writers already hold the database lock (BEGIN IMMEDIATE); PostgreSQL needs one
         # so that two transactions never chain onto the same head.
         if not self._locked and self._db.dialect.name == "postgresql":

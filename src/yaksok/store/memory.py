@@ -3,9 +3,11 @@
 It keeps the promises of the SQL store that the services rely on, and the contract tests
 (tests/integration/test_store.py) check them on every store: writers take turns, and each works on its
 own copy of the tables, which replaces the committed ones only when its block ends without an
-exception (a failure leaves nothing behind, readers never see a write in progress). Instants
-come back in UTC, and what goes in or comes out is a copy, as a row would be. The constraints
-of the schema (unique keys, references) are checked and break with ``ConstraintViolation``. The
+exception (a failure leaves nothing behind, readers never see a write in progress); since
+writers take turns, a claim is a plain read. Instants come back in UTC, and what goes in or
+comes out is a copy, as a row would be. The constraints of the schema (unique keys, references)
+are checked and break with ``ConstraintViolation``, which ends the write as ``Conflict``
+(``write.conflict``), as the SQL store's integrity errors do. The
 ledger chains with the same hashing (``domain.ledger``); announcements of live events are kept
 in ``MemoryStore.announced`` instead of being sent to other processes, which there are none of,
 and its one process always leads the scheduler.
@@ -21,7 +23,9 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from yaksok.domain import codes
 from yaksok.domain.cadence import Cadence, parse_weekdays
+from yaksok.domain.errors import Conflict
 from yaksok.domain.launch import Launch, Milestone, Occurrence
 from yaksok.domain.ledger import JSON, Checkpoint, LedgerEntry, SigningKey
 from yaksok.domain.notice import Notice, NoticeKind, NoticeState
@@ -129,9 +133,13 @@ class _Repository:
 
 
 class LaunchRepository(_Repository, port.LaunchRepository):
-    def add(self, launch: Launch, now: datetime) -> None:
+    def add(self, launch: Launch, now: datetime) -> bool:
+        tables = self._write()
+        if launch.slug in tables.launches:
+            return False
         stored = replace(copy.deepcopy(launch), policy=Policy.from_dict(launch.policy.to_dict()))
-        _insert(self._write().launches, launch.slug, _LaunchRow(stored, _utc(now)), "launch")
+        tables.launches[launch.slug] = _LaunchRow(stored, _utc(now))
+        return True
 
     def exists(self, slug: str) -> bool:
         return slug in self._tables.launches
@@ -139,6 +147,10 @@ class LaunchRepository(_Repository, port.LaunchRepository):
     def get(self, slug: str) -> Launch | None:
         row = self._tables.launches.get(slug)
         return None if row is None else copy.deepcopy(row.launch)
+
+    def claim(self, slug: str) -> Launch | None:
+        self._write()
+        return self.get(slug)
 
     def list(self) -> list[Launch]:
         rows = sorted(self._tables.launches.values(), key=lambda r: (r.created_at, r.launch.slug))
@@ -174,13 +186,15 @@ class MilestoneRepository(_Repository, port.MilestoneRepository):
         _insert(versions, version.version, _stored_version(version), f"{version.milestone_id!r} version")
         tables.versions[version.milestone_id] = tuple(versions[n] for n in sorted(versions))
 
-    def record_occurrence(self, milestone: Milestone) -> None:
+    def record_occurrence(self, milestone: Milestone) -> bool:
         assert milestone.occurrence is not None
         tables = self._write()
         row = tables.milestones.get(milestone.id)
-        if row is not None:
-            occurred = replace(row.milestone, occurrence=_stored_occurrence(milestone.occurrence))
-            tables.milestones[milestone.id] = replace(row, milestone=occurred)
+        if row is None or row.milestone.occurrence is not None:
+            return False
+        occurred = replace(row.milestone, occurrence=_stored_occurrence(milestone.occurrence))
+        tables.milestones[milestone.id] = replace(row, milestone=occurred)
+        return True
 
     def mark_broken(self, milestone_id: str, version: int) -> bool:
         tables = self._write()
@@ -193,6 +207,10 @@ class MilestoneRepository(_Repository, port.MilestoneRepository):
     def get(self, milestone_id: str) -> Milestone | None:
         found = self._load(lambda row: row.milestone.id == milestone_id)
         return found[0] if found else None
+
+    def claim(self, milestone_id: str) -> Milestone | None:
+        self._write()
+        return self.get(milestone_id)
 
     def for_launch(self, slug: str) -> list[Milestone]:
         return self._load(lambda row: row.milestone.launch_slug == slug)
@@ -228,20 +246,26 @@ class NoticeRepository(_Repository, port.NoticeRepository):
             _require(notice.launch_slug in tables.launches, f"launch {notice.launch_slug!r}")
         _insert(tables.notices, notice.id, _NoticeRow(_stored_notice(notice)), "notice")
 
-    def save(self, notice: Notice, ledger_seq: int | None = None) -> None:
+    def save(self, notice: Notice, ledger_seq: int | None = None) -> bool:
         tables = self._write()
         row = tables.notices.get(notice.id)
-        if row is not None:
-            seq = row.ledger_seq if ledger_seq is None else ledger_seq
-            tables.notices[notice.id] = _NoticeRow(_stored_notice(notice), seq)
+        if row is None or row.notice.state is NoticeState.PUBLISHED:
+            return False
+        seq = row.ledger_seq if ledger_seq is None else ledger_seq
+        tables.notices[notice.id] = _NoticeRow(_stored_notice(notice), seq)
+        return True
 
     def get(self, notice_id: str) -> Notice | None:
         row = self._tables.notices.get(notice_id)
         return None if row is None else copy.deepcopy(row.notice)
 
+    def claim(self, notice_id: str) -> Notice | None:
+        self._write()
+        return self.get(notice_id)
+
     def superseded_by(self, notice_id: str) -> Notice | None:
         found = self._select(lambda n: n.supersedes == notice_id and n.state is NoticeState.PUBLISHED)
-        return copy.deepcopy(found[0].notice) if found else None
+        return copy.deepcopy(max(found, key=_seq).notice) if found else None
 
     def published(
         self,
@@ -292,6 +316,10 @@ class NoticeRepository(_Repository, port.NoticeRepository):
         rows.sort(key=lambda row: row.notice.created_at)
         return [copy.deepcopy(row.notice) for row in rows]
 
+    def claim_pending_for_cadence(self, cadence_id: str) -> list[Notice]:
+        self._write()
+        return self.pending_for_cadence(cadence_id)
+
     def last_published_for_cadence(self, cadence_id: str) -> Notice | None:
         rows = self._select(lambda n: n.cadence_id == cadence_id and n.state is NoticeState.PUBLISHED)
         rows.sort(key=lambda row: row.notice.publish_at or row.notice.created_at)
@@ -322,11 +350,14 @@ class CadenceRepository(_Repository, port.CadenceRepository):
         )
         _insert(tables.cadences, cadence.id, _CadenceRow(stored, _utc(now)), "cadence")
 
-    def mark_slot(self, cadence_id: str, slot: datetime) -> None:
+    def mark_slot(self, cadence_id: str, slot: datetime) -> bool:
         tables = self._write()
         row = tables.cadences.get(cadence_id)
-        if row is not None:
-            tables.cadences[cadence_id] = replace(row, cadence=replace(row.cadence, last_slot_at=_utc(slot)))
+        last = None if row is None else row.cadence.last_slot_at
+        if row is None or (last is not None and last >= slot):
+            return False
+        tables.cadences[cadence_id] = replace(row, cadence=replace(row.cadence, last_slot_at=_utc(slot)))
+        return True
 
     def deactivate(self, cadence_id: str) -> bool:
         tables = self._write()
@@ -339,6 +370,10 @@ class CadenceRepository(_Repository, port.CadenceRepository):
     def get(self, cadence_id: str) -> Cadence | None:
         row = self._tables.cadences.get(cadence_id)
         return None if row is None else _cadence(row)
+
+    def claim_active(self, cadence_id: str) -> Cadence | None:
+        row = self._write().cadences.get(cadence_id)
+        return None if row is None or not row.active else _cadence(row)
 
     def active(self, launch_slug: str | None = None) -> list[Cadence]:
         rows = [
@@ -359,6 +394,9 @@ class LedgerRepository(_Repository, port.LedgerRepository):
         entry = LedgerEntry.after(self.head(), at, kind, data)
         tables.ledger.append(entry)
         return entry
+
+    def lock(self) -> None:
+        self._write()  # writers already take turns
 
     def head(self) -> LedgerEntry | None:
         return max(self._tables.ledger, key=lambda entry: entry.seq, default=None)
@@ -444,7 +482,10 @@ class MemoryStore(port.Store):
             try:
                 tables = self._tables.copy()
                 tx = MemoryTransaction(tables, writable=True)
-                yield tx
+                try:
+                    yield tx
+                except ConstraintViolation as exc:
+                    raise Conflict(str(exc), code=codes.WRITE_CONFLICT) from exc
                 self._tables = tables
             finally:
                 self._writing_thread = None

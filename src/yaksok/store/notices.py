@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Select, insert, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from yaksok.domain.notice import Claim, Notice, NoticeKind, NoticeState, Verdict
@@ -42,24 +42,38 @@ class NoticeRepository(port.NoticeRepository):
     def add(self, notice: Notice) -> None:
         self._db.execute(insert(notices).values(id=notice.id, **_values(notice)))
 
-    def save(self, notice: Notice, ledger_seq: int | None = None) -> None:
+    def save(self, notice: Notice, ledger_seq: int | None = None) -> bool:
+        """Write the notice over its stored row; False, writing nothing, when the stored one is
+        already published (a published notice never changes, whoever published it first)."""
         values = _values(notice)
         if ledger_seq is not None:
             values["ledger_seq"] = ledger_seq
-        self._db.execute(update(notices).where(notices.c.id == notice.id).values(**values))
+        query = update(notices).where(
+            notices.c.id == notice.id, notices.c.state != NoticeState.PUBLISHED.value
+        )
+        return self._db.execute(query.values(**values)).rowcount == 1
 
     def get(self, notice_id: str) -> Notice | None:
         row = self._db.execute(select(notices).where(notices.c.id == notice_id)).mappings().first()
         return None if row is None else _notice(row)
 
+    def claim(self, notice_id: str) -> Notice | None:
+        """The notice as it stands, its row locked until the transaction ends: a concurrent
+        claimant waits, then sees what this transaction wrote. (PostgreSQL; SQLite writers
+        already hold the whole database from BEGIN IMMEDIATE.)"""
+        query = select(notices).where(notices.c.id == notice_id).with_for_update(key_share=True)
+        row = self._db.execute(query).mappings().first()
+        return None if row is None else _notice(row)
+
     def superseded_by(self, notice_id: str) -> Notice | None:
-        row = (
-            self._db.execute(
-                select(notices).where(notices.c.supersedes == notice_id, notices.c.state == "published")
-            )
-            .mappings()
-            .first()
+        """The newest published correction of the notice (there may be several)."""
+        query = (
+            select(notices)
+            .where(notices.c.supersedes == notice_id, notices.c.state == NoticeState.PUBLISHED.value)
+            .order_by(notices.c.ledger_seq.desc())
+            .limit(1)
         )
+        row = self._db.execute(query).mappings().first()
         return None if row is None else _notice(row)
 
     def published(
@@ -120,11 +134,12 @@ class NoticeRepository(port.NoticeRepository):
         return self._db.execute(query.order_by(notices.c.publish_at).limit(1)).scalar()
 
     def pending_for_cadence(self, cadence_id: str) -> list[Notice]:
-        query = (
-            select(notices)
-            .where(notices.c.cadence_id == cadence_id, notices.c.state != NoticeState.PUBLISHED.value)
-            .order_by(notices.c.created_at)
-        )
+        return [_notice(row) for row in self._db.execute(_pending_for_cadence(cadence_id)).mappings()]
+
+    def claim_pending_for_cadence(self, cadence_id: str) -> list[Notice]:
+        """The cadence's unpublished notices, their rows locked until the transaction ends; one
+        published meanwhile by someone else is left out once its publisher commits."""
+        query = _pending_for_cadence(cadence_id).with_for_update(key_share=True)
         return [_notice(row) for row in self._db.execute(query).mappings()]
 
     def last_published_for_cadence(self, cadence_id: str) -> Notice | None:
@@ -140,6 +155,14 @@ class NoticeRepository(port.NoticeRepository):
     def latest_published_at(self) -> datetime | None:
         query = select(notices.c.published_at).where(notices.c.state == NoticeState.PUBLISHED.value)
         return self._db.execute(query.order_by(notices.c.published_at.desc()).limit(1)).scalar()
+
+
+def _pending_for_cadence(cadence_id: str) -> Select[Any]:
+    return (
+        select(notices)
+        .where(notices.c.cadence_id == cadence_id, notices.c.state != NoticeState.PUBLISHED.value)
+        .order_by(notices.c.created_at)
+    )
 
 
 def _notice(row: RowMapping) -> Notice:

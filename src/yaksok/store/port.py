@@ -5,8 +5,12 @@ and the in-memory fake (``store.memory.MemoryStore``) that the service tests run
 tests (tests/integration/test_store.py) run on all three, so the fake cannot drift from the SQL.
 
 A ``Transaction`` holds one repository per subject; every change made through it commits or rolls
-back together. Adding a method to a repository means one abstract method here, its SQL in the
-repository's module, its fake in memory.py, and a contract test.
+back together. A write that changes what it read first *claims* it (``claim`` and its kin): the
+claim holds until the transaction ends, so concurrent writers of one thing take turns and each
+decides on what the one before it wrote. Take every claim before the first ledger append.
+
+Adding a method to a repository means one abstract method here, its SQL in the repository's
+module, its fake in memory.py, and a contract test.
 """
 
 from __future__ import annotations
@@ -25,13 +29,19 @@ from yaksok.domain.promise import PromiseVersion
 
 class LaunchRepository(ABC):
     @abstractmethod
-    def add(self, launch: Launch, now: datetime) -> None: ...
+    def add(self, launch: Launch, now: datetime) -> bool:
+        """Add the launch; False, adding nothing, when its slug is taken (even by a launch being
+        added at the same moment: the later one waits to see whether the first commits)."""
 
     @abstractmethod
     def exists(self, slug: str) -> bool: ...
 
     @abstractmethod
     def get(self, slug: str) -> Launch | None: ...
+
+    @abstractmethod
+    def claim(self, slug: str) -> Launch | None:
+        """The launch, claimed until the transaction ends (a write transaction's only)."""
 
     @abstractmethod
     def list(self) -> list[Launch]:
@@ -47,8 +57,9 @@ class MilestoneRepository(ABC):
     def add_version(self, version: PromiseVersion) -> None: ...
 
     @abstractmethod
-    def record_occurrence(self, milestone: Milestone) -> None:
-        """Store the milestone's occurrence (which must be set); nothing else changes."""
+    def record_occurrence(self, milestone: Milestone) -> bool:
+        """Store the milestone's occurrence (which must be set); nothing else changes. False,
+        writing nothing, when an occurrence is already recorded."""
 
     @abstractmethod
     def mark_broken(self, milestone_id: str, version: int) -> bool:
@@ -56,6 +67,11 @@ class MilestoneRepository(ABC):
 
     @abstractmethod
     def get(self, milestone_id: str) -> Milestone | None: ...
+
+    @abstractmethod
+    def claim(self, milestone_id: str) -> Milestone | None:
+        """The milestone with every promise version, claimed until the transaction ends: the next
+        version number and the policy's checks are decided on what is really current."""
 
     @abstractmethod
     def for_launch(self, slug: str) -> list[Milestone]:
@@ -71,15 +87,20 @@ class NoticeRepository(ABC):
     def add(self, notice: Notice) -> None: ...
 
     @abstractmethod
-    def save(self, notice: Notice, ledger_seq: int | None = None) -> None:
-        """Store the notice's new state; ``ledger_seq`` is the entry that published it."""
+    def save(self, notice: Notice, ledger_seq: int | None = None) -> bool:
+        """Store the notice's new state; ``ledger_seq`` is the entry that published it. False,
+        writing nothing, when the stored notice is already published (or does not exist)."""
 
     @abstractmethod
     def get(self, notice_id: str) -> Notice | None: ...
 
     @abstractmethod
+    def claim(self, notice_id: str) -> Notice | None:
+        """The notice, claimed until the transaction ends: every change to a notice starts here."""
+
+    @abstractmethod
     def superseded_by(self, notice_id: str) -> Notice | None:
-        """The published notice that corrects this one, if any."""
+        """The newest published notice that corrects this one, if any (there may be several)."""
 
     @abstractmethod
     def published(
@@ -117,6 +138,11 @@ class NoticeRepository(ABC):
         """The cadence's notices not yet published, oldest first."""
 
     @abstractmethod
+    def claim_pending_for_cadence(self, cadence_id: str) -> list[Notice]:
+        """``pending_for_cadence``, each claimed; one that someone else is publishing meanwhile is
+        left out once they commit."""
+
+    @abstractmethod
     def last_published_for_cadence(self, cadence_id: str) -> Notice | None: ...
 
     @abstractmethod
@@ -128,7 +154,8 @@ class CadenceRepository(ABC):
     def add(self, cadence: Cadence, now: datetime) -> None: ...
 
     @abstractmethod
-    def mark_slot(self, cadence_id: str, slot: datetime) -> None: ...
+    def mark_slot(self, cadence_id: str, slot: datetime) -> bool:
+        """Record ``slot`` as filled; False, writing nothing, if it or a later one already was."""
 
     @abstractmethod
     def deactivate(self, cadence_id: str) -> bool:
@@ -136,6 +163,11 @@ class CadenceRepository(ABC):
 
     @abstractmethod
     def get(self, cadence_id: str) -> Cadence | None: ...
+
+    @abstractmethod
+    def claim_active(self, cadence_id: str) -> Cadence | None:
+        """The cadence, claimed until the transaction ends, if it is still active; None if it
+        ended (perhaps a moment ago) or does not exist."""
 
     @abstractmethod
     def active(self, launch_slug: str | None = None) -> list[Cadence]:
@@ -146,6 +178,11 @@ class LedgerRepository(ABC):
     @abstractmethod
     def append(self, at: datetime, kind: str, data: Mapping[str, JSON]) -> LedgerEntry:
         """Chain a new entry onto the head; appends are serialised until the transaction ends."""
+
+    @abstractmethod
+    def lock(self) -> None:
+        """Hold the ledger until the transaction ends (``append`` takes it too): checkpoints and
+        the signing key are decided on a head no one else can move. Take it after every claim."""
 
     @abstractmethod
     def head(self) -> LedgerEntry | None: ...
@@ -230,7 +267,9 @@ class Store(ABC):
     @abstractmethod
     def write(self) -> AbstractContextManager[Transaction]:
         """A read-write transaction, committed when the block ends without an exception and rolled
-        back when it raises; its ``after_commit`` callbacks run once it has committed."""
+        back when it raises; its ``after_commit`` callbacks run once it has committed. A write the
+        schema refuses (a key already taken) is rolled back whole and raised as ``Conflict``
+        with the code ``write.conflict``."""
 
     @abstractmethod
     def read(self) -> AbstractContextManager[Transaction]:

@@ -3,11 +3,15 @@ transaction per use case."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from yaksok.domain import codes
+from yaksok.domain.errors import Conflict
 from yaksok.store import port
 from yaksok.store.engine import make_engine, upgrade
 from yaksok.store.launches import CadenceRepository, LaunchRepository, MilestoneRepository
@@ -16,6 +20,10 @@ from yaksok.store.ledger import LedgerRepository
 from yaksok.store.live_events import LiveEvents, PublicationListener, can_listen
 from yaksok.store.notices import NoticeRepository
 from yaksok.store.tokens import TokenRepository
+
+log = logging.getLogger(__name__)
+
+_RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
 
 
 class Transaction(port.Transaction):
@@ -31,6 +39,14 @@ class Transaction(port.Transaction):
         self.tokens = TokenRepository(connection)
         self.live_events = LiveEvents(connection)
         self.after_commit: list[Callable[[], None]] = []
+
+
+def _lost_race(exc: DBAPIError) -> bool:
+    """A unique key taken by a concurrent writer, or PostgreSQL ending one of two deadlocked (or
+    unserialisable) transactions: the caller lost a race and may try again."""
+    if isinstance(exc, IntegrityError):
+        return True
+    return getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES
 
 
 class Store(port.Store):
@@ -50,11 +66,26 @@ class Store(port.Store):
 
     @contextmanager
     def write(self) -> Iterator[Transaction]:
-        """A read-write transaction, committed when the block ends without an exception."""
+        """A read-write transaction, committed when the block ends without an exception.
+
+        Use cases claim the rows they change, so concurrent writers wait for each other rather
+        than collide. Should a collision get through anyway (a unique key taken, a deadlock),
+        it is rolled back and raised as ``Conflict`` (``write.conflict``), never as a crash.
+        """
         with self.engine.connect().execution_options(yaksok_write=True) as connection:
             tx = Transaction(connection)
-            with connection.begin():
-                yield tx
+            try:
+                with connection.begin():
+                    yield tx
+            except DBAPIError as exc:
+                if not _lost_race(exc):
+                    raise
+                log.warning("a concurrent write collided and was rolled back: %s", exc.orig)
+                raise Conflict(
+                    "another request changed the same data at the same moment; nothing was "
+                    "written, try again",
+                    code=codes.WRITE_CONFLICT,
+                ) from exc
             for callback in tx.after_commit:
                 callback()
 
