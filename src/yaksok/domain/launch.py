@@ -118,6 +118,11 @@ class Milestone:
         if self.cancelled:
             raise Conflict("this milestone was cancelled", code="milestone.cancelled")
         previous = self.promise
+        if previous == new and change_kind is not ChangeKind.CANCEL:
+            raise Conflict(
+                f"the promise is already {new.describe('en')}; nothing would change",
+                code="promise.unchanged",
+            )
         if new.at is not None and new.window_end is not None and new.window_end <= now:
             raise InvalidInput("a promise cannot be for a time already past", code="promise.in_past")
         if previous is not None and change_kind is None:
@@ -168,6 +173,18 @@ class Milestone:
         if at > now:
             raise InvalidInput("an occurrence cannot be in the future", code="occurrence.in_future")
         return replace(self, occurrence=Occurrence(at=at, recorded_at=now, note=note.strip()))
+
+    def is_broken(self, now: datetime, policy: Policy) -> bool:
+        """The current promise is broken: its time passed without the milestone, or the milestone
+        happened at another time, late or early (people who trusted the time missed it too)."""
+        return self.is_overdue(now, policy) or self.happened_off_promise(policy)
+
+    def happened_off_promise(self, policy: Policy) -> bool:
+        """It happened, but not when the current promise said (beyond the policy's tolerance)."""
+        promise = self.promise
+        if self.occurrence is None or self.cancelled or promise is None or promise.at is None:
+            return False
+        return not promise.kept_by(self.occurrence.at, policy.tolerance)
 
     def is_overdue(self, now: datetime, policy: Policy) -> bool:
         """The promised time (plus tolerance) has passed and nothing happened: a broken promise."""

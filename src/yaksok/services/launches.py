@@ -266,7 +266,8 @@ def record_occurrence(
 
 
 def record_broken_promises(rt: Runtime) -> list[tuple[Milestone, PromiseVersion]]:
-    """Record once, in the ledger, each promise whose time passed without the milestone."""
+    """Record once, in the ledger, each broken promise: its time passed without the milestone,
+    or the milestone happened at another time (early or late)."""
     now = rt.clock.now()
     recorded: list[tuple[Milestone, PromiseVersion]] = []
     with rt.store.write() as tx:
@@ -274,7 +275,7 @@ def record_broken_promises(rt: Runtime) -> list[tuple[Milestone, PromiseVersion]
         for milestone in tx.milestones.all():
             version = milestone.current
             policy = policies[milestone.launch_slug]
-            if version is None or not milestone.is_overdue(now, policy):
+            if version is None or not milestone.is_broken(now, policy):
                 continue
             if tx.milestones.mark_broken(milestone.id, version.version):
                 ledger.record(
