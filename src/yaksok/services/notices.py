@@ -87,8 +87,7 @@ def create_notice(
     """Write a notice: a draft, scheduled for ``publish_at``, or published now (not both)."""
     if publish_now and publish_at is not None:
         raise InvalidInput(
-            f"publish_now and publish_at ({publish_at.isoformat()}) contradict each other: "
-            "send one of them",
+            f"publish_now and publish_at ({publish_at.isoformat()}) contradict each other: send one of them",
             code="notice.publish_now_with_publish_at",
         )
     now = rt.clock.now()
