@@ -68,11 +68,41 @@ def token_create(role: str, label: str, database_url: str | None) -> None:
     store = connect(resolve_database(database_url))
     try:
         with yaksok_errors():
-            secret = auth.create_token(Runtime(store=store), role, label)
+            made = auth.create_token(Runtime(store=store), role, label)
     finally:
         store.close()
-    click.echo(f"{role} token created; it is shown only this once:", err=True)
-    click.echo(secret)
+    click.echo(f"{role} token {made.id} created; it is shown only this once:", err=True)
+    click.echo(made.secret)
+
+
+@token.command("list")
+@database_option()
+def token_list(database_url: str | None) -> None:
+    """List every token, revoked ones too, oldest first: id, role, made, revoked, label.
+
+    Never a token's secret or its hash."""
+    store = connect(resolve_database(database_url))
+    try:
+        tokens = auth.list_tokens(Runtime(store=store))
+    finally:
+        store.close()
+    for made in tokens:
+        revoked = "-" if made.revoked_at is None else f"{made.revoked_at:%Y-%m-%dT%H:%MZ}"
+        click.echo(f"{made.id}\t{made.role}\t{made.created_at:%Y-%m-%dT%H:%MZ}\t{revoked}\t{made.label}")
+
+
+@token.command("revoke")
+@click.argument("token_id", metavar="ID")
+@database_option()
+def token_revoke(token_id: str, database_url: str | None) -> None:
+    """Revoke the token ID (as `yaksok token list` shows it): it is refused from now on."""
+    store = connect(resolve_database(database_url))
+    try:
+        with yaksok_errors():
+            auth.revoke_token(Runtime(store=store), token_id)
+    finally:
+        store.close()
+    click.echo(f"token {token_id} revoked")
 
 
 for command in (serve, worker, demo, replay, ledger, bench):

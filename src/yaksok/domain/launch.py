@@ -39,6 +39,15 @@ class Sku:
     titles: dict[str, str]
 
 
+def _new_titles(current: dict[str, str], given: dict[str, str], what: str) -> dict[str, str]:
+    """``given`` replaces every language of ``current``; the same titles again are refused, as
+    there would be nothing to announce."""
+    titles = check_texts(given, what)
+    if titles == check_texts(current, what):
+        raise Conflict(f"the {what} is already {titles}; nothing would change", code="titles.unchanged")
+    return titles
+
+
 @dataclass(frozen=True)
 class Launch:
     slug: str
@@ -55,9 +64,21 @@ class Launch:
         zone_info(self.zone)
         if self.per_customer_limit < 1:
             raise InvalidInput("per-customer limit must be at least 1", code="invalid.limit")
+        codes = [sku.code for sku in self.skus]
+        repeated = sorted({code for code in codes if codes.count(code) > 1})
+        if repeated:
+            raise InvalidInput(
+                f"each SKU code may appear once in a launch; repeated: {', '.join(repeated)}",
+                code="launch.duplicate_sku",
+                details={"codes": repeated},
+            )
 
     def title(self, lang: str) -> str:
         return pick_text(self.titles, lang)
+
+    def retitled(self, titles: dict[str, str]) -> Launch:
+        """The launch under new titles, so a mistyped title need not stay for good."""
+        return replace(self, titles=_new_titles(self.titles, titles, "launch title"))
 
 
 @dataclass(frozen=True)
@@ -88,6 +109,10 @@ class Milestone:
 
     def title(self, lang: str) -> str:
         return pick_text(self.titles, lang)
+
+    def retitled(self, titles: dict[str, str]) -> Milestone:
+        """The milestone under new titles; its key, id and promises stay as they are."""
+        return replace(self, titles=_new_titles(self.titles, titles, "milestone title"))
 
     @property
     def current(self) -> PromiseVersion | None:

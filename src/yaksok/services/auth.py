@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass, replace
 from enum import IntEnum
 
-from yaksok.domain.errors import Forbidden, InvalidInput, Unauthorized
-from yaksok.services import ledger
+from yaksok.domain.administration import TokenRecord
+from yaksok.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from yaksok.services import audit
 from yaksok.services.runtime import Runtime
 
 
@@ -29,33 +31,75 @@ class Role(IntEnum):
             ) from None
 
 
+@dataclass(frozen=True)
+class Actor:
+    """Who makes an admin request: the token's id and its role."""
+
+    token_id: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A token just made: ``secret`` is shown this once and never stored."""
+
+    id: str
+    secret: str
+    role: Role
+    label: str
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(rt: Runtime, role: str, label: str = "") -> str:
-    """A new bearer token; only its hash is stored, so it is shown once."""
+def create_token(rt: Runtime, role: str, label: str = "", *, actor: str | None = None) -> IssuedToken:
+    """A new bearer token; only its hash is stored, so it is shown once. Recorded in the audit
+    trail (not the public ledger: who holds a token is not a public act)."""
     granted = Role.named(role)
     token_id = rt.new_id("t")
-    token = f"yk_{granted.name.lower()}_{secrets.token_urlsafe(24)}"
+    secret = f"yk_{granted.name.lower()}_{secrets.token_urlsafe(24)}"
     with rt.store.write() as tx:
-        tx.tokens.add(token_id, _hash(token), granted.name.lower(), label, rt.clock.now())
-        ledger.record(
-            tx, rt, "token.created", {"token": token_id, "role": granted.name.lower(), "label": label}
-        )
-    return token
+        tx.tokens.add(token_id, _hash(secret), granted.name.lower(), label, rt.clock.now())
+        details = {"token": token_id, "role": granted.name.lower(), "label": label}
+        audit.record(tx, rt, "token.created", details, actor=actor)
+    return IssuedToken(token_id, secret, granted, label)
 
 
-def authorize(rt: Runtime, authorization: str | None, needed: Role) -> Role:
+def list_tokens(rt: Runtime) -> list[TokenRecord]:
+    """Every token, revoked ones too, oldest first: never a secret or its hash."""
+    with rt.store.read() as tx:
+        return tx.tokens.list()
+
+
+def revoke_token(rt: Runtime, token_id: str, *, actor: str | None = None) -> TokenRecord:
+    """Revoke a token: from now on it gets 401. Recorded in the audit trail."""
+    now = rt.clock.now()
+    with rt.store.write() as tx:
+        token = tx.tokens.get(token_id)
+        if token is None:
+            raise NotFound(f"no token {token_id!r}", code="token.not_found")
+        if not tx.tokens.revoke(token_id, now):
+            raise Conflict(f"token {token_id!r} is already revoked", code="token.revoked")
+        audit.record(tx, rt, "token.revoked", {"token": token_id, "role": token.role}, actor=actor)
+    return replace(token, revoked_at=now)
+
+
+def authenticate(rt: Runtime, authorization: str | None, needed: Role) -> Actor:
     """Check an ``Authorization: Bearer …`` header against the role an action needs."""
     if not authorization or not authorization.lower().startswith("bearer "):
         raise Unauthorized("this action needs an admin token: Authorization: Bearer <token>")
     token = authorization[7:].strip()
     with rt.store.read() as tx:
-        stored = tx.tokens.role_for(_hash(token))
+        stored = tx.tokens.active_for(_hash(token))
     if stored is None:
         raise Unauthorized("unknown or revoked token", code="auth.invalid_token")
-    role = Role.named(stored)
+    role = Role.named(stored.role)
     if role < needed:
-        raise Forbidden(f"this action needs the {needed.name.lower()} role; the token has {stored}")
-    return role
+        raise Forbidden(f"this action needs the {needed.name.lower()} role; the token has {stored.role}")
+    return Actor(stored.id, role)
+
+
+def authorize(rt: Runtime, authorization: str | None, needed: Role) -> Role:
+    """The role of an ``Authorization`` header, if it is enough for ``needed``."""
+    return authenticate(rt, authorization, needed).role

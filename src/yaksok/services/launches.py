@@ -99,6 +99,33 @@ def add_milestone(
     return milestone
 
 
+def retitle_launch(rt: Runtime, slug: str, *, titles: dict[str, str]) -> Launch:
+    """Correct a launch's titles. Titles are public, so the change is in the ledger."""
+    with rt.store.write() as tx:
+        launch = get_launch(tx, slug)
+        retitled = launch.retitled(titles)
+        tx.launches.set_titles(slug, retitled.titles)
+        ledger.record(
+            tx, rt, "launch.retitled", {"launch": slug, "titles": retitled.titles, "previous": launch.titles}
+        )
+    return retitled
+
+
+def retitle_milestone(rt: Runtime, milestone_id: str, *, titles: dict[str, str]) -> Milestone:
+    """Correct a milestone's titles. Titles are public, so the change is in the ledger."""
+    with rt.store.write() as tx:
+        milestone = get_milestone(tx, milestone_id)
+        retitled = milestone.retitled(titles)
+        tx.milestones.set_titles(milestone_id, retitled.titles)
+        ledger.record(
+            tx,
+            rt,
+            "milestone.retitled",
+            {"milestone": milestone_id, "titles": retitled.titles, "previous": milestone.titles},
+        )
+    return retitled
+
+
 def revise_promise(
     rt: Runtime,
     milestone_id: str,

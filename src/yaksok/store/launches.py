@@ -36,6 +36,9 @@ class LaunchRepository:
             )
         )
 
+    def set_titles(self, slug: str, titles: dict[str, str]) -> None:
+        self._db.execute(update(launches).where(launches.c.slug == slug).values(titles=titles))
+
     def exists(self, slug: str) -> bool:
         return self._db.execute(select(launches.c.slug).where(launches.c.slug == slug)).first() is not None
 
@@ -103,6 +106,9 @@ class MilestoneRepository:
                 justification=dict(version.justification),
             )
         )
+
+    def set_titles(self, milestone_id: str, titles: dict[str, str]) -> None:
+        self._db.execute(update(milestones).where(milestones.c.id == milestone_id).values(titles=titles))
 
     def record_occurrence(self, milestone: Milestone) -> None:
         occurrence = milestone.occurrence

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 from sqlalchemy.engine import Connection, Engine
 
+from yaksok.store.audit import AuditRepository
 from yaksok.store.engine import make_engine, upgrade
 from yaksok.store.launches import CadenceRepository, LaunchRepository, MilestoneRepository
 from yaksok.store.ledger import LedgerRepository
@@ -26,6 +27,7 @@ class Transaction:
         self.cadences = CadenceRepository(connection)
         self.ledger = LedgerRepository(connection)
         self.tokens = TokenRepository(connection)
+        self.audit = AuditRepository(connection)
         self.live_events = LiveEvents(connection)
         self.after_commit: list[Callable[[], None]] = []
 

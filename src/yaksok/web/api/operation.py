@@ -24,7 +24,7 @@ from starlette.routing import Route
 
 from yaksok.config import Settings
 from yaksok.domain.errors import BadRequest, NotFound
-from yaksok.services.auth import Role, authorize
+from yaksok.services.auth import Role, authenticate
 from yaksok.services.runtime import Runtime
 from yaksok.web.api.body import read_body
 
@@ -40,6 +40,8 @@ _NOT_FOUND = {
     "slug": "launch.not_found",
     "milestone_id": "milestone.not_found",
     "notice_id": "notice.not_found",
+    "cadence_id": "cadence.not_found",
+    "token_id": "token.not_found",
 }
 
 
@@ -78,6 +80,7 @@ class Call(Generic[B]):
     body: B
     path: Mapping[str, str]
     query: Mapping[str, str]
+    actor: str | None = None  # the id of the token that authorized the request
 
     def enum_param(self, name: str, kind: type[E]) -> E | None:
         raw = self.query.get(name)
@@ -116,13 +119,13 @@ def operation(
     async def endpoint(request: Request) -> Response:
         rt: Runtime = request.app.state.rt
         settings: Settings = request.app.state.settings
-        await run_in_threadpool(authorize, rt, request.headers.get("authorization"), role)
+        actor = await run_in_threadpool(authenticate, rt, request.headers.get("authorization"), role)
         _check_path(request.path_params)
         # A route without a body type has body None, which is what its handler's Call[None] says.
         decoded = (
             cast(B, None) if decoder is None else await read_body(request, decoder, settings.max_body_bytes)
         )
-        call = Call(rt, settings, decoded, request.path_params, request.query_params)
+        call = Call(rt, settings, decoded, request.path_params, request.query_params, actor.token_id)
         reply = await run_in_threadpool(handler, call)
         return Response(msgspec.json.encode(reply), status_code=status, media_type="application/json")
 
