@@ -17,6 +17,7 @@ from click.testing import CliRunner, Result
 from yaksok.cli import main
 from yaksok.config import Settings
 from yaksok.domain.clock import SimulatedClock
+from yaksok.domain.errors import Unauthorized
 from yaksok.replay import load_scenario, run
 from yaksok.services import ledger
 from yaksok.services.auth import Role, authorize
@@ -40,6 +41,8 @@ COMMANDS = [
     ["db", "upgrade"],
     ["token"],
     ["token", "create"],
+    ["token", "list"],
+    ["token", "revoke"],
 ]
 
 
@@ -103,6 +106,43 @@ def test_token_create_refuses_an_unknown_role(database_url: str) -> None:
     result = yaksok("token", "create", "--role", "owner", "--db", database_url)
     assert result.exit_code == 2
     assert "owner" in result.output
+
+
+def test_token_list_shows_each_token_but_never_its_secret(database_url: str) -> None:
+    made = yaksok("token", "create", "--role", "editor", "--label", "comms team", "--db", database_url)
+    secret = made.stdout.strip().splitlines()[-1]
+
+    result = yaksok("token", "list", "--db", database_url)
+
+    assert result.exit_code == 0, result.output
+    [line] = result.stdout.strip().splitlines()
+    token_id, role, _created, revoked, label = line.split("\t")
+    assert (role, revoked, label) == ("editor", "-", "comms team")
+    assert token_id in made.stderr
+    assert secret not in result.output and secret.split("_")[-1] not in result.output
+
+
+def test_token_revoke_makes_a_token_stop_working(database_url: str, store: Store) -> None:
+    made = yaksok("token", "create", "--role", "admin", "--db", database_url)
+    secret = made.stdout.strip().splitlines()[-1]
+    [token_id] = [
+        line.split("\t")[0] for line in yaksok("token", "list", "--db", database_url).stdout.splitlines()
+    ]
+
+    result = yaksok("token", "revoke", token_id, "--db", database_url)
+    again = yaksok("token", "revoke", token_id, "--db", database_url)
+
+    assert result.exit_code == 0, result.output
+    with pytest.raises(Unauthorized):
+        authorize(Runtime(store=store), f"Bearer {secret}", Role.VIEWER)
+    assert again.exit_code == 1 and "token.revoked" in again.output
+    assert "\t-\t" not in yaksok("token", "list", "--db", database_url).stdout
+
+
+def test_token_revoke_of_an_unknown_id_says_so(database_url: str) -> None:
+    result = yaksok("token", "revoke", "t_nope", "--db", database_url)
+    assert result.exit_code == 1
+    assert "token.not_found" in result.output
 
 
 def test_ledger_verify_passes_an_intact_ledger(replayed: Runtime, database_url: str) -> None:
