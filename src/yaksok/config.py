@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from yaksok.domain import codes
 from yaksok.domain.errors import InvalidInput
 
 
@@ -54,7 +55,7 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise InvalidInput(f"{name} must be a whole number, not {raw!r}", code="config.invalid") from None
+        raise InvalidInput(f"{name} must be a whole number, not {raw!r}", code=codes.CONFIG_INVALID) from None
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
@@ -64,7 +65,7 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     try:
         return float(raw)
     except ValueError:
-        raise InvalidInput(f"{name} must be a number, not {raw!r}", code="config.invalid") from None
+        raise InvalidInput(f"{name} must be a number, not {raw!r}", code=codes.CONFIG_INVALID) from None
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -75,4 +76,4 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
         return True
     if raw in ("0", "false", "no", "off"):
         return False
-    raise InvalidInput(f"{name} must be on or off, not {raw!r}", code="config.invalid")
+    raise InvalidInput(f"{name} must be on or off, not {raw!r}", code=codes.CONFIG_INVALID)

@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from markdown_it import MarkdownIt
 
+from yaksok.domain import codes
 from yaksok.domain.errors import InvalidInput
 from yaksok.domain.launch import Milestone
 from yaksok.domain.notice import Notice, Verdict
@@ -37,7 +38,7 @@ _VERDICTS = {
 def format_instant(at: datetime, zone: str) -> str:
     """Any instant in the words promises use, e.g. ``2010-11-09 20:00 KST (11:00 UTC)``."""
     if at.tzinfo is None:
-        raise InvalidInput("an instant needs a time zone", code="time.invalid")
+        raise InvalidInput("an instant needs a time zone", code=codes.TIME_INVALID)
     return Promise.exact(at, zone).describe()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
+from yaksok.domain import codes
 from yaksok.domain.errors import InvalidInput
 from yaksok.domain.notice import NoticeKind
 from yaksok.domain.promise import localize, zone_info
@@ -23,7 +24,7 @@ def parse_weekdays(text: str) -> tuple[int, ...]:
     try:
         days = sorted({WEEKDAY_NAMES.index(part.strip()[:3]) for part in text.split(",")})
     except ValueError as exc:
-        raise InvalidInput(f"cannot read weekdays {text!r}", code="cadence.invalid") from exc
+        raise InvalidInput(f"cannot read weekdays {text!r}", code=codes.CADENCE_INVALID) from exc
     return tuple(days)
 
 
@@ -44,7 +45,7 @@ class Cadence:
         zone_info(self.zone)
         check_texts(self.titles, "cadence title")
         if not self.weekdays or any(d not in range(7) for d in self.weekdays):
-            raise InvalidInput("a cadence needs at least one weekday", code="cadence.invalid")
+            raise InvalidInput("a cadence needs at least one weekday", code=codes.CADENCE_INVALID)
 
     def next_slot(self, after: datetime) -> datetime:
         """The first slot strictly after ``after`` (UTC). Slots in a DST gap move to the next slot."""
@@ -59,7 +60,7 @@ class Cadence:
                 continue
             if slot > after:
                 return slot
-        raise InvalidInput("no slot within two weeks", code="cadence.invalid")
+        raise InvalidInput("no slot within two weeks", code=codes.CADENCE_INVALID)
 
     def due_slots(self, now: datetime, since: datetime) -> list[datetime]:
         """Slots in (since, now], oldest first."""

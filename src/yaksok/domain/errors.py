@@ -1,74 +1,61 @@
-"""One family of errors, each with a stable machine-readable ``code`` and an HTTP status.
+"""One family of errors, each with a stable machine-readable ``code``.
 
     YaksokError
-    ├── InvalidInput (422)         bad values: ``invalid``, ``time.nonexistent``, ...
-    │   └── PolicyViolation (422)  a rule of the launch's policy: ``policy.lead_time``, ...
-    ├── BadRequest (400)           malformed requests: ``request.malformed_json``, ...
-    ├── Unauthorized (401) / Forbidden (403)
-    ├── NotFound (404)
-    ├── Conflict (409)             state clashes: ``notice.immutable``, ``already_exists``, ...
-    └── PayloadTooLarge (413)
+    ├── InvalidInput               bad values: ``invalid.slug``, ``time.nonexistent``, ...
+    │   └── PolicyViolation        a rule of the launch's policy: ``policy.lead_time``, ...
+    ├── NotFound                   ``launch.not_found``, ``notice.not_found``, ...
+    └── Conflict                   state clashes: ``notice.immutable``, ``launch.exists``, ...
 
-The web layer maps them once to ``application/problem+json``; the CLI prints them.
+Every code is a ``Code`` declared once, in ``yaksok.domain.codes``; the kind of error it names
+is part of its declaration, so raising ``NotFound`` with a conflict's code does not type-check.
+The web layer adds the errors only HTTP has (bad request, unauthorized, forbidden, payload too
+large, unsupported media type) with their codes in ``yaksok.web.errors``, which maps each kind
+once to an HTTP status and ``application/problem+json``; the CLI prints ``code: message``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import Any, Generic, Self, TypeVar
+
+E = TypeVar("E", bound="YaksokError", covariant=True)
+
+
+@dataclass(frozen=True)
+class Code(Generic[E]):
+    """A stable error code: the ``text`` clients match on, the ``kind`` of error that carries
+    it (which decides its HTTP status), and a one-line ``meaning`` for the documentation."""
+
+    text: str
+    kind: type[E]
+    meaning: str
 
 
 class YaksokError(Exception):
-    status: ClassVar[int] = 400
-    default_code: ClassVar[str] = "error"
-
-    def __init__(
-        self, message: str, *, code: str | None = None, details: Mapping[str, Any] | None = None
-    ) -> None:
+    def __init__(self, message: str, *, code: Code[Self], details: Mapping[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = message
-        self.code = code or self.default_code
+        self.code = code.text
         self.details: dict[str, Any] = dict(details or {})
 
 
 class InvalidInput(YaksokError):
-    status = 422
-    default_code = "invalid"
+    pass
 
 
 class PolicyViolation(InvalidInput):
     """Refused by the launch's policy; ``rules`` lists every rule broken, ``code`` the first."""
 
-    def __init__(self, rules: list[str], message: str) -> None:
-        super().__init__(message, code=rules[0], details={"rules": rules})
-        self.rules = rules
-
-
-class BadRequest(YaksokError):
-    status = 400
-    default_code = "request.invalid"
-
-
-class Unauthorized(YaksokError):
-    status = 401
-    default_code = "auth.required"
-
-
-class Forbidden(YaksokError):
-    status = 403
-    default_code = "auth.forbidden"
+    def __init__(self, rules: list[Code[PolicyViolation]], message: str) -> None:
+        texts = [rule.text for rule in rules]
+        super().__init__(message, code=rules[0], details={"rules": texts})
+        self.rules = texts
 
 
 class NotFound(YaksokError):
-    status = 404
-    default_code = "not_found"
+    pass
 
 
 class Conflict(YaksokError):
-    status = 409
-    default_code = "conflict"
-
-
-class PayloadTooLarge(YaksokError):
-    status = 413
-    default_code = "request.too_large"
+    pass

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
+from yaksok.domain import codes
 from yaksok.domain.errors import Conflict, InvalidInput
 from yaksok.domain.policy import Override, Policy, enforce, promise_violations
 from yaksok.domain.promise import ChangeKind, Precision, Promise, PromiseVersion, classify_change, zone_info
@@ -19,7 +20,7 @@ def check_slug(slug: str, what: str = "slug") -> str:
     if not _SLUG.match(slug):
         raise InvalidInput(
             f"{what} {slug!r} must be 1-64 lowercase letters, digits or inner hyphens",
-            code="invalid.slug",
+            code=codes.INVALID_SLUG,
         )
     return slug
 
@@ -44,7 +45,7 @@ def _new_titles(current: dict[str, str], given: dict[str, str], what: str) -> di
     there would be nothing to announce."""
     titles = check_texts(given, what)
     if titles == check_texts(current, what):
-        raise Conflict(f"the {what} is already {titles}; nothing would change", code="titles.unchanged")
+        raise Conflict(f"the {what} is already {titles}; nothing would change", code=codes.TITLES_UNCHANGED)
     return titles
 
 
@@ -63,13 +64,13 @@ class Launch:
         check_texts(self.titles, "launch title")
         zone_info(self.zone)
         if self.per_customer_limit < 1:
-            raise InvalidInput("per-customer limit must be at least 1", code="invalid.limit")
-        codes = [sku.code for sku in self.skus]
-        repeated = sorted({code for code in codes if codes.count(code) > 1})
+            raise InvalidInput("per-customer limit must be at least 1", code=codes.INVALID_LIMIT)
+        skus = [sku.code for sku in self.skus]
+        repeated = sorted({sku for sku in skus if skus.count(sku) > 1})
         if repeated:
             raise InvalidInput(
                 f"each SKU code may appear once in a launch; repeated: {', '.join(repeated)}",
-                code="launch.duplicate_sku",
+                code=codes.LAUNCH_DUPLICATE_SKU,
                 details={"codes": repeated},
             )
 
@@ -139,17 +140,17 @@ class Milestone:
     ) -> tuple[Milestone, PromiseVersion]:
         """Make a new promise version at ``now``, enforcing the policy."""
         if self.occurrence is not None:
-            raise Conflict("this milestone has already happened", code="milestone.occurred")
+            raise Conflict("this milestone has already happened", code=codes.MILESTONE_OCCURRED)
         if self.cancelled:
-            raise Conflict("this milestone was cancelled", code="milestone.cancelled")
+            raise Conflict("this milestone was cancelled", code=codes.MILESTONE_CANCELLED)
         previous = self.promise
         if previous == new and change_kind is not ChangeKind.CANCEL:
             raise Conflict(
                 f"the promise is already {new.describe('en')}; nothing would change",
-                code="promise.unchanged",
+                code=codes.PROMISE_UNCHANGED,
             )
         if new.at is not None and new.window_end is not None and new.window_end <= now:
-            raise InvalidInput("a promise cannot be for a time already past", code="promise.in_past")
+            raise InvalidInput("a promise cannot be for a time already past", code=codes.PROMISE_IN_PAST)
         if previous is not None and change_kind is None:
             change_kind = classify_change(previous, new)
         reason = check_texts(reason or {}, "reason", required=False)
@@ -194,9 +195,9 @@ class Milestone:
 
     def occur(self, at: datetime, now: datetime, note: str = "") -> Milestone:
         if self.occurrence is not None:
-            raise Conflict("this milestone's occurrence is already recorded", code="milestone.occurred")
+            raise Conflict("this milestone's occurrence is already recorded", code=codes.MILESTONE_OCCURRED)
         if at > now:
-            raise InvalidInput("an occurrence cannot be in the future", code="occurrence.in_future")
+            raise InvalidInput("an occurrence cannot be in the future", code=codes.OCCURRENCE_IN_FUTURE)
         return replace(self, occurrence=Occurrence(at=at, recorded_at=now, note=note.strip()))
 
     def is_broken(self, now: datetime, policy: Policy) -> bool:

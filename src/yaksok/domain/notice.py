@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from yaksok.domain import codes
 from yaksok.domain.errors import Conflict, InvalidInput
 from yaksok.domain.texts import check_texts, pick_text
 
@@ -52,9 +53,9 @@ class Claim:
 
     def __post_init__(self) -> None:
         if not self.text.strip():
-            raise InvalidInput("a clarification needs the claim's text", code="invalid.claim")
+            raise InvalidInput("a clarification needs the claim's text", code=codes.INVALID_CLAIM)
         if self.source_url and not _URL.match(self.source_url):
-            raise InvalidInput("the claim's source must be an http(s) URL", code="invalid.url")
+            raise InvalidInput("the claim's source must be an http(s) URL", code=codes.INVALID_URL)
 
     def to_dict(self) -> dict[str, str]:
         return {"text": self.text, "verdict": self.verdict.value, "source_url": self.source_url}
@@ -86,11 +87,11 @@ class Notice:
         check_texts(self.justification, "notice justification", required=False)
         unknown = set(self.channels) - set(CHANNELS)
         if unknown:
-            raise InvalidInput(f"unknown channel {sorted(unknown)[0]!r}", code="invalid.channel")
+            raise InvalidInput(f"unknown channel {sorted(unknown)[0]!r}", code=codes.INVALID_CHANNEL)
         if (self.kind is NoticeKind.CLARIFICATION) != (self.claim is not None):
             raise InvalidInput(
                 "a clarification, and only a clarification, carries a claim and verdict",
-                code="invalid.claim",
+                code=codes.INVALID_CLAIM,
             )
 
     def title(self, lang: str) -> str:
@@ -110,7 +111,7 @@ class Notice:
         if self.state is NoticeState.PUBLISHED:
             raise Conflict(
                 "a published notice cannot change; publish a correction that supersedes it",
-                code="notice.immutable",
+                code=codes.NOTICE_IMMUTABLE,
             )
 
     def edit(self, **changes: object) -> Notice:
@@ -120,7 +121,7 @@ class Notice:
     def schedule(self, publish_at: datetime, now: datetime) -> Notice:
         self._editable()
         if publish_at < now:
-            raise InvalidInput("a notice cannot be scheduled in the past", code="notice.in_past")
+            raise InvalidInput("a notice cannot be scheduled in the past", code=codes.NOTICE_IN_PAST)
         return replace(self, state=NoticeState.SCHEDULED, publish_at=publish_at)
 
     def unschedule(self) -> Notice:

@@ -9,13 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from yaksok.domain.errors import InvalidInput, PolicyViolation
+from yaksok.domain import codes
+from yaksok.domain.errors import Code, InvalidInput, PolicyViolation
 from yaksok.domain.promise import ChangeKind, Precision, Promise
 from yaksok.domain.texts import check_texts
 
-LEAD_TIME = "policy.lead_time"
-REASON_REQUIRED = "policy.reason_required"
-LATE_CHANGE = "policy.late_change"
+# The rules' codes as text, as an overridden version keeps them and ``details.rules`` lists them.
+LEAD_TIME = codes.POLICY_LEAD_TIME.text
+REASON_REQUIRED = codes.POLICY_REASON_REQUIRED.text
+LATE_CHANGE = codes.POLICY_LATE_CHANGE.text
 RULES = (LEAD_TIME, REASON_REQUIRED, LATE_CHANGE)
 
 
@@ -30,7 +32,7 @@ class Policy:
     def __post_init__(self) -> None:
         for name in ("min_lead", "min_change_lead", "tolerance", "apology_within"):
             if getattr(self, name) < timedelta(0):
-                raise InvalidInput(f"policy {name} cannot be negative", code="policy.invalid")
+                raise InvalidInput(f"policy {name} cannot be negative", code=codes.POLICY_INVALID)
 
     def to_dict(self) -> dict[str, float | bool]:
         return {
@@ -68,13 +70,13 @@ class Override:
     def __post_init__(self) -> None:
         if not check_texts(self.justification, "override justification", required=False):
             raise InvalidInput(
-                "an override needs a public justification", code="override.justification_required"
+                "an override needs a public justification", code=codes.OVERRIDE_JUSTIFICATION_REQUIRED
             )
 
 
 @dataclass(frozen=True)
 class Violation:
-    rule: str
+    rule: Code[PolicyViolation]
     explanation: str
 
 
@@ -95,7 +97,7 @@ def promise_violations(
         if lead < policy.min_lead:
             broken.append(
                 Violation(
-                    LEAD_TIME,
+                    codes.POLICY_LEAD_TIME,
                     f"an exact time must be announced at least {_span(policy.min_lead)} ahead; "
                     f"this one is {_span(lead)} ahead",
                 )
@@ -106,7 +108,7 @@ def promise_violations(
         and not check_texts(reason, "reason", required=False)
         and not _refines(previous, new, change_kind)
     ):
-        broken.append(Violation(REASON_REQUIRED, "a change of promise needs a public reason"))
+        broken.append(Violation(codes.POLICY_REASON_REQUIRED, "a change of promise needs a public reason"))
     if (
         previous is not None
         and previous.at is not None
@@ -114,7 +116,7 @@ def promise_violations(
     ):
         broken.append(
             Violation(
-                LATE_CHANGE,
+                codes.POLICY_LATE_CHANGE,
                 f"a change must be announced at least {_span(policy.min_change_lead)} before the old time; "
                 f"this one comes {_span(previous.at - now)} before it",
             )
@@ -153,9 +155,6 @@ def _refines(previous: Promise, new: Promise, change_kind: ChangeKind | None) ->
     )
 
 
-OVERRIDE_NOT_NEEDED = "override.not_needed"
-
-
 def enforce(broken: list[Violation], override: Override | None) -> tuple[str, ...]:
     """Refuse a broken rule unless overridden; returns the rules the override covers.
 
@@ -166,10 +165,10 @@ def enforce(broken: list[Violation], override: Override | None) -> tuple[str, ..
             raise InvalidInput(
                 "no rule of the policy is broken, so there is nothing to override; "
                 "send it again without the override",
-                code=OVERRIDE_NOT_NEEDED,
+                code=codes.OVERRIDE_NOT_NEEDED,
             )
         return ()
     if override is None:
         message = "; ".join(v.explanation for v in broken) + " (or override with a public justification)"
         raise PolicyViolation([v.rule for v in broken], message)
-    return tuple(v.rule for v in broken)
+    return tuple(v.rule.text for v in broken)

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from yaksok.domain import codes
 from yaksok.domain.errors import InvalidInput
 
 
@@ -44,7 +45,7 @@ def _check_written_precision(text: str, precision: Precision) -> None:
         raise InvalidInput(
             f"precision {precision.value} needs {_WRITTEN_AS[precision]}, but {text!r} gives "
             f"{_WRITTEN_AS[written]}: send precision {written.value}, or give {_WRITTEN_AS[precision]}",
-            code="promise.precision_mismatch",
+            code=codes.PROMISE_PRECISION_MISMATCH,
             details={"precision": precision.value, "written": written.value},
         )
 
@@ -60,13 +61,13 @@ def zone_info(zone: str) -> ZoneInfo:
     try:
         return ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: "Asia" is a directory
-        raise InvalidInput(f"unknown time zone {zone!r}", code="time.unknown_zone") from exc
+        raise InvalidInput(f"unknown time zone {zone!r}", code=codes.TIME_UNKNOWN_ZONE) from exc
 
 
 def localize(wall: datetime, zone: str) -> datetime:
     """Attach ``zone`` to a naive wall time, refusing times that DST skips or repeats."""
     if wall.tzinfo is not None:
-        raise InvalidInput("expected a local wall time without offset", code="time.invalid")
+        raise InvalidInput("expected a local wall time without offset", code=codes.TIME_INVALID)
     tz = zone_info(zone)
     first, second = wall.replace(tzinfo=tz, fold=0), wall.replace(tzinfo=tz, fold=1)
     if first.utcoffset() != second.utcoffset():
@@ -74,12 +75,12 @@ def localize(wall: datetime, zone: str) -> datetime:
         if aware_round_trip != wall:
             raise InvalidInput(
                 f"{wall:%Y-%m-%d %H:%M} does not exist in {zone} (daylight-saving gap)",
-                code="time.nonexistent",
+                code=codes.TIME_NONEXISTENT,
             )
         raise InvalidInput(
             f"{wall:%Y-%m-%d %H:%M} happens twice in {zone} (daylight-saving fold); "
             "give the UTC offset or an instant",
-            code="time.ambiguous",
+            code=codes.TIME_AMBIGUOUS,
         )
     return first
 
@@ -96,9 +97,9 @@ class Promise:
     def __post_init__(self) -> None:
         zone_info(self.zone)
         if (self.at is None) != (self.precision is Precision.UNANNOUNCED):
-            raise InvalidInput("only an unannounced promise has no time", code="promise.invalid")
+            raise InvalidInput("only an unannounced promise has no time", code=codes.PROMISE_INVALID)
         if self.at is not None and self.at.tzinfo is None:
-            raise InvalidInput("a promise instant needs a time zone", code="time.invalid")
+            raise InvalidInput("a promise instant needs a time zone", code=codes.TIME_INVALID)
 
     @classmethod
     def exact(cls, at: datetime, zone: str) -> Promise:
@@ -125,7 +126,7 @@ class Promise:
         if precision is Precision.UNANNOUNCED:
             return cls.unannounced(zone)
         if not text:
-            raise InvalidInput("a time is required for this precision", code="promise.invalid")
+            raise InvalidInput("a time is required for this precision", code=codes.PROMISE_INVALID)
         _check_written_precision(text, precision)
         try:
             if precision is Precision.MONTH:
@@ -135,7 +136,7 @@ class Promise:
                 return cls.on_day(date.fromisoformat(text), zone)
             parsed = datetime.fromisoformat(text)
         except ValueError as exc:
-            raise InvalidInput(f"cannot read {text!r} as a time", code="time.invalid") from exc
+            raise InvalidInput(f"cannot read {text!r} as a time", code=codes.TIME_INVALID) from exc
         if parsed.tzinfo is None:
             parsed = localize(parsed, zone)
         return cls.exact(parsed, zone)

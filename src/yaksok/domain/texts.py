@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from yaksok.domain import codes
 from yaksok.domain.errors import InvalidInput
 
 LANGUAGES = ("ko", "en")
@@ -11,10 +12,10 @@ def check_texts(texts: dict[str, str], what: str, *, required: bool = True) -> d
     """Per-language texts: known languages only, at least one non-empty when required."""
     unknown = set(texts) - set(LANGUAGES)
     if unknown:
-        raise InvalidInput(f"{what}: unknown language {sorted(unknown)[0]!r}", code="invalid.language")
+        raise InvalidInput(f"{what}: unknown language {sorted(unknown)[0]!r}", code=codes.INVALID_LANGUAGE)
     cleaned = {lang: text.strip() for lang, text in texts.items() if text and text.strip()}
     if required and not cleaned:
-        raise InvalidInput(f"{what} needs text in Korean or English", code="invalid.text_required")
+        raise InvalidInput(f"{what} needs text in Korean or English", code=codes.INVALID_TEXT_REQUIRED)
     return cleaned
 
 

@@ -7,10 +7,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TypeVar
 
+from yaksok.domain import codes
 from yaksok.domain.errors import InvalidInput
 from yaksok.replay.model import NO_TEXT, CadenceSpec, MilestoneSpec, Texts
 
-INVALID = "scenario.invalid"
 E = TypeVar("E", bound=StrEnum)
 
 _MISSING = object()
@@ -19,7 +19,9 @@ _MISSING = object()
 def fail_at(source: str, where: str, field: str | None, problem: str) -> InvalidInput:
     place = f"{where}: {field}" if field else where
     prefix = f"{source}: " if source else ""
-    return InvalidInput(f"{prefix}{place}: {problem}", code=INVALID, details={"where": where, "field": field})
+    return InvalidInput(
+        f"{prefix}{place}: {problem}", code=codes.SCENARIO_INVALID, details={"where": where, "field": field}
+    )
 
 
 class Fields:

@@ -16,13 +16,14 @@ from pathlib import Path
 
 import yaml
 
+from yaksok.domain import codes
 from yaksok.domain.cadence import parse_weekdays
 from yaksok.domain.errors import InvalidInput
 from yaksok.domain.launch import Launch, MilestoneKind, Sku, check_slug
 from yaksok.domain.notice import NoticeKind, Verdict
 from yaksok.domain.policy import Policy
 from yaksok.domain.promise import ChangeKind, Precision, Promise
-from yaksok.replay.fields import INVALID, Fields, fail_at, unique
+from yaksok.replay.fields import Fields, fail_at, unique
 from yaksok.replay.model import (
     ACTIONS,
     Action,
@@ -61,9 +62,9 @@ def load_scenario(path: Path) -> Scenario:
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_TextTimesLoader)
     except OSError as exc:
-        raise InvalidInput(f"{path}: cannot read: {exc.strerror}", code=INVALID) from exc
+        raise InvalidInput(f"{path}: cannot read: {exc.strerror}", code=codes.SCENARIO_INVALID) from exc
     except yaml.YAMLError as exc:
-        raise InvalidInput(f"{path}: not valid YAML: {exc}", code=INVALID) from exc
+        raise InvalidInput(f"{path}: not valid YAML: {exc}", code=codes.SCENARIO_INVALID) from exc
     return parse_scenario(data, str(path))
 
 
@@ -122,7 +123,7 @@ def _launch(fields: Fields) -> Launch:
             policy=_policy(policy_fields) if policy_fields else Policy(),
         )
     except InvalidInput as exc:
-        if exc.code == INVALID:
+        if exc.code == codes.SCENARIO_INVALID.text:
             raise
         raise fields.fail(None, exc.message) from exc
     fields.finish()
@@ -200,7 +201,7 @@ def _step(raw: object, index: int, context: _Context) -> Step:
         prefix = f"{context.source}: " if context.source else ""
         raise InvalidInput(
             f"{prefix}{fields.where}: unknown action {name!r} (expected one of: {', '.join(ACTIONS)})",
-            code=INVALID,
+            code=codes.SCENARIO_INVALID,
             details={"where": fields.where, "field": "action"},
         )
     action = _ACTION_READERS[str(name)](fields, at, context)

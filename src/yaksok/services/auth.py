@@ -7,8 +7,9 @@ import secrets
 from dataclasses import dataclass, replace
 from enum import IntEnum
 
+from yaksok.domain import codes
 from yaksok.domain.administration import TokenRecord
-from yaksok.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from yaksok.domain.errors import Conflict, InvalidInput, NotFound
 from yaksok.services import audit
 from yaksok.services.runtime import Runtime
 
@@ -27,7 +28,7 @@ class Role(IntEnum):
             return cls[name.upper()]
         except KeyError:
             raise InvalidInput(
-                f"unknown role {name!r}; choose admin, editor, support or viewer", code="invalid.role"
+                f"unknown role {name!r}; choose admin, editor, support or viewer", code=codes.INVALID_ROLE
             ) from None
 
 
@@ -73,33 +74,27 @@ def list_tokens(rt: Runtime) -> list[TokenRecord]:
 
 
 def revoke_token(rt: Runtime, token_id: str, *, actor: str | None = None) -> TokenRecord:
-    """Revoke a token: from now on it gets 401. Recorded in the audit trail."""
+    """Revoke a token: from now on it is refused. Recorded in the audit trail."""
     now = rt.clock.now()
     with rt.store.write() as tx:
         token = tx.tokens.get(token_id)
         if token is None:
-            raise NotFound(f"no token {token_id!r}", code="token.not_found")
+            raise NotFound(f"no token {token_id!r}", code=codes.TOKEN_NOT_FOUND)
         if not tx.tokens.revoke(token_id, now):
-            raise Conflict(f"token {token_id!r} is already revoked", code="token.revoked")
+            raise Conflict(f"token {token_id!r} is already revoked", code=codes.TOKEN_REVOKED)
         audit.record(tx, rt, "token.revoked", {"token": token_id, "role": token.role}, actor=actor)
     return replace(token, revoked_at=now)
 
 
-def authenticate(rt: Runtime, authorization: str | None, needed: Role) -> Actor:
-    """Check an ``Authorization: Bearer …`` header against the role an action needs."""
-    if not authorization or not authorization.lower().startswith("bearer "):
-        raise Unauthorized("this action needs an admin token: Authorization: Bearer <token>")
-    token = authorization[7:].strip()
+def token_holder(rt: Runtime, token: str) -> Actor | None:
+    """Who a bearer token speaks for (its id and role); None if it is unknown or revoked. The
+    web layer checks the role against the one each action needs."""
     with rt.store.read() as tx:
         stored = tx.tokens.active_for(_hash(token))
-    if stored is None:
-        raise Unauthorized("unknown or revoked token", code="auth.invalid_token")
-    role = Role.named(stored.role)
-    if role < needed:
-        raise Forbidden(f"this action needs the {needed.name.lower()} role; the token has {stored.role}")
-    return Actor(stored.id, role)
+    return None if stored is None else Actor(stored.id, Role.named(stored.role))
 
 
-def authorize(rt: Runtime, authorization: str | None, needed: Role) -> Role:
-    """The role of an ``Authorization`` header, if it is enough for ``needed``."""
-    return authenticate(rt, authorization, needed).role
+def token_role(rt: Runtime, token: str) -> Role | None:
+    """The role a bearer token grants; None if the token is unknown or revoked."""
+    holder = token_holder(rt, token)
+    return None if holder is None else holder.role

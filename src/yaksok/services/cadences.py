@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
+from yaksok.domain import codes
 from yaksok.domain.cadence import Cadence, parse_weekdays
 from yaksok.domain.errors import Conflict, InvalidInput, NotFound
 from yaksok.domain.notice import Notice, NoticeKind
@@ -27,7 +28,9 @@ def create_cadence(
     try:
         local_time = time.fromisoformat(at)
     except ValueError as exc:
-        raise InvalidInput(f"cannot read {at!r} as a time of day (HH:MM)", code="cadence.invalid") from exc
+        raise InvalidInput(
+            f"cannot read {at!r} as a time of day (HH:MM)", code=codes.CADENCE_INVALID
+        ) from exc
     now = rt.clock.now()
     with rt.store.write() as tx:
         launch = get_launch(tx, launch_slug)
@@ -64,9 +67,9 @@ def end_cadence(rt: Runtime, cadence_id: str, *, reason: str = "") -> Cadence:
     with rt.store.write() as tx:
         cadence = tx.cadences.get(cadence_id)
         if cadence is None:
-            raise NotFound(f"no cadence {cadence_id!r}", code="cadence.not_found")
+            raise NotFound(f"no cadence {cadence_id!r}", code=codes.CADENCE_NOT_FOUND)
         if not tx.cadences.deactivate(cadence_id):
-            raise Conflict(f"cadence {cadence_id!r} has already ended", code="cadence.ended")
+            raise Conflict(f"cadence {cadence_id!r} has already ended", code=codes.CADENCE_ENDED)
         ledger.record(
             tx,
             rt,

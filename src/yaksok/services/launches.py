@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from yaksok.domain import codes
 from yaksok.domain.errors import Conflict, NotFound
 from yaksok.domain.launch import Launch, Milestone, MilestoneKind, Sku
 from yaksok.domain.notice import Notice, NoticeKind
@@ -20,14 +21,14 @@ from yaksok.store.unit_of_work import Transaction
 def get_launch(tx: Transaction, slug: str) -> Launch:
     launch = tx.launches.get(slug)
     if launch is None:
-        raise NotFound(f"no launch {slug!r}", code="launch.not_found")
+        raise NotFound(f"no launch {slug!r}", code=codes.LAUNCH_NOT_FOUND)
     return launch
 
 
 def get_milestone(tx: Transaction, milestone_id: str) -> Milestone:
     milestone = tx.milestones.get(milestone_id)
     if milestone is None:
-        raise NotFound(f"no milestone {milestone_id!r}", code="milestone.not_found")
+        raise NotFound(f"no milestone {milestone_id!r}", code=codes.MILESTONE_NOT_FOUND)
     return milestone
 
 
@@ -53,7 +54,7 @@ def create_launch(
     )
     with rt.store.write() as tx:
         if tx.launches.exists(slug):
-            raise Conflict(f"launch {slug!r} already exists", code="launch.exists")
+            raise Conflict(f"launch {slug!r} already exists", code=codes.LAUNCH_EXISTS)
         tx.launches.add(launch, rt.clock.now())
         ledger.record(
             tx,
@@ -83,7 +84,7 @@ def add_milestone(
             titles=titles,
         )
         if tx.milestones.get(milestone.id) is not None:
-            raise Conflict(f"milestone {milestone.id!r} already exists", code="milestone.exists")
+            raise Conflict(f"milestone {milestone.id!r} already exists", code=codes.MILESTONE_EXISTS)
         tx.milestones.add(milestone)
         ledger.record(
             tx,

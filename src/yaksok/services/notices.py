@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from yaksok.domain import codes
 from yaksok.domain.errors import Conflict, InvalidInput, NotFound
 from yaksok.domain.notice import DEFAULT_CHANNELS, Claim, Notice, NoticeKind, NoticeState
 from yaksok.services import ledger
@@ -15,7 +16,7 @@ from yaksok.store.unit_of_work import Transaction
 def get_notice(tx: Transaction, notice_id: str) -> Notice:
     notice = tx.notices.get(notice_id)
     if notice is None:
-        raise NotFound(f"no notice {notice_id!r}", code="notice.not_found")
+        raise NotFound(f"no notice {notice_id!r}", code=codes.NOTICE_NOT_FOUND)
     return notice
 
 
@@ -57,14 +58,14 @@ def _ledger_view(notice: Notice) -> dict[str, Any]:
 
 def _check_links(tx: Transaction, launch_slug: str | None, milestone_ids: tuple[str, ...]) -> None:
     if launch_slug is not None and not tx.launches.exists(launch_slug):
-        raise NotFound(f"no launch {launch_slug!r}", code="launch.not_found")
+        raise NotFound(f"no launch {launch_slug!r}", code=codes.LAUNCH_NOT_FOUND)
     for milestone_id in milestone_ids:
         milestone = tx.milestones.get(milestone_id)
         if milestone is None:
-            raise NotFound(f"no milestone {milestone_id!r}", code="milestone.not_found")
+            raise NotFound(f"no milestone {milestone_id!r}", code=codes.MILESTONE_NOT_FOUND)
         if launch_slug is not None and milestone.launch_slug != launch_slug:
             raise InvalidInput(
-                f"milestone {milestone_id!r} belongs to another launch", code="invalid.milestone"
+                f"milestone {milestone_id!r} belongs to another launch", code=codes.INVALID_MILESTONE
             )
 
 
@@ -88,7 +89,7 @@ def create_notice(
     if publish_now and publish_at is not None:
         raise InvalidInput(
             f"publish_now and publish_at ({publish_at.isoformat()}) contradict each other: send one of them",
-            code="notice.publish_now_with_publish_at",
+            code=codes.NOTICE_PUBLISH_NOW_WITH_PUBLISH_AT,
         )
     now = rt.clock.now()
     with rt.store.write() as tx:
@@ -97,11 +98,12 @@ def create_notice(
             old = get_notice(tx, supersedes)
             if old.state is not NoticeState.PUBLISHED:
                 raise Conflict(
-                    "only a published notice can be superseded; edit the draft", code="notice.not_published"
+                    "only a published notice can be superseded; edit the draft",
+                    code=codes.NOTICE_NOT_PUBLISHED,
                 )
             launch_slug = launch_slug or old.launch_slug
         if cadence_id is not None and tx.cadences.get(cadence_id) is None:
-            raise NotFound(f"no cadence {cadence_id!r}", code="cadence.not_found")
+            raise NotFound(f"no cadence {cadence_id!r}", code=codes.CADENCE_NOT_FOUND)
         notice = Notice(
             id=rt.new_id("n"),
             kind=NoticeKind(kind),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from yaksok.domain import codes
 from yaksok.domain import scorecard as scoring
 from yaksok.domain.errors import NotFound
 from yaksok.domain.launch import Launch, Milestone
@@ -77,7 +78,7 @@ def board(
     with rt.store.read() as tx:
         launches = {launch.slug: launch for launch in tx.launches.list()}
         if launch_slug is not None and launch_slug not in launches:
-            raise NotFound(f"no launch {launch_slug!r}", code="launch.not_found")
+            raise NotFound(f"no launch {launch_slug!r}", code=codes.LAUNCH_NOT_FOUND)
         milestones = tx.milestones.for_launch(launch_slug) if launch_slug else tx.milestones.all()
         notices = tx.notices.published(launch_slug=launch_slug, kind=kind, limit=limit, offset=offset)
         # every apology, not only the page shown: an older one still settles what is owed
@@ -105,7 +106,7 @@ def notice_page(rt: Runtime, notice_id: str) -> NoticePage:
     with rt.store.read() as tx:
         notice = tx.notices.get(notice_id)
         if notice is None or notice.state is not NoticeState.PUBLISHED:
-            raise NotFound(f"no published notice {notice_id!r}", code="notice.not_found")
+            raise NotFound(f"no published notice {notice_id!r}", code=codes.NOTICE_NOT_FOUND)
         launch = tx.launches.get(notice.launch_slug) if notice.launch_slug else None
         milestones = {m.id: m for m in tx.milestones.all()}
         supersedes = tx.notices.get(notice.supersedes) if notice.supersedes else None

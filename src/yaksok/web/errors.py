@@ -1,8 +1,22 @@
-"""Every error leaves as ``application/problem+json`` (RFC 9457) with a stable ``code``."""
+"""Every error leaves as ``application/problem+json`` (RFC 9457) with a stable ``code``.
+
+The errors only HTTP has are declared here with their codes, beside the domain's family
+(``yaksok.domain.errors``, codes in ``yaksok.domain.codes``):
+
+    YaksokError
+    ├── BadRequest (400)            ``request.malformed_json``, ``request.invalid`` (a parameter)
+    ├── Unauthorized (401)          ``auth.required``, ``auth.invalid_token``
+    ├── Forbidden (403)             ``auth.forbidden``
+    ├── PayloadTooLarge (413)       ``request.too_large``
+    └── UnsupportedMediaType (415)  ``request.unsupported_media_type``
+
+``STATUS`` is the one mapping from a kind of error to its HTTP status.
+"""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -10,9 +24,65 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from yaksok.domain.errors import YaksokError
+from yaksok.domain.errors import Code, Conflict, InvalidInput, NotFound, YaksokError
 
 log = logging.getLogger("yaksok.web")
+
+
+class BadRequest(YaksokError):
+    """The request cannot be read: broken JSON, a bad query parameter or header."""
+
+
+class Unauthorized(YaksokError):
+    """No token, or one that is unknown or revoked."""
+
+
+class Forbidden(YaksokError):
+    """The token's role is too low for the action."""
+
+
+class PayloadTooLarge(YaksokError):
+    pass
+
+
+class UnsupportedMediaType(YaksokError):
+    pass
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A code the web layer answers with itself, for a failure that is no ``YaksokError``."""
+
+    text: str
+    status: int
+    meaning: str
+
+
+# A new code is one line here (or in yaksok.domain.codes) and one row in docs/api.md.
+REQUEST_MALFORMED_JSON = Code("request.malformed_json", BadRequest, "the body is not well-formed JSON")
+REQUEST_INVALID_PARAMETER = Code("request.invalid", BadRequest, "a query parameter or header cannot be read")
+REQUEST_INVALID = Code("request.invalid", InvalidInput, "a field is wrong, missing or unknown: see `detail`")
+REQUEST_TOO_LARGE = Code("request.too_large", PayloadTooLarge, "the body is over `details.max_body_bytes`")
+REQUEST_UNSUPPORTED_MEDIA_TYPE = Code(
+    "request.unsupported_media_type", UnsupportedMediaType, "the body is not `application/json`"
+)
+AUTH_REQUIRED = Code("auth.required", Unauthorized, "no bearer token")
+AUTH_INVALID_TOKEN = Code("auth.invalid_token", Unauthorized, "the token is unknown or revoked")
+AUTH_FORBIDDEN = Code("auth.forbidden", Forbidden, "the token's role is too low for the action")
+NOT_FOUND = Code("not_found", NotFound, "nothing is at that path")
+METHOD_NOT_ALLOWED = Answer("method_not_allowed", 405, "the path does not take that method")
+INTERNAL = Answer("internal", 500, "an unexpected error; it has been logged")
+
+STATUS: dict[type[YaksokError], int] = {
+    BadRequest: 400,
+    Unauthorized: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    PayloadTooLarge: 413,
+    UnsupportedMediaType: 415,
+    InvalidInput: 422,
+}
 
 _TITLES = {
     400: "Bad request",
@@ -27,6 +97,11 @@ _TITLES = {
     429: "Too many requests",
     500: "Internal error",
 }
+
+
+def status_of(kind: type[YaksokError]) -> int:
+    """The status of a kind of error, inherited from the nearest kind mapped (PolicyViolation: 422)."""
+    return next((STATUS[cls] for cls in kind.__mro__ if cls in STATUS), 400)
 
 
 def problem(status: int, code: str, detail: str, **extra: Any) -> Response:
@@ -44,18 +119,19 @@ def problem(status: int, code: str, detail: str, **extra: Any) -> Response:
 async def yaksok_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, YaksokError)
     extra = {"details": exc.details} if exc.details else {}
-    return problem(exc.status, exc.code, exc.message, **extra)
+    return problem(status_of(type(exc)), exc.code, exc.message, **extra)
 
 
 async def http_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, f"http.{exc.status_code}")
+    # Starlette's other HTTP errors (rare) keep their status in the code: ``http.400``.
+    code = {404: NOT_FOUND.text, 405: METHOD_NOT_ALLOWED.text}.get(exc.status_code, f"http.{exc.status_code}")
     return problem(exc.status_code, code, str(exc.detail))
 
 
 async def unexpected_error(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-    return problem(500, "internal", "an unexpected error occurred; it has been logged")
+    return problem(INTERNAL.status, INTERNAL.text, "an unexpected error occurred; it has been logged")
 
 
 EXCEPTION_HANDLERS = {YaksokError: yaksok_error, HTTPException: http_error, Exception: unexpected_error}

@@ -12,14 +12,19 @@ from typing import TypeVar
 import msgspec
 from starlette.requests import Request
 
-from yaksok.domain.errors import BadRequest, InvalidInput, PayloadTooLarge, YaksokError
+from yaksok.domain.errors import InvalidInput
+from yaksok.web.errors import (
+    REQUEST_INVALID,
+    REQUEST_INVALID_PARAMETER,
+    REQUEST_MALFORMED_JSON,
+    REQUEST_TOO_LARGE,
+    REQUEST_UNSUPPORTED_MEDIA_TYPE,
+    BadRequest,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
 
 T = TypeVar("T")
-
-
-class UnsupportedMediaType(YaksokError):
-    status = 415
-    default_code = "request.unsupported_media_type"
 
 
 async def read_body(request: Request, decoder: msgspec.json.Decoder[T], limit: int) -> T:
@@ -28,7 +33,9 @@ async def read_body(request: Request, decoder: msgspec.json.Decoder[T], limit: i
     if not raw.strip():
         raw = b"{}"
     elif not is_json(request.headers.get("content-type", "")):
-        raise UnsupportedMediaType("send the body as Content-Type: application/json")
+        raise UnsupportedMediaType(
+            "send the body as Content-Type: application/json", code=REQUEST_UNSUPPORTED_MEDIA_TYPE
+        )
     return decode(decoder, raw)
 
 
@@ -43,7 +50,7 @@ async def read_limited(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None:
         if not declared.strip().isdigit():
-            raise BadRequest("Content-Length must be a whole number")
+            raise BadRequest("Content-Length must be a whole number", code=REQUEST_INVALID_PARAMETER)
         if int(declared) > limit:
             raise _too_large(limit)
     chunks: list[bytes] = []
@@ -57,7 +64,9 @@ async def read_limited(request: Request, limit: int) -> bytes:
 
 
 def _too_large(limit: int) -> PayloadTooLarge:
-    return PayloadTooLarge(f"the body is larger than {limit} bytes", details={"max_body_bytes": limit})
+    return PayloadTooLarge(
+        f"the body is larger than {limit} bytes", code=REQUEST_TOO_LARGE, details={"max_body_bytes": limit}
+    )
 
 
 def decode(decoder: msgspec.json.Decoder[T], raw: bytes) -> T:
@@ -67,7 +76,7 @@ def decode(decoder: msgspec.json.Decoder[T], raw: bytes) -> T:
         # msgspec checks types while parsing, so broken JSON can surface as a type error first.
         if not _well_formed(raw):
             raise _malformed() from exc
-        raise InvalidInput(str(exc), code="request.invalid") from exc
+        raise InvalidInput(str(exc), code=REQUEST_INVALID) from exc
     except (msgspec.DecodeError, RecursionError) as exc:
         raise _malformed() from exc
 
@@ -84,4 +93,4 @@ def _well_formed(raw: bytes) -> bool:
 
 
 def _malformed() -> BadRequest:
-    return BadRequest("the body is not well-formed JSON", code="request.malformed_json")
+    return BadRequest("the body is not well-formed JSON", code=REQUEST_MALFORMED_JSON)

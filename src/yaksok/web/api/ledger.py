@@ -12,12 +12,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from yaksok.domain.errors import BadRequest
 from yaksok.services import ledger, lookups
 from yaksok.services.runtime import Runtime
 from yaksok.web.api.operation import Doc, DocumentedRoute
 from yaksok.web.api.responses import CheckpointOut, LedgerEntryOut
 from yaksok.web.api.views import checkpoint_view, ledger_entry_view
+from yaksok.web.errors import REQUEST_INVALID_PARAMETER, BadRequest
 
 DEFAULT_LIMIT, MAX_LIMIT = 1000, 10_000
 _COUNT = re.compile(r"[0-9]{1,15}")  # short enough for any database's integers
@@ -28,7 +28,9 @@ def _count(request: Request, name: str, default: int) -> int:
     if raw is None:
         return default
     if not _COUNT.fullmatch(raw):
-        raise BadRequest(f"{name} must be a whole number of at least 0, not {raw!r}")
+        raise BadRequest(
+            f"{name} must be a whole number of at least 0, not {raw!r}", code=REQUEST_INVALID_PARAMETER
+        )
     return int(raw)
 
 
@@ -37,7 +39,7 @@ def entries(request: Request) -> Response:
     after = _count(request, "after", 0)
     limit = min(_count(request, "limit", DEFAULT_LIMIT), MAX_LIMIT)
     if limit < 1:
-        raise BadRequest("limit must be at least 1")
+        raise BadRequest("limit must be at least 1", code=REQUEST_INVALID_PARAMETER)
     page = lookups.ledger_page(rt, after=after, limit=limit)
     lines = b"".join(msgspec.json.encode(ledger_entry_view(entry)) + b"\n" for entry in page)
     return Response(lines, media_type="application/x-ndjson")

@@ -7,6 +7,7 @@ from typing import Any
 from msgspec import UNSET
 from starlette.routing import BaseRoute
 
+from yaksok.domain import codes
 from yaksok.domain.notice import DEFAULT_CHANNELS, Claim, NoticeState
 from yaksok.services import lookups, notices
 from yaksok.services.auth import Role
@@ -66,7 +67,7 @@ def supersede_notice(call: Call[schemas.Correction]) -> NoticeOut:
 
 def list_notices(call: Call[None]) -> list[NoticeOut]:
     state = call.enum_param("state", NoticeState)
-    launch = call.id_param("launch", "launch.not_found")
+    launch = call.id_param("launch", codes.LAUNCH_NOT_FOUND)
     found = lookups.notices(call.rt, state=state, launch_slug=launch)
     return [notice_view(notice, call.settings.public_url) for notice in found]
 

@@ -23,10 +23,22 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from yaksok.config import Settings
-from yaksok.domain.errors import BadRequest, NotFound
-from yaksok.services.auth import Role, authenticate
+from yaksok.domain import codes
+from yaksok.domain.errors import Code, NotFound
+from yaksok.services import auth
+from yaksok.services.auth import Actor, Role
 from yaksok.services.runtime import Runtime
 from yaksok.web.api.body import read_body
+from yaksok.web.errors import (
+    AUTH_FORBIDDEN,
+    AUTH_INVALID_TOKEN,
+    AUTH_REQUIRED,
+    NOT_FOUND,
+    REQUEST_INVALID_PARAMETER,
+    BadRequest,
+    Forbidden,
+    Unauthorized,
+)
 
 JSON = dict[str, Any]
 Reply = msgspec.Struct | Sequence[msgspec.Struct]
@@ -37,11 +49,11 @@ E = TypeVar("E", bound=StrEnum)
 # refusing it here keeps odd bytes (NUL, say) away from the database drivers.
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,139}")
 _NOT_FOUND = {
-    "slug": "launch.not_found",
-    "milestone_id": "milestone.not_found",
-    "notice_id": "notice.not_found",
-    "cadence_id": "cadence.not_found",
-    "token_id": "token.not_found",
+    "slug": codes.LAUNCH_NOT_FOUND,
+    "milestone_id": codes.MILESTONE_NOT_FOUND,
+    "notice_id": codes.NOTICE_NOT_FOUND,
+    "cadence_id": codes.CADENCE_NOT_FOUND,
+    "token_id": codes.TOKEN_NOT_FOUND,
 }
 
 
@@ -90,9 +102,9 @@ class Call(Generic[B]):
             return kind(raw)
         except ValueError:
             choices = ", ".join(member.value for member in kind)
-            raise BadRequest(f"{name} must be one of {choices}") from None
+            raise BadRequest(f"{name} must be one of {choices}", code=REQUEST_INVALID_PARAMETER) from None
 
-    def id_param(self, name: str, not_found: str) -> str | None:
+    def id_param(self, name: str, not_found: Code[NotFound]) -> str | None:
         raw = self.query.get(name)
         if raw is None or raw == "":
             return None
@@ -119,7 +131,7 @@ def operation(
     async def endpoint(request: Request) -> Response:
         rt: Runtime = request.app.state.rt
         settings: Settings = request.app.state.settings
-        actor = await run_in_threadpool(authenticate, rt, request.headers.get("authorization"), role)
+        actor = await run_in_threadpool(_authorize, rt, request.headers.get("authorization"), role)
         _check_path(request.path_params)
         # A route without a body type has body None, which is what its handler's Call[None] says.
         decoded = (
@@ -134,6 +146,23 @@ def operation(
     return DocumentedRoute(path, endpoint, method=method, doc=doc, name=handler.__name__)
 
 
+def _authorize(rt: Runtime, authorization: str | None, needed: Role) -> Actor:
+    """Check an ``Authorization: Bearer …`` header against the role an action needs."""
+    if not authorization or not authorization.lower().startswith("bearer "):
+        raise Unauthorized(
+            "this action needs an admin token: Authorization: Bearer <token>", code=AUTH_REQUIRED
+        )
+    actor = auth.token_holder(rt, authorization[7:].strip())
+    if actor is None:
+        raise Unauthorized("unknown or revoked token", code=AUTH_INVALID_TOKEN)
+    if actor.role < needed:
+        raise Forbidden(
+            f"this action needs the {needed.name.lower()} role; the token has {actor.role.name.lower()}",
+            code=AUTH_FORBIDDEN,
+        )
+    return actor
+
+
 def _reply_type(handler: Callable[..., Reply]) -> object:
     """The handler's return annotation, resolved; it is what ``/openapi.json`` documents."""
     reply = get_type_hints(handler).get("return")
@@ -145,4 +174,4 @@ def _reply_type(handler: Callable[..., Reply]) -> object:
 def _check_path(params: Mapping[str, str]) -> None:
     for name, value in params.items():
         if not _ID.fullmatch(value):
-            raise NotFound(f"no such {name} {value!r}", code=_NOT_FOUND.get(name, "not_found"))
+            raise NotFound(f"no such {name} {value!r}", code=_NOT_FOUND.get(name, NOT_FOUND))

@@ -1,0 +1,73 @@
+"""Every error code below the web layer, declared once: its text, its kind, what it means.
+
+Raise with the entry, not its text: ``raise NotFound(f"no notice {id!r}", code=codes.NOTICE_NOT_FOUND)``.
+A new code is one line here, named after its text (``notice.not_found`` → ``NOTICE_NOT_FOUND``),
+and one row in docs/api.md's error table; tests/integration/test_error_codes.py holds both to it.
+The web layer's own codes (malformed requests, authentication) are in ``yaksok.web.errors``.
+"""
+
+from __future__ import annotations
+
+from yaksok.domain.errors import Code, Conflict, InvalidInput, NotFound, PolicyViolation
+
+# Values that make no sense, whatever the state
+INVALID_SLUG = Code("invalid.slug", InvalidInput, "a slug is not 1-64 lowercase letters, digits, hyphens")
+INVALID_LIMIT = Code("invalid.limit", InvalidInput, "the per-customer limit is below 1")
+INVALID_LANGUAGE = Code("invalid.language", InvalidInput, "a text's language is neither Korean nor English")
+INVALID_TEXT_REQUIRED = Code("invalid.text_required", InvalidInput, "a required text is empty")
+INVALID_CHANNEL = Code("invalid.channel", InvalidInput, "a notice names a channel yaksok does not have")
+INVALID_CLAIM = Code("invalid.claim", InvalidInput, "a clarification without a claim, or a claim elsewhere")
+INVALID_URL = Code("invalid.url", InvalidInput, "a claim's source is not an http(s) URL")
+INVALID_MILESTONE = Code("invalid.milestone", InvalidInput, "a notice names a milestone of another launch")
+INVALID_ROLE = Code("invalid.role", InvalidInput, "a role other than admin, editor, support or viewer")
+TIME_INVALID = Code("time.invalid", InvalidInput, "a time cannot be read, or lacks its time zone")
+TIME_UNKNOWN_ZONE = Code("time.unknown_zone", InvalidInput, "the time zone is not in the tz database")
+TIME_NONEXISTENT = Code("time.nonexistent", InvalidInput, "the local time falls in a daylight-saving gap")
+TIME_AMBIGUOUS = Code("time.ambiguous", InvalidInput, "the local time happens twice (daylight-saving fold)")
+CONFIG_INVALID = Code("config.invalid", InvalidInput, "a setting's value cannot be read")
+SCENARIO_INVALID = Code("scenario.invalid", InvalidInput, "a scenario cannot be read; the message says where")
+
+# Launches and milestones
+LAUNCH_NOT_FOUND = Code("launch.not_found", NotFound, "no launch has that slug")
+LAUNCH_EXISTS = Code("launch.exists", Conflict, "a launch with that slug already exists")
+LAUNCH_DUPLICATE_SKU = Code("launch.duplicate_sku", InvalidInput, "a SKU code appears twice in a launch")
+TITLES_UNCHANGED = Code("titles.unchanged", Conflict, "the titles given are the current ones")
+MILESTONE_NOT_FOUND = Code("milestone.not_found", NotFound, "no milestone has that id")
+MILESTONE_EXISTS = Code("milestone.exists", Conflict, "a milestone with that key already exists")
+MILESTONE_OCCURRED = Code("milestone.occurred", Conflict, "the milestone has happened (occurrence recorded)")
+MILESTONE_CANCELLED = Code("milestone.cancelled", Conflict, "the milestone was cancelled")
+OCCURRENCE_IN_FUTURE = Code("occurrence.in_future", InvalidInput, "an occurrence recorded for a future time")
+
+# Promises and the policy
+PROMISE_INVALID = Code("promise.invalid", InvalidInput, "the precision needs a time, or has one it must not")
+PROMISE_IN_PAST = Code("promise.in_past", InvalidInput, "the promised time has already passed")
+PROMISE_PRECISION_MISMATCH = Code(
+    "promise.precision_mismatch",
+    InvalidInput,
+    "the time is written more or less precisely than its precision",
+)
+PROMISE_UNCHANGED = Code("promise.unchanged", Conflict, "the milestone already has that promise")
+POLICY_INVALID = Code("policy.invalid", InvalidInput, "a policy duration is negative")
+POLICY_LEAD_TIME = Code("policy.lead_time", PolicyViolation, "too little notice before an exact time")
+POLICY_REASON_REQUIRED = Code("policy.reason_required", PolicyViolation, "a change without a public reason")
+POLICY_LATE_CHANGE = Code("policy.late_change", PolicyViolation, "a change comes too close to the old time")
+OVERRIDE_JUSTIFICATION_REQUIRED = Code(
+    "override.justification_required", InvalidInput, "an override has no public justification"
+)
+OVERRIDE_NOT_NEEDED = Code("override.not_needed", InvalidInput, "an override was sent but no rule is broken")
+
+# Notices and cadences
+NOTICE_NOT_FOUND = Code("notice.not_found", NotFound, "no notice (publicly: no published notice) has that id")
+NOTICE_IMMUTABLE = Code("notice.immutable", Conflict, "a published notice cannot change; supersede it")
+NOTICE_NOT_PUBLISHED = Code("notice.not_published", Conflict, "only a published notice can be superseded")
+NOTICE_IN_PAST = Code("notice.in_past", InvalidInput, "a notice is scheduled for a time already past")
+CADENCE_NOT_FOUND = Code("cadence.not_found", NotFound, "no cadence has that id")
+CADENCE_INVALID = Code("cadence.invalid", InvalidInput, "a cadence's weekdays or time cannot be read")
+NOTICE_PUBLISH_NOW_WITH_PUBLISH_AT = Code(
+    "notice.publish_now_with_publish_at", InvalidInput, "publish_now and a publish_at contradict each other"
+)
+CADENCE_ENDED = Code("cadence.ended", Conflict, "the cadence has already ended")
+
+# Operator administration
+TOKEN_NOT_FOUND = Code("token.not_found", NotFound, "no token has that id")
+TOKEN_REVOKED = Code("token.revoked", Conflict, "the token is already revoked")
