@@ -34,14 +34,18 @@ WAIT = 15.0  # seconds: the most a server may take to start or stop
 # never end by themselves, and uvicorn waits for open responses before the app's shutdown: so the
 # hub ends them as uvicorn's shutdown begins (the recipe proposed for `yaksok serve`).
 SERVER = """
+from functools import partial
+
 from yaksok.config import Settings
 from yaksok.services.runtime import Runtime
 from yaksok.store.unit_of_work import Store
 from yaksok.web.app import create_app
 from yaksok.web.server import run_server
+from yaksok.workers import scheduler
 
 settings = Settings.from_env()
-app = create_app(Runtime(store=Store.connect(settings.database_url)), settings)
+rt = Runtime(store=Store.connect(settings.database_url))
+app = create_app(rt, settings, background=[partial(scheduler.run, rt, settings)])
 run_server(app, settings.host, settings.port, log_level="warning")
 """
 

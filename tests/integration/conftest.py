@@ -49,7 +49,8 @@ def ledger_head(client: TestClient) -> Callable[[], int]:
     """The seq of the newest public ledger entry, read through ``GET /ledger``."""
 
     def head() -> int:
-        lines = client.get("/ledger", params={"limit": 10_000}).content.splitlines()
+        body = client.get("/ledger", params={"limit": 10_000}).content
+        lines = [line for line in body.split(b"\n") if line]  # NDJSON: "\n" ends a line, nothing else
         return int(msgspec.json.decode(lines[-1])["seq"]) if lines else 0
 
     return head

@@ -20,7 +20,7 @@ def promise(client: TestClient, headers: Headers, milestone: str, **body: object
 
 
 def ledger_kinds(client: TestClient) -> list[str]:
-    return [msgspec.json.decode(line)["kind"] for line in client.get("/ledger").content.splitlines()]
+    return [msgspec.json.decode(line)["kind"] for line in client.get("/ledger").content.split(b"\n") if line]
 
 
 def test_a_created_launch_is_listed_and_shown_with_its_milestones(
@@ -170,7 +170,7 @@ def test_an_override_publishes_the_change_with_its_justification_on_the_notice_a
     assert response.json()["version"]["change_kind"] == "clarify"
     shown = client.get(f"/api/v1/notices/{notice['id']}", headers=admin).json()
     assert shown["justification"] == {"en": why}
-    entries = [msgspec.json.decode(line) for line in client.get("/ledger").content.splitlines()]
+    entries = [msgspec.json.decode(line) for line in client.get("/ledger").content.split(b"\n") if line]
     overrides = [msgspec.json.decode(e["payload"]) for e in entries if e["kind"] == "policy.override"]
     assert overrides == [
         {

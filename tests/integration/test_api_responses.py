@@ -77,7 +77,7 @@ class Api:
             self.validate(body, method, template, status, media_type)
             return body
         if media_type == "application/x-ndjson":
-            lines = [msgspec.json.decode(line) for line in response.content.splitlines()]
+            lines = [msgspec.json.decode(line) for line in response.content.split(b"\n") if line]
             for line in lines:
                 self.validate(line, method, template, status, media_type)
             return lines

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import msgspec
 from starlette.testclient import TestClient
 
-from yaksok.services import audit
+from yaksok.services import audit_trail
 from yaksok.services.runtime import Runtime
 
 Headers = dict[str, str]
@@ -38,7 +38,7 @@ def test_making_a_token_leaves_the_public_ledger_untouched_and_goes_to_the_audit
     trail = client.get("/api/v1/audit", headers=admin).json()
     assert trail[-1]["action"] == "token.created" and trail[-1]["actor"] == admin_id
     assert trail[-1]["details"] == {"token": made["id"], "role": "editor", "label": "comms team"}
-    assert [entry.action for entry in audit.trail(rt)] == ["token.created", "token.created"]
+    assert [entry.action for entry in audit_trail.trail(rt)] == ["token.created", "token.created"]
 
 
 def test_the_token_list_shows_ids_roles_and_labels_but_never_a_secret_or_its_hash(

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import socket
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,7 @@ from yaksok.cli import main
 from yaksok.config import Settings
 from yaksok.domain.clock import SimulatedClock
 from yaksok.replay import load_scenario, run
-from yaksok.services import ledger
+from yaksok.services import ledger, notices
 from yaksok.services.auth import Role, token_role
 from yaksok.services.runtime import Runtime, counting_ids
 from yaksok.store.engine import alembic_config
@@ -209,6 +211,15 @@ def test_ledger_verify_says_clearly_when_it_cannot_read_the_source(tmp_path: Pat
     assert not missing.exists(), "verifying must not create an empty database"
 
 
+def test_ledger_verify_refuses_a_database_that_holds_no_yaksok_ledger(tmp_path: Path) -> None:
+    other = tmp_path / "other.db"
+    with closing(sqlite3.connect(other)) as db:
+        db.execute("CREATE TABLE notes (text)")
+    result = yaksok("ledger", "verify", f"sqlite:///{other}")
+    assert result.exit_code == 2, result.output
+    assert "no yaksok ledger" in result.output
+
+
 # --- against a running server ----------------------------------------------------------------------
 
 
@@ -248,3 +259,24 @@ def test_ledger_verify_names_an_entry_altered_behind_a_server(server_url: str, s
     result = yaksok("ledger", "verify", server_url + "/")
     assert result.exit_code == 1, result.output
     assert "ledger broken at seq 12" in result.output
+
+
+# Every character but "\n" that str.splitlines() ends a line at; JSON escapes the control ones,
+# but U+0085, U+2028 and U+2029 travel as they are inside an NDJSON line.
+LINE_ENDS_BUT_NEWLINE = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+
+
+def test_ledger_verify_reads_entries_holding_every_other_line_end_over_http(
+    replayed: Runtime, server_url: str
+) -> None:
+    notices.create_notice(
+        replayed,
+        kind="general",
+        titles={"en": f"line{LINE_ENDS_BUT_NEWLINE}ends", "ko": "줄" + LINE_ENDS_BUT_NEWLINE},
+        publish_now=True,
+    )
+    assert ledger.checkpoint(replayed) is not None
+    result = yaksok("ledger", "verify", server_url)
+    assert result.exit_code == 0, result.output
+    assert "ledger intact" in result.output
+    assert "2 signed checkpoints verified" in result.output

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from yaksok.cli import main
-from yaksok.cli_replay import shipped_scenario
+from yaksok.cli.replay import shipped_scenario
 from yaksok.domain.clock import SimulatedClock
 from yaksok.domain.errors import Conflict
 from yaksok.domain.notice import NoticeKind

@@ -16,9 +16,9 @@ from yaksok.domain.clock import SimulatedClock
 from yaksok.domain.notice import Notice, NoticeState
 from yaksok.services import notices
 from yaksok.services.runtime import Runtime
-from yaksok.services.upkeep import TickReport
+from yaksok.services.upkeep import Leadership, TickReport, leader_lock
 from yaksok.workers import scheduler
-from yaksok.workers.scheduler import Leadership, step
+from yaksok.workers.scheduler import step
 
 
 def settings(**overrides: float) -> Settings:
@@ -48,7 +48,7 @@ def test_a_notice_goes_out_on_the_tick_at_its_time_with_no_lateness(
     rt: Runtime, clock: SimulatedClock
 ) -> None:
     notice = schedule(rt, timedelta(hours=1))
-    leadership = Leadership(rt.store.engine)
+    leadership = leader_lock(rt)
     try:
         step(rt, leadership, 0.2)
         assert stored(rt, notice.id).state is NoticeState.SCHEDULED
@@ -85,7 +85,7 @@ def test_a_notice_that_fell_due_while_down_goes_out_at_start_with_its_lateness(
 def test_the_loop_sleeps_until_the_next_due_time_but_never_longer_than_the_interval(
     sqlite_rt: Runtime,
 ) -> None:
-    leadership = Leadership(sqlite_rt.store.engine)
+    leadership = leader_lock(sqlite_rt)
     assert step(sqlite_rt, leadership, 0.2) == 0.2  # nothing planned
 
     schedule(sqlite_rt, timedelta(milliseconds=50))
@@ -172,7 +172,7 @@ def test_checkpoints_are_signed_every_interval_and_at_shutdown(
 
 
 def test_only_one_scheduler_leads_on_postgresql(rt: Runtime, clock: SimulatedClock) -> None:
-    first, second = Leadership(rt.store.engine), Leadership(rt.store.engine)
+    first, second = leader_lock(rt), leader_lock(rt)
     try:
         if rt.store.dialect != "postgresql":
             assert first.hold() and second.hold()  # SQLite: one machine, writers serialised anyway

@@ -5,15 +5,19 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from yaksok.bench.clients import SseListener, http_request
 from yaksok.bench.processes import BenchError
+from yaksok.domain.ledger import LedgerEntry
+from yaksok.services import lookups
 from yaksok.services.runtime import Runtime
 
 GIVE_UP = 3.0  # seconds after its time that a page is polled for a notice before it counts as not visible
 POLL_PAUSE = 0.02  # seconds between polls of a page that does not show the notice yet
+LEDGER_PAGE = 1000  # ledger entries read at a time
 
 
 @dataclass(frozen=True)
@@ -69,13 +73,18 @@ def publications(rt: Runtime, notice_ids: list[str], after_seq: int) -> dict[str
     records them (blocking)."""
     wanted = set(notice_ids)
     found = {}
-    with rt.store.read() as tx:
-        for entry in tx.ledger.entries(after=after_seq):
-            if entry.kind == "notice.published" and entry.data["notice"] in wanted:
-                scheduled = datetime.fromisoformat(entry.data["scheduled_at"]).timestamp()
-                published = datetime.fromisoformat(entry.data["published_at"]).timestamp()
-                found[entry.data["notice"]] = (scheduled, published)
+    for entry in _ledger_after(rt, after_seq):
+        if entry.kind == "notice.published" and entry.data["notice"] in wanted:
+            scheduled = datetime.fromisoformat(entry.data["scheduled_at"]).timestamp()
+            published = datetime.fromisoformat(entry.data["published_at"]).timestamp()
+            found[entry.data["notice"]] = (scheduled, published)
     return found
+
+
+def _ledger_after(rt: Runtime, seq: int) -> Iterator[LedgerEntry]:
+    while page := lookups.ledger_page(rt, after=seq, limit=LEDGER_PAGE):
+        yield from page
+        seq = page[-1].seq
 
 
 @dataclass

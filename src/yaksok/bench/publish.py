@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-from sqlalchemy.exc import SQLAlchemyError
 
 from yaksok.bench import bare_sse
 from yaksok.bench.clients import (
@@ -51,9 +50,8 @@ from yaksok.bench.processes import (
     usable_connections,
 )
 from yaksok.bench.publish_figures import PublishOptions, YaksokRun, figures
-from yaksok.services import launches, notices
+from yaksok.services import databases, launches, lookups, notices
 from yaksok.services.runtime import Runtime
-from yaksok.store.unit_of_work import Store
 
 HOST = "127.0.0.1"
 START_WAIT = 30.0  # seconds a server may take to answer after it is started
@@ -81,24 +79,19 @@ def run_publish(options: PublishOptions, progress: Progress) -> dict[str, Any]:
 
 
 def measure_yaksok(options: PublishOptions, clients: int, work: Path, progress: Progress) -> YaksokRun:
-    store = open_store(options.database_url)
-    try:
-        rt = Runtime(store=store)
+    with opened(options.database_url) as rt:
         slug = f"bench-{secrets.token_hex(4)}"
         launches.create_launch(
             rt, slug=slug, titles={"en": "Publishing bench", "ko": "게시 벤치"}, zone="Asia/Seoul"
         )
-        with rt.store.read() as tx:
-            head = tx.ledger.head()
+        head = lookups.ledger_head(rt)
         port = free_port()
-        progress(f"yaksok serve on {HOST}:{port} ({store.dialect})")
+        progress(f"yaksok serve on {HOST}:{port} ({databases.backend(options.database_url)})")
         # The URL goes in the environment, not the command line, where `ps` would show its password.
         env = {"YAKSOK_DATABASE_URL": options.database_url}
         with child("yaksok serve", serve_command(port), work / "serve.log", env) as server:
             phase = YaksokPhase(rt, slug, 0 if head is None else head.seq, server, port, work, progress)
             return run_async(phase.run(options, clients))
-    finally:
-        store.close()
 
 
 @dataclass
@@ -277,8 +270,11 @@ def serve_command(port: int) -> list[str]:
     return [sys.executable, "-c", entry, "serve", "--host", HOST, "--port", str(port)]
 
 
-def open_store(url: str) -> Store:
+@contextlib.contextmanager
+def opened(url: str) -> Iterator[Runtime]:
+    """A runtime on the database under test, migrated; BenchError if it cannot be opened."""
     try:
-        return Store.connect(url)
-    except (SQLAlchemyError, ValueError) as exc:
-        raise BenchError(f"cannot open the database: {str(exc).splitlines()[0]}") from exc
+        with databases.opened(url) as rt:
+            yield rt
+    except databases.SourceUnavailable as exc:
+        raise BenchError(str(exc)) from exc

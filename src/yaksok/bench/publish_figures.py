@@ -6,12 +6,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.engine import make_url
-
 from yaksok.bench.observe import Heard, Schedule, Visibility
 from yaksok.bench.processes import machine
 from yaksok.bench.stats import ratio, summary_ms
 from yaksok.config import Settings
+from yaksok.services import databases
 
 
 @dataclass(frozen=True)
@@ -51,7 +50,7 @@ def figures(
         "clients": clients,
         "clients_requested": options.clients,
         "spacing_ms": round(options.spacing * 1000),
-        "database": make_url(options.database_url).get_backend_name(),
+        "database": databases.backend(options.database_url),
         "scheduler_interval_ms": round(scheduler_interval() * 1000),
         "published": len(run.lateness),
         "lateness_ms": lateness,

@@ -31,7 +31,7 @@ from yaksok.replay.model import (
     Step,
 )
 from yaksok.replay.report import ReplayReport, ReplayStep
-from yaksok.services import cadences, launches, ledger, notices, queries, upkeep, wording
+from yaksok.services import cadences, launches, ledger, lookups, notices, queries, upkeep, wording
 from yaksok.services.runtime import Runtime
 
 YAKSOK = "yaksok"  # the actor of what the scheduler does on its own
@@ -303,8 +303,7 @@ class _Replay:
             for outcome in card.outcomes
         )
         verification = ledger.verify_store(self.rt)
-        with self.rt.store.read() as tx:
-            head = tx.ledger.head()
+        head = lookups.ledger_head(self.rt)
         return ReplayReport(
             title=self.scenario.title.as_dict(),
             summary=self.scenario.summary.as_dict(),

@@ -1,26 +1,36 @@
-"""The audit trail: what operators did to administer yaksok (tokens made and revoked).
+"""Auditing the public ledger from outside: anyone can check that it was not rewritten, reading
+it from a yaksok server's public endpoints or straight from its database (never migrated).
 
-Unlike the public ledger it is not published and not hash-chained; only admins read it.
+Both raise ``SourceUnavailable`` when the source cannot be read at all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from yaksok.domain.administration import AuditEntry
-from yaksok.services.runtime import Runtime
-from yaksok.store.unit_of_work import Transaction
-
-
-def record(
-    tx: Transaction, rt: Runtime, action: str, details: Mapping[str, object], *, actor: str | None
-) -> None:
-    """Note an administrative act inside the use case's transaction; ``actor`` is the acting
-    token's id, None when the act came from the server's command line."""
-    tx.audit.add(rt.clock.now(), actor, action, details)
+from yaksok.services.databases import opened
+from yaksok.services.ledger import Verification, verify, verify_store
+from yaksok.store.databases import SourceUnavailable, backend, redacted, schema_revision, sqlite_file
+from yaksok.store.remote_ledger import read_server_ledger
 
 
-def trail(rt: Runtime, *, limit: int = 1000) -> list[AuditEntry]:
-    """The newest ``limit`` entries, oldest first."""
-    with rt.store.read() as tx:
-        return tx.audit.entries(limit=limit)
+def verify_server(source: str, timeout: float) -> Verification:
+    """Verify the ledger the server at ``source`` (``http://HOST:PORT``) publishes."""
+    published = read_server_ledger(source, timeout)
+    return verify(published.entries, published.checkpoints, published.public_pem)
+
+
+def verify_database(url: str) -> Verification:
+    """Verify the ledger stored in the database at ``url``, read only."""
+    _refuse_missing_sqlite_file(url)
+    with opened(url, migrate=False) as rt:
+        if schema_revision(rt.store, url) is None:
+            raise SourceUnavailable(f"no yaksok ledger in {redacted(url)}: it holds no yaksok schema")
+        return verify_store(rt)
+
+
+def _refuse_missing_sqlite_file(url: str) -> None:
+    """Opening a missing SQLite file would create an empty one and call its empty ledger intact."""
+    if backend(url) != "sqlite":
+        return
+    path = sqlite_file(url)
+    if path is None or not path.is_file():
+        raise SourceUnavailable(f"no SQLite database file at {path or '(none given)'}")

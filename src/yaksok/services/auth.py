@@ -10,7 +10,7 @@ from enum import IntEnum
 from yaksok.domain import codes
 from yaksok.domain.administration import TokenRecord
 from yaksok.domain.errors import Conflict, InvalidInput, NotFound
-from yaksok.services import audit
+from yaksok.services import audit_trail
 from yaksok.services.runtime import Runtime
 
 
@@ -63,7 +63,7 @@ def create_token(rt: Runtime, role: str, label: str = "", *, actor: str | None =
     with rt.store.write() as tx:
         tx.tokens.add(token_id, _hash(secret), granted.name.lower(), label, rt.clock.now())
         details = {"token": token_id, "role": granted.name.lower(), "label": label}
-        audit.record(tx, rt, "token.created", details, actor=actor)
+        audit_trail.record(tx, rt, "token.created", details, actor=actor)
     return IssuedToken(token_id, secret, granted, label)
 
 
@@ -82,7 +82,7 @@ def revoke_token(rt: Runtime, token_id: str, *, actor: str | None = None) -> Tok
             raise NotFound(f"no token {token_id!r}", code=codes.TOKEN_NOT_FOUND)
         if not tx.tokens.revoke(token_id, now):
             raise Conflict(f"token {token_id!r} is already revoked", code=codes.TOKEN_REVOKED)
-        audit.record(tx, rt, "token.revoked", {"token": token_id, "role": token.role}, actor=actor)
+        audit_trail.record(tx, rt, "token.revoked", {"token": token_id, "role": token.role}, actor=actor)
     return replace(token, revoked_at=now)
 
 

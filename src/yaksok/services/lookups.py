@@ -59,6 +59,12 @@ def ledger_page(rt: Runtime, *, after: int, limit: int) -> list[LedgerEntry]:
         return list(tx.ledger.entries(after=after, limit=limit))
 
 
+def ledger_head(rt: Runtime) -> LedgerEntry | None:
+    """The newest ledger entry (None while the ledger is empty)."""
+    with rt.store.read() as tx:
+        return tx.ledger.head()
+
+
 def ledger_checkpoints(rt: Runtime) -> list[dict[str, Any]]:
     """Every signed checkpoint, oldest first: seq, hash, signature, key_id, signed_at."""
     with rt.store.read() as tx:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from yaksok.domain.launch import Milestone
 from yaksok.domain.notice import Notice
@@ -12,6 +13,25 @@ from yaksok.services.cadences import run_cadences
 from yaksok.services.launches import record_broken_promises
 from yaksok.services.notices import publish_due
 from yaksok.services.runtime import Runtime
+
+
+class Leadership(Protocol):
+    """Whether this process's scheduler loop is the one that ticks (one leader per database)."""
+
+    leading: bool
+
+    def hold(self) -> bool:
+        """True while this loop leads; tries to take the lead when it does not (blocking I/O)."""
+        ...
+
+    def release(self) -> None:
+        """Give up the lead (another loop may take it); safe to call when not leading."""
+        ...
+
+
+def leader_lock(rt: Runtime) -> Leadership:
+    """A new claim to lead the scheduler, not yet held: call ``hold`` before each tick."""
+    return rt.store.leader_lock()
 
 
 @dataclass

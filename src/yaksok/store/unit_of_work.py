@@ -10,8 +10,9 @@ from sqlalchemy.engine import Connection, Engine
 from yaksok.store.audit import AuditRepository
 from yaksok.store.engine import make_engine, upgrade
 from yaksok.store.launches import CadenceRepository, LaunchRepository, MilestoneRepository
+from yaksok.store.leadership import LeaderLock
 from yaksok.store.ledger import LedgerRepository
-from yaksok.store.live_events import LiveEvents
+from yaksok.store.live_events import LiveEvents, PublicationListener, can_listen
 from yaksok.store.notices import NoticeRepository
 from yaksok.store.tokens import TokenRepository
 
@@ -61,6 +62,14 @@ class Store:
     def read(self) -> Iterator[Transaction]:
         with self.engine.connect() as connection, connection.begin():
             yield Transaction(connection)
+
+    def leader_lock(self) -> LeaderLock:
+        """A claim to lead the scheduler among every process on this database (not yet held)."""
+        return LeaderLock(self.engine)
+
+    def publication_listener(self) -> PublicationListener | None:
+        """A listener for every process's publications (PostgreSQL with psycopg), else None."""
+        return PublicationListener(self.engine) if can_listen(self.engine) else None
 
     def close(self) -> None:
         self.engine.dispose()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from typing import Any
 
 from starlette.applications import Starlette
 
@@ -12,23 +13,26 @@ from yaksok.config import Settings
 from yaksok.services.runtime import Runtime
 from yaksok.web import api, live, pages
 from yaksok.web.errors import EXCEPTION_HANDLERS
-from yaksok.workers import scheduler
+
+# Work that runs beside the app from start-up until it is told to stop (the scheduler loop).
+Background = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 
 
-def create_app(rt: Runtime, settings: Settings) -> Starlette:
-    """The whole web app. With ``settings.run_scheduler`` it also publishes notices on time."""
+def create_app(rt: Runtime, settings: Settings, *, background: Sequence[Background] = ()) -> Starlette:
+    """The whole web app. Each of ``background`` runs beside it while it serves: ``yaksok serve``
+    passes the scheduler loop, which publishes notices on time."""
     hub = live.LiveHub(rt, listen=settings.live_listen)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await hub.start()
         stop = asyncio.Event()
-        task = asyncio.create_task(scheduler.run(rt, settings, stop)) if settings.run_scheduler else None
+        tasks = [asyncio.create_task(work(stop)) for work in background]
         try:
             yield
         finally:
             stop.set()
-            if task is not None:
+            for task in tasks:
                 await task
             await hub.stop()
 

@@ -33,8 +33,9 @@ from dataclasses import dataclass
 
 from yaksok.channels import sse
 from yaksok.domain.notice import Notice
+from yaksok.services import live
+from yaksok.services.live import PublicationListener
 from yaksok.services.runtime import Runtime
-from yaksok.store.live_events import PublicationListener, can_listen
 
 log = logging.getLogger(__name__)
 
@@ -62,14 +63,7 @@ def encode_frame(seq: int, notice: Notice) -> Frame:
 
 def published_after(rt: Runtime, seq: int) -> list[Frame]:
     """Frames of the notices published after ``seq``, in ledger order, at most ``PAGE`` (blocking)."""
-    with rt.store.read() as tx:
-        return [encode_frame(s, notice) for s, notice in tx.notices.published_with_seq(seq, PAGE)]
-
-
-def ledger_head(rt: Runtime) -> int:
-    with rt.store.read() as tx:
-        head = tx.ledger.head()
-    return 0 if head is None else head.seq
+    return [encode_frame(s, notice) for s, notice in live.published_after(rt, seq, PAGE)]
 
 
 def tune_gc_for_broadcasts() -> None:
@@ -122,13 +116,13 @@ class LiveHub:
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._news = asyncio.Event()  # bound to this loop: a restarted app may run on another
-        self.base_seq = self.last_seq = await asyncio.to_thread(ledger_head, self.rt)
+        self.base_seq = self.last_seq = await asyncio.to_thread(live.ledger_head_seq, self.rt)
         self.rt.on_publish.append(self._heard)
         self._news.set()  # what committed between reading the head and listening was heard by nobody
         self._task = asyncio.create_task(self._follow())
-        if self.listen and can_listen(self.rt.store.engine):
+        self.listener = live.publication_listener(self.rt) if self.listen else None
+        if self.listener is not None:
             # It wakes the hub once LISTEN holds, so what was published before that is read too.
-            self.listener = PublicationListener(self.rt.store.engine)
             self._listener_task = asyncio.create_task(self.listener.run(self._news.set))
 
     async def stop(self) -> None:

@@ -1,7 +1,8 @@
 """The scheduler loop: publishes notices on time, fills cadence slots, records broken promises.
 
 ``yaksok serve`` runs it beside the web app; ``yaksok worker`` runs it alone (``run_worker``).
-On PostgreSQL many processes may run the loop; only the one holding the scheduler lock ticks.
+On PostgreSQL many processes may run the loop; only the one holding the scheduler lock ticks
+(``store/leadership.py``).
 """
 
 from __future__ import annotations
@@ -10,89 +11,15 @@ import asyncio
 import contextlib
 import logging
 import signal
-import threading
 import time
 from datetime import datetime
-
-from sqlalchemy import text
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
 
 from yaksok.config import Settings
 from yaksok.services import ledger
 from yaksok.services.runtime import Runtime
-from yaksok.services.upkeep import TickReport, next_due, tick
+from yaksok.services.upkeep import Leadership, TickReport, leader_lock, next_due, tick
 
 log = logging.getLogger(__name__)
-
-# "ysch", paired with the schema's hash: deployments sharing one database never share a leader.
-_KEY = {"key": 0x7973_6368}
-
-
-class Leadership:
-    """Whether this loop is the one that ticks.
-
-    On PostgreSQL the leader holds a session advisory lock on a connection of its own, so two
-    ``yaksok worker`` processes never both publish (services re-check each notice anyway; this saves
-    the duplicate work). On SQLite every loop leads: writers are already serialised by the database.
-    """
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._connection: Connection | None = None
-        self._guard = threading.Lock()  # hold() and release() may run in different worker threads
-        self.leading = engine.dialect.name != "postgresql"
-
-    def hold(self) -> bool:
-        """True while this loop leads; tries to take the lead when it does not (blocking I/O)."""
-        if self._engine.dialect.name != "postgresql":
-            return True
-        with self._guard:
-            if self._connection is not None and not self._still_connected(self._connection):
-                self._connection = None
-            if self._connection is None:
-                self._connection = self._try_lock()
-            self.leading = self._connection is not None
-            return self.leading
-
-    def release(self) -> None:
-        with self._guard:
-            connection, self._connection = self._connection, None
-            self.leading = self._engine.dialect.name != "postgresql"
-            if connection is None:
-                return
-            try:
-                connection.execute(text("SELECT pg_advisory_unlock(:key, hashtext(current_schema()))"), _KEY)
-            except DBAPIError:
-                connection.invalidate()  # closing the session releases the lock too
-            finally:
-                connection.close()
-
-    def _try_lock(self) -> Connection | None:
-        connection = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        query = text("SELECT pg_try_advisory_lock(:key, hashtext(current_schema()))")
-        try:
-            won = bool(connection.execute(query, _KEY).scalar())
-        except BaseException:
-            connection.close()
-            raise
-        if not won:
-            connection.close()
-            return None
-        log.info("this scheduler leads (holds the PostgreSQL scheduler lock)")
-        return connection
-
-    @staticmethod
-    def _still_connected(connection: Connection) -> bool:
-        # The lock lives as long as the session: if the session died, so did the lead.
-        try:
-            connection.execute(text("SELECT 1"))
-        except DBAPIError:
-            log.warning("the scheduler lock's connection was lost; trying to lead again")
-            connection.invalidate()
-            connection.close()
-            return False
-        return True
 
 
 def step(rt: Runtime, leadership: Leadership, interval: float) -> float:
@@ -144,7 +71,7 @@ async def run(rt: Runtime, settings: Settings, stop: asyncio.Event) -> None:
     down), then whenever something falls due and at least every ``scheduler_interval`` seconds,
     until ``stop`` is set. Signs a ledger checkpoint every ``checkpoint_interval`` seconds and
     once at shutdown."""
-    leadership = Leadership(rt.store.engine)
+    leadership = leader_lock(rt)
     loop = asyncio.get_running_loop()
     next_checkpoint = loop.time() + settings.checkpoint_interval
     try:

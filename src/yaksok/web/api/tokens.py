@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from yaksok.services import audit, auth
+from yaksok.services import audit_trail, auth
 from yaksok.services.auth import Role
 from yaksok.web.api import schemas
 from yaksok.web.api.operation import Call, operation
@@ -28,8 +28,8 @@ def revoke_token(call: Call[None]) -> TokenRecordOut:
     return token_record_view(auth.revoke_token(call.rt, call.path["token_id"], actor=call.actor))
 
 
-def audit_trail(call: Call[None]) -> list[AuditEntryOut]:
-    return [audit_entry_view(entry) for entry in audit.trail(call.rt)]
+def audit_entries(call: Call[None]) -> list[AuditEntryOut]:
+    return [audit_entry_view(entry) for entry in audit_trail.trail(call.rt)]
 
 
 def routes() -> list[BaseRoute]:
@@ -41,6 +41,6 @@ def routes() -> list[BaseRoute]:
                   summary="Every token, revoked ones too, oldest first (never a secret or its hash)"),
         operation("POST", f"{PREFIX}/tokens/{{token_id}}/revoke", revoke_token, role=admin, tag="tokens",
                   summary="Revoke a token: from now on it is refused with 401"),
-        operation("GET", f"{PREFIX}/audit", audit_trail, role=admin, tag="tokens",
+        operation("GET", f"{PREFIX}/audit", audit_entries, role=admin, tag="tokens",
                   summary="The audit trail of operator administration, oldest first (not public)"),
     ]  # fmt: skip

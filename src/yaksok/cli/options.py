@@ -1,4 +1,4 @@
-"""What the commands share: the database option, opening the store, and errors as exit codes.
+"""What the commands share: the database option, opening the database, and errors as exit codes.
 
 Exit codes: 0 done, 1 refused or found wrong (a yaksok error, a broken ledger), 2 the input
 could not be read at all (bad URL, unreachable server, missing file).
@@ -11,13 +11,11 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import click
-from alembic.util import CommandError
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from yaksok.config import default_database_url
 from yaksok.domain.errors import YaksokError
-from yaksok.store.unit_of_work import Store
+from yaksok.services import databases
+from yaksok.services.runtime import Runtime
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -51,23 +49,24 @@ def resolve_database(given: str | None) -> str:
 
 def redacted(url: str) -> str:
     """The URL without its password, for messages."""
+    return databases.redacted(url)
+
+
+@contextmanager
+def readable_sources() -> Iterator[None]:
+    """A database or server that cannot be read becomes a one-line CLI error (exit code 2)."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
+        yield
+    except databases.SourceUnavailable as exc:
+        raise SourceError(str(exc)) from exc
 
 
-def first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
-def connect(url: str, *, migrate: bool = True) -> Store:
-    """Open the store (applying migrations unless told not to), or fail with exit code 2."""
-    try:
-        return Store.connect(url, migrate=migrate)
-    except (SQLAlchemyError, CommandError, ValueError) as exc:
-        raise SourceError(f"cannot open the database {redacted(url)}: {first_line(exc)}") from exc
+@contextmanager
+def opened(url: str, *, migrate: bool = True) -> Iterator[Runtime]:
+    """A runtime on the database at ``url`` (migrated unless told not to), closed after the block;
+    exit code 2 if it cannot be opened."""
+    with readable_sources(), databases.opened(url, migrate=migrate) as rt:
+        yield rt
 
 
 @contextmanager

@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
-import sqlite3
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
 import click
-from sqlalchemy.engine import make_url
 
-from yaksok.cli_options import SourceError, connect, redacted, yaksok_errors
-from yaksok.cli_serve import serve_app
+from yaksok.cli.options import SourceError, opened, readable_sources, redacted, yaksok_errors
+from yaksok.cli.serve import serve_app
 from yaksok.config import Settings
 from yaksok.domain.clock import SimulatedClock
 from yaksok.replay import Scenario, load_scenario
 from yaksok.replay.report import ReplayReport, render, when
 from yaksok.replay.runner import run
-from yaksok.services import ledger
+from yaksok.services import databases, ledger
 from yaksok.services.runtime import Runtime, counting_ids
-from yaksok.store.unit_of_work import Store
 
 SHIPPED_SCENARIO = "kt-ipad-2010.yaml"
 DEMO_DATABASE = "yaksok-demo.db"
@@ -51,8 +49,8 @@ def replay(file: Path, as_json: bool, lang: str, database_url: str | None) -> No
     """
     started = time.perf_counter()
     scenario = _load(file)
-    with _replay_store(database_url) as store:
-        report = _replay_into(store, scenario)
+    with _replay_runtime(database_url) as rt:
+        report = _replay_into(rt, scenario)
     elapsed = time.perf_counter() - started
     if as_json:
         document = {**report.to_dict(), "elapsed_seconds": round(elapsed, 3)}
@@ -88,18 +86,16 @@ def demo(host: str, port: int, database_url: str | None, scenario_file: Path | N
     """
     scenario = _load(scenario_file or shipped_scenario())
     url = database_url or f"sqlite:///{Path.cwd() / DEMO_DATABASE}"
-    _replace_demo_database(url, scenario.launch.slug)
-    store = connect(url)
-    try:
-        report = _replay_into(store, scenario)
-        rt = Runtime(store=store)  # from here on: the real clock and random ids, as in production
+    with readable_sources():
+        databases.replace_demo_database(url, scenario.launch.slug)
+    with opened(url) as rt:
+        report = _replay_into(rt, scenario)
+        # The replay ran on a copy with a simulated clock; rt keeps the real one, as in production.
         signed = ledger.checkpoint(rt)
         with yaksok_errors():
             settings = Settings.from_env(database_url=url, host=host, port=port)
         _print_demo_summary(report, url, settings, signed, scenario)
         serve_app(rt, settings)
-    finally:
-        store.close()
 
 
 def shipped_scenario() -> Path:
@@ -107,7 +103,7 @@ def shipped_scenario() -> Path:
     packaged = resources.files("yaksok") / "scenarios" / SHIPPED_SCENARIO
     candidates = [
         Path(str(packaged)),
-        Path(__file__).resolve().parents[2] / "scenarios" / SHIPPED_SCENARIO,  # a source checkout
+        Path(__file__).resolve().parents[3] / "scenarios" / SHIPPED_SCENARIO,  # a source checkout
         Path.cwd() / "scenarios" / SHIPPED_SCENARIO,
     ]
     for candidate in candidates:
@@ -121,50 +117,25 @@ def _load(file: Path) -> Scenario:
         return load_scenario(file)
 
 
-def _replay_into(store: Store, scenario: Scenario) -> ReplayReport:
-    rt = Runtime(store=store, clock=SimulatedClock(scenario.starts_at), new_id=counting_ids())
+def _replay_into(rt: Runtime, scenario: Scenario) -> ReplayReport:
+    """Replay on a simulated clock with counting ids, on ``rt``'s database."""
+    replaying = dataclasses.replace(rt, clock=SimulatedClock(scenario.starts_at), new_id=counting_ids())
     with yaksok_errors():
-        return run(scenario, rt)
+        return run(scenario, replaying)
 
 
 @contextmanager
-def _replay_store(database_url: str | None) -> Iterator[Store]:
+def _replay_runtime(database_url: str | None) -> Iterator[Runtime]:
     if database_url is not None:
-        store = connect(database_url)
-        try:
-            yield store
-        finally:
-            store.close()
+        with opened(database_url) as rt:
+            yield rt
         return
-    with tempfile.TemporaryDirectory(prefix="yaksok-replay-") as folder:
-        store = connect(f"sqlite:///{Path(folder) / 'replay.db'}")
-        try:
-            yield store
-        finally:
-            store.close()  # before the folder goes: Windows cannot delete an open file
-
-
-def _replace_demo_database(url: str, slug: str) -> None:
-    """Delete an earlier demo's SQLite file (and its WAL files); never someone else's data."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or not parsed.database:
-        return  # another database: the replay refuses it if the launch is already there
-    path = Path(parsed.database)
-    if not path.exists():
-        return
-    if path.stat().st_size > 0 and not _holds_only_demo(path, slug):
-        raise SourceError(f"{path} holds other data; the demo replaces only an earlier demo's database")
-    for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-        leftover.unlink(missing_ok=True)
-
-
-def _holds_only_demo(path: Path, slug: str) -> bool:
-    try:
-        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
-            slugs = {row[0] for row in db.execute("SELECT slug FROM launches")}
-    except sqlite3.Error:
-        return False
-    return slugs <= {slug}
+    # The database is closed before its folder goes: Windows cannot delete an open file.
+    with (
+        tempfile.TemporaryDirectory(prefix="yaksok-replay-") as folder,
+        opened(f"sqlite:///{Path(folder) / 'replay.db'}") as rt,
+    ):
+        yield rt
 
 
 def _print_demo_summary(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 
 import click
 
-from yaksok.cli_options import DB_HELP, connect, database_option, redacted, resolve_database, yaksok_errors
+from yaksok.cli.options import DB_HELP, database_option, opened, redacted, resolve_database, yaksok_errors
 from yaksok.config import Settings
 from yaksok.services.runtime import Runtime
 from yaksok.web.app import create_app
@@ -15,8 +16,9 @@ from yaksok.workers import scheduler
 
 
 def serve_app(rt: Runtime, settings: Settings) -> None:
-    """Serve the whole app until interrupted."""
-    app = create_app(rt, settings)
+    """Serve the whole app, with its scheduler unless settings say not to, until interrupted."""
+    background = [functools.partial(scheduler.run, rt, settings)] if settings.run_scheduler else []
+    app = create_app(rt, settings, background=background)
     _log_to_stderr()
     click.echo(f"yaksok is serving {settings.public_url}/ (Ctrl-C to stop)")
     run_server(app, settings.host, settings.port)
@@ -41,12 +43,9 @@ def serve(database_url: str | None, host: str | None, port: int | None, base_url
     url = resolve_database(database_url)
     with yaksok_errors():
         settings = Settings.from_env(database_url=url, host=host, port=port, base_url=base_url)
-    store = connect(url)
-    click.echo(f"database {redacted(url)} is migrated")
-    try:
-        serve_app(Runtime(store=store), settings)
-    finally:
-        store.close()
+    with opened(url) as rt:
+        click.echo(f"database {redacted(url)} is migrated")
+        serve_app(rt, settings)
 
 
 @click.command()
@@ -60,13 +59,10 @@ def worker(database_url: str | None) -> None:
     url = resolve_database(database_url)
     with yaksok_errors():
         settings = Settings.from_env(database_url=url)
-    store = connect(url)
-    click.echo(f"yaksok worker on {redacted(url)} (Ctrl-C to stop)")
-    _log_to_stderr()
-    try:
-        scheduler.run_worker(Runtime(store=store), settings)
-    finally:
-        store.close()
+    with opened(url) as rt:
+        click.echo(f"yaksok worker on {redacted(url)} (Ctrl-C to stop)")
+        _log_to_stderr()
+        scheduler.run_worker(rt, settings)
     click.echo("yaksok worker stopped")
 
 

@@ -10,7 +10,7 @@ import click
 from yaksok.bench.processes import BenchError
 from yaksok.bench.publish import run_publish
 from yaksok.bench.publish_figures import PublishOptions
-from yaksok.cli_options import database_option
+from yaksok.cli.options import database_option
 
 PUBLISH_DB_HELP = (
     "Database for the server under test (sqlite:///PATH or postgresql://…). Default: a fresh SQLite "

@@ -1,0 +1,42 @@
+"""What live updates (``web/live_hub.py``) ask of the store: the notices published after a ledger
+seq, where the ledger stands, and a way to hear of other processes' publications at once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from yaksok.domain.notice import Notice
+from yaksok.services import lookups
+from yaksok.services.runtime import Runtime
+
+
+class PublicationListener(Protocol):
+    """Hears of publications committed by any process on the same database."""
+
+    @property
+    def listening(self) -> bool:
+        """Whether notifications arrive right now (else only polling the store finds news)."""
+        ...
+
+    async def run(self, wake: Callable[[], None]) -> None:
+        """Call ``wake`` on every publication, and after each (re)connection, until cancelled."""
+        ...
+
+
+def published_after(rt: Runtime, seq: int, limit: int) -> list[tuple[int, Notice]]:
+    """Up to ``limit`` notices published after ledger entry ``seq``, with their seqs, in ledger order."""
+    with rt.store.read() as tx:
+        return tx.notices.published_with_seq(seq, limit)
+
+
+def ledger_head_seq(rt: Runtime) -> int:
+    """The seq of the newest ledger entry (0 for an empty ledger)."""
+    head = lookups.ledger_head(rt)
+    return 0 if head is None else head.seq
+
+
+def publication_listener(rt: Runtime) -> PublicationListener | None:
+    """A listener for every process's publications, or None where the store cannot push them
+    (SQLite, or a driver without LISTEN): then polling is the only way."""
+    return rt.store.publication_listener()
