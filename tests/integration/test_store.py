@@ -1,9 +1,15 @@
-"""Storage contract: the same behaviour on SQLite and PostgreSQL."""
+"""Storage contract: the same behaviour on SQLite, PostgreSQL and the in-memory fake.
+
+Every test taking ``store`` runs on all three, through the port only, so the fake the service
+tests run on cannot drift from the real stores. The migrations are checked on SQL alone.
+"""
 
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -15,7 +21,9 @@ from yaksok.domain.ledger import verify_chain
 from yaksok.domain.notice import Claim, Notice, NoticeKind, NoticeState, Verdict
 from yaksok.domain.policy import Override, Policy
 from yaksok.domain.promise import Promise
+from yaksok.store import port
 from yaksok.store.engine import alembic_config, upgrade
+from yaksok.store.memory import MemoryStore
 from yaksok.store.types import UTCDateTime
 from yaksok.store.unit_of_work import Store
 
@@ -29,11 +37,58 @@ LAUNCH = Launch(
     per_customer_limit=2,
     policy=Policy(min_lead=timedelta(hours=48)),
 )
+CADENCE = Cadence(
+    id="c1",
+    launch_slug=LAUNCH.slug,
+    weekdays=(0, 1, 2, 3, 4),
+    local_time=time(10),
+    zone="Asia/Seoul",
+    titles={"en": "Shipping"},
+    last_slot_at=T0,
+)
 
 
-def test_migrations_can_run_twice(store: Store) -> None:
-    upgrade(store.engine)
-    with store.read() as tx:
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres), "memory"])
+def store(request: pytest.FixtureRequest) -> port.Store:
+    """An empty store: each SQL one, migrated, and the fake."""
+    if request.param == "memory":
+        return MemoryStore()
+    sql_store: Store = request.getfixturevalue(f"{request.param}_store")
+    return sql_store
+
+
+def schema(engine: sa.Engine) -> dict[str, object]:
+    """Every table's columns, keys, indexes and constraints as the database reports them."""
+    inspector = sa.inspect(engine)
+    return {
+        table: {
+            "columns": [{**column, "type": str(column["type"])} for column in inspector.get_columns(table)],
+            "primary key": inspector.get_pk_constraint(table),
+            "foreign keys": inspector.get_foreign_keys(table),
+            "indexes": sorted(inspector.get_indexes(table), key=lambda index: str(index["name"])),
+            "unique": inspector.get_unique_constraints(table),
+            "checks": inspector.get_check_constraints(table),
+        }
+        for table in sorted(inspector.get_table_names())
+    }
+
+
+def test_a_test_store_starts_from_exactly_the_schema_the_migrations_make(
+    bare_engine: sa.Engine, request: pytest.FixtureRequest
+) -> None:
+    quick: Store = request.getfixturevalue(f"{bare_engine.dialect.name}_store")
+    upgrade(bare_engine)
+
+    assert schema(quick.engine) == schema(bare_engine)
+    with quick.engine.connect() as quick_db, bare_engine.connect() as migrated_db:
+        version = "SELECT version_num FROM alembic_version"
+        assert quick_db.exec_driver_sql(version).all() == migrated_db.exec_driver_sql(version).all()
+
+
+def test_migrations_can_run_twice(bare_engine: sa.Engine) -> None:
+    upgrade(bare_engine)
+    upgrade(bare_engine)
+    with Store(bare_engine).read() as tx:
         assert tx.launches.list() == []
 
 
@@ -97,7 +152,29 @@ def test_migrating_from_0002_keeps_single_string_reasons_as_english(bare_engine:
     assert notice.justification == {"en": "The 9th was promised."}
 
 
-def test_a_launch_comes_back_exactly_as_stored(store: Store) -> None:
+def test_migrating_from_0003_copies_each_token_into_the_audit_trail_and_keeps_the_ledger(
+    bare_engine: sa.Engine,
+) -> None:
+    with bare_engine.connect().execution_options(yaksok_write=True) as connection, connection.begin():
+        command.upgrade(alembic_config(connection), "0003")
+    store = Store(bare_engine)
+    with store.write() as tx:  # what 0.1.0 wrote when a token was made
+        tx.tokens.add("t_0001", "ab" * 32, "editor", "comms team", T0)
+        tx.ledger.append(T0, "token.created", {"token": "t_0001", "role": "editor", "label": "comms team"})
+
+    upgrade(bare_engine)
+
+    with store.read() as tx:
+        [entry] = tx.audit.entries()
+        kept = list(tx.ledger.entries())
+        assert tx.tokens.role_for("ab" * 32) == "editor"
+    assert (entry.at, entry.actor, entry.action) == (T0, None, "token.created")
+    assert entry.details == {"token": "t_0001", "role": "editor", "label": "comms team"}
+    assert [e.kind for e in kept] == ["token.created"]  # append-only: the old entry stays
+    assert verify_chain(kept).ok
+
+
+def test_a_launch_comes_back_exactly_as_stored(store: port.Store) -> None:
     with store.write() as tx:
         tx.launches.add(LAUNCH, T0)
     with store.read() as tx:
@@ -105,7 +182,7 @@ def test_a_launch_comes_back_exactly_as_stored(store: Store) -> None:
         assert tx.launches.get("nope") is None
 
 
-def test_promise_versions_keep_their_instant_zone_precision_and_override(store: Store) -> None:
+def test_promise_versions_keep_their_instant_zone_precision_and_override(store: port.Store) -> None:
     milestone = Milestone(
         id="ipad-kt-2010.preorder",
         launch_slug=LAUNCH.slug,
@@ -132,7 +209,7 @@ def test_promise_versions_keep_their_instant_zone_precision_and_override(store: 
     assert loaded.promise.describe("en") == "2010-11-09 20:00 KST (11:00 UTC)"
 
 
-def test_a_notice_with_a_claim_round_trips_and_is_found_when_due(store: Store) -> None:
+def test_a_notice_with_a_claim_round_trips_and_is_found_when_due(store: port.Store) -> None:
     notice = Notice(
         id="n1",
         kind=NoticeKind.CLARIFICATION,
@@ -152,7 +229,7 @@ def test_a_notice_with_a_claim_round_trips_and_is_found_when_due(store: Store) -
         assert tx.notices.next_due_at() == T0 + timedelta(minutes=5)
 
 
-def test_published_notices_list_newest_first_and_by_seq_after_a_point(store: Store) -> None:
+def test_published_notices_list_newest_first_and_by_seq_after_a_point(store: port.Store) -> None:
     with store.write() as tx:
         for i in range(3):
             n = Notice(id=f"n{i}", kind=NoticeKind.GENERAL, titles={"en": f"t{i}"}, bodies={}, created_at=T0)
@@ -164,7 +241,7 @@ def test_published_notices_list_newest_first_and_by_seq_after_a_point(store: Sto
         assert all(n.state is NoticeState.PUBLISHED for n in tx.notices.published())
 
 
-def test_a_failed_transaction_leaves_nothing_behind(store: Store) -> None:
+def test_a_failed_transaction_leaves_nothing_behind(store: port.Store) -> None:
     with pytest.raises(RuntimeError), store.write() as tx:
         tx.launches.add(LAUNCH, T0)
         tx.ledger.append(T0, "launch.created", {"launch": LAUNCH.slug})
@@ -173,7 +250,7 @@ def test_a_failed_transaction_leaves_nothing_behind(store: Store) -> None:
         assert tx.launches.list() == [] and tx.ledger.head() is None
 
 
-def test_concurrent_ledger_appends_never_fork_the_chain(store: Store) -> None:
+def test_concurrent_ledger_appends_never_fork_the_chain(store: port.Store) -> None:
     errors: list[BaseException] = []
 
     def append_many(worker: int) -> None:
@@ -195,29 +272,301 @@ def test_concurrent_ledger_appends_never_fork_the_chain(store: Store) -> None:
     assert report.ok and report.count == 60
 
 
-def test_instants_keep_microseconds_and_come_back_in_utc(store: Store) -> None:
+def test_instants_keep_microseconds_and_come_back_in_utc(store: port.Store) -> None:
     with store.write() as tx:
         tx.launches.add(LAUNCH, T0)
-        tx.cadences.add(
-            Cadence(
-                id="c1",
-                launch_slug=LAUNCH.slug,
-                weekdays=(0, 1, 2, 3, 4),
-                local_time=time(10),
-                zone="Asia/Seoul",
-                titles={"en": "Shipping"},
-                last_slot_at=T0,
-            ),
-            T0,
-        )
+        tx.cadences.add(CADENCE, T0)
     with store.read() as tx:
         [cadence] = tx.cadences.active()
     assert cadence.last_slot_at == T0 and cadence.last_slot_at.tzinfo is not None
 
 
-def test_a_token_is_found_by_its_hash_only(store: Store) -> None:
+def test_a_token_is_found_by_its_hash_only(store: port.Store) -> None:
     with store.write() as tx:
         tx.tokens.add("t1", "ab" * 32, "editor", "ops", T0)
     with store.read() as tx:
         assert tx.tokens.role_for("ab" * 32) == "editor"
         assert tx.tokens.role_for("cd" * 32) is None
+
+
+def milestone(key: str, slug: str = LAUNCH.slug) -> Milestone:
+    return Milestone(
+        id=f"{slug}.{key}", launch_slug=slug, key=key, kind=MilestoneKind.CUSTOM, titles={"en": key}
+    )
+
+
+def notice(notice_id: str, **fields: Any) -> Notice:
+    fields.setdefault("created_at", T0)
+    return Notice(id=notice_id, kind=NoticeKind.GENERAL, titles={"en": notice_id}, bodies={}, **fields)
+
+
+def test_a_revoked_token_is_listed_with_its_date_and_no_longer_found_by_its_hash(store: port.Store) -> None:
+    with store.write() as tx:
+        tx.tokens.add("t1", "ab" * 32, "editor", "ops", T0)
+        tx.tokens.add("t2", "cd" * 32, "viewer", "press", T0 + timedelta(seconds=1))
+    with store.write() as tx:
+        assert tx.tokens.revoke("t1", T0 + timedelta(hours=1))
+        assert not tx.tokens.revoke("t1", T0 + timedelta(hours=2))
+        assert not tx.tokens.revoke("t_unknown", T0)
+    with store.read() as tx:
+        listed = tx.tokens.list()
+        assert tx.tokens.active_for("ab" * 32) is None and tx.tokens.role_for("ab" * 32) is None
+        active = tx.tokens.active_for("cd" * 32)
+        revoked = tx.tokens.get("t1")
+    assert [(t.id, t.revoked_at) for t in listed] == [("t1", T0 + timedelta(hours=1)), ("t2", None)]
+    assert active is not None and (active.id, active.role, active.label) == ("t2", "viewer", "press")
+    assert revoked is not None and revoked.revoked and revoked.created_at == T0
+
+
+def test_audit_entries_come_back_in_order_with_their_actor_and_details(store: port.Store) -> None:
+    with store.write() as tx:
+        tx.audit.add(T0, None, "token.created", {"token": "t1", "role": "admin", "label": ""})
+        tx.audit.add(T0 + timedelta(minutes=1), "t1", "token.revoked", {"token": "t2", "role": "viewer"})
+    with store.read() as tx:
+        entries = tx.audit.entries()
+        newest = tx.audit.entries(limit=1)
+    assert [(e.seq, e.actor, e.action) for e in entries] == [
+        (1, None, "token.created"),
+        (2, "t1", "token.revoked"),
+    ]
+    assert entries[1].at == T0 + timedelta(minutes=1)
+    assert entries[1].details == {"token": "t2", "role": "viewer"}
+    assert [e.seq for e in newest] == [2]
+
+
+def test_new_titles_replace_a_launchs_and_a_milestones_and_nothing_else(store: port.Store) -> None:
+    milestone = Milestone(
+        id=f"{LAUNCH.slug}.preorder",
+        launch_slug=LAUNCH.slug,
+        key="preorder",
+        kind=MilestoneKind.PREORDER_OPENS,
+        titles={"en": "Pre-orders"},
+    )
+    with store.write() as tx:
+        tx.launches.add(LAUNCH, T0)
+        tx.milestones.add(milestone)
+    with store.write() as tx:
+        tx.launches.set_titles(LAUNCH.slug, {"en": "iPad (KT)"})
+        tx.milestones.set_titles(milestone.id, {"ko": "예약 판매"})
+    with store.read() as tx:
+        assert tx.launches.get(LAUNCH.slug) == replace(LAUNCH, titles={"en": "iPad (KT)"})
+        assert tx.milestones.get(milestone.id) == replace(milestone, titles={"ko": "예약 판매"})
+
+
+def test_launches_list_oldest_first(store: port.Store) -> None:
+    later = replace(LAUNCH, slug="iphone-kt-2010")
+    with store.write() as tx:
+        tx.launches.add(later, T0 + timedelta(days=1))
+        tx.launches.add(LAUNCH, T0)
+    with store.read() as tx:
+        assert [launch.slug for launch in tx.launches.list()] == [LAUNCH.slug, later.slug]
+        assert tx.launches.exists(later.slug) and not tx.launches.exists("nope")
+
+
+def test_milestones_keep_the_order_they_were_added_in_per_launch(store: port.Store) -> None:
+    other = replace(LAUNCH, slug="a-first-by-slug")
+    with store.write() as tx:
+        tx.launches.add(LAUNCH, T0)
+        tx.launches.add(other, T0)
+        for key in ("sale", "preorder", "delivery"):
+            tx.milestones.add(milestone(key))
+        tx.milestones.add(milestone("sale", other.slug))
+    with store.read() as tx:
+        assert [m.key for m in tx.milestones.for_launch(LAUNCH.slug)] == ["sale", "preorder", "delivery"]
+        assert [m.id for m in tx.milestones.all()] == [
+            "a-first-by-slug.sale",
+            f"{LAUNCH.slug}.sale",
+            f"{LAUNCH.slug}.preorder",
+            f"{LAUNCH.slug}.delivery",
+        ]
+        assert tx.milestones.get("nope") is None
+
+
+def test_a_new_promise_version_and_an_occurrence_are_added_to_what_is_stored(store: port.Store) -> None:
+    first, v1 = milestone("preorder").revise(
+        Promise.parse("2010-11-09", "Asia/Seoul", "day"), policy=LAUNCH.policy, now=T0
+    )
+    second, v2 = first.revise(
+        Promise.parse("2010-11-10", "Asia/Seoul", "day"),
+        policy=LAUNCH.policy,
+        now=T0,
+        override=Override({"en": "asked for"}),  # no reason given: the override covers that
+    )
+    happened = second.occur(datetime(2010, 11, 10, 1, tzinfo=UTC), T0 + timedelta(days=9), "on time")
+    with store.write() as tx:
+        tx.launches.add(LAUNCH, T0)
+        tx.milestones.add(first)
+    with store.write() as tx:
+        tx.milestones.add_version(v2)
+        tx.milestones.record_occurrence(happened)
+    with store.read() as tx:
+        assert tx.milestones.get(first.id) == happened
+        assert [v.version for v in happened.versions] == [v1.version, v2.version] == [1, 2]
+
+
+def test_a_broken_promise_version_is_marked_once(store: port.Store) -> None:
+    with store.write() as tx:
+        tx.launches.add(LAUNCH, T0)
+        tx.milestones.add(milestone("preorder"))
+    with store.write() as tx:
+        first = tx.milestones.mark_broken(f"{LAUNCH.slug}.preorder", 1)
+        again = tx.milestones.mark_broken(f"{LAUNCH.slug}.preorder", 1)
+        later = tx.milestones.mark_broken(f"{LAUNCH.slug}.preorder", 2)
+        older = tx.milestones.mark_broken(f"{LAUNCH.slug}.preorder", 1)
+    assert (first, again, later, older) == (True, False, True, False)
+
+
+def test_saving_a_notice_keeps_its_ledger_seq_and_a_correction_is_found(store: port.Store) -> None:
+    original, correction = notice("n1"), notice("n2", supersedes="n1")
+    with store.write() as tx:
+        for n in (original, correction):
+            tx.notices.add(n)
+        tx.notices.save(original.publish(T0), ledger_seq=7)
+        tx.notices.save(replace(original.publish(T0), titles={"en": "retitled"}))
+    with store.read() as tx:
+        assert tx.notices.superseded_by("n1") is None  # the correction is a draft
+        assert tx.notices.published_with_seq(0) == [
+            (7, replace(original.publish(T0), titles={"en": "retitled"}))
+        ]
+    with store.write() as tx:
+        tx.notices.save(correction.publish(T0 + timedelta(minutes=1)), ledger_seq=8)
+    with store.read() as tx:
+        assert tx.notices.superseded_by("n1") == correction.publish(T0 + timedelta(minutes=1))
+        assert tx.notices.get("nope") is None
+
+
+def test_published_notices_filter_by_launch_and_kind_and_page_by_offset(store: port.Store) -> None:
+    other = replace(LAUNCH, slug="iphone-kt-2010")
+    with store.write() as tx:
+        tx.launches.add(LAUNCH, T0)
+        tx.launches.add(other, T0)
+        for i, (slug, kind) in enumerate(
+            [
+                (LAUNCH.slug, NoticeKind.GENERAL),
+                (other.slug, NoticeKind.GENERAL),
+                (LAUNCH.slug, NoticeKind.APOLOGY),
+            ]
+            * 2
+        ):
+            n = replace(notice(f"n{i}", launch_slug=slug), kind=kind)
+            tx.notices.add(n)
+            tx.notices.save(n.publish(T0 + timedelta(minutes=i)), ledger_seq=i + 1)
+        tx.notices.add(notice("draft", launch_slug=LAUNCH.slug))
+    with store.read() as tx:
+        mine = tx.notices.published(launch_slug=LAUNCH.slug)
+        assert [n.id for n in mine] == ["n5", "n3", "n2", "n0"]
+        assert [n.id for n in tx.notices.published(kind=NoticeKind.APOLOGY)] == ["n5", "n2"]
+        assert [n.id for n in tx.notices.published(limit=2, offset=1)] == ["n4", "n3"]
+        assert [n.id for n in tx.notices.published(offset=5)] == ["n0"]
+        assert tx.notices.published_seq_before(4) == 3 and tx.notices.published_seq_before(1) is None
+        assert tx.notices.latest_published_at() == T0 + timedelta(minutes=5)
+        assert [n.id for n in tx.notices.all(LAUNCH.slug)] == ["draft", "n0", "n2", "n3", "n5"]
+        assert [seq for seq, _ in tx.notices.published_with_seq(2, limit=3)] == [3, 4, 5]
+
+
+def test_all_notices_are_listed_oldest_first(store: port.Store) -> None:
+    with store.write() as tx:
+        for i, notice_id in enumerate(["c", "b", "a"]):
+            tx.notices.add(notice(notice_id, created_at=T0 + timedelta(minutes=i // 2)))
+    with store.read() as tx:
+        assert [n.id for n in tx.notices.all()] == ["b", "c", "a"]  # by time, then by id
+        assert tx.notices.next_due_at() is None and tx.notices.latest_published_at() is None
+
+
+def test_a_cadences_pending_and_last_published_notices(store: port.Store) -> None:
+    with store.write() as tx:
+        tx.launches.add(LAUNCH, T0)
+        tx.cadences.add(CADENCE, T0)
+        for i in range(4):
+            n = notice(f"n{i}", created_at=T0 + timedelta(minutes=i), cadence_id=CADENCE.id)
+            tx.notices.add(n)
+            if i < 2:
+                tx.notices.save(n.publish(T0 + timedelta(hours=i)), ledger_seq=i + 1)
+        tx.notices.add(notice("elsewhere", created_at=T0))
+    with store.read() as tx:
+        assert [n.id for n in tx.notices.pending_for_cadence(CADENCE.id)] == ["n2", "n3"]
+        last = tx.notices.last_published_for_cadence(CADENCE.id)
+        assert last is not None and last.id == "n1"
+        assert tx.notices.last_published_for_cadence("nope") is None
+
+
+def test_a_cadence_moves_its_slot_and_ends_once(store: port.Store) -> None:
+    later = replace(CADENCE, id="c2", last_slot_at=None)
+    with store.write() as tx:
+        tx.launches.add(LAUNCH, T0)
+        tx.cadences.add(CADENCE, T0)
+        tx.cadences.add(later, T0 + timedelta(days=1))
+    with store.write() as tx:
+        tx.cadences.mark_slot(CADENCE.id, T0 + timedelta(days=3))
+        ended, again, unknown = (
+            tx.cadences.deactivate("c2"),
+            tx.cadences.deactivate("c2"),
+            tx.cadences.deactivate("x"),
+        )
+    with store.read() as tx:
+        assert (ended, again, unknown) == (True, False, False)
+        assert tx.cadences.active() == [replace(CADENCE, last_slot_at=T0 + timedelta(days=3))]
+        assert tx.cadences.active("other-launch") == []
+        stopped = tx.cadences.get("c2")
+        assert stopped is not None and stopped.last_slot_at == T0 + timedelta(days=1)  # from its creation
+
+
+def test_the_ledger_reads_after_a_seq_and_keeps_signed_checkpoints(store: port.Store) -> None:
+    with store.write() as tx:
+        entries = [tx.ledger.append(T0, "act", {"i": i}) for i in range(5)]
+        tx.ledger.add_signing_key("k1", "private", "public", T0)
+        tx.ledger.add_signing_key("k2", "newer", "newer", T0 + timedelta(days=1))
+        tx.ledger.add_checkpoint(3, entries[2].hash, "sig3", "k1", T0)
+        tx.ledger.add_checkpoint(5, entries[4].hash, "sig5", "k1", T0)
+    with store.read() as tx:
+        assert tx.ledger.head() == entries[-1]
+        assert list(tx.ledger.entries(after=1, limit=2)) == entries[1:3]
+        assert list(tx.ledger.entries(after=5)) == []
+        assert [(c["seq"], c["hash"], c["signature"], c["key_id"]) for c in tx.ledger.checkpoints()] == [
+            (3, entries[2].hash, "sig3", "k1"),
+            (5, entries[4].hash, "sig5", "k1"),
+        ]
+        assert tx.ledger.latest_checkpoint_seq() == 5
+        key = tx.ledger.signing_key()
+    assert key is not None and (key["id"], key["private_key"], key["public_key"]) == (
+        "k1",
+        "private",
+        "public",
+    )
+
+
+def test_an_empty_ledger_has_no_head_checkpoint_or_key(store: port.Store) -> None:
+    with store.read() as tx:
+        assert tx.ledger.head() is None and list(tx.ledger.entries()) == []
+        assert tx.ledger.latest_checkpoint_seq() == 0 and tx.ledger.checkpoints() == []
+        assert tx.ledger.signing_key() is None
+
+
+def test_a_write_is_seen_by_readers_only_once_committed(store: port.Store) -> None:
+    with store.write() as tx:
+        tx.launches.add(LAUNCH, T0)
+        with store.read() as reader:
+            assert reader.launches.get(LAUNCH.slug) is None
+    with store.read() as reader:
+        assert reader.launches.get(LAUNCH.slug) == LAUNCH
+
+
+def test_after_commit_callbacks_run_once_committed_and_never_after_a_failure(store: port.Store) -> None:
+    heard: list[str] = []
+    with store.write() as tx:
+        tx.after_commit.append(lambda: heard.append("committed"))
+        assert heard == []
+    with pytest.raises(RuntimeError), store.write() as tx:
+        tx.after_commit.append(lambda: heard.append("rolled back"))
+        raise RuntimeError("boom")
+    assert heard == ["committed"]
+
+
+def test_a_held_leader_lock_leads_until_released(store: port.Store) -> None:
+    lock = store.leader_lock()
+    try:
+        assert lock.hold() and lock.leading
+        assert lock.hold()  # holding again keeps the lead
+    finally:
+        lock.release()
+    lock.release()  # releasing what is not held is harmless

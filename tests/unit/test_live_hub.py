@@ -7,19 +7,18 @@ import asyncio
 from dataclasses import dataclass
 
 import pytest
-import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from yaksok.services.runtime import Runtime
-from yaksok.store.unit_of_work import Store
+from yaksok.store.memory import MemoryStore
 from yaksok.web import live_hub
 from yaksok.web.live_hub import Frame, LiveHub
 
 
 def idle_hub(head: int, keep: int = 1024) -> LiveHub:
     """A hub that started with the ledger at ``head``; its store is never touched here."""
-    hub = LiveHub(Runtime(store=Store(sa.create_engine("sqlite://"))), keep=keep)
+    hub = LiveHub(Runtime(store=MemoryStore()), keep=keep)
     hub.base_seq = hub.last_seq = head
     return hub
 

@@ -6,9 +6,16 @@ Both raise ``SourceUnavailable`` when the source cannot be read at all.
 
 from __future__ import annotations
 
-from yaksok.services.databases import opened
 from yaksok.services.ledger import Verification, verify, verify_store
-from yaksok.store.databases import SourceUnavailable, backend, redacted, schema_revision, sqlite_file
+from yaksok.services.runtime import Runtime
+from yaksok.store.databases import (
+    SourceUnavailable,
+    backend,
+    open_store,
+    redacted,
+    schema_revision,
+    sqlite_file,
+)
 from yaksok.store.remote_ledger import read_server_ledger
 
 
@@ -21,10 +28,13 @@ def verify_server(source: str, timeout: float) -> Verification:
 def verify_database(url: str) -> Verification:
     """Verify the ledger stored in the database at ``url``, read only."""
     _refuse_missing_sqlite_file(url)
-    with opened(url, migrate=False) as rt:
-        if schema_revision(rt.store, url) is None:
+    store = open_store(url, migrate=False)  # the SQL store itself: its schema revision is asked
+    try:
+        if schema_revision(store, url) is None:
             raise SourceUnavailable(f"no yaksok ledger in {redacted(url)}: it holds no yaksok schema")
-        return verify_store(rt)
+        return verify_store(Runtime(store=store))
+    finally:
+        store.close()
 
 
 def _refuse_missing_sqlite_file(url: str) -> None:

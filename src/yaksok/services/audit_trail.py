@@ -9,7 +9,7 @@ from collections.abc import Mapping
 
 from yaksok.domain.administration import AuditEntry
 from yaksok.services.runtime import Runtime
-from yaksok.store.unit_of_work import Transaction
+from yaksok.store.port import Transaction
 
 
 def record(

@@ -12,7 +12,7 @@ from yaksok.services import ledger, wording
 from yaksok.services.launches import get_launch
 from yaksok.services.notices import publish_in
 from yaksok.services.runtime import Runtime
-from yaksok.store.unit_of_work import Transaction
+from yaksok.store.port import Transaction
 
 
 def create_cadence(

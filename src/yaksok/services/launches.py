@@ -15,7 +15,7 @@ from yaksok.domain.texts import as_texts, check_texts
 from yaksok.services import ledger, wording
 from yaksok.services.notices import publish_in
 from yaksok.services.runtime import Runtime
-from yaksok.store.unit_of_work import Transaction
+from yaksok.store.port import Transaction
 
 
 def get_launch(tx: Transaction, slug: str) -> Launch:

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from yaksok.domain.ledger import ChainReport, LedgerEntry, checkpoint_message, verify_chain
 from yaksok.services.runtime import Runtime
-from yaksok.store.unit_of_work import Transaction
+from yaksok.store.port import Transaction
 
 
 def record(tx: Transaction, rt: Runtime, kind: str, data: Mapping[str, Any]) -> LedgerEntry:

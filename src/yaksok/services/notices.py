@@ -10,7 +10,7 @@ from yaksok.domain.errors import Conflict, InvalidInput, NotFound
 from yaksok.domain.notice import DEFAULT_CHANNELS, Claim, Notice, NoticeKind, NoticeState
 from yaksok.services import ledger
 from yaksok.services.runtime import Runtime
-from yaksok.store.unit_of_work import Transaction
+from yaksok.store.port import Transaction
 
 
 def get_notice(tx: Transaction, notice_id: str) -> Notice:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from yaksok.domain.clock import Clock, SystemClock
 from yaksok.domain.notice import Notice
-from yaksok.store.unit_of_work import Store
+from yaksok.store.port import Store
 
 
 def random_ids(prefix: str) -> str:

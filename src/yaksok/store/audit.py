@@ -9,10 +9,11 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
 from yaksok.domain.administration import AuditEntry
+from yaksok.store import port
 from yaksok.store.tables import audit
 
 
-class AuditRepository:
+class AuditRepository(port.AuditRepository):
     def __init__(self, connection: Connection) -> None:
         self._db = connection
 

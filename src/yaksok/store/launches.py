@@ -15,10 +15,11 @@ from yaksok.domain.launch import Launch, Milestone, MilestoneKind, Occurrence, S
 from yaksok.domain.notice import NoticeKind
 from yaksok.domain.policy import Policy
 from yaksok.domain.promise import ChangeKind, Precision, Promise, PromiseVersion
+from yaksok.store import port
 from yaksok.store.tables import cadences, launches, milestones, promise_versions
 
 
-class LaunchRepository:
+class LaunchRepository(port.LaunchRepository):
     def __init__(self, connection: Connection) -> None:
         self._db = connection
 
@@ -63,7 +64,7 @@ def _launch(row: RowMapping) -> Launch:
     )
 
 
-class MilestoneRepository:
+class MilestoneRepository(port.MilestoneRepository):
     def __init__(self, connection: Connection) -> None:
         self._db = connection
 
@@ -196,7 +197,7 @@ def _milestone(row: RowMapping, versions: tuple[PromiseVersion, ...]) -> Milesto
     )
 
 
-class CadenceRepository:
+class CadenceRepository(port.CadenceRepository):
     def __init__(self, connection: Connection) -> None:
         self._db = connection
 

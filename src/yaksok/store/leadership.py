@@ -14,13 +14,15 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
+from yaksok.store import port
+
 log = logging.getLogger(__name__)
 
 # "ysch", paired with the schema's hash: deployments sharing one database never share a leader.
 _KEY = {"key": 0x7973_6368}
 
 
-class LeaderLock:
+class LeaderLock(port.LeaderLock):
     """Whether this loop is the one that ticks (``services.upkeep.Leadership``)."""
 
     def __init__(self, engine: Engine) -> None:

@@ -10,12 +10,13 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.engine import Connection, RowMapping
 
 from yaksok.domain.ledger import LedgerEntry
+from yaksok.store import port
 from yaksok.store.tables import ledger_checkpoints, ledger_entries, signing_keys
 
 _LEDGER_LOCK = 0x7961_6B73  # "yaks": one PostgreSQL advisory lock serialises appends
 
 
-class LedgerRepository:
+class LedgerRepository(port.LedgerRepository):
     def __init__(self, connection: Connection) -> None:
         self._db = connection
         self._locked = False

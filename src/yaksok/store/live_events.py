@@ -24,6 +24,8 @@ from psycopg import sql
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
+from yaksok.store import port
+
 log = logging.getLogger(__name__)
 
 _CHANNEL = (
@@ -39,7 +41,7 @@ FIRST_RETRY = 0.1  # seconds after a drop; doubles on each failed attempt...
 LAST_RETRY = 10.0  # ...up to this
 
 
-class LiveEvents:
+class LiveEvents(port.LiveEvents):
     """Announces publications to other processes from inside the publishing transaction."""
 
     def __init__(self, connection: Connection) -> None:
@@ -56,7 +58,7 @@ def can_listen(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg"
 
 
-class PublicationListener:
+class PublicationListener(port.PublicationListener):
     """One dedicated connection, on the event loop, that LISTENs for publications in this schema.
 
     ``run`` calls ``wake`` for every notification, and once after every (re)connection since what

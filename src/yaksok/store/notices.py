@@ -9,6 +9,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from yaksok.domain.notice import Claim, Notice, NoticeKind, NoticeState, Verdict
+from yaksok.store import port
 from yaksok.store.tables import notices
 
 
@@ -34,7 +35,7 @@ def _values(notice: Notice) -> dict[str, Any]:
     }
 
 
-class NoticeRepository:
+class NoticeRepository(port.NoticeRepository):
     def __init__(self, connection: Connection) -> None:
         self._db = connection
 

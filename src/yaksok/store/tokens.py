@@ -8,6 +8,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from yaksok.domain.administration import TokenRecord
+from yaksok.store import port
 from yaksok.store.tables import api_tokens
 
 _RECORD = (
@@ -19,7 +20,7 @@ _RECORD = (
 )
 
 
-class TokenRepository:
+class TokenRepository(port.TokenRepository):
     def __init__(self, connection: Connection) -> None:
         self._db = connection
 

@@ -1,4 +1,5 @@
-"""The store and its transactions: one transaction per use case."""
+"""The SQL store and its transactions (the port's implementation on SQLite and PostgreSQL): one
+transaction per use case."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from contextlib import contextmanager
 
 from sqlalchemy.engine import Connection, Engine
 
+from yaksok.store import port
 from yaksok.store.audit import AuditRepository
 from yaksok.store.engine import make_engine, upgrade
 from yaksok.store.launches import CadenceRepository, LaunchRepository, MilestoneRepository
@@ -17,7 +19,7 @@ from yaksok.store.notices import NoticeRepository
 from yaksok.store.tokens import TokenRepository
 
 
-class Transaction:
+class Transaction(port.Transaction):
     """Repositories sharing one database transaction; callbacks run only after it commits."""
 
     def __init__(self, connection: Connection) -> None:
@@ -33,7 +35,7 @@ class Transaction:
         self.after_commit: list[Callable[[], None]] = []
 
 
-class Store:
+class Store(port.Store):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 

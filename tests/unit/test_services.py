@@ -1,34 +1,34 @@
-"""Use cases through the service layer, on SQLite and PostgreSQL."""
+"""Use cases through the service layer, on the in-memory store: no database (the contract tests in
+tests/integration/test_store.py hold the real stores to the same behaviour)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import sqlalchemy as sa
 
 from yaksok.domain.clock import SimulatedClock
 from yaksok.domain.errors import Conflict, NotFound, PolicyViolation
 from yaksok.domain.notice import Claim, NoticeKind, NoticeState, Verdict
 from yaksok.services import cadences, launches, ledger, notices, queries, upkeep
 from yaksok.services.runtime import Runtime
-from yaksok.store.tables import ledger_entries
+from yaksok.store.memory import MemoryStore
 
 SLUG = "ipad-kt-2010"
 PREORDER = f"{SLUG}.preorder-opens"
 
 
 @pytest.fixture
-def launch(rt: Runtime) -> Runtime:
-    launches.create_launch(rt, slug=SLUG, titles={"ko": "아이패드", "en": "iPad"}, zone="Asia/Seoul")
+def launch(memory_rt: Runtime) -> Runtime:
+    launches.create_launch(memory_rt, slug=SLUG, titles={"ko": "아이패드", "en": "iPad"}, zone="Asia/Seoul")
     launches.add_milestone(
-        rt,
+        memory_rt,
         launch_slug=SLUG,
         key="preorder-opens",
         kind="preorder_opens",
         titles={"ko": "예약 판매 시작", "en": "Pre-orders open"},
     )
-    return rt
+    return memory_rt
 
 
 def ledger_kinds(rt: Runtime) -> list[str]:
@@ -169,11 +169,13 @@ def test_each_cadence_slot_gets_exactly_one_notice(launch: Runtime, clock: Simul
     assert upkeep.tick(launch).published == []
 
 
-def test_checkpoints_verify_and_a_truncated_ledger_is_caught(launch: Runtime) -> None:
+def test_checkpoints_verify_and_a_truncated_ledger_is_caught(
+    launch: Runtime, memory_store: MemoryStore
+) -> None:
     seq = ledger.checkpoint(launch)
     assert seq is not None and ledger.verify_store(launch).ok
-    with launch.store.engine.begin() as conn:
-        conn.execute(sa.delete(ledger_entries).where(ledger_entries.c.seq == seq))
+    with launch.store.read() as tx:
+        memory_store.replace_ledger([entry for entry in tx.ledger.entries() if entry.seq != seq])
 
     result = ledger.verify_store(launch)
 

@@ -1,0 +1,528 @@
+"""The store in memory: the port implemented with dictionaries, so service tests need no database.
+
+It keeps the promises of the SQL store that the services rely on, and the contract tests
+(tests/integration/test_store.py) check them on every store: writers take turns, and each works on its
+own copy of the tables, which replaces the committed ones only when its block ends without an
+exception (a failure leaves nothing behind, readers never see a write in progress). Instants
+come back in UTC, and what goes in or comes out is a copy, as a row would be. The constraints
+of the schema (unique keys, references) are checked and break with ``ConstraintViolation``. The
+ledger chains with the same hashing (``domain.ledger``); announcements of live events are kept
+in ``MemoryStore.announced`` instead of being sent to other processes, which there are none of,
+and its one process always leads the scheduler.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields, replace
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from yaksok.domain.administration import AuditEntry, TokenRecord
+from yaksok.domain.cadence import Cadence, parse_weekdays
+from yaksok.domain.launch import Launch, Milestone, Occurrence
+from yaksok.domain.ledger import LedgerEntry
+from yaksok.domain.notice import Notice, NoticeKind, NoticeState
+from yaksok.domain.policy import Policy
+from yaksok.domain.promise import PromiseVersion
+from yaksok.store import port
+
+T = TypeVar("T")
+
+
+class ConstraintViolation(Exception):
+    """A write the SQL schema would refuse (a duplicate key, a reference to nothing)."""
+
+
+class ReadOnlyTransaction(Exception):
+    """A write through a transaction opened with ``read()``."""
+
+
+@dataclass(frozen=True)
+class _LaunchRow:
+    launch: Launch
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class _MilestoneRow:
+    milestone: Milestone  # without its versions, which have their own table
+    position: int
+    broken_version: int | None = None
+
+
+@dataclass(frozen=True)
+class _NoticeRow:
+    notice: Notice
+    ledger_seq: int | None = None
+
+
+@dataclass(frozen=True)
+class _CadenceRow:
+    cadence: Cadence
+    created_at: datetime
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class _TokenRow:
+    token_hash: str
+    role: str
+    label: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+@dataclass
+class _Tables:
+    """Committed tables are never changed in place: a writer changes a copy, then swaps it in."""
+
+    launches: dict[str, _LaunchRow] = field(default_factory=dict)
+    milestones: dict[str, _MilestoneRow] = field(default_factory=dict)
+    versions: dict[str, tuple[PromiseVersion, ...]] = field(default_factory=dict)
+    notices: dict[str, _NoticeRow] = field(default_factory=dict)
+    cadences: dict[str, _CadenceRow] = field(default_factory=dict)
+    ledger: list[LedgerEntry] = field(default_factory=list)
+    checkpoints: dict[int, dict[str, Any]] = field(default_factory=dict)
+    signing_keys: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tokens: dict[str, _TokenRow] = field(default_factory=dict)
+    audit: list[AuditEntry] = field(default_factory=list)
+    announced: list[int] = field(default_factory=list)
+
+    def copy(self) -> _Tables:
+        # Shallow is enough: rows are frozen and hold copies nobody else can reach.
+        return _Tables(**{f.name: copy.copy(getattr(self, f.name)) for f in fields(self)})
+
+
+def _utc(at: datetime) -> datetime:
+    if at.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    return at.astimezone(UTC)
+
+
+def _utc_or_none(at: datetime | None) -> datetime | None:
+    return None if at is None else _utc(at)
+
+
+def _insert(table: dict[Any, T], key: Any, row: T, what: str) -> None:
+    if key in table:
+        raise ConstraintViolation(f"{what} {key!r} is already stored")
+    table[key] = row
+
+
+def _require(found: bool, what: str) -> None:
+    if not found:
+        raise ConstraintViolation(f"{what} does not exist")
+
+
+class _Repository:
+    def __init__(self, tables: _Tables, writable: bool) -> None:
+        self._tables = tables
+        self._writable = writable
+
+    def _write(self) -> _Tables:
+        if not self._writable:
+            raise ReadOnlyTransaction("this transaction was opened for reading")
+        return self._tables
+
+
+class LaunchRepository(_Repository, port.LaunchRepository):
+    def add(self, launch: Launch, now: datetime) -> None:
+        stored = replace(copy.deepcopy(launch), policy=Policy.from_dict(launch.policy.to_dict()))
+        _insert(self._write().launches, launch.slug, _LaunchRow(stored, _utc(now)), "launch")
+
+    def exists(self, slug: str) -> bool:
+        return slug in self._tables.launches
+
+    def get(self, slug: str) -> Launch | None:
+        row = self._tables.launches.get(slug)
+        return None if row is None else copy.deepcopy(row.launch)
+
+    def list(self) -> list[Launch]:
+        rows = sorted(self._tables.launches.values(), key=lambda r: (r.created_at, r.launch.slug))
+        return [copy.deepcopy(row.launch) for row in rows]
+
+    def set_titles(self, slug: str, titles: dict[str, str]) -> None:
+        tables = self._write()
+        row = tables.launches.get(slug)
+        if row is not None:
+            tables.launches[slug] = replace(row, launch=replace(row.launch, titles=dict(titles)))
+
+
+def _stored_version(version: PromiseVersion) -> PromiseVersion:
+    promise = replace(version.promise, at=_utc_or_none(version.promise.at))
+    return replace(copy.deepcopy(version), promise=promise, made_at=_utc(version.made_at))
+
+
+def _stored_occurrence(occurrence: Occurrence | None) -> Occurrence | None:
+    if occurrence is None:
+        return None
+    return replace(occurrence, at=_utc(occurrence.at), recorded_at=_utc(occurrence.recorded_at))
+
+
+class MilestoneRepository(_Repository, port.MilestoneRepository):
+    def add(self, milestone: Milestone) -> None:
+        tables = self._write()
+        _require(milestone.launch_slug in tables.launches, f"launch {milestone.launch_slug!r}")
+        slug = milestone.launch_slug
+        position = len([row for row in tables.milestones.values() if row.milestone.launch_slug == slug])
+        stored = replace(copy.deepcopy(milestone), versions=(), occurrence=None)
+        _insert(tables.milestones, milestone.id, _MilestoneRow(stored, position), "milestone")
+        for version in milestone.versions:
+            self.add_version(version)
+
+    def add_version(self, version: PromiseVersion) -> None:
+        tables = self._write()
+        _require(version.milestone_id in tables.milestones, f"milestone {version.milestone_id!r}")
+        versions = {v.version: v for v in tables.versions.get(version.milestone_id, ())}
+        _insert(versions, version.version, _stored_version(version), f"{version.milestone_id!r} version")
+        tables.versions[version.milestone_id] = tuple(versions[n] for n in sorted(versions))
+
+    def record_occurrence(self, milestone: Milestone) -> None:
+        assert milestone.occurrence is not None
+        tables = self._write()
+        row = tables.milestones.get(milestone.id)
+        if row is not None:
+            occurred = replace(row.milestone, occurrence=_stored_occurrence(milestone.occurrence))
+            tables.milestones[milestone.id] = replace(row, milestone=occurred)
+
+    def set_titles(self, milestone_id: str, titles: dict[str, str]) -> None:
+        tables = self._write()
+        row = tables.milestones.get(milestone_id)
+        if row is not None:
+            tables.milestones[milestone_id] = replace(
+                row, milestone=replace(row.milestone, titles=dict(titles))
+            )
+
+    def mark_broken(self, milestone_id: str, version: int) -> bool:
+        tables = self._write()
+        row = tables.milestones.get(milestone_id)
+        if row is None or (row.broken_version is not None and row.broken_version >= version):
+            return False
+        tables.milestones[milestone_id] = replace(row, broken_version=version)
+        return True
+
+    def get(self, milestone_id: str) -> Milestone | None:
+        found = self._load(lambda row: row.milestone.id == milestone_id)
+        return found[0] if found else None
+
+    def for_launch(self, slug: str) -> list[Milestone]:
+        return self._load(lambda row: row.milestone.launch_slug == slug)
+
+    def all(self) -> list[Milestone]:
+        return self._load(lambda row: True)
+
+    def _load(self, where: Callable[[_MilestoneRow], bool]) -> list[Milestone]:
+        rows = sorted(
+            filter(where, self._tables.milestones.values()),
+            key=lambda row: (row.milestone.launch_slug, row.position),
+        )
+        return [
+            replace(copy.deepcopy(row.milestone), versions=self._tables.versions.get(row.milestone.id, ()))
+            for row in rows
+        ]
+
+
+def _stored_notice(notice: Notice) -> Notice:
+    return replace(
+        copy.deepcopy(notice),
+        created_at=_utc(notice.created_at),
+        publish_at=_utc_or_none(notice.publish_at),
+        published_at=_utc_or_none(notice.published_at),
+        next_update_at=_utc_or_none(notice.next_update_at),
+    )
+
+
+class NoticeRepository(_Repository, port.NoticeRepository):
+    def add(self, notice: Notice) -> None:
+        tables = self._write()
+        if notice.launch_slug is not None:
+            _require(notice.launch_slug in tables.launches, f"launch {notice.launch_slug!r}")
+        _insert(tables.notices, notice.id, _NoticeRow(_stored_notice(notice)), "notice")
+
+    def save(self, notice: Notice, ledger_seq: int | None = None) -> None:
+        tables = self._write()
+        row = tables.notices.get(notice.id)
+        if row is not None:
+            seq = row.ledger_seq if ledger_seq is None else ledger_seq
+            tables.notices[notice.id] = _NoticeRow(_stored_notice(notice), seq)
+
+    def get(self, notice_id: str) -> Notice | None:
+        row = self._tables.notices.get(notice_id)
+        return None if row is None else copy.deepcopy(row.notice)
+
+    def superseded_by(self, notice_id: str) -> Notice | None:
+        found = self._select(lambda n: n.supersedes == notice_id and n.state is NoticeState.PUBLISHED)
+        return copy.deepcopy(found[0].notice) if found else None
+
+    def published(
+        self,
+        *,
+        launch_slug: str | None = None,
+        kind: NoticeKind | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[Notice]:
+        rows = self._select(
+            lambda n: (
+                n.state is NoticeState.PUBLISHED
+                and (launch_slug is None or n.launch_slug == launch_slug)
+                and (kind is None or n.kind is kind)
+            )
+        )
+        rows.sort(key=lambda row: (row.notice.published_at, _seq(row)), reverse=True)
+        end = None if limit is None else offset + limit
+        return [copy.deepcopy(row.notice) for row in rows[offset:end]]
+
+    def published_with_seq(self, after_seq: int, limit: int = 500) -> list[tuple[int, Notice]]:
+        rows = self._select(lambda n: n.state is NoticeState.PUBLISHED)
+        found = sorted((row for row in rows if _seq(row) > after_seq), key=_seq)
+        return [(_seq(row), copy.deepcopy(row.notice)) for row in found[:limit]]
+
+    def published_seq_before(self, seq: int) -> int | None:
+        rows = self._select(lambda n: n.state is NoticeState.PUBLISHED)
+        return max((_seq(row) for row in rows if -1 < _seq(row) < seq), default=None)
+
+    def all(self, launch_slug: str | None = None) -> list[Notice]:
+        rows = self._select(lambda n: launch_slug is None or n.launch_slug == launch_slug)
+        rows.sort(key=lambda row: (row.notice.created_at, row.notice.id))
+        return [copy.deepcopy(row.notice) for row in rows]
+
+    def due(self, now: datetime) -> list[Notice]:
+        rows = self._select(
+            lambda n: n.state is NoticeState.SCHEDULED and n.publish_at is not None and n.publish_at <= now
+        )
+        rows.sort(key=lambda row: (row.notice.publish_at, row.notice.created_at))
+        return [copy.deepcopy(row.notice) for row in rows]
+
+    def next_due_at(self) -> datetime | None:
+        rows = self._select(lambda n: n.state is NoticeState.SCHEDULED and n.publish_at is not None)
+        return min((row.notice.publish_at for row in rows if row.notice.publish_at), default=None)
+
+    def pending_for_cadence(self, cadence_id: str) -> list[Notice]:
+        rows = self._select(lambda n: n.cadence_id == cadence_id and n.state is not NoticeState.PUBLISHED)
+        rows.sort(key=lambda row: row.notice.created_at)
+        return [copy.deepcopy(row.notice) for row in rows]
+
+    def last_published_for_cadence(self, cadence_id: str) -> Notice | None:
+        rows = self._select(lambda n: n.cadence_id == cadence_id and n.state is NoticeState.PUBLISHED)
+        rows.sort(key=lambda row: row.notice.publish_at or row.notice.created_at)
+        return copy.deepcopy(rows[-1].notice) if rows else None
+
+    def latest_published_at(self) -> datetime | None:
+        rows = self._select(lambda n: n.state is NoticeState.PUBLISHED)
+        return max((row.notice.published_at for row in rows if row.notice.published_at), default=None)
+
+    def _select(self, where: Callable[[Notice], bool]) -> list[_NoticeRow]:
+        return [row for row in self._tables.notices.values() if where(row.notice)]
+
+
+def _seq(row: _NoticeRow) -> int:
+    return -1 if row.ledger_seq is None else row.ledger_seq
+
+
+class CadenceRepository(_Repository, port.CadenceRepository):
+    def add(self, cadence: Cadence, now: datetime) -> None:
+        tables = self._write()
+        _require(cadence.launch_slug in tables.launches, f"launch {cadence.launch_slug!r}")
+        stored = replace(
+            copy.deepcopy(cadence),
+            # Stored as text: days "0,1,…" (none means every day) and the time to the minute.
+            weekdays=cadence.weekdays or parse_weekdays("daily"),
+            local_time=cadence.local_time.replace(second=0, microsecond=0),
+            last_slot_at=_utc_or_none(cadence.last_slot_at),
+        )
+        _insert(tables.cadences, cadence.id, _CadenceRow(stored, _utc(now)), "cadence")
+
+    def mark_slot(self, cadence_id: str, slot: datetime) -> None:
+        tables = self._write()
+        row = tables.cadences.get(cadence_id)
+        if row is not None:
+            tables.cadences[cadence_id] = replace(row, cadence=replace(row.cadence, last_slot_at=_utc(slot)))
+
+    def deactivate(self, cadence_id: str) -> bool:
+        tables = self._write()
+        row = tables.cadences.get(cadence_id)
+        if row is None or not row.active:
+            return False
+        tables.cadences[cadence_id] = replace(row, active=False)
+        return True
+
+    def get(self, cadence_id: str) -> Cadence | None:
+        row = self._tables.cadences.get(cadence_id)
+        return None if row is None else _cadence(row)
+
+    def active(self, launch_slug: str | None = None) -> list[Cadence]:
+        rows = [
+            row
+            for row in self._tables.cadences.values()
+            if row.active and (launch_slug is None or row.cadence.launch_slug == launch_slug)
+        ]
+        return [_cadence(row) for row in sorted(rows, key=lambda row: row.created_at)]
+
+
+def _cadence(row: _CadenceRow) -> Cadence:
+    return replace(copy.deepcopy(row.cadence), last_slot_at=row.cadence.last_slot_at or row.created_at)
+
+
+class LedgerRepository(_Repository, port.LedgerRepository):
+    def append(self, at: datetime, kind: str, data: Mapping[str, Any]) -> LedgerEntry:
+        tables = self._write()
+        entry = LedgerEntry.after(self.head(), at, kind, data)
+        tables.ledger.append(entry)
+        return entry
+
+    def head(self) -> LedgerEntry | None:
+        return max(self._tables.ledger, key=lambda entry: entry.seq, default=None)
+
+    def entries(self, after: int = 0, limit: int | None = None) -> Iterator[LedgerEntry]:
+        found = sorted((entry for entry in self._tables.ledger if entry.seq > after), key=lambda e: e.seq)
+        return iter(found[:limit])
+
+    def add_checkpoint(self, seq: int, head_hash: str, signature: str, key_id: str, now: datetime) -> None:
+        row = {"seq": seq, "hash": head_hash, "signature": signature, "key_id": key_id}
+        _insert(self._write().checkpoints, seq, {**row, "signed_at": _utc(now)}, "checkpoint")
+
+    def checkpoints(self) -> list[dict[str, Any]]:
+        return [dict(self._tables.checkpoints[seq]) for seq in sorted(self._tables.checkpoints)]
+
+    def latest_checkpoint_seq(self) -> int:
+        return max(self._tables.checkpoints, default=0)
+
+    def signing_key(self) -> dict[str, Any] | None:
+        keys = sorted(self._tables.signing_keys.values(), key=lambda row: row["created_at"])
+        return dict(keys[0]) if keys else None
+
+    def add_signing_key(self, key_id: str, private_pem: str, public_pem: str, now: datetime) -> None:
+        row = {"id": key_id, "private_key": private_pem, "public_key": public_pem, "created_at": _utc(now)}
+        _insert(self._write().signing_keys, key_id, row, "signing key")
+
+
+class TokenRepository(_Repository, port.TokenRepository):
+    def add(self, token_id: str, token_hash: str, role: str, label: str, now: datetime) -> None:
+        tables = self._write()
+        if any(row.token_hash == token_hash for row in tables.tokens.values()):
+            raise ConstraintViolation("a token with this hash is already stored")
+        _insert(tables.tokens, token_id, _TokenRow(token_hash, role, label, _utc(now)), "token")
+
+    def role_for(self, token_hash: str) -> str | None:
+        active = self.active_for(token_hash)
+        return None if active is None else active.role
+
+    def active_for(self, token_hash: str) -> TokenRecord | None:
+        for token_id, row in self._tables.tokens.items():
+            if row.token_hash == token_hash and row.revoked_at is None:
+                return _token(token_id, row)
+        return None
+
+    def get(self, token_id: str) -> TokenRecord | None:
+        row = self._tables.tokens.get(token_id)
+        return None if row is None else _token(token_id, row)
+
+    def list(self) -> list[TokenRecord]:
+        rows = sorted(self._tables.tokens.items(), key=lambda item: (item[1].created_at, item[0]))
+        return [_token(token_id, row) for token_id, row in rows]
+
+    def revoke(self, token_id: str, now: datetime) -> bool:
+        tables = self._write()
+        row = tables.tokens.get(token_id)
+        if row is None or row.revoked_at is not None:
+            return False
+        tables.tokens[token_id] = replace(row, revoked_at=_utc(now))
+        return True
+
+
+def _token(token_id: str, row: _TokenRow) -> TokenRecord:
+    return TokenRecord(token_id, row.role, row.label, row.created_at, row.revoked_at)
+
+
+class AuditRepository(_Repository, port.AuditRepository):
+    def add(self, at: datetime, actor: str | None, action: str, details: Mapping[str, object]) -> None:
+        trail = self._write().audit
+        trail.append(AuditEntry(len(trail) + 1, _utc(at), actor, action, copy.deepcopy(dict(details))))
+
+    def entries(self, *, limit: int = 1000) -> list[AuditEntry]:
+        return [
+            replace(entry, details=copy.deepcopy(dict(entry.details)))
+            for entry in self._tables.audit[-limit:]
+        ]
+
+
+class LiveEvents(_Repository, port.LiveEvents):
+    def announce(self, seq: int) -> None:
+        self._write().announced.append(seq)
+
+
+class MemoryTransaction(port.Transaction):
+    def __init__(self, tables: _Tables, *, writable: bool) -> None:
+        self.launches = LaunchRepository(tables, writable)
+        self.milestones = MilestoneRepository(tables, writable)
+        self.notices = NoticeRepository(tables, writable)
+        self.cadences = CadenceRepository(tables, writable)
+        self.ledger = LedgerRepository(tables, writable)
+        self.tokens = TokenRepository(tables, writable)
+        self.audit = AuditRepository(tables, writable)
+        self.live_events = LiveEvents(tables, writable)
+        self.after_commit: list[Callable[[], None]] = []
+
+
+class LeaderLock(port.LeaderLock):
+    """Only one process can reach a store in its memory: its scheduler loop always leads."""
+
+    def __init__(self) -> None:
+        self.leading = True
+
+    def hold(self) -> bool:
+        return True
+
+    def release(self) -> None:
+        pass
+
+
+class MemoryStore(port.Store):
+    def __init__(self) -> None:
+        self._tables = _Tables()
+        self._writer = threading.Lock()
+        self._writing_thread: int | None = None
+
+    @contextmanager
+    def write(self) -> Iterator[port.Transaction]:
+        if self._writing_thread == threading.get_ident():
+            raise RuntimeError("a write transaction inside another one would wait for itself forever")
+        with self._writer:
+            self._writing_thread = threading.get_ident()
+            try:
+                tables = self._tables.copy()
+                tx = MemoryTransaction(tables, writable=True)
+                yield tx
+                self._tables = tables
+            finally:
+                self._writing_thread = None
+        for callback in tx.after_commit:
+            callback()
+
+    @contextmanager
+    def read(self) -> Iterator[port.Transaction]:
+        yield MemoryTransaction(self._tables, writable=False)
+
+    def leader_lock(self) -> port.LeaderLock:
+        return LeaderLock()
+
+    def publication_listener(self) -> port.PublicationListener | None:
+        return None  # no other process publishes into this store
+
+    @property
+    def announced(self) -> list[int]:
+        """The ledger seqs announced to other processes by committed transactions, in order."""
+        return list(self._tables.announced)
+
+    def replace_ledger(self, entries: list[LedgerEntry]) -> None:
+        """Overwrite the stored ledger behind the services' back, as anyone with write access to a
+        database could: for tests that verification catches it."""
+        with self._writer:
+            tables = self._tables.copy()
+            tables.ledger = list(entries)
+            self._tables = tables

@@ -1,0 +1,286 @@
+"""The store's port: what the services may ask of storage, in the domain's words.
+
+Two adapters implement it: the SQL store (``store.unit_of_work.Store``, on SQLite or PostgreSQL)
+and the in-memory fake (``store.memory.MemoryStore``) that the service tests run on. The contract
+tests (tests/integration/test_store.py) run on all three, so the fake cannot drift from the SQL.
+
+A ``Transaction`` holds one repository per subject; every change made through it commits or rolls
+back together. Adding a method to a repository means one abstract method here, its SQL in the
+repository's module, its fake in memory.py, and a contract test.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Any
+
+from yaksok.domain.administration import AuditEntry, TokenRecord
+from yaksok.domain.cadence import Cadence
+from yaksok.domain.launch import Launch, Milestone
+from yaksok.domain.ledger import LedgerEntry
+from yaksok.domain.notice import Notice, NoticeKind
+from yaksok.domain.promise import PromiseVersion
+
+
+class LaunchRepository(ABC):
+    @abstractmethod
+    def add(self, launch: Launch, now: datetime) -> None: ...
+
+    @abstractmethod
+    def exists(self, slug: str) -> bool: ...
+
+    @abstractmethod
+    def get(self, slug: str) -> Launch | None: ...
+
+    @abstractmethod
+    def list(self) -> list[Launch]:
+        """Every launch, oldest first."""
+
+    @abstractmethod
+    def set_titles(self, slug: str, titles: dict[str, str]) -> None:
+        """Replace the launch's titles; nothing else changes."""
+
+
+class MilestoneRepository(ABC):
+    @abstractmethod
+    def add(self, milestone: Milestone) -> None:
+        """Add a milestone after its launch's others, with the promise versions it carries."""
+
+    @abstractmethod
+    def add_version(self, version: PromiseVersion) -> None: ...
+
+    @abstractmethod
+    def record_occurrence(self, milestone: Milestone) -> None:
+        """Store the milestone's occurrence (which must be set); nothing else changes."""
+
+    @abstractmethod
+    def set_titles(self, milestone_id: str, titles: dict[str, str]) -> None:
+        """Replace the milestone's titles; nothing else changes."""
+
+    @abstractmethod
+    def mark_broken(self, milestone_id: str, version: int) -> bool:
+        """Record that ``version`` was broken; False if it (or a later one) already was."""
+
+    @abstractmethod
+    def get(self, milestone_id: str) -> Milestone | None: ...
+
+    @abstractmethod
+    def for_launch(self, slug: str) -> list[Milestone]:
+        """The launch's milestones in the order they were added."""
+
+    @abstractmethod
+    def all(self) -> list[Milestone]:
+        """Every milestone, by launch slug, then in the order they were added."""
+
+
+class NoticeRepository(ABC):
+    @abstractmethod
+    def add(self, notice: Notice) -> None: ...
+
+    @abstractmethod
+    def save(self, notice: Notice, ledger_seq: int | None = None) -> None:
+        """Store the notice's new state; ``ledger_seq`` is the entry that published it."""
+
+    @abstractmethod
+    def get(self, notice_id: str) -> Notice | None: ...
+
+    @abstractmethod
+    def superseded_by(self, notice_id: str) -> Notice | None:
+        """The published notice that corrects this one, if any."""
+
+    @abstractmethod
+    def published(
+        self,
+        *,
+        launch_slug: str | None = None,
+        kind: NoticeKind | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[Notice]:
+        """Published notices, newest first (skipping the newest ``offset``)."""
+
+    @abstractmethod
+    def published_with_seq(self, after_seq: int, limit: int = 500) -> list[tuple[int, Notice]]:
+        """Notices published after ledger entry ``after_seq``, in ledger order, with their seq."""
+
+    @abstractmethod
+    def published_seq_before(self, seq: int) -> int | None:
+        """The ledger seq of the last notice published before ledger entry ``seq``, if any. Exact
+        only under the ledger lock, which orders publications: see ``services.notices.publish_in``."""
+
+    @abstractmethod
+    def all(self, launch_slug: str | None = None) -> list[Notice]:
+        """Every notice in any state, oldest first."""
+
+    @abstractmethod
+    def due(self, now: datetime) -> list[Notice]:
+        """Scheduled notices whose time has come by ``now``, earliest first."""
+
+    @abstractmethod
+    def next_due_at(self) -> datetime | None: ...
+
+    @abstractmethod
+    def pending_for_cadence(self, cadence_id: str) -> list[Notice]:
+        """The cadence's notices not yet published, oldest first."""
+
+    @abstractmethod
+    def last_published_for_cadence(self, cadence_id: str) -> Notice | None: ...
+
+    @abstractmethod
+    def latest_published_at(self) -> datetime | None: ...
+
+
+class CadenceRepository(ABC):
+    @abstractmethod
+    def add(self, cadence: Cadence, now: datetime) -> None: ...
+
+    @abstractmethod
+    def mark_slot(self, cadence_id: str, slot: datetime) -> None: ...
+
+    @abstractmethod
+    def deactivate(self, cadence_id: str) -> bool:
+        """Stop an active cadence; False when it was not active (already ended or unknown)."""
+
+    @abstractmethod
+    def get(self, cadence_id: str) -> Cadence | None: ...
+
+    @abstractmethod
+    def active(self, launch_slug: str | None = None) -> list[Cadence]:
+        """Active cadences, oldest first."""
+
+
+class LedgerRepository(ABC):
+    @abstractmethod
+    def append(self, at: datetime, kind: str, data: Mapping[str, Any]) -> LedgerEntry:
+        """Chain a new entry onto the head; appends are serialised until the transaction ends."""
+
+    @abstractmethod
+    def head(self) -> LedgerEntry | None: ...
+
+    @abstractmethod
+    def entries(self, after: int = 0, limit: int | None = None) -> Iterator[LedgerEntry]:
+        """Entries after seq ``after``, in order."""
+
+    @abstractmethod
+    def add_checkpoint(self, seq: int, head_hash: str, signature: str, key_id: str, now: datetime) -> None:
+        """Keep the ``signature`` of (``seq``, ``head_hash``) made with key ``key_id``."""
+
+    @abstractmethod
+    def checkpoints(self) -> list[dict[str, Any]]:
+        """Signed checkpoints in seq order: seq, hash, signature, key_id, signed_at."""
+
+    @abstractmethod
+    def latest_checkpoint_seq(self) -> int:
+        """The seq of the newest checkpoint; 0 when there is none."""
+
+    @abstractmethod
+    def signing_key(self) -> dict[str, Any] | None:
+        """The first signing key: id, private_key, public_key (PEM), created_at."""
+
+    @abstractmethod
+    def add_signing_key(self, key_id: str, private_pem: str, public_pem: str, now: datetime) -> None: ...
+
+
+class TokenRepository(ABC):
+    @abstractmethod
+    def add(self, token_id: str, token_hash: str, role: str, label: str, now: datetime) -> None: ...
+
+    @abstractmethod
+    def role_for(self, token_hash: str) -> str | None:
+        """The role of the unrevoked token with this hash, if any."""
+
+    @abstractmethod
+    def active_for(self, token_hash: str) -> TokenRecord | None:
+        """The unrevoked token with this hash, if any."""
+
+    @abstractmethod
+    def get(self, token_id: str) -> TokenRecord | None: ...
+
+    @abstractmethod
+    def list(self) -> list[TokenRecord]:
+        """Every token, revoked ones too, oldest first (never a hash)."""
+
+    @abstractmethod
+    def revoke(self, token_id: str, now: datetime) -> bool:
+        """Revoke an active token; False when it was not active (already revoked or unknown)."""
+
+
+class AuditRepository(ABC):
+    """The audit trail of operator administration: not public, unlike the ledger."""
+
+    @abstractmethod
+    def add(self, at: datetime, actor: str | None, action: str, details: Mapping[str, object]) -> None:
+        """Append an entry; its seq is the next one."""
+
+    @abstractmethod
+    def entries(self, *, limit: int = 1000) -> list[AuditEntry]:
+        """The newest ``limit`` entries, oldest first."""
+
+
+class LiveEvents(ABC):
+    @abstractmethod
+    def announce(self, seq: int) -> None:
+        """Tell every listening process, once this transaction commits, that ``seq`` was published."""
+
+
+class Transaction(ABC):
+    """Repositories sharing one transaction; ``after_commit`` callbacks run only once it commits."""
+
+    launches: LaunchRepository
+    milestones: MilestoneRepository
+    notices: NoticeRepository
+    cadences: CadenceRepository
+    ledger: LedgerRepository
+    tokens: TokenRepository
+    audit: AuditRepository
+    live_events: LiveEvents
+    after_commit: list[Callable[[], None]]
+
+
+class LeaderLock(ABC):
+    """A claim to lead the scheduler among every process on one store (one leader at a time)."""
+
+    leading: bool
+
+    @abstractmethod
+    def hold(self) -> bool:
+        """True while this loop leads; tries to take the lead when it does not (blocking I/O)."""
+
+    @abstractmethod
+    def release(self) -> None:
+        """Give up the lead (another loop may take it); safe to call when not leading."""
+
+
+class PublicationListener(ABC):
+    """Hears of publications committed by any process on the same store."""
+
+    listening: bool  # whether notifications arrive right now (else only reading the store finds news)
+
+    @abstractmethod
+    async def run(self, wake: Callable[[], None]) -> None:
+        """Call ``wake`` on every publication, and after each (re)connection, until cancelled."""
+
+
+class Store(ABC):
+    @abstractmethod
+    def write(self) -> AbstractContextManager[Transaction]:
+        """A read-write transaction, committed when the block ends without an exception and rolled
+        back when it raises; its ``after_commit`` callbacks run once it has committed."""
+
+    @abstractmethod
+    def read(self) -> AbstractContextManager[Transaction]:
+        """A transaction for reading only: it sees what was committed, never a write in progress."""
+
+    @abstractmethod
+    def leader_lock(self) -> LeaderLock:
+        """A claim to lead the scheduler among every process on this store (not yet held)."""
+
+    @abstractmethod
+    def publication_listener(self) -> PublicationListener | None:
+        """A listener for every process's publications, or None where the store cannot push them."""
+
+    def close(self) -> None:  # noqa: B027 (a store without connections has nothing to release)
+        """Release what the store holds; it is not used afterwards."""
