@@ -48,13 +48,34 @@ def test_the_ledger_is_read_page_by_page_until_a_page_comes_back_empty(client: T
         {"after": "1.5"},
         {"limit": "-5"},
         {"limit": "0"},
-        {"limit": ""},
-        {"after": "9" * 40},
+        {"after": ""},
+        {"after": "1e3"},
+        {"after": "٣"},  # a digit, but not an ASCII one
+        {"after": "x" * 5000},
     ],
 )
 def test_a_bad_page_is_400(client: TestClient, query: dict[str, str]) -> None:
     response = client.get("/ledger", params=query)
     assert (response.status_code, response.json()["code"]) == (400, "request.invalid")
+    assert response.json()["detail"].startswith(next(iter(query)))  # it names the parameter
+
+
+@pytest.mark.parametrize("name", ["after", "limit"])
+@pytest.mark.parametrize("value", [str(2**31), str(2**63), str(10**30), "9" * 40, "1" * 5000])
+def test_a_number_too_large_for_any_seq_is_out_of_range(client: TestClient, name: str, value: str) -> None:
+    response = client.get("/ledger", params={name: value})
+
+    problem = response.json()
+    assert (response.status_code, problem["code"]) == (400, "request.out_of_range")
+    assert problem["detail"].startswith(f"{name} is out of range: at most 2147483647, not ")
+    assert problem["details"] == {"parameter": name, "max": 2**31 - 1}
+    assert len(problem["detail"]) < 200
+
+
+def test_the_largest_seq_the_store_holds_is_a_valid_after(client: TestClient, ipad: str) -> None:
+    assert page(client, after=2**31 - 1) == []
+    assert page(client, after=2**31 - 1, limit=2**31 - 1) == []
+    assert page(client, after="0" * 30 + "1") == page(client)[1:]
 
 
 def test_a_limit_above_the_maximum_is_capped(client: TestClient, ipad: str) -> None:

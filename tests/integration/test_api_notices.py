@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+import pytest
 from httpx import Response
 from starlette.testclient import TestClient
 
 from yaksok.domain.clock import SimulatedClock
+from yaksok.services.runtime import Runtime
+from yaksok.store import tables
 
 Headers = dict[str, str]
 DRAFT = {"kind": "shipping_update", "titles": {"ko": "배송 안내", "en": "Shipping update"}, "launch": "ipad"}
@@ -25,7 +28,7 @@ def test_a_notice_is_a_draft_until_scheduled_or_published(
     assert response.status_code == 201, response.text
     notice = response.json()
     assert notice["state"] == "draft" and notice["published_at"] is None
-    assert notice["channels"] == ["board", "atom", "ics", "sse"]
+    assert notice["channels"] == ["board", "atom", "sse"]
     assert notice["url"] == f"http://127.0.0.1:8000/notices/{notice['id']}"
     assert client.get(f"/api/v1/notices/{notice['id']}", headers=admin).json() == notice
 
@@ -90,6 +93,57 @@ def test_an_edit_that_breaks_a_notice_is_refused(client: TestClient, admin: Head
     assert (response.status_code, response.json()["code"]) == (422, "invalid.channel")
     response = client.patch(f"/api/v1/notices/{notice}", json={"kind": "clarification"}, headers=admin)
     assert (response.status_code, response.json()["code"]) == (422, "invalid.claim")
+
+
+@pytest.mark.parametrize(
+    ("channels", "why"),
+    [
+        (["board", "ics"], "'ics' is not a notice channel: the calendar holds milestones, not notices"),
+        (["fax"], "unknown channel 'fax'; a notice goes to board, atom, sse, "),
+        (["Board"], "unknown channel 'Board'"),
+    ],
+)
+def test_a_channel_a_notice_cannot_go_to_is_refused(
+    client: TestClient,
+    admin: Headers,
+    ipad: str,
+    ledger_head: Callable[[], int],
+    channels: list[str],
+    why: str,
+) -> None:
+    draft = create(client, admin).json()["id"]
+    before = ledger_head()
+
+    created = create(client, admin, channels=channels, publish_now=True)
+    edited = client.patch(f"/api/v1/notices/{draft}", json={"channels": channels}, headers=admin)
+
+    for response in (created, edited):
+        assert (response.status_code, response.json()["code"]) == (422, "invalid.channel")
+    assert created.json()["detail"].startswith(why)
+    assert ledger_head() == before
+    assert client.get(f"/api/v1/notices/{draft}", headers=admin).json()["channels"] == [
+        "board",
+        "atom",
+        "sse",
+    ]
+
+
+def test_a_notice_stored_with_the_calendar_as_a_channel_is_shown_without_it(
+    client: TestClient, admin: Headers, ipad: str, rt: Runtime
+) -> None:
+    notice = create(client, admin).json()["id"]
+    with rt.store.engine.begin() as connection:  # as notices were stored before
+        stored = tables.notices.update().where(tables.notices.c.id == notice)
+        connection.execute(stored.values(channels=["board", "atom", "ics", "sse"]))
+
+    assert client.get(f"/api/v1/notices/{notice}", headers=admin).json()["channels"] == [
+        "board",
+        "atom",
+        "sse",
+    ]
+    published = client.post(f"/api/v1/notices/{notice}/publish", headers=admin)
+    assert published.status_code == 200, published.text
+    assert published.json()["channels"] == ["board", "atom", "sse"]
 
 
 def test_a_notice_cannot_be_scheduled_in_the_past(client: TestClient, admin: Headers, ipad: str) -> None:

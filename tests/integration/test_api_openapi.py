@@ -54,6 +54,14 @@ def test_request_bodies_are_the_schemas_the_api_enforces(spec: dict[str, Any]) -
     assert [p["name"] for p in operation["parameters"]] == ["milestone_id"]
 
 
+def test_a_notices_channels_are_described_as_what_they_are(spec: dict[str, Any]) -> None:
+    for name in ("NewNotice", "NoticeEdit", "Correction"):
+        channels = spec["components"]["schemas"][name]["properties"]["channels"]
+        description = str(channels.get("description") or channels["anyOf"][0]["description"])
+        assert description.startswith("where the notice goes, any of board, atom, sse, ")
+        assert "(default board, atom, sse)" in description and "ics" not in description
+
+
 def _component(schema: dict[str, Any]) -> str:
     """The component a response schema names, itself or as the items of an array."""
     return str(schema.get("items", schema)["$ref"]).removeprefix("#/components/schemas/")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import feedparser
 import pytest
@@ -11,6 +11,7 @@ from icalendar import Calendar
 
 from yaksok.config import Settings
 from yaksok.domain.clock import SimulatedClock
+from yaksok.domain.notice import Claim, Verdict
 from yaksok.services import launches, notices
 from yaksok.services.runtime import Runtime
 from yaksok.web.app import create_app
@@ -91,6 +92,17 @@ def test_the_feed_speaks_the_language_asked_for(web: TestClient, rt: Runtime, cl
     assert english.feed.language == "en" and "iPad" in english.entries[0].title
 
 
+def test_a_clarifications_source_is_a_link_in_the_feed(web: TestClient, rt: Runtime) -> None:
+    claim = Claim(text="Pre-orders open at 9:00", verdict=Verdict.FALSE, source_url="https://news.example/1")
+    notices.clarify(rt, claim=claim, titles={"en": "The 9:00 report is false"})
+
+    feed = feedparser.parse(web.get("/feed.atom?lang=en").content)
+
+    assert feed.bozo == 0
+    content = feed.entries[0].content[0].value
+    assert '<a href="https://news.example/1" rel="nofollow noopener">https://news.example/1</a>' in content
+
+
 def test_the_calendar_has_one_event_per_milestone_in_seoul_time(
     web: TestClient, rt: Runtime, clock: SimulatedClock
 ) -> None:
@@ -107,6 +119,26 @@ def test_the_calendar_has_one_event_per_milestone_in_seoul_time(
     assert stamp == datetime(2010, 11, 5, 11, tzinfo=UTC)
     assert event.start == datetime(2010, 11, 9, 11, tzinfo=UTC)
     assert [tz["TZID"] for tz in cal.walk("VTIMEZONE")] == ["Asia/Seoul"]
+
+
+def test_a_subscribed_calendar_sees_the_day_all_day_then_the_time_in_place_of_it(
+    web: TestClient, rt: Runtime, clock: SimulatedClock
+) -> None:
+    launches.create_launch(rt, slug="ipad", titles={"ko": "아이패드", "en": "iPad"}, zone="Asia/Seoul")
+    launches.add_milestone(
+        rt, launch_slug="ipad", key="preorder", kind="preorder_opens", titles={"en": "Pre-orders"}
+    )
+    launches.revise_promise(rt, PREORDER, time="2010-11-09", precision="day")
+    [day] = Calendar.from_ical(web.get("/launches/ipad/calendar.ics?lang=ko").content).events
+    clock.advance_to(datetime(2010, 11, 5, 11, tzinfo=UTC))
+    launches.revise_promise(rt, PREORDER, time="2010-11-09T20:00", precision="exact")
+    [timed] = Calendar.from_ical(web.get("/launches/ipad/calendar.ics?lang=ko").content).events
+
+    assert (day.start, day.end, day.sequence) == (date(2010, 11, 9), date(2010, 11, 10), 0)
+    assert day["SUMMARY"] == "[시간 미정] 아이패드 — Pre-orders"
+    assert (timed.uid, timed.sequence) == (day.uid, 1)
+    assert timed.start == datetime(2010, 11, 9, 11, tzinfo=UTC)
+    assert timed["SUMMARY"] == "아이패드 — Pre-orders"
 
 
 def test_a_launch_calendar_has_only_that_launchs_milestones(

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import warnings
 from datetime import UTC, datetime
+from urllib.parse import unquote
 
 import pytest
+from starlette.applications import Starlette
+from starlette.types import Message
 
 from yaksok.config import Settings
 from yaksok.domain.clock import SimulatedClock
@@ -182,6 +186,24 @@ def test_the_board_marks_each_kind_the_verdict_and_an_override_with_its_justific
     assert "Claim: Pre-orders open at 9:00 — Verdict: false" in html
     assert html.count("⚠ Policy override") == 1
     assert "Policy override (policy.late_change): supply fell short today" in html
+
+
+def test_a_clarifications_source_is_a_link_on_every_page_that_shows_it(web: TestClient, rt: Runtime) -> None:
+    start_kt_launch(rt)
+    source = "https://news.example/story?id=9&lang=ko"
+    clarification = notices.clarify(
+        rt,
+        claim=Claim(text="Pre-orders open at 9:00", verdict=Verdict.FALSE, source_url=source),
+        titles={"en": "The 9:00 report is false"},
+        launch_slug=SLUG,
+    )
+    link = (
+        '(source <a href="https://news.example/story?id=9&amp;lang=ko" rel="nofollow noopener">'
+        "https://news.example/story?id=9&amp;lang=ko</a>)"
+    )
+
+    for path in ["/", f"/launches/{SLUG}", f"/notices/{clarification.id}"]:
+        assert link in web.get(path, headers=ENGLISH).text, path
 
 
 def test_the_board_shows_each_launchs_upcoming_milestones_and_links_its_feeds(
@@ -368,6 +390,67 @@ def test_an_unknown_launch_or_notice_is_an_html_404_page(web: TestClient, rt: Ru
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/html")
     assert "There is no such page" in response.text
+
+
+def get_as_sent(app: Starlette, path: str, accept: str) -> tuple[int, dict[str, str], str]:
+    """GET ``path`` exactly as a server hands it on (``..`` unresolved, ``%2F`` decoded, as uvicorn
+    does); an HTTP client would resolve the dots before sending."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": unquote(path),
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver"), (b"accept", accept.encode())],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+        "app": app,
+    }
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    asyncio.run(app(scope, receive, send))
+    start, body = sent[0], b"".join(m.get("body", b"") for m in sent[1:])
+    headers = {name.decode(): value.decode() for name, value in start["headers"]}
+    return start["status"], headers, body.decode()
+
+
+@pytest.mark.parametrize(
+    "path", ["/launches/a%2Fb", "/notices/..%2F..", "/launches/../x", "/notices/%2e%2e", "/no/such/page"]
+)
+@pytest.mark.parametrize("accept", ["text/html,application/xhtml+xml,*/*;q=0.8", "*/*", ""])
+def test_a_path_no_page_answers_to_is_the_html_404_page(web: TestClient, path: str, accept: str) -> None:
+    status, headers, body = get_as_sent(web.app, path, accept)
+
+    assert status == 404
+    assert headers["content-type"].startswith("text/html")
+    assert "There is no such page" in body
+
+
+@pytest.mark.parametrize(
+    ("path", "accept"),
+    [
+        ("/api/v1/launches/a%2Fb", "text/html"),
+        ("/api/v1/../v1/nothing", "*/*"),
+        ("/ledger/nothing", "application/json"),
+        ("/no/such/page", "application/problem+json"),
+    ],
+)
+def test_the_api_and_json_readers_keep_problem_json_404s(web: TestClient, path: str, accept: str) -> None:
+    response = web.get(path, headers={"Accept": accept})
+
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "not_found"
 
 
 def test_a_draft_notice_is_not_public(web: TestClient, rt: Runtime) -> None:

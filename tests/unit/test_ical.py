@@ -1,10 +1,15 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import re
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 
-from icalendar import Calendar, Event
+from hypothesis import given
+from hypothesis import strategies as st
+from icalendar import Calendar, Event, vText
 
 from yaksok.channels.ical import calendar
+from yaksok.channels.safe_text import one_line, text_lines
 from yaksok.domain.launch import Launch, Milestone, MilestoneKind
 from yaksok.domain.promise import Promise
 
@@ -182,12 +187,85 @@ def test_an_exact_time_given_again_confirms_the_same_event() -> None:
     assert event.start == datetime(2010, 11, 30, 0, 0, tzinfo=UTC)
 
 
-def test_a_milestone_that_never_had_an_exact_time_has_no_event() -> None:
+def test_a_milestone_with_only_a_month_or_no_time_has_no_event() -> None:
     cal = parse(
-        milestone(key="sale-starts"), promised("2010-11-09", "day"), promised("2010-11-09T20:00", key="x")
+        milestone(key="sale-starts"), promised("2010-11", "month"), promised("2010-11-09T20:00", key="x")
     )
 
     assert [str(event["UID"]) for event in cal.events] == ["ipad-kt-2010.x@yaksok"]
+
+
+def test_a_day_without_its_time_is_an_all_day_event_marked_time_not_announced() -> None:
+    event = only_event(parse(promised("2010-11-09", "day")))
+
+    assert event["DTSTART"].to_ical() == b"20101109"
+    assert event["DTSTART"].params["VALUE"] == "DATE"
+    assert (event.start, event.end) == (date(2010, 11, 9), date(2010, 11, 10))
+    assert (str(event["UID"]), event["SEQUENCE"], event["STATUS"]) == (UID, 0, "CONFIRMED")
+    assert event["SUMMARY"] == "[Time not announced] iPad — Pre-orders open"
+    assert event["DESCRIPTION"].startswith("2010-11-09 (time not announced)\n")
+
+
+def test_an_all_day_event_says_time_not_announced_in_korean_too() -> None:
+    event = only_event(parse(promised("2010-11-09", "day"), lang="ko"))
+
+    assert event["SUMMARY"] == "[시간 미정] 아이패드 — 예약 판매 시작"
+    assert event["DESCRIPTION"].startswith("2010-11-09 (시간 미정)\n")
+
+
+def test_the_time_named_for_a_day_replaces_its_all_day_event() -> None:
+    day = promised("2010-11-09", "day")
+    timed = revised(day, "2010-11-09T20:00", "exact", day=2, reason="")
+
+    old, new = only_event(parse(day)), only_event(parse(timed))
+
+    assert str(new["UID"]) == str(old["UID"]) == UID
+    assert new["SEQUENCE"] == old["SEQUENCE"] + 1
+    assert new.start == datetime(2010, 11, 9, 11, 0, tzinfo=UTC)
+    assert new["STATUS"] == "CONFIRMED"
+    assert new["SUMMARY"] == "iPad — Pre-orders open"
+
+
+def test_an_exact_time_withdrawn_for_a_day_becomes_that_days_all_day_event() -> None:
+    vaguer = revised(promised("2010-11-09T20:00"), "2010-11-10", "day", day=2, reason="courier strike")
+
+    event = only_event(parse(vaguer))
+
+    assert (event["SEQUENCE"], event["STATUS"]) == (1, "CONFIRMED")
+    assert (event.start, event.end) == (date(2010, 11, 10), date(2010, 11, 11))
+    assert event["SUMMARY"] == "[Time not announced] iPad — Pre-orders open"
+
+
+def test_a_day_withdrawn_for_a_month_stays_as_a_cancelled_all_day_event() -> None:
+    vaguer = revised(promised("2010-11-09", "day"), "2010-11", "month", day=2, reason="pricing not settled")
+
+    event = only_event(parse(vaguer))
+
+    assert (event["SEQUENCE"], event["STATUS"]) == (1, "CANCELLED")
+    assert event.start == date(2010, 11, 9)
+    assert event["SUMMARY"] == "[Time to be announced] iPad — Pre-orders open"
+
+
+def test_a_cancelled_day_stays_as_a_cancelled_all_day_event() -> None:
+    cancelled, _ = promised("2010-11-09", "day").cancel(
+        policy=LAUNCH.policy,
+        now=datetime(2010, 11, 2, tzinfo=UTC),
+        reason={"en": "no stock"},
+        zone=LAUNCH.zone,
+    )
+
+    event = only_event(parse(cancelled))
+
+    assert (event["SEQUENCE"], event["STATUS"]) == (1, "CANCELLED")
+    assert event.start == date(2010, 11, 9)
+    assert event["SUMMARY"] == "[Cancelled] iPad — Pre-orders open"
+
+
+def test_all_day_and_timed_events_sit_together_in_time_order() -> None:
+    cal = parse(promised("2010-11-19T10:00", key="sale-starts"), promised("2010-11-09", "day"))
+
+    assert [str(event["UID"]) for event in cal.events] == [UID, "ipad-kt-2010.sale-starts@yaksok"]
+    assert [tz.tz_name for tz in cal.timezones] == ["Asia/Seoul"]
 
 
 def test_a_calendar_without_events_is_still_valid() -> None:
@@ -204,3 +282,35 @@ def test_the_same_milestones_give_the_same_bytes() -> None:
         return calendar(milestones, {LAUNCH.slug: LAUNCH}, base_url=BASE, lang="en", name="iPad launch")
 
     assert render(first, second) == render(second, first)
+
+
+# Every character that ends a line for someone (CR, LF, VT, FF, the separators, NEL, U+2028/9),
+# other control characters, TEXT's own escapes and non-ASCII, in runs long enough to be folded.
+HOSTILE_PIECES = ["a", "가", " ", "\n", "\r", "\r\n", "\x0b", "\x0c", "\x1c", "\x85", "\u2028", "\u2029"]
+HOSTILE_PIECES += ["\x00", "\x07", "\x1b", "\x7f", "\x9f", "\ufffe", ",", ";", ":", "\\", "x" * 80, "가" * 40]
+hostile_text = st.lists(st.sampled_from(HOSTILE_PIECES), min_size=1, max_size=12).map("".join)
+
+
+@given(launch_title=hostile_text, milestone_title=hostile_text, reason=hostile_text, name=hostile_text)
+def test_any_text_in_titles_reasons_and_the_name_gives_a_well_formed_calendar(
+    launch_title: str, milestone_title: str, reason: str, name: str
+) -> None:
+    launch = Launch(slug=LAUNCH.slug, titles={"en": "iPad " + launch_title}, zone=LAUNCH.zone)
+    base = replace(milestone(), titles={"en": "Pre-orders " + milestone_title})
+    first, _ = base.revise(
+        Promise.parse("2010-11-09", LAUNCH.zone, "day"), policy=launch.policy, now=FIRST_PROMISE_AT
+    )
+    second = revised(first, "2010-11-09T20:00", "exact", day=2, reason=reason)
+
+    raw = calendar([second], {launch.slug: launch}, base_url=BASE, lang="en", name=name)
+
+    lines = raw.split(b"\r\n")
+    assert lines[-1] == b"" and all(b"\r" not in line and b"\n" not in line for line in lines)
+    assert all(len(line) <= 75 for line in lines)
+    assert not any(re.search(rb"[\x00-\x08\x0a-\x1f\x7f]", line) for line in lines)
+    cal = Calendar.from_ical(raw)
+    event = only_event(cal)
+    # The name is TEXT, escaped (RFC 7986); the parser keeps an X- property's text as written.
+    assert str(cal["X-WR-CALNAME"]) == str(cal["NAME"]) == vText(one_line(name)).to_ical().decode()
+    assert event["SUMMARY"] == one_line(f"iPad {launch_title} — Pre-orders {milestone_title}")
+    assert text_lines(reason.strip()) in event["DESCRIPTION"]

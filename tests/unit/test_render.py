@@ -12,6 +12,8 @@ from yaksok.channels.render import (
     expand_placeholders,
     format_instant,
     notice_extras,
+    notice_extras_html,
+    source_link,
 )
 from yaksok.domain.errors import InvalidInput
 from yaksok.domain.launch import Launch, Milestone, MilestoneKind
@@ -159,6 +161,35 @@ def test_a_clarification_without_a_source_does_not_mention_one() -> None:
     clarification = notice(kind=NoticeKind.CLARIFICATION, claim=Claim("Price leaked", Verdict.UNCONFIRMED))
 
     assert notice_extras(clarification, "ko") == ["주장: Price leaked — 판정: 미확인"]
+
+
+def test_in_html_the_claims_source_is_a_link_that_passes_on_no_standing() -> None:
+    claim = Claim("Pre-orders <b>open</b> at 9:00", Verdict.FALSE, "https://news.example/a?x=1&y=2")
+    clarification = notice(kind=NoticeKind.CLARIFICATION, claim=claim, supersedes="n<0>")
+
+    assert notice_extras_html(clarification, "en") == [
+        "Claim: Pre-orders &lt;b&gt;open&lt;/b&gt; at 9:00 — Verdict: false (source "
+        '<a href="https://news.example/a?x=1&amp;y=2" rel="nofollow noopener">'
+        "https://news.example/a?x=1&amp;y=2</a>)",
+        "Corrects notice n&lt;0&gt;",
+    ]
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["javascript:alert(1)", "ftp://files.example/a", "mailto:a@b.example", "data:text/html,<b>", "http:"],
+)
+def test_a_source_that_is_not_an_http_url_stays_escaped_text(url: str) -> None:
+    shown = source_link(url)
+
+    assert "<a" not in shown and "href" not in shown
+    assert shown == url.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def test_an_http_source_is_a_link_whatever_the_case_of_its_scheme() -> None:
+    assert source_link("HTTP://news.example/") == (
+        '<a href="HTTP://news.example/" rel="nofollow noopener">HTTP://news.example/</a>'
+    )
 
 
 def test_a_policy_override_is_shown_with_its_rule_and_justification() -> None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
 from feedgen.feed import FeedGenerator
 
-from yaksok.channels.render import body_html, notice_extras, notice_url
+from yaksok.channels.render import body_html, notice_extras_html, notice_url
 from yaksok.domain.launch import Launch, Milestone
 from yaksok.domain.notice import Notice, NoticeState
 
@@ -79,7 +78,7 @@ def _add_entry(
     entry.updated(notice.published_at)
     entry.published(notice.published_at)
     entry.link(href=url, rel="alternate", type="text/html")
-    extras = "".join(f"<p>{html.escape(line)}</p>\n" for line in notice_extras(notice, lang, zone))
+    extras = "".join(f"<p>{line}</p>\n" for line in notice_extras_html(notice, lang, zone))
     entry.content(_xml_safe(body_html(notice, lang, milestones) + extras), type="html")
     entry.category(term=notice.kind.value)
 

@@ -1,13 +1,20 @@
-"""The calendar (RFC 5545): one event per milestone that has, or had, an exact time."""
+"""The calendar (RFC 5545): one event per milestone that has, or had, an exact time or a day.
+
+A day promised without its time is an all-day event marked "time not announced"; when the time
+is named, the same event (same UID, higher SEQUENCE) becomes a timed one. A month, or no time
+at all, is not something a calendar can hold, so such a milestone has no event until it has a
+day.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from icalendar import STATUS, TRANSP, Calendar, Event
+from icalendar import STATUS, TRANSP, Calendar, Event, vText
 
 from yaksok.channels.render import describe_milestone, launch_url
+from yaksok.channels.safe_text import one_line, text_lines
 from yaksok.domain.launch import Launch, Milestone
 from yaksok.domain.promise import Precision, PromiseVersion
 from yaksok.domain.texts import pick_text
@@ -18,6 +25,8 @@ _SLOT = timedelta(minutes=30)
 # Zone rules from a year before the first event to a year after the last cover every event
 # and a client's view around it.
 _ZONE_MARGIN = timedelta(days=366)
+# The precisions a calendar can show: a moment, or a whole day.
+_SHOWN = (Precision.EXACT, Precision.DAY)
 
 _CHANGE_WORDS = {
     "en": {
@@ -29,6 +38,14 @@ _CHANGE_WORDS = {
     },
     "ko": {None: "최초 공지", "delay": "연기", "advance": "앞당김", "cancel": "취소", "clarify": "구체화"},
 }
+_PREFIXES = {
+    "en": {
+        "cancelled": "[Cancelled] ",
+        "withdrawn": "[Time to be announced] ",
+        "day": "[Time not announced] ",
+    },
+    "ko": {"cancelled": "[취소] ", "withdrawn": "[시간 미정] ", "day": "[시간 미정] "},
+}
 
 
 def calendar(
@@ -39,38 +56,49 @@ def calendar(
     lang: str,
     name: str,
 ) -> bytes:
-    """An iCalendar document with one VEVENT per milestone that has or had an exact promise.
+    """An iCalendar document with one VEVENT per milestone that has or had an exact or day promise.
 
     The UID (``{milestone id}@yaksok``) never changes and SEQUENCE is the number of promise
-    versions minus one, so every change replaces the event in subscribed calendars. A
-    cancelled milestone stays, STATUS:CANCELLED, at its last exact time; so does one whose
-    exact time was withdrawn for a day or month, so nobody keeps the old time.
+    versions minus one, so every change replaces the event in subscribed calendars. A day is
+    an all-day event (``DTSTART;VALUE=DATE``) whose summary says the time is not announced.
+    A cancelled milestone stays, STATUS:CANCELLED, at its last exact time or day; so does one
+    whose time or day was withdrawn for a month or nothing, so nobody keeps the old one.
     """
     cal = Calendar()
     cal.add("PRODID", f"-//yaksok//yaksok//{lang.upper()}")
     cal.add("VERSION", "2.0")
     cal.add("CALSCALE", "GREGORIAN")
     cal.add("METHOD", "PUBLISH")
-    cal.calendar_name = name  # NAME (RFC 7986) and X-WR-CALNAME, which most clients read
+    # NAME (RFC 7986) and X-WR-CALNAME, which most clients read; both are TEXT, escaped.
+    cal.add("NAME", vText(one_line(name)))
+    cal.add("X-WR-CALNAME", vText(one_line(name)))
     shown = sorted(
-        ((exact[1], m) for m in milestones if (exact := _last_exact(m)) is not None),
-        key=lambda pair: (pair[0], pair[1].id),
+        ((time, m) for m in milestones if (time := _shown_time(m)) is not None),
+        key=lambda pair: (pair[0][1], pair[1].id),
     )
-    for start, milestone in shown:
-        cal.add_component(_event(milestone, start, launches.get(milestone.launch_slug), base_url, lang))
+    for (precision, local), milestone in shown:
+        launch = launches.get(milestone.launch_slug)
+        cal.add_component(_event(milestone, precision, local, launch, base_url, lang))
     if shown:
-        first, last = shown[0][0], shown[-1][0]
+        first, last = shown[0][0][1], shown[-1][0][1]
         cal.add_missing_timezones((first - _ZONE_MARGIN).date(), (last + _ZONE_MARGIN).date())
     result: bytes = cal.to_ical()
     return result
 
 
-def _event(milestone: Milestone, start: datetime, launch: Launch | None, base_url: str, lang: str) -> Event:
+def _event(
+    milestone: Milestone,
+    precision: Precision,
+    local: datetime,
+    launch: Launch | None,
+    base_url: str,
+    lang: str,
+) -> Event:
     current = milestone.versions[-1]
-    status = _status(milestone)
     title = milestone.title(lang) if launch is None else f"{launch.title(lang)} — {milestone.title(lang)}"
     url = launch_url(base_url, milestone.launch_slug)
     history = "\n".join(_history_line(v, lang) for v in milestone.versions)
+    start, end = _span(precision, local)
     return Event.new(
         uid=f"{milestone.id}@yaksok",
         sequence=len(milestone.versions) - 1,
@@ -78,42 +106,54 @@ def _event(milestone: Milestone, start: datetime, launch: Launch | None, base_ur
         last_modified=current.made_at,
         created=milestone.versions[0].made_at,
         start=start,
-        end=start + _SLOT,
-        summary=_summary_prefix(milestone, lang) + title,
-        description=f"{describe_milestone(milestone, lang)}\n\n{history}\n\n{url}",
+        end=end,
+        summary=one_line(_summary_prefix(milestone, lang) + title),
+        description=text_lines(f"{describe_milestone(milestone, lang)}\n\n{history}\n\n{url}"),
         url=url,
-        status=status,
+        status=_status(milestone),
         transparency=TRANSP.TRANSPARENT,
     )
 
 
-def _last_exact(milestone: Milestone) -> tuple[PromiseVersion, datetime] | None:
-    """The newest version with an exact time, and that time on the promise's wall clock."""
+def _shown_time(milestone: Milestone) -> tuple[Precision, datetime] | None:
+    """The newest promise a calendar can show (an exact time or a day): its precision and its
+    wall time in the promise's zone."""
     for version in reversed(milestone.versions):
         local = version.promise.local
-        if version.promise.precision is Precision.EXACT and local is not None:
-            return version, local
+        if version.promise.precision in _SHOWN and local is not None:
+            return version.promise.precision, local
     return None
+
+
+def _span(precision: Precision, local: datetime) -> tuple[datetime, datetime] | tuple[date, date]:
+    """An exact time's short slot on the promise's wall clock, or a day's whole date."""
+    if precision is Precision.EXACT:
+        return local, local + _SLOT
+    return local.date(), local.date() + timedelta(days=1)
 
 
 def _status(milestone: Milestone) -> STATUS:
     promise = milestone.promise
     if milestone.cancelled:
         return STATUS.CANCELLED
-    if promise is None or promise.precision is not Precision.EXACT:
-        # The exact time was withdrawn ("later this month"): the event at that time will not
-        # happen, so it is cancelled for everyone who was told it, not silently dropped.
+    if promise is None or promise.precision not in _SHOWN:
+        # The time or day was withdrawn ("later this month"): the event then will not happen,
+        # so it is cancelled for everyone who was told it, not silently dropped.
         return STATUS.CANCELLED
     return STATUS.CONFIRMED
 
 
 def _summary_prefix(milestone: Milestone, lang: str) -> str:
-    # Some clients show a cancelled event like any other; the title has to say it.
-    ko = lang == "ko"
+    # Some clients show a cancelled event like any other, and an all-day one like a promise of
+    # the whole day; the title has to say which it is.
+    words = _PREFIXES["ko" if lang == "ko" else "en"]
+    promise = milestone.promise
     if milestone.cancelled:
-        return "[취소] " if ko else "[Cancelled] "
+        return words["cancelled"]
     if _status(milestone) is STATUS.CANCELLED:
-        return "[시간 미정] " if ko else "[Time to be announced] "
+        return words["withdrawn"]
+    if promise is not None and promise.precision is Precision.DAY:
+        return words["day"]
     return ""
 
 

@@ -6,18 +6,19 @@ messages all say the same thing in the same words.
 
 from __future__ import annotations
 
+import html
 import math
 import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from markdown_it import MarkdownIt
 
 from yaksok.domain import codes
 from yaksok.domain.errors import InvalidInput
 from yaksok.domain.launch import Milestone
-from yaksok.domain.notice import Notice, Verdict
+from yaksok.domain.notice import Claim, Notice, Verdict
 from yaksok.domain.promise import Promise, zone_info
 from yaksok.domain.texts import pick_text
 
@@ -82,16 +83,39 @@ def body_text(notice: Notice, lang: str, milestones: Mapping[str, Milestone]) ->
 def notice_extras(notice: Notice, lang: str, zone: str | None = None) -> list[str]:
     """Short lines every channel shows with the notice: claim and verdict, policy override,
     correction, next update and lateness. Times are shown in ``zone`` (the launch's), else UTC."""
+    claim = [] if notice.claim is None else [_claim_line(notice.claim, lang, as_html=False)]
+    return claim + _more_extras(notice, lang, zone or "UTC")
+
+
+def notice_extras_html(notice: Notice, lang: str, zone: str | None = None) -> list[str]:
+    """The lines of ``notice_extras`` as safe HTML, the claim's source a link (http and https only)."""
+    claim = [] if notice.claim is None else [_claim_line(notice.claim, lang, as_html=True)]
+    return claim + [html.escape(line) for line in _more_extras(notice, lang, zone or "UTC")]
+
+
+def source_link(url: str) -> str:
+    """``url`` as an HTML link if it is an http(s) URL, else as escaped text; the link is the
+    author's pick of someone else's page, so it passes on no standing and no window."""
+    shown = html.escape(url)
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return shown
+    return f'<a href="{shown}" rel="nofollow noopener">{shown}</a>'
+
+
+def _claim_line(claim: Claim, lang: str, *, as_html: bool) -> str:
+    verdict = _VERDICTS["ko" if lang == "ko" else "en"][claim.verdict]
+    text = html.escape(claim.text) if as_html else claim.text
+    line = f"주장: {text} — 판정: {verdict}" if lang == "ko" else f"Claim: {text} — Verdict: {verdict}"
+    if claim.source_url:
+        source = source_link(claim.source_url) if as_html else claim.source_url
+        line += f" (출처 {source})" if lang == "ko" else f" (source {source})"
+    return line
+
+
+def _more_extras(notice: Notice, lang: str, zone: str) -> list[str]:
     ko = lang == "ko"
-    zone = zone or "UTC"
     lines: list[str] = []
-    if notice.claim is not None:
-        claim = notice.claim
-        verdict = _VERDICTS["ko" if ko else "en"][claim.verdict]
-        line = f"주장: {claim.text} — 판정: {verdict}" if ko else f"Claim: {claim.text} — Verdict: {verdict}"
-        if claim.source_url:
-            line += f" (출처 {claim.source_url})" if ko else f" (source {claim.source_url})"
-        lines.append(line)
     if notice.overridden:
         rules = ", ".join(notice.overridden)
         lines.append(

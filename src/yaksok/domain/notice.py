@@ -7,6 +7,7 @@ notice that ``supersedes`` it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -15,8 +16,29 @@ from yaksok.domain import codes
 from yaksok.domain.errors import Conflict, InvalidInput
 from yaksok.domain.texts import check_texts, pick_text
 
-CHANNELS = ("board", "atom", "ics", "sse", "email", "webhook", "mastodon", "x")
-DEFAULT_CHANNELS = ("board", "atom", "ics", "sse")
+# Where a notice can go. The calendar is not among them: it holds milestones, not notices.
+CHANNELS = ("board", "atom", "sse", "email", "webhook", "mastodon", "x")
+DEFAULT_CHANNELS = ("board", "atom", "sse")
+# Listed on notices once although nothing of a notice ever reached it; such stored notices are
+# read without it.
+_NEVER_CARRIED = frozenset({"ics"})
+
+
+def notice_channels(names: Iterable[str]) -> tuple[str, ...]:
+    """The channels an author asks for, each one a notice can go to (``invalid.channel`` if not)."""
+    channels = tuple(names)
+    for name in channels:
+        if name in _NEVER_CARRIED:
+            raise InvalidInput(
+                f"{name!r} is not a notice channel: the calendar holds milestones, not notices",
+                code=codes.INVALID_CHANNEL,
+            )
+        if name not in CHANNELS:
+            raise InvalidInput(
+                f"unknown channel {name!r}; a notice goes to {', '.join(CHANNELS)}",
+                code=codes.INVALID_CHANNEL,
+            )
+    return channels
 
 
 class NoticeKind(StrEnum):
@@ -85,6 +107,9 @@ class Notice:
         check_texts(self.titles, "notice title")
         check_texts(self.bodies, "notice body", required=False)
         check_texts(self.justification, "notice justification", required=False)
+        if _NEVER_CARRIED.intersection(self.channels):
+            carried = tuple(name for name in self.channels if name not in _NEVER_CARRIED)
+            object.__setattr__(self, "channels", carried)  # frozen: set once, while being made
         unknown = set(self.channels) - set(CHANNELS)
         if unknown:
             raise InvalidInput(f"unknown channel {sorted(unknown)[0]!r}", code=codes.INVALID_CHANNEL)

@@ -4,13 +4,16 @@ The errors only HTTP has are declared here with their codes, beside the domain's
 (``yaksok.domain.errors``, codes in ``yaksok.domain.codes``):
 
     YaksokError
-    ├── BadRequest (400)            ``request.malformed_json``, ``request.invalid`` (a parameter)
+    ├── BadRequest (400)            ``request.malformed_json``, ``request.invalid`` (a parameter),
+    │                               ``request.out_of_range``
     ├── Unauthorized (401)          ``auth.required``, ``auth.invalid_token``
     ├── Forbidden (403)             ``auth.forbidden``
     ├── PayloadTooLarge (413)       ``request.too_large``
     └── UnsupportedMediaType (415)  ``request.unsupported_media_type``
 
-``STATUS`` is the one mapping from a kind of error to its HTTP status.
+``STATUS`` is the one mapping from a kind of error to its HTTP status. The one answer that is
+not problem+json: a path no route matches, asked for by a reader outside the API, gets the HTML
+"not found" page.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from yaksok.domain.errors import Code, Conflict, InvalidInput, NotFound, YaksokError
+from yaksok.web.pages.templating import not_found
 
 log = logging.getLogger("yaksok.web")
 
@@ -61,6 +65,9 @@ class Answer:
 # A new code is one line here (or in yaksok.domain.codes) and one row in docs/api.md.
 REQUEST_MALFORMED_JSON = Code("request.malformed_json", BadRequest, "the body is not well-formed JSON")
 REQUEST_INVALID_PARAMETER = Code("request.invalid", BadRequest, "a query parameter or header cannot be read")
+REQUEST_OUT_OF_RANGE = Code(
+    "request.out_of_range", BadRequest, "a number in the query is larger than it can ever be: see `details`"
+)
 REQUEST_INVALID = Code("request.invalid", InvalidInput, "a field is wrong, missing or unknown: see `detail`")
 REQUEST_TOO_LARGE = Code("request.too_large", PayloadTooLarge, "the body is over `details.max_body_bytes`")
 REQUEST_UNSUPPORTED_MEDIA_TYPE = Code(
@@ -122,11 +129,22 @@ async def yaksok_error(_request: Request, exc: Exception) -> Response:
     return problem(status_of(type(exc)), exc.code, exc.message, **extra)
 
 
-async def http_error(_request: Request, exc: Exception) -> Response:
+async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 404 and _reads_html(request):
+        return not_found(request)
     # Starlette's other HTTP errors (rare) keep their status in the code: ``http.400``.
     code = {404: NOT_FOUND.text, 405: METHOD_NOT_ALLOWED.text}.get(exc.status_code, f"http.{exc.status_code}")
     return problem(exc.status_code, code, str(exc.detail))
+
+
+def _reads_html(request: Request) -> bool:
+    """A browser, or any reader of a path outside the API that does not ask for JSON: a path no
+    route matches (``/launches/a%2Fb``, ``/notices/..``) is a page that does not exist."""
+    if request.url.path.startswith("/api/"):
+        return False
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept or "json" not in accept
 
 
 async def unexpected_error(request: Request, exc: Exception) -> Response:

@@ -17,21 +17,36 @@ from yaksok.services.runtime import Runtime
 from yaksok.web.api.operation import Doc, DocumentedRoute
 from yaksok.web.api.responses import CheckpointOut, LedgerEntryOut
 from yaksok.web.api.views import checkpoint_view, ledger_entry_view
-from yaksok.web.errors import REQUEST_INVALID_PARAMETER, BadRequest
+from yaksok.web.errors import REQUEST_INVALID_PARAMETER, REQUEST_OUT_OF_RANGE, BadRequest
 
 DEFAULT_LIMIT, MAX_LIMIT = 1000, 10_000
-_COUNT = re.compile(r"[0-9]{1,15}")  # short enough for any database's integers
+# The largest seq the store can hold (an INTEGER column, 32-bit on PostgreSQL): a seq or a
+# limit beyond it cannot mean anything, and PostgreSQL would refuse to compare with it.
+MAX_COUNT = 2**31 - 1
+_WHOLE = re.compile(r"[0-9]+")
 
 
 def _count(request: Request, name: str, default: int) -> int:
     raw = request.query_params.get(name)
     if raw is None:
         return default
-    if not _COUNT.fullmatch(raw):
+    if not _WHOLE.fullmatch(raw):
         raise BadRequest(
-            f"{name} must be a whole number of at least 0, not {raw!r}", code=REQUEST_INVALID_PARAMETER
+            f"{name} must be a whole number of at least 0, not {_quoted(raw)}", code=REQUEST_INVALID_PARAMETER
         )
-    return int(raw)
+    digits = raw.lstrip("0") or "0"
+    # Compare lengths first: int() of thousands of digits is slow, and refused past 4300.
+    if len(digits) > len(str(MAX_COUNT)) or int(digits) > MAX_COUNT:
+        raise BadRequest(
+            f"{name} is out of range: at most {MAX_COUNT}, not {_quoted(raw)}",
+            code=REQUEST_OUT_OF_RANGE,
+            details={"parameter": name, "max": MAX_COUNT},
+        )
+    return int(digits)
+
+
+def _quoted(raw: str) -> str:
+    return repr(raw) if len(raw) <= 40 else f"{raw[:20]!r}… ({len(raw)} characters)"
 
 
 def entries(request: Request) -> Response:

@@ -8,7 +8,7 @@ from msgspec import UNSET
 from starlette.routing import BaseRoute
 
 from yaksok.domain import codes
-from yaksok.domain.notice import DEFAULT_CHANNELS, Claim, NoticeState
+from yaksok.domain.notice import DEFAULT_CHANNELS, Claim, NoticeState, notice_channels
 from yaksok.services import lookups, notices
 from yaksok.services.auth import Role
 from yaksok.services.runtime import Runtime
@@ -36,7 +36,7 @@ def _create(
         bodies=body.bodies,
         launch_slug=body.launch,
         milestone_ids=tuple(body.milestones),
-        channels=DEFAULT_CHANNELS if body.channels is None else tuple(body.channels),
+        channels=DEFAULT_CHANNELS if body.channels is None else notice_channels(body.channels),
         claim=_claim(body.claim),
         next_update_at=body.next_update_at,
         cadence_id=body.cadence,
@@ -82,7 +82,7 @@ def edit_notice(call: Call[schemas.NoticeEdit]) -> NoticeOut:
         name: getattr(body, name) for name in ("kind", "titles", "bodies", "next_update_at")
     }
     if body.channels is not UNSET:
-        changes["channels"] = tuple(body.channels)
+        changes["channels"] = notice_channels(body.channels)
     if body.claim is not UNSET:
         changes["claim"] = _claim(body.claim)
     given = {name: value for name, value in changes.items() if value is not UNSET}

@@ -14,7 +14,7 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from yaksok.domain.launch import MilestoneKind
-from yaksok.domain.notice import NoticeKind, Verdict
+from yaksok.domain.notice import CHANNELS, DEFAULT_CHANNELS, NoticeKind, Verdict
 from yaksok.domain.promise import ChangeKind, Precision
 
 Instant = Annotated[
@@ -23,6 +23,13 @@ Instant = Annotated[
 Texts = Annotated[dict[str, str], Meta(description="text per language: ko, en")]
 LooseTexts = Annotated[
     str | dict[str, str], Meta(description="text per language {ko, en}, or one string taken as English")
+]
+Channels = Annotated[
+    list[str],
+    Meta(
+        description=f"where the notice goes, any of {', '.join(CHANNELS)} "
+        f"(default {', '.join(DEFAULT_CHANNELS)}); the calendar holds milestones, not notices"
+    ),
 ]
 Hours = Annotated[float, Meta(ge=0, le=24 * 366 * 5)]
 Minutes = Annotated[float, Meta(ge=0, le=60 * 24 * 366)]
@@ -136,7 +143,7 @@ class NoticeFields(Body):
     bodies: Texts = {}
     launch: str | None = None
     milestones: list[str] = []
-    channels: list[str] | None = None
+    channels: Channels | None = None
     claim: ClaimFields | None = None
     next_update_at: Instant | None = None
     cadence: str | None = None
@@ -158,7 +165,7 @@ class NoticeEdit(Body):
     kind: NoticeKind | UnsetType = UNSET
     titles: Texts | UnsetType = UNSET
     bodies: Texts | UnsetType = UNSET
-    channels: list[str] | UnsetType = UNSET
+    channels: Channels | UnsetType = UNSET
     claim: ClaimFields | UnsetType | None = UNSET
     next_update_at: Instant | UnsetType | None = UNSET
 

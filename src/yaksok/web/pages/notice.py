@@ -9,7 +9,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 
-from yaksok.channels.render import body_html, format_instant, launch_url, notice_extras, notice_url
+from yaksok.channels.render import body_html, format_instant, launch_url, notice_extras_html, notice_url
 from yaksok.domain.launch import Launch, Milestone
 from yaksok.domain.notice import Notice
 from yaksok.services import queries
@@ -27,7 +27,7 @@ class NoticeView:
     published: str
     published_iso: str
     body_html: Markup
-    extras: list[str]
+    extras: list[Markup]
     overridden: bool
     verdict: str
     verdict_label: str
@@ -59,7 +59,8 @@ def notice_view(
         published_iso=published_at.isoformat(),
         # body_html escapes the author's HTML and refuses unsafe links: it is safe as it stands.
         body_html=Markup(body_html(notice, lang, milestones)),
-        extras=notice_extras(notice, lang, zone),
+        # Escaped by render, with the claim's source as a link.
+        extras=[Markup(line) for line in notice_extras_html(notice, lang, zone)],
         overridden=bool(notice.overridden),
         verdict=verdict,
         verdict_label=labels.VERDICTS[lang][verdict] if verdict else "",
