@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from yaksok.domain import codes
@@ -32,20 +32,30 @@ class Settings:
         return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    def from_env(
+        cls,
+        env: Mapping[str, str] | None = None,
+        *,
+        database_url: str | None = None,
+        host: str | None = None,
+        port: int | None = None,
+        base_url: str | None = None,
+    ) -> Settings:
+        """Settings from ``env`` (default: the process environment); the command line's options,
+        when not None, win over their variables."""
         env = os.environ if env is None else env
-        settings = cls(
-            database_url=env.get("YAKSOK_DATABASE_URL") or default_database_url(),
-            host=env.get("YAKSOK_HOST", "127.0.0.1"),
-            port=_int(env, "YAKSOK_PORT", 8000),
-            base_url=env.get("YAKSOK_BASE_URL", ""),
+        if database_url is None:
+            database_url = env.get("YAKSOK_DATABASE_URL") or default_database_url()
+        return cls(
+            database_url=database_url,
+            host=env.get("YAKSOK_HOST", "127.0.0.1") if host is None else host,
+            port=_int(env, "YAKSOK_PORT", 8000) if port is None else port,
+            base_url=env.get("YAKSOK_BASE_URL", "") if base_url is None else base_url,
             max_body_bytes=_int(env, "YAKSOK_MAX_BODY_BYTES", 64 * 1024),
             scheduler_interval=_float(env, "YAKSOK_SCHEDULER_INTERVAL", 0.2),
             checkpoint_interval=_float(env, "YAKSOK_CHECKPOINT_INTERVAL", 60.0),
             live_listen=_bool(env, "YAKSOK_LIVE_LISTEN", True),
         )
-        clean = {key: value for key, value in overrides.items() if value is not None}
-        return replace(settings, **clean)  # type: ignore[arg-type]
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import msgspec
 import pytest
 from starlette.testclient import TestClient
 
-from yaksok.domain.ledger import LedgerEntry, verify_chain
+from yaksok.domain.ledger import Checkpoint, LedgerEntry, verify_chain
 from yaksok.services import ledger
 from yaksok.services.runtime import Runtime
 
@@ -91,7 +92,8 @@ def test_checkpoints_are_signed_by_the_published_key(client: TestClient, rt: Run
     assert key.headers["content-type"] == "application/x-pem-file"
     assert key.text.startswith("-----BEGIN PUBLIC KEY-----")
     entries = [LedgerEntry(**e) for e in page(client)]
-    verified = ledger.verify(entries, points, key.text)
+    signed = msgspec.convert(points, list[Checkpoint])
+    verified = ledger.verify(entries, signed, key.text)
     assert verified.ok and verified.checkpoints_checked == 1
-    forged = [{**points[0], "signature": points[0]["signature"][::-1]}]
+    forged = [replace(signed[0], signature=signed[0].signature[::-1])]
     assert not ledger.verify(entries, forged, key.text).ok

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import closing
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -259,6 +260,26 @@ def test_ledger_verify_names_an_entry_altered_behind_a_server(server_url: str, s
     result = yaksok("ledger", "verify", server_url + "/")
     assert result.exit_code == 1, result.output
     assert "ledger broken at seq 12" in result.output
+
+
+@pytest.mark.parametrize("checkpoints", [b'[{"seq": 1, "hash": "ab"}]', b'{"seq": 1}', b"[{"])
+def test_ledger_verify_refuses_a_server_whose_checkpoints_are_not_checkpoints(checkpoints: bytes) -> None:
+    answers = {"/ledger/checkpoints": checkpoints, "/.well-known/yaksok-ledger-key": b"not a key"}
+
+    class Answer(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = answers.get(self.path, b"")  # /ledger?after=0: an empty ledger
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    with ThreadingHTTPServer(("127.0.0.1", 0), Answer) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        result = yaksok("ledger", "verify", f"http://127.0.0.1:{server.server_address[1]}")
+        server.shutdown()
+    assert result.exit_code == 2, result.output
+    assert "/ledger/checkpoints did not answer" in result.output
 
 
 # Every character but "\n" that str.splitlines() ends a line at; JSON escapes the control ones,

@@ -17,7 +17,7 @@ from alembic import command
 
 from yaksok.domain.cadence import Cadence
 from yaksok.domain.launch import Launch, Milestone, MilestoneKind, Sku
-from yaksok.domain.ledger import verify_chain
+from yaksok.domain.ledger import Checkpoint, SigningKey, verify_chain
 from yaksok.domain.notice import Claim, Notice, NoticeKind, NoticeState, Verdict
 from yaksok.domain.policy import Override, Policy
 from yaksok.domain.promise import Promise
@@ -522,17 +522,12 @@ def test_the_ledger_reads_after_a_seq_and_keeps_signed_checkpoints(store: port.S
         assert tx.ledger.head() == entries[-1]
         assert list(tx.ledger.entries(after=1, limit=2)) == entries[1:3]
         assert list(tx.ledger.entries(after=5)) == []
-        assert [(c["seq"], c["hash"], c["signature"], c["key_id"]) for c in tx.ledger.checkpoints()] == [
-            (3, entries[2].hash, "sig3", "k1"),
-            (5, entries[4].hash, "sig5", "k1"),
+        assert tx.ledger.checkpoints() == [
+            Checkpoint(3, entries[2].hash, "sig3", "k1", T0),
+            Checkpoint(5, entries[4].hash, "sig5", "k1", T0),
         ]
         assert tx.ledger.latest_checkpoint_seq() == 5
-        key = tx.ledger.signing_key()
-    assert key is not None and (key["id"], key["private_key"], key["public_key"]) == (
-        "k1",
-        "private",
-        "public",
-    )
+        assert tx.ledger.signing_key() == SigningKey("k1", "private", "public", T0)
 
 
 def test_an_empty_ledger_has_no_head_checkpoint_or_key(store: port.Store) -> None:

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from yaksok.bench.clients import SseListener, http_request
 from yaksok.bench.processes import BenchError
-from yaksok.domain.ledger import LedgerEntry
+from yaksok.domain.ledger import JSON, LedgerEntry
 from yaksok.services import lookups
 from yaksok.services.runtime import Runtime
 
@@ -72,13 +72,18 @@ def publications(rt: Runtime, notice_ids: list[str], after_seq: int) -> dict[str
     """Each published notice's (scheduled, published) instants in UNIX seconds, as the ledger
     records them (blocking)."""
     wanted = set(notice_ids)
-    found = {}
+    found: dict[str, tuple[float, float]] = {}
     for entry in _ledger_after(rt, after_seq):
-        if entry.kind == "notice.published" and entry.data["notice"] in wanted:
-            scheduled = datetime.fromisoformat(entry.data["scheduled_at"]).timestamp()
-            published = datetime.fromisoformat(entry.data["published_at"]).timestamp()
-            found[entry.data["notice"]] = (scheduled, published)
+        if entry.kind != "notice.published":
+            continue
+        data = entry.data
+        if data["notice"] in wanted:
+            found[str(data["notice"])] = (_seconds(data["scheduled_at"]), _seconds(data["published_at"]))
     return found
+
+
+def _seconds(instant: JSON) -> float:
+    return datetime.fromisoformat(str(instant)).timestamp()
 
 
 def _ledger_after(rt: Runtime, seq: int) -> Iterator[LedgerEntry]:

@@ -54,12 +54,11 @@ def atom_feed(
     feed.generator("yaksok")
     feed.link(href=self_url, rel="self", type="application/atom+xml")
     feed.link(href=f"{base}/", rel="alternate", type="text/html")
-    feed.updated(published[0].published_at if published else updated or _EPOCH)
+    feed.updated(_published_at(published[0]) if published else updated or _EPOCH)
     for notice in published:
         zone = _launch_zone(notice, launches)
         _add_entry(feed, notice, milestones, base=base, lang=lang, zone=zone)
-    result: bytes = feed.atom_str(pretty=True)
-    return result
+    return feed.atom_str(pretty=True)
 
 
 def _add_entry(
@@ -75,12 +74,17 @@ def _add_entry(
     entry = feed.add_entry(order="append")
     entry.id(url)
     entry.title(_xml_safe(notice.title(lang)))
-    entry.updated(notice.published_at)
-    entry.published(notice.published_at)
+    entry.updated(_published_at(notice))
+    entry.published(_published_at(notice))
     entry.link(href=url, rel="alternate", type="text/html")
     extras = "".join(f"<p>{line}</p>\n" for line in notice_extras_html(notice, lang, zone))
     entry.content(_xml_safe(body_html(notice, lang, milestones) + extras), type="html")
     entry.category(term=notice.kind.value)
+
+
+def _published_at(notice: Notice) -> datetime:
+    assert notice.published_at is not None, "atom_feed keeps published notices only"
+    return notice.published_at
 
 
 def _launch_zone(notice: Notice, launches: Mapping[str, Launch] | None) -> str | None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, Self, TypeVar
+from typing import Generic, Self, TypeVar
 
 E = TypeVar("E", bound="YaksokError", covariant=True)
 
@@ -33,11 +33,13 @@ class Code(Generic[E]):
 
 
 class YaksokError(Exception):
-    def __init__(self, message: str, *, code: Code[Self], details: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self, message: str, *, code: Code[Self], details: Mapping[str, object] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code.text
-        self.details: dict[str, Any] = dict(details or {})
+        self.details: dict[str, object] = dict(details or {})  # JSON: the problem's details
 
 
 class InvalidInput(YaksokError):

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TypeAlias
 
 GENESIS_HASH = "0" * 64
 
+JSON: TypeAlias = "str | int | float | bool | Sequence[JSON] | Mapping[str, JSON] | None"
+"""Any value JSON can carry: what an entry's payload is made of."""
 
-def canonical_json(value: Any) -> str:
+
+def canonical_json(value: JSON) -> str:
     """One byte-exact JSON text per value: sorted keys, no spaces, UTF-8 kept."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
@@ -42,7 +45,7 @@ class LedgerEntry:
 
     @classmethod
     def after(
-        cls, previous: LedgerEntry | None, at: datetime, kind: str, data: Mapping[str, Any]
+        cls, previous: LedgerEntry | None, at: datetime, kind: str, data: Mapping[str, JSON]
     ) -> LedgerEntry:
         seq = 1 if previous is None else previous.seq + 1
         prev_hash = GENESIS_HASH if previous is None else previous.hash
@@ -50,11 +53,11 @@ class LedgerEntry:
         return cls(seq, stamp, kind, payload, prev_hash, entry_hash(prev_hash, seq, stamp, kind, payload))
 
     @property
-    def data(self) -> dict[str, Any]:
-        loaded: dict[str, Any] = json.loads(self.payload)
+    def data(self) -> dict[str, JSON]:
+        loaded: dict[str, JSON] = json.loads(self.payload)
         return loaded
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, int | str]:
         return {
             "seq": self.seq,
             "at": self.at,
@@ -63,6 +66,27 @@ class LedgerEntry:
             "prev_hash": self.prev_hash,
             "hash": self.hash,
         }
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A signature of the ledger head at ``seq``, made with the signing key ``key_id``."""
+
+    seq: int
+    hash: str
+    signature: str  # base64 Ed25519 signature of checkpoint_message(seq, hash)
+    key_id: str
+    signed_at: datetime
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """The Ed25519 key pair that signs checkpoints, in PEM; ``id`` is the public key's fingerprint."""
+
+    id: str
+    private_pem: str = field(repr=False)
+    public_pem: str
+    created_at: datetime
 
 
 @dataclass(frozen=True)

@@ -6,18 +6,17 @@ import base64
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from yaksok.domain.ledger import ChainReport, LedgerEntry, checkpoint_message, verify_chain
+from yaksok.domain.ledger import JSON, ChainReport, Checkpoint, LedgerEntry, checkpoint_message, verify_chain
 from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
 
 
-def record(tx: Transaction, rt: Runtime, kind: str, data: Mapping[str, Any]) -> LedgerEntry:
+def record(tx: Transaction, rt: Runtime, kind: str, data: Mapping[str, JSON]) -> LedgerEntry:
     """Append a public act to the ledger inside the use case's transaction."""
     return tx.ledger.append(rt.clock.now(), kind, data)
 
@@ -25,9 +24,9 @@ def record(tx: Transaction, rt: Runtime, kind: str, data: Mapping[str, Any]) -> 
 def _signing_key(tx: Transaction, rt: Runtime) -> tuple[str, Ed25519PrivateKey]:
     stored = tx.ledger.signing_key()
     if stored is not None:
-        key = serialization.load_pem_private_key(stored["private_key"].encode(), password=None)
+        key = serialization.load_pem_private_key(stored.private_pem.encode(), password=None)
         assert isinstance(key, Ed25519PrivateKey)
-        return stored["id"], key
+        return stored.id, key
     key = Ed25519PrivateKey.generate()
     public_pem = _public_pem(key.public_key())
     key_id = key_fingerprint(public_pem)
@@ -90,7 +89,7 @@ class Verification:
 
 
 def verify(
-    entries: Iterable[LedgerEntry], checkpoints: Iterable[Mapping[str, Any]], public_pem: str | None
+    entries: Iterable[LedgerEntry], checkpoints: Iterable[Checkpoint], public_pem: str | None
 ) -> Verification:
     """Check the hash chain, then every checkpoint's signature and that it matches the chain."""
     entries = list(entries)
@@ -105,7 +104,7 @@ def verify(
         public_key = loaded
     checked = 0
     for point in checkpoints:
-        seq, head_hash = int(point["seq"]), str(point["hash"])
+        seq, head_hash = point.seq, point.hash
         if seq not in hashes:
             return Verification(
                 chain, checked, seq, f"entries after seq {chain.count} were removed (truncated)"
@@ -114,7 +113,7 @@ def verify(
             return Verification(chain, checked, seq, "the signed hash differs from the chain's")
         if public_key is not None:
             try:
-                public_key.verify(base64.b64decode(point["signature"]), checkpoint_message(seq, head_hash))
+                public_key.verify(base64.b64decode(point.signature), checkpoint_message(seq, head_hash))
             except (InvalidSignature, ValueError):
                 return Verification(chain, checked, seq, "bad signature")
         checked += 1
@@ -126,4 +125,4 @@ def verify_store(rt: Runtime) -> Verification:
         entries = list(tx.ledger.entries())
         checkpoints = tx.ledger.checkpoints()
         stored = tx.ledger.signing_key()
-    return verify(entries, checkpoints, None if stored is None else stored["public_key"])
+    return verify(entries, checkpoints, None if stored is None else stored.public_pem)

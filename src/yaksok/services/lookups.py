@@ -6,11 +6,9 @@ them); auditors page through the ledger and its signed checkpoints.
 
 from __future__ import annotations
 
-from typing import Any
-
 from yaksok.domain.cadence import Cadence
 from yaksok.domain.launch import Launch, Milestone
-from yaksok.domain.ledger import LedgerEntry
+from yaksok.domain.ledger import Checkpoint, LedgerEntry
 from yaksok.domain.notice import Notice, NoticeState
 from yaksok.services.launches import get_launch, get_milestone
 from yaksok.services.notices import get_notice
@@ -65,7 +63,7 @@ def ledger_head(rt: Runtime) -> LedgerEntry | None:
         return tx.ledger.head()
 
 
-def ledger_checkpoints(rt: Runtime) -> list[dict[str, Any]]:
-    """Every signed checkpoint, oldest first: seq, hash, signature, key_id, signed_at."""
+def ledger_checkpoints(rt: Runtime) -> list[Checkpoint]:
+    """Every signed checkpoint, oldest first."""
     with rt.store.read() as tx:
         return tx.ledger.checkpoints()

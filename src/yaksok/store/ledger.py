@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import insert, select, text
 from sqlalchemy.engine import Connection, RowMapping
 
-from yaksok.domain.ledger import LedgerEntry
+from yaksok.domain.ledger import JSON, Checkpoint, LedgerEntry, SigningKey
 from yaksok.store import port
 from yaksok.store.tables import ledger_checkpoints, ledger_entries, signing_keys
 
@@ -21,7 +20,7 @@ class LedgerRepository(port.LedgerRepository):
         self._db = connection
         self._locked = False
 
-    def append(self, at: datetime, kind: str, data: Mapping[str, Any]) -> LedgerEntry:
+    def append(self, at: datetime, kind: str, data: Mapping[str, JSON]) -> LedgerEntry:
         self._lock()
         entry = LedgerEntry.after(self.head(), at, kind, data)
         self._db.execute(insert(ledger_entries).values(**entry.to_dict()))
@@ -53,18 +52,18 @@ class LedgerRepository(port.LedgerRepository):
             )
         )
 
-    def checkpoints(self) -> list[dict[str, Any]]:
+    def checkpoints(self) -> list[Checkpoint]:
         query = select(ledger_checkpoints).order_by(ledger_checkpoints.c.seq)
-        return [dict(row) for row in self._db.execute(query).mappings()]
+        return [_checkpoint(row) for row in self._db.execute(query).mappings()]
 
     def latest_checkpoint_seq(self) -> int:
         query = select(ledger_checkpoints.c.seq).order_by(ledger_checkpoints.c.seq.desc()).limit(1)
         return self._db.execute(query).scalar() or 0
 
-    def signing_key(self) -> dict[str, Any] | None:
+    def signing_key(self) -> SigningKey | None:
         row = self._db.execute(select(signing_keys).order_by(signing_keys.c.created_at).limit(1)).mappings()
         found = row.first()
-        return None if found is None else dict(found)
+        return None if found is None else _signing_key(found)
 
     def add_signing_key(self, key_id: str, private_pem: str, public_pem: str, now: datetime) -> None:
         self._db.execute(
@@ -82,4 +81,23 @@ def _entry(row: RowMapping) -> LedgerEntry:
         payload=row["payload"],
         prev_hash=row["prev_hash"],
         hash=row["hash"],
+    )
+
+
+def _checkpoint(row: RowMapping) -> Checkpoint:
+    return Checkpoint(
+        seq=row["seq"],
+        hash=row["hash"],
+        signature=row["signature"],
+        key_id=row["key_id"],
+        signed_at=row["signed_at"],
+    )
+
+
+def _signing_key(row: RowMapping) -> SigningKey:
+    return SigningKey(
+        id=row["id"],
+        private_pem=row["private_key"],
+        public_pem=row["public_key"],
+        created_at=row["created_at"],
     )

@@ -17,10 +17,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.conninfo import make_conninfo
+from psycopg.rows import TupleRow
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
@@ -106,9 +107,9 @@ class PublicationListener(port.PublicationListener):
                 self.backend_pid = None
             await asyncio.sleep(min(self.last_retry, self.first_retry * 2 ** (failures - 1)))
 
-    async def _connect(self) -> psycopg.AsyncConnection[Any]:
-        params = await asyncio.to_thread(_connection_params, self.engine)
-        connection = await psycopg.AsyncConnection.connect(**params, autocommit=True)
+    async def _connect(self) -> psycopg.AsyncConnection[TupleRow]:
+        conninfo = await asyncio.to_thread(_conninfo, self.engine)
+        connection = await psycopg.AsyncConnection.connect(conninfo, autocommit=True)
         try:
             cursor = await connection.execute(f"SELECT {_CHANNEL}")
             row = await cursor.fetchone()
@@ -121,7 +122,7 @@ class PublicationListener(port.PublicationListener):
         self.backend_pid = connection.info.backend_pid
         return connection
 
-    async def _hear(self, connection: psycopg.AsyncConnection[Any], wake: Callable[[], None]) -> None:
+    async def _hear(self, connection: psycopg.AsyncConnection[TupleRow], wake: Callable[[], None]) -> None:
         while True:
             async for _notification in connection.notifies(timeout=self.ping_interval):
                 wake()
@@ -130,20 +131,21 @@ class PublicationListener(port.PublicationListener):
                 await connection.execute("SELECT 1")
 
 
-def _connection_params(engine: Engine) -> dict[str, Any]:
+def _conninfo(engine: Engine) -> str:
     """How the engine connects (URL, password, ``connect_args`` such as a search_path), read from
     one of its own connections, so the listener lands in the same database and schema (blocking)."""
     raw = engine.raw_connection()
     try:
-        info = raw.driver_connection.info  # type: ignore[union-attr]
-        params: dict[str, Any] = info.get_parameters()
-        if info.password:
-            params["password"] = info.password
+        driver = raw.driver_connection
+        assert isinstance(driver, psycopg.Connection), "live updates listen through psycopg"
+        params: dict[str, str | int] = {**driver.info.get_parameters()}
+        if driver.info.password:
+            params["password"] = driver.info.password
     finally:
         raw.close()
     params.setdefault("connect_timeout", CONNECT_TIMEOUT)
     params.setdefault("application_name", "yaksok live updates")
-    return params
+    return make_conninfo("", **params)
 
 
 def _first_line(exc: BaseException) -> str:

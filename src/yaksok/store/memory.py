@@ -19,17 +19,18 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from yaksok.domain.administration import AuditEntry, TokenRecord
 from yaksok.domain.cadence import Cadence, parse_weekdays
 from yaksok.domain.launch import Launch, Milestone, Occurrence
-from yaksok.domain.ledger import LedgerEntry
+from yaksok.domain.ledger import JSON, Checkpoint, LedgerEntry, SigningKey
 from yaksok.domain.notice import Notice, NoticeKind, NoticeState
 from yaksok.domain.policy import Policy
 from yaksok.domain.promise import PromiseVersion
 from yaksok.store import port
 
+K = TypeVar("K")
 T = TypeVar("T")
 
 
@@ -86,8 +87,8 @@ class _Tables:
     notices: dict[str, _NoticeRow] = field(default_factory=dict)
     cadences: dict[str, _CadenceRow] = field(default_factory=dict)
     ledger: list[LedgerEntry] = field(default_factory=list)
-    checkpoints: dict[int, dict[str, Any]] = field(default_factory=dict)
-    signing_keys: dict[str, dict[str, Any]] = field(default_factory=dict)
+    checkpoints: dict[int, Checkpoint] = field(default_factory=dict)
+    signing_keys: dict[str, SigningKey] = field(default_factory=dict)
     tokens: dict[str, _TokenRow] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
     announced: list[int] = field(default_factory=list)
@@ -107,7 +108,7 @@ def _utc_or_none(at: datetime | None) -> datetime | None:
     return None if at is None else _utc(at)
 
 
-def _insert(table: dict[Any, T], key: Any, row: T, what: str) -> None:
+def _insert(table: dict[K, T], key: K, row: T, what: str) -> None:
     if key in table:
         raise ConstraintViolation(f"{what} {key!r} is already stored")
     table[key] = row
@@ -369,7 +370,7 @@ def _cadence(row: _CadenceRow) -> Cadence:
 
 
 class LedgerRepository(_Repository, port.LedgerRepository):
-    def append(self, at: datetime, kind: str, data: Mapping[str, Any]) -> LedgerEntry:
+    def append(self, at: datetime, kind: str, data: Mapping[str, JSON]) -> LedgerEntry:
         tables = self._write()
         entry = LedgerEntry.after(self.head(), at, kind, data)
         tables.ledger.append(entry)
@@ -383,22 +384,21 @@ class LedgerRepository(_Repository, port.LedgerRepository):
         return iter(found[:limit])
 
     def add_checkpoint(self, seq: int, head_hash: str, signature: str, key_id: str, now: datetime) -> None:
-        row = {"seq": seq, "hash": head_hash, "signature": signature, "key_id": key_id}
-        _insert(self._write().checkpoints, seq, {**row, "signed_at": _utc(now)}, "checkpoint")
+        point = Checkpoint(seq, head_hash, signature, key_id, _utc(now))
+        _insert(self._write().checkpoints, seq, point, "checkpoint")
 
-    def checkpoints(self) -> list[dict[str, Any]]:
-        return [dict(self._tables.checkpoints[seq]) for seq in sorted(self._tables.checkpoints)]
+    def checkpoints(self) -> list[Checkpoint]:
+        return [self._tables.checkpoints[seq] for seq in sorted(self._tables.checkpoints)]
 
     def latest_checkpoint_seq(self) -> int:
         return max(self._tables.checkpoints, default=0)
 
-    def signing_key(self) -> dict[str, Any] | None:
-        keys = sorted(self._tables.signing_keys.values(), key=lambda row: row["created_at"])
-        return dict(keys[0]) if keys else None
+    def signing_key(self) -> SigningKey | None:
+        return min(self._tables.signing_keys.values(), key=lambda key: key.created_at, default=None)
 
     def add_signing_key(self, key_id: str, private_pem: str, public_pem: str, now: datetime) -> None:
-        row = {"id": key_id, "private_key": private_pem, "public_key": public_pem, "created_at": _utc(now)}
-        _insert(self._write().signing_keys, key_id, row, "signing key")
+        key = SigningKey(key_id, private_pem, public_pem, _utc(now))
+        _insert(self._write().signing_keys, key_id, key, "signing key")
 
 
 class TokenRepository(_Repository, port.TokenRepository):

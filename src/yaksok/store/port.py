@@ -15,12 +15,11 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any
 
 from yaksok.domain.administration import AuditEntry, TokenRecord
 from yaksok.domain.cadence import Cadence
 from yaksok.domain.launch import Launch, Milestone
-from yaksok.domain.ledger import LedgerEntry
+from yaksok.domain.ledger import JSON, Checkpoint, LedgerEntry, SigningKey
 from yaksok.domain.notice import Notice, NoticeKind
 from yaksok.domain.promise import PromiseVersion
 
@@ -154,7 +153,7 @@ class CadenceRepository(ABC):
 
 class LedgerRepository(ABC):
     @abstractmethod
-    def append(self, at: datetime, kind: str, data: Mapping[str, Any]) -> LedgerEntry:
+    def append(self, at: datetime, kind: str, data: Mapping[str, JSON]) -> LedgerEntry:
         """Chain a new entry onto the head; appends are serialised until the transaction ends."""
 
     @abstractmethod
@@ -169,16 +168,16 @@ class LedgerRepository(ABC):
         """Keep the ``signature`` of (``seq``, ``head_hash``) made with key ``key_id``."""
 
     @abstractmethod
-    def checkpoints(self) -> list[dict[str, Any]]:
-        """Signed checkpoints in seq order: seq, hash, signature, key_id, signed_at."""
+    def checkpoints(self) -> list[Checkpoint]:
+        """Signed checkpoints in seq order."""
 
     @abstractmethod
     def latest_checkpoint_seq(self) -> int:
         """The seq of the newest checkpoint; 0 when there is none."""
 
     @abstractmethod
-    def signing_key(self) -> dict[str, Any] | None:
-        """The first signing key: id, private_key, public_key (PEM), created_at."""
+    def signing_key(self) -> SigningKey | None:
+        """The first signing key stored."""
 
     @abstractmethod
     def add_signing_key(self, key_id: str, private_pem: str, public_pem: str, now: datetime) -> None: ...

@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
+import msgspec
 
-from yaksok.domain.ledger import LedgerEntry, canonical_json
+from yaksok.domain.ledger import Checkpoint, LedgerEntry, canonical_json
 from yaksok.store.databases import SourceUnavailable, first_line
 
 PAGE = 1000
@@ -24,7 +24,7 @@ class ServerLedger:
     """What a server publishes of its ledger, as read; not yet verified."""
 
     entries: list[LedgerEntry]
-    checkpoints: list[dict[str, Any]]
+    checkpoints: list[Checkpoint]
     public_pem: str
 
 
@@ -35,7 +35,7 @@ def read_server_ledger(source: str, timeout: float) -> ServerLedger:
     try:
         with httpx.Client(timeout=timeout, follow_redirects=True) as client:
             entries = list(_entries(client, base))
-            checkpoints = _json_list(_fetch(client, f"{base}/ledger/checkpoints"))
+            checkpoints = _checkpoints(_fetch(client, f"{base}/ledger/checkpoints"))
             public_pem = _fetch(client, f"{base}/.well-known/yaksok-ledger-key").text
     except httpx.HTTPError as exc:
         raise SourceUnavailable(f"cannot read the ledger from {base}: {first_line(exc)}") from exc
@@ -87,11 +87,10 @@ def _entry(line: str, base: str) -> LedgerEntry:
         raise SourceUnavailable(problem) from exc
 
 
-def _json_list(response: httpx.Response) -> list[dict[str, Any]]:
+def _checkpoints(response: httpx.Response) -> list[Checkpoint]:
     try:
-        data = response.json()
-    except ValueError as exc:
+        return msgspec.json.decode(response.content, type=list[Checkpoint])
+    except msgspec.ValidationError as exc:
+        raise SourceUnavailable(f"{response.url} did not answer a list of checkpoints: {exc}") from exc
+    except msgspec.DecodeError as exc:
         raise SourceUnavailable(f"{response.url} did not answer JSON") from exc
-    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
-        raise SourceUnavailable(f"{response.url} did not answer a list of checkpoints")
-    return data

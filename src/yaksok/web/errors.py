@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 import msgspec
 from starlette.exceptions import HTTPException
@@ -111,7 +110,7 @@ def status_of(kind: type[YaksokError]) -> int:
     return next((STATUS[cls] for cls in kind.__mro__ if cls in STATUS), 400)
 
 
-def problem(status: int, code: str, detail: str, **extra: Any) -> Response:
+def problem(status: int, code: str, detail: str, **extra: object) -> Response:
     body = {
         "type": "about:blank",
         "title": _TITLES.get(status, "Error"),

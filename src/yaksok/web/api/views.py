@@ -4,16 +4,15 @@ and a ledger entry keeps the ``Z`` stamp that was hashed."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, cast
+from typing import cast
 
 import msgspec
 
 from yaksok.domain.administration import AuditEntry, TokenRecord
 from yaksok.domain.cadence import WEEKDAY_NAMES, Cadence
 from yaksok.domain.launch import Launch, Milestone, Occurrence
-from yaksok.domain.ledger import LedgerEntry
+from yaksok.domain.ledger import Checkpoint, LedgerEntry
 from yaksok.domain.notice import Claim, Notice
 from yaksok.domain.promise import Promise, PromiseVersion
 from yaksok.web.api.responses import (
@@ -168,14 +167,13 @@ def ledger_entry_view(entry: LedgerEntry) -> LedgerEntryOut:
     )
 
 
-def checkpoint_view(point: Mapping[str, Any]) -> CheckpointOut:
-    """``point`` is a stored checkpoint row."""
+def checkpoint_view(point: Checkpoint) -> CheckpointOut:
     return CheckpointOut(
-        seq=point["seq"],
-        hash=point["hash"],
-        signature=point["signature"],
-        key_id=point["key_id"],
-        signed_at=point["signed_at"].isoformat(),
+        seq=point.seq,
+        hash=point.hash,
+        signature=point.signature,
+        key_id=point.key_id,
+        signed_at=point.signed_at.isoformat(),
     )
 
 
