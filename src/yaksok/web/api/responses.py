@@ -8,7 +8,7 @@ msgspec would write UTC as ``Z``, while the API has always written ``+00:00``.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 from msgspec import Meta
@@ -175,7 +175,7 @@ class AuditEntryOut(Out):
     at: Instant
     actor: Annotated[str | None, Meta(description="the acting token's id; null from the command line")]
     action: Annotated[str, Meta(examples=["token.created", "token.revoked"])]
-    details: dict[str, Any]
+    details: dict[str, object]
 
 
 class LedgerEntryOut(Out):
