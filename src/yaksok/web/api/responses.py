@@ -8,7 +8,7 @@ msgspec would write UTC as ``Z``, while the API has always written ``+00:00``.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from msgspec import Meta
@@ -175,7 +175,7 @@ class AuditEntryOut(Out):
     at: Instant
     actor: Annotated[str | None, Meta(description="the acting token's id; null from the command line")]
     action: Annotated[str, Meta(examples=["token.created", "token.revoked"])]
-    details: dict[str, object]
+    details: dict[str, Any]
 
 
 class LedgerEntryOut(Out):
