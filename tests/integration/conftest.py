@@ -36,7 +36,7 @@ def client(app: Starlette) -> TestClient:
 @pytest.fixture
 def bearer(rt: Runtime) -> Callable[[str], Headers]:
     """Headers carrying a fresh token for a role."""
-    return lambda role: {"Authorization": f"Bearer {create_token(rt, role)}"}
+    return lambda role: {"Authorization": f"Bearer {create_token(rt, role).secret}"}
 
 
 @pytest.fixture

@@ -100,6 +100,7 @@ def walk_launches(api: Api) -> None:
         "policy": {"min_lead_hours": 72},
     }
     api("POST", "/api/v1/launches", 201, launch)
+    api("PATCH", LAUNCH, 200, {"titles": {"ko": "아이패드", "en": "iPad (KT)"}}, slug="ipad")
     api("GET", "/api/v1/launches", 200)
     for key, kind in [("preorder", "preorder_opens"), ("sale", "sale_starts"), ("teaser", "announcement")]:
         milestone = {"key": key, "kind": kind, "titles": {"en": key.title()}}
@@ -120,6 +121,7 @@ def walk_launches(api: Api) -> None:
     assert [m["occurrence"] is not None for m in shown["milestones"]] == [False, False, True]
     assert shown["milestones"][0]["promise"] is not None
     assert api("GET", MILESTONE, 200, milestone_id="ipad.preorder")["versions"]
+    api("PATCH", MILESTONE, 200, {"titles": {"en": "Pre-orders open"}}, milestone_id="ipad.preorder")
     cadence = {"weekdays": "mon,thu", "at": "10:00", "titles": {"en": "Shipping update"}}
     api("POST", f"{LAUNCH}/cadences", 201, cadence, slug="ipad")
     api("GET", f"{LAUNCH}/cadences", 200, slug="ipad")
@@ -147,7 +149,15 @@ def walk_notices(api: Api) -> None:
     claim = {"text": "Pre-orders open at 09:00", "verdict": "false", "source_url": "https://news.example/1"}
     answer = {"claim": claim, "titles": {"en": "Not at 09:00"}, "launch": "ipad"}
     assert api("POST", "/api/v1/clarifications", 201, answer)["claim"] == claim
-    api("POST", "/api/v1/tokens", 201, {"role": "viewer", "label": "press office"})
+    token = api("POST", "/api/v1/tokens", 201, {"role": "viewer", "label": "press office"})["id"]
+    api("POST", "/api/v1/tokens/{token_id}/revoke", 200, token_id=token)
+    admin, viewer = api("GET", "/api/v1/tokens", 200)
+    assert (admin["revoked_at"], viewer["id"]) == (None, token) and viewer["revoked_at"]
+    assert [e["actor"] for e in api("GET", "/api/v1/audit", 200)] == [None, admin["id"], admin["id"]]
+    ended = api(
+        "POST", "/api/v1/cadences/{cadence_id}/end", 200, {"reason": "sold out"}, cadence_id=cadence["id"]
+    )
+    assert ended["next_slot"] is None
 
 
 def walk_ledger(api: Api, rt: Runtime) -> None:

@@ -43,6 +43,8 @@ COMMANDS = [
     ["db", "upgrade"],
     ["token"],
     ["token", "create"],
+    ["token", "list"],
+    ["token", "revoke"],
 ]
 
 
@@ -106,6 +108,42 @@ def test_token_create_refuses_an_unknown_role(database_url: str) -> None:
     result = yaksok("token", "create", "--role", "owner", "--db", database_url)
     assert result.exit_code == 2
     assert "owner" in result.output
+
+
+def test_token_list_shows_each_token_but_never_its_secret(database_url: str) -> None:
+    made = yaksok("token", "create", "--role", "editor", "--label", "comms team", "--db", database_url)
+    secret = made.stdout.strip().splitlines()[-1]
+
+    result = yaksok("token", "list", "--db", database_url)
+
+    assert result.exit_code == 0, result.output
+    [line] = result.stdout.strip().splitlines()
+    token_id, role, _created, revoked, label = line.split("\t")
+    assert (role, revoked, label) == ("editor", "-", "comms team")
+    assert token_id in made.stderr
+    assert secret.removeprefix("yk_editor_") not in result.output
+
+
+def test_token_revoke_makes_a_token_stop_working(database_url: str, store: Store) -> None:
+    made = yaksok("token", "create", "--role", "admin", "--db", database_url)
+    secret = made.stdout.strip().splitlines()[-1]
+    [token_id] = [
+        line.split("\t")[0] for line in yaksok("token", "list", "--db", database_url).stdout.splitlines()
+    ]
+
+    result = yaksok("token", "revoke", token_id, "--db", database_url)
+    again = yaksok("token", "revoke", token_id, "--db", database_url)
+
+    assert result.exit_code == 0, result.output
+    assert token_role(Runtime(store=store), secret) is None
+    assert again.exit_code == 1 and "token.revoked" in again.output
+    assert "\t-\t" not in yaksok("token", "list", "--db", database_url).stdout
+
+
+def test_token_revoke_of_an_unknown_id_says_so(database_url: str) -> None:
+    result = yaksok("token", "revoke", "t_nope", "--db", database_url)
+    assert result.exit_code == 1
+    assert "token.not_found" in result.output
 
 
 def test_ledger_verify_passes_an_intact_ledger(replayed: Runtime, database_url: str) -> None:

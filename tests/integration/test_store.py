@@ -153,6 +153,28 @@ def test_migrating_from_0002_keeps_single_string_reasons_as_english(bare_engine:
     assert notice.justification == {"en": "The 9th was promised."}
 
 
+def test_migrating_from_0003_copies_each_token_into_the_audit_trail_and_keeps_the_ledger(
+    bare_engine: sa.Engine,
+) -> None:
+    with bare_engine.connect().execution_options(yaksok_write=True) as connection, connection.begin():
+        command.upgrade(alembic_config(connection), "0003")
+    store = Store(bare_engine)
+    with store.write() as tx:  # what 0.1.0 wrote when a token was made
+        tx.tokens.add("t_0001", "ab" * 32, "editor", "comms team", T0)
+        tx.ledger.append(T0, "token.created", {"token": "t_0001", "role": "editor", "label": "comms team"})
+
+    upgrade(bare_engine)
+
+    with store.read() as tx:
+        [entry] = tx.audit.entries()
+        kept = list(tx.ledger.entries())
+        assert tx.tokens.role_for("ab" * 32) == "editor"
+    assert (entry.at, entry.actor, entry.action) == (T0, None, "token.created")
+    assert entry.details == {"token": "t_0001", "role": "editor", "label": "comms team"}
+    assert [e.kind for e in kept] == ["token.created"]  # append-only: the old entry stays
+    assert verify_chain(kept).ok
+
+
 def test_a_launch_comes_back_exactly_as_stored(store: port.Store) -> None:
     with store.write() as tx:
         tx.launches.add(LAUNCH, T0)
@@ -279,6 +301,59 @@ def notice(notice_id: str, **fields: Any) -> Notice:
     return Notice(id=notice_id, kind=NoticeKind.GENERAL, titles={"en": notice_id}, bodies={}, **fields)
 
 
+def test_a_revoked_token_is_listed_with_its_date_and_no_longer_found_by_its_hash(store: port.Store) -> None:
+    with store.write() as tx:
+        tx.tokens.add("t1", "ab" * 32, "editor", "ops", T0)
+        tx.tokens.add("t2", "cd" * 32, "viewer", "press", T0 + timedelta(seconds=1))
+    with store.write() as tx:
+        assert tx.tokens.revoke("t1", T0 + timedelta(hours=1))
+        assert not tx.tokens.revoke("t1", T0 + timedelta(hours=2))
+        assert not tx.tokens.revoke("t_unknown", T0)
+    with store.read() as tx:
+        listed = tx.tokens.list()
+        assert tx.tokens.active_for("ab" * 32) is None and tx.tokens.role_for("ab" * 32) is None
+        active = tx.tokens.active_for("cd" * 32)
+        revoked = tx.tokens.get("t1")
+    assert [(t.id, t.revoked_at) for t in listed] == [("t1", T0 + timedelta(hours=1)), ("t2", None)]
+    assert active is not None and (active.id, active.role, active.label) == ("t2", "viewer", "press")
+    assert revoked is not None and revoked.revoked and revoked.created_at == T0
+
+
+def test_audit_entries_come_back_in_order_with_their_actor_and_details(store: port.Store) -> None:
+    with store.write() as tx:
+        tx.audit.add(T0, None, "token.created", {"token": "t1", "role": "admin", "label": ""})
+        tx.audit.add(T0 + timedelta(minutes=1), "t1", "token.revoked", {"token": "t2", "role": "viewer"})
+    with store.read() as tx:
+        entries = tx.audit.entries()
+        newest = tx.audit.entries(limit=1)
+    assert [(e.seq, e.actor, e.action) for e in entries] == [
+        (1, None, "token.created"),
+        (2, "t1", "token.revoked"),
+    ]
+    assert entries[1].at == T0 + timedelta(minutes=1)
+    assert entries[1].details == {"token": "t2", "role": "viewer"}
+    assert [e.seq for e in newest] == [2]
+
+
+def test_new_titles_replace_a_launchs_and_a_milestones_and_nothing_else(store: port.Store) -> None:
+    milestone = Milestone(
+        id=f"{LAUNCH.slug}.preorder",
+        launch_slug=LAUNCH.slug,
+        key="preorder",
+        kind=MilestoneKind.PREORDER_OPENS,
+        titles={"en": "Pre-orders"},
+    )
+    with store.write() as tx:
+        tx.launches.add(LAUNCH, T0)
+        tx.milestones.add(milestone)
+    with store.write() as tx:
+        tx.launches.set_titles(LAUNCH.slug, {"en": "iPad (KT)"})
+        tx.milestones.set_titles(milestone.id, {"ko": "예약 판매"})
+    with store.read() as tx:
+        assert tx.launches.get(LAUNCH.slug) == replace(LAUNCH, titles={"en": "iPad (KT)"})
+        assert tx.milestones.get(milestone.id) == replace(milestone, titles={"ko": "예약 판매"})
+
+
 def test_launches_list_oldest_first(store: port.Store) -> None:
     later = replace(LAUNCH, slug="iphone-kt-2010")
     with store.write() as tx:
@@ -316,8 +391,7 @@ def test_a_new_promise_version_and_an_occurrence_are_added_to_what_is_stored(sto
         Promise.parse("2010-11-10", "Asia/Seoul", "day"),
         policy=LAUNCH.policy,
         now=T0,
-        reason={"en": "supply"},
-        override=Override({"en": "asked for"}),
+        override=Override({"en": "asked for"}),  # no reason given: the override covers that
     )
     happened = second.occur(datetime(2010, 11, 10, 1, tzinfo=UTC), T0 + timedelta(days=9), "on time")
     with store.write() as tx:

@@ -45,7 +45,7 @@ HOSTILE = {
 def web(sqlite_rt: Runtime) -> Iterator[TestClient]:
     settings = Settings(database_url="unused", run_scheduler=False, base_url="https://yaksok.example")
     with TestClient(create_app(sqlite_rt, settings), raise_server_exceptions=False) as client:
-        client.headers["Authorization"] = f"Bearer {create_token(sqlite_rt, 'admin')}"
+        client.headers["Authorization"] = f"Bearer {create_token(sqlite_rt, 'admin').secret}"
         yield client
 
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from yaksok.domain.errors import InvalidInput, PolicyViolation
+from yaksok.domain.errors import Conflict, InvalidInput, PolicyViolation
 from yaksok.domain.launch import Milestone, MilestoneKind
 from yaksok.domain.policy import LATE_CHANGE, LEAD_TIME, REASON_REQUIRED, Override, Policy
 from yaksok.domain.promise import Promise
@@ -119,11 +119,13 @@ def test_lead_time_is_refused_exactly_when_the_lead_is_shorter_than_the_policy(
 def test_every_refusal_names_only_rules_that_really_apply_and_an_override_always_admits_it(
     first_lead: int, change_at: int, new_lead: int, reason: str
 ) -> None:
+    setup = Override({"en": "setup"}) if first_lead < 72 else None
     first, _ = milestone().revise(
-        exact_in(timedelta(hours=first_lead)), policy=POLICY, now=NOW, override=Override({"en": "setup"})
+        exact_in(timedelta(hours=first_lead)), policy=POLICY, now=NOW, override=setup
     )
     when = NOW + timedelta(hours=min(change_at, first_lead - 1) if first_lead > 1 else 0)
     new = Promise.exact(when + timedelta(hours=new_lead), SEOUL)
+    assume(new != first.promise)  # re-sending the same promise is refused as unchanged
     try:
         first.revise(new, policy=POLICY, now=when, reason={"en": reason})
         broken: list[str] = []
@@ -133,7 +135,50 @@ def test_every_refusal_names_only_rules_that_really_apply_and_an_override_always
     assert (LEAD_TIME in broken) == (new_lead < 72)
     assert (REASON_REQUIRED in broken) == (not reason.strip())
     assert (LATE_CHANGE in broken) == (old_at - when < timedelta(hours=24))
-    _, version = first.revise(
-        new, policy=POLICY, now=when, reason={"en": reason}, override=Override({"en": "public reason"})
-    )
+    override = Override({"en": "public reason"})
+    if not broken:
+        with pytest.raises(InvalidInput) as caught:
+            first.revise(new, policy=POLICY, now=when, reason={"en": reason}, override=override)
+        assert caught.value.code == "override.not_needed"
+        return
+    _, version = first.revise(new, policy=POLICY, now=when, reason={"en": reason}, override=override)
     assert list(version.overridden) == broken
+
+
+def test_an_override_when_no_rule_is_broken_is_refused_rather_than_dropped() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        milestone().revise(
+            exact_in(timedelta(hours=72)), policy=POLICY, now=NOW, override=Override({"en": "just in case"})
+        )
+
+    assert caught.value.code == "override.not_needed"
+
+
+def test_re_sending_the_current_promise_is_refused_as_unchanged() -> None:
+    first, _ = milestone().revise(exact_in(timedelta(hours=80)), policy=POLICY, now=NOW)
+
+    with pytest.raises(Conflict) as caught:
+        first.revise(
+            exact_in(timedelta(hours=80)), policy=POLICY, now=NOW + timedelta(hours=1), reason={"en": "x"}
+        )
+
+    assert caught.value.code == "promise.unchanged"
+
+
+def test_the_same_time_in_another_precision_is_a_change_not_a_repeat() -> None:
+    day = Promise.parse("2010-11-09", SEOUL, "day")
+    first, _ = milestone().revise(day, policy=POLICY, now=NOW)
+
+    _, version = first.revise(
+        Promise.parse("2010-11", SEOUL, "month"), policy=POLICY, now=NOW, reason={"en": "supply"}
+    )
+
+    assert version.version == 2
+
+
+def test_cancelling_keeps_the_current_promise_and_is_not_a_repeat() -> None:
+    first, _ = milestone().revise(exact_in(timedelta(hours=80)), policy=POLICY, now=NOW)
+
+    cancelled, version = first.cancel(policy=POLICY, now=NOW, reason={"en": "no stock"}, zone=SEOUL)
+
+    assert cancelled.cancelled and version.promise == first.promise

@@ -69,6 +69,29 @@ def test_unreadable_times_are_refused(text: str) -> None:
         Promise.parse(text, SEOUL, "exact")
 
 
+@pytest.mark.parametrize(
+    ("text", "precision", "written"),
+    [
+        ("2010-11-09", "exact", "day"),  # would silently become 00:00
+        ("2010-11", "exact", "month"),
+        ("2010-11-09T20:00", "day", "exact"),  # would silently drop 20:00
+        ("2010-11-09 20:00", "day", "exact"),
+        ("2010-11", "day", "month"),
+        ("2010-11-09", "month", "day"),  # would silently drop the 9th
+        ("2010-11-09T20:00", "month", "exact"),
+    ],
+)
+def test_a_time_written_more_or_less_precisely_than_its_precision_is_refused(
+    text: str, precision: str, written: str
+) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        Promise.parse(text, SEOUL, precision)
+
+    assert caught.value.code == "promise.precision_mismatch"
+    assert caught.value.details == {"precision": precision, "written": written}
+    assert text in caught.value.message
+
+
 def test_an_unannounced_promise_has_no_time() -> None:
     assert Promise.parse(None, SEOUL, "unannounced").at is None
 

@@ -109,3 +109,62 @@ def test_the_2010_pattern_scores_a_broken_day_promise_and_a_late_change() -> Non
     assert card.overrides == 2
     assert card.time_not_announced == 2
     assert card.lead_time_hours["min"] == 3.5
+
+
+def test_happening_early_breaks_the_promise_and_owes_an_apology_like_any_broken_promise() -> None:
+    m = promised(fresh(), "2010-11-19T10:00", "exact", T0)  # 01:00 UTC
+    early = datetime(2010, 11, 19, 0, 30, tzinfo=UTC)
+    m = m.occur(early, early)
+
+    [result] = milestone_outcomes(m, POLICY, early)
+    card = compute("ipad", [LAUNCH], [m], [], early + timedelta(hours=1))
+
+    assert result.outcome is Outcome.BROKEN
+    assert m.is_broken(early, POLICY)
+    assert (card.broken, card.apologies_owed, card.apologies_on_time) == (1, 1, 0)
+
+
+def test_happening_late_still_owes_an_apology_once_the_occurrence_is_recorded() -> None:
+    m = promised(fresh(), "2010-11-19T10:00", "exact", T0)
+    late = datetime(2010, 11, 19, 2, tzinfo=UTC)
+    m = m.occur(late, late)
+
+    card = compute("ipad", [LAUNCH], [m], [], late + timedelta(hours=1))
+
+    assert m.is_broken(late, POLICY)
+    assert card.apologies_owed == 1
+
+
+def test_happening_within_the_tolerance_either_side_keeps_the_promise_and_owes_nothing() -> None:
+    m = promised(fresh(), "2010-11-19T10:00", "exact", T0)
+    at = datetime(2010, 11, 19, 0, 55, tzinfo=UTC)  # five minutes early
+    m = m.occur(at, at)
+
+    card = compute("ipad", [LAUNCH], [m], [], at + timedelta(hours=1))
+
+    assert not m.is_broken(at, POLICY)
+    assert (card.kept, card.apologies_owed) == (1, 0)
+
+
+def test_an_apology_for_an_early_opening_is_on_time_within_the_window_from_the_opening() -> None:
+    m = promised(fresh(), "2010-11-19T10:00", "exact", T0)
+    early = datetime(2010, 11, 18, 20, tzinfo=UTC)  # five hours early
+    m = m.occur(early, early)
+    apology = Notice(
+        id="n1",
+        kind=NoticeKind.APOLOGY,
+        titles={"en": "Sorry"},
+        bodies={},
+        created_at=early,
+        milestone_ids=(m.id,),
+    )
+
+    in_time = compute(
+        "ipad", [LAUNCH], [m], [apology.publish(early + timedelta(hours=1))], early + timedelta(hours=9)
+    )
+    too_late = compute(
+        "ipad", [LAUNCH], [m], [apology.publish(early + timedelta(hours=4))], early + timedelta(hours=9)
+    )
+
+    assert (in_time.apologies_owed, in_time.apologies_on_time) == (1, 1)
+    assert (too_late.apologies_owed, too_late.apologies_on_time) == (1, 0)

@@ -27,6 +27,29 @@ def token() -> None:
 def token_create(role: str, label: str, database_url: str | None) -> None:
     """Create a token and print it once, alone on the last line; only its hash is stored."""
     with opened(resolve_database(database_url)) as rt, yaksok_errors():
-        secret = auth.create_token(rt, role, label)
-    click.echo(f"{role} token created; it is shown only this once:", err=True)
-    click.echo(secret)
+        made = auth.create_token(rt, role, label)
+    click.echo(f"{role} token {made.id} created; it is shown only this once:", err=True)
+    click.echo(made.secret)
+
+
+@token.command("list")
+@database_option()
+def token_list(database_url: str | None) -> None:
+    """List every token, revoked ones too, oldest first: id, role, made, revoked, label.
+
+    Never a token's secret or its hash."""
+    with opened(resolve_database(database_url)) as rt:
+        tokens = auth.list_tokens(rt)
+    for made in tokens:
+        revoked = "-" if made.revoked_at is None else f"{made.revoked_at:%Y-%m-%dT%H:%MZ}"
+        click.echo(f"{made.id}\t{made.role}\t{made.created_at:%Y-%m-%dT%H:%MZ}\t{revoked}\t{made.label}")
+
+
+@token.command("revoke")
+@click.argument("token_id", metavar="ID")
+@database_option()
+def token_revoke(token_id: str, database_url: str | None) -> None:
+    """Revoke the token ID (as `yaksok token list` shows it): it is refused from now on."""
+    with opened(resolve_database(database_url)) as rt, yaksok_errors():
+        auth.revoke_token(rt, token_id)
+    click.echo(f"token {token_id} revoked")

@@ -30,6 +30,8 @@ SCENARIO_INVALID = Code("scenario.invalid", InvalidInput, "a scenario cannot be 
 # Launches and milestones
 LAUNCH_NOT_FOUND = Code("launch.not_found", NotFound, "no launch has that slug")
 LAUNCH_EXISTS = Code("launch.exists", Conflict, "a launch with that slug already exists")
+LAUNCH_DUPLICATE_SKU = Code("launch.duplicate_sku", InvalidInput, "a SKU code appears twice in a launch")
+TITLES_UNCHANGED = Code("titles.unchanged", Conflict, "the titles given are the current ones")
 MILESTONE_NOT_FOUND = Code("milestone.not_found", NotFound, "no milestone has that id")
 MILESTONE_EXISTS = Code("milestone.exists", Conflict, "a milestone with that key already exists")
 MILESTONE_OCCURRED = Code("milestone.occurred", Conflict, "the milestone has happened (occurrence recorded)")
@@ -39,6 +41,12 @@ OCCURRENCE_IN_FUTURE = Code("occurrence.in_future", InvalidInput, "an occurrence
 # Promises and the policy
 PROMISE_INVALID = Code("promise.invalid", InvalidInput, "the precision needs a time, or has one it must not")
 PROMISE_IN_PAST = Code("promise.in_past", InvalidInput, "the promised time has already passed")
+PROMISE_PRECISION_MISMATCH = Code(
+    "promise.precision_mismatch",
+    InvalidInput,
+    "the time is written more or less precisely than its precision",
+)
+PROMISE_UNCHANGED = Code("promise.unchanged", Conflict, "the milestone already has that promise")
 POLICY_INVALID = Code("policy.invalid", InvalidInput, "a policy duration is negative")
 POLICY_LEAD_TIME = Code("policy.lead_time", PolicyViolation, "too little notice before an exact time")
 POLICY_REASON_REQUIRED = Code("policy.reason_required", PolicyViolation, "a change without a public reason")
@@ -46,6 +54,7 @@ POLICY_LATE_CHANGE = Code("policy.late_change", PolicyViolation, "a change comes
 OVERRIDE_JUSTIFICATION_REQUIRED = Code(
     "override.justification_required", InvalidInput, "an override has no public justification"
 )
+OVERRIDE_NOT_NEEDED = Code("override.not_needed", InvalidInput, "an override was sent but no rule is broken")
 
 # Notices and cadences
 NOTICE_NOT_FOUND = Code("notice.not_found", NotFound, "no notice (publicly: no published notice) has that id")
@@ -54,9 +63,16 @@ NOTICE_NOT_PUBLISHED = Code("notice.not_published", Conflict, "only a published 
 NOTICE_IN_PAST = Code("notice.in_past", InvalidInput, "a notice is scheduled for a time already past")
 CADENCE_NOT_FOUND = Code("cadence.not_found", NotFound, "no cadence has that id")
 CADENCE_INVALID = Code("cadence.invalid", InvalidInput, "a cadence's weekdays or time cannot be read")
+NOTICE_PUBLISH_NOW_WITH_PUBLISH_AT = Code(
+    "notice.publish_now_with_publish_at", InvalidInput, "publish_now and a publish_at contradict each other"
+)
 CADENCE_ENDED = Code("cadence.ended", Conflict, "the cadence has already ended")
 
 # The store
 WRITE_CONFLICT = Code(
     "write.conflict", Conflict, "a concurrent request changed the same data; nothing was written, retry"
 )
+
+# Operator administration
+TOKEN_NOT_FOUND = Code("token.not_found", NotFound, "no token has that id")
+TOKEN_REVOKED = Code("token.revoked", Conflict, "the token is already revoked")

@@ -40,6 +40,15 @@ class Sku:
     titles: dict[str, str]
 
 
+def _new_titles(current: dict[str, str], given: dict[str, str], what: str) -> dict[str, str]:
+    """``given`` replaces every language of ``current``; the same titles again are refused, as
+    there would be nothing to announce."""
+    titles = check_texts(given, what)
+    if titles == check_texts(current, what):
+        raise Conflict(f"the {what} is already {titles}; nothing would change", code=codes.TITLES_UNCHANGED)
+    return titles
+
+
 @dataclass(frozen=True)
 class Launch:
     slug: str
@@ -56,9 +65,21 @@ class Launch:
         zone_info(self.zone)
         if self.per_customer_limit < 1:
             raise InvalidInput("per-customer limit must be at least 1", code=codes.INVALID_LIMIT)
+        skus = [sku.code for sku in self.skus]
+        repeated = sorted({sku for sku in skus if skus.count(sku) > 1})
+        if repeated:
+            raise InvalidInput(
+                f"each SKU code may appear once in a launch; repeated: {', '.join(repeated)}",
+                code=codes.LAUNCH_DUPLICATE_SKU,
+                details={"codes": repeated},
+            )
 
     def title(self, lang: str) -> str:
         return pick_text(self.titles, lang)
+
+    def retitled(self, titles: dict[str, str]) -> Launch:
+        """The launch under new titles, so a mistyped title need not stay for good."""
+        return replace(self, titles=_new_titles(self.titles, titles, "launch title"))
 
 
 @dataclass(frozen=True)
@@ -90,6 +111,10 @@ class Milestone:
     def title(self, lang: str) -> str:
         return pick_text(self.titles, lang)
 
+    def retitled(self, titles: dict[str, str]) -> Milestone:
+        """The milestone under new titles; its key, id and promises stay as they are."""
+        return replace(self, titles=_new_titles(self.titles, titles, "milestone title"))
+
     @property
     def current(self) -> PromiseVersion | None:
         return self.versions[-1] if self.versions else None
@@ -119,6 +144,11 @@ class Milestone:
         if self.cancelled:
             raise Conflict("this milestone was cancelled", code=codes.MILESTONE_CANCELLED)
         previous = self.promise
+        if previous == new and change_kind is not ChangeKind.CANCEL:
+            raise Conflict(
+                f"the promise is already {new.describe('en')}; nothing would change",
+                code=codes.PROMISE_UNCHANGED,
+            )
         if new.at is not None and new.window_end is not None and new.window_end <= now:
             raise InvalidInput("a promise cannot be for a time already past", code=codes.PROMISE_IN_PAST)
         if previous is not None and change_kind is None:
@@ -169,6 +199,18 @@ class Milestone:
         if at > now:
             raise InvalidInput("an occurrence cannot be in the future", code=codes.OCCURRENCE_IN_FUTURE)
         return replace(self, occurrence=Occurrence(at=at, recorded_at=now, note=note.strip()))
+
+    def is_broken(self, now: datetime, policy: Policy) -> bool:
+        """The current promise is broken: its time passed without the milestone, or the milestone
+        happened at another time, late or early (people who trusted the time missed it too)."""
+        return self.is_overdue(now, policy) or self.happened_off_promise(policy)
+
+    def happened_off_promise(self, policy: Policy) -> bool:
+        """It happened, but not when the current promise said (beyond the policy's tolerance)."""
+        promise = self.promise
+        if self.occurrence is None or self.cancelled or promise is None or promise.at is None:
+            return False
+        return not promise.kept_by(self.occurrence.at, policy.tolerance)
 
     def is_overdue(self, now: datetime, policy: Policy) -> bool:
         """The promised time (plus tolerance) has passed and nothing happened: a broken promise."""

@@ -156,8 +156,17 @@ def _refines(previous: Promise, new: Promise, change_kind: ChangeKind | None) ->
 
 
 def enforce(broken: list[Violation], override: Override | None) -> tuple[str, ...]:
-    """Refuse a broken rule unless overridden; returns the rules the override covers."""
+    """Refuse a broken rule unless overridden; returns the rules the override covers.
+
+    An override when no rule is broken is refused too: its justification would be published for
+    nothing, or (worse) dropped without a word."""
     if not broken:
+        if override is not None:
+            raise InvalidInput(
+                "no rule of the policy is broken, so there is nothing to override; "
+                "send it again without the override",
+                code=codes.OVERRIDE_NOT_NEEDED,
+            )
         return ()
     if override is None:
         message = "; ".join(v.explanation for v in broken) + " (or override with a public justification)"

@@ -6,6 +6,7 @@ A "day" or "month" promise is incomplete: the date is known, the time is not.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -20,6 +21,33 @@ class Precision(StrEnum):
     DAY = "day"
     MONTH = "month"
     UNANNOUNCED = "unannounced"
+
+
+# How an operator's text says how precise it is: "2010-11", "2010-11-09", "2010-11-09T20:00".
+_WRITTEN = (
+    (re.compile(r"[0-9]{4}-[0-9]{2}"), Precision.MONTH),
+    (re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"), Precision.DAY),
+    (re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ].+"), Precision.EXACT),
+)
+_WRITTEN_AS = {
+    Precision.MONTH: "a month (YYYY-MM)",
+    Precision.DAY: "a day (YYYY-MM-DD)",
+    Precision.EXACT: "a time of day",
+}
+
+
+def _check_written_precision(text: str, precision: Precision) -> None:
+    """Refuse a time written more or less precisely than the precision sent with it: an exact
+    promise of "2010-11-09" would silently become midnight, a day promise of "2010-11-09T20:00"
+    would silently lose its time."""
+    written = next((said for pattern, said in _WRITTEN if pattern.fullmatch(text)), None)
+    if written is not None and written is not precision:
+        raise InvalidInput(
+            f"precision {precision.value} needs {_WRITTEN_AS[precision]}, but {text!r} gives "
+            f"{_WRITTEN_AS[written]}: send precision {written.value}, or give {_WRITTEN_AS[precision]}",
+            code=codes.PROMISE_PRECISION_MISMATCH,
+            details={"precision": precision.value, "written": written.value},
+        )
 
 
 class ChangeKind(StrEnum):
@@ -99,12 +127,13 @@ class Promise:
             return cls.unannounced(zone)
         if not text:
             raise InvalidInput("a time is required for this precision", code=codes.PROMISE_INVALID)
+        _check_written_precision(text, precision)
         try:
             if precision is Precision.MONTH:
-                year, month = (int(part) for part in text[:7].split("-"))
+                year, month = (int(part) for part in text.split("-"))
                 return cls.in_month(year, month, zone)
             if precision is Precision.DAY:
-                return cls.on_day(date.fromisoformat(text[:10]), zone)
+                return cls.on_day(date.fromisoformat(text), zone)
             parsed = datetime.fromisoformat(text)
         except ValueError as exc:
             raise InvalidInput(f"cannot read {text!r} as a time", code=codes.TIME_INVALID) from exc
@@ -136,6 +165,15 @@ class Promise:
         if self.at is None or self.window_end is None:
             return False
         return self.at <= instant < self.window_end or instant == self.at
+
+    def kept_by(self, instant: datetime, tolerance: timedelta) -> bool:
+        """Whether happening at ``instant`` keeps the promise: within ``tolerance`` of an exact
+        time (before or after it), or inside an incomplete promise's day or month."""
+        if self.at is None:
+            return False
+        if self.precision is Precision.EXACT:
+            return abs(instant - self.at) <= tolerance
+        return self.covers(instant)
 
     def describe(self, lang: str = "en") -> str:
         """The one rendering every channel uses, e.g. ``2010-11-09 20:00 KST (11:00 UTC)``."""

@@ -45,15 +45,6 @@ def _refines(earlier: PromiseVersion, later: PromiseVersion) -> bool:
     )
 
 
-def _met(version: PromiseVersion, at: datetime, policy: Policy) -> bool:
-    promise = version.promise
-    if promise.at is None:
-        return False
-    if promise.precision is Precision.EXACT:
-        return abs(at - promise.at) <= policy.tolerance
-    return promise.covers(at)
-
-
 def milestone_outcomes(milestone: Milestone, policy: Policy, now: datetime) -> list[VersionOutcome]:
     """Judge every promise version of a milestone (unannounced and cancel versions are not promises)."""
     results: list[VersionOutcome] = []
@@ -66,7 +57,7 @@ def milestone_outcomes(milestone: Milestone, policy: Policy, now: datetime) -> l
         assert deadline is not None
         change = next((later for later in versions[index + 1 :] if not _refines(version, later)), None)
         if occurred is not None and (change is None or occurred <= change.made_at):
-            if not _met(version, occurred, policy):
+            if not version.promise.kept_by(occurred, policy.tolerance):
                 results.append(VersionOutcome(version, Outcome.BROKEN, "happened at another time"))
             elif (
                 version.promise.precision is Precision.EXACT
@@ -148,6 +139,8 @@ def _apology_on_time(milestone: Milestone, notices: Iterable[Notice], policy: Po
     promise = milestone.promise
     assert promise is not None and promise.at is not None
     broke_at = (promise.window_end or promise.at) + policy.tolerance
+    if milestone.occurrence is not None:  # happening early breaks the promise when it happens
+        broke_at = min(broke_at, milestone.occurrence.at)
     return any(
         n.kind is NoticeKind.APOLOGY
         and n.published_at is not None
@@ -180,7 +173,7 @@ def compute(
             and prev.promise.at - v.made_at < policy.min_change_lead
             and not _refines(prev, v)
         )
-        if milestone.is_overdue(now, policy) or _broke_then_replanned(milestone, policy):
+        if milestone.is_broken(now, policy) or _broke_then_replanned(milestone, policy):
             owed += 1
             on_time += _apology_on_time(milestone, notices, policy, now)
     count = {o: sum(1 for r in outcomes if r.outcome is o) for o in Outcome}

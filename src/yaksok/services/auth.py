@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass, replace
 from enum import IntEnum
 
 from yaksok.domain import codes
-from yaksok.domain.errors import InvalidInput
-from yaksok.services import ledger
+from yaksok.domain.administration import TokenRecord
+from yaksok.domain.errors import Conflict, InvalidInput, NotFound
+from yaksok.services import audit_trail
 from yaksok.services.runtime import Runtime
 
 
@@ -30,26 +32,69 @@ class Role(IntEnum):
             ) from None
 
 
+@dataclass(frozen=True)
+class Actor:
+    """Who makes an admin request: the token's id and its role."""
+
+    token_id: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A token just made: ``secret`` is shown this once and never stored."""
+
+    id: str
+    secret: str
+    role: Role
+    label: str
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(rt: Runtime, role: str, label: str = "") -> str:
-    """A new bearer token; only its hash is stored, so it is shown once."""
+def create_token(rt: Runtime, role: str, label: str = "", *, actor: str | None = None) -> IssuedToken:
+    """A new bearer token; only its hash is stored, so it is shown once. Recorded in the audit
+    trail (not the public ledger: who holds a token is not a public act)."""
     granted = Role.named(role)
     token_id = rt.new_id("t")
-    token = f"yk_{granted.name.lower()}_{secrets.token_urlsafe(24)}"
+    secret = f"yk_{granted.name.lower()}_{secrets.token_urlsafe(24)}"
     with rt.store.write() as tx:
-        tx.tokens.add(token_id, _hash(token), granted.name.lower(), label, rt.clock.now())
-        ledger.record(
-            tx, rt, "token.created", {"token": token_id, "role": granted.name.lower(), "label": label}
-        )
-    return token
+        tx.tokens.add(token_id, _hash(secret), granted.name.lower(), label, rt.clock.now())
+        details = {"token": token_id, "role": granted.name.lower(), "label": label}
+        audit_trail.record(tx, rt, "token.created", details, actor=actor)
+    return IssuedToken(token_id, secret, granted, label)
+
+
+def list_tokens(rt: Runtime) -> list[TokenRecord]:
+    """Every token, revoked ones too, oldest first: never a secret or its hash."""
+    with rt.store.read() as tx:
+        return tx.tokens.list()
+
+
+def revoke_token(rt: Runtime, token_id: str, *, actor: str | None = None) -> TokenRecord:
+    """Revoke a token: from now on it is refused. Recorded in the audit trail."""
+    now = rt.clock.now()
+    with rt.store.write() as tx:
+        token = tx.tokens.get(token_id)
+        if token is None:
+            raise NotFound(f"no token {token_id!r}", code=codes.TOKEN_NOT_FOUND)
+        if not tx.tokens.revoke(token_id, now):
+            raise Conflict(f"token {token_id!r} is already revoked", code=codes.TOKEN_REVOKED)
+        audit_trail.record(tx, rt, "token.revoked", {"token": token_id, "role": token.role}, actor=actor)
+    return replace(token, revoked_at=now)
+
+
+def token_holder(rt: Runtime, token: str) -> Actor | None:
+    """Who a bearer token speaks for (its id and role); None if it is unknown or revoked. The
+    web layer checks the role against the one each action needs."""
+    with rt.store.read() as tx:
+        stored = tx.tokens.active_for(_hash(token))
+    return None if stored is None else Actor(stored.id, Role.named(stored.role))
 
 
 def token_role(rt: Runtime, token: str) -> Role | None:
-    """The role a bearer token grants; None if the token is unknown or revoked. The web layer
-    checks it against the role each action needs."""
-    with rt.store.read() as tx:
-        stored = tx.tokens.role_for(_hash(token))
-    return None if stored is None else Role.named(stored)
+    """The role a bearer token grants; None if the token is unknown or revoked."""
+    holder = token_holder(rt, token)
+    return None if holder is None else holder.role

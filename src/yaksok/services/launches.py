@@ -25,6 +25,14 @@ def get_launch(tx: Transaction, slug: str) -> Launch:
     return launch
 
 
+def claim_launch(tx: Transaction, slug: str) -> Launch:
+    """The launch, locked until the transaction ends (retitles and milestone additions take turns)."""
+    launch = tx.launches.claim(slug)
+    if launch is None:
+        raise NotFound(f"no launch {slug!r}", code=codes.LAUNCH_NOT_FOUND)
+    return launch
+
+
 def get_milestone(tx: Transaction, milestone_id: str) -> Milestone:
     return _found(tx.milestones.get(milestone_id), milestone_id)
 
@@ -84,8 +92,7 @@ def add_milestone(
 ) -> Milestone:
     with rt.store.write() as tx:
         # Claimed: milestones added at once to one launch get distinct positions, and one key once.
-        if tx.launches.claim(launch_slug) is None:
-            raise NotFound(f"no launch {launch_slug!r}", code=codes.LAUNCH_NOT_FOUND)
+        claim_launch(tx, launch_slug)
         milestone = Milestone(
             id=Milestone.make_id(launch_slug, key),
             launch_slug=launch_slug,
@@ -108,6 +115,33 @@ def add_milestone(
             },
         )
     return milestone
+
+
+def retitle_launch(rt: Runtime, slug: str, *, titles: dict[str, str]) -> Launch:
+    """Correct a launch's titles. Titles are public, so the change is in the ledger."""
+    with rt.store.write() as tx:
+        launch = claim_launch(tx, slug)
+        retitled = launch.retitled(titles)
+        tx.launches.set_titles(slug, retitled.titles)
+        ledger.record(
+            tx, rt, "launch.retitled", {"launch": slug, "titles": retitled.titles, "previous": launch.titles}
+        )
+    return retitled
+
+
+def retitle_milestone(rt: Runtime, milestone_id: str, *, titles: dict[str, str]) -> Milestone:
+    """Correct a milestone's titles. Titles are public, so the change is in the ledger."""
+    with rt.store.write() as tx:
+        milestone = claim_milestone(tx, milestone_id)
+        retitled = milestone.retitled(titles)
+        tx.milestones.set_titles(milestone_id, retitled.titles)
+        ledger.record(
+            tx,
+            rt,
+            "milestone.retitled",
+            {"milestone": milestone_id, "titles": retitled.titles, "previous": milestone.titles},
+        )
+    return retitled
 
 
 def revise_promise(
@@ -278,18 +312,19 @@ def record_occurrence(
 
 
 def record_broken_promises(rt: Runtime) -> list[tuple[Milestone, PromiseVersion]]:
-    """Record once, in the ledger, each promise whose time passed without the milestone."""
+    """Record once, in the ledger, each broken promise: its time passed without the milestone,
+    or the milestone happened at another time (early or late)."""
     now = rt.clock.now()
     recorded: list[tuple[Milestone, PromiseVersion]] = []
     with rt.store.write() as tx:
         policies = {launch.slug: launch.policy for launch in tx.launches.list()}
-        overdue = [m.id for m in tx.milestones.all() if m.is_overdue(now, policies[m.launch_slug])]
+        broken = [m.id for m in tx.milestones.all() if m.is_broken(now, policies[m.launch_slug])]
         # Every claim before the first ledger append, in one order: a revision holding one of
         # these milestones and waiting for the ledger can then never wait on us (no deadlock).
-        for milestone_id in sorted(overdue):
+        for milestone_id in sorted(broken):
             milestone = claim_milestone(tx, milestone_id)  # it may have been revised meanwhile
             version = milestone.current
-            if version is None or not milestone.is_overdue(now, policies[milestone.launch_slug]):
+            if version is None or not milestone.is_broken(now, policies[milestone.launch_slug]):
                 continue
             if tx.milestones.mark_broken(milestone.id, version.version):
                 recorded.append((milestone, version))

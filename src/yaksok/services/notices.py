@@ -101,7 +101,12 @@ def create_notice(
     publish_at: datetime | None = None,
     publish_now: bool = False,
 ) -> Notice:
-    """Write a notice: a draft, scheduled for ``publish_at``, or published now."""
+    """Write a notice: a draft, scheduled for ``publish_at``, or published now (not both)."""
+    if publish_now and publish_at is not None:
+        raise InvalidInput(
+            f"publish_now and publish_at ({publish_at.isoformat()}) contradict each other: send one of them",
+            code=codes.NOTICE_PUBLISH_NOW_WITH_PUBLISH_AT,
+        )
     now = rt.clock.now()
     with rt.store.write() as tx:
         _check_links(tx, launch_slug, milestone_ids)

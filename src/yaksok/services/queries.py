@@ -48,6 +48,8 @@ def _owed(
             later = [v for v in milestone.versions if v.version > outcome.version.version]
             if later:
                 broke_at = min(broke_at, later[0].made_at)
+            if milestone.occurrence is not None:  # happening early breaks it when it happens
+                broke_at = min(broke_at, milestone.occurrence.at)
             published = any(
                 n.kind is NoticeKind.APOLOGY
                 and milestone.id in n.milestone_ids

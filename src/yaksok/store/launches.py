@@ -39,6 +39,9 @@ class LaunchRepository(port.LaunchRepository):
         )
         return self._db.execute(query.returning(launches.c.slug)).first() is not None
 
+    def set_titles(self, slug: str, titles: dict[str, str]) -> None:
+        self._db.execute(update(launches).where(launches.c.slug == slug).values(titles=titles))
+
     def exists(self, slug: str) -> bool:
         return self._db.execute(select(launches.c.slug).where(launches.c.slug == slug)).first() is not None
 
@@ -118,6 +121,9 @@ class MilestoneRepository(port.MilestoneRepository):
                 justification=dict(version.justification),
             )
         )
+
+    def set_titles(self, milestone_id: str, titles: dict[str, str]) -> None:
+        self._db.execute(update(milestones).where(milestones.c.id == milestone_id).values(titles=titles))
 
     def record_occurrence(self, milestone: Milestone) -> bool:
         """Record the milestone's occurrence; False, writing nothing, if one is already recorded."""

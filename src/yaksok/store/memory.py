@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from yaksok.domain import codes
+from yaksok.domain.administration import AuditEntry, TokenRecord
 from yaksok.domain.cadence import Cadence, parse_weekdays
 from yaksok.domain.errors import Conflict
 from yaksok.domain.launch import Launch, Milestone, Occurrence
@@ -93,6 +94,7 @@ class _Tables:
     checkpoints: dict[int, Checkpoint] = field(default_factory=dict)
     signing_keys: dict[str, SigningKey] = field(default_factory=dict)
     tokens: dict[str, _TokenRow] = field(default_factory=dict)
+    audit: list[AuditEntry] = field(default_factory=list)
     announced: list[int] = field(default_factory=list)
 
     def copy(self) -> _Tables:
@@ -156,6 +158,12 @@ class LaunchRepository(_Repository, port.LaunchRepository):
         rows = sorted(self._tables.launches.values(), key=lambda r: (r.created_at, r.launch.slug))
         return [copy.deepcopy(row.launch) for row in rows]
 
+    def set_titles(self, slug: str, titles: dict[str, str]) -> None:
+        tables = self._write()
+        row = tables.launches.get(slug)
+        if row is not None:
+            tables.launches[slug] = replace(row, launch=replace(row.launch, titles=dict(titles)))
+
 
 def _stored_version(version: PromiseVersion) -> PromiseVersion:
     promise = replace(version.promise, at=_utc_or_none(version.promise.at))
@@ -195,6 +203,14 @@ class MilestoneRepository(_Repository, port.MilestoneRepository):
         occurred = replace(row.milestone, occurrence=_stored_occurrence(milestone.occurrence))
         tables.milestones[milestone.id] = replace(row, milestone=occurred)
         return True
+
+    def set_titles(self, milestone_id: str, titles: dict[str, str]) -> None:
+        tables = self._write()
+        row = tables.milestones.get(milestone_id)
+        if row is not None:
+            tables.milestones[milestone_id] = replace(
+                row, milestone=replace(row.milestone, titles=dict(titles))
+            )
 
     def mark_broken(self, milestone_id: str, version: int) -> bool:
         tables = self._write()
@@ -431,10 +447,46 @@ class TokenRepository(_Repository, port.TokenRepository):
         _insert(tables.tokens, token_id, _TokenRow(token_hash, role, label, _utc(now)), "token")
 
     def role_for(self, token_hash: str) -> str | None:
-        for row in self._tables.tokens.values():
+        active = self.active_for(token_hash)
+        return None if active is None else active.role
+
+    def active_for(self, token_hash: str) -> TokenRecord | None:
+        for token_id, row in self._tables.tokens.items():
             if row.token_hash == token_hash and row.revoked_at is None:
-                return row.role
+                return _token(token_id, row)
         return None
+
+    def get(self, token_id: str) -> TokenRecord | None:
+        row = self._tables.tokens.get(token_id)
+        return None if row is None else _token(token_id, row)
+
+    def list(self) -> list[TokenRecord]:
+        rows = sorted(self._tables.tokens.items(), key=lambda item: (item[1].created_at, item[0]))
+        return [_token(token_id, row) for token_id, row in rows]
+
+    def revoke(self, token_id: str, now: datetime) -> bool:
+        tables = self._write()
+        row = tables.tokens.get(token_id)
+        if row is None or row.revoked_at is not None:
+            return False
+        tables.tokens[token_id] = replace(row, revoked_at=_utc(now))
+        return True
+
+
+def _token(token_id: str, row: _TokenRow) -> TokenRecord:
+    return TokenRecord(token_id, row.role, row.label, row.created_at, row.revoked_at)
+
+
+class AuditRepository(_Repository, port.AuditRepository):
+    def add(self, at: datetime, actor: str | None, action: str, details: Mapping[str, object]) -> None:
+        trail = self._write().audit
+        trail.append(AuditEntry(len(trail) + 1, _utc(at), actor, action, copy.deepcopy(dict(details))))
+
+    def entries(self, *, limit: int = 1000) -> list[AuditEntry]:
+        return [
+            replace(entry, details=copy.deepcopy(dict(entry.details)))
+            for entry in self._tables.audit[-limit:]
+        ]
 
 
 class LiveEvents(_Repository, port.LiveEvents):
@@ -450,6 +502,7 @@ class MemoryTransaction(port.Transaction):
         self.cadences = CadenceRepository(tables, writable)
         self.ledger = LedgerRepository(tables, writable)
         self.tokens = TokenRepository(tables, writable)
+        self.audit = AuditRepository(tables, writable)
         self.live_events = LiveEvents(tables, writable)
         self.after_commit: list[Callable[[], None]] = []
 

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from datetime import datetime
 
+from yaksok.domain.administration import AuditEntry, TokenRecord
 from yaksok.domain.cadence import Cadence
 from yaksok.domain.launch import Launch, Milestone
 from yaksok.domain.ledger import JSON, Checkpoint, LedgerEntry, SigningKey
@@ -47,6 +48,10 @@ class LaunchRepository(ABC):
     def list(self) -> list[Launch]:
         """Every launch, oldest first."""
 
+    @abstractmethod
+    def set_titles(self, slug: str, titles: dict[str, str]) -> None:
+        """Replace the launch's titles; nothing else changes."""
+
 
 class MilestoneRepository(ABC):
     @abstractmethod
@@ -60,6 +65,10 @@ class MilestoneRepository(ABC):
     def record_occurrence(self, milestone: Milestone) -> bool:
         """Store the milestone's occurrence (which must be set); nothing else changes. False,
         writing nothing, when an occurrence is already recorded."""
+
+    @abstractmethod
+    def set_titles(self, milestone_id: str, titles: dict[str, str]) -> None:
+        """Replace the milestone's titles; nothing else changes."""
 
     @abstractmethod
     def mark_broken(self, milestone_id: str, version: int) -> bool:
@@ -219,6 +228,33 @@ class TokenRepository(ABC):
     def role_for(self, token_hash: str) -> str | None:
         """The role of the unrevoked token with this hash, if any."""
 
+    @abstractmethod
+    def active_for(self, token_hash: str) -> TokenRecord | None:
+        """The unrevoked token with this hash, if any."""
+
+    @abstractmethod
+    def get(self, token_id: str) -> TokenRecord | None: ...
+
+    @abstractmethod
+    def list(self) -> list[TokenRecord]:
+        """Every token, revoked ones too, oldest first (never a hash)."""
+
+    @abstractmethod
+    def revoke(self, token_id: str, now: datetime) -> bool:
+        """Revoke an active token; False when it was not active (already revoked or unknown)."""
+
+
+class AuditRepository(ABC):
+    """The audit trail of operator administration: not public, unlike the ledger."""
+
+    @abstractmethod
+    def add(self, at: datetime, actor: str | None, action: str, details: Mapping[str, object]) -> None:
+        """Append an entry; its seq is the next one."""
+
+    @abstractmethod
+    def entries(self, *, limit: int = 1000) -> list[AuditEntry]:
+        """The newest ``limit`` entries, oldest first."""
+
 
 class LiveEvents(ABC):
     @abstractmethod
@@ -235,6 +271,7 @@ class Transaction(ABC):
     cadences: CadenceRepository
     ledger: LedgerRepository
     tokens: TokenRepository
+    audit: AuditRepository
     live_events: LiveEvents
     after_commit: list[Callable[[], None]]
 

@@ -135,3 +135,14 @@ api_tokens = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime),
 )
+
+# Operator administration (tokens made and revoked): not public, unlike ledger_entries.
+audit = Table(
+    "audit",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(32)),  # the acting token's id; NULL from the server's command line
+    Column("action", String(64), nullable=False),
+    Column("details", JSON, nullable=False),
+)

@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from yaksok.domain import codes
 from yaksok.domain.errors import Conflict
 from yaksok.store import port
+from yaksok.store.audit import AuditRepository
 from yaksok.store.engine import make_engine, upgrade
 from yaksok.store.launches import CadenceRepository, LaunchRepository, MilestoneRepository
 from yaksok.store.leadership import LeaderLock
@@ -37,6 +38,7 @@ class Transaction(port.Transaction):
         self.cadences = CadenceRepository(connection)
         self.ledger = LedgerRepository(connection)
         self.tokens = TokenRepository(connection)
+        self.audit = AuditRepository(connection)
         self.live_events = LiveEvents(connection)
         self.after_commit: list[Callable[[], None]] = []
 

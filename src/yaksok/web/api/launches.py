@@ -40,6 +40,11 @@ def get_launch(call: Call[None]) -> LaunchDetailOut:
     return launch_detail_view(launch, milestones, call.settings.public_url)
 
 
+def retitle_launch(call: Call[schemas.Retitle]) -> LaunchOut:
+    launch = launches.retitle_launch(call.rt, call.path["slug"], titles=call.body.titles)
+    return launch_view(launch, call.settings.public_url)
+
+
 def add_milestone(call: Call[schemas.NewMilestone]) -> MilestoneOut:
     body = call.body
     milestone = launches.add_milestone(
@@ -50,6 +55,11 @@ def add_milestone(call: Call[schemas.NewMilestone]) -> MilestoneOut:
 
 def get_milestone(call: Call[None]) -> MilestoneOut:
     return milestone_view(lookups.milestone(call.rt, call.path["milestone_id"]))
+
+
+def retitle_milestone(call: Call[schemas.Retitle]) -> MilestoneOut:
+    milestone = launches.retitle_milestone(call.rt, call.path["milestone_id"], titles=call.body.titles)
+    return milestone_view(milestone)
 
 
 def revise_promise(call: Call[schemas.PromiseRevision]) -> RevisionOut:
@@ -101,6 +111,11 @@ def list_cadences(call: Call[None]) -> list[CadenceOut]:
     return [cadence_view(cadence, now) for cadence in lookups.cadences(call.rt, call.path["slug"])]
 
 
+def end_cadence(call: Call[schemas.CadenceEnd]) -> CadenceOut:
+    cadence = cadences.end_cadence(call.rt, call.path["cadence_id"], reason=call.body.reason)
+    return cadence_view(cadence, call.rt.clock.now(), active=False)
+
+
 def routes() -> list[BaseRoute]:
     launch, milestone = f"{PREFIX}/launches/{{slug}}", f"{PREFIX}/milestones/{{milestone_id}}"
     editor, viewer = Role.EDITOR, Role.VIEWER
@@ -111,10 +126,14 @@ def routes() -> list[BaseRoute]:
                   summary="List launches"),
         operation("GET", launch, get_launch, role=viewer, tag="launches",
                   summary="A launch with its milestones and their promise versions"),
+        operation("PATCH", launch, retitle_launch, role=editor, tag="launches",
+                  summary="Correct the launch's titles (recorded in the ledger)", body=schemas.Retitle),
         operation("POST", f"{launch}/milestones", add_milestone, role=editor, tag="milestones",
                   summary="Add a milestone to a launch", body=schemas.NewMilestone, status=201),
         operation("GET", milestone, get_milestone, role=viewer, tag="milestones",
                   summary="A milestone with its current promise and every version"),
+        operation("PATCH", milestone, retitle_milestone, role=editor, tag="milestones",
+                  summary="Correct the milestone's titles (recorded in the ledger)", body=schemas.Retitle),
         operation("POST", f"{milestone}/promises", revise_promise, role=editor, tag="milestones",
                   summary="Make or change the milestone's promise, announced by a notice at once",
                   body=schemas.PromiseRevision, status=201),
@@ -128,4 +147,7 @@ def routes() -> list[BaseRoute]:
                   summary="Add a recurring update slot", body=schemas.NewCadence, status=201),
         operation("GET", f"{launch}/cadences", list_cadences, role=viewer, tag="cadences",
                   summary="The launch's active cadences"),
+        operation("POST", f"{PREFIX}/cadences/{{cadence_id}}/end", end_cadence, role=editor, tag="cadences",
+                  summary="End a cadence: no slot after now gets a notice (recorded in the ledger)",
+                  body=schemas.CadenceEnd),
     ]  # fmt: skip

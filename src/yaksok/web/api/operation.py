@@ -26,7 +26,7 @@ from yaksok.config import Settings
 from yaksok.domain import codes
 from yaksok.domain.errors import Code, NotFound
 from yaksok.services import auth
-from yaksok.services.auth import Role
+from yaksok.services.auth import Actor, Role
 from yaksok.services.runtime import Runtime
 from yaksok.web.api.body import read_body
 from yaksok.web.errors import (
@@ -52,6 +52,8 @@ _NOT_FOUND = {
     "slug": codes.LAUNCH_NOT_FOUND,
     "milestone_id": codes.MILESTONE_NOT_FOUND,
     "notice_id": codes.NOTICE_NOT_FOUND,
+    "cadence_id": codes.CADENCE_NOT_FOUND,
+    "token_id": codes.TOKEN_NOT_FOUND,
 }
 
 
@@ -90,6 +92,7 @@ class Call(Generic[B]):
     body: B
     path: Mapping[str, str]
     query: Mapping[str, str]
+    actor: str | None = None  # the id of the token that authorized the request
 
     def enum_param(self, name: str, kind: type[E]) -> E | None:
         raw = self.query.get(name)
@@ -128,13 +131,13 @@ def operation(
     async def endpoint(request: Request) -> Response:
         rt: Runtime = request.app.state.rt
         settings: Settings = request.app.state.settings
-        await run_in_threadpool(_authorize, rt, request.headers.get("authorization"), role)
+        actor = await run_in_threadpool(_authorize, rt, request.headers.get("authorization"), role)
         _check_path(request.path_params)
         # A route without a body type has body None, which is what its handler's Call[None] says.
         decoded = (
             cast(B, None) if decoder is None else await read_body(request, decoder, settings.max_body_bytes)
         )
-        call = Call(rt, settings, decoded, request.path_params, request.query_params)
+        call = Call(rt, settings, decoded, request.path_params, request.query_params, actor.token_id)
         reply = await run_in_threadpool(handler, call)
         return Response(msgspec.json.encode(reply), status_code=status, media_type="application/json")
 
@@ -143,21 +146,21 @@ def operation(
     return DocumentedRoute(path, endpoint, method=method, doc=doc, name=handler.__name__)
 
 
-def _authorize(rt: Runtime, authorization: str | None, needed: Role) -> Role:
+def _authorize(rt: Runtime, authorization: str | None, needed: Role) -> Actor:
     """Check an ``Authorization: Bearer …`` header against the role an action needs."""
     if not authorization or not authorization.lower().startswith("bearer "):
         raise Unauthorized(
             "this action needs an admin token: Authorization: Bearer <token>", code=AUTH_REQUIRED
         )
-    role = auth.token_role(rt, authorization[7:].strip())
-    if role is None:
+    actor = auth.token_holder(rt, authorization[7:].strip())
+    if actor is None:
         raise Unauthorized("unknown or revoked token", code=AUTH_INVALID_TOKEN)
-    if role < needed:
+    if actor.role < needed:
         raise Forbidden(
-            f"this action needs the {needed.name.lower()} role; the token has {role.name.lower()}",
+            f"this action needs the {needed.name.lower()} role; the token has {actor.role.name.lower()}",
             code=AUTH_FORBIDDEN,
         )
-    return role
+    return actor
 
 
 def _reply_type(handler: Callable[..., Reply]) -> object:

@@ -8,7 +8,7 @@ msgspec would write UTC as ``Z``, while the API has always written ``+00:00``.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from msgspec import Meta
@@ -147,13 +147,35 @@ class CadenceOut(Out):
     zone: str
     titles: Texts
     kind: NoticeKind
-    next_slot: Instant
+    active: Annotated[bool, Meta(description="false once the cadence has ended")]
+    next_slot: Annotated[Instant | None, Meta(description="null once the cadence has ended")]
 
 
 class TokenOut(Out):
+    id: Annotated[str, Meta(description="names the token in listings and to revoke it")]
     token: Annotated[str, Meta(description="shown this once; only its hash is kept")]
     role: RoleName
     label: str
+
+
+class TokenRecordOut(Out):
+    """A token as listed: never its secret or its hash."""
+
+    id: str
+    role: RoleName
+    label: str
+    created_at: Instant
+    revoked_at: Annotated[Instant | None, Meta(description="null while the token works")]
+
+
+class AuditEntryOut(Out):
+    """One act of operator administration (not public, unlike the ledger)."""
+
+    seq: int
+    at: Instant
+    actor: Annotated[str | None, Meta(description="the acting token's id; null from the command line")]
+    action: Annotated[str, Meta(examples=["token.created", "token.revoked"])]
+    details: dict[str, Any]
 
 
 class LedgerEntryOut(Out):

@@ -95,6 +95,12 @@ class NewLaunch(Body):
     policy: PolicyFields | None = None
 
 
+class Retitle(Body):
+    """The new titles replace every language of the old ones."""
+
+    titles: Texts
+
+
 class NewMilestone(Body):
     key: str
     kind: MilestoneKind
@@ -182,6 +188,10 @@ class NewCadence(Body):
     at: Annotated[str, Meta(pattern=r"^[0-9]{2}:[0-9]{2}$", description="HH:MM in the launch's zone")]
     titles: Texts
     kind: NoticeKind = NoticeKind.SHIPPING_UPDATE
+
+
+class CadenceEnd(Body):
+    reason: Annotated[str, Meta(max_length=2000, description="why the updates stop (public)")] = ""
 
 
 class NewToken(Body):

@@ -1,31 +1,46 @@
-"""Admin API: bearer tokens. A token is shown once, when it is made; only its hash is kept."""
+"""Admin API: bearer tokens and the audit trail of their administration. A token is shown
+once, when it is made; only its hash is kept, and listings show neither."""
 
 from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from yaksok.services import auth
+from yaksok.services import audit_trail, auth
 from yaksok.services.auth import Role
 from yaksok.web.api import schemas
 from yaksok.web.api.operation import Call, operation
-from yaksok.web.api.responses import TokenOut
+from yaksok.web.api.responses import AuditEntryOut, TokenOut, TokenRecordOut
+from yaksok.web.api.views import audit_entry_view, token_record_view
+
+PREFIX = "/api/v1"
 
 
 def create_token(call: Call[schemas.NewToken]) -> TokenOut:
-    token = auth.create_token(call.rt, call.body.role, call.body.label)
-    return TokenOut(token=token, role=call.body.role, label=call.body.label)
+    made = auth.create_token(call.rt, call.body.role, call.body.label, actor=call.actor)
+    return TokenOut(id=made.id, token=made.secret, role=call.body.role, label=made.label)
+
+
+def list_tokens(call: Call[None]) -> list[TokenRecordOut]:
+    return [token_record_view(token) for token in auth.list_tokens(call.rt)]
+
+
+def revoke_token(call: Call[None]) -> TokenRecordOut:
+    return token_record_view(auth.revoke_token(call.rt, call.path["token_id"], actor=call.actor))
+
+
+def audit_entries(call: Call[None]) -> list[AuditEntryOut]:
+    return [audit_entry_view(entry) for entry in audit_trail.trail(call.rt)]
 
 
 def routes() -> list[BaseRoute]:
+    admin = Role.ADMIN
     return [
-        operation(
-            "POST",
-            "/api/v1/tokens",
-            create_token,
-            role=Role.ADMIN,
-            tag="tokens",
-            summary="Make a bearer token for a role (shown once)",
-            body=schemas.NewToken,
-            status=201,
-        )
-    ]
+        operation("POST", f"{PREFIX}/tokens", create_token, role=admin, tag="tokens",
+                  summary="Make a bearer token for a role (shown once)", body=schemas.NewToken, status=201),
+        operation("GET", f"{PREFIX}/tokens", list_tokens, role=admin, tag="tokens",
+                  summary="Every token, revoked ones too, oldest first (never a secret or its hash)"),
+        operation("POST", f"{PREFIX}/tokens/{{token_id}}/revoke", revoke_token, role=admin, tag="tokens",
+                  summary="Revoke a token: from now on it is refused with 401"),
+        operation("GET", f"{PREFIX}/audit", audit_entries, role=admin, tag="tokens",
+                  summary="The audit trail of operator administration, oldest first (not public)"),
+    ]  # fmt: skip

@@ -5,15 +5,18 @@ and a ledger entry keeps the ``Z`` stamp that was hashed."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 import msgspec
 
+from yaksok.domain.administration import AuditEntry, TokenRecord
 from yaksok.domain.cadence import WEEKDAY_NAMES, Cadence
 from yaksok.domain.launch import Launch, Milestone, Occurrence
 from yaksok.domain.ledger import Checkpoint, LedgerEntry
 from yaksok.domain.notice import Claim, Notice
 from yaksok.domain.promise import Promise, PromiseVersion
 from yaksok.web.api.responses import (
+    AuditEntryOut,
     CadenceOut,
     CheckpointOut,
     ClaimOut,
@@ -27,8 +30,10 @@ from yaksok.web.api.responses import (
     PromiseOut,
     RevisionOut,
     SkuOut,
+    TokenRecordOut,
     VersionOut,
 )
+from yaksok.web.api.schemas import RoleName
 
 
 def instant(at: datetime | None) -> str | None:
@@ -136,7 +141,8 @@ def revision_view(version: PromiseVersion, notice: Notice, base_url: str) -> Rev
     return RevisionOut(version=version_view(version), notice=notice_view(notice, base_url))
 
 
-def cadence_view(cadence: Cadence, now: datetime) -> CadenceOut:
+def cadence_view(cadence: Cadence, now: datetime, *, active: bool = True) -> CadenceOut:
+    next_slot = cadence.next_slot(cadence.last_slot_at or now) if active else None
     return CadenceOut(
         id=cadence.id,
         launch=cadence.launch_slug,
@@ -145,7 +151,8 @@ def cadence_view(cadence: Cadence, now: datetime) -> CadenceOut:
         zone=cadence.zone,
         titles=cadence.titles,
         kind=cadence.kind,
-        next_slot=cadence.next_slot(cadence.last_slot_at or now).isoformat(),
+        active=active,
+        next_slot=instant(next_slot),
     )
 
 
@@ -167,4 +174,24 @@ def checkpoint_view(point: Checkpoint) -> CheckpointOut:
         signature=point.signature,
         key_id=point.key_id,
         signed_at=point.signed_at.isoformat(),
+    )
+
+
+def token_record_view(token: TokenRecord) -> TokenRecordOut:
+    return TokenRecordOut(
+        id=token.id,
+        role=cast(RoleName, token.role),  # only role names are ever stored
+        label=token.label,
+        created_at=token.created_at.isoformat(),
+        revoked_at=instant(token.revoked_at),
+    )
+
+
+def audit_entry_view(entry: AuditEntry) -> AuditEntryOut:
+    return AuditEntryOut(
+        seq=entry.seq,
+        at=entry.at.isoformat(),
+        actor=entry.actor,
+        action=entry.action,
+        details=dict(entry.details),
     )
