@@ -161,7 +161,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_two_servers_on_one_database_let_each_race_have_one_winner(
     servers: list[Server], operator: Runtime, bare_engine: sa.Engine
 ) -> None:
-    admin = {"Authorization": f"Bearer {create_token(operator, 'admin')}"}
+    admin = {"Authorization": f"Bearer {create_token(operator, 'admin').secret}"}
     milestone = "ipad.preorder"
     launch: dict[str, Any] = {"slug": "ipad", "titles": {"en": "iPad"}, "zone": "Asia/Seoul"}
 

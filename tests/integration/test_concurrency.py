@@ -318,7 +318,6 @@ def test_a_broken_promise_is_recorded_once_while_ticks_and_revisions_race(
                 time=f"2010-12-{24 + index // 2:02d}T10:00",
                 precision="exact",
                 reason="late",
-                override="The time had already passed.",
             )
 
     outcomes = race(tick_or_revise)
