@@ -10,6 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
+from yaksok.services import lookups
+
 Headers = dict[str, str]
 LAUNCH = {"slug": "pad", "titles": {"en": "Pad"}, "zone": "Asia/Seoul"}
 
@@ -219,3 +221,19 @@ def test_random_json_never_gets_a_server_error(
 def test_random_bytes_never_get_a_server_error(client: TestClient, admin: Headers, content: bytes) -> None:
     response = post_raw(client, "/api/v1/notices", content, admin)
     assert response.status_code < 500, response.text
+
+
+def test_an_unexpected_error_is_a_logged_500_problem_that_keeps_the_connection(
+    client: TestClient, admin: Headers, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(_rt: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(lookups, "launches", broken)
+    # The test client re-raises whatever escapes the app, as uvicorn would close the connection.
+    response = client.get("/api/v1/launches", headers=admin)
+
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "internal"
+    assert "a bug" in caplog.text

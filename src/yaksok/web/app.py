@@ -8,11 +8,12 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 
 from yaksok.config import Settings
 from yaksok.services.runtime import Runtime
 from yaksok.web import api, live, pages
-from yaksok.web.errors import EXCEPTION_HANDLERS
+from yaksok.web.errors import EXCEPTION_HANDLERS, AnswerUnexpectedErrors
 
 # Work that runs beside the app from start-up until it is told to stop (the scheduler loop).
 Background = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
@@ -39,6 +40,7 @@ def create_app(rt: Runtime, settings: Settings, *, background: Sequence[Backgrou
     app = Starlette(
         routes=[*pages.routes(), *live.routes(), *api.routes()],
         exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[Middleware(AnswerUnexpectedErrors)],
         lifespan=lifespan,
     )
     app.state.rt = rt

@@ -25,6 +25,7 @@ import msgspec
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from yaksok.domain.errors import Code, Conflict, InvalidInput, NotFound, YaksokError
 from yaksok.web.pages.templating import not_found
@@ -149,6 +150,35 @@ def _reads_html(request: Request) -> bool:
 async def unexpected_error(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(INTERNAL.status, INTERNAL.text, "an unexpected error occurred; it has been logged")
+
+
+class AnswerUnexpectedErrors:
+    """Answers an exception no handler knows with a logged ``500 internal`` and ends there.
+
+    Starlette's outermost error middleware re-raises after answering, and uvicorn then drops the
+    client's keep-alive connection; this one sits inside it, so the connection survives."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception as exc:
+            if started:  # too late to answer: let the server close the connection
+                raise
+            response = await unexpected_error(Request(scope), exc)
+            await response(scope, receive, send)
 
 
 EXCEPTION_HANDLERS = {YaksokError: yaksok_error, HTTPException: http_error, Exception: unexpected_error}
