@@ -18,6 +18,9 @@ from playwright.sync_api import Page, sync_playwright
 
 from yaksok.config import Settings
 from yaksok.domain.clock import SimulatedClock
+from yaksok.domain.commands import AddMilestone, CreateLaunch, RecordOccurrence, RevisePromise
+from yaksok.domain.launch import MilestoneKind
+from yaksok.domain.promise import Precision
 from yaksok.services import launches
 from yaksok.services.runtime import Runtime, counting_ids
 from yaksok.store.unit_of_work import Store
@@ -100,11 +103,21 @@ def browser_page() -> Iterator[Page]:
 
 
 def promise_preorders(rt: Runtime) -> None:
-    launches.create_launch(rt, slug="ipad", titles={"ko": "아이패드", "en": "iPad"}, zone="Asia/Seoul")
-    launches.add_milestone(
-        rt, launch_slug="ipad", key="preorder", kind="preorder_opens", titles={"en": "Pre-orders open"}
+    launches.create_launch(
+        rt, CreateLaunch(slug="ipad", titles={"ko": "아이패드", "en": "iPad"}, zone="Asia/Seoul")
     )
-    launches.revise_promise(rt, "ipad.preorder", time="2010-11-09T20:00", precision="exact")
+    launches.add_milestone(
+        rt,
+        AddMilestone(
+            launch_slug="ipad",
+            key="preorder",
+            kind=MilestoneKind.PREORDER_OPENS,
+            titles={"en": "Pre-orders open"},
+        ),
+    )
+    launches.revise_promise(
+        rt, RevisePromise("ipad.preorder", time="2010-11-09T20:00", precision=Precision.EXACT)
+    )
 
 
 def watch_for_errors(page: Page) -> list[str]:
@@ -171,9 +184,11 @@ def test_the_scorecard_draws_its_drift_chart(pages_server: PagesServer, browser_
     rt, clock = pages_server.rt, pages_server.clock
     promise_preorders(rt)
     clock.advance_to(datetime(2010, 11, 8, tzinfo=UTC))
-    launches.revise_promise(rt, "ipad.preorder", time="2010-11-12T20:00", precision="exact", reason="stock")
+    launches.revise_promise(
+        rt, RevisePromise("ipad.preorder", time="2010-11-12T20:00", precision=Precision.EXACT, reason="stock")
+    )
     clock.advance_to(datetime(2010, 11, 12, 11, 1, tzinfo=UTC))
-    launches.record_occurrence(rt, "ipad.preorder")
+    launches.record_occurrence(rt, RecordOccurrence("ipad.preorder"))
 
     browser_page.goto(f"{pages_server.url}/scorecard")
     chart = browser_page.locator("svg.drift")

@@ -21,7 +21,8 @@ import httpx
 import pytest
 
 from yaksok.domain.clock import SimulatedClock
-from yaksok.domain.notice import Notice, NoticeState
+from yaksok.domain.commands import WriteNotice
+from yaksok.domain.notice import Notice, NoticeKind, NoticeState
 from yaksok.services import notices
 from yaksok.services.runtime import Runtime
 from yaksok.store.unit_of_work import Store
@@ -147,7 +148,9 @@ def test_a_scheduled_notice_goes_out_within_a_second_and_reaches_live_clients(
         lines = response.iter_lines()
         assert next(lines) == "retry: 3000"
         publish_at = datetime.now(UTC) + timedelta(seconds=1.5)
-        notice = notices.create_notice(rt, kind="general", titles={"en": "On time"}, publish_at=publish_at)
+        notice = notices.create_notice(
+            rt, WriteNotice(kind=NoticeKind.GENERAL, titles={"en": "On time"}, publish_at=publish_at)
+        )
 
         event = next_notice_event(lines)
         arrived = datetime.now(UTC)
@@ -172,7 +175,9 @@ def test_a_notice_due_while_the_server_was_down_goes_out_at_start_up_saying_how_
     # Scheduled an hour ago for ten minutes ago: the server was down in between.
     an_hour_ago = Runtime(store=database.store, clock=SimulatedClock(datetime.now(UTC) - timedelta(hours=1)))
     publish_at = datetime.now(UTC) - timedelta(minutes=10)
-    notice = notices.create_notice(an_hour_ago, kind="general", titles={"en": "Late"}, publish_at=publish_at)
+    notice = notices.create_notice(
+        an_hour_ago, WriteNotice(kind=NoticeKind.GENERAL, titles={"en": "Late"}, publish_at=publish_at)
+    )
 
     request.getfixturevalue("serve_process")  # its first tick, at start-up, publishes the notice
     stored = wait_for_publication(database, notice.id)

@@ -9,6 +9,10 @@ import msgspec
 
 from yaksok.config import Settings
 from yaksok.domain.clock import SimulatedClock
+from yaksok.domain.commands import AddMilestone, CreateLaunch, RecordOccurrence, RevisePromise, WriteNotice
+from yaksok.domain.launch import MilestoneKind
+from yaksok.domain.notice import NoticeKind
+from yaksok.domain.promise import Precision
 from yaksok.services import launches, notices, queries, upkeep
 from yaksok.services.runtime import Runtime
 from yaksok.web.app import create_app
@@ -24,13 +28,21 @@ EARLY = datetime(2010, 11, 9, 9, 30, tzinfo=UTC)  # 18:30 KST, 90 minutes early
 
 
 def open_early(rt: Runtime, clock: SimulatedClock) -> None:
-    launches.create_launch(rt, slug=SLUG, titles={"ko": "아이패드", "en": "iPad"}, zone="Asia/Seoul")
-    launches.add_milestone(
-        rt, launch_slug=SLUG, key="preorder-opens", kind="preorder_opens", titles={"en": "Pre-orders open"}
+    launches.create_launch(
+        rt, CreateLaunch(slug=SLUG, titles={"ko": "아이패드", "en": "iPad"}, zone="Asia/Seoul")
     )
-    launches.revise_promise(rt, PREORDER, time="2010-11-09T20:00", precision="exact")
+    launches.add_milestone(
+        rt,
+        AddMilestone(
+            launch_slug=SLUG,
+            key="preorder-opens",
+            kind=MilestoneKind.PREORDER_OPENS,
+            titles={"en": "Pre-orders open"},
+        ),
+    )
+    launches.revise_promise(rt, RevisePromise(PREORDER, time="2010-11-09T20:00", precision=Precision.EXACT))
     clock.advance_to(EARLY)
-    launches.record_occurrence(rt, PREORDER)
+    launches.record_occurrence(rt, RecordOccurrence(PREORDER))
 
 
 def test_an_early_opening_is_recorded_once_as_a_broken_promise(rt: Runtime, clock: SimulatedClock) -> None:
@@ -66,11 +78,13 @@ def test_the_board_shows_the_apology_owed_for_an_early_opening_until_it_is_publi
     owing = web.get("/", headers={"Accept-Language": "en"}).text
     notices.create_notice(
         rt,
-        kind="apology",
-        titles={"en": "We opened early"},
-        launch_slug=SLUG,
-        milestone_ids=(PREORDER,),
-        publish_now=True,
+        WriteNotice(
+            kind=NoticeKind.APOLOGY,
+            titles={"en": "We opened early"},
+            launch_slug=SLUG,
+            milestone_ids=(PREORDER,),
+            publish_now=True,
+        ),
     )
     settled = web.get("/", headers={"Accept-Language": "en"}).text
 

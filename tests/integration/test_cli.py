@@ -20,6 +20,8 @@ from click.testing import CliRunner, Result
 from yaksok.cli import main
 from yaksok.config import Settings
 from yaksok.domain.clock import SimulatedClock
+from yaksok.domain.commands import WriteNotice
+from yaksok.domain.notice import NoticeKind
 from yaksok.replay import load_scenario, run
 from yaksok.services import ledger, notices
 from yaksok.services.auth import Role, token_role
@@ -292,9 +294,11 @@ def test_ledger_verify_reads_entries_holding_every_other_line_end_over_http(
 ) -> None:
     notices.create_notice(
         replayed,
-        kind="general",
-        titles={"en": f"line{LINE_ENDS_BUT_NEWLINE}ends", "ko": "줄" + LINE_ENDS_BUT_NEWLINE},
-        publish_now=True,
+        WriteNotice(
+            kind=NoticeKind.GENERAL,
+            titles={"en": f"line{LINE_ENDS_BUT_NEWLINE}ends", "ko": "줄" + LINE_ENDS_BUT_NEWLINE},
+            publish_now=True,
+        ),
     )
     assert ledger.checkpoint(replayed) is not None
     result = yaksok("ledger", "verify", server_url)

@@ -20,10 +20,23 @@ from starlette.applications import Starlette
 from starlette.exceptions import StarletteDeprecationWarning
 
 from yaksok.domain.clock import SimulatedClock
+from yaksok.domain.commands import (
+    AddMilestone,
+    CancelMilestone,
+    CreateCadence,
+    CreateLaunch,
+    EditNotice,
+    EndCadence,
+    RecordOccurrence,
+    RevisePromise,
+    ScheduleNotice,
+    WriteNotice,
+)
 from yaksok.domain.errors import YaksokError
+from yaksok.domain.launch import MilestoneKind
 from yaksok.domain.ledger import LedgerEntry
-from yaksok.domain.notice import Notice, NoticeState
-from yaksok.domain.promise import ChangeKind
+from yaksok.domain.notice import Notice, NoticeKind, NoticeState
+from yaksok.domain.promise import ChangeKind, Precision
 from yaksok.services import cadences, launches, ledger, notices, upkeep
 from yaksok.services.runtime import Runtime, random_ids
 from yaksok.store.tables import milestones
@@ -68,8 +81,11 @@ def race(action: Callable[[int], object], clients: int = CLIENTS) -> Counter[str
 def launch(rt: Runtime) -> Runtime:
     """A launch with one milestone; ids are random, as in production, since threads make them."""
     rt.new_id = random_ids
-    launches.create_launch(rt, slug=SLUG, titles={"en": "iPad"}, zone="Asia/Seoul")
-    launches.add_milestone(rt, launch_slug=SLUG, key="preorder", kind="preorder_opens", titles={"en": "P"})
+    launches.create_launch(rt, CreateLaunch(slug=SLUG, titles={"en": "iPad"}, zone="Asia/Seoul"))
+    launches.add_milestone(
+        rt,
+        AddMilestone(launch_slug=SLUG, key="preorder", kind=MilestoneKind.PREORDER_OPENS, titles={"en": "P"}),
+    )
     return rt
 
 
@@ -95,11 +111,15 @@ def stored(rt: Runtime, notice_id: str) -> Notice:
 
 
 def draft(rt: Runtime, title: str = "Draft") -> Notice:
-    return notices.create_notice(rt, kind="general", titles={"en": title}, launch_slug=SLUG)
+    return notices.create_notice(
+        rt, WriteNotice(kind=NoticeKind.GENERAL, titles={"en": title}, launch_slug=SLUG)
+    )
 
 
 def promise(rt: Runtime, day: int = 1) -> None:
-    launches.revise_promise(rt, PREORDER, time=f"2010-12-{day:02d}T10:00", precision="exact", reason="r")
+    launches.revise_promise(
+        rt, RevisePromise(PREORDER, time=f"2010-12-{day:02d}T10:00", precision=Precision.EXACT, reason="r")
+    )
 
 
 # Notices ---------------------------------------------------------------------------------------
@@ -119,7 +139,7 @@ def test_the_scheduler_racing_publish_now_publishes_a_due_notice_once(
     launch: Runtime, clock: SimulatedClock
 ) -> None:
     notice = draft(launch)
-    notices.schedule_notice(launch, notice.id, clock.now() + timedelta(minutes=1))
+    notices.schedule_notice(launch, ScheduleNotice(notice.id, clock.now() + timedelta(minutes=1)))
     clock.advance(timedelta(minutes=2))
 
     def publish(index: int) -> None:
@@ -142,7 +162,9 @@ def test_notices_published_at_once_on_creation_each_get_their_own_ledger_entry(l
 
     outcomes = race(
         lambda i: made.append(
-            notices.create_notice(launch, kind="general", titles={"en": f"n{i}"}, publish_now=True)
+            notices.create_notice(
+                launch, WriteNotice(kind=NoticeKind.GENERAL, titles={"en": f"n{i}"}, publish_now=True)
+            )
         )
     )
 
@@ -159,7 +181,7 @@ def test_an_edit_racing_publication_is_published_or_refused_never_lost(launch: R
         if index % 2:
             notices.publish_notice(launch, notice.id)
         else:
-            notices.edit_notice(launch, notice.id, titles={"en": f"Edit {index}"})
+            notices.edit_notice(launch, EditNotice(notice.id, titles={"en": f"Edit {index}"}))
             edited.append(f"Edit {index}")
 
     outcomes = race(edit_or_publish)
@@ -181,7 +203,9 @@ def test_a_schedule_racing_publication_never_unpublishes(launch: Runtime, clock:
         if index % 2:
             notices.publish_notice(launch, notice.id)
         else:
-            notices.schedule_notice(launch, notice.id, clock.now() + timedelta(hours=index + 1))
+            notices.schedule_notice(
+                launch, ScheduleNotice(notice.id, clock.now() + timedelta(hours=index + 1))
+            )
 
     outcomes = race(schedule_or_publish)
 
@@ -195,7 +219,7 @@ def test_an_unschedule_racing_the_scheduler_leaves_a_draft_or_one_publication(
     launch: Runtime, clock: SimulatedClock
 ) -> None:
     notice = draft(launch)
-    notices.schedule_notice(launch, notice.id, clock.now() + timedelta(minutes=1))
+    notices.schedule_notice(launch, ScheduleNotice(notice.id, clock.now() + timedelta(minutes=1)))
     clock.advance(timedelta(minutes=2))
 
     def unschedule_or_tick(index: int) -> None:
@@ -216,11 +240,16 @@ def test_an_unschedule_racing_the_scheduler_leaves_a_draft_or_one_publication(
 
 
 def test_corrections_made_at_once_all_stand_in_ledger_order(launch: Runtime) -> None:
-    old = notices.create_notice(launch, kind="general", titles={"en": "v1"}, publish_now=True)
+    old = notices.create_notice(
+        launch, WriteNotice(kind=NoticeKind.GENERAL, titles={"en": "v1"}, publish_now=True)
+    )
 
     outcomes = race(
         lambda i: notices.create_notice(
-            launch, kind="general", titles={"en": f"v2.{i}"}, supersedes=old.id, publish_now=True
+            launch,
+            WriteNotice(
+                kind=NoticeKind.GENERAL, titles={"en": f"v2.{i}"}, supersedes=old.id, publish_now=True
+            ),
         )
     )
 
@@ -255,7 +284,7 @@ def test_revisions_made_at_once_take_turns_and_number_their_versions_without_gap
 def test_a_milestone_cancelled_by_many_at_once_is_cancelled_once(launch: Runtime) -> None:
     promise(launch)
 
-    outcomes = race(lambda _: launches.cancel_milestone(launch, PREORDER, reason="r"))
+    outcomes = race(lambda _: launches.cancel_milestone(launch, CancelMilestone(PREORDER, reason="r")))
 
     assert outcomes == {"ok": 1, "milestone.cancelled": CLIENTS - 1}
     changes = [e for e in entries(launch) if e.kind == "promise.changed"]
@@ -266,7 +295,9 @@ def test_a_milestone_cancelled_by_many_at_once_is_cancelled_once(launch: Runtime
 def test_an_occurrence_recorded_by_many_at_once_is_recorded_once(launch: Runtime) -> None:
     promise(launch)
 
-    outcomes = race(lambda i: launches.record_occurrence(launch, PREORDER, note=f"seen by {i}"))
+    outcomes = race(
+        lambda i: launches.record_occurrence(launch, RecordOccurrence(PREORDER, note=f"seen by {i}"))
+    )
 
     assert outcomes == {"ok": 1, "milestone.occurred": CLIENTS - 1}
     assert [e.kind for e in entries(launch)].count("milestone.occurred") == 1
@@ -280,8 +311,8 @@ def test_revising_cancelling_and_recording_one_milestone_at_once_stays_consisten
     acts: list[Callable[[], object]] = [
         lambda: promise(launch, day=20),
         lambda: promise(launch, day=21),
-        lambda: launches.cancel_milestone(launch, PREORDER, reason="r"),
-        lambda: launches.record_occurrence(launch, PREORDER),
+        lambda: launches.cancel_milestone(launch, CancelMilestone(PREORDER, reason="r")),
+        lambda: launches.record_occurrence(launch, RecordOccurrence(PREORDER)),
     ]
 
     outcomes = race(lambda i: acts[i % len(acts)]())
@@ -303,8 +334,12 @@ def test_a_broken_promise_is_recorded_once_while_ticks_and_revisions_race(
     launch: Runtime, clock: SimulatedClock
 ) -> None:
     for key in ("a", "b", "c"):
-        launches.add_milestone(launch, launch_slug=SLUG, key=key, kind="custom", titles={"en": key})
-        launches.revise_promise(launch, f"{SLUG}.{key}", time="2010-12-01T10:00", precision="exact")
+        launches.add_milestone(
+            launch, AddMilestone(launch_slug=SLUG, key=key, kind=MilestoneKind.CUSTOM, titles={"en": key})
+        )
+        launches.revise_promise(
+            launch, RevisePromise(f"{SLUG}.{key}", time="2010-12-01T10:00", precision=Precision.EXACT)
+        )
     clock.advance_to(datetime(2010, 12, 1, 2, 0, tzinfo=UTC))  # 11:00 KST: all three broken
 
     def tick_or_revise(index: int) -> None:
@@ -314,10 +349,12 @@ def test_a_broken_promise_is_recorded_once_while_ticks_and_revisions_race(
             key = "abc"[index // 2 % 3]
             launches.revise_promise(
                 launch,
-                f"{SLUG}.{key}",
-                time=f"2010-12-{24 + index // 2:02d}T10:00",
-                precision="exact",
-                reason="late",
+                RevisePromise(
+                    f"{SLUG}.{key}",
+                    time=f"2010-12-{24 + index // 2:02d}T10:00",
+                    precision=Precision.EXACT,
+                    reason="late",
+                ),
             )
 
     outcomes = race(tick_or_revise)
@@ -332,7 +369,9 @@ def test_a_broken_promise_is_recorded_once_while_ticks_and_revisions_race(
 
 
 def test_a_launch_created_by_many_at_once_is_created_once(rt: Runtime) -> None:
-    outcomes = race(lambda i: launches.create_launch(rt, slug="same", titles={"en": f"t{i}"}, zone="UTC"))
+    outcomes = race(
+        lambda i: launches.create_launch(rt, CreateLaunch(slug="same", titles={"en": f"t{i}"}, zone="UTC"))
+    )
 
     assert outcomes == {"ok": 1, "launch.exists": CLIENTS - 1}
     assert [e.kind for e in entries(rt)] == ["launch.created"]
@@ -341,11 +380,14 @@ def test_a_launch_created_by_many_at_once_is_created_once(rt: Runtime) -> None:
 
 def test_milestones_added_at_once_get_one_key_once_and_distinct_positions(launch: Runtime) -> None:
     same = race(
-        lambda _: launches.add_milestone(launch, launch_slug=SLUG, key="x", kind="custom", titles={"en": "X"})
+        lambda _: launches.add_milestone(
+            launch, AddMilestone(launch_slug=SLUG, key="x", kind=MilestoneKind.CUSTOM, titles={"en": "X"})
+        )
     )
     distinct = race(
         lambda i: launches.add_milestone(
-            launch, launch_slug=SLUG, key=f"k{i}", kind="custom", titles={"en": f"K{i}"}
+            launch,
+            AddMilestone(launch_slug=SLUG, key=f"k{i}", kind=MilestoneKind.CUSTOM, titles={"en": f"K{i}"}),
         )
     )
 
@@ -365,10 +407,14 @@ def test_a_cadence_slot_is_filled_once_however_many_schedulers_run(
 ) -> None:
     clock.advance_to(datetime(2010, 11, 8, 0, 0, tzinfo=UTC))  # Monday 09:00 KST
     cadence = cadences.create_cadence(
-        launch, launch_slug=SLUG, weekdays="daily", at="10:00", titles={"en": "Shipping update"}
+        launch,
+        CreateCadence(launch_slug=SLUG, weekdays="daily", at="10:00", titles={"en": "Shipping update"}),
     )
     written = notices.create_notice(
-        launch, kind="shipping_update", titles={"en": "Batch 1"}, launch_slug=SLUG, cadence_id=cadence.id
+        launch,
+        WriteNotice(
+            kind=NoticeKind.SHIPPING_UPDATE, titles={"en": "Batch 1"}, launch_slug=SLUG, cadence_id=cadence.id
+        ),
     )
     clock.advance_to(datetime(2010, 11, 8, 1, 30, tzinfo=UTC))  # 10:30 KST: one slot has come
 
@@ -395,13 +441,14 @@ def test_a_cadence_ended_by_many_at_once_ends_once_and_fills_no_slot_after(
 ) -> None:
     clock.advance_to(datetime(2010, 11, 8, 0, 0, tzinfo=UTC))
     cadence = cadences.create_cadence(
-        launch, launch_slug=SLUG, weekdays="daily", at="10:00", titles={"en": "Shipping update"}
+        launch,
+        CreateCadence(launch_slug=SLUG, weekdays="daily", at="10:00", titles={"en": "Shipping update"}),
     )
     clock.advance_to(datetime(2010, 11, 8, 1, 30, tzinfo=UTC))
 
     def end_or_fill(index: int) -> None:
         if index % 2:
-            cadences.end_cadence(launch, cadence.id, reason="sold out")
+            cadences.end_cadence(launch, EndCadence(cadence.id, reason="sold out"))
         else:
             cadences.run_cadences(launch)
 
@@ -532,7 +579,9 @@ def test_creating_one_launch_from_many_clients_gives_one_201_and_409s(
 def test_correcting_one_notice_from_many_clients_publishes_every_correction_once(
     app: Starlette, admin: dict[str, str], api_launch: Runtime
 ) -> None:
-    old = notices.create_notice(api_launch, kind="general", titles={"en": "v1"}, publish_now=True)
+    old = notices.create_notice(
+        api_launch, WriteNotice(kind=NoticeKind.GENERAL, titles={"en": "v1"}, publish_now=True)
+    )
 
     def correction(index: int) -> Request:
         return (

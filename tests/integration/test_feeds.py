@@ -11,7 +11,10 @@ from icalendar import Calendar
 
 from yaksok.config import Settings
 from yaksok.domain.clock import SimulatedClock
-from yaksok.domain.notice import Claim, Verdict
+from yaksok.domain.commands import AddMilestone, Clarify, CreateLaunch, RevisePromise, WriteNotice
+from yaksok.domain.launch import MilestoneKind
+from yaksok.domain.notice import Claim, NoticeKind, Verdict
+from yaksok.domain.promise import Precision
 from yaksok.services import launches, notices
 from yaksok.services.runtime import Runtime
 from yaksok.web.app import create_app
@@ -33,20 +36,30 @@ def web(rt: Runtime) -> TestClient:
 
 def ipad(rt: Runtime, clock: SimulatedClock) -> None:
     """Pre-orders promised for a day, then for 20:00 KST, with a shipping update on another launch."""
-    launches.create_launch(rt, slug="ipad", titles={"ko": "아이패드", "en": "iPad"}, zone="Asia/Seoul")
+    launches.create_launch(
+        rt, CreateLaunch(slug="ipad", titles={"ko": "아이패드", "en": "iPad"}, zone="Asia/Seoul")
+    )
     launches.add_milestone(
         rt,
-        launch_slug="ipad",
-        key="preorder",
-        kind="preorder_opens",
-        titles={"ko": "예약", "en": "Pre-orders"},
+        AddMilestone(
+            launch_slug="ipad",
+            key="preorder",
+            kind=MilestoneKind.PREORDER_OPENS,
+            titles={"ko": "예약", "en": "Pre-orders"},
+        ),
     )
-    launches.revise_promise(rt, PREORDER, time="2010-11-09", precision="day")
+    launches.revise_promise(rt, RevisePromise(PREORDER, time="2010-11-09", precision=Precision.DAY))
     clock.advance_to(datetime(2010, 11, 5, 11, tzinfo=UTC))
-    launches.revise_promise(rt, PREORDER, time="2010-11-09T20:00", precision="exact")
-    launches.create_launch(rt, slug="iphone", titles={"en": "iPhone 4"}, zone="Asia/Seoul")
+    launches.revise_promise(rt, RevisePromise(PREORDER, time="2010-11-09T20:00", precision=Precision.EXACT))
+    launches.create_launch(rt, CreateLaunch(slug="iphone", titles={"en": "iPhone 4"}, zone="Asia/Seoul"))
     notices.create_notice(
-        rt, kind="shipping_update", titles={"en": "iPhone batch 3"}, launch_slug="iphone", publish_now=True
+        rt,
+        WriteNotice(
+            kind=NoticeKind.SHIPPING_UPDATE,
+            titles={"en": "iPhone batch 3"},
+            launch_slug="iphone",
+            publish_now=True,
+        ),
     )
 
 
@@ -94,7 +107,7 @@ def test_the_feed_speaks_the_language_asked_for(web: TestClient, rt: Runtime, cl
 
 def test_a_clarifications_source_is_a_link_in_the_feed(web: TestClient, rt: Runtime) -> None:
     claim = Claim(text="Pre-orders open at 9:00", verdict=Verdict.FALSE, source_url="https://news.example/1")
-    notices.clarify(rt, claim=claim, titles={"en": "The 9:00 report is false"})
+    notices.clarify(rt, Clarify(claim=claim, titles={"en": "The 9:00 report is false"}))
 
     feed = feedparser.parse(web.get("/feed.atom?lang=en").content)
 
@@ -124,14 +137,19 @@ def test_the_calendar_has_one_event_per_milestone_in_seoul_time(
 def test_a_subscribed_calendar_sees_the_day_all_day_then_the_time_in_place_of_it(
     web: TestClient, rt: Runtime, clock: SimulatedClock
 ) -> None:
-    launches.create_launch(rt, slug="ipad", titles={"ko": "아이패드", "en": "iPad"}, zone="Asia/Seoul")
-    launches.add_milestone(
-        rt, launch_slug="ipad", key="preorder", kind="preorder_opens", titles={"en": "Pre-orders"}
+    launches.create_launch(
+        rt, CreateLaunch(slug="ipad", titles={"ko": "아이패드", "en": "iPad"}, zone="Asia/Seoul")
     )
-    launches.revise_promise(rt, PREORDER, time="2010-11-09", precision="day")
+    launches.add_milestone(
+        rt,
+        AddMilestone(
+            launch_slug="ipad", key="preorder", kind=MilestoneKind.PREORDER_OPENS, titles={"en": "Pre-orders"}
+        ),
+    )
+    launches.revise_promise(rt, RevisePromise(PREORDER, time="2010-11-09", precision=Precision.DAY))
     [day] = Calendar.from_ical(web.get("/launches/ipad/calendar.ics?lang=ko").content).events
     clock.advance_to(datetime(2010, 11, 5, 11, tzinfo=UTC))
-    launches.revise_promise(rt, PREORDER, time="2010-11-09T20:00", precision="exact")
+    launches.revise_promise(rt, RevisePromise(PREORDER, time="2010-11-09T20:00", precision=Precision.EXACT))
     [timed] = Calendar.from_ical(web.get("/launches/ipad/calendar.ics?lang=ko").content).events
 
     assert (day.start, day.end, day.sequence) == (date(2010, 11, 9), date(2010, 11, 10), 0)
@@ -197,7 +215,9 @@ def test_a_changed_promise_makes_a_new_etag_and_a_full_answer(
     ipad(rt, clock)
     first = web.get(path)
     clock.advance_to(datetime(2010, 11, 6, tzinfo=UTC))
-    launches.revise_promise(rt, PREORDER, time="2010-11-12T20:00", precision="exact", reason="stock")
+    launches.revise_promise(
+        rt, RevisePromise(PREORDER, time="2010-11-12T20:00", precision=Precision.EXACT, reason="stock")
+    )
 
     after = web.get(path, headers={"If-None-Match": first.headers["etag"]})
 

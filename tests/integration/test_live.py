@@ -18,7 +18,8 @@ import uvicorn
 
 from yaksok.channels import sse
 from yaksok.config import Settings
-from yaksok.domain.notice import Notice
+from yaksok.domain.commands import CreateLaunch, WriteNotice
+from yaksok.domain.notice import Notice, NoticeKind
 from yaksok.services import launches, notices
 from yaksok.services.runtime import Runtime
 from yaksok.store.unit_of_work import Store
@@ -80,7 +81,7 @@ def wait_until(condition: Callable[[], bool]) -> None:
 
 def publish(rt: Runtime, title: str, launch: str | None = None) -> tuple[int, Notice]:
     notice = notices.create_notice(
-        rt, kind="general", titles={"en": title}, launch_slug=launch, publish_now=True
+        rt, WriteNotice(kind=NoticeKind.GENERAL, titles={"en": title}, launch_slug=launch, publish_now=True)
     )
     return seq_of(rt, notice.id), notice
 
@@ -242,7 +243,9 @@ def test_the_header_wins_over_the_query_parameter_on_reconnection(
 def test_the_launch_filter_sends_only_that_launchs_notices(
     rt: Runtime, server: LiveServer, client: httpx.Client
 ) -> None:
-    launches.create_launch(rt, slug="ipad", titles={"ko": "아이패드", "en": "iPad"}, zone="Asia/Seoul")
+    launches.create_launch(
+        rt, CreateLaunch(slug="ipad", titles={"ko": "아이패드", "en": "iPad"}, zone="Asia/Seoul")
+    )
     with client.stream("GET", "/events?launch=ipad") as response:
         events = Events(response)
         wait_until(lambda: server.hub.open_streams == 1)
@@ -274,7 +277,10 @@ def test_another_processs_publications_reach_clients_through_the_poll(rt: Runtim
         stream(client) as events,
     ):
         wait_until(lambda: server.hub.open_streams == 1)
-        notices.create_notice(elsewhere, kind="general", titles={"en": "from the worker"}, publish_now=True)
+        notices.create_notice(
+            elsewhere,
+            WriteNotice(kind=NoticeKind.GENERAL, titles={"en": "from the worker"}, publish_now=True),
+        )
         assert events.titles(1) == ["from the worker"]
         assert not server.hub.listening
 
@@ -418,7 +424,7 @@ def test_publications_in_this_process_reach_streams_while_every_store_read_is_he
 ) -> None:
     publish(rt, "before the hub started")
     # The ledger head is then not a notice: the first publication names an older predecessor.
-    launches.create_launch(rt, slug="ipad", titles={"en": "iPad"}, zone="Asia/Seoul")
+    launches.create_launch(rt, CreateLaunch(slug="ipad", titles={"en": "iPad"}, zone="Asia/Seoul"))
     reads = watch_store_reads(monkeypatch, held=True)
 
     async def scenario() -> None:

@@ -17,6 +17,8 @@ import pytest
 import sqlalchemy as sa
 
 from yaksok.domain.clock import SimulatedClock
+from yaksok.domain.commands import WriteNotice
+from yaksok.domain.notice import NoticeKind
 from yaksok.services import notices
 from yaksok.services.runtime import Runtime
 from yaksok.store.engine import make_engine
@@ -68,7 +70,9 @@ async def settle(condition: Callable[[], bool], within: float = SOON) -> None:
 
 
 def publish(rt: Runtime, title: str) -> int:
-    notice = notices.create_notice(rt, kind="general", titles={"en": title}, publish_now=True)
+    notice = notices.create_notice(
+        rt, WriteNotice(kind=NoticeKind.GENERAL, titles={"en": title}, publish_now=True)
+    )
     with rt.store.read() as tx:
         return next(seq for seq, n in tx.notices.published_with_seq(0) if n.id == notice.id)
 
@@ -110,7 +114,7 @@ def test_a_rolled_back_publication_notifies_nobody(rt: Runtime) -> None:
     url = rt.store.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(url, autocommit=True) as listener:
         listener.execute(f'LISTEN "yaksok_published:{schema}"')
-        draft = notices.create_notice(rt, kind="general", titles={"en": "never out"})
+        draft = notices.create_notice(rt, WriteNotice(kind=NoticeKind.GENERAL, titles={"en": "never out"}))
         with pytest.raises(RuntimeError), rt.store.write() as tx:
             notices.publish_in(tx, rt, draft)
             raise RuntimeError("the use case fails after publishing")

@@ -14,7 +14,17 @@ from starlette.types import Message
 
 from yaksok.config import Settings
 from yaksok.domain.clock import SimulatedClock
-from yaksok.domain.notice import Claim, Verdict
+from yaksok.domain.commands import (
+    AddMilestone,
+    Clarify,
+    CreateLaunch,
+    RecordOccurrence,
+    RevisePromise,
+    WriteNotice,
+)
+from yaksok.domain.launch import MilestoneKind
+from yaksok.domain.notice import Claim, NoticeKind, Verdict
+from yaksok.domain.promise import Precision
 from yaksok.services import launches, notices
 from yaksok.services.runtime import Runtime
 from yaksok.web.app import create_app
@@ -44,16 +54,19 @@ def web(rt: Runtime) -> TestClient:
 def start_kt_launch(rt: Runtime, extra: str = "") -> None:
     """The KT iPad launch with its pre-order milestone promised for "9 November", time unknown."""
     launches.create_launch(
-        rt, slug=SLUG, titles={"ko": f"아이패드{extra}", "en": f"iPad{extra}"}, zone="Asia/Seoul"
+        rt,
+        CreateLaunch(slug=SLUG, titles={"ko": f"아이패드{extra}", "en": f"iPad{extra}"}, zone="Asia/Seoul"),
     )
     launches.add_milestone(
         rt,
-        launch_slug=SLUG,
-        key="preorder-opens",
-        kind="preorder_opens",
-        titles={"ko": f"예약 판매 시작{extra}", "en": f"Pre-orders open{extra}"},
+        AddMilestone(
+            launch_slug=SLUG,
+            key="preorder-opens",
+            kind=MilestoneKind.PREORDER_OPENS,
+            titles={"ko": f"예약 판매 시작{extra}", "en": f"Pre-orders open{extra}"},
+        ),
     )
-    launches.revise_promise(rt, PREORDER, time="2010-11-09", precision="day")
+    launches.revise_promise(rt, RevisePromise(PREORDER, time="2010-11-09", precision=Precision.DAY))
 
 
 def tell_the_kt_story(rt: Runtime, clock: SimulatedClock, extra: str = "") -> None:
@@ -61,22 +74,32 @@ def tell_the_kt_story(rt: Runtime, clock: SimulatedClock, extra: str = "") -> No
     then a postponement ten minutes before 20:00 under a policy override."""
     start_kt_launch(rt, extra)
     clock.advance_to(utc(5, 11))
-    launches.revise_promise(rt, PREORDER, time="2010-11-09T20:00", precision="exact")
+    launches.revise_promise(rt, RevisePromise(PREORDER, time="2010-11-09T20:00", precision=Precision.EXACT))
     notices.clarify(
         rt,
-        claim=Claim(text=f"Pre-orders open at 9:00{extra}", verdict=Verdict.FALSE),
-        titles={"ko": f"오전 9시 보도는 사실이 아닙니다{extra}", "en": f"The 9:00 report is false{extra}"},
-        bodies={"ko": f"시각은 발표된 적이 없습니다.{extra}", "en": f"No time was ever announced.{extra}"},
-        launch_slug=SLUG,
+        Clarify(
+            claim=Claim(text=f"Pre-orders open at 9:00{extra}", verdict=Verdict.FALSE),
+            titles={
+                "ko": f"오전 9시 보도는 사실이 아닙니다{extra}",
+                "en": f"The 9:00 report is false{extra}",
+            },
+            bodies={
+                "ko": f"시각은 발표된 적이 없습니다.{extra}",
+                "en": f"No time was ever announced.{extra}",
+            },
+            launch_slug=SLUG,
+        ),
     )
     clock.advance_to(utc(9, 10, 50))
     launches.revise_promise(
         rt,
-        PREORDER,
-        time="2010-11",
-        precision="month",
-        reason=f"exchange rate{extra}",
-        override=f"supply fell short today{extra}",
+        RevisePromise(
+            PREORDER,
+            time="2010-11",
+            precision=Precision.MONTH,
+            reason=f"exchange rate{extra}",
+            override=f"supply fell short today{extra}",
+        ),
     )
     clock.advance_to(utc(9, 11, 30))
 
@@ -154,7 +177,9 @@ def test_older_notices_are_a_page_back_and_the_last_page_links_no_further(
 ) -> None:
     for i in range(BOARD_SIZE + 3):
         clock.advance_to(utc(1, 0, i))
-        notices.create_notice(rt, kind="general", titles={"en": f"Update {i}"}, publish_now=True)
+        notices.create_notice(
+            rt, WriteNotice(kind=NoticeKind.GENERAL, titles={"en": f"Update {i}"}, publish_now=True)
+        )
 
     first = web.get("/?kind=general", headers=ENGLISH).text
     second = web.get("/?kind=general&page=2", headers=ENGLISH).text
@@ -170,7 +195,10 @@ def test_the_board_marks_each_kind_the_verdict_and_an_override_with_its_justific
 ) -> None:
     tell_the_kt_story(rt, clock)
     notices.create_notice(
-        rt, kind="shipping_update", titles={"en": "Shipping"}, launch_slug=SLUG, publish_now=True
+        rt,
+        WriteNotice(
+            kind=NoticeKind.SHIPPING_UPDATE, titles={"en": "Shipping"}, launch_slug=SLUG, publish_now=True
+        ),
     )
 
     html = web.get("/", headers=ENGLISH).text
@@ -193,9 +221,11 @@ def test_a_clarifications_source_is_a_link_on_every_page_that_shows_it(web: Test
     source = "https://news.example/story?id=9&lang=ko"
     clarification = notices.clarify(
         rt,
-        claim=Claim(text="Pre-orders open at 9:00", verdict=Verdict.FALSE, source_url=source),
-        titles={"en": "The 9:00 report is false"},
-        launch_slug=SLUG,
+        Clarify(
+            claim=Claim(text="Pre-orders open at 9:00", verdict=Verdict.FALSE, source_url=source),
+            titles={"en": "The 9:00 report is false"},
+            launch_slug=SLUG,
+        ),
     )
     link = (
         '(source <a href="https://news.example/story?id=9&amp;lang=ko" rel="nofollow noopener">'
@@ -210,7 +240,7 @@ def test_the_board_shows_each_launchs_upcoming_milestones_and_links_its_feeds(
     web: TestClient, rt: Runtime
 ) -> None:
     start_kt_launch(rt)
-    launches.revise_promise(rt, PREORDER, time="2010-11-09T20:00", precision="exact")
+    launches.revise_promise(rt, RevisePromise(PREORDER, time="2010-11-09T20:00", precision=Precision.EXACT))
 
     html = web.get("/", headers=ENGLISH).text
 
@@ -228,12 +258,14 @@ def test_a_broken_promise_shows_an_apology_owed_until_the_apology_is_published(
     owing = web.get("/", headers=ENGLISH).text
     notices.create_notice(
         rt,
-        kind="apology",
-        titles={"en": "We are sorry", "ko": "사과드립니다"},
-        bodies={"en": "The reason and the new plan."},
-        launch_slug=SLUG,
-        milestone_ids=(PREORDER,),
-        publish_now=True,
+        WriteNotice(
+            kind=NoticeKind.APOLOGY,
+            titles={"en": "We are sorry", "ko": "사과드립니다"},
+            bodies={"en": "The reason and the new plan."},
+            launch_slug=SLUG,
+            milestone_ids=(PREORDER,),
+            publish_now=True,
+        ),
     )
     settled = web.get("/", headers=ENGLISH).text
 
@@ -276,8 +308,15 @@ def test_a_launch_page_shows_each_promise_in_the_launch_zone_with_precision_and_
     web: TestClient, rt: Runtime
 ) -> None:
     start_kt_launch(rt)
-    launches.add_milestone(rt, launch_slug=SLUG, key="sale", kind="sale_starts", titles={"en": "Sale starts"})
-    launches.revise_promise(rt, f"{SLUG}.sale", time="2010-11-30T09:00", precision="exact")
+    launches.add_milestone(
+        rt,
+        AddMilestone(
+            launch_slug=SLUG, key="sale", kind=MilestoneKind.SALE_STARTS, titles={"en": "Sale starts"}
+        ),
+    )
+    launches.revise_promise(
+        rt, RevisePromise(f"{SLUG}.sale", time="2010-11-30T09:00", precision=Precision.EXACT)
+    )
 
     html = web.get(f"/launches/{SLUG}", headers=ENGLISH).text
 
@@ -320,15 +359,17 @@ def test_a_korean_page_shows_the_reason_and_justification_in_korean_only(
 ) -> None:
     start_kt_launch(rt)
     clock.advance_to(utc(5, 11))
-    launches.revise_promise(rt, PREORDER, time="2010-11-09T20:00", precision="exact")
+    launches.revise_promise(rt, RevisePromise(PREORDER, time="2010-11-09T20:00", precision=Precision.EXACT))
     clock.advance_to(utc(9, 10, 50))
     _, notice = launches.revise_promise(
         rt,
-        PREORDER,
-        time="2010-11",
-        precision="month",
-        reason={"ko": "공급사와의 가격 협상", "en": "the price with our supplier"},
-        override={"ko": "오늘 물량이 부족했습니다", "en": "supply fell short today"},
+        RevisePromise(
+            PREORDER,
+            time="2010-11",
+            precision=Precision.MONTH,
+            reason={"ko": "공급사와의 가격 협상", "en": "the price with our supplier"},
+            override={"ko": "오늘 물량이 부족했습니다", "en": "supply fell short today"},
+        ),
     )
 
     for path in (f"/launches/{SLUG}", f"/notices/{notice.id}"):
@@ -343,9 +384,9 @@ def test_a_launch_page_shows_a_kept_promise_and_when_it_happened(
     web: TestClient, rt: Runtime, clock: SimulatedClock
 ) -> None:
     start_kt_launch(rt)
-    launches.revise_promise(rt, PREORDER, time="2010-11-09T20:00", precision="exact")
+    launches.revise_promise(rt, RevisePromise(PREORDER, time="2010-11-09T20:00", precision=Precision.EXACT))
     clock.advance_to(utc(9, 11))
-    launches.record_occurrence(rt, PREORDER)
+    launches.record_occurrence(rt, RecordOccurrence(PREORDER))
 
     html = web.get(f"/launches/{SLUG}", headers=ENGLISH).text
 
@@ -360,15 +401,20 @@ def test_a_notice_page_shows_the_full_notice_and_its_corrections_both_ways(
 ) -> None:
     start_kt_launch(rt)
     first = notices.create_notice(
-        rt, kind="general", titles={"en": "Stores open at 9"}, launch_slug=SLUG, publish_now=True
+        rt,
+        WriteNotice(
+            kind=NoticeKind.GENERAL, titles={"en": "Stores open at 9"}, launch_slug=SLUG, publish_now=True
+        ),
     )
     fix = notices.create_notice(
         rt,
-        kind="general",
-        titles={"en": "Stores open at 10"},
-        bodies={"en": "We got the **hour** wrong."},
-        supersedes=first.id,
-        publish_now=True,
+        WriteNotice(
+            kind=NoticeKind.GENERAL,
+            titles={"en": "Stores open at 10"},
+            bodies={"en": "We got the **hour** wrong."},
+            supersedes=first.id,
+            publish_now=True,
+        ),
     )
 
     old = web.get(f"/notices/{first.id}", headers=ENGLISH)
@@ -455,7 +501,9 @@ def test_the_api_and_json_readers_keep_problem_json_404s(web: TestClient, path: 
 
 def test_a_draft_notice_is_not_public(web: TestClient, rt: Runtime) -> None:
     start_kt_launch(rt)
-    draft = notices.create_notice(rt, kind="general", titles={"en": "Not yet"}, launch_slug=SLUG)
+    draft = notices.create_notice(
+        rt, WriteNotice(kind=NoticeKind.GENERAL, titles={"en": "Not yet"}, launch_slug=SLUG)
+    )
 
     response = web.get(f"/notices/{draft.id}")
 

@@ -10,6 +10,15 @@ import pytest
 
 from yaksok.config import Settings
 from yaksok.domain.clock import SimulatedClock
+from yaksok.domain.commands import (
+    AddMilestone,
+    CancelMilestone,
+    CreateLaunch,
+    RecordOccurrence,
+    RevisePromise,
+)
+from yaksok.domain.launch import MilestoneKind
+from yaksok.domain.promise import Precision
 from yaksok.services import launches
 from yaksok.services.runtime import Runtime
 from yaksok.web.app import create_app
@@ -28,9 +37,14 @@ def web(rt: Runtime) -> TestClient:
 
 
 def launch_with_milestone(rt: Runtime, slug: str, key: str = "preorder") -> str:
-    launches.create_launch(rt, slug=slug, titles={"en": slug.title(), "ko": "출시"}, zone="Asia/Seoul")
+    launches.create_launch(
+        rt, CreateLaunch(slug=slug, titles={"en": slug.title(), "ko": "출시"}, zone="Asia/Seoul")
+    )
     launches.add_milestone(
-        rt, launch_slug=slug, key=key, kind="preorder_opens", titles={"en": "Pre-orders open"}
+        rt,
+        AddMilestone(
+            launch_slug=slug, key=key, kind=MilestoneKind.PREORDER_OPENS, titles={"en": "Pre-orders open"}
+        ),
     )
     return f"{slug}.{key}"
 
@@ -38,17 +52,17 @@ def launch_with_milestone(rt: Runtime, slug: str, key: str = "preorder") -> str:
 def keep_a_promise(rt: Runtime, clock: SimulatedClock, slug: str = "ipad") -> None:
     """Announced a day ahead without a time, then the exact time 4 days ahead, then kept."""
     milestone = launch_with_milestone(rt, slug)
-    launches.revise_promise(rt, milestone, time="2010-11-09", precision="day")
+    launches.revise_promise(rt, RevisePromise(milestone, time="2010-11-09", precision=Precision.DAY))
     clock.advance_to(datetime(2010, 11, 5, 11, tzinfo=UTC))
-    launches.revise_promise(rt, milestone, time="2010-11-09T20:00", precision="exact")
+    launches.revise_promise(rt, RevisePromise(milestone, time="2010-11-09T20:00", precision=Precision.EXACT))
     clock.advance_to(datetime(2010, 11, 9, 11, 2, tzinfo=UTC))
-    launches.record_occurrence(rt, milestone)
+    launches.record_occurrence(rt, RecordOccurrence(milestone))
 
 
 def break_a_promise(rt: Runtime, clock: SimulatedClock, slug: str = "iphone") -> None:
     """An exact time that passes with nothing happening."""
     milestone = launch_with_milestone(rt, slug)
-    launches.revise_promise(rt, milestone, time="2010-11-15T10:00", precision="exact")
+    launches.revise_promise(rt, RevisePromise(milestone, time="2010-11-15T10:00", precision=Precision.EXACT))
     clock.advance_to(datetime(2010, 11, 16, tzinfo=UTC))
 
 
@@ -151,8 +165,8 @@ def test_the_drift_chart_tells_exact_times_from_days_and_shows_what_happened(
 
 def test_a_cancelled_milestone_is_drawn_as_a_cross(web: TestClient, rt: Runtime) -> None:
     milestone = launch_with_milestone(rt, "ipad")
-    launches.revise_promise(rt, milestone, time="2010-11-09T20:00", precision="exact")
-    launches.cancel_milestone(rt, milestone, reason="supply")
+    launches.revise_promise(rt, RevisePromise(milestone, time="2010-11-09T20:00", precision=Precision.EXACT))
+    launches.cancel_milestone(rt, CancelMilestone(milestone, reason="supply"))
 
     chart = web.get("/scorecard", headers=ENGLISH).text
 

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from yaksok.cli import main
 from yaksok.cli.replay import shipped_scenario
+from yaksok.domain.commands import CreateLaunch
 from yaksok.services import launches
 from yaksok.services.runtime import Runtime
 from yaksok.store.unit_of_work import Store
@@ -58,7 +59,9 @@ def test_the_demo_finds_the_shipped_scenario() -> None:
 def test_the_demo_never_replaces_a_database_holding_other_data(tmp_path: Path) -> None:
     path = tmp_path / "yaksok.db"
     other = Runtime(store=Store.connect(f"sqlite:///{path}"))
-    launches.create_launch(other, slug="galaxy-tab", titles={"en": "Galaxy Tab"}, zone="Asia/Seoul")
+    launches.create_launch(
+        other, CreateLaunch(slug="galaxy-tab", titles={"en": "Galaxy Tab"}, zone="Asia/Seoul")
+    )
     other.store.close()
     result = CliRunner().invoke(main, ["demo", "--db", f"sqlite:///{path}", "--port", "1"])
     assert result.exit_code == 2, result.output

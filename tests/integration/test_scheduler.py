@@ -13,7 +13,8 @@ import pytest
 
 from yaksok.config import Settings
 from yaksok.domain.clock import SimulatedClock
-from yaksok.domain.notice import Notice, NoticeState
+from yaksok.domain.commands import WriteNotice
+from yaksok.domain.notice import Notice, NoticeKind, NoticeState
 from yaksok.services import notices
 from yaksok.services.runtime import Runtime
 from yaksok.services.upkeep import Leadership, TickReport, leader_lock
@@ -27,7 +28,9 @@ def settings(**overrides: float) -> Settings:
 
 def schedule(rt: Runtime, after: timedelta) -> Notice:
     at = rt.clock.now() + after
-    return notices.create_notice(rt, kind="general", titles={"en": "Shipping update"}, publish_at=at)
+    return notices.create_notice(
+        rt, WriteNotice(kind=NoticeKind.GENERAL, titles={"en": "Shipping update"}, publish_at=at)
+    )
 
 
 def stored(rt: Runtime, notice_id: str) -> Notice:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import feedparser
@@ -82,7 +83,7 @@ def test_a_per_launch_feed_uses_its_own_self_url_as_id_and_self_link() -> None:
 
 def test_only_published_notices_appear_newest_first() -> None:
     draft = Notice(id="draft", kind=NoticeKind.GENERAL, titles={"en": "Draft"}, bodies={}, created_at=CREATED)
-    scheduled = draft.edit(id="later").schedule(datetime(2010, 11, 20, tzinfo=UTC), CREATED)
+    scheduled = replace(draft, id="later").schedule(datetime(2010, 11, 20, tzinfo=UTC), CREATED)
 
     parsed = feedparser.parse(
         feed([published("n1", 1), draft, published("n3", 3), scheduled, published("n2", 2)])

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from yaksok.domain.clock import SimulatedClock
+from yaksok.domain.commands import EndCadence
 from yaksok.domain.errors import Conflict
 from yaksok.domain.notice import NoticeKind
 from yaksok.replay import ReplayReport, ReplayStep, load_scenario, run
@@ -137,5 +138,5 @@ def test_a_replay_ends_its_update_slots_once_and_says_so_in_the_ledger(
         ended = [entry for entry in tx.ledger.entries() if entry.kind == "cadence.ended"]
     assert [entry.data["reason"] for entry in ended] == ["the replayed timeline ends here"]
     with pytest.raises(Conflict) as refused:
-        cadences.end_cadence(Runtime(store=memory_store), ended[0].data["cadence"])
+        cadences.end_cadence(Runtime(store=memory_store), EndCadence(ended[0].data["cadence"]))
     assert refused.value.code == "cadence.ended"

@@ -50,6 +50,8 @@ from yaksok.bench.processes import (
     usable_connections,
 )
 from yaksok.bench.publish_figures import PublishOptions, YaksokRun, figures
+from yaksok.domain.commands import CreateLaunch, WriteNotice
+from yaksok.domain.notice import NoticeKind
 from yaksok.services import databases, launches, lookups, notices
 from yaksok.services.runtime import Runtime
 
@@ -81,9 +83,8 @@ def run_publish(options: PublishOptions, progress: Progress) -> dict[str, Any]:
 def measure_yaksok(options: PublishOptions, clients: int, work: Path, progress: Progress) -> YaksokRun:
     with opened(options.database_url) as rt:
         slug = f"bench-{secrets.token_hex(4)}"
-        launches.create_launch(
-            rt, slug=slug, titles={"en": "Publishing bench", "ko": "게시 벤치"}, zone="Asia/Seoul"
-        )
+        titles = {"en": "Publishing bench", "ko": "게시 벤치"}
+        launches.create_launch(rt, CreateLaunch(slug=slug, titles=titles, zone="Asia/Seoul"))
         head = lookups.ledger_head(rt)
         port = free_port()
         progress(f"yaksok serve on {HOST}:{port} ({databases.backend(options.database_url)})")
@@ -206,9 +207,8 @@ def schedule_notices(rt: Runtime, slug: str, options: PublishOptions) -> Schedul
     ids = []
     for number, at in enumerate(instants, 1):
         of = f"{number}/{options.notices}"
-        notice = notices.create_notice(
-            rt,
-            kind="shipping_update",
+        command = WriteNotice(
+            kind=NoticeKind.SHIPPING_UPDATE,
             titles={"en": f"Shipping update {of}", "ko": f"배송 안내 {of}"},
             bodies={
                 "en": f"Batch {number} ships **on schedule**.",
@@ -217,6 +217,7 @@ def schedule_notices(rt: Runtime, slug: str, options: PublishOptions) -> Schedul
             launch_slug=slug,
             publish_at=datetime.fromtimestamp(at, UTC),
         )
+        notice = notices.create_notice(rt, command)
         ids.append(notice.id)
     if time.time() > instants[0]:
         raise BenchError(f"writing {options.notices} notices took longer than their lead: use fewer notices")

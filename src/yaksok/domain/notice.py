@@ -10,7 +10,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from enum import StrEnum
+from enum import Enum, StrEnum
+from typing import Final, TypeVar
 
 from yaksok.domain import codes
 from yaksok.domain.errors import Conflict, InvalidInput
@@ -39,6 +40,21 @@ def notice_channels(names: Iterable[str]) -> tuple[str, ...]:
                 code=codes.INVALID_CHANNEL,
             )
     return channels
+
+
+class Keep(Enum):
+    """What an edit gives for a field it leaves as it is (``None`` cannot say so: it clears a
+    notice's claim or its next update time)."""
+
+    KEEP = "keep"
+
+
+KEEP: Final = Keep.KEEP
+_T = TypeVar("_T")
+
+
+def _kept(given: _T | Keep, current: _T) -> _T:
+    return current if isinstance(given, Keep) else given
 
 
 class NoticeKind(StrEnum):
@@ -139,9 +155,27 @@ class Notice:
                 code=codes.NOTICE_IMMUTABLE,
             )
 
-    def edit(self, **changes: object) -> Notice:
+    def edit(
+        self,
+        *,
+        kind: NoticeKind | Keep = KEEP,
+        titles: dict[str, str] | Keep = KEEP,
+        bodies: dict[str, str] | Keep = KEEP,
+        channels: tuple[str, ...] | Keep = KEEP,
+        claim: Claim | Keep | None = KEEP,
+        next_update_at: datetime | Keep | None = KEEP,
+    ) -> Notice:
+        """The notice with the given fields changed; a field left at ``KEEP`` stays as it is."""
         self._editable()
-        return replace(self, **changes)  # type: ignore[arg-type]
+        return replace(
+            self,
+            kind=_kept(kind, self.kind),
+            titles=_kept(titles, self.titles),
+            bodies=_kept(bodies, self.bodies),
+            channels=_kept(channels, self.channels),
+            claim=_kept(claim, self.claim),
+            next_update_at=_kept(next_update_at, self.next_update_at),
+        )
 
     def schedule(self, publish_at: datetime, now: datetime) -> Notice:
         self._editable()

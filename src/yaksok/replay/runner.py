@@ -14,6 +14,17 @@ from typing import Any
 
 from yaksok.domain.cadence import WEEKDAY_NAMES
 from yaksok.domain.clock import SimulatedClock
+from yaksok.domain.commands import (
+    AddMilestone,
+    CancelMilestone,
+    Clarify,
+    CreateCadence,
+    CreateLaunch,
+    EndCadence,
+    RecordOccurrence,
+    RevisePromise,
+    WriteNotice,
+)
 from yaksok.domain.errors import PolicyViolation, YaksokError
 from yaksok.domain.launch import Milestone
 from yaksok.domain.notice import Claim, Notice
@@ -85,18 +96,20 @@ class _Replay:
         launch = self.scenario.launch
         launches.create_launch(
             self.rt,
-            slug=launch.slug,
-            titles=launch.titles,
-            zone=launch.zone,
-            market=launch.market,
-            skus=launch.skus,
-            per_customer_limit=launch.per_customer_limit,
-            policy=launch.policy,
+            CreateLaunch(
+                slug=launch.slug,
+                titles=launch.titles,
+                zone=launch.zone,
+                market=launch.market,
+                skus=launch.skus,
+                per_customer_limit=launch.per_customer_limit,
+                policy=launch.policy,
+            ),
         )
         for spec in self.scenario.milestones:
-            launches.add_milestone(
-                self.rt, launch_slug=self.slug, key=spec.key, kind=spec.kind, titles=spec.titles.as_dict()
-            )
+            titles = spec.titles.as_dict()
+            command = AddMilestone(launch_slug=self.slug, key=spec.key, kind=spec.kind, titles=titles)
+            launches.add_milestone(self.rt, command)
         policy = launch.policy.to_dict()
         self.log(
             "operator",
@@ -115,11 +128,13 @@ class _Replay:
     def create_cadence(self, spec: CadenceSpec) -> None:
         cadence = cadences.create_cadence(
             self.rt,
-            launch_slug=self.slug,
-            weekdays=",".join(WEEKDAY_NAMES[day] for day in spec.weekdays),
-            at=spec.local_time.strftime("%H:%M"),
-            titles=spec.titles.as_dict(),
-            kind=spec.kind,
+            CreateCadence(
+                launch_slug=self.slug,
+                weekdays=",".join(WEEKDAY_NAMES[day] for day in spec.weekdays),
+                at=spec.local_time.strftime("%H:%M"),
+                titles=spec.titles.as_dict(),
+                kind=spec.kind,
+            ),
         )
         self.cadence_ids[spec.key] = cadence.id
         first = Promise.exact(cadence.next_slot(self.clock.now()), cadence.zone)
@@ -139,7 +154,7 @@ class _Replay:
         """The timeline ends, and with it the recurring slots it set up: a server that carries
         on from this database must not fill years of slots nobody is reading."""
         for key, cadence_id in self.cadence_ids.items():
-            cadences.end_cadence(self.rt, cadence_id, reason="the replayed timeline ends here")
+            cadences.end_cadence(self.rt, EndCadence(cadence_id, reason="the replayed timeline ends here"))
             spec = self.scenario.cadence(key)
             self.log(
                 "operator",
@@ -217,8 +232,7 @@ class _Replay:
 
     def promise(self, action: PromiseAction) -> tuple[str, dict[str, Any]]:
         spec = action.notice
-        version, notice = launches.revise_promise(
-            self.rt,
+        command = RevisePromise(
             self.scenario.milestone_id(action.milestone),
             time=_time_text(action.promise),
             precision=action.promise.precision,
@@ -229,29 +243,33 @@ class _Replay:
             bodies=spec.bodies.as_dict() if spec else None,
             next_update_at=spec.next_update_at if spec else None,
         )
-        return _promise_outcome(version, notice)
+        return _promise_outcome(*launches.revise_promise(self.rt, command))
 
     def cancel(self, action: CancelAction) -> tuple[str, dict[str, Any]]:
         spec = action.notice
-        version, notice = launches.cancel_milestone(
-            self.rt,
+        command = CancelMilestone(
             self.scenario.milestone_id(action.milestone),
             reason=action.reason.as_dict(),
             override=action.override.as_dict() if action.override else None,
             titles=spec.titles.as_dict() if spec else None,
             bodies=spec.bodies.as_dict() if spec else None,
         )
-        return _promise_outcome(version, notice)
+        return _promise_outcome(*launches.cancel_milestone(self.rt, command))
 
     def notice(self, action: NoticeAction) -> tuple[str, dict[str, Any]]:
         spec = action.notice
-        notice = notices.create_notice(
-            self.rt,
+        command = WriteNotice(
+            kind=spec.kind,
+            titles=spec.titles.as_dict(),
+            bodies=spec.bodies.as_dict(),
+            launch_slug=self.slug,
+            milestone_ids=self.milestone_ids(spec),
+            next_update_at=spec.next_update_at,
             cadence_id=self.cadence_ids[spec.cadence] if spec.cadence else None,
             publish_at=spec.publish_at,
             publish_now=spec.publish_at is None and spec.cadence is None,
-            **self.notice_fields(spec),
         )
+        notice = notices.create_notice(self.rt, command)
         if notice.cadence_id is not None:
             self.written_for_cadence.add(notice.id)
             return "scheduled", {**_notice_fields(notice), "message": "goes out at the next update slot"}
@@ -261,29 +279,30 @@ class _Replay:
         return "published", _notice_fields(notice)
 
     def clarify(self, action: ClarifyAction) -> tuple[str, dict[str, Any]]:
-        claim = Claim(action.claim.text.joined(), action.claim.verdict, action.claim.source_url)
-        fields = self.notice_fields(action.notice)
-        del fields["kind"]
-        notice = notices.clarify(self.rt, claim=claim, **fields)
-        return "clarification", {**_notice_fields(notice), "message": f"claim judged {claim.verdict.value}"}
+        spec = action.notice
+        command = Clarify(
+            claim=Claim(action.claim.text.joined(), action.claim.verdict, action.claim.source_url),
+            titles=spec.titles.as_dict(),
+            bodies=spec.bodies.as_dict(),
+            launch_slug=self.slug,
+            milestone_ids=self.milestone_ids(spec),
+            next_update_at=spec.next_update_at,
+        )
+        notice = notices.clarify(self.rt, command)
+        verdict = command.claim.verdict.value
+        return "clarification", {**_notice_fields(notice), "message": f"claim judged {verdict}"}
 
     def occur(self, action: OccurAction) -> tuple[str, dict[str, Any]]:
-        milestone = launches.record_occurrence(
-            self.rt, self.scenario.milestone_id(action.milestone), at=action.at, note=action.note.joined()
+        command = RecordOccurrence(
+            self.scenario.milestone_id(action.milestone), at=action.at, note=action.note.joined()
         )
+        milestone = launches.record_occurrence(self.rt, command)
         promised = milestone.promise.describe("en") if milestone.promise else "nothing promised"
         happened = Promise.exact(action.at, self.scenario.launch.zone).describe("en")
         return "occurred", {"message": f"happened {happened}; promised {promised}"}
 
-    def notice_fields(self, spec: NoticeSpec) -> dict[str, Any]:
-        return {
-            "kind": spec.kind,
-            "titles": spec.titles.as_dict(),
-            "bodies": spec.bodies.as_dict(),
-            "launch_slug": self.slug,
-            "milestone_ids": tuple(self.scenario.milestone_id(key) for key in spec.milestones),
-            "next_update_at": spec.next_update_at,
-        }
+    def milestone_ids(self, spec: NoticeSpec) -> tuple[str, ...]:
+        return tuple(self.scenario.milestone_id(key) for key in spec.milestones)
 
     # --- the end -------------------------------------------------------------------------------
 

@@ -6,8 +6,9 @@ from datetime import datetime, time
 
 from yaksok.domain import codes
 from yaksok.domain.cadence import Cadence, parse_weekdays
+from yaksok.domain.commands import CreateCadence, EndCadence
 from yaksok.domain.errors import Conflict, InvalidInput, NotFound
-from yaksok.domain.notice import Notice, NoticeKind
+from yaksok.domain.notice import Notice
 from yaksok.services import ledger, wording
 from yaksok.services.launches import get_launch
 from yaksok.services.notices import publish_in
@@ -15,33 +16,26 @@ from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
 
 
-def create_cadence(
-    rt: Runtime,
-    *,
-    launch_slug: str,
-    weekdays: str,
-    at: str,
-    titles: dict[str, str],
-    kind: NoticeKind | str = NoticeKind.SHIPPING_UPDATE,
-) -> Cadence:
+def create_cadence(rt: Runtime, command: CreateCadence) -> Cadence:
     """A recurring update slot, e.g. weekdays at 10:00 in the launch's zone."""
     try:
-        local_time = time.fromisoformat(at)
+        local_time = time.fromisoformat(command.at)
     except ValueError as exc:
         raise InvalidInput(
-            f"cannot read {at!r} as a time of day (HH:MM)", code=codes.CADENCE_INVALID
+            f"cannot read {command.at!r} as a time of day (HH:MM)", code=codes.CADENCE_INVALID
         ) from exc
     now = rt.clock.now()
+    launch_slug = command.launch_slug
     with rt.store.write() as tx:
         launch = get_launch(tx, launch_slug)
         cadence = Cadence(
             id=rt.new_id("c"),
             launch_slug=launch_slug,
-            weekdays=parse_weekdays(weekdays),
+            weekdays=parse_weekdays(command.weekdays),
             local_time=local_time,
             zone=launch.zone,
-            titles=titles,
-            kind=NoticeKind(kind),
+            titles=command.titles,
+            kind=command.kind,
             last_slot_at=now,
         )
         tx.cadences.add(cadence, now)
@@ -61,9 +55,10 @@ def create_cadence(
         return cadence
 
 
-def end_cadence(rt: Runtime, cadence_id: str, *, reason: str = "") -> Cadence:
+def end_cadence(rt: Runtime, command: EndCadence) -> Cadence:
     """Stop a cadence: no slot after now is filled. Recorded in the ledger, since customers were
     told to expect updates at those times."""
+    cadence_id = command.cadence_id
     with rt.store.write() as tx:
         cadence = tx.cadences.get(cadence_id)
         if cadence is None:
@@ -78,7 +73,7 @@ def end_cadence(rt: Runtime, cadence_id: str, *, reason: str = "") -> Cadence:
                 "cadence": cadence_id,
                 "launch": cadence.launch_slug,
                 "last_slot": None if cadence.last_slot_at is None else cadence.last_slot_at.isoformat(),
-                "reason": reason.strip(),
+                "reason": command.reason.strip(),
             },
         )
         return cadence

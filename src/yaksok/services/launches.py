@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from yaksok.domain import codes
+from yaksok.domain.commands import (
+    AddMilestone,
+    CancelMilestone,
+    CreateLaunch,
+    LooseTexts,
+    RecordOccurrence,
+    RetitleLaunch,
+    RetitleMilestone,
+    RevisePromise,
+)
 from yaksok.domain.errors import Conflict, NotFound
-from yaksok.domain.launch import Launch, Milestone, MilestoneKind, Sku
+from yaksok.domain.launch import Launch, Milestone
+from yaksok.domain.ledger import JSON
 from yaksok.domain.notice import Notice, NoticeKind
-from yaksok.domain.policy import Override, Policy
-from yaksok.domain.promise import ChangeKind, Precision, Promise, PromiseVersion
+from yaksok.domain.policy import Override
+from yaksok.domain.promise import ChangeKind, Promise, PromiseVersion
 from yaksok.domain.texts import as_texts, check_texts
 from yaksok.services import ledger, wording
 from yaksok.services.notices import publish_in
@@ -49,56 +59,45 @@ def _found(milestone: Milestone | None, milestone_id: str) -> Milestone:
     return milestone
 
 
-def create_launch(
-    rt: Runtime,
-    *,
-    slug: str,
-    titles: dict[str, str],
-    zone: str,
-    market: str = "",
-    skus: tuple[Sku, ...] = (),
-    per_customer_limit: int = 1,
-    policy: Policy | None = None,
-) -> Launch:
+def create_launch(rt: Runtime, command: CreateLaunch) -> Launch:
     launch = Launch(
-        slug=slug,
-        titles=titles,
-        zone=zone,
-        market=market,
-        skus=skus,
-        per_customer_limit=per_customer_limit,
-        policy=policy or Policy(),
+        slug=command.slug,
+        titles=command.titles,
+        zone=command.zone,
+        market=command.market,
+        skus=command.skus,
+        per_customer_limit=command.per_customer_limit,
+        policy=command.policy,
     )
     with rt.store.write() as tx:
         if not tx.launches.add(launch, rt.clock.now()):
-            raise Conflict(f"launch {slug!r} already exists", code=codes.LAUNCH_EXISTS)
+            raise Conflict(f"launch {launch.slug!r} already exists", code=codes.LAUNCH_EXISTS)
         ledger.record(
             tx,
             rt,
             "launch.created",
             {
-                "launch": slug,
+                "launch": launch.slug,
                 "titles": launch.titles,
-                "zone": zone,
-                "market": market,
+                "zone": launch.zone,
+                "market": launch.market,
                 "policy": launch.policy.to_dict(),
             },
         )
     return launch
 
 
-def add_milestone(
-    rt: Runtime, *, launch_slug: str, key: str, kind: MilestoneKind | str, titles: dict[str, str]
-) -> Milestone:
+def add_milestone(rt: Runtime, command: AddMilestone) -> Milestone:
+    launch_slug = command.launch_slug
     with rt.store.write() as tx:
         # Claimed: milestones added at once to one launch get distinct positions, and one key once.
         claim_launch(tx, launch_slug)
         milestone = Milestone(
-            id=Milestone.make_id(launch_slug, key),
+            id=Milestone.make_id(launch_slug, command.key),
             launch_slug=launch_slug,
-            key=key,
-            kind=MilestoneKind(kind),
-            titles=titles,
+            key=command.key,
+            kind=command.kind,
+            titles=command.titles,
         )
         if tx.milestones.get(milestone.id) is not None:
             raise Conflict(f"milestone {milestone.id!r} already exists", code=codes.MILESTONE_EXISTS)
@@ -117,11 +116,12 @@ def add_milestone(
     return milestone
 
 
-def retitle_launch(rt: Runtime, slug: str, *, titles: dict[str, str]) -> Launch:
+def retitle_launch(rt: Runtime, command: RetitleLaunch) -> Launch:
     """Correct a launch's titles. Titles are public, so the change is in the ledger."""
+    slug = command.slug
     with rt.store.write() as tx:
         launch = claim_launch(tx, slug)
-        retitled = launch.retitled(titles)
+        retitled = launch.retitled(command.titles)
         tx.launches.set_titles(slug, retitled.titles)
         ledger.record(
             tx, rt, "launch.retitled", {"launch": slug, "titles": retitled.titles, "previous": launch.titles}
@@ -129,11 +129,12 @@ def retitle_launch(rt: Runtime, slug: str, *, titles: dict[str, str]) -> Launch:
     return retitled
 
 
-def retitle_milestone(rt: Runtime, milestone_id: str, *, titles: dict[str, str]) -> Milestone:
+def retitle_milestone(rt: Runtime, command: RetitleMilestone) -> Milestone:
     """Correct a milestone's titles. Titles are public, so the change is in the ledger."""
+    milestone_id = command.milestone_id
     with rt.store.write() as tx:
         milestone = claim_milestone(tx, milestone_id)
-        retitled = milestone.retitled(titles)
+        retitled = milestone.retitled(command.titles)
         tx.milestones.set_titles(milestone_id, retitled.titles)
         ledger.record(
             tx,
@@ -144,19 +145,7 @@ def retitle_milestone(rt: Runtime, milestone_id: str, *, titles: dict[str, str])
     return retitled
 
 
-def revise_promise(
-    rt: Runtime,
-    milestone_id: str,
-    *,
-    time: str | None,
-    precision: Precision | str,
-    reason: dict[str, str] | str = "",
-    change_kind: ChangeKind | str | None = None,
-    override: dict[str, str] | str | None = None,
-    titles: dict[str, str] | None = None,
-    bodies: dict[str, str] | None = None,
-    next_update_at: datetime | None = None,
-) -> tuple[PromiseVersion, Notice]:
+def revise_promise(rt: Runtime, command: RevisePromise) -> tuple[PromiseVersion, Notice]:
     """Make (or change) a milestone's public promise and announce it on every channel at once.
 
     The policy is checked at this moment; a broken rule is refused unless ``override`` gives a
@@ -164,35 +153,27 @@ def revise_promise(
     ``reason`` and ``override`` are ``{ko, en}`` texts; a plain string is taken as English.
     """
     with rt.store.write() as tx:
-        milestone = claim_milestone(tx, milestone_id)
+        milestone = claim_milestone(tx, command.milestone_id)
         launch = get_launch(tx, milestone.launch_slug)
-        promise = Promise.parse(time, launch.zone, precision)
+        promise = Promise.parse(command.time, launch.zone, command.precision)
         return _revise_in(
             tx,
             rt,
             launch,
             milestone,
             promise,
-            reason=reason,
-            change_kind=None if change_kind is None else ChangeKind(change_kind),
-            override=override,
-            titles=titles,
-            bodies=bodies,
-            next_update_at=next_update_at,
+            reason=command.reason,
+            change_kind=command.change_kind,
+            override=command.override,
+            titles=command.titles,
+            bodies=command.bodies,
+            next_update_at=command.next_update_at,
         )
 
 
-def cancel_milestone(
-    rt: Runtime,
-    milestone_id: str,
-    *,
-    reason: dict[str, str] | str,
-    override: dict[str, str] | str | None = None,
-    titles: dict[str, str] | None = None,
-    bodies: dict[str, str] | None = None,
-) -> tuple[PromiseVersion, Notice]:
+def cancel_milestone(rt: Runtime, command: CancelMilestone) -> tuple[PromiseVersion, Notice]:
     with rt.store.write() as tx:
-        milestone = claim_milestone(tx, milestone_id)
+        milestone = claim_milestone(tx, command.milestone_id)
         launch = get_launch(tx, milestone.launch_slug)
         current = milestone.promise or Promise.unannounced(launch.zone)
         return _revise_in(
@@ -201,11 +182,11 @@ def cancel_milestone(
             launch,
             milestone,
             current,
-            reason=reason,
+            reason=command.reason,
             change_kind=ChangeKind.CANCEL,
-            override=override,
-            titles=titles,
-            bodies=bodies,
+            override=command.override,
+            titles=command.titles,
+            bodies=command.bodies,
             next_update_at=None,
         )
 
@@ -217,9 +198,9 @@ def _revise_in(
     milestone: Milestone,
     promise: Promise,
     *,
-    reason: dict[str, str] | str,
+    reason: LooseTexts,
     change_kind: ChangeKind | None,
-    override: dict[str, str] | str | None,
+    override: LooseTexts | None,
     titles: dict[str, str] | None,
     bodies: dict[str, str] | None,
     next_update_at: datetime | None,
@@ -270,7 +251,7 @@ def _revise_in(
     return version, publish_in(tx, rt, notice)
 
 
-def _version_view(version: PromiseVersion) -> dict[str, Any]:
+def _version_view(version: PromiseVersion) -> dict[str, JSON]:
     promise = version.promise
     return {
         "milestone": version.milestone_id,
@@ -287,13 +268,12 @@ def _version_view(version: PromiseVersion) -> dict[str, Any]:
     }
 
 
-def record_occurrence(
-    rt: Runtime, milestone_id: str, *, at: datetime | None = None, note: str = ""
-) -> Milestone:
+def record_occurrence(rt: Runtime, command: RecordOccurrence) -> Milestone:
     """Record when the milestone really happened (default: now)."""
     now = rt.clock.now()
+    milestone_id = command.milestone_id
     with rt.store.write() as tx:
-        milestone = claim_milestone(tx, milestone_id).occur(at or now, now, note)
+        milestone = claim_milestone(tx, milestone_id).occur(command.at or now, now, command.note)
         if not tx.milestones.record_occurrence(milestone):  # unreachable after the claim
             raise Conflict("this milestone's occurrence is already recorded", code=codes.MILESTONE_OCCURRED)
         assert milestone.occurrence is not None

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 from yaksok.domain import codes
+from yaksok.domain.commands import Clarify, EditNotice, ScheduleNotice, WriteNotice
 from yaksok.domain.errors import Conflict, InvalidInput, NotFound
-from yaksok.domain.notice import DEFAULT_CHANNELS, Claim, Notice, NoticeKind, NoticeState
+from yaksok.domain.ledger import JSON
+from yaksok.domain.notice import Notice, NoticeKind, NoticeState
 from yaksok.services import ledger
 from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
@@ -53,7 +54,7 @@ def publish_in(tx: Transaction, rt: Runtime, notice: Notice) -> Notice:
     return published
 
 
-def _ledger_view(notice: Notice) -> dict[str, Any]:
+def _ledger_view(notice: Notice) -> dict[str, JSON]:
     assert notice.published_at is not None and notice.publish_at is not None
     lateness = notice.lateness or timedelta(0)
     return {
@@ -85,68 +86,49 @@ def _check_links(tx: Transaction, launch_slug: str | None, milestone_ids: tuple[
             )
 
 
-def create_notice(
-    rt: Runtime,
-    *,
-    kind: NoticeKind | str,
-    titles: dict[str, str],
-    bodies: dict[str, str] | None = None,
-    launch_slug: str | None = None,
-    milestone_ids: tuple[str, ...] = (),
-    channels: tuple[str, ...] = DEFAULT_CHANNELS,
-    claim: Claim | None = None,
-    next_update_at: datetime | None = None,
-    cadence_id: str | None = None,
-    supersedes: str | None = None,
-    publish_at: datetime | None = None,
-    publish_now: bool = False,
-) -> Notice:
+def create_notice(rt: Runtime, command: WriteNotice) -> Notice:
     """Write a notice: a draft, scheduled for ``publish_at``, or published now (not both)."""
-    if publish_now and publish_at is not None:
-        raise InvalidInput(
-            f"publish_now and publish_at ({publish_at.isoformat()}) contradict each other: send one of them",
-            code=codes.NOTICE_PUBLISH_NOW_WITH_PUBLISH_AT,
-        )
     now = rt.clock.now()
+    launch_slug = command.launch_slug
     with rt.store.write() as tx:
-        _check_links(tx, launch_slug, milestone_ids)
-        if supersedes is not None:
+        _check_links(tx, launch_slug, command.milestone_ids)
+        if command.supersedes is not None:
             # Not claimed: a published notice never changes, and two corrections of it may both
             # stand (each is a public act, in ledger order; the newest is linked as its correction).
-            old = get_notice(tx, supersedes)
+            old = get_notice(tx, command.supersedes)
             if old.state is not NoticeState.PUBLISHED:
                 raise Conflict(
                     "only a published notice can be superseded; edit the draft",
                     code=codes.NOTICE_NOT_PUBLISHED,
                 )
             launch_slug = launch_slug or old.launch_slug
-        if cadence_id is not None and tx.cadences.get(cadence_id) is None:
-            raise NotFound(f"no cadence {cadence_id!r}", code=codes.CADENCE_NOT_FOUND)
+        if command.cadence_id is not None and tx.cadences.get(command.cadence_id) is None:
+            raise NotFound(f"no cadence {command.cadence_id!r}", code=codes.CADENCE_NOT_FOUND)
         notice = Notice(
             id=rt.new_id("n"),
-            kind=NoticeKind(kind),
-            titles=titles,
-            bodies=bodies or {},
+            kind=command.kind,
+            titles=command.titles,
+            bodies=command.bodies,
             created_at=now,
             launch_slug=launch_slug,
-            milestone_ids=milestone_ids,
-            channels=channels,
-            claim=claim,
-            next_update_at=next_update_at,
-            cadence_id=cadence_id,
-            supersedes=supersedes,
+            milestone_ids=command.milestone_ids,
+            channels=command.channels,
+            claim=command.claim,
+            next_update_at=command.next_update_at,
+            cadence_id=command.cadence_id,
+            supersedes=command.supersedes,
         )
-        if publish_at is not None and not publish_now:
-            notice = notice.schedule(publish_at, now)
+        if command.publish_at is not None and not command.publish_now:
+            notice = notice.schedule(command.publish_at, now)
         tx.notices.add(notice)
-        if publish_now:
+        if command.publish_now:
             notice = publish_in(tx, rt, notice)
         return notice
 
 
-def schedule_notice(rt: Runtime, notice_id: str, publish_at: datetime) -> Notice:
+def schedule_notice(rt: Runtime, command: ScheduleNotice) -> Notice:
     with rt.store.write() as tx:
-        notice = claim_notice(tx, notice_id).schedule(publish_at, rt.clock.now())
+        notice = claim_notice(tx, command.notice_id).schedule(command.publish_at, rt.clock.now())
         _save(tx, notice)
         return notice
 
@@ -179,32 +161,33 @@ def publish_due(rt: Runtime) -> list[Notice]:
     return published
 
 
-def clarify(
-    rt: Runtime,
-    *,
-    claim: Claim,
-    titles: dict[str, str],
-    bodies: dict[str, str] | None = None,
-    launch_slug: str | None = None,
-    milestone_ids: tuple[str, ...] = (),
-    next_update_at: datetime | None = None,
-) -> Notice:
+def clarify(rt: Runtime, command: Clarify) -> Notice:
     """Answer a claim made elsewhere, on every channel, now."""
     return create_notice(
         rt,
-        kind=NoticeKind.CLARIFICATION,
-        titles=titles,
-        bodies=bodies,
-        launch_slug=launch_slug,
-        milestone_ids=milestone_ids,
-        claim=claim,
-        next_update_at=next_update_at,
-        publish_now=True,
+        WriteNotice(
+            kind=NoticeKind.CLARIFICATION,
+            titles=command.titles,
+            bodies=command.bodies,
+            launch_slug=command.launch_slug,
+            milestone_ids=command.milestone_ids,
+            claim=command.claim,
+            next_update_at=command.next_update_at,
+            publish_now=True,
+        ),
     )
 
 
-def edit_notice(rt: Runtime, notice_id: str, **changes: Any) -> Notice:
+def edit_notice(rt: Runtime, command: EditNotice) -> Notice:
+    """Change a draft or scheduled notice; a published one is immutable."""
     with rt.store.write() as tx:
-        notice = claim_notice(tx, notice_id).edit(**changes)
+        notice = claim_notice(tx, command.notice_id).edit(
+            kind=command.kind,
+            titles=command.titles,
+            bodies=command.bodies,
+            channels=command.channels,
+            claim=command.claim,
+            next_update_at=command.next_update_at,
+        )
         _save(tx, notice)
         return notice

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from yaksok.domain.launch import Sku
-from yaksok.domain.policy import Policy
 from yaksok.services import cadences, launches, lookups
 from yaksok.services.auth import Role
 from yaksok.web.api import schemas
@@ -17,17 +15,7 @@ PREFIX = "/api/v1"
 
 
 def create_launch(call: Call[schemas.NewLaunch]) -> LaunchOut:
-    body = call.body
-    launch = launches.create_launch(
-        call.rt,
-        slug=body.slug,
-        titles=body.titles,
-        zone=body.zone,
-        market=body.market,
-        skus=tuple(Sku(code=sku.code, titles=sku.titles) for sku in body.skus),
-        per_customer_limit=body.per_customer_limit,
-        policy=None if body.policy is None else Policy.from_dict(body.policy.given()),
-    )
+    launch = launches.create_launch(call.rt, call.body.to_command())
     return launch_view(launch, call.settings.public_url)
 
 
@@ -41,15 +29,12 @@ def get_launch(call: Call[None]) -> LaunchDetailOut:
 
 
 def retitle_launch(call: Call[schemas.Retitle]) -> LaunchOut:
-    launch = launches.retitle_launch(call.rt, call.path["slug"], titles=call.body.titles)
+    launch = launches.retitle_launch(call.rt, call.body.of_launch(call.path["slug"]))
     return launch_view(launch, call.settings.public_url)
 
 
 def add_milestone(call: Call[schemas.NewMilestone]) -> MilestoneOut:
-    body = call.body
-    milestone = launches.add_milestone(
-        call.rt, launch_slug=call.path["slug"], key=body.key, kind=body.kind, titles=body.titles
-    )
+    milestone = launches.add_milestone(call.rt, call.body.to_command(call.path["slug"]))
     return milestone_view(milestone)
 
 
@@ -58,51 +43,29 @@ def get_milestone(call: Call[None]) -> MilestoneOut:
 
 
 def retitle_milestone(call: Call[schemas.Retitle]) -> MilestoneOut:
-    milestone = launches.retitle_milestone(call.rt, call.path["milestone_id"], titles=call.body.titles)
+    milestone = launches.retitle_milestone(call.rt, call.body.of_milestone(call.path["milestone_id"]))
     return milestone_view(milestone)
 
 
 def revise_promise(call: Call[schemas.PromiseRevision]) -> RevisionOut:
-    body = call.body
-    version, notice = launches.revise_promise(
-        call.rt,
-        call.path["milestone_id"],
-        time=body.time,
-        precision=body.precision,
-        reason=body.reason,
-        change_kind=body.change_kind,
-        override=body.override,
-        titles=body.titles,
-        bodies=body.bodies,
-        next_update_at=body.next_update_at,
-    )
+    command = call.body.to_command(call.path["milestone_id"])
+    version, notice = launches.revise_promise(call.rt, command)
     return revision_view(version, notice, call.settings.public_url)
 
 
 def cancel_milestone(call: Call[schemas.Cancellation]) -> RevisionOut:
-    version, notice = launches.cancel_milestone(
-        call.rt, call.path["milestone_id"], reason=call.body.reason, override=call.body.override
-    )
+    command = call.body.to_command(call.path["milestone_id"])
+    version, notice = launches.cancel_milestone(call.rt, command)
     return revision_view(version, notice, call.settings.public_url)
 
 
 def record_occurrence(call: Call[schemas.OccurrenceReport]) -> MilestoneOut:
-    milestone = launches.record_occurrence(
-        call.rt, call.path["milestone_id"], at=call.body.at, note=call.body.note
-    )
+    milestone = launches.record_occurrence(call.rt, call.body.to_command(call.path["milestone_id"]))
     return milestone_view(milestone)
 
 
 def create_cadence(call: Call[schemas.NewCadence]) -> CadenceOut:
-    body = call.body
-    cadence = cadences.create_cadence(
-        call.rt,
-        launch_slug=call.path["slug"],
-        weekdays=body.weekdays,
-        at=body.at,
-        titles=body.titles,
-        kind=body.kind,
-    )
+    cadence = cadences.create_cadence(call.rt, call.body.to_command(call.path["slug"]))
     return cadence_view(cadence, call.rt.clock.now())
 
 
@@ -112,7 +75,7 @@ def list_cadences(call: Call[None]) -> list[CadenceOut]:
 
 
 def end_cadence(call: Call[schemas.CadenceEnd]) -> CadenceOut:
-    cadence = cadences.end_cadence(call.rt, call.path["cadence_id"], reason=call.body.reason)
+    cadence = cadences.end_cadence(call.rt, call.body.to_command(call.path["cadence_id"]))
     return cadence_view(cadence, call.rt.clock.now(), active=False)
 
 

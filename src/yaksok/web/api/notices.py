@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from msgspec import UNSET
 from starlette.routing import BaseRoute
 
 from yaksok.domain import codes
-from yaksok.domain.notice import DEFAULT_CHANNELS, Claim, NoticeState, notice_channels
+from yaksok.domain.notice import NoticeState
 from yaksok.services import lookups, notices
 from yaksok.services.auth import Role
-from yaksok.services.runtime import Runtime
 from yaksok.web.api import schemas
 from yaksok.web.api.operation import Call, operation
 from yaksok.web.api.responses import NoticeOut
@@ -20,49 +16,14 @@ from yaksok.web.api.views import notice_view
 PREFIX = "/api/v1"
 
 
-def _claim(fields: schemas.ClaimFields | None) -> Claim | None:
-    if fields is None:
-        return None
-    return Claim(text=fields.text, verdict=fields.verdict, source_url=fields.source_url)
-
-
-def _create(
-    rt: Runtime, base_url: str, body: schemas.NoticeFields, *, supersedes: str | None, publish_now: bool
-) -> NoticeOut:
-    notice = notices.create_notice(
-        rt,
-        kind=body.kind,
-        titles=body.titles,
-        bodies=body.bodies,
-        launch_slug=body.launch,
-        milestone_ids=tuple(body.milestones),
-        channels=DEFAULT_CHANNELS if body.channels is None else notice_channels(body.channels),
-        claim=_claim(body.claim),
-        next_update_at=body.next_update_at,
-        cadence_id=body.cadence,
-        publish_at=body.publish_at,
-        supersedes=supersedes,
-        publish_now=publish_now,
-    )
-    return notice_view(notice, base_url)
-
-
 def create_notice(call: Call[schemas.NewNotice]) -> NoticeOut:
-    body = call.body
-    return _create(
-        call.rt, call.settings.public_url, body, supersedes=body.supersedes, publish_now=body.publish_now
-    )
+    notice = notices.create_notice(call.rt, call.body.to_command())
+    return notice_view(notice, call.settings.public_url)
 
 
 def supersede_notice(call: Call[schemas.Correction]) -> NoticeOut:
-    publish_now = call.body.publish_at is None
-    return _create(
-        call.rt,
-        call.settings.public_url,
-        call.body,
-        supersedes=call.path["notice_id"],
-        publish_now=publish_now,
-    )
+    notice = notices.create_notice(call.rt, call.body.to_command(call.path["notice_id"]))
+    return notice_view(notice, call.settings.public_url)
 
 
 def list_notices(call: Call[None]) -> list[NoticeOut]:
@@ -77,21 +38,12 @@ def get_notice(call: Call[None]) -> NoticeOut:
 
 
 def edit_notice(call: Call[schemas.NoticeEdit]) -> NoticeOut:
-    body = call.body
-    changes: dict[str, Any] = {
-        name: getattr(body, name) for name in ("kind", "titles", "bodies", "next_update_at")
-    }
-    if body.channels is not UNSET:
-        changes["channels"] = notice_channels(body.channels)
-    if body.claim is not UNSET:
-        changes["claim"] = _claim(body.claim)
-    given = {name: value for name, value in changes.items() if value is not UNSET}
-    notice = notices.edit_notice(call.rt, call.path["notice_id"], **given)
+    notice = notices.edit_notice(call.rt, call.body.to_command(call.path["notice_id"]))
     return notice_view(notice, call.settings.public_url)
 
 
 def schedule_notice(call: Call[schemas.Schedule]) -> NoticeOut:
-    notice = notices.schedule_notice(call.rt, call.path["notice_id"], call.body.publish_at)
+    notice = notices.schedule_notice(call.rt, call.body.to_command(call.path["notice_id"]))
     return notice_view(notice, call.settings.public_url)
 
 
@@ -104,16 +56,7 @@ def publish_notice(call: Call[None]) -> NoticeOut:
 
 
 def clarify(call: Call[schemas.NewClarification]) -> NoticeOut:
-    body = call.body
-    notice = notices.clarify(
-        call.rt,
-        claim=Claim(text=body.claim.text, verdict=body.claim.verdict, source_url=body.claim.source_url),
-        titles=body.titles,
-        bodies=body.bodies,
-        launch_slug=body.launch,
-        milestone_ids=tuple(body.milestones),
-        next_update_at=body.next_update_at,
-    )
+    notice = notices.clarify(call.rt, call.body.to_command())
     return notice_view(notice, call.settings.public_url)
 
 

@@ -2,19 +2,31 @@
 JSON Schema is what ``/openapi.json`` publishes. Unknown fields are refused.
 
 Texts are the domain's to judge (languages, slugs, zones); these types only make sure every
-value has the right shape and a size the database can hold.
+value has the right shape and a size the database can hold. A body's ``to_command`` turns it
+into the command (``domain.commands``) that its route hands to a service.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from yaksok.domain.launch import MilestoneKind
-from yaksok.domain.notice import CHANNELS, DEFAULT_CHANNELS, NoticeKind, Verdict
+from yaksok.domain import commands
+from yaksok.domain.launch import MilestoneKind, Sku
+from yaksok.domain.notice import (
+    CHANNELS,
+    DEFAULT_CHANNELS,
+    KEEP,
+    Claim,
+    Keep,
+    NoticeKind,
+    Verdict,
+    notice_channels,
+)
+from yaksok.domain.policy import Policy
 from yaksok.domain.promise import ChangeKind, Precision
 
 Instant = Annotated[
@@ -60,6 +72,14 @@ def _check_value(value: Any, where: str) -> None:
             _check_value(item, where)
 
 
+_T = TypeVar("_T")
+
+
+def _kept(value: _T | UnsetType) -> _T | Keep:
+    """A field left out of an edit is kept as it is."""
+    return KEEP if isinstance(value, UnsetType) else value
+
+
 class Body(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     def __post_init__(self) -> None:
         for name in self.__struct_fields__:
@@ -94,17 +114,39 @@ class NewLaunch(Body):
     per_customer_limit: Annotated[int, Meta(ge=1, le=1_000_000)] = 1
     policy: PolicyFields | None = None
 
+    def to_command(self) -> commands.CreateLaunch:
+        return commands.CreateLaunch(
+            slug=self.slug,
+            titles=self.titles,
+            zone=self.zone,
+            market=self.market,
+            skus=tuple(Sku(code=sku.code, titles=sku.titles) for sku in self.skus),
+            per_customer_limit=self.per_customer_limit,
+            policy=Policy() if self.policy is None else Policy.from_dict(self.policy.given()),
+        )
+
 
 class Retitle(Body):
     """The new titles replace every language of the old ones."""
 
     titles: Texts
 
+    def of_launch(self, slug: str) -> commands.RetitleLaunch:
+        return commands.RetitleLaunch(slug, self.titles)
+
+    def of_milestone(self, milestone_id: str) -> commands.RetitleMilestone:
+        return commands.RetitleMilestone(milestone_id, self.titles)
+
 
 class NewMilestone(Body):
     key: str
     kind: MilestoneKind
     titles: Texts
+
+    def to_command(self, launch_slug: str) -> commands.AddMilestone:
+        return commands.AddMilestone(
+            launch_slug=launch_slug, key=self.key, kind=self.kind, titles=self.titles
+        )
 
 
 class PromiseRevision(Body):
@@ -120,21 +162,43 @@ class PromiseRevision(Body):
     bodies: Texts | None = None
     next_update_at: Instant | None = None
 
+    def to_command(self, milestone_id: str) -> commands.RevisePromise:
+        return commands.RevisePromise(
+            milestone_id,
+            time=self.time,
+            precision=self.precision,
+            reason=self.reason,
+            change_kind=self.change_kind,
+            override=self.override,
+            titles=self.titles,
+            bodies=self.bodies,
+            next_update_at=self.next_update_at,
+        )
+
 
 class Cancellation(Body):
     reason: LooseTexts
     override: LooseTexts | None = None
+
+    def to_command(self, milestone_id: str) -> commands.CancelMilestone:
+        return commands.CancelMilestone(milestone_id, reason=self.reason, override=self.override)
 
 
 class OccurrenceReport(Body):
     at: Instant | None = None
     note: str = ""
 
+    def to_command(self, milestone_id: str) -> commands.RecordOccurrence:
+        return commands.RecordOccurrence(milestone_id, at=self.at, note=self.note)
+
 
 class ClaimFields(Body):
     text: str
     verdict: Verdict
     source_url: Annotated[str, Meta(max_length=2000)] = ""
+
+    def to_claim(self) -> Claim:
+        return Claim(text=self.text, verdict=self.verdict, source_url=self.source_url)
 
 
 class NoticeFields(Body):
@@ -149,14 +213,36 @@ class NoticeFields(Body):
     cadence: str | None = None
     publish_at: Instant | None = None
 
+    def write(self, *, supersedes: str | None, publish_now: bool) -> commands.WriteNotice:
+        return commands.WriteNotice(
+            kind=self.kind,
+            titles=self.titles,
+            bodies=self.bodies,
+            launch_slug=self.launch,
+            milestone_ids=tuple(self.milestones),
+            channels=DEFAULT_CHANNELS if self.channels is None else notice_channels(self.channels),
+            claim=None if self.claim is None else self.claim.to_claim(),
+            next_update_at=self.next_update_at,
+            cadence_id=self.cadence,
+            supersedes=supersedes,
+            publish_at=self.publish_at,
+            publish_now=publish_now,
+        )
+
 
 class Correction(NoticeFields):
     """A notice that supersedes a published one: published now unless ``publish_at`` is given."""
+
+    def to_command(self, notice_id: str) -> commands.WriteNotice:
+        return self.write(supersedes=notice_id, publish_now=self.publish_at is None)
 
 
 class NewNotice(NoticeFields):
     supersedes: str | None = None
     publish_now: bool = False
+
+    def to_command(self) -> commands.WriteNotice:
+        return self.write(supersedes=self.supersedes, publish_now=self.publish_now)
 
 
 class NoticeEdit(Body):
@@ -169,9 +255,25 @@ class NoticeEdit(Body):
     claim: ClaimFields | UnsetType | None = UNSET
     next_update_at: Instant | UnsetType | None = UNSET
 
+    def to_command(self, notice_id: str) -> commands.EditNotice:
+        channels = KEEP if self.channels is UNSET else notice_channels(self.channels)
+        claim = KEEP if self.claim is UNSET else None if self.claim is None else self.claim.to_claim()
+        return commands.EditNotice(
+            notice_id,
+            kind=_kept(self.kind),
+            titles=_kept(self.titles),
+            bodies=_kept(self.bodies),
+            channels=channels,
+            claim=claim,
+            next_update_at=_kept(self.next_update_at),
+        )
+
 
 class Schedule(Body):
     publish_at: Instant
+
+    def to_command(self, notice_id: str) -> commands.ScheduleNotice:
+        return commands.ScheduleNotice(notice_id, self.publish_at)
 
 
 class NewClarification(Body):
@@ -182,6 +284,16 @@ class NewClarification(Body):
     milestones: list[str] = []
     next_update_at: Instant | None = None
 
+    def to_command(self) -> commands.Clarify:
+        return commands.Clarify(
+            claim=self.claim.to_claim(),
+            titles=self.titles,
+            bodies=self.bodies,
+            launch_slug=self.launch,
+            milestone_ids=tuple(self.milestones),
+            next_update_at=self.next_update_at,
+        )
+
 
 class NewCadence(Body):
     weekdays: Annotated[str, Meta(description="daily, weekdays, or a list such as mon,wed,fri")]
@@ -189,9 +301,17 @@ class NewCadence(Body):
     titles: Texts
     kind: NoticeKind = NoticeKind.SHIPPING_UPDATE
 
+    def to_command(self, launch_slug: str) -> commands.CreateCadence:
+        return commands.CreateCadence(
+            launch_slug=launch_slug, weekdays=self.weekdays, at=self.at, titles=self.titles, kind=self.kind
+        )
+
 
 class CadenceEnd(Body):
     reason: Annotated[str, Meta(max_length=2000, description="why the updates stop (public)")] = ""
+
+    def to_command(self, cadence_id: str) -> commands.EndCadence:
+        return commands.EndCadence(cadence_id, reason=self.reason)
 
 
 class NewToken(Body):
