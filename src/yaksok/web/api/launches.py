@@ -24,7 +24,7 @@ def create_launch(call: Call[schemas.NewLaunch]) -> LaunchOut:
         titles=body.titles,
         zone=body.zone,
         market=body.market,
-        skus=tuple(Sku(code=sku.code, titles=sku.titles) for sku in body.skus),
+        skus=tuple(Sku(code=sku.code, titles=sku.titles, cap=sku.cap) for sku in body.skus),
         per_customer_limit=body.per_customer_limit,
         policy=None if body.policy is None else Policy.from_dict(body.policy.given()),
     )

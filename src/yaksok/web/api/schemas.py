@@ -83,6 +83,7 @@ class PolicyFields(Body):
 class SkuFields(Body):
     code: Annotated[str, Meta(min_length=1, max_length=64)]
     titles: Texts = {}
+    cap: Annotated[int, Meta(ge=0, description="pre-order units at most; more are waitlisted")] | None = None
 
 
 class NewLaunch(Body):
