@@ -22,6 +22,7 @@ from yaksok.domain.ledger import Checkpoint, SigningKey, verify_chain
 from yaksok.domain.notice import Claim, Notice, NoticeKind, NoticeState, Verdict
 from yaksok.domain.policy import Override, Policy
 from yaksok.domain.promise import Promise
+from yaksok.domain.reservation import Reservation, ReservationState
 from yaksok.store import port
 from yaksok.store.engine import alembic_config, upgrade
 from yaksok.store.memory import MemoryStore
@@ -627,3 +628,72 @@ def test_a_write_the_schema_refuses_is_a_conflict_and_leaves_nothing_behind(stor
     assert refused.value.code == "write.conflict"
     with store.read() as tx:
         assert tx.ledger.head() is None
+
+
+def reservation(sequence: int, **fields: Any) -> Reservation:
+    made = Reservation(
+        launch_slug=LAUNCH.slug,
+        sequence=sequence,
+        code=f"r{sequence}",
+        secret_hash="0" * 64,
+        idempotency_key=f"key-{sequence}",
+        fingerprint="f" * 64,
+        sku="wifi-16",
+        quantity=1,
+        contact=f"c{sequence}@example.com",
+        pickup_store=None,
+        state=ReservationState.QUEUED,
+        created_at=T0,
+    )
+    return replace(made, **fields)
+
+
+def test_reservations_come_back_as_stored_and_in_sequence_order(store: port.Store) -> None:
+    first, second = reservation(1, pickup_store="gangnam"), reservation(2, state=ReservationState.WAITLISTED)
+    with store.write() as tx:
+        tx.launches.add(LAUNCH, T0)
+        tx.reservations.add_many([second, first])
+
+    with store.read() as tx:
+        assert tx.reservations.get("r1") == first
+        assert tx.reservations.for_launch(LAUNCH.slug) == [first, second]
+        assert tx.reservations.for_launch(LAUNCH.slug, ReservationState.WAITLISTED) == [second]
+        assert tx.reservations.last_sequence(LAUNCH.slug) == 2
+        assert tx.reservations.last_sequence("other") == 0
+        assert tx.reservations.by_keys(LAUNCH.slug, {"key-2", "key-9"}) == {"key-2": second}
+
+
+def test_units_are_counted_per_contact_without_cancelled_and_held_per_sku_without_waitlisted(
+    store: port.Store,
+) -> None:
+    with store.write() as tx:
+        tx.launches.add(LAUNCH, T0)
+        tx.reservations.add_many(
+            [
+                reservation(1, contact="a", quantity=2),
+                reservation(2, contact="a", quantity=1, state=ReservationState.WAITLISTED),
+                reservation(3, contact="b", quantity=1),
+            ]
+        )
+        assert tx.reservations.set_state("r3", ReservationState.CANCELLED, T0)
+        assert not tx.reservations.set_state("r3", ReservationState.QUEUED, T0)
+
+    with store.read() as tx:
+        assert tx.reservations.units_by_contact(LAUNCH.slug, {"a", "b", "c"}) == {"a": 3}
+        assert tx.reservations.units_held(LAUNCH.slug) == {"wifi-16": 2}
+        cancelled = tx.reservations.get("r3")
+        assert cancelled is not None and cancelled.cancelled_at == T0
+
+
+@pytest.mark.parametrize("taken", [{"sequence": 1}, {"idempotency_key": "key-1"}])
+def test_a_sequence_or_idempotency_key_is_taken_once_per_launch(
+    store: port.Store, taken: dict[str, Any]
+) -> None:
+    with store.write() as tx:
+        tx.launches.add(LAUNCH, T0)
+        tx.reservations.add_many([reservation(1)])
+
+    with pytest.raises(Conflict), store.write() as tx:
+        tx.reservations.add_many([replace(reservation(2), **taken)])
+    with store.read() as tx:
+        assert tx.reservations.last_sequence(LAUNCH.slug) == 1

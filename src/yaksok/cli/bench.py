@@ -10,6 +10,7 @@ import click
 from yaksok.bench.processes import BenchError
 from yaksok.bench.publish import run_publish
 from yaksok.bench.publish_figures import PublishOptions
+from yaksok.bench.reservations import BenchOptions, run_reservations
 from yaksok.cli.options import database_option
 
 PUBLISH_DB_HELP = (
@@ -63,6 +64,61 @@ def publish(notices: int, clients: int, spacing_ms: int, database_url: str | Non
         raise click.ClickException(str(exc)) from exc
     # With --json, stdout carries only the JSON line, so that a script can read it whole.
     click.echo(publish_table(figures), err=as_json)
+    if as_json:
+        click.echo(json.dumps(figures))
+
+
+@bench.command("reservations")
+@database_option(
+    "Database for the servers under test (sqlite:///PATH or postgresql://…). Default: a fresh SQLite "
+    "file in a temporary directory, removed afterwards. The bench adds two launches.",
+    from_env=False,
+)
+@click.option(
+    "--commit-delay-ms",
+    type=click.FloatRange(0, 1000),
+    default=0.0,
+    show_default=True,
+    help="Milliseconds added to each commit, to show a slower disk.",
+)
+@click.option(
+    "--duration", type=click.IntRange(1, 60), default=10, show_default=True, help="Seconds per phase."
+)
+@click.option(
+    "--connections", type=click.IntRange(1, 10_000), default=64, show_default=True, help="wrk connections."
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="End with the figures as one JSON object on the last line."
+)
+def reservations(
+    database_url: str | None, commit_delay_ms: float, duration: int, connections: int, as_json: bool
+) -> None:
+    """Durable reservations against a bare ASGI ceiling and a one-commit-per-request baseline.
+
+    Three phases on 127.0.0.1, each served by uvicorn the same way and loaded by wrk (one thread,
+    CONNECTIONS connections, DURATION seconds, a unique Idempotency-Key and contact per request):
+    (a) a bare ASGI app answering 201 after reading the body; (b) yaksok's app with an open
+    pre-order, reservations group-committed; (c) the same app committing each reservation alone.
+    Needs wrk. Progress goes to stderr.
+    """
+    options = BenchOptions(
+        database_url=database_url or "",
+        commit_delay_ms=commit_delay_ms,
+        duration=duration,
+        connections=connections,
+    )
+    try:
+        figures = run_reservations(options, progress=lambda line: click.echo(line, err=True))
+    except BenchError as exc:
+        raise click.ClickException(str(exc)) from exc
+    table = (
+        f"req/s: ceiling {figures['ceiling_rps']:.0f}, reserve {figures['reserve_rps']:.0f}, "
+        f"baseline {figures['baseline_rps']:.0f}; reserve/ceiling {figures['reserve_to_ceiling']:.2f}, "
+        f"reserve/baseline {figures['reserve_to_baseline']:.1f}; "
+        f"reserve p50 {figures['reserve_p50_ms']:.1f} ms, p99 {figures['reserve_p99_ms']:.1f} ms; "
+        f"errors {figures['errors']} ({figures['database']})"
+    )
+    click.echo(table, err=as_json)
     if as_json:
         click.echo(json.dumps(figures))
 

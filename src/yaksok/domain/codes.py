@@ -76,3 +76,24 @@ WRITE_CONFLICT = Code(
 # Operator administration
 TOKEN_NOT_FOUND = Code("token.not_found", NotFound, "no token has that id")
 TOKEN_REVOKED = Code("token.revoked", Conflict, "the token is already revoked")
+
+# Pre-order and reservations
+PREORDER_NOT_OPEN = Code(
+    "preorder.not_open", Conflict, "the pre-order has not opened, or its opening is not an exact time yet"
+)
+PREORDER_CLOSED = Code("preorder.closed", Conflict, "the pre-order has closed (or its opening was cancelled)")
+RESERVATION_INVALID = Code("reservation.invalid", InvalidInput, "a quantity below 1, or an empty contact")
+RESERVATION_UNKNOWN_SKU = Code(
+    "reservation.unknown_sku", InvalidInput, "the launch has no SKU with that code"
+)
+RESERVATION_OVER_LIMIT = Code(
+    "reservation.over_limit", InvalidInput, "the contact's reservations would pass the per-customer limit"
+)
+RESERVATION_NOT_FOUND = Code("reservation.not_found", NotFound, "no reservation has that code and secret")
+RESERVATION_CANCELLED = Code("reservation.cancelled", Conflict, "the reservation is already cancelled")
+IDEMPOTENCY_KEY_REUSED = Code(
+    "idempotency.key_reused", InvalidInput, "the Idempotency-Key was used before with another body"
+)
+IDEMPOTENCY_IN_FLIGHT = Code(
+    "idempotency.in_flight", Conflict, "a request with the same Idempotency-Key is still being processed"
+)

@@ -163,3 +163,24 @@ class EndCadence:
     cadence_id: str
     _: KW_ONLY
     reason: str = ""
+
+
+# Pre-order
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reserve:
+    """A customer's reservation request, as its body and ``Idempotency-Key`` header gave it."""
+
+    launch_slug: str
+    idempotency_key: str
+    sku: str
+    quantity: int
+    contact: str
+    pickup_store: str | None = None  # None: delivered to the contact's address
+
+
+@dataclass(frozen=True, kw_only=True)
+class CancelReservation:
+    code: str
+    secret: str

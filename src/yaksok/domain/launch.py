@@ -38,6 +38,7 @@ class MilestoneKind(StrEnum):
 class Sku:
     code: str
     titles: dict[str, str]
+    cap: int | None = None  # pre-order units at most; reservations past it are waitlisted
 
 
 def _new_titles(current: dict[str, str], given: dict[str, str], what: str) -> dict[str, str]:

@@ -21,6 +21,11 @@ def record(tx: Transaction, rt: Runtime, kind: str, data: Mapping[str, JSON]) ->
     return tx.ledger.append(rt.clock.now(), kind, data)
 
 
+def ensure_signing_key(tx: Transaction, rt: Runtime) -> None:
+    """Make the signing key if there is none yet (call with the ledger locked)."""
+    _signing_key(tx, rt)
+
+
 def _signing_key(tx: Transaction, rt: Runtime) -> tuple[str, Ed25519PrivateKey]:
     stored = tx.ledger.signing_key()
     if stored is not None:

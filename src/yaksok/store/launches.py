@@ -32,7 +32,7 @@ class LaunchRepository(port.LaunchRepository):
             titles=launch.titles,
             zone=launch.zone,
             market=launch.market,
-            skus=[{"code": s.code, "titles": s.titles} for s in launch.skus],
+            skus=[{"code": s.code, "titles": s.titles, "cap": s.cap} for s in launch.skus],
             per_customer_limit=launch.per_customer_limit,
             policy=launch.policy.to_dict(),
             created_at=now,
@@ -72,7 +72,7 @@ def _launch(row: RowMapping) -> Launch:
         titles=dict(row["titles"]),
         zone=row["zone"],
         market=row["market"],
-        skus=tuple(Sku(code=s["code"], titles=dict(s["titles"])) for s in row["skus"]),
+        skus=tuple(Sku(code=s["code"], titles=dict(s["titles"]), cap=s.get("cap")) for s in row["skus"]),
         per_customer_limit=row["per_customer_limit"],
         policy=Policy.from_dict(row["policy"]),
     )

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
@@ -32,6 +32,7 @@ from yaksok.domain.ledger import JSON, Checkpoint, LedgerEntry, SigningKey
 from yaksok.domain.notice import Notice, NoticeKind, NoticeState
 from yaksok.domain.policy import Policy
 from yaksok.domain.promise import PromiseVersion
+from yaksok.domain.reservation import Reservation, ReservationState
 from yaksok.store import port
 
 K = TypeVar("K")
@@ -95,6 +96,7 @@ class _Tables:
     signing_keys: dict[str, SigningKey] = field(default_factory=dict)
     tokens: dict[str, _TokenRow] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
+    reservations: dict[str, Reservation] = field(default_factory=dict)
     announced: list[int] = field(default_factory=list)
 
     def copy(self) -> _Tables:
@@ -489,6 +491,58 @@ class AuditRepository(_Repository, port.AuditRepository):
         ]
 
 
+class ReservationRepository(_Repository, port.ReservationRepository):
+    def add_many(self, reservations: Sequence[Reservation]) -> None:
+        tables = self._write()
+        for new in reservations:
+            _require(new.launch_slug in tables.launches, f"launch {new.launch_slug!r}")
+            taken = self._of(new.launch_slug)
+            if any(r.sequence == new.sequence or r.idempotency_key == new.idempotency_key for r in taken):
+                raise ConstraintViolation(f"sequence {new.sequence} or its idempotency key is already stored")
+            _insert(
+                tables.reservations, new.code, replace(new, created_at=_utc(new.created_at)), "reservation"
+            )
+
+    def _of(self, launch_slug: str) -> list[Reservation]:
+        found = [r for r in self._tables.reservations.values() if r.launch_slug == launch_slug]
+        return sorted(found, key=lambda r: r.sequence)
+
+    def last_sequence(self, launch_slug: str) -> int:
+        return max((r.sequence for r in self._of(launch_slug)), default=0)
+
+    def by_keys(self, launch_slug: str, keys: Collection[str]) -> dict[str, Reservation]:
+        return {r.idempotency_key: r for r in self._of(launch_slug) if r.idempotency_key in keys}
+
+    def units_by_contact(self, launch_slug: str, contacts: Collection[str]) -> dict[str, int]:
+        units: dict[str, int] = {}
+        for r in self._of(launch_slug):
+            if r.contact in contacts and r.state is not ReservationState.CANCELLED:
+                units[r.contact] = units.get(r.contact, 0) + r.quantity
+        return units
+
+    def units_held(self, launch_slug: str) -> dict[str, int]:
+        units: dict[str, int] = {}
+        for r in self._of(launch_slug):
+            if r.state is ReservationState.QUEUED:
+                units[r.sku] = units.get(r.sku, 0) + r.quantity
+        return units
+
+    def get(self, code: str) -> Reservation | None:
+        return self._tables.reservations.get(code)
+
+    def set_state(self, code: str, state: ReservationState, now: datetime) -> bool:
+        tables = self._write()
+        found = tables.reservations.get(code)
+        if found is None or found.state is ReservationState.CANCELLED:
+            return False
+        cancelled_at = _utc(now) if state is ReservationState.CANCELLED else None
+        tables.reservations[code] = replace(found, state=state, cancelled_at=cancelled_at)
+        return True
+
+    def for_launch(self, launch_slug: str, state: ReservationState | None = None) -> list[Reservation]:
+        return [r for r in self._of(launch_slug) if state is None or r.state is state]
+
+
 class LiveEvents(_Repository, port.LiveEvents):
     def announce(self, seq: int) -> None:
         self._write().announced.append(seq)
@@ -503,6 +557,7 @@ class MemoryTransaction(port.Transaction):
         self.ledger = LedgerRepository(tables, writable)
         self.tokens = TokenRepository(tables, writable)
         self.audit = AuditRepository(tables, writable)
+        self.reservations = ReservationRepository(tables, writable)
         self.live_events = LiveEvents(tables, writable)
         self.after_commit: list[Callable[[], None]] = []
 

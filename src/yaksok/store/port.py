@@ -16,7 +16,7 @@ module, its fake in memory.py, and a contract test.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 
@@ -26,6 +26,7 @@ from yaksok.domain.launch import Launch, Milestone
 from yaksok.domain.ledger import JSON, Checkpoint, LedgerEntry, SigningKey
 from yaksok.domain.notice import Notice, NoticeKind
 from yaksok.domain.promise import PromiseVersion
+from yaksok.domain.reservation import Reservation, ReservationState
 
 
 class LaunchRepository(ABC):
@@ -256,6 +257,43 @@ class AuditRepository(ABC):
         """The newest ``limit`` entries, oldest first."""
 
 
+class ReservationRepository(ABC):
+    """Customers' reservations: customer data, never in the public ledger."""
+
+    @abstractmethod
+    def add_many(self, reservations: Sequence[Reservation]) -> None:
+        """Store new reservations; a sequence, code or (launch, idempotency key) already taken
+        refuses the whole transaction."""
+
+    @abstractmethod
+    def last_sequence(self, launch_slug: str) -> int:
+        """The launch's highest sequence; 0 when it has none. Exact only while the launch is claimed."""
+
+    @abstractmethod
+    def by_keys(self, launch_slug: str, keys: Collection[str]) -> dict[str, Reservation]:
+        """The launch's reservations made with any of these idempotency keys, by key."""
+
+    @abstractmethod
+    def units_by_contact(self, launch_slug: str, contacts: Collection[str]) -> dict[str, int]:
+        """Units each contact holds or waits for in the launch (cancelled ones not counted)."""
+
+    @abstractmethod
+    def units_held(self, launch_slug: str) -> dict[str, int]:
+        """Units held (queued, not waitlisted or cancelled) per SKU code."""
+
+    @abstractmethod
+    def get(self, code: str) -> Reservation | None: ...
+
+    @abstractmethod
+    def set_state(self, code: str, state: ReservationState, now: datetime) -> bool:
+        """Move the reservation to ``state`` (``now`` is kept when it is cancelled); False,
+        writing nothing, when it is cancelled already or does not exist."""
+
+    @abstractmethod
+    def for_launch(self, launch_slug: str, state: ReservationState | None = None) -> list[Reservation]:
+        """The launch's reservations in ``state`` (any, if None), in sequence order."""
+
+
 class LiveEvents(ABC):
     @abstractmethod
     def announce(self, seq: int) -> None:
@@ -272,6 +310,7 @@ class Transaction(ABC):
     ledger: LedgerRepository
     tokens: TokenRepository
     audit: AuditRepository
+    reservations: ReservationRepository
     live_events: LiveEvents
     after_commit: list[Callable[[], None]]
 

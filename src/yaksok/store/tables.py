@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 from yaksok.store.types import UTCDateTime
 
@@ -145,4 +157,26 @@ audit = Table(
     Column("actor", String(32)),  # the acting token's id; NULL from the server's command line
     Column("action", String(64), nullable=False),
     Column("details", JSON, nullable=False),
+)
+
+# Customers' reservations: customer data, not public (the ledger holds no contact).
+reservations = Table(
+    "reservations",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("launch_slug", String(64), ForeignKey("launches.slug"), nullable=False),
+    Column("sequence", Integer, nullable=False),  # place in line, gapless per launch
+    Column("secret_hash", String(64), nullable=False),
+    Column("idempotency_key", String(255), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("contact", String(200), nullable=False),
+    Column("pickup_store", String(64)),
+    Column("state", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("cancelled_at", UTCDateTime),
+    UniqueConstraint("launch_slug", "sequence", name="uq_reservations_launch_sequence"),
+    UniqueConstraint("launch_slug", "idempotency_key", name="uq_reservations_launch_key"),
+    Index("ix_reservations_launch_contact", "launch_slug", "contact"),
 )

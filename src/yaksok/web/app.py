@@ -11,17 +11,31 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from yaksok.config import Settings
+from yaksok.services import reservations
 from yaksok.services.runtime import Runtime
 from yaksok.web import api, live, pages
+from yaksok.web import reservations as customer_reservations
 from yaksok.web.errors import EXCEPTION_HANDLERS, AnswerUnexpectedErrors
+from yaksok.web.group_commit import GroupCommit
+from yaksok.web.reserve import ReservationRoute
 
 # Work that runs beside the app from start-up until it is told to stop (the scheduler loop).
 Background = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 
 
-def create_app(rt: Runtime, settings: Settings, *, background: Sequence[Background] = ()) -> Starlette:
+def create_app(
+    rt: Runtime,
+    settings: Settings,
+    *,
+    background: Sequence[Background] = (),
+    reservation_writer: GroupCommit | None = None,
+) -> Starlette:
     """The whole web app. Each of ``background`` runs beside it while it serves: ``yaksok serve``
-    passes the scheduler loop, which publishes notices on time."""
+    passes the scheduler loop, which publishes notices on time, and a reservation writer in its own
+    process. Without one, reservations are committed in batches by a thread of this process."""
+    group = reservation_writer or GroupCommit(
+        lambda batch: asyncio.to_thread(reservations.reserve_batch, rt, batch)
+    )
     hub = live.LiveHub(rt, listen=settings.live_listen)
 
     @contextlib.asynccontextmanager
@@ -38,9 +52,9 @@ def create_app(rt: Runtime, settings: Settings, *, background: Sequence[Backgrou
             await hub.stop()
 
     app = Starlette(
-        routes=[*pages.routes(), *live.routes(), *api.routes()],
+        routes=[*pages.routes(), *live.routes(), *api.routes(), *customer_reservations.routes()],
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[Middleware(AnswerUnexpectedErrors)],
+        middleware=[Middleware(ReservationRoute, group=group), Middleware(AnswerUnexpectedErrors)],
         lifespan=lifespan,
     )
     app.state.rt = rt

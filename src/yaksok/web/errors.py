@@ -73,6 +73,9 @@ REQUEST_TOO_LARGE = Code("request.too_large", PayloadTooLarge, "the body is over
 REQUEST_UNSUPPORTED_MEDIA_TYPE = Code(
     "request.unsupported_media_type", UnsupportedMediaType, "the body is not `application/json`"
 )
+IDEMPOTENCY_KEY_MISSING = Code(
+    "idempotency.key_missing", BadRequest, "no `Idempotency-Key` header, or one that cannot be read"
+)
 AUTH_REQUIRED = Code("auth.required", Unauthorized, "no bearer token")
 AUTH_INVALID_TOKEN = Code("auth.invalid_token", Unauthorized, "the token is unknown or revoked")
 AUTH_FORBIDDEN = Code("auth.forbidden", Forbidden, "the token's role is too low for the action")

@@ -42,6 +42,7 @@ class PolicyOut(Out):
 class SkuOut(Out):
     code: str
     titles: Texts
+    cap: int | None = None
 
 
 class LaunchOut(Out):

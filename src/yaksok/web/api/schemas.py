@@ -103,6 +103,7 @@ class PolicyFields(Body):
 class SkuFields(Body):
     code: Annotated[str, Meta(min_length=1, max_length=64)]
     titles: Texts = {}
+    cap: Annotated[int, Meta(ge=0, description="pre-order units at most; more are waitlisted")] | None = None
 
 
 class NewLaunch(Body):
@@ -120,7 +121,7 @@ class NewLaunch(Body):
             titles=self.titles,
             zone=self.zone,
             market=self.market,
-            skus=tuple(Sku(code=sku.code, titles=sku.titles) for sku in self.skus),
+            skus=tuple(Sku(code=sku.code, titles=sku.titles, cap=sku.cap) for sku in self.skus),
             per_customer_limit=self.per_customer_limit,
             policy=Policy() if self.policy is None else Policy.from_dict(self.policy.given()),
         )

@@ -93,7 +93,7 @@ def launch_view(launch: Launch, base_url: str) -> LaunchOut:
         titles=launch.titles,
         zone=launch.zone,
         market=launch.market,
-        skus=[SkuOut(code=sku.code, titles=sku.titles) for sku in launch.skus],
+        skus=[SkuOut(code=sku.code, titles=sku.titles, cap=sku.cap) for sku in launch.skus],
         per_customer_limit=launch.per_customer_limit,
         # convert, not PolicyOut(**...): the policy's own dict stays the one list of its fields
         policy=msgspec.convert(launch.policy.to_dict(), PolicyOut),

@@ -1,0 +1,150 @@
+"""``yaksok bench reservations``: the durable reservation endpoint against a bare ASGI ceiling and a
+one-commit-per-request baseline, each loaded by ``wrk`` (one thread, unique Idempotency-Key and
+contact per request) on 127.0.0.1, one after the other in one run."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from yaksok.bench.clients import wait_until_serving
+from yaksok.bench.processes import BenchError, child, free_port, machine, run_async
+from yaksok.domain.clock import SimulatedClock
+from yaksok.domain.commands import AddMilestone, CreateLaunch, RevisePromise
+from yaksok.domain.launch import MilestoneKind, Sku
+from yaksok.domain.policy import Policy
+from yaksok.domain.promise import Precision
+from yaksok.services import databases, launches
+from yaksok.services.runtime import Runtime
+
+BODY_LUA = """
+local n = 0
+local prefix = "%(prefix)s"
+request = function()
+  n = n + 1
+  local body = '{"sku":"wifi-16","quantity":1,"contact":"' .. prefix .. n .. '@example.com"}'
+  return wrk.format("POST", "%(path)s", {["Content-Type"] = "application/json",
+    ["Idempotency-Key"] = prefix .. n}, body)
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('RESULT {"requests":%%d,"duration_us":%%d,"p50_us":%%d,"p99_us":%%d,' ..
+    '"errors":%%d,"non2xx":%%d}\\n', summary.requests, summary.duration, latency:percentile(50),
+    latency:percentile(99), e.connect + e.read + e.write + e.timeout, e.status))
+end
+"""
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    database_url: str = ""
+    commit_delay_ms: float = 0.0
+    duration: int = 10
+    connections: int = 64
+
+
+def run_reservations(options: BenchOptions, progress: Callable[[str], None]) -> dict[str, Any]:
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise BenchError("wrk is not installed: run scripts/install-wrk (or apt-get install -y wrk)")
+    with tempfile.TemporaryDirectory(prefix="yaksok-bench-") as tmp:
+        url = options.database_url or f"sqlite:///{tmp}/bench.db"
+        results: dict[str, dict[str, float]] = {}
+        for mode in ("bare", "reserve", "baseline"):
+            slug = f"bench-{mode}-{int(time.time())}"
+            if mode != "bare":
+                _open_preorder(url, slug)
+            progress(f"bench reservations: {mode}, {options.duration} s, {options.connections} connections")
+            results[mode] = _measure(wrk, mode, slug, url, options, Path(tmp))
+    ceiling, reserve, baseline = results["bare"], results["reserve"], results["baseline"]
+    return {
+        "ceiling_rps": ceiling["rps"],
+        "reserve_rps": reserve["rps"],
+        "baseline_rps": baseline["rps"],
+        "ceiling_p50_ms": ceiling["p50_ms"],
+        "ceiling_p99_ms": ceiling["p99_ms"],
+        "reserve_p50_ms": reserve["p50_ms"],
+        "reserve_p99_ms": reserve["p99_ms"],
+        "baseline_p50_ms": baseline["p50_ms"],
+        "baseline_p99_ms": baseline["p99_ms"],
+        "reserve_to_ceiling": reserve["rps"] / ceiling["rps"] if ceiling["rps"] else 0.0,
+        "reserve_to_baseline": reserve["rps"] / baseline["rps"] if baseline["rps"] else 0.0,
+        "errors": int(sum(r["errors"] for r in results.values())),
+        "database": "postgresql" if "postgres" in url else "sqlite",
+        "commit_delay_ms": options.commit_delay_ms,
+        "connections": options.connections,
+        "duration_s": options.duration,
+        "machine": machine(),
+    }
+
+
+def _open_preorder(url: str, slug: str) -> None:
+    """A launch whose pre-order opened a minute ago (set up on a clock an hour back)."""
+    opening = datetime.now(UTC) - timedelta(minutes=1)
+    with databases.opened(url) as real:
+        rt = Runtime(store=real.store, clock=SimulatedClock(opening - timedelta(hours=1)))
+        launches.create_launch(
+            rt,
+            CreateLaunch(
+                slug=slug,
+                titles={"en": "Bench"},
+                zone="Asia/Seoul",
+                skus=(Sku("wifi-16", {"en": "Wi-Fi"}),),
+                policy=Policy(min_lead=timedelta(0)),
+            ),
+        )
+        milestone = launches.add_milestone(
+            rt,
+            AddMilestone(
+                launch_slug=slug,
+                key="preorder",
+                kind=MilestoneKind.PREORDER_OPENS,
+                titles={"en": "Pre-order"},
+            ),
+        )
+        launches.revise_promise(
+            rt, RevisePromise(milestone.id, time=opening.isoformat(), precision=Precision.EXACT)
+        )
+
+
+def _measure(wrk: str, mode: str, slug: str, url: str, options: BenchOptions, tmp: Path) -> dict[str, float]:
+    port = free_port()
+    script = tmp / f"{mode}.lua"
+    script.write_text(BODY_LUA % {"prefix": f"{mode}-{port}-", "path": f"/launches/{slug}/reservations"})
+    args = [
+        sys.executable,
+        "-m",
+        "yaksok.cli.bench_servers",
+        mode,
+        str(port),
+        url,
+        str(options.commit_delay_ms),
+    ]
+    with child(f"{mode} server", args, tmp / f"{mode}.log") as server:
+        try:
+            run_async(wait_until_serving("127.0.0.1", port, "/", server.alive, 30.0))
+        except BenchError as exc:
+            raise BenchError(f"{mode} server did not start: {server.log_tail()}") from exc
+        command = [wrk, "-t1", f"-c{options.connections}", f"-d{options.duration}s", "-s", str(script)]
+        done = subprocess.run(
+            [*command, f"http://127.0.0.1:{port}/"], capture_output=True, text=True, check=False
+        )
+    line = next((out for out in done.stdout.splitlines() if out.startswith("RESULT ")), None)
+    if line is None:
+        raise BenchError(f"wrk gave no result for {mode}: {done.stdout[-300:]} {done.stderr[-300:]}")
+    raw = json.loads(line.removeprefix("RESULT "))
+    return {
+        "rps": raw["requests"] / (raw["duration_us"] / 1e6),
+        "p50_ms": raw["p50_us"] / 1000,
+        "p99_ms": raw["p99_us"] / 1000,
+        "errors": raw["errors"] + raw["non2xx"],
+    }

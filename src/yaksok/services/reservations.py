@@ -1,0 +1,251 @@
+"""Reservations: taking them in batches (group commit), looking them up, cancelling them.
+
+``reserve_batch`` decides a whole batch of requests in one transaction, in arrival order: the
+writer (``workers.reservation_writer``) calls it once per batch, so one commit makes many
+reservations durable. Each launch in the batch is claimed first, so every writer on the store
+(several processes on PostgreSQL) takes turns and sequences stay gapless.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NoReturn
+
+from yaksok.domain import codes
+from yaksok.domain.commands import CancelReservation, Reserve
+from yaksok.domain.errors import Conflict, InvalidInput, NotFound, YaksokError
+from yaksok.domain.launch import Launch, Milestone, MilestoneKind
+from yaksok.domain.reservation import (
+    Reservation,
+    ReservationState,
+    check_limit,
+    check_open,
+    check_request,
+    fingerprint,
+    hash_secret,
+    normal_contact,
+    state_for,
+)
+from yaksok.services import ledger
+from yaksok.services.runtime import Runtime
+from yaksok.store.port import Transaction
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A reservation and its secret; ``replayed`` when an earlier request with the same key made it."""
+
+    reservation: Reservation
+    secret: str
+    replayed: bool = False
+
+
+Outcome = Accepted | YaksokError
+
+
+def reserve_batch(rt: Runtime, commands: Sequence[Reserve]) -> list[Outcome]:
+    """Decide every request in arrival order and commit them together; one outcome per request."""
+    outcomes: dict[int, Outcome] = {}
+    now = rt.clock.now()
+    with rt.store.write() as tx:
+        key = _secret_key(tx, rt)
+        for slug in sorted({command.launch_slug for command in commands}):  # claimed in one order
+            places = [i for i, command in enumerate(commands) if command.launch_slug == slug]
+            decided = _reserve_in(tx, rt, key, slug, [commands[i] for i in places], now)
+            outcomes.update(zip(places, decided, strict=True))
+    return [outcomes[i] for i in range(len(commands))]
+
+
+def _reserve_in(
+    tx: Transaction, rt: Runtime, key: bytes, slug: str, commands: list[Reserve], now: datetime
+) -> list[Outcome]:
+    launch = tx.launches.claim(slug)
+    if launch is None:
+        return [NotFound(f"no launch {slug!r}", code=codes.LAUNCH_NOT_FOUND) for _ in commands]
+    try:
+        opens = check_open(launch, tx.milestones.for_launch(slug), now)
+    except Conflict as closed:
+        return [closed for _ in commands]
+    known = tx.reservations.by_keys(slug, {c.idempotency_key for c in commands})
+    held_by = tx.reservations.units_by_contact(slug, {normal_contact(c.contact) for c in commands})
+    held = tx.reservations.units_held(slug)
+    sequence = tx.reservations.last_sequence(slug)
+    outcomes: list[Outcome] = []
+    made: list[Reservation] = []
+    for command in commands:
+        try:
+            earlier = known.get(command.idempotency_key)
+            if earlier is not None:
+                outcomes.append(_replay(earlier, command, key))
+                continue
+            reservation = _decide(command, launch, held_by, held, sequence + 1, key, now)
+        except YaksokError as refused:
+            outcomes.append(refused)
+            continue
+        sequence += 1
+        made.append(reservation)
+        known[command.idempotency_key] = reservation
+        outcomes.append(Accepted(reservation, _secret(key, reservation.code)))
+    tx.reservations.add_many(made)
+    if made and opens.occurrence is None:
+        _record_opening(tx, rt, opens, now)
+    return outcomes
+
+
+def _decide(
+    command: Reserve,
+    launch: Launch,
+    held_by: dict[str, int],
+    held: dict[str, int],
+    sequence: int,
+    key: bytes,
+    now: datetime,
+) -> Reservation:
+    check_request(command, launch)
+    contact = normal_contact(command.contact)
+    check_limit(command, launch, held_by.get(contact, 0))
+    state = state_for(launch, command.sku, command.quantity, held.get(command.sku, 0))
+    held_by[contact] = held_by.get(contact, 0) + command.quantity
+    if state is ReservationState.QUEUED:
+        held[command.sku] = held.get(command.sku, 0) + command.quantity
+    code = _code(key, launch.slug, sequence)
+    return Reservation(
+        launch_slug=launch.slug,
+        sequence=sequence,
+        code=code,
+        secret_hash=hash_secret(_secret(key, code)),
+        idempotency_key=command.idempotency_key,
+        fingerprint=fingerprint(command),
+        sku=command.sku,
+        quantity=command.quantity,
+        contact=contact,
+        pickup_store=command.pickup_store,
+        state=state,
+        created_at=now,
+    )
+
+
+def _replay(earlier: Reservation, command: Reserve, key: bytes) -> Accepted:
+    if earlier.fingerprint != fingerprint(command):
+        raise_reused(command.idempotency_key)
+    return Accepted(earlier, _secret(key, earlier.code), replayed=True)
+
+
+def raise_reused(idempotency_key: str) -> NoReturn:
+    raise InvalidInput(
+        f"the Idempotency-Key {idempotency_key!r} was used with another body; use a new key",
+        code=codes.IDEMPOTENCY_KEY_REUSED,
+    )
+
+
+def _record_opening(tx: Transaction, rt: Runtime, opens: Milestone, now: datetime) -> None:
+    """The first reservation accepted records the opening, at the promised instant."""
+    assert opens.promise is not None and opens.promise.at is not None
+    milestone = opens.occur(opens.promise.at, now, "the first reservation was accepted")
+    if tx.milestones.record_occurrence(milestone):
+        ledger.record(
+            tx,
+            rt,
+            "milestone.occurred",
+            {
+                "milestone": milestone.id,
+                "at": opens.promise.at.isoformat(),
+                "promised": opens.promise.describe("en"),
+                "note": "the first reservation was accepted",
+            },
+        )
+
+
+# Lookup codes and secrets are derived from a key kept by the store (made from the ledger's
+# signing key), so that a retried request can be answered with the same secret while only the
+# secret's hash is stored with the reservation.
+def _secret_key(tx: Transaction, rt: Runtime) -> bytes:
+    stored = tx.ledger.signing_key()
+    if stored is None:
+        tx.ledger.lock()
+        ledger.ensure_signing_key(tx, rt)
+        stored = tx.ledger.signing_key()
+        assert stored is not None
+    return hashlib.sha256(b"yaksok reservations\0" + stored.private_pem.encode()).digest()
+
+
+def _code(key: bytes, slug: str, sequence: int) -> str:
+    digest = hmac.new(key, f"code\0{slug}\0{sequence}".encode(), hashlib.sha256).hexdigest()
+    return f"r{digest[:15]}"
+
+
+def _secret(key: bytes, code: str) -> str:
+    return hmac.new(key, f"secret\0{code}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What the holder of a reservation may read: it, its place in line and the expected ship date."""
+
+    reservation: Reservation
+    launch: Launch
+    place: int | None  # among the queued (or, waitlisted, among the SKU's waitlist); None if cancelled
+    ships: Milestone | None  # the next shipping batch with a promise, if any
+
+
+def look_up(rt: Runtime, code: str, secret: str) -> Standing:
+    with rt.store.read() as tx:
+        reservation = _held(tx, code, secret)
+        launch = tx.launches.get(reservation.launch_slug)
+        assert launch is not None
+        return Standing(
+            reservation, launch, _place(tx, reservation), _shipping(tx.milestones.for_launch(launch.slug))
+        )
+
+
+def cancel(rt: Runtime, command: CancelReservation) -> Reservation:
+    """Cancel the reservation; the units it held go to the waitlist, first in line first."""
+    now = rt.clock.now()
+    with rt.store.write() as tx:
+        found = _held(tx, command.code, command.secret)
+        launch = tx.launches.claim(found.launch_slug)  # taking turns with the batch writer
+        assert launch is not None
+        if not tx.reservations.set_state(found.code, ReservationState.CANCELLED, now):
+            raise Conflict("this reservation is already cancelled", code=codes.RESERVATION_CANCELLED)
+        if found.state is ReservationState.QUEUED:
+            _promote(tx, launch, found.sku, now)
+        cancelled = tx.reservations.get(found.code)
+        assert cancelled is not None
+        return cancelled
+
+
+def _promote(tx: Transaction, launch: Launch, sku: str, now: datetime) -> None:
+    held = tx.reservations.units_held(launch.slug).get(sku, 0)
+    for waiting in tx.reservations.for_launch(launch.slug, ReservationState.WAITLISTED):
+        if waiting.sku != sku:
+            continue
+        if state_for(launch, sku, waiting.quantity, held) is not ReservationState.QUEUED:
+            return  # first come, first served: no one jumps the head of the waitlist
+        tx.reservations.set_state(waiting.code, ReservationState.QUEUED, now)
+        held += waiting.quantity
+
+
+def _held(tx: Transaction, code: str, secret: str) -> Reservation:
+    found = tx.reservations.get(code)
+    if found is None or not hmac.compare_digest(found.secret_hash, hash_secret(secret)):
+        raise NotFound("no reservation has that code and secret", code=codes.RESERVATION_NOT_FOUND)
+    return found
+
+
+def _place(tx: Transaction, reservation: Reservation) -> int | None:
+    if reservation.state is ReservationState.CANCELLED:
+        return None
+    line = tx.reservations.for_launch(reservation.launch_slug, reservation.state)
+    if reservation.state is ReservationState.WAITLISTED:
+        line = [r for r in line if r.sku == reservation.sku]
+    return 1 + sum(1 for r in line if r.sequence < reservation.sequence)
+
+
+def _shipping(milestones: list[Milestone]) -> Milestone | None:
+    batches = [m for m in milestones if m.kind is MilestoneKind.SHIPPING_BATCH and m.promise is not None]
+    pending = [m for m in batches if m.occurrence is None and not m.cancelled and m.promise and m.promise.at]
+    return pending[0] if pending else None

@@ -1,0 +1,198 @@
+"""``POST /launches/{slug}/reservations``: the launch-minute hot path, in raw ASGI.
+
+It bypasses Starlette's routing and the admin ``operation()`` machinery on purpose: at the opening
+minute the framework's own work costs more than the durable write (``../shared/MEASURED.md``).
+The body is decoded by msgspec into a Struct; the request joins the next group commit; the
+answer goes out only once that batch has committed.
+
+Idempotency follows the IETF Idempotency-Key draft with Stripe's semantics: the header (a
+structured-field string, quoted or bare) is required; the same key with the same body answers
+the original reservation again with ``Idempotent-Replayed: true``; with another body, 422; while
+the first request with that key is still being committed, 409.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+import msgspec
+from msgspec import Meta
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from yaksok.domain import codes
+from yaksok.domain.commands import Reserve
+from yaksok.domain.errors import Conflict, InvalidInput, YaksokError
+from yaksok.domain.reservation import MAX_CONTACT, MAX_KEY, ReservationState
+from yaksok.services.reservations import Accepted
+from yaksok.web.errors import (
+    IDEMPOTENCY_KEY_MISSING,
+    REQUEST_INVALID,
+    REQUEST_MALFORMED_JSON,
+    REQUEST_TOO_LARGE,
+    REQUEST_UNSUPPORTED_MEDIA_TYPE,
+    BadRequest,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    problem,
+    status_of,
+)
+from yaksok.web.group_commit import GroupCommit
+
+MAX_BODY = 4096
+_PATH = re.compile(r"^/launches/([a-z0-9-]{1,64})/reservations$")
+_KEY = re.compile(r'^"((?:[\x20-\x21\x23-\x5b\x5d-\x7e]|\\["\\])*)"$|^([\x21-\x7e]+)$')
+
+
+class ReserveBody(msgspec.Struct, forbid_unknown_fields=True):
+    sku: Annotated[str, Meta(min_length=1, max_length=64)]
+    quantity: Annotated[int, Meta(ge=1, le=1000)]
+    contact: Annotated[str, Meta(min_length=1, max_length=MAX_CONTACT)]
+    pickup_store: Annotated[str, Meta(min_length=1, max_length=64)] | None = None
+
+
+class ReservationOut(msgspec.Struct):
+    code: str
+    secret: str
+    launch: str
+    sequence: int
+    state: ReservationState
+    sku: str
+    quantity: int
+    pickup_store: str | None
+    waitlisted: bool
+    lookup: str
+
+
+_decode = msgspec.json.Decoder(ReserveBody).decode
+_encode = msgspec.json.Encoder().encode
+_JSON = [(b"content-type", b"application/json")]
+
+
+class ReservationRoute:
+    """Middleware taking the reservation POST before the app's routing; everything else passes."""
+
+    def __init__(self, app: ASGIApp, group: GroupCommit) -> None:
+        self.app = app
+        self.group = group
+        self.in_flight: set[tuple[str, str]] = set()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        match = _PATH.match(scope["path"]) if scope["type"] == "http" and scope["method"] == "POST" else None
+        if match is None:
+            await self.app(scope, receive, send)
+            return
+        try:
+            status, headers, body = await self._reserve(match.group(1), scope, receive)
+        except YaksokError as exc:
+            extra = {"details": exc.details} if exc.details else {}
+            await problem(status_of(type(exc)), exc.code, exc.message, **extra)(scope, receive, send)
+            return
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _reserve(
+        self, slug: str, scope: Scope, receive: Receive
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        key, media_type = _headers(scope)
+        raw = await _body(receive)
+        if media_type is not None and b"json" not in media_type:
+            raise UnsupportedMediaType(
+                "send the reservation as application/json", code=REQUEST_UNSUPPORTED_MEDIA_TYPE
+            )
+        if key is None:
+            raise BadRequest(
+                "an Idempotency-Key header (1-255 visible characters, e.g. a UUID) is required",
+                code=IDEMPOTENCY_KEY_MISSING,
+            )
+        body = _parse(raw)
+        command = Reserve(
+            launch_slug=slug,
+            idempotency_key=key,
+            sku=body.sku,
+            quantity=body.quantity,
+            contact=body.contact,
+            pickup_store=body.pickup_store,
+        )
+        if (slug, key) in self.in_flight:
+            raise Conflict(
+                "a request with this Idempotency-Key is still being processed; retry in a moment",
+                code=codes.IDEMPOTENCY_IN_FLIGHT,
+            )
+        self.in_flight.add((slug, key))
+        try:
+            outcome = await self.group.submit(command)
+        finally:
+            self.in_flight.discard((slug, key))
+        if not isinstance(outcome, Accepted):
+            raise outcome
+        return _created(outcome)
+
+
+def _created(accepted: Accepted) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    made = accepted.reservation
+    lookup = f"/reservations/{made.code}?secret={accepted.secret}"
+    out = ReservationOut(
+        code=made.code,
+        secret=accepted.secret,
+        launch=made.launch_slug,
+        sequence=made.sequence,
+        state=made.state,
+        sku=made.sku,
+        quantity=made.quantity,
+        pickup_store=made.pickup_store,
+        waitlisted=made.state is ReservationState.WAITLISTED,
+        lookup=lookup,
+    )
+    headers = [*_JSON, (b"location", f"/reservations/{made.code}".encode())]
+    if accepted.replayed:
+        headers.append((b"idempotent-replayed", b"true"))
+    return 201, headers, _encode(out)
+
+
+def _headers(scope: Scope) -> tuple[str | None, bytes | None]:
+    key: str | None = None
+    media_type: bytes | None = None
+    for name, value in scope["headers"]:
+        if name == b"idempotency-key":
+            key = _idempotency_key(value)
+        elif name == b"content-type":
+            media_type = value
+    return key, media_type
+
+
+def _idempotency_key(value: bytes) -> str | None:
+    """The key as a structured-field string (``"abc"``), or bare as most clients send it."""
+    found = _KEY.match(value.decode("latin-1").strip())
+    if found is None:
+        return None
+    quoted, bare = found.groups()
+    key = bare if bare is not None else re.sub(r"\\(.)", r"\1", quoted)
+    return key if 0 < len(key) <= MAX_KEY else None
+
+
+async def _body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise PayloadTooLarge(
+                f"a reservation body is at most {MAX_BODY} bytes",
+                code=REQUEST_TOO_LARGE,
+                details={"max_body_bytes": MAX_BODY},
+            )
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _parse(raw: bytes) -> ReserveBody:
+    try:
+        return _decode(raw)
+    except msgspec.ValidationError as exc:
+        raise InvalidInput(str(exc), code=REQUEST_INVALID) from exc
+    except msgspec.DecodeError as exc:
+        raise BadRequest(f"the body is not well-formed JSON: {exc}", code=REQUEST_MALFORMED_JSON) from exc

@@ -1,0 +1,184 @@
+"""Reservations through HTTP: the pre-order's opening rule, limits, caps, idempotency, lookup."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from yaksok.domain.clock import SimulatedClock
+
+Headers = dict[str, str]
+
+OPENS = datetime(2010, 11, 9, 11, 0, tzinfo=UTC)  # 20:00 in Seoul
+
+
+@pytest.fixture
+def launch(client: TestClient, admin: Headers) -> str:
+    """A launch whose pre-order opens at 2010-11-09 20:00 Seoul time; 2 units per customer."""
+    body = {
+        "slug": "ipad",
+        "titles": {"en": "iPad"},
+        "zone": "Asia/Seoul",
+        "skus": [{"code": "wifi-16", "cap": 3}, {"code": "3g-64"}],
+        "per_customer_limit": 2,
+    }
+    assert client.post("/api/v1/launches", json=body, headers=admin).status_code == 201
+    milestone = {"key": "preorder", "kind": "preorder_opens", "titles": {"en": "Pre-orders"}}
+    made = client.post("/api/v1/launches/ipad/milestones", json=milestone, headers=admin)
+    promised = {"time": "2010-11-09T20:00", "precision": "exact"}
+    response = client.post(f"/api/v1/milestones/{made.json()['id']}/promises", json=promised, headers=admin)
+    assert response.status_code == 201, response.text
+    return "ipad"
+
+
+@pytest.fixture
+def opened(launch: str, clock: SimulatedClock) -> str:
+    clock.advance_to(OPENS)
+    return launch
+
+
+def reserve(client: TestClient, key: str | None = "k1", slug: str = "ipad", **fields: Any) -> Any:
+    body = {"sku": "wifi-16", "quantity": 1, "contact": "min@example.com", **fields}
+    headers = {} if key is None else {"Idempotency-Key": key}
+    return client.post(f"/launches/{slug}/reservations", json=body, headers=headers)
+
+
+def test_before_the_opening_the_refusal_states_the_time_in_seoul_and_utc_and_links_the_launch(
+    client: TestClient, launch: str
+) -> None:
+    response = reserve(client)
+
+    assert response.status_code == 409
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["code"] == "preorder.not_open"
+    assert problem["details"]["opens_at"] == "2010-11-09T11:00:00+00:00"
+    assert problem["details"]["opens_at_local"] == "2010-11-09T20:00:00+09:00"
+    assert problem["details"]["launch_page"] == "/launches/ipad"
+
+
+def test_a_day_only_opening_never_opens_the_pre_order(
+    client: TestClient, admin: Headers, clock: SimulatedClock
+) -> None:
+    client.post(
+        "/api/v1/launches",
+        json={"slug": "tab", "titles": {"en": "Tab"}, "zone": "Asia/Seoul", "skus": [{"code": "a"}]},
+        headers=admin,
+    )
+    made = client.post(
+        "/api/v1/launches/tab/milestones",
+        json={"key": "p", "kind": "preorder_opens", "titles": {"en": "P"}},
+        headers=admin,
+    )
+    client.post(
+        f"/api/v1/milestones/{made.json()['id']}/promises",
+        json={"time": "2010-11-09", "precision": "day"},
+        headers=admin,
+    )
+    clock.advance_to(OPENS + timedelta(days=1))
+
+    response = reserve(client, slug="tab", sku="a")
+
+    assert response.status_code == 409 and response.json()["code"] == "preorder.not_open"
+    assert "exact" in response.json()["detail"]
+
+
+def test_once_open_each_reservation_gets_the_next_place_and_the_opening_is_recorded_as_promised(
+    client: TestClient, admin: Headers, opened: str, clock: SimulatedClock
+) -> None:
+    clock.advance(timedelta(seconds=3))
+    first = reserve(client, "k1", contact="a@example.com")
+    second = reserve(client, "k2", contact="b@example.com")
+
+    assert first.status_code == second.status_code == 201
+    assert (first.json()["sequence"], second.json()["sequence"]) == (1, 2)
+    assert (
+        first.json()["state"] == "queued"
+        and first.headers["location"] == f"/reservations/{first.json()['code']}"
+    )
+    milestone = client.get("/api/v1/milestones/ipad.preorder", headers=admin).json()
+    assert milestone["occurrence"]["at"].startswith("2010-11-09T11:00:00")
+
+
+def test_the_same_key_and_body_replays_the_original_answer(client: TestClient, opened: str) -> None:
+    first = reserve(client, "same")
+    again = reserve(client, '"same"')  # the structured-field string form is the same key
+
+    assert again.status_code == 201
+    assert again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    assert "idempotent-replayed" not in first.headers
+
+
+def test_the_same_key_with_another_body_is_refused_and_a_missing_key_is_a_bad_request(
+    client: TestClient, opened: str
+) -> None:
+    reserve(client, "k1")
+
+    assert reserve(client, "k1", quantity=2).json()["code"] == "idempotency.key_reused"
+    assert reserve(client, "k1", quantity=2).status_code == 422
+    missing = reserve(client, None)
+    assert (missing.status_code, missing.json()["code"]) == (400, "idempotency.key_missing")
+
+
+def test_the_per_customer_limit_counts_every_reservation_of_the_contact(
+    client: TestClient, opened: str
+) -> None:
+    assert reserve(client, "k1", quantity=1, contact="Min@Example.com ").status_code == 201
+    refused = reserve(client, "k2", quantity=2, sku="3g-64")
+
+    assert (refused.status_code, refused.json()["code"]) == (422, "reservation.over_limit")
+    assert refused.json()["details"] == {"limit": 2, "held": 1, "asked": 2}
+
+
+@pytest.mark.parametrize(
+    ("fields", "status", "code"),
+    [
+        ({"sku": "nope"}, 422, "reservation.unknown_sku"),
+        ({"quantity": 0}, 422, "request.invalid"),
+        ({"shoe": 1}, 422, "request.invalid"),
+    ],
+)
+def test_bad_requests_are_refused_with_a_code_and_nothing_written(
+    client: TestClient, opened: str, fields: dict[str, object], status: int, code: str
+) -> None:
+    response = reserve(client, "k1", **fields)
+
+    assert (response.status_code, response.json()["code"]) == (status, code)
+    assert reserve(client, "k2").json()["sequence"] == 1
+
+
+def test_malformed_and_oversized_bodies_are_refused(client: TestClient, opened: str) -> None:
+    headers = {"Idempotency-Key": "k", "Content-Type": "application/json"}
+    broken = client.post("/launches/ipad/reservations", content=b"{", headers=headers)
+    huge = client.post("/launches/ipad/reservations", content=b" " * 5000, headers=headers)
+
+    assert (broken.status_code, broken.json()["code"]) == (400, "request.malformed_json")
+    assert (huge.status_code, huge.json()["code"]) == (413, "request.too_large")
+
+
+def test_past_the_cap_reservations_are_waitlisted_and_a_cancellation_lets_the_first_waiting_in(
+    client: TestClient, opened: str
+) -> None:
+    made = [reserve(client, f"k{i}", contact=f"c{i}@example.com").json() for i in range(5)]
+
+    assert [r["state"] for r in made] == ["queued"] * 3 + ["waitlisted"] * 2
+    assert made[3]["waitlisted"] is True
+    cancelled = client.post(f"/reservations/{made[0]['code']}/cancel", json={"secret": made[0]["secret"]})
+    assert cancelled.status_code == 200 and cancelled.json()["state"] == "cancelled"
+    shown = client.get(made[3]["lookup"]).json()
+    assert (shown["state"], shown["place"]) == ("queued", 3)
+    assert client.get(made[4]["lookup"]).json()["place"] == 1
+
+
+def test_a_reservation_is_shown_only_with_its_secret(client: TestClient, opened: str) -> None:
+    made = reserve(client, "k1").json()
+
+    shown = client.get(made["lookup"]).json()
+    assert (shown["sequence"], shown["state"], shown["place"]) == (1, "queued", 1)
+    assert shown["ships"] is None
+    wrong = client.get(f"/reservations/{made['code']}", params={"secret": "guess"})
+    assert (wrong.status_code, wrong.json()["code"]) == (404, "reservation.not_found")
