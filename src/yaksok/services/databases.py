@@ -22,7 +22,15 @@ from yaksok.store.databases import (
     sqlite_file,
 )
 
-__all__ = ["SourceUnavailable", "backend", "opened", "redacted", "replace_demo_database", "upgrade"]
+__all__ = [
+    "SourceUnavailable",
+    "backend",
+    "opened",
+    "redacted",
+    "replace_demo_database",
+    "sqlite_file",
+    "upgrade",
+]
 
 
 @contextmanager

@@ -72,7 +72,8 @@ def _reserve_in(
         return [closed for _ in commands]
     known = tx.reservations.by_keys(slug, {c.idempotency_key for c in commands})
     held_by = tx.reservations.units_by_contact(slug, {normal_contact(c.contact) for c in commands})
-    held = tx.reservations.units_held(slug)
+    # Units held matter only against a cap: without one, the sum over the whole line is skipped.
+    held = tx.reservations.units_held(slug) if any(sku.cap is not None for sku in launch.skus) else {}
     sequence = tx.reservations.last_sequence(slug)
     outcomes: list[Outcome] = []
     made: list[Reservation] = []
@@ -174,12 +175,11 @@ def _secret_key(tx: Transaction, rt: Runtime) -> bytes:
 
 
 def _code(key: bytes, slug: str, sequence: int) -> str:
-    digest = hmac.new(key, f"code\0{slug}\0{sequence}".encode(), hashlib.sha256).hexdigest()
-    return f"r{digest[:15]}"
+    return "r" + hmac.digest(key, f"code\0{slug}\0{sequence}".encode(), "sha256").hex()[:15]
 
 
 def _secret(key: bytes, code: str) -> str:
-    return hmac.new(key, f"secret\0{code}".encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.digest(key, f"secret\0{code}".encode(), "sha256").hex()[:32]
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from yaksok.domain.reservation import Reservation, ReservationState
@@ -20,32 +21,71 @@ class ReservationRepository(port.ReservationRepository):
         self._db = connection
 
     def add_many(self, batch: Sequence[Reservation]) -> None:
-        if batch:
-            self._db.execute(insert(reservations), [_row(reservation) for reservation in batch])
+        # The launch-minute hot path: one prepared INSERT given plain tuples, each instant converted
+        # once per batch, instead of SQLAlchemy's per-row parameter processing (~3x the cost).
+        if not batch:
+            return
+        dialect = self._db.dialect
+        to_db: Callable[[datetime], object] = _T.created_at.type.bind_processor(dialect) or _same
+        converted: dict[datetime | None, object] = {None: None}
+        rows = []
+        for made in batch:
+            for instant in (made.created_at, made.cancelled_at):
+                if instant is not None and instant not in converted:
+                    converted[instant] = to_db(instant)
+            rows.append(
+                (
+                    made.code,
+                    made.launch_slug,
+                    made.sequence,
+                    made.secret_hash,
+                    made.idempotency_key,
+                    made.fingerprint,
+                    made.sku,
+                    made.quantity,
+                    made.contact,
+                    made.pickup_store,
+                    made.state.value,
+                    converted[made.created_at],
+                    converted[made.cancelled_at],
+                )
+            )
+        self._db.exec_driver_sql(_insert_sql(dialect.paramstyle), rows)
 
+    # The three reads of each batch (sequence, keys, contacts) go to the driver as plain SQL: the
+    # writer runs them once per group commit, where SQLAlchemy's statement handling cost ~3x.
     def last_sequence(self, launch_slug: str) -> int:
-        query = select(func.coalesce(func.max(_T.sequence), 0)).where(_T.launch_slug == launch_slug)
-        return int(self._db.execute(query).scalar_one())
+        sql = "SELECT COALESCE(MAX(sequence), 0) FROM reservations WHERE launch_slug = {}"
+        return int(self._raw(sql, [launch_slug])[0][0])
 
     def by_keys(self, launch_slug: str, keys: Collection[str]) -> dict[str, Reservation]:
         if not keys:
             return {}
-        query = select(reservations).where(_T.launch_slug == launch_slug, _T.idempotency_key.in_(list(keys)))
+        sql = "SELECT idempotency_key FROM reservations WHERE launch_slug = {} AND idempotency_key IN ({})"
+        found = [row[0] for row in self._raw(sql, [launch_slug], list(keys))]
+        if not found:  # the usual case: every key is new
+            return {}
+        query = select(reservations).where(_T.launch_slug == launch_slug, _T.idempotency_key.in_(found))
         return {row["idempotency_key"]: _reservation(row) for row in self._db.execute(query).mappings()}
 
     def units_by_contact(self, launch_slug: str, contacts: Collection[str]) -> dict[str, int]:
         if not contacts:
             return {}
-        query = (
-            select(_T.contact, func.sum(_T.quantity))
-            .where(
-                _T.launch_slug == launch_slug,
-                _T.contact.in_(list(contacts)),
-                _T.state != ReservationState.CANCELLED.value,
-            )
-            .group_by(_T.contact)
+        sql = (
+            "SELECT contact, SUM(quantity) FROM reservations WHERE launch_slug = {} AND contact IN ({})"
+            " AND state <> 'cancelled' GROUP BY contact"
         )
-        return {contact: int(units) for contact, units in self._db.execute(query)}
+        return {row[0]: int(row[1]) for row in self._raw(sql, [launch_slug], list(contacts))}
+
+    def _raw(self, sql: str, params: list[str], among: list[str] | None = None) -> list[tuple[Any, ...]]:
+        """``sql`` with its ``{}`` filled by the driver's placeholders: one per value of ``params``,
+        then as many as ``among`` has (for an ``IN``)."""
+        mark = "?" if self._db.dialect.paramstyle == "qmark" else "%s"
+        marks = [mark] * len(params)
+        if among is not None:
+            marks.append(", ".join([mark] * len(among)))
+        rows = self._db.exec_driver_sql(sql.format(*marks), tuple(params + (among or [])))
+        return [tuple(row) for row in rows]
 
     def units_held(self, launch_slug: str) -> dict[str, int]:
         query = (
@@ -75,22 +115,31 @@ class ReservationRepository(port.ReservationRepository):
         return [_reservation(row) for row in self._db.execute(query).mappings()]
 
 
-def _row(reservation: Reservation) -> dict[str, object]:
-    return {
-        "code": reservation.code,
-        "launch_slug": reservation.launch_slug,
-        "sequence": reservation.sequence,
-        "secret_hash": reservation.secret_hash,
-        "idempotency_key": reservation.idempotency_key,
-        "fingerprint": reservation.fingerprint,
-        "sku": reservation.sku,
-        "quantity": reservation.quantity,
-        "contact": reservation.contact,
-        "pickup_store": reservation.pickup_store,
-        "state": reservation.state.value,
-        "created_at": reservation.created_at,
-        "cancelled_at": reservation.cancelled_at,
-    }
+def _same(instant: datetime) -> object:
+    return instant
+
+
+_COLUMNS = (
+    "code",
+    "launch_slug",
+    "sequence",
+    "secret_hash",
+    "idempotency_key",
+    "fingerprint",
+    "sku",
+    "quantity",
+    "contact",
+    "pickup_store",
+    "state",
+    "created_at",
+    "cancelled_at",
+)
+
+
+def _insert_sql(paramstyle: str) -> str:
+    """The INSERT for ``add_many``'s tuples, in the driver's own placeholders (``?`` or ``%s``)."""
+    mark = "?" if paramstyle == "qmark" else "%s"
+    return f"INSERT INTO reservations ({', '.join(_COLUMNS)}) VALUES ({', '.join([mark] * len(_COLUMNS))})"
 
 
 def _reservation(row: RowMapping) -> Reservation:
