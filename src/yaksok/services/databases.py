@@ -19,6 +19,7 @@ from yaksok.store.databases import (
     redacted,
     remove_sqlite_file,
     schema_revision,
+    scratch_schema,
     sqlite_file,
 )
 
@@ -28,6 +29,7 @@ __all__ = [
     "opened",
     "redacted",
     "replace_demo_database",
+    "scratch_schema",
     "sqlite_file",
     "upgrade",
 ]
