@@ -70,10 +70,14 @@ class ProcessWriter(asyncio.Protocol):
         self._queued: list[Request] = []
         self._ticket = 0
         self._buffer = bytearray()
+        self._ready: asyncio.Future[None] | None = None
 
     async def start(self) -> None:
+        """Connect, and wait until the writer has opened the database (its first, empty frame)."""
         loop = asyncio.get_running_loop()
+        self._ready = loop.create_future()
         self._transport, _ = await loop.create_unix_connection(lambda: self, sock=self._sock)
+        await self._ready
 
     async def stop(self) -> None:
         if self._transport is not None:
@@ -109,12 +113,16 @@ class ProcessWriter(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         self._buffer += data
         for frame in _frames(self._buffer):
+            if self._ready is not None and not self._ready.done():
+                self._ready.set_result(None)
             for ticket, status, headers, body in _decode_replies(frame):
                 future = self._waiting.pop(ticket, None)
                 if future is not None and not future.done():
                     future.set_result((status, headers, body))
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self._ready is not None and not self._ready.done():
+            self._ready.set_exception(RuntimeError("the reservation writer stopped before it was ready"))
         if self._waiting:
             log.error("the reservation writer has gone; %d requests are answered 500", len(self._waiting))
         self._fail(list(self._waiting))
@@ -163,6 +171,7 @@ def started(url: str, *, commit_delay_ms: float = 0.0) -> Iterator[ProcessWriter
 
 def serve(rt: Runtime, sock: socket.socket, commit_delay: float) -> None:
     """Decide batches until the serving process closes its end."""
+    sock.sendall(_frame([]))  # ready
     buffer = bytearray()
     while (requests := _next_batch(sock, buffer)) is not None:
         for start in range(0, len(requests), MAX_BATCH):
