@@ -26,6 +26,7 @@ from yaksok.services.runtime import Runtime
 from yaksok.web import reservation_writer
 from yaksok.web.app import create_app
 from yaksok.web.group_commit import GroupCommit, Reply, Writer
+from yaksok.web.live_hub import tune_gc_for_broadcasts
 from yaksok.web.reserve import decided
 
 
@@ -43,6 +44,7 @@ async def bare(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 def serve(app: ASGIApp, port: int) -> None:
+    tune_gc_for_broadcasts()  # as `yaksok serve` does (web.server.run_server)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, server_header=False)
 
 

@@ -83,14 +83,14 @@ def _reserve_in(
             if earlier is not None:
                 outcomes.append(_replay(earlier, command, key))
                 continue
-            reservation = _decide(command, launch, held_by, held, sequence + 1, key, now)
+            accepted = _decide(command, launch, held_by, held, sequence + 1, key, now)
         except YaksokError as refused:
             outcomes.append(refused)
             continue
         sequence += 1
-        made.append(reservation)
-        known[command.idempotency_key] = reservation
-        outcomes.append(Accepted(reservation, _secret(key, reservation.code)))
+        made.append(accepted.reservation)
+        known[command.idempotency_key] = accepted.reservation
+        outcomes.append(accepted)
     tx.reservations.add_many(made)
     if made and opens.occurrence is None:
         _record_opening(tx, rt, opens, now)
@@ -105,7 +105,7 @@ def _decide(
     sequence: int,
     key: bytes,
     now: datetime,
-) -> Reservation:
+) -> Accepted:
     check_request(command, launch)
     contact = normal_contact(command.contact)
     check_limit(command, launch, held_by.get(contact, 0))
@@ -114,11 +114,12 @@ def _decide(
     if state is ReservationState.QUEUED:
         held[command.sku] = held.get(command.sku, 0) + command.quantity
     code = _code(key, launch.slug, sequence)
-    return Reservation(
+    secret = _secret(key, code)
+    reservation = Reservation(
         launch_slug=launch.slug,
         sequence=sequence,
         code=code,
-        secret_hash=hash_secret(_secret(key, code)),
+        secret_hash=hash_secret(secret),
         idempotency_key=command.idempotency_key,
         fingerprint=fingerprint(command),
         sku=command.sku,
@@ -128,6 +129,7 @@ def _decide(
         state=state,
         created_at=now,
     )
+    return Accepted(reservation, secret)
 
 
 def _replay(earlier: Reservation, command: Reserve, key: bytes) -> Accepted:

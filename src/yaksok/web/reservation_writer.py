@@ -34,6 +34,7 @@ from yaksok.services import databases
 from yaksok.services.runtime import Runtime
 from yaksok.web.errors import INTERNAL, problem
 from yaksok.web.group_commit import MAX_BATCH, Reply
+from yaksok.web.live_hub import tune_gc_for_broadcasts
 from yaksok.web.reserve import decided
 
 log = logging.getLogger(__name__)
@@ -244,6 +245,7 @@ def main(url: str, fd: int, commit_delay_ms: float) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
     sock = socket.socket(fileno=fd)
     with databases.opened(url, migrate=False) as rt:
+        tune_gc_for_broadcasts()  # a full collection scanning the start-up heap stalls a batch
         serve(rt, sock, commit_delay_ms / 1000)
 
 
