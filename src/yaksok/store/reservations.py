@@ -6,7 +6,8 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+import psycopg
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from yaksok.domain.reservation import Reservation, ReservationState
@@ -69,8 +70,12 @@ class ReservationRepository(port.ReservationRepository):
         found = [row[0] for row in self._probe(launch_slug, "idempotency_key", "1", list(keys))]
         if not found:  # the usual case: every key is new
             return {}
-        query = select(reservations).where(_T.launch_slug == launch_slug, _T.idempotency_key.in_(found))
-        return {row["idempotency_key"]: _reservation(row) for row in self._db.execute(query).mappings()}
+        # Retries are few: one lookup by the unique (launch, key) each, whatever the statistics.
+        query = select(reservations).where(
+            _T.launch_slug == launch_slug, _T.idempotency_key == bindparam("key")
+        )
+        rows = (self._db.execute(query, {"key": key}).mappings().one() for key in found)
+        return {row["idempotency_key"]: _reservation(row) for row in rows}
 
     def units_by_contact(self, launch_slug: str, contacts: Collection[str]) -> dict[str, int]:
         if not contacts:
@@ -91,8 +96,7 @@ class ReservationRepository(port.ReservationRepository):
                 f"SELECT v, (SELECT {value} FROM reservations"
                 f" WHERE launch_slug = %s AND {column} = v {where}) FROM unnest(%s::text[]) AS v"
             )
-            rows = self._db.exec_driver_sql(sql, (launch_slug, among))
-            return [tuple(row) for row in rows if row[1] is not None]
+            return [row for row in self._rows(sql, (launch_slug, among)) if row[1] is not None]
         marks = ", ".join("?" * len(among))
         sql = (
             f"SELECT {column}, {value} FROM reservations WHERE launch_slug = ? AND {column} IN ({marks}) "
@@ -101,9 +105,14 @@ class ReservationRepository(port.ReservationRepository):
         return self._rows(sql, (launch_slug, *among))
 
     def _rows(self, sql: str, values: tuple[object, ...]) -> list[tuple[Any, ...]]:
-        if self._db.dialect.name == "postgresql":
-            sql = sql.replace("?", "%s")
-        return [tuple(row) for row in self._db.exec_driver_sql(sql, values)]
+        if self._db.dialect.name != "postgresql":
+            return [tuple(row) for row in self._db.exec_driver_sql(sql, values)]
+        # Planned afresh each time, never prepared: psycopg prepares a statement on its fifth run,
+        # and a plan made while the table was nearly empty (a scan) would then be kept as it grows.
+        driver = self._db.connection.driver_connection
+        assert isinstance(driver, psycopg.Connection)
+        cursor = driver.execute(sql.replace("?", "%s"), values, prepare=False)
+        return [tuple(row) for row in cursor.fetchall()]
 
     def units_held(self, launch_slug: str) -> dict[str, int]:
         query = (
