@@ -182,3 +182,47 @@ def test_a_reservation_is_shown_only_with_its_secret(client: TestClient, opened:
     assert shown["ships"] is None
     wrong = client.get(f"/reservations/{made['code']}", params={"secret": "guess"})
     assert (wrong.status_code, wrong.json()["code"]) == (404, "reservation.not_found")
+
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml"}
+
+
+def test_a_browser_reads_the_reservation_as_a_page_in_korean_or_english(
+    client: TestClient, opened: str
+) -> None:
+    made = [reserve(client, f"k{i}", contact=f"c{i}@example.com").json() for i in range(4)]
+
+    korean = client.get(made[3]["lookup"] + "&lang=ko", headers=BROWSER)
+    assert korean.status_code == 200 and korean.headers["content-type"].startswith("text/html")
+    assert korean.headers["cache-control"] == "private, no-store"
+    page = korean.text
+    assert "내 사전 예약" in page and "대기자 명단" in page and "아직 정해지지 않음" in page
+    assert f"?secret={made[3]['secret']}&amp;lang=en" in page  # switching language keeps the secret
+    english = client.get(made[0]["lookup"] + "&lang=en", headers=BROWSER).text
+    assert "Your reservation" in english and "Reserved" in english and "not yet scheduled" in english
+    assert "<script>" not in english.split("</head>")[1]  # the page works without a script
+
+
+def test_the_page_cancels_with_a_plain_form_and_comes_back_showing_it_cancelled(
+    client: TestClient, opened: str
+) -> None:
+    made = reserve(client, "k1").json()
+
+    cancelled = client.post(
+        f"/reservations/{made['code']}/cancel?lang=en",
+        data={"secret": made["secret"]},
+        headers=BROWSER,
+        follow_redirects=False,
+    )
+    assert cancelled.status_code == 303
+    assert cancelled.headers["location"] == f"{made['lookup']}&lang=en"
+    page = client.get(cancelled.headers["location"], headers=BROWSER).text
+    assert "This reservation was cancelled on" in page and "Cancel this reservation" not in page
+    assert client.get(made["lookup"]).json()["state"] == "cancelled"
+
+
+def test_a_browser_with_a_wrong_secret_gets_the_not_found_page(client: TestClient, opened: str) -> None:
+    made = reserve(client, "k1").json()
+
+    wrong = client.get(f"/reservations/{made['code']}", params={"secret": "guess"}, headers=BROWSER)
+    assert wrong.status_code == 404 and wrong.headers["content-type"].startswith("text/html")

@@ -1,5 +1,6 @@
-"""The names of domain values (notice kinds, verdicts, change kinds, precisions, outcomes, policy
-rules, scorecard figures) in Korean and English, as the pages show them."""
+"""The names of domain values (notice kinds, reservation states, verdicts, change kinds,
+precisions, outcomes, policy rules, scorecard figures) in Korean and English, as the pages show
+them."""
 
 from __future__ import annotations
 
@@ -20,6 +21,11 @@ NOTICE_KINDS = {
         "apology": "사과",
         "general": "일반",
     },
+}
+
+RESERVATION_STATES = {
+    "en": {"queued": "Reserved", "waitlisted": "On the waitlist", "cancelled": "Cancelled"},
+    "ko": {"queued": "예약 완료", "waitlisted": "대기자 명단", "cancelled": "취소됨"},
 }
 
 VERDICTS = {

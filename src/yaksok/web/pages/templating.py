@@ -50,7 +50,7 @@ def render(request: Request, template: str, lang: str, *, status: int = 200, **c
     html = _ENV.get_template(template).render(
         lang=lang,
         t=i18n.STRINGS[lang],
-        path=request.url.path,
+        path=context.pop("path", request.url.path),  # a page reached by a query keeps it
         server_now=runtime(request).clock.now().isoformat(),
         feeds=context.pop("feeds", _site_feeds()),
         **context,
