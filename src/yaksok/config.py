@@ -26,6 +26,8 @@ class Settings:
     checkpoint_interval: float = 60.0  # seconds between signed ledger checkpoints
     run_scheduler: bool = True
     live_listen: bool = True  # PostgreSQL LISTEN for live updates; off behind a pooler without it
+    public_writes_per_second: float = 10.0  # reservations and cancellations per client address; 0: none
+    public_writes_burst: int = 30  # so many at once before the rate applies
 
     @property
     def public_url(self) -> str:
@@ -55,6 +57,8 @@ class Settings:
             scheduler_interval=_float(env, "YAKSOK_SCHEDULER_INTERVAL", 0.2),
             checkpoint_interval=_float(env, "YAKSOK_CHECKPOINT_INTERVAL", 60.0),
             live_listen=_bool(env, "YAKSOK_LIVE_LISTEN", True),
+            public_writes_per_second=_float(env, "YAKSOK_PUBLIC_WRITES_PER_SECOND", 10.0),
+            public_writes_burst=_int(env, "YAKSOK_PUBLIC_WRITES_BURST", 30),
         )
 
 

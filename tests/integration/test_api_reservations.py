@@ -8,7 +8,12 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from yaksok.config import Settings
 from yaksok.domain.clock import SimulatedClock
+from yaksok.services.runtime import Runtime
+from yaksok.web.app import create_app
+from yaksok.web.errors import TooManyRequests
+from yaksok.web.rate_limit import RateLimit
 
 Headers = dict[str, str]
 
@@ -226,3 +231,35 @@ def test_a_browser_with_a_wrong_secret_gets_the_not_found_page(client: TestClien
 
     wrong = client.get(f"/reservations/{made['code']}", params={"secret": "guess"}, headers=BROWSER)
     assert wrong.status_code == 404 and wrong.headers["content-type"].startswith("text/html")
+
+
+def test_an_address_past_its_burst_is_told_to_retry_and_nothing_is_written(
+    launch: str, clock: SimulatedClock, rt: Runtime
+) -> None:
+    settings = Settings(
+        database_url="unused", run_scheduler=False, public_writes_per_second=1, public_writes_burst=2
+    )
+    client = TestClient(create_app(rt, settings))
+    clock.advance_to(OPENS)
+    assert [reserve(client, f"k{i}", contact=f"c{i}@example.com").status_code for i in range(2)] == [201, 201]
+
+    limited = reserve(client, "k3", contact="c3@example.com")
+
+    assert (limited.status_code, limited.json()["code"]) == (429, "rate.limited")
+    assert limited.headers["retry-after"] == "1"
+    assert limited.json()["details"]["retry_after"] == 1
+    cancel = client.post("/reservations/nope/cancel", json={"secret": "s"})
+    assert cancel.status_code == 429 and cancel.headers["retry-after"] == "1"
+    assert reserve(client, "k3", contact="c3@example.com").status_code == 429  # the key was not spent
+
+
+def test_the_limit_refills_at_its_rate() -> None:
+    now = [0.0]
+    limit = RateLimit(per_second=2, burst=1, clock=lambda: now[0])
+    limit.take("10.0.0.1")
+    with pytest.raises(TooManyRequests):
+        limit.take("10.0.0.1")
+    limit.take("10.0.0.2")  # another address has its own bucket
+
+    now[0] = 0.5
+    limit.take("10.0.0.1")

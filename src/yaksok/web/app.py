@@ -16,6 +16,7 @@ from yaksok.web import api, live, pages
 from yaksok.web import reservations as customer_reservations
 from yaksok.web.errors import EXCEPTION_HANDLERS, AnswerUnexpectedErrors
 from yaksok.web.group_commit import GroupCommit, Writer
+from yaksok.web.rate_limit import RateLimit
 from yaksok.web.reserve import ReservationRoute, decided
 
 # Work that runs beside the app from start-up until it is told to stop (the scheduler loop).
@@ -34,6 +35,7 @@ def create_app(
     process. Without one, reservations are committed in batches by a thread of this process."""
     group = reservation_writer or GroupCommit(lambda batch: decided(rt, batch))
     hub = live.LiveHub(rt, listen=settings.live_listen)
+    public_writes = RateLimit(settings.public_writes_per_second, settings.public_writes_burst)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -53,10 +55,14 @@ def create_app(
     app = Starlette(
         routes=[*pages.routes(), *live.routes(), *api.routes(), *customer_reservations.routes()],
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[Middleware(ReservationRoute, group=group), Middleware(AnswerUnexpectedErrors)],
+        middleware=[
+            Middleware(ReservationRoute, group=group, limit=public_writes),
+            Middleware(AnswerUnexpectedErrors),
+        ],
         lifespan=lifespan,
     )
     app.state.rt = rt
     app.state.settings = settings
     app.state.hub = hub
+    app.state.public_writes = public_writes
     return app

@@ -22,6 +22,7 @@ from yaksok.services.runtime import Runtime
 from yaksok.web.errors import REQUEST_MALFORMED_JSON, BadRequest
 from yaksok.web.pages.reservation import reservation_page
 from yaksok.web.pages.templating import not_found
+from yaksok.web.rate_limit import RateLimit, client_address
 
 _FORM = "application/x-www-form-urlencoded"
 
@@ -70,6 +71,8 @@ def show(request: Request) -> Response:
 
 async def cancel(request: Request) -> Response:
     raw = await request.body()
+    limit: RateLimit = request.app.state.public_writes
+    limit.take(client_address(request.scope.get("client")))
     if request.headers.get("content-type", "").startswith(_FORM):  # the page's form
         secret = parse_qs(raw.decode("utf-8", "replace")).get("secret", [""])[0]
         reservations.cancel(_rt(request), CancelReservation(code=request.path_params["code"], secret=secret))

@@ -8,7 +8,8 @@ answer goes out only once that batch has committed.
 Idempotency follows the IETF Idempotency-Key draft with Stripe's semantics: the header (a
 structured-field string, quoted or bare) is required; the same key with the same body answers
 the original reservation again with ``Idempotent-Replayed: true``; with another body, 422; while
-the first request with that key is still being committed, 409.
+the first request with that key is still being committed, 409. Each client address may send
+``Settings.public_writes_per_second`` (in bursts of ``public_writes_burst``); past that, 429.
 """
 
 from __future__ import annotations
@@ -38,9 +39,11 @@ from yaksok.web.errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
     problem,
+    problem_of,
     status_of,
 )
 from yaksok.web.group_commit import Reply, Writer
+from yaksok.web.rate_limit import RateLimit, client_address
 
 MAX_BODY = 4096
 _PATH = re.compile(r"^/launches/([a-z0-9-]{1,64})/reservations$")
@@ -75,9 +78,10 @@ _JSON = [(b"content-type", b"application/json")]
 class ReservationRoute:
     """Middleware taking the reservation POST before the app's routing; everything else passes."""
 
-    def __init__(self, app: ASGIApp, group: Writer) -> None:
+    def __init__(self, app: ASGIApp, group: Writer, limit: RateLimit) -> None:
         self.app = app
         self.group = group
+        self.limit = limit
         self.in_flight: set[tuple[str, str]] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -88,8 +92,7 @@ class ReservationRoute:
         try:
             status, headers, body = await self._reserve(match.group(1), scope, receive)
         except YaksokError as exc:
-            extra = {"details": exc.details} if exc.details else {}
-            await problem(status_of(type(exc)), exc.code, exc.message, **extra)(scope, receive, send)
+            await problem_of(exc)(scope, receive, send)
             return
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
@@ -97,6 +100,7 @@ class ReservationRoute:
     async def _reserve(self, slug: str, scope: Scope, receive: Receive) -> Reply:
         key, media_type = _headers(scope)
         raw = await _body(receive)
+        self.limit.take(client_address(scope.get("client")))
         if media_type is not None and b"json" not in media_type:
             raise UnsupportedMediaType(
                 "send the reservation as application/json", code=REQUEST_UNSUPPORTED_MEDIA_TYPE
