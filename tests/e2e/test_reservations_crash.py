@@ -235,3 +235,17 @@ def test_every_acknowledged_reservation_survives_kill_9_of_the_server_and_its_wr
             assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     verified = _cli("ledger", "verify", database)
     assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def test_a_server_whose_writer_dies_stops_so_that_it_is_restarted_whole(
+    database: str, tmp_path: Path
+) -> None:
+    server = Server(database, tmp_path / "serve.log")
+    try:
+        writer = subprocess.run(["pgrep", "-P", str(server.process.pid)], capture_output=True, text=True)
+        os.kill(int(writer.stdout.split()[0]), signal.SIGKILL)
+
+        # uvicorn shuts down gracefully, then exits by the SIGTERM it caught
+        assert server.process.wait(timeout=20) in (0, -signal.SIGTERM)
+    finally:
+        server.kill()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import socket
 import subprocess
@@ -74,6 +75,7 @@ class ProcessWriter(asyncio.Protocol):
         self._ticket = 0
         self._buffer = bytearray()
         self._ready: asyncio.Future[None] | None = None
+        self._stopping = False
 
     async def start(self) -> None:
         """Connect, and wait until the writer has opened the database (its first, empty frame)."""
@@ -83,6 +85,7 @@ class ProcessWriter(asyncio.Protocol):
         await self._ready
 
     async def stop(self) -> None:
+        self._stopping = True
         if self._transport is not None:
             self._transport.close()
 
@@ -129,6 +132,9 @@ class ProcessWriter(asyncio.Protocol):
         if self._waiting:
             log.error("the reservation writer has gone; %d requests are answered 500", len(self._waiting))
         self._fail(list(self._waiting))
+        if not self._stopping:  # a server that cannot take reservations stops, to be restarted whole
+            log.error("the reservation writer has gone: stopping this server")
+            os.kill(os.getpid(), signal.SIGTERM)
 
     def _fail(self, tickets: list[int]) -> None:
         for ticket in tickets:
