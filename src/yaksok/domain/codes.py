@@ -76,3 +76,10 @@ WRITE_CONFLICT = Code(
 # Operator administration
 TOKEN_NOT_FOUND = Code("token.not_found", NotFound, "no token has that id")
 TOKEN_REVOKED = Code("token.revoked", Conflict, "the token is already revoked")
+OPERATOR_EXISTS = Code("operator.exists", Conflict, "an operator account with that email already exists")
+INVALID_EMAIL = Code(
+    "invalid.email", InvalidInput, "an operator's email is not one address of at most 254 characters"
+)
+INVALID_PASSWORD = Code(
+    "invalid.password", InvalidInput, "a password shorter than 12 or longer than 1024 characters"
+)

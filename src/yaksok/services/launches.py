@@ -9,8 +9,8 @@ from yaksok.domain import codes
 from yaksok.domain.errors import Conflict, NotFound
 from yaksok.domain.launch import Launch, Milestone, MilestoneKind, Sku
 from yaksok.domain.notice import Notice, NoticeKind
-from yaksok.domain.policy import Override, Policy
-from yaksok.domain.promise import ChangeKind, Precision, Promise, PromiseVersion
+from yaksok.domain.policy import Override, Policy, Violation, promise_violations
+from yaksok.domain.promise import ChangeKind, Precision, Promise, PromiseVersion, classify_change
 from yaksok.domain.texts import as_texts, check_texts
 from yaksok.services import ledger, wording
 from yaksok.services.notices import publish_in
@@ -180,6 +180,21 @@ def revise_promise(
             bodies=bodies,
             next_update_at=next_update_at,
         )
+
+
+def preview_revision(
+    rt: Runtime, milestone_id: str, *, time: str | None, precision: Precision | str, reason: dict[str, str]
+) -> list[Violation]:
+    """The rules ``revise_promise`` would find broken if called now with the same promise and
+    reason, each with its figures as the policy states them; nothing is written."""
+    with rt.store.read() as tx:
+        milestone = get_milestone(tx, milestone_id)
+        launch = get_launch(tx, milestone.launch_slug)
+    promise = Promise.parse(time, launch.zone, precision)
+    previous = milestone.promise
+    change_kind = None if previous is None else classify_change(previous, promise)
+    reason = check_texts(reason, "reason", required=False)
+    return promise_violations(launch.policy, previous, promise, change_kind, reason, rt.clock.now())
 
 
 def cancel_milestone(

@@ -20,6 +20,7 @@ from yaksok.store.leadership import LeaderLock
 from yaksok.store.ledger import LedgerRepository
 from yaksok.store.live_events import LiveEvents, PublicationListener, can_listen
 from yaksok.store.notices import NoticeRepository
+from yaksok.store.operators import OperatorRepository
 from yaksok.store.tokens import TokenRepository
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ class Transaction(port.Transaction):
         self.cadences = CadenceRepository(connection)
         self.ledger = LedgerRepository(connection)
         self.tokens = TokenRepository(connection)
+        self.operators = OperatorRepository(connection)
         self.audit = AuditRepository(connection)
         self.live_events = LiveEvents(connection)
         self.after_commit: list[Callable[[], None]] = []

@@ -12,7 +12,8 @@ from starlette.middleware import Middleware
 
 from yaksok.config import Settings
 from yaksok.services.runtime import Runtime
-from yaksok.web import api, live, pages
+from yaksok.web import api, console, live, pages
+from yaksok.web.console.throttle import SignInThrottle
 from yaksok.web.errors import EXCEPTION_HANDLERS, AnswerUnexpectedErrors
 
 # Work that runs beside the app from start-up until it is told to stop (the scheduler loop).
@@ -38,7 +39,7 @@ def create_app(rt: Runtime, settings: Settings, *, background: Sequence[Backgrou
             await hub.stop()
 
     app = Starlette(
-        routes=[*pages.routes(), *live.routes(), *api.routes()],
+        routes=[*pages.routes(), *live.routes(), *api.routes(), *console.routes(settings)],
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[Middleware(AnswerUnexpectedErrors)],
         lifespan=lifespan,
@@ -46,4 +47,5 @@ def create_app(rt: Runtime, settings: Settings, *, background: Sequence[Backgrou
     app.state.rt = rt
     app.state.settings = settings
     app.state.hub = hub
+    app.state.sign_in_throttle = SignInThrottle()
     return app
