@@ -26,6 +26,8 @@ class Settings:
     checkpoint_interval: float = 60.0  # seconds between signed ledger checkpoints
     run_scheduler: bool = True
     live_listen: bool = True  # PostgreSQL LISTEN for live updates; off behind a pooler without it
+    session_secret: str = ""  # signs console session cookies; empty: a random one per process
+    session_hours: float = 8.0  # a console session ends this long after sign-in
 
     @property
     def public_url(self) -> str:
@@ -55,6 +57,8 @@ class Settings:
             scheduler_interval=_float(env, "YAKSOK_SCHEDULER_INTERVAL", 0.2),
             checkpoint_interval=_float(env, "YAKSOK_CHECKPOINT_INTERVAL", 60.0),
             live_listen=_bool(env, "YAKSOK_LIVE_LISTEN", True),
+            session_secret=env.get("YAKSOK_SESSION_SECRET", ""),
+            session_hours=_float(env, "YAKSOK_SESSION_HOURS", 8.0),
         )
 
 

@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
+from yaksok.domain.administration import Operator
 from yaksok.domain.cadence import Cadence
 from yaksok.domain.errors import Conflict
 from yaksok.domain.launch import Launch, Milestone, MilestoneKind, Sku
@@ -318,6 +319,17 @@ def test_a_revoked_token_is_listed_with_its_date_and_no_longer_found_by_its_hash
     assert [(t.id, t.revoked_at) for t in listed] == [("t1", T0 + timedelta(hours=1)), ("t2", None)]
     assert active is not None and (active.id, active.role, active.label) == ("t2", "viewer", "press")
     assert revoked is not None and revoked.revoked and revoked.created_at == T0
+
+
+def test_an_operator_is_found_by_id_and_exact_email_and_an_email_is_taken_once(store: port.Store) -> None:
+    first = Operator("o1", "min@example.com", "admin", "$argon2id$hash", T0)
+    with store.write() as tx:
+        assert tx.operators.add(first)
+        assert not tx.operators.add(Operator("o2", "min@example.com", "viewer", "$argon2id$other", T0))
+    with store.read() as tx:
+        assert tx.operators.get("o1") == first
+        assert tx.operators.by_email("min@example.com") == first
+        assert tx.operators.get("o2") is None and tx.operators.by_email("MIN@example.com") is None
 
 
 def test_audit_entries_come_back_in_order_with_their_actor_and_details(store: port.Store) -> None:

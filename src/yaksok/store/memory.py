@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from yaksok.domain import codes
-from yaksok.domain.administration import AuditEntry, TokenRecord
+from yaksok.domain.administration import AuditEntry, Operator, TokenRecord
 from yaksok.domain.cadence import Cadence, parse_weekdays
 from yaksok.domain.errors import Conflict
 from yaksok.domain.launch import Launch, Milestone, Occurrence
@@ -95,6 +95,7 @@ class _Tables:
     checkpoints: dict[int, Checkpoint] = field(default_factory=dict)
     signing_keys: dict[str, SigningKey] = field(default_factory=dict)
     tokens: dict[str, _TokenRow] = field(default_factory=dict)
+    operators: dict[str, Operator] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
     reservations: dict[str, Reservation] = field(default_factory=dict)
     announced: list[int] = field(default_factory=list)
@@ -479,6 +480,23 @@ def _token(token_id: str, row: _TokenRow) -> TokenRecord:
     return TokenRecord(token_id, row.role, row.label, row.created_at, row.revoked_at)
 
 
+class OperatorRepository(_Repository, port.OperatorRepository):
+    def add(self, operator: Operator) -> bool:
+        tables = self._write()
+        if self.by_email(operator.email) is not None:
+            return False
+        _insert(
+            tables.operators, operator.id, replace(operator, created_at=_utc(operator.created_at)), "operator"
+        )
+        return True
+
+    def get(self, operator_id: str) -> Operator | None:
+        return self._tables.operators.get(operator_id)
+
+    def by_email(self, email: str) -> Operator | None:
+        return next((op for op in self._tables.operators.values() if op.email == email), None)
+
+
 class AuditRepository(_Repository, port.AuditRepository):
     def add(self, at: datetime, actor: str | None, action: str, details: Mapping[str, object]) -> None:
         trail = self._write().audit
@@ -556,6 +574,7 @@ class MemoryTransaction(port.Transaction):
         self.cadences = CadenceRepository(tables, writable)
         self.ledger = LedgerRepository(tables, writable)
         self.tokens = TokenRepository(tables, writable)
+        self.operators = OperatorRepository(tables, writable)
         self.audit = AuditRepository(tables, writable)
         self.reservations = ReservationRepository(tables, writable)
         self.live_events = LiveEvents(tables, writable)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 
-from yaksok.domain.administration import AuditEntry, TokenRecord
+from yaksok.domain.administration import AuditEntry, Operator, TokenRecord
 from yaksok.domain.cadence import Cadence
 from yaksok.domain.launch import Launch, Milestone
 from yaksok.domain.ledger import JSON, Checkpoint, LedgerEntry, SigningKey
@@ -245,6 +245,21 @@ class TokenRepository(ABC):
         """Revoke an active token; False when it was not active (already revoked or unknown)."""
 
 
+class OperatorRepository(ABC):
+    """Operator accounts for the console."""
+
+    @abstractmethod
+    def add(self, operator: Operator) -> bool:
+        """Add the account; False, adding nothing, when its email is taken."""
+
+    @abstractmethod
+    def get(self, operator_id: str) -> Operator | None: ...
+
+    @abstractmethod
+    def by_email(self, email: str) -> Operator | None:
+        """The account with exactly this (lower-cased) email, if any."""
+
+
 class AuditRepository(ABC):
     """The audit trail of operator administration: not public, unlike the ledger."""
 
@@ -309,6 +324,7 @@ class Transaction(ABC):
     cadences: CadenceRepository
     ledger: LedgerRepository
     tokens: TokenRepository
+    operators: OperatorRepository
     audit: AuditRepository
     reservations: ReservationRepository
     live_events: LiveEvents

@@ -148,6 +148,16 @@ api_tokens = Table(
     Column("revoked_at", UTCDateTime),
 )
 
+operators = Table(
+    "operators",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
 # Operator administration (tokens made and revoked): not public, unlike ledger_entries.
 audit = Table(
     "audit",

@@ -20,6 +20,7 @@ from yaksok.store.leadership import LeaderLock
 from yaksok.store.ledger import LedgerRepository
 from yaksok.store.live_events import LiveEvents, PublicationListener, can_listen
 from yaksok.store.notices import NoticeRepository
+from yaksok.store.operators import OperatorRepository
 from yaksok.store.reservations import ReservationRepository
 from yaksok.store.tokens import TokenRepository
 
@@ -39,6 +40,7 @@ class Transaction(port.Transaction):
         self.cadences = CadenceRepository(connection)
         self.ledger = LedgerRepository(connection)
         self.tokens = TokenRepository(connection)
+        self.operators = OperatorRepository(connection)
         self.audit = AuditRepository(connection)
         self.reservations = ReservationRepository(connection)
         self.live_events = LiveEvents(connection)

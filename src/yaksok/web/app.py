@@ -13,8 +13,9 @@ from starlette.middleware import Middleware
 from yaksok.config import Settings
 from yaksok.services import reservations
 from yaksok.services.runtime import Runtime
-from yaksok.web import api, live, pages
+from yaksok.web import api, console, live, pages
 from yaksok.web import reservations as customer_reservations
+from yaksok.web.console.throttle import SignInThrottle
 from yaksok.web.errors import EXCEPTION_HANDLERS, AnswerUnexpectedErrors
 from yaksok.web.group_commit import GroupCommit
 from yaksok.web.reserve import ReservationRoute
@@ -52,7 +53,13 @@ def create_app(
             await hub.stop()
 
     app = Starlette(
-        routes=[*pages.routes(), *live.routes(), *api.routes(), *customer_reservations.routes()],
+        routes=[
+            *pages.routes(),
+            *live.routes(),
+            *api.routes(),
+            *customer_reservations.routes(),
+            *console.routes(settings),
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[Middleware(ReservationRoute, group=group), Middleware(AnswerUnexpectedErrors)],
         lifespan=lifespan,
@@ -60,4 +67,5 @@ def create_app(
     app.state.rt = rt
     app.state.settings = settings
     app.state.hub = hub
+    app.state.sign_in_throttle = SignInThrottle()
     return app

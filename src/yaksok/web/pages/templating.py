@@ -65,6 +65,13 @@ def render(request: Request, template: str, lang: str, *, status: int = 200, **c
     return response
 
 
+def render_html(template: str, *, status: int = 200, **context: Any) -> Response:
+    """A page from ``template`` with the pages' security headers, and nothing of the public layout."""
+    response = HTMLResponse(_ENV.get_template(template).render(**context), status_code=status)
+    response.headers.update(_SECURITY_HEADERS)
+    return response
+
+
 def _site_feeds() -> dict[str, str]:
     return {"atom": "/feed.atom", "calendar": "/calendar.ics"}
 
