@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from yaksok.domain.delivery import Outcome
 from yaksok.domain.subscription import IPNetwork
@@ -35,6 +37,7 @@ class TransportOptions:
     allow: tuple[IPNetwork, ...] = ()  # private addresses a webhook may still reach
     timeout: float = 10.0  # seconds to wait for a receiver's answer
     connections: int = 64  # at most this many connections to one receiver
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))  # the runtime's clock
 
 
 class Transport(ABC):

@@ -182,6 +182,7 @@ class _Receiver:
         self.loop = asyncio.get_running_loop()
         self.finished = self.loop.create_future()
         self.connections: set[_Connection] = set()
+        self.now = transport.options.now
         self.broken = ""  # why the receiver is given up on for this batch, once it is
 
     def take(self) -> int:
@@ -285,7 +286,8 @@ class _Connection(asyncio.Protocol):
         index, self.current = self.current, -1
         if index < 0:
             return
-        self.receiver.answered(index, outcome(self.parser.get_status_code(), self.retry_after))
+        answer = outcome(self.parser.get_status_code(), self.retry_after, self.receiver.now())
+        self.receiver.answered(index, answer)
         if self.parser.should_keep_alive():
             self.send_next()
         else:
@@ -322,10 +324,10 @@ class _Connection(asyncio.Protocol):
             self.socket.abort()
 
 
-def outcome(status: int, retry_after: bytes | None) -> Outcome:
+def outcome(status: int, retry_after: bytes | None, at: datetime) -> Outcome:
     """What an HTTP answer means for a webhook: 2xx delivered, 410 gone for good, else retry."""
     if 200 <= status < 300:
-        return Delivered()
+        return Delivered(at)
     if status == 410:
         return GiveUp("410 Gone: the receiver asked for no more webhooks", disable_endpoint=True)
     return RetryLater(f"HTTP {status}", after=retry_after_wait(retry_after))

@@ -24,7 +24,7 @@ class DeliveryStatus(StrEnum):
 
 @dataclass(frozen=True)
 class Delivered:
-    pass
+    at: datetime  # when the receiver confirmed it
 
 
 @dataclass(frozen=True)

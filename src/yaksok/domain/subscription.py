@@ -61,7 +61,9 @@ def webhook_url(url: str) -> tuple[str, int, str]:
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
-        raise InvalidInput(f"the port of {url[:80]!r} is not a port", code=codes.SUBSCRIPTION_URL_INVALID) from None
+        raise InvalidInput(
+            f"the port of {url[:80]!r} is not a port", code=codes.SUBSCRIPTION_URL_INVALID
+        ) from None
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return parts.hostname, port, path
 

@@ -16,16 +16,18 @@ module, its fake in memory.py, and a contract test.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 
 from yaksok.domain.administration import AuditEntry, TokenRecord
 from yaksok.domain.cadence import Cadence
 from yaksok.domain.launch import Launch, Milestone
+from yaksok.domain.delivery import Delivery, Fanout
 from yaksok.domain.ledger import JSON, Checkpoint, LedgerEntry, SigningKey
 from yaksok.domain.notice import Notice, NoticeKind
 from yaksok.domain.promise import PromiseVersion
+from yaksok.domain.subscription import Subscription
 
 
 class LaunchRepository(ABC):
@@ -256,6 +258,61 @@ class AuditRepository(ABC):
         """The newest ``limit`` entries, oldest first."""
 
 
+class SubscriptionRepository(ABC):
+    @abstractmethod
+    def add_many(self, added: Sequence[Subscription]) -> None:
+        """Add subscriptions (ids unique)."""
+
+    @abstractmethod
+    def get(self, subscription_id: str) -> Subscription | None: ...
+
+    @abstractmethod
+    def page(self, *, after: str, created_by: datetime, limit: int) -> list[Subscription]:
+        """Up to ``limit`` subscriptions made by ``created_by``, disabled ones too, in id order
+        from the first id greater than ``after``."""
+
+    @abstractmethod
+    def disable(self, subscription_id: str, now: datetime, reason: str) -> bool:
+        """Stop sending to a subscription; False when it was already disabled (or is unknown)."""
+
+
+class DeliveryRepository(ABC):
+    """The outbox: fan-out jobs of published notices, and one delivery per notice and subscriber."""
+
+    @abstractmethod
+    def add_fanout(self, fanout: Fanout) -> None: ...
+
+    @abstractmethod
+    def claim_fanout(self) -> Fanout | None:
+        """The oldest unfinished fan-out no other transaction has claimed, claimed until this one
+        ends; None when there is none free."""
+
+    @abstractmethod
+    def advance_fanout(self, notice_id: str, after: str, done: bool) -> None:
+        """Record that subscriptions up to id ``after`` are expanded (all of them, if ``done``)."""
+
+    @abstractmethod
+    def add_many(self, added: Sequence[Delivery]) -> None:
+        """Add deliveries (ids unique)."""
+
+    @abstractmethod
+    def save_many(self, changed: Sequence[Delivery]) -> None:
+        """Store the new status, attempts, times and error of each delivery."""
+
+    @abstractmethod
+    def claim_due(self, now: datetime, limit: int) -> list[Delivery]:
+        """Up to ``limit`` pending deliveries whose next attempt is due by ``now``, earliest first,
+        skipping those another transaction has claimed; claimed until this one ends."""
+
+    @abstractmethod
+    def for_notice(self, notice_id: str) -> list[Delivery]:
+        """The notice's deliveries, by id."""
+
+    @abstractmethod
+    def for_subscription(self, subscription_id: str) -> list[Delivery]:
+        """The subscription's deliveries, by id."""
+
+
 class LiveEvents(ABC):
     @abstractmethod
     def announce(self, seq: int) -> None:
@@ -272,6 +329,8 @@ class Transaction(ABC):
     ledger: LedgerRepository
     tokens: TokenRepository
     audit: AuditRepository
+    subscriptions: SubscriptionRepository
+    deliveries: DeliveryRepository
     live_events: LiveEvents
     after_commit: list[Callable[[], None]]
 
