@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from standardwebhooks.webhooks import Webhook
+from starlette.testclient import TestClient
 
 from yaksok.config import Settings
 from yaksok.domain.clock import SimulatedClock
@@ -21,8 +22,6 @@ from yaksok.services.notices import create_notice
 from yaksok.services.runtime import Runtime
 from yaksok.web.app import create_app
 from yaksok.workers.delivery import DeliveryWorker
-
-from starlette.testclient import TestClient
 
 SETTINGS = Settings(
     database_url="unused", run_scheduler=False, webhook_allow_hosts=("127.0.0.1",), webhook_timeout=2.0
@@ -44,7 +43,7 @@ def receiver() -> Iterator[Receiver]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             box[0].received.append(({k.lower(): v for k, v in self.headers.items()}, body))
             status, headers = box[0].answers.pop(0) if box[0].answers else (204, {})

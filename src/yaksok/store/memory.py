@@ -26,9 +26,9 @@ from typing import TypeVar
 from yaksok.domain import codes
 from yaksok.domain.administration import AuditEntry, TokenRecord
 from yaksok.domain.cadence import Cadence, parse_weekdays
+from yaksok.domain.delivery import Delivery, DeliveryStatus, Fanout
 from yaksok.domain.errors import Conflict
 from yaksok.domain.launch import Launch, Milestone, Occurrence
-from yaksok.domain.delivery import Delivery, DeliveryStatus, Fanout
 from yaksok.domain.ledger import JSON, Checkpoint, LedgerEntry, SigningKey
 from yaksok.domain.notice import Notice, NoticeKind, NoticeState
 from yaksok.domain.policy import Policy

@@ -22,8 +22,8 @@ from datetime import datetime
 
 from yaksok.domain.administration import AuditEntry, TokenRecord
 from yaksok.domain.cadence import Cadence
-from yaksok.domain.launch import Launch, Milestone
 from yaksok.domain.delivery import Delivery, Fanout
+from yaksok.domain.launch import Launch, Milestone
 from yaksok.domain.ledger import JSON, Checkpoint, LedgerEntry, SigningKey
 from yaksok.domain.notice import Notice, NoticeKind
 from yaksok.domain.promise import PromiseVersion

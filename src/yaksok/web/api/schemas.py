@@ -205,5 +205,5 @@ class NewSubscription(Body):
     url: Annotated[str, Meta(max_length=2000, description="the webhook's http(s) URL")]
     channel: Literal["webhook"] = "webhook"
     language: Literal["ko", "en"] = "en"
-    launches: Annotated[list[Short], Meta(max_length=100, description="launch slugs; none: every launch")] = []
+    launches: Annotated[list[Short], Meta(max_length=100, description="launch slugs; none: all")] = []
     kinds: Annotated[list[NoticeKind], Meta(description="notice kinds; none: every kind")] = []
