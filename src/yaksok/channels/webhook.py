@@ -27,6 +27,7 @@ import ssl
 import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import cast
 
 import httptools
 
@@ -256,8 +257,7 @@ class _Connection(asyncio.Protocol):
         self.retry_after: bytes | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.socket = transport
+        self.socket = cast(asyncio.Transport, transport)  # uvloop's are not asyncio.Transport
         self.receiver.connections.add(self)
         self.send_next()
 
