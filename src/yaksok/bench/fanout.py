@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -28,14 +28,17 @@ from yaksok.domain.commands import Subscribe
 from yaksok.services import databases, delivery
 from yaksok.services.notices import create_notice
 from yaksok.services.runtime import Runtime
-from yaksok.workers.delivery import run as run_delivery
+
+# The delivery worker's loop (``workers.delivery.run``), passed in by the command line: the bench
+# and the workers are siblings in the layers.
+DeliveryLoop = Callable[[Runtime, Settings, asyncio.Event], Coroutine[Any, Any, None]]
 
 WRK_SECONDS = 3
 WRK_CONNECTIONS = 64
 Progress = Callable[[str], None]
 
 
-def run_fanout(subscribers: int, progress: Progress) -> dict[str, Any]:
+def run_fanout(subscribers: int, run_delivery: DeliveryLoop, progress: Progress) -> dict[str, Any]:
     if shutil.which("wrk") is None:
         raise BenchError("wrk is not installed: apt-get install wrk (scripts/bench-setup does it)")
     with tempfile.TemporaryDirectory(prefix="yaksok-fanout-") as tmp:
@@ -47,7 +50,7 @@ def run_fanout(subscribers: int, progress: Progress) -> dict[str, Any]:
             url = f"sqlite:///{tmp}/fanout.db"
             settings = Settings(database_url=url, webhook_allow_hosts=("127.0.0.1",), delivery_interval=0.2)
             with databases.opened(url) as rt:
-                figures = _measure(rt, settings, base, subscribers, progress)
+                figures = _measure(rt, settings, base, subscribers, run_delivery, progress)
             progress(f"receiver ceiling: wrk, {WRK_CONNECTIONS} connections, {WRK_SECONDS} s …")
             figures["receiver_ceiling_per_s"] = _ceiling(base, Path(tmp))
     figures["ratio"] = figures["deliveries_per_s"] / figures["receiver_ceiling_per_s"]
@@ -56,7 +59,12 @@ def run_fanout(subscribers: int, progress: Progress) -> dict[str, Any]:
 
 
 def _measure(
-    rt: Runtime, settings: Settings, base: str, subscribers: int, progress: Progress
+    rt: Runtime,
+    settings: Settings,
+    base: str,
+    subscribers: int,
+    run_delivery: DeliveryLoop,
+    progress: Progress,
 ) -> dict[str, Any]:
     started = time.perf_counter()
     options = delivery.transport_options(settings, rt)
@@ -134,7 +142,8 @@ def _ceiling(base: str, tmp: Path) -> float:
     )
     script.write_text(f'wrk.method = "POST"\nwrk.body = {json.dumps(sample["body"])}\n{headers}')
     out = subprocess.run(
-        ["wrk", "-t1", f"-c{WRK_CONNECTIONS}", f"-d{WRK_SECONDS}s", "-s", str(script), f"{base}{sample['path']}"],
+        ["wrk", "-t1", f"-c{WRK_CONNECTIONS}", f"-d{WRK_SECONDS}s", "-s", str(script),
+         f"{base}{sample['path']}"],
         capture_output=True, text=True, check=True, timeout=WRK_SECONDS + 30,
     ).stdout  # fmt: skip
     for line in out.splitlines():

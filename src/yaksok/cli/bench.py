@@ -12,6 +12,7 @@ from yaksok.bench.processes import BenchError
 from yaksok.bench.publish import run_publish
 from yaksok.bench.publish_figures import PublishOptions
 from yaksok.cli.options import database_option
+from yaksok.workers import delivery
 
 PUBLISH_DB_HELP = (
     "Database for the server under test (sqlite:///PATH or postgresql://…). Default: a fresh SQLite "
@@ -128,11 +129,12 @@ def fanout(subscribers: int, as_json: bool) -> None:
     receiver's ceiling measured by wrk with the same body and headers. Progress goes to stderr.
     """
     try:
-        figures = run_fanout(subscribers, progress=lambda line: click.echo(line, err=True))
+        figures = run_fanout(subscribers, delivery.run, progress=lambda line: click.echo(line, err=True))
     except BenchError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(
-        f"webhook fan-out to {figures['subscribers']} subscribers: {figures['deliveries_per_s']:.0f} deliveries/s, "
+        f"webhook fan-out to {figures['subscribers']} subscribers: "
+        f"{figures['deliveries_per_s']:.0f} deliveries/s, "
         f"receiver ceiling {figures['receiver_ceiling_per_s']:.0f}/s (ratio {figures['ratio']:.2f}); "
         f"from publish_at: first {figures['first_delivery_s'] * 1000:.1f} ms, p50 {figures['p50_s']:.2f} s, "
         f"p99 {figures['p99_s']:.2f} s; missing {figures['missing']}, duplicates {figures['duplicates']}",
