@@ -709,3 +709,68 @@ def test_a_sequence_or_idempotency_key_is_taken_once_per_launch(
         tx.reservations.add_many([replace(reservation(2), **taken)])
     with store.read() as tx:
         assert tx.reservations.last_sequence(LAUNCH.slug) == 1
+
+
+def test_subscriptions_page_in_id_order_and_disable_once(store: port.Store) -> None:
+    from yaksok.domain.subscription import Subscription
+
+    made = [
+        Subscription(
+            id=f"s_{n}",
+            channel="webhook",
+            target="https://example.com/h",
+            secret="whsec_x",
+            language="en",
+            created_at=T0 + timedelta(seconds=n),
+        )
+        for n in (3, 1, 2)
+    ]
+    with store.write() as tx:
+        tx.subscriptions.add_many(made)
+    with store.read() as tx:
+        assert [
+            s.id for s in tx.subscriptions.page(after="s_1", created_by=T0 + timedelta(seconds=2), limit=5)
+        ] == ["s_2"]
+        assert [
+            s.id for s in tx.subscriptions.page(after="", created_by=T0 + timedelta(days=1), limit=2)
+        ] == [
+            "s_1",
+            "s_2",
+        ]
+    with store.write() as tx:
+        assert tx.subscriptions.disable("s_1", T0, "410 Gone")
+        assert not tx.subscriptions.disable("s_1", T0, "410 Gone")
+    with store.read() as tx:
+        found = tx.subscriptions.get("s_1")
+        assert found is not None and found.disabled_at == T0 and found.disabled_reason == "410 Gone"
+
+
+def test_deliveries_due_for_retry_are_claimed_earliest_first_and_saved(store: port.Store) -> None:
+    from yaksok.domain.delivery import Delivery, DeliveryStatus
+
+    def pending(n: int, due: datetime) -> Delivery:
+        return Delivery(
+            id=f"msg_n.s_{n}",
+            notice_id="n",
+            subscription_id=f"s_{n}",
+            channel="webhook",
+            status=DeliveryStatus.PENDING,
+            attempts=1,
+            publish_at=T0,
+            next_attempt_at=due,
+        )
+
+    with store.write() as tx:
+        tx.deliveries.add_many([pending(1, T0 + timedelta(minutes=2)), pending(2, T0 + timedelta(minutes=1))])
+    with store.write() as tx:
+        due = tx.deliveries.claim_due(T0 + timedelta(minutes=5), limit=10)
+        assert [d.id for d in due] == ["msg_n.s_2", "msg_n.s_1"]
+        done = replace(
+            due[0], status=DeliveryStatus.DELIVERED, attempts=2, delivered_at=T0 + timedelta(minutes=1)
+        )
+        tx.deliveries.save_many([done])
+    with store.read() as tx:
+        assert tx.deliveries.claim_due(T0 + timedelta(minutes=5), limit=10)[0].id == "msg_n.s_1"
+        [delivered] = tx.deliveries.for_subscription("s_2")
+        assert delivered.status is DeliveryStatus.DELIVERED and delivered.latency == timedelta(minutes=1)
+        assert len(tx.deliveries.for_notice("n")) == 2

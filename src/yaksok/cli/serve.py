@@ -12,12 +12,14 @@ from yaksok.config import Settings
 from yaksok.services.runtime import Runtime
 from yaksok.web.app import create_app
 from yaksok.web.server import run_server
-from yaksok.workers import scheduler
+from yaksok.workers import delivery, scheduler
 
 
 def serve_app(rt: Runtime, settings: Settings) -> None:
     """Serve the whole app, with its scheduler unless settings say not to, until interrupted."""
     background = [functools.partial(scheduler.run, rt, settings)] if settings.run_scheduler else []
+    if settings.run_delivery:
+        background.append(functools.partial(delivery.run, rt, settings))
     app = create_app(rt, settings, background=background)
     _log_to_stderr()
     click.echo(f"yaksok is serving {settings.public_url}/ (Ctrl-C to stop)")
@@ -51,10 +53,11 @@ def serve(database_url: str | None, host: str | None, port: int | None, base_url
 @click.command()
 @database_option(DB_HELP + " Migrations are applied on start.")
 def worker(database_url: str | None) -> None:
-    """Run the scheduler without the web app, until SIGINT or SIGTERM.
+    """Run the scheduler and the delivery worker without the web app, until SIGINT or SIGTERM.
 
-    Publishes scheduled notices at their time, fills cadence slots, records broken promises and
-    signs ledger checkpoints. Several workers may share one PostgreSQL database.
+    Publishes scheduled notices at their time, fills cadence slots, records broken promises,
+    signs ledger checkpoints and delivers notices to subscribers (webhooks). Several workers may
+    share one PostgreSQL database.
     """
     url = resolve_database(database_url)
     with yaksok_errors():
@@ -62,7 +65,7 @@ def worker(database_url: str | None) -> None:
     with opened(url) as rt:
         click.echo(f"yaksok worker on {redacted(url)} (Ctrl-C to stop)")
         _log_to_stderr()
-        scheduler.run_worker(rt, settings)
+        scheduler.run_worker(rt, settings, also=[delivery.run])
     click.echo("yaksok worker stopped")
 
 

@@ -69,6 +69,19 @@ NOTICE_PUBLISH_NOW_WITH_PUBLISH_AT = Code(
 )
 CADENCE_ENDED = Code("cadence.ended", Conflict, "the cadence has already ended")
 
+# Subscriptions and delivery
+SUBSCRIPTION_URL_INVALID = Code(
+    "subscription.url_invalid", InvalidInput, "a webhook URL is not http(s)://host/path without credentials"
+)
+SUBSCRIPTION_TARGET_REFUSED = Code(
+    "subscription.target_refused",
+    InvalidInput,
+    "a webhook URL resolves to a private, loopback or link-local address (not allowed)",
+)
+SUBSCRIPTION_CHANNEL_UNKNOWN = Code(
+    "subscription.channel_unknown", InvalidInput, "a subscription names a channel that has no transport"
+)
+
 # The store
 WRITE_CONFLICT = Code(
     "write.conflict", Conflict, "a concurrent request changed the same data; nothing was written, retry"

@@ -26,6 +26,7 @@ from typing import TypeVar
 from yaksok.domain import codes
 from yaksok.domain.administration import AuditEntry, Operator, TokenRecord
 from yaksok.domain.cadence import Cadence, parse_weekdays
+from yaksok.domain.delivery import Delivery, DeliveryStatus, Fanout
 from yaksok.domain.errors import Conflict
 from yaksok.domain.launch import Launch, Milestone, Occurrence
 from yaksok.domain.ledger import JSON, Checkpoint, LedgerEntry, SigningKey
@@ -33,6 +34,7 @@ from yaksok.domain.notice import Notice, NoticeKind, NoticeState
 from yaksok.domain.policy import Policy
 from yaksok.domain.promise import PromiseVersion
 from yaksok.domain.reservation import Reservation, ReservationState
+from yaksok.domain.subscription import Subscription
 from yaksok.store import port
 
 K = TypeVar("K")
@@ -98,6 +100,9 @@ class _Tables:
     operators: dict[str, Operator] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
     reservations: dict[str, Reservation] = field(default_factory=dict)
+    subscriptions: dict[str, Subscription] = field(default_factory=dict)
+    fanouts: dict[str, Fanout] = field(default_factory=dict)
+    deliveries: dict[str, Delivery] = field(default_factory=dict)
     announced: list[int] = field(default_factory=list)
 
     def copy(self) -> _Tables:
@@ -561,6 +566,99 @@ class ReservationRepository(_Repository, port.ReservationRepository):
         return [r for r in self._of(launch_slug) if state is None or r.state is state]
 
 
+def _stored_subscription(s: Subscription) -> Subscription:
+    return replace(s, created_at=_utc(s.created_at), disabled_at=_utc_or_none(s.disabled_at))
+
+
+class SubscriptionRepository(_Repository, port.SubscriptionRepository):
+    def add_many(self, added: Sequence[Subscription]) -> None:
+        table = self._write().subscriptions
+        for subscription in added:
+            _insert(table, subscription.id, _stored_subscription(subscription), "subscription")
+
+    def get(self, subscription_id: str) -> Subscription | None:
+        return self._tables.subscriptions.get(subscription_id)
+
+    def page(self, *, after: str, created_by: datetime, limit: int) -> list[Subscription]:
+        found = sorted(
+            (s for s in self._tables.subscriptions.values() if s.id > after and s.created_at <= created_by),
+            key=lambda s: s.id,
+        )
+        return found[:limit]
+
+    def disable(self, subscription_id: str, now: datetime, reason: str) -> bool:
+        table = self._write().subscriptions
+        found = table.get(subscription_id)
+        if found is None or found.disabled_at is not None:
+            return False
+        table[subscription_id] = replace(found, disabled_at=_utc(now), disabled_reason=reason)
+        return True
+
+
+def _stored_delivery(d: Delivery) -> Delivery:
+    return replace(
+        d,
+        publish_at=_utc(d.publish_at),
+        next_attempt_at=_utc_or_none(d.next_attempt_at),
+        delivered_at=_utc_or_none(d.delivered_at),
+    )
+
+
+class DeliveryRepository(_Repository, port.DeliveryRepository):
+    def add_fanout(self, fanout: Fanout) -> None:
+        tables = self._write()
+        _require(fanout.notice_id in tables.notices, f"notice {fanout.notice_id!r}")
+        _insert(
+            tables.fanouts, fanout.notice_id, replace(fanout, publish_at=_utc(fanout.publish_at)), "fan-out"
+        )
+
+    def claim_fanout(self) -> Fanout | None:
+        pending = [f for f in self._tables.fanouts.values() if not f.done]
+        return min(pending, key=lambda f: (f.publish_at, f.notice_id), default=None)
+
+    def advance_fanout(self, notice_id: str, after: str, done: bool) -> None:
+        table = self._write().fanouts
+        table[notice_id] = replace(table[notice_id], after=after, done=done)
+
+    def add_many(self, added: Sequence[Delivery]) -> None:
+        table = self._write().deliveries
+        for delivery in added:
+            _insert(table, delivery.id, _stored_delivery(delivery), "delivery")
+
+    def save_many(self, changed: Sequence[Delivery]) -> None:
+        table = self._write().deliveries
+        for delivery in changed:
+            if delivery.id in table:
+                stored = table[delivery.id]
+                table[delivery.id] = replace(
+                    stored,
+                    status=delivery.status,
+                    attempts=delivery.attempts,
+                    next_attempt_at=_utc_or_none(delivery.next_attempt_at),
+                    delivered_at=_utc_or_none(delivery.delivered_at),
+                    last_error=delivery.last_error,
+                )
+
+    def claim_due(self, now: datetime, limit: int) -> list[Delivery]:
+        due = [
+            d
+            for d in self._tables.deliveries.values()
+            if d.status is DeliveryStatus.PENDING
+            and d.next_attempt_at is not None
+            and d.next_attempt_at <= now
+        ]
+        return sorted(due, key=lambda d: (d.next_attempt_at or now, d.id))[:limit]
+
+    def for_notice(self, notice_id: str) -> list[Delivery]:
+        return sorted(
+            (d for d in self._tables.deliveries.values() if d.notice_id == notice_id), key=lambda d: d.id
+        )
+
+    def for_subscription(self, subscription_id: str) -> list[Delivery]:
+        found = (d for d in self._tables.deliveries.values() if d.subscription_id == subscription_id)
+        return sorted(found, key=lambda d: d.id)
+
+
 class LiveEvents(_Repository, port.LiveEvents):
     def announce(self, seq: int) -> None:
         self._write().announced.append(seq)
@@ -577,6 +675,8 @@ class MemoryTransaction(port.Transaction):
         self.operators = OperatorRepository(tables, writable)
         self.audit = AuditRepository(tables, writable)
         self.reservations = ReservationRepository(tables, writable)
+        self.subscriptions = SubscriptionRepository(tables, writable)
+        self.deliveries = DeliveryRepository(tables, writable)
         self.live_events = LiveEvents(tables, writable)
         self.after_commit: list[Callable[[], None]] = []
 

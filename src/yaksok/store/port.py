@@ -22,11 +22,13 @@ from datetime import datetime
 
 from yaksok.domain.administration import AuditEntry, Operator, TokenRecord
 from yaksok.domain.cadence import Cadence
+from yaksok.domain.delivery import Delivery, Fanout
 from yaksok.domain.launch import Launch, Milestone
 from yaksok.domain.ledger import JSON, Checkpoint, LedgerEntry, SigningKey
 from yaksok.domain.notice import Notice, NoticeKind
 from yaksok.domain.promise import PromiseVersion
 from yaksok.domain.reservation import Reservation, ReservationState
+from yaksok.domain.subscription import Subscription
 
 
 class LaunchRepository(ABC):
@@ -309,6 +311,61 @@ class ReservationRepository(ABC):
         """The launch's reservations in ``state`` (any, if None), in sequence order."""
 
 
+class SubscriptionRepository(ABC):
+    @abstractmethod
+    def add_many(self, added: Sequence[Subscription]) -> None:
+        """Add subscriptions (ids unique)."""
+
+    @abstractmethod
+    def get(self, subscription_id: str) -> Subscription | None: ...
+
+    @abstractmethod
+    def page(self, *, after: str, created_by: datetime, limit: int) -> list[Subscription]:
+        """Up to ``limit`` subscriptions made by ``created_by``, disabled ones too, in id order
+        from the first id greater than ``after``."""
+
+    @abstractmethod
+    def disable(self, subscription_id: str, now: datetime, reason: str) -> bool:
+        """Stop sending to a subscription; False when it was already disabled (or is unknown)."""
+
+
+class DeliveryRepository(ABC):
+    """The outbox: fan-out jobs of published notices, and one delivery per notice and subscriber."""
+
+    @abstractmethod
+    def add_fanout(self, fanout: Fanout) -> None: ...
+
+    @abstractmethod
+    def claim_fanout(self) -> Fanout | None:
+        """The oldest unfinished fan-out no other transaction has claimed, claimed until this one
+        ends; None when there is none free."""
+
+    @abstractmethod
+    def advance_fanout(self, notice_id: str, after: str, done: bool) -> None:
+        """Record that subscriptions up to id ``after`` are expanded (all of them, if ``done``)."""
+
+    @abstractmethod
+    def add_many(self, added: Sequence[Delivery]) -> None:
+        """Add deliveries (ids unique)."""
+
+    @abstractmethod
+    def save_many(self, changed: Sequence[Delivery]) -> None:
+        """Store the new status, attempts, times and error of each delivery."""
+
+    @abstractmethod
+    def claim_due(self, now: datetime, limit: int) -> list[Delivery]:
+        """Up to ``limit`` pending deliveries whose next attempt is due by ``now``, earliest first,
+        skipping those another transaction has claimed; claimed until this one ends."""
+
+    @abstractmethod
+    def for_notice(self, notice_id: str) -> list[Delivery]:
+        """The notice's deliveries, by id."""
+
+    @abstractmethod
+    def for_subscription(self, subscription_id: str) -> list[Delivery]:
+        """The subscription's deliveries, by id."""
+
+
 class LiveEvents(ABC):
     @abstractmethod
     def announce(self, seq: int) -> None:
@@ -327,6 +384,8 @@ class Transaction(ABC):
     operators: OperatorRepository
     audit: AuditRepository
     reservations: ReservationRepository
+    subscriptions: SubscriptionRepository
+    deliveries: DeliveryRepository
     live_events: LiveEvents
     after_commit: list[Callable[[], None]]
 

@@ -14,6 +14,7 @@ from yaksok.domain import codes
 from yaksok.domain.errors import Conflict
 from yaksok.store import port
 from yaksok.store.audit import AuditRepository
+from yaksok.store.delivery import DeliveryRepository, SubscriptionRepository
 from yaksok.store.engine import make_engine, upgrade
 from yaksok.store.launches import CadenceRepository, LaunchRepository, MilestoneRepository
 from yaksok.store.leadership import LeaderLock
@@ -43,6 +44,8 @@ class Transaction(port.Transaction):
         self.operators = OperatorRepository(connection)
         self.audit = AuditRepository(connection)
         self.reservations = ReservationRepository(connection)
+        self.subscriptions = SubscriptionRepository(connection)
+        self.deliveries = DeliveryRepository(connection)
         self.live_events = LiveEvents(connection)
         self.after_commit: list[Callable[[], None]] = []
 
