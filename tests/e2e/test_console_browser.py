@@ -6,111 +6,24 @@ watched as the time is typed."""
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-import uvicorn
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from yaksok.config import Settings
-from yaksok.domain.clock import SimulatedClock
 from yaksok.services import upkeep
-from yaksok.services.runtime import Runtime
-from yaksok.store.unit_of_work import Store
-from yaksok.web.app import create_app
+
+if TYPE_CHECKING:
+    from tests.e2e.conftest import ConsoleServer  # the fixture's type, for readers and editors
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "console"  # git-ignored
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
-STARTUP = 15.0  # seconds the server may take to start or stop
-EMAIL, PASSWORD = "ops@example.com", "a long pass phrase for the console"
 ERRORS_IGNORED = ("status of 422",)  # the refused change is answered 422, which Chromium logs
-
-
-@dataclass
-class ConsoleServer:
-    url: str
-    rt: Runtime
-    clock: SimulatedClock
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def create_operator_with_the_cli(database_url: str) -> None:
-    yaksok = Path(sys.executable).parent / "yaksok"
-    made = subprocess.run(
-        [str(yaksok), "user", "create", "--email", EMAIL, "--role", "admin", "--password-stdin"],
-        input=PASSWORD + "\n",
-        env={**os.environ, "YAKSOK_DATABASE_URL": database_url},
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
-    assert made.returncode == 0, made.stdout + made.stderr
-
-
-@pytest.fixture
-def console_server(tmp_path: Path) -> Iterator[ConsoleServer]:
-    """The app on 127.0.0.1 in a uvicorn thread over a fresh SQLite file, its clock simulated
-    from 2010-10-28 00:00 UTC; the scheduler is ticked by the test when time has moved."""
-    database_url = f"sqlite:///{tmp_path / 'yaksok.db'}"
-    store = Store.connect(database_url)
-    create_operator_with_the_cli(database_url)
-    clock = SimulatedClock(datetime(2010, 10, 28, tzinfo=UTC))
-    rt = Runtime(store=store, clock=clock)
-    port = _free_port()
-    app = create_app(rt, Settings(database_url=database_url, port=port, run_scheduler=False))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none"))
-    thread = threading.Thread(target=server.run, name="console-uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + STARTUP
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("the uvicorn server did not start")
-        time.sleep(0.02)
-    try:
-        yield ConsoleServer(f"http://127.0.0.1:{port}", rt, clock)
-    finally:
-        server.should_exit = True
-        thread.join(STARTUP)
-        store.close()
-
-
-@pytest.fixture
-def page() -> Iterator[Page]:
-    if not CHROMIUM.exists():
-        pytest.skip(
-            f"!!! {CHROMIUM} is MISSING: the console browser test is SKIPPED. "
-            "Install Debian's chromium package (CI does) to run it !!!"
-        )
-    os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            context = browser.new_context(locale="en-US", timezone_id="Asia/Seoul")
-            context.set_default_timeout(10_000)
-            yield context.new_page()
-            context.close()
-        finally:
-            browser.close()
 
 
 def shot(page: Page, name: str) -> None:
@@ -137,11 +50,11 @@ def fill_pair(page: Page, name: str, ko: str, en: str) -> None:
     page.locator(f"[name={name}_en]").fill(en)
 
 
-def sign_in(page: Page, url: str) -> None:
-    page.goto(f"{url}/console/")
+def sign_in(page: Page, server: ConsoleServer) -> None:
+    page.goto(f"{server.url}/console/")
     expect(page).to_have_url(re.compile(r"/console/sign-in$"))
-    page.get_by_label("Email").fill(EMAIL)
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Email").fill(server.email)
+    page.get_by_label("Password").fill(server.password)
     shot(page, "01-sign-in.png")
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Launches", exact=True)).to_be_visible()
@@ -224,11 +137,14 @@ def compose_schedule_and_publish(page: Page, server: ConsoleServer) -> None:
     upkeep.tick(server.rt)
 
 
-def test_an_operator_runs_the_launch_week_from_the_console(console_server: ConsoleServer, page: Page) -> None:
+def test_an_operator_runs_the_launch_week_from_the_console(
+    console_server: ConsoleServer, chromium_page: Page
+) -> None:
+    page = chromium_page
     started = time.monotonic()
     errors = watch_for_errors(page)
 
-    sign_in(page, console_server.url)
+    sign_in(page, console_server)
     create_launch_with_a_milestone(page)
     announce_with_the_live_verdict(page)
     late_change_refused_then_overridden(page, console_server)
