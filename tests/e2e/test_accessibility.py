@@ -103,6 +103,7 @@ def test_the_public_pages_have_no_serious_accessibility_violation(
     pages = {
         "board-en": "/?lang=en",
         "board-ko": "/?lang=ko",
+        "board-ja": "/?lang=ja",
         "launch": "/launches/ipad?lang=en",
         "notice": f"/notices/{notice_id}?lang=ko",
         "scorecard": "/scorecard?lang=en",
