@@ -26,6 +26,7 @@ from yaksok.services.auth import Actor, Role
 from yaksok.services.runtime import Runtime
 from yaksok.web.console.throttle import SignInThrottle
 from yaksok.web.errors import status_of
+from yaksok.web.pages import i18n
 from yaksok.web.pages.templating import render_html
 
 SIGN_IN = "/console/sign-in"
@@ -58,10 +59,22 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 def page(request: Request, template: str, *, status: int = 200, **context: Any) -> Response:
     context.setdefault("actor", None)
     response = render_html(
-        template, status=status, csrf=csrf_token(request), path=request.url.path, **context
+        template,
+        i18n.choose_lang(request),
+        status=status,
+        csrf=csrf_token(request),
+        path=request.url.path,
+        **context,
     )
     response.headers["Cache-Control"] = "no-store"  # pages show what only operators may see
+    response.headers["Vary"] = "Accept-Language, Cookie"
+    i18n.remember(request, response)
     return response
+
+
+def words(request: Request, message: str) -> str:
+    """``message`` in the console's language for this request."""
+    return i18n.translate(i18n.choose_lang(request), message)
 
 
 def csrf_token(request: Request) -> str:
@@ -116,7 +129,9 @@ def console_view(role: Role) -> Callable[[Handler], Endpoint]:
                 return RedirectResponse(SIGN_IN, status_code=303)
             visit = Visit(request, rt, actor, form)
             if not auth.permits(actor, role):
-                message = f"this needs the {role.name.lower()} role; you have {actor.role.name.lower()}"
+                message = words(request, "this needs the {needed} role; you have {held}").format(
+                    needed=role.name.lower(), held=actor.role.name.lower()
+                )
                 return visit.page("console/error.html", status=403, code="auth.forbidden", message=message)
             try:
                 return await run_in_threadpool(handler, visit)
@@ -130,7 +145,10 @@ def console_view(role: Role) -> Callable[[Handler], Endpoint]:
 
 
 def refused(request: Request) -> Response:
-    message = "this form was not sent from this console page (missing or stale CSRF token); reload and retry"
+    message = words(
+        request,
+        "this form was not sent from this console page (missing or stale CSRF token); reload and retry",
+    )
     return page(request, "console/error.html", status=403, code="auth.csrf", message=message)
 
 
@@ -149,12 +167,14 @@ async def sign_in(request: Request) -> Response:
     address = request.client.host if request.client else "unknown"
     now = rt.clock.now()
     if not throttle.allows(email, address, now):
-        error = "too many failed sign-ins for this account or address; try again in 15 minutes"
+        error = words(
+            request, "too many failed sign-ins for this account or address; try again in 15 minutes"
+        )
         return page(request, "console/sign_in.html", status=429, email=email, error=error)
     actor = await run_in_threadpool(operators.sign_in, rt, email, password)
     if actor is None:
         throttle.failed(email, address, now)
-        error = "unknown email or wrong password"
+        error = words(request, "unknown email or wrong password")
         return page(request, "console/sign_in.html", status=401, email=email, error=error)
     throttle.succeeded(email)
     # A fresh session (and CSRF token) on sign-in: one planted before it is worth nothing after.
