@@ -15,10 +15,14 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 from starlette.testclient import TestClient
 
+from yaksok.channels.outbound import Outgoing, TransportOptions
+from yaksok.channels.webhook import WebhookTransport, new_secret
 from yaksok.config import Settings
 from yaksok.domain.clock import SimulatedClock
 from yaksok.domain.commands import WriteNotice
+from yaksok.domain.delivery import Delivered, Outcome
 from yaksok.domain.notice import NoticeKind
+from yaksok.domain.subscription import allowed_networks
 from yaksok.services import delivery
 from yaksok.services.notices import create_notice
 from yaksok.services.runtime import Runtime
@@ -35,6 +39,7 @@ class Receiver:
     url: str
     answers: list[tuple[int, dict[str, str]]] = field(default_factory=list)  # status, headers; then 204
     received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+    peers: list[int] = field(default_factory=list)  # the sender's port, per request
 
 
 @pytest.fixture
@@ -48,6 +53,7 @@ def receiver() -> Iterator[Receiver]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             box[0].received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+            box[0].peers.append(self.client_address[1])
             status, headers = box[0].answers.pop(0) if box[0].answers else (204, {})
             self.send_response(status)
             for name, value in {"Content-Length": "0", **headers}.items():
@@ -186,3 +192,24 @@ def test_a_dead_receiver_is_retried_later(rt: Runtime, public: TestClient, recei
     assert (record.status, record.attempts) == ("pending", 1)
     assert "connect" in record.last_error
     assert delivery.figures(rt, notice_id).pending == 1
+
+
+def test_a_connection_left_open_by_one_batch_carries_the_next(receiver: Receiver) -> None:
+    options = TransportOptions(allow=allowed_networks(["127.0.0.1"]), connections=1)
+    transport = WebhookTransport(options)
+    secret = new_secret()
+
+    async def two_batches() -> list[Outcome]:
+        try:
+            first = await transport.deliver_many([Outgoing("msg_1", receiver.url, secret, b"{}")])
+            return first + await transport.deliver_many([Outgoing("msg_2", receiver.url, secret, b"{}")])
+        finally:
+            await transport.aclose()
+
+    outcomes = asyncio.run(two_batches())
+
+    assert [type(outcome) for outcome in outcomes] == [Delivered, Delivered]
+    assert [headers["webhook-id"] for headers, _ in receiver.received] == ["msg_1", "msg_2"]
+    assert len(set(receiver.peers)) == 1
+    for headers, body in receiver.received:
+        Webhook(secret).verify(body, headers)

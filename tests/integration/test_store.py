@@ -774,3 +774,57 @@ def test_deliveries_due_for_retry_are_claimed_earliest_first_and_saved(store: po
         [delivered] = tx.deliveries.for_subscription("s_2")
         assert delivered.status is DeliveryStatus.DELIVERED and delivered.latency == timedelta(minutes=1)
         assert len(tx.deliveries.for_notice("n")) == 2
+
+
+def test_recipients_are_the_enabled_subscriptions_with_their_filters_in_id_order(store: port.Store) -> None:
+    from yaksok.domain.notice import NoticeKind
+    from yaksok.domain.subscription import Recipient, Subscription
+
+    def made(n: int, **fields: Any) -> Subscription:
+        return Subscription(
+            id=f"s_{n}", channel="webhook", target=f"https://example.com/{n}", secret=f"whsec_{n}",
+            language="ko", created_at=T0, **fields,
+        )  # fmt: skip
+
+    with store.write() as tx:
+        tx.subscriptions.add_many(
+            [made(3, launches=("ipad",), kinds=(NoticeKind.CHANGE,)), made(1), made(2), made(4)]
+        )
+        tx.subscriptions.disable("s_2", T0, "410 Gone")
+    with store.read() as tx:
+        found = tx.subscriptions.recipients(after="", created_by=T0, limit=2)
+        later = tx.subscriptions.recipients(after="s_1", created_by=T0, limit=5)
+    assert found == [
+        Recipient("s_1", "webhook", "https://example.com/1", "whsec_1", "ko", (), ()),
+        Recipient(
+            "s_3", "webhook", "https://example.com/3", "whsec_3", "ko", ("ipad",), (NoticeKind.CHANGE,)
+        ),
+    ]
+    assert [r.id for r in later] == ["s_3", "s_4"]
+
+
+def test_leased_deliveries_are_pending_until_their_lease_and_are_marked_delivered_together(
+    store: port.Store,
+) -> None:
+    from yaksok.domain.delivery import DeliveryStatus
+
+    until = T0 + timedelta(minutes=1)
+    with store.write() as tx:
+        tx.deliveries.add_leased(
+            "n", T0, until, [("msg_n.s_1", "s_1", "webhook"), ("msg_n.s_2", "s_2", "webhook")]
+        )
+    with store.read() as tx:
+        assert [d.id for d in tx.deliveries.claim_due(until - timedelta(seconds=1), limit=10)] == []
+        leased = tx.deliveries.for_notice("n")
+    assert [(d.status, d.attempts, d.publish_at, d.next_attempt_at) for d in leased] == [
+        (DeliveryStatus.PENDING, 0, T0, until)
+    ] * 2
+    at = T0 + timedelta(milliseconds=1500)
+    with store.write() as tx:
+        tx.deliveries.mark_delivered([("msg_n.s_1", at)])
+    with store.read() as tx:
+        first, second = tx.deliveries.for_notice("n")
+        assert [d.id for d in tx.deliveries.claim_due(until, limit=10)] == ["msg_n.s_2"]
+    assert (first.status, first.attempts, first.next_attempt_at) == (DeliveryStatus.DELIVERED, 1, None)
+    assert first.latency == timedelta(milliseconds=1500)
+    assert second.status is DeliveryStatus.PENDING

@@ -14,13 +14,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from yaksok.domain.delivery import Outcome
 from yaksok.domain.subscription import IPNetwork
 
 
-@dataclass(frozen=True, slots=True)
-class Outgoing:
+class Outgoing(NamedTuple):  # a tuple: a fan-out makes one per subscriber
     """One message on its way: ``id`` is the same on every attempt (receivers de-duplicate on it)."""
 
     id: str

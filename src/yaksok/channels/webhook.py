@@ -3,12 +3,15 @@
 Each message is a POST with ``webhook-id`` (the same on every attempt), ``webhook-timestamp``
 and ``webhook-signature`` (``v1,`` + base64 HMAC-SHA256 of ``id.timestamp.body`` keyed with the
 ``whsec_`` secret). Responses are read with httptools (the parser uvicorn uses). Why not a
-client library: docs/benchmarks.md, "Webhook fan-out": aiohttp and pyreqwest reach a fraction
-of the receiver's ceiling on this machine, this sender reaches it.
+client library: docs/benchmarks.md, "Webhook fan-out": aiohttp reached 0.29 and httpx 0.02 of
+the receiver's ceiling on this machine, this sender alone reaches it (the Rust-based candidates
+are not measured yet).
 
 Messages to one receiver (scheme, host, port) share up to ``connections`` keep-alive
-connections; each connection sends its next request as soon as the previous answer is read, from
-within the parser's callback, without a task switch. Before connecting, the host is resolved and
+connections, kept open from one batch to the next (for up to ``KEEP_IDLE`` seconds); each
+connection sends its next request as soon as the previous answer is read, from within the
+parser's callback, without a task switch. The request's bytes are prebuilt per receiver and body:
+only the id and the signature are made per message. Before connecting, the host is resolved and
 every address checked against server-side request forgery (``domain.subscription.refusal``), and
 the connection goes to the address checked, so a name cannot be re-pointed in between.
 """
@@ -41,6 +44,9 @@ from yaksok.domain.notice import Notice
 from yaksok.domain.subscription import IPNetwork, refusal, webhook_url
 
 SECRET_PREFIX = "whsec_"
+# An idle connection is reused for this long at most: receivers close idle keep-alive connections
+# after a few seconds (uvicorn after 5), and a request written as one closes would be lost.
+KEEP_IDLE = 1.0
 
 
 def new_secret() -> str:
@@ -50,9 +56,12 @@ def new_secret() -> str:
 
 def signature(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
     """The ``webhook-signature`` header's value."""
+    return "v1," + _signed(secret, message_id.encode(), timestamp, body).decode()
+
+
+def _signed(secret: str, message_id: bytes, timestamp: int, body: bytes) -> bytes:
     key = base64.b64decode(secret.removeprefix(SECRET_PREFIX))
-    mac = hmac.new(key, b"%s.%d.%s" % (message_id.encode(), timestamp, body), hashlib.sha256)
-    return "v1," + base64.b64encode(mac.digest()).decode()
+    return base64.b64encode(hmac.digest(key, b"%s.%d.%s" % (message_id, timestamp, body), hashlib.sha256))
 
 
 def event_body(notice: Notice, lang: str, base_url: str, milestones: Mapping[str, Milestone]) -> bytes:
@@ -92,6 +101,7 @@ class WebhookTransport(Transport):
     def __init__(self, options: TransportOptions) -> None:
         self.options = options
         self._targets: dict[str, tuple[tuple[str, str, int], bytes]] = {}
+        self._idle: dict[tuple[str, str, int], list[_Connection]] = {}  # kept-alive, by receiver
 
     def check_target(self, target: str) -> str:
         host, port, _ = webhook_url(target)
@@ -136,35 +146,41 @@ class WebhookTransport(Transport):
         messages: Sequence[Outgoing],
         outcomes: list[Outcome | None],
     ) -> None:
+        group = _Receiver(self, indexes, messages, outcomes)
+        idle = self._idle.setdefault(receiver, [])
+        kept = group.reuse(idle)
+        if kept < group.wanted():
+            await self._connect(receiver, group, kept)
+        await group.finish(idle)
+
+    async def _connect(self, receiver: tuple[str, str, int], group: _Receiver, kept: int) -> None:
         scheme, host, port = receiver
-        loop = asyncio.get_running_loop()
         try:
-            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
             addresses = [str(info[4][0]) for info in infos]
             check_addresses(host, addresses, self.options.allow)  # again: DNS may have changed
         except InvalidInput as exc:
-            for index in indexes:
-                outcomes[index] = GiveUp(str(exc))
-            return
+            group.give_up(str(exc), answer=GiveUp(str(exc)))
         except OSError as exc:
-            for index in indexes:
-                outcomes[index] = RetryLater(f"cannot resolve {host}: {exc}")
-            return
-        group = _Receiver(self, indexes, messages, outcomes)
-        tls = ssl.create_default_context() if scheme == "https" else None
-        await group.run(addresses[0], port, tls, host if tls else None)
+            group.give_up(f"cannot resolve {host}: {exc}")
+        else:
+            tls = ssl.create_default_context() if scheme == "https" else None
+            await group.connect(addresses[0], port, tls, host if tls else None, kept)
 
-    def request(self, message: Outgoing, timestamp: int) -> bytes:
-        _, head = self._target(message.target)
-        signed = signature(message.secret, message.id, timestamp, message.body)
-        return b"%sContent-Type: application/json\r\nContent-Length: %d\r\nwebhook-id: %s\r\n" \
-            b"webhook-timestamp: %d\r\nwebhook-signature: %s\r\n\r\n%s" % (
-                head, len(message.body), message.id.encode(), timestamp, signed.encode(), message.body
-            )  # fmt: skip
+    def head(self, target: str, length: int) -> bytes:
+        """A request's bytes up to the ``webhook-id`` header's value."""
+        _, head = self._target(target)
+        return b"%sContent-Type: application/json\r\nContent-Length: %d\r\nwebhook-id: " % (head, length)
+
+    async def aclose(self) -> None:
+        for idle in self._idle.values():
+            for connection in idle:
+                connection.close()
+        self._idle.clear()
 
 
 class _Receiver:
-    """The messages for one receiver, sent over a few keep-alive connections."""
+    """The messages of one batch for one receiver, sent over a few keep-alive connections."""
 
     def __init__(
         self,
@@ -180,11 +196,18 @@ class _Receiver:
         self.messages = messages
         self.outcomes = outcomes
         self.timestamp = int(time.time())
+        self.between = b"\r\nwebhook-timestamp: %d\r\nwebhook-signature: v1," % self.timestamp
+        self.heads: dict[tuple[str, int], bytes] = {}
         self.loop = asyncio.get_running_loop()
         self.finished = self.loop.create_future()
         self.connections: set[_Connection] = set()
         self.now = transport.options.now
+        self.stamped_at = -1.0
+        self.stamp = Delivered(self.now())
         self.broken = ""  # why the receiver is given up on for this batch, once it is
+
+    def wanted(self) -> int:
+        return min(self.transport.options.connections, len(self.queue))
 
     def take(self) -> int:
         """The next message's index, or -1 when none is left to send."""
@@ -198,7 +221,21 @@ class _Receiver:
         return self.next < len(self.queue) and not self.broken
 
     def request(self, index: int) -> bytes:
-        return self.transport.request(self.messages[index], self.timestamp)
+        message = self.messages[index]
+        key = (message.target, len(message.body))
+        head = self.heads.get(key)
+        if head is None:
+            head = self.heads[key] = self.transport.head(*key)
+        message_id = message.id.encode()
+        signed = _signed(message.secret, message_id, self.timestamp, message.body)
+        return b"".join((head, message_id, self.between, signed, b"\r\n\r\n", message.body))
+
+    def delivered(self) -> Delivered:
+        """Delivered now: one outcome per millisecond, shared by the answers read within it."""
+        tick = self.loop.time()
+        if tick - self.stamped_at >= 0.001:
+            self.stamped_at, self.stamp = tick, Delivered(self.now())
+        return self.stamp
 
     def answered(self, index: int, outcome: Outcome) -> None:
         self.outcomes[index] = outcome
@@ -206,15 +243,30 @@ class _Receiver:
         if self.left == 0 and not self.finished.done():
             self.finished.set_result(None)
 
-    def give_up(self, why: str) -> None:
-        """Answer every message not yet sent with ``RetryLater(why)``: the receiver failed."""
+    def give_up(self, why: str, answer: Outcome | None = None) -> None:
+        """Answer every message not yet sent with ``answer`` (``RetryLater(why)`` unless given):
+        the receiver failed."""
         self.broken = why
         while self.next < len(self.queue):
-            self.answered(self.queue[self.next], RetryLater(why))
+            self.answered(self.queue[self.next], answer or RetryLater(why))
             self.next += 1
 
-    async def run(self, address: str, port: int, tls: ssl.SSLContext | None, server_name: str | None) -> None:
-        count = min(self.transport.options.connections, len(self.queue))
+    def reuse(self, idle: list[_Connection]) -> int:
+        """Send on kept-alive connections to this receiver first; how many were taken."""
+        now, taken = self.loop.time(), 0
+        while idle and taken < self.wanted():
+            connection = idle.pop()
+            if connection.reusable(now):
+                connection.adopt(self)
+                taken += 1
+            else:
+                connection.close()
+        return taken
+
+    async def connect(
+        self, address: str, port: int, tls: ssl.SSLContext | None, server_name: str | None, kept: int
+    ) -> None:
+        """Open the connections still wanted beside the ``kept`` ones."""
         timeout = self.transport.options.timeout
 
         async def connect() -> None:
@@ -226,13 +278,21 @@ class _Receiver:
             except (OSError, TimeoutError) as exc:
                 self.give_up(f"cannot connect to {address}:{port}: {exc or 'timed out'}")
 
-        await asyncio.gather(*(connect() for _ in range(count)))
-        watchdog = self.loop.create_task(self._watch(timeout))
-        try:
-            await self.finished
-        finally:
-            watchdog.cancel()
-            for connection in list(self.connections):
+        await asyncio.gather(*(connect() for _ in range(self.wanted() - kept)))
+
+    async def finish(self, idle: list[_Connection]) -> None:
+        """Wait for every answer, then keep the connections that may carry the next batch."""
+        if self.left:
+            watchdog = self.loop.create_task(self._watch(self.transport.options.timeout))
+            try:
+                await self.finished
+            finally:
+                watchdog.cancel()
+        now = self.loop.time()
+        for connection in list(self.connections):
+            if connection.current < 0 and connection.reusable(now):
+                idle.append(connection)
+            else:
                 connection.close()
 
     async def _watch(self, timeout: float) -> None:
@@ -254,19 +314,31 @@ class _Connection(asyncio.Protocol):
         self.socket: asyncio.Transport | None = None
         self.current = -1
         self.sent_at = 0.0
+        self.idle_since = 0.0
+        self.keep_alive = True
         self.retry_after: bytes | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.socket = cast(asyncio.Transport, transport)  # uvloop's are not asyncio.Transport
-        self.receiver.connections.add(self)
+        self.adopt(self.receiver)
+
+    def adopt(self, receiver: _Receiver) -> None:
+        """Carry ``receiver``'s messages from now on."""
+        self.receiver = receiver
+        receiver.connections.add(self)
         self.send_next()
+
+    def reusable(self, now: float) -> bool:
+        """Open, kept alive by the receiver, and not idle for long."""
+        open_ = self.socket is not None and not self.socket.is_closing()
+        return open_ and self.keep_alive and (self.current >= 0 or now - self.idle_since < KEEP_IDLE)
 
     def send_next(self) -> None:
         assert self.socket is not None
         index = self.receiver.take()
         if index < 0:
-            self.close()
-            return
+            self.idle_since = self.receiver.loop.time()
+            return  # idle: kept for the next batch, or closed once this one is finished
         self.current, self.retry_after = index, None
         self.sent_at = self.receiver.loop.time()
         self.socket.write(self.receiver.request(index))
@@ -286,13 +358,18 @@ class _Connection(asyncio.Protocol):
         index, self.current = self.current, -1
         if index < 0:
             return
-        answer = outcome(self.parser.get_status_code(), self.retry_after, self.receiver.now())
-        self.receiver.answered(index, answer)
-        if self.parser.should_keep_alive():
+        status = self.parser.get_status_code()
+        receiver = self.receiver
+        if 200 <= status < 300:
+            receiver.answered(index, receiver.delivered())
+        else:
+            receiver.answered(index, outcome(status, self.retry_after, receiver.now()))
+        self.keep_alive = self.parser.should_keep_alive()
+        if self.keep_alive:
             self.send_next()
         else:
             self.close()
-            self.receiver.loop.create_task(self._replace())
+            receiver.loop.create_task(self._replace())
 
     async def _replace(self) -> None:
         """Another connection in place of one the receiver closed, while messages are left."""

@@ -10,6 +10,7 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from yaksok.domain import codes
@@ -43,11 +44,31 @@ class Subscription:
 
     def wants(self, notice: Notice) -> bool:
         """Whether this subscriber is to be told of ``notice``."""
-        if self.disabled_at is not None or self.channel not in notice.channels:
-            return False
-        if self.launches and notice.launch_slug not in self.launches:
-            return False
-        return not self.kinds or notice.kind in self.kinds
+        return self.disabled_at is None and _wants(self.channel, self.launches, self.kinds, notice)
+
+
+class Recipient(NamedTuple):  # a tuple: a fan-out reads one per subscriber
+    """What a fan-out needs of an enabled subscription."""
+
+    id: str
+    channel: str
+    target: str
+    secret: str
+    language: str
+    launches: tuple[str, ...]
+    kinds: tuple[NoticeKind, ...]
+
+    def wants(self, notice: Notice) -> bool:
+        """Whether this subscriber is to be told of ``notice``."""
+        return _wants(self.channel, self.launches, self.kinds, notice)
+
+
+def _wants(channel: str, launches: tuple[str, ...], kinds: tuple[NoticeKind, ...], notice: Notice) -> bool:
+    if channel not in notice.channels:
+        return False
+    if launches and notice.launch_slug not in launches:
+        return False
+    return not kinds or notice.kind in kinds
 
 
 def webhook_url(url: str) -> tuple[str, int, str]:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from statistics import quantiles
+from typing import Protocol
 
 from yaksok.channels.outbound import Outgoing, TransportOptions
 from yaksok.channels.transports import REGISTRY
@@ -101,19 +102,56 @@ def record_publication(tx: Transaction, notice: Notice) -> None:
         tx.deliveries.add_fanout(Fanout(notice.id, notice.publish_at))
 
 
+class Deliveries(Protocol):
+    """Deliveries by position: a list, or a fan-out page's (``_Leased``)."""
+
+    def __getitem__(self, index: int, /) -> Delivery: ...
+    def __len__(self) -> int: ...
+
+
 @dataclass
 class Batch:
-    """Deliveries to attempt now, with their messages, by channel."""
+    """Deliveries to attempt now, with their messages, by channel (message i is delivery i)."""
 
-    deliveries: dict[str, list[Delivery]] = field(default_factory=dict)
+    deliveries: dict[str, Deliveries] = field(default_factory=dict)
     messages: dict[str, list[Outgoing]] = field(default_factory=dict)
 
     def add(self, delivery: Delivery, message: Outgoing) -> None:
-        self.deliveries.setdefault(delivery.channel, []).append(delivery)
+        known = self.deliveries.setdefault(delivery.channel, [])
+        assert isinstance(known, list)
+        known.append(delivery)
         self.messages.setdefault(delivery.channel, []).append(message)
 
     def __len__(self) -> int:
-        return sum(len(each) for each in self.deliveries.values())
+        return sum(len(each) for each in self.messages.values())
+
+
+@dataclass(frozen=True)
+class _Leased:
+    """A fan-out page's new deliveries on one channel, each made only when asked for (a failed
+    attempt's record needs it; a delivered one's needs only the message's id)."""
+
+    notice_id: str
+    channel: str
+    publish_at: datetime
+    until: datetime
+    subscription_ids: list[str]
+    messages: list[Outgoing]
+
+    def __getitem__(self, index: int) -> Delivery:
+        return Delivery(
+            id=self.messages[index].id,
+            notice_id=self.notice_id,
+            subscription_id=self.subscription_ids[index],
+            channel=self.channel,
+            status=DeliveryStatus.PENDING,
+            attempts=0,
+            publish_at=self.publish_at,
+            next_attempt_at=self.until,
+        )
+
+    def __len__(self) -> int:
+        return len(self.messages)
 
 
 class _Bodies:
@@ -141,28 +179,33 @@ def expand_next(rt: Runtime, base_url: str, page_size: int) -> Batch | None:
             return None
         notice = tx.notices.get(job.notice_id)
         assert notice is not None and notice.published_at is not None
-        page = tx.subscriptions.page(after=job.after, created_by=notice.published_at, limit=page_size)
+        page = tx.subscriptions.recipients(after=job.after, created_by=notice.published_at, limit=page_size)
         last = page[-1].id if page else job.after
         tx.deliveries.advance_fanout(job.notice_id, last, done=len(page) < page_size)
-        bodies, batch = _Bodies(tx, base_url), Batch()
-        for subscription in page:
-            if subscription.wants(notice):
-                delivery = Delivery(
-                    id=delivery_id(notice.id, subscription.id),
-                    notice_id=notice.id,
-                    subscription_id=subscription.id,
-                    channel=subscription.channel,
-                    status=DeliveryStatus.PENDING,
-                    attempts=0,
-                    publish_at=job.publish_at,
-                    next_attempt_at=now + LEASE,
+        bodies, until = _Bodies(tx, base_url), now + LEASE
+        leased: dict[str, _Leased] = {}
+        for recipient in page:
+            if recipient.wants(notice):
+                lot = leased.get(recipient.channel)
+                if lot is None:
+                    lot = leased[recipient.channel] = _Leased(
+                        notice.id, recipient.channel, job.publish_at, until, [], []
+                    )
+                lot.subscription_ids.append(recipient.id)
+                body = bodies.body(notice, recipient.language)
+                lot.messages.append(
+                    Outgoing(delivery_id(notice.id, recipient.id), recipient.target, recipient.secret, body)
                 )
-                batch.add(
-                    delivery, _message(delivery, subscription, bodies.body(notice, subscription.language))
-                )
-        for leased in batch.deliveries.values():
-            tx.deliveries.add_many(leased)
-        return batch
+        rows = [
+            (message.id, subscription_id, lot.channel)
+            for lot in leased.values()
+            for message, subscription_id in zip(lot.messages, lot.subscription_ids, strict=True)
+        ]
+        tx.deliveries.add_leased(notice.id, job.publish_at, until, rows)
+        return Batch(
+            deliveries={channel: lot for channel, lot in leased.items()},
+            messages={channel: lot.messages for channel, lot in leased.items()},
+        )
 
 
 def _message(delivery: Delivery, subscription: Subscription, body: bytes) -> Outgoing:
@@ -191,17 +234,29 @@ def claim_retries(rt: Runtime, base_url: str, limit: int) -> Batch:
     return batch
 
 
-def record(rt: Runtime, deliveries: Sequence[Delivery], outcomes: Sequence[Outcome]) -> None:
+def record(
+    rt: Runtime, messages: Sequence[Outgoing], deliveries: Deliveries, outcomes: Sequence[Outcome]
+) -> None:
     """Store what each attempt came to: delivered, to retry (on the schedule) or failed; a
-    ``GiveUp`` that says so disables the subscription."""
+    ``GiveUp`` that says so disables the subscription. Deliveries are written together: the
+    delivered in one statement, the others one by one."""
     now = rt.clock.now()
+    delivered: list[tuple[str, datetime]] = []
+    changed: list[Delivery] = []
+    disabled: list[tuple[str, str]] = []
+    for index, outcome in enumerate(outcomes):
+        if type(outcome) is Delivered:
+            delivered.append((messages[index].id, outcome.at))
+            continue
+        tried = deliveries[index]
+        changed.append(_after(tried, outcome, now))
+        if isinstance(outcome, GiveUp) and outcome.disable_endpoint:
+            disabled.append((tried.subscription_id, outcome.why))
     with rt.store.write() as tx:
-        changed = []
-        for delivery, outcome in zip(deliveries, outcomes, strict=True):
-            changed.append(_after(delivery, outcome, now))
-            if isinstance(outcome, GiveUp) and outcome.disable_endpoint:
-                tx.subscriptions.disable(delivery.subscription_id, now, outcome.why)
+        tx.deliveries.mark_delivered(delivered)
         tx.deliveries.save_many(changed)
+        for subscription_id, why in disabled:
+            tx.subscriptions.disable(subscription_id, now, why)
 
 
 def _after(delivery: Delivery, outcome: Outcome, now: datetime) -> Delivery:

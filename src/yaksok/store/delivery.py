@@ -1,18 +1,27 @@
 """Subscriptions, fan-out jobs and deliveries in SQL. Work is claimed with ``FOR UPDATE SKIP
 LOCKED`` on PostgreSQL, so several workers share it without waiting for each other; SQLite
-writers hold the whole database from BEGIN IMMEDIATE."""
+writers hold the whole database from BEGIN IMMEDIATE.
+
+A fan-out's pages are written in one statement each (leased, then delivered), bypassing
+SQLAlchemy's per-row parameter processing, which costs more than the database's own work there;
+the only values that need converting (times) repeat across a page. On PostgreSQL the statement is
+an ``executemany`` of tuples (psycopg pipelines it). On SQLite the page goes as one JSON array
+read by ``json_each``: one step for the page, where ``executemany`` would release and retake the
+GIL around every row, and wait each time for the sending event loop to let go of it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy import Text, and_, bindparam, func, insert, select, type_coerce, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from yaksok.domain.delivery import Delivery, DeliveryStatus, Fanout
 from yaksok.domain.notice import NoticeKind
-from yaksok.domain.subscription import Subscription
+from yaksok.domain.subscription import Recipient, Subscription
 from yaksok.store import port
 from yaksok.store.tables import deliveries, fanouts, subscriptions
 
@@ -39,6 +48,27 @@ class SubscriptionRepository(port.SubscriptionRepository):
         )
         return [_subscription(row) for row in self._db.execute(query).mappings()]
 
+    def recipients(self, *, after: str, created_by: datetime, limit: int) -> list[Recipient]:
+        c = subscriptions.c
+        page = (
+            select(c.id, c.channel, c.target, c.secret, c.language, c.launches, c.kinds)
+            .where(c.id > after, c.created_at <= created_by, c.disabled_at.is_(None))
+            .order_by(c.id)
+            .limit(limit)
+        )
+        if self._db.dialect.name == "sqlite":  # the page as one JSON array, for the GIL's sake
+            inner = page.subquery()
+            whole = func.json_group_array(
+                func.json_array(*list(inner.c)[:5], func.json(inner.c.launches), func.json(inner.c.kinds))
+            )
+            rows = sorted(json.loads(self._db.execute(select(type_coerce(whole, Text))).scalar_one()))
+        else:
+            rows = [tuple(row) for row in self._db.execute(page)]
+        return [
+            Recipient(id_, channel, target, secret, language, tuple(launches), _kinds(kinds))
+            for id_, channel, target, secret, language, launches, kinds in rows
+        ]
+
     def disable(self, subscription_id: str, now: datetime, reason: str) -> bool:
         query = update(subscriptions).where(
             subscriptions.c.id == subscription_id, subscriptions.c.disabled_at.is_(None)
@@ -59,6 +89,10 @@ def _subscription_row(s: Subscription) -> dict[str, object]:
         "disabled_at": s.disabled_at,
         "disabled_reason": s.disabled_reason,
     }
+
+
+def _kinds(raw: list[str]) -> tuple[NoticeKind, ...]:
+    return tuple(NoticeKind(kind) for kind in raw) if raw else ()
 
 
 def _subscription(row: RowMapping) -> Subscription:
@@ -105,6 +139,35 @@ class DeliveryRepository(port.DeliveryRepository):
     def add_many(self, added: Sequence[Delivery]) -> None:
         if added:
             self._db.execute(insert(deliveries), [_delivery_row(d) for d in added])
+
+    def add_leased(
+        self, notice_id: str, publish_at: datetime, until: datetime, leased: Sequence[tuple[str, str, str]]
+    ) -> None:
+        if not leased:
+            return
+        pending, times = DeliveryStatus.PENDING.value, _time_converter(self._db)
+        start, lease = times(publish_at), times(until)
+        if self._db.dialect.name == "sqlite":
+            self._db.exec_driver_sql(_ADD_LEASED_SQLITE, (notice_id, pending, start, lease, _json(leased)))
+            return
+        rows = [(d, notice_id, s, channel, pending, start, lease) for d, s, channel in leased]
+        self._db.exec_driver_sql(_ADD_LEASED, rows)
+
+    def mark_delivered(self, delivered: Sequence[tuple[str, datetime]]) -> None:
+        if not delivered:
+            return
+        done, times = DeliveryStatus.DELIVERED.value, _time_converter(self._db)
+        converted: dict[datetime, Any] = {}  # answers read in the same instant share their time
+        rows = []
+        for delivery_id, at in delivered:
+            when = converted.get(at)
+            if when is None:
+                when = converted[at] = times(at)
+            rows.append((delivery_id, when))
+        if self._db.dialect.name == "sqlite":
+            self._db.exec_driver_sql(_MARK_DELIVERED_SQLITE, (done, _json(rows)))
+            return
+        self._db.exec_driver_sql(_MARK_DELIVERED, [(done, when, delivery_id) for delivery_id, when in rows])
 
     def save_many(self, changed: Sequence[Delivery]) -> None:
         if not changed:
@@ -156,6 +219,36 @@ class DeliveryRepository(port.DeliveryRepository):
             .order_by(deliveries.c.id)
         )
         return [_delivery(row) for row in self._db.execute(query).mappings()]
+
+
+_ADD_LEASED = (
+    "INSERT INTO deliveries (id, notice_id, subscription_id, channel, status, attempts, publish_at,"
+    " next_attempt_at, delivered_at, last_error) VALUES (%s, %s, %s, %s, %s, 0, %s, %s, NULL, '')"
+)
+_ADD_LEASED_SQLITE = (
+    "INSERT INTO deliveries (id, notice_id, subscription_id, channel, status, attempts, publish_at,"
+    " next_attempt_at, delivered_at, last_error) SELECT json_extract(value, '$[0]'), ?,"
+    " json_extract(value, '$[1]'), json_extract(value, '$[2]'), ?, 0, ?, ?, NULL, '' FROM json_each(?)"
+)
+_MARK_DELIVERED = (
+    "UPDATE deliveries SET status = %s, attempts = attempts + 1, delivered_at = %s, next_attempt_at = NULL,"
+    " last_error = '' WHERE id = %s"
+)
+_MARK_DELIVERED_SQLITE = (
+    "UPDATE deliveries SET status = ?, attempts = attempts + 1, delivered_at = json_extract(j.value, '$[1]'),"
+    " next_attempt_at = NULL, last_error = '' FROM json_each(?) AS j"
+    " WHERE deliveries.id = json_extract(j.value, '$[0]')"
+)
+
+
+def _json(rows: Sequence[tuple[str, ...]]) -> str:
+    return json.dumps(rows, separators=(",", ":"))
+
+
+def _time_converter(db: Connection) -> Callable[[datetime], Any]:
+    """A time as the driver takes it for a ``UTCDateTime`` column."""
+    convert = deliveries.c.publish_at.type.dialect_impl(db.dialect).bind_processor(db.dialect)
+    return (lambda value: value) if convert is None else convert
 
 
 def _delivery_row(d: Delivery) -> dict[str, object]:

@@ -34,7 +34,7 @@ from yaksok.domain.notice import Notice, NoticeKind, NoticeState
 from yaksok.domain.policy import Policy
 from yaksok.domain.promise import PromiseVersion
 from yaksok.domain.reservation import Reservation, ReservationState
-from yaksok.domain.subscription import Subscription
+from yaksok.domain.subscription import Recipient, Subscription
 from yaksok.store import port
 
 K = TypeVar("K")
@@ -586,6 +586,20 @@ class SubscriptionRepository(_Repository, port.SubscriptionRepository):
         )
         return found[:limit]
 
+    def recipients(self, *, after: str, created_by: datetime, limit: int) -> list[Recipient]:
+        found = sorted(
+            (
+                s
+                for s in self._tables.subscriptions.values()
+                if s.id > after and s.created_at <= created_by and s.disabled_at is None
+            ),
+            key=lambda s: s.id,
+        )
+        return [
+            Recipient(s.id, s.channel, s.target, s.secret, s.language, s.launches, s.kinds)
+            for s in found[:limit]
+        ]
+
     def disable(self, subscription_id: str, now: datetime, reason: str) -> bool:
         table = self._write().subscriptions
         found = table.get(subscription_id)
@@ -624,6 +638,39 @@ class DeliveryRepository(_Repository, port.DeliveryRepository):
         table = self._write().deliveries
         for delivery in added:
             _insert(table, delivery.id, _stored_delivery(delivery), "delivery")
+
+    def add_leased(
+        self, notice_id: str, publish_at: datetime, until: datetime, leased: Sequence[tuple[str, str, str]]
+    ) -> None:
+        self.add_many(
+            [
+                Delivery(
+                    delivery_id,
+                    notice_id,
+                    subscription_id,
+                    channel,
+                    DeliveryStatus.PENDING,
+                    0,
+                    publish_at,
+                    until,
+                )
+                for delivery_id, subscription_id, channel in leased
+            ]
+        )
+
+    def mark_delivered(self, delivered: Sequence[tuple[str, datetime]]) -> None:
+        table = self._write().deliveries
+        for delivery_id, at in delivered:
+            if delivery_id in table:
+                stored = table[delivery_id]
+                table[delivery_id] = replace(
+                    stored,
+                    status=DeliveryStatus.DELIVERED,
+                    attempts=stored.attempts + 1,
+                    next_attempt_at=None,
+                    delivered_at=_utc(at),
+                    last_error="",
+                )
 
     def save_many(self, changed: Sequence[Delivery]) -> None:
         table = self._write().deliveries

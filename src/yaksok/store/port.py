@@ -28,7 +28,7 @@ from yaksok.domain.ledger import JSON, Checkpoint, LedgerEntry, SigningKey
 from yaksok.domain.notice import Notice, NoticeKind
 from yaksok.domain.promise import PromiseVersion
 from yaksok.domain.reservation import Reservation, ReservationState
-from yaksok.domain.subscription import Subscription
+from yaksok.domain.subscription import Recipient, Subscription
 
 
 class LaunchRepository(ABC):
@@ -325,6 +325,10 @@ class SubscriptionRepository(ABC):
         from the first id greater than ``after``."""
 
     @abstractmethod
+    def recipients(self, *, after: str, created_by: datetime, limit: int) -> list[Recipient]:
+        """Like ``page``, of enabled subscriptions only, with what a fan-out needs of each."""
+
+    @abstractmethod
     def disable(self, subscription_id: str, now: datetime, reason: str) -> bool:
         """Stop sending to a subscription; False when it was already disabled (or is unknown)."""
 
@@ -349,8 +353,19 @@ class DeliveryRepository(ABC):
         """Add deliveries (ids unique)."""
 
     @abstractmethod
+    def add_leased(
+        self, notice_id: str, publish_at: datetime, until: datetime, leased: Sequence[tuple[str, str, str]]
+    ) -> None:
+        """Add pending deliveries of one notice, not attempted, leased ``until`` (their next
+        attempt): one per (delivery id, subscription id, channel)."""
+
+    @abstractmethod
     def save_many(self, changed: Sequence[Delivery]) -> None:
         """Store the new status, attempts, times and error of each delivery."""
+
+    @abstractmethod
+    def mark_delivered(self, delivered: Sequence[tuple[str, datetime]]) -> None:
+        """Record one more attempt of each (delivery id, when), which delivered it."""
 
     @abstractmethod
     def claim_due(self, now: datetime, limit: int) -> list[Delivery]:

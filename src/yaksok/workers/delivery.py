@@ -47,7 +47,9 @@ class DeliveryWorker:
 
     async def record(self, batch: Batch, outcomes: dict[str, list[Outcome]]) -> None:
         for channel, each in outcomes.items():
-            await asyncio.to_thread(delivery.record, self.rt, batch.deliveries[channel], each)
+            await asyncio.to_thread(
+                delivery.record, self.rt, batch.messages[channel], batch.deliveries[channel], each
+            )
 
     async def fan_out(self) -> int:
         """Expand and send every waiting fan-out, page after page; how many deliveries were tried."""
