@@ -9,6 +9,7 @@ from pathlib import Path
 
 from yaksok.domain import codes
 from yaksok.domain.errors import InvalidInput
+from yaksok.domain.subscription import allowed_networks
 
 
 def default_database_url() -> str:
@@ -26,6 +27,14 @@ class Settings:
     checkpoint_interval: float = 60.0  # seconds between signed ledger checkpoints
     run_scheduler: bool = True
     live_listen: bool = True  # PostgreSQL LISTEN for live updates; off behind a pooler without it
+    session_secret: str = ""  # signs console session cookies; empty: a random one per process
+    session_hours: float = 8.0  # a console session ends this long after sign-in
+    # Delivery: private addresses (IPs or CIDRs) webhooks may still reach, e.g. 127.0.0.1 in tests.
+    webhook_allow_hosts: tuple[str, ...] = ()
+    webhook_timeout: float = 10.0  # seconds to wait for a webhook receiver's answer
+    delivery_connections: int = 64  # at most this many connections to one webhook receiver
+    delivery_interval: float = 1.0  # seconds between looks for retries and other processes' work
+    run_delivery: bool = True
     public_writes_per_second: float = 10.0  # reservations and cancellations per client address; 0: none
     public_writes_burst: int = 30  # so many at once before the rate applies
 
@@ -57,6 +66,12 @@ class Settings:
             scheduler_interval=_float(env, "YAKSOK_SCHEDULER_INTERVAL", 0.2),
             checkpoint_interval=_float(env, "YAKSOK_CHECKPOINT_INTERVAL", 60.0),
             live_listen=_bool(env, "YAKSOK_LIVE_LISTEN", True),
+            session_secret=env.get("YAKSOK_SESSION_SECRET", ""),
+            session_hours=_float(env, "YAKSOK_SESSION_HOURS", 8.0),
+            webhook_allow_hosts=_networks(env, "YAKSOK_WEBHOOK_ALLOW_HOSTS"),
+            webhook_timeout=_float(env, "YAKSOK_WEBHOOK_TIMEOUT", 10.0),
+            delivery_connections=_int(env, "YAKSOK_DELIVERY_CONNECTIONS", 64),
+            delivery_interval=_float(env, "YAKSOK_DELIVERY_INTERVAL", 1.0),
             public_writes_per_second=_float(env, "YAKSOK_PUBLIC_WRITES_PER_SECOND", 10.0),
             public_writes_burst=_int(env, "YAKSOK_PUBLIC_WRITES_BURST", 30),
         )
@@ -91,3 +106,15 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     if raw in ("0", "false", "no", "off"):
         return False
     raise InvalidInput(f"{name} must be on or off, not {raw!r}", code=codes.CONFIG_INVALID)
+
+
+def _networks(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """Comma-separated IP addresses or CIDRs, each checked."""
+    entries = tuple(part.strip() for part in env.get(name, "").split(",") if part.strip())
+    try:
+        allowed_networks(entries)
+    except ValueError as exc:
+        raise InvalidInput(
+            f"{name} must list IP addresses or CIDRs separated by commas: {exc}", code=codes.CONFIG_INVALID
+        ) from None
+    return entries

@@ -165,6 +165,9 @@ def walk_ledger(api: Api, rt: Runtime) -> None:
     ledger.checkpoint(rt)
     assert api("GET", "/ledger/checkpoints", 200)
     assert api("GET", "/.well-known/yaksok-ledger-key", 200).startswith("-----BEGIN PUBLIC KEY-----")
+    # A public address written as an IP, so that checking it needs no DNS.
+    webhook = {"url": "http://93.184.216.34/hooks", "kinds": ["announcement"], "language": "ko"}
+    assert api("POST", "/subscriptions", 201, webhook)["secret"].startswith("whsec_")
 
 
 def test_every_success_response_matches_its_documented_schema(api: Api, rt: Runtime) -> None:

@@ -23,7 +23,7 @@ from yaksok.domain.clock import SimulatedClock
 from yaksok.domain.commands import WriteNotice
 from yaksok.domain.notice import NoticeKind
 from yaksok.replay import load_scenario, run
-from yaksok.services import ledger, notices
+from yaksok.services import ledger, notices, operators
 from yaksok.services.auth import Role, token_role
 from yaksok.services.runtime import Runtime, counting_ids
 from yaksok.store.engine import alembic_config
@@ -47,11 +47,13 @@ COMMANDS = [
     ["token", "create"],
     ["token", "list"],
     ["token", "revoke"],
+    ["user"],
+    ["user", "create"],
 ]
 
 
-def yaksok(*args: str) -> Result:
-    return CliRunner().invoke(main, list(args), env={"YAKSOK_DATABASE_URL": None})
+def yaksok(*args: str, stdin: str | None = None) -> Result:
+    return CliRunner().invoke(main, list(args), input=stdin, env={"YAKSOK_DATABASE_URL": None})
 
 
 @pytest.fixture
@@ -78,7 +80,7 @@ def replayed(store: Store) -> Runtime:
 def test_every_command_has_its_own_help() -> None:
     listed = yaksok("--help")
     assert listed.exit_code == 0, listed.output
-    for name in ("serve", "worker", "demo", "replay", "ledger", "token", "db"):
+    for name in ("serve", "worker", "demo", "replay", "ledger", "token", "db", "user"):
         assert f"  {name} " in listed.output
     for command in COMMANDS:
         result = yaksok(*command, "--help")
@@ -140,6 +142,71 @@ def test_token_revoke_makes_a_token_stop_working(database_url: str, store: Store
     assert token_role(Runtime(store=store), secret) is None
     assert again.exit_code == 1 and "token.revoked" in again.output
     assert "\t-\t" not in yaksok("token", "list", "--db", database_url).stdout
+
+
+def test_user_create_makes_an_operator_who_can_sign_in_with_the_password_from_stdin(
+    database_url: str, store: Store
+) -> None:
+    result = yaksok(
+        "user",
+        "create",
+        "--email",
+        "Min@Example.com",
+        "--role",
+        "admin",
+        "--password-stdin",
+        "--db",
+        database_url,
+        stdin="correct horse battery\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "admin min@example.com created" in result.stdout
+    signed_in = operators.sign_in(Runtime(store=store), "min@example.com", "correct horse battery")
+    assert signed_in is not None and signed_in.role is Role.ADMIN
+    assert operators.sign_in(Runtime(store=store), "min@example.com", "wrong horse battery") is None
+
+
+def test_user_create_prompts_twice_for_the_password_and_refuses_a_short_one_or_a_taken_email(
+    database_url: str,
+) -> None:
+    made = yaksok(
+        "user",
+        "create",
+        "--email",
+        "a@example.com",
+        "--role",
+        "viewer",
+        "--db",
+        database_url,
+        stdin="long enough pass\nlong enough pass\n",
+    )
+    short = yaksok(
+        "user",
+        "create",
+        "--email",
+        "b@example.com",
+        "--role",
+        "viewer",
+        "--password-stdin",
+        "--db",
+        database_url,
+        stdin="short\n",
+    )
+    taken = yaksok(
+        "user",
+        "create",
+        "--email",
+        "A@example.com",
+        "--role",
+        "editor",
+        "--password-stdin",
+        "--db",
+        database_url,
+        stdin="another long pass\n",
+    )
+    assert made.exit_code == 0, made.output
+    assert short.exit_code == 1 and "invalid.password" in short.output
+    assert taken.exit_code == 1 and "operator.exists" in taken.output
 
 
 def test_token_revoke_of_an_unknown_id_says_so(database_url: str) -> None:

@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
+from yaksok.domain.administration import Operator
 from yaksok.domain.cadence import Cadence
 from yaksok.domain.errors import Conflict
 from yaksok.domain.launch import Launch, Milestone, MilestoneKind, Sku
@@ -318,6 +319,17 @@ def test_a_revoked_token_is_listed_with_its_date_and_no_longer_found_by_its_hash
     assert [(t.id, t.revoked_at) for t in listed] == [("t1", T0 + timedelta(hours=1)), ("t2", None)]
     assert active is not None and (active.id, active.role, active.label) == ("t2", "viewer", "press")
     assert revoked is not None and revoked.revoked and revoked.created_at == T0
+
+
+def test_an_operator_is_found_by_id_and_exact_email_and_an_email_is_taken_once(store: port.Store) -> None:
+    first = Operator("o1", "min@example.com", "admin", "$argon2id$hash", T0)
+    with store.write() as tx:
+        assert tx.operators.add(first)
+        assert not tx.operators.add(Operator("o2", "min@example.com", "viewer", "$argon2id$other", T0))
+    with store.read() as tx:
+        assert tx.operators.get("o1") == first
+        assert tx.operators.by_email("min@example.com") == first
+        assert tx.operators.get("o2") is None and tx.operators.by_email("MIN@example.com") is None
 
 
 def test_audit_entries_come_back_in_order_with_their_actor_and_details(store: port.Store) -> None:
@@ -697,3 +709,122 @@ def test_a_sequence_or_idempotency_key_is_taken_once_per_launch(
         tx.reservations.add_many([replace(reservation(2), **taken)])
     with store.read() as tx:
         assert tx.reservations.last_sequence(LAUNCH.slug) == 1
+
+
+def test_subscriptions_page_in_id_order_and_disable_once(store: port.Store) -> None:
+    from yaksok.domain.subscription import Subscription
+
+    made = [
+        Subscription(
+            id=f"s_{n}",
+            channel="webhook",
+            target="https://example.com/h",
+            secret="whsec_x",
+            language="en",
+            created_at=T0 + timedelta(seconds=n),
+        )
+        for n in (3, 1, 2)
+    ]
+    with store.write() as tx:
+        tx.subscriptions.add_many(made)
+    with store.read() as tx:
+        assert [
+            s.id for s in tx.subscriptions.page(after="s_1", created_by=T0 + timedelta(seconds=2), limit=5)
+        ] == ["s_2"]
+        assert [
+            s.id for s in tx.subscriptions.page(after="", created_by=T0 + timedelta(days=1), limit=2)
+        ] == [
+            "s_1",
+            "s_2",
+        ]
+    with store.write() as tx:
+        assert tx.subscriptions.disable("s_1", T0, "410 Gone")
+        assert not tx.subscriptions.disable("s_1", T0, "410 Gone")
+    with store.read() as tx:
+        found = tx.subscriptions.get("s_1")
+        assert found is not None and found.disabled_at == T0 and found.disabled_reason == "410 Gone"
+
+
+def test_deliveries_due_for_retry_are_claimed_earliest_first_and_saved(store: port.Store) -> None:
+    from yaksok.domain.delivery import Delivery, DeliveryStatus
+
+    def pending(n: int, due: datetime) -> Delivery:
+        return Delivery(
+            id=f"msg_n.s_{n}",
+            notice_id="n",
+            subscription_id=f"s_{n}",
+            channel="webhook",
+            status=DeliveryStatus.PENDING,
+            attempts=1,
+            publish_at=T0,
+            next_attempt_at=due,
+        )
+
+    with store.write() as tx:
+        tx.deliveries.add_many([pending(1, T0 + timedelta(minutes=2)), pending(2, T0 + timedelta(minutes=1))])
+    with store.write() as tx:
+        due = tx.deliveries.claim_due(T0 + timedelta(minutes=5), limit=10)
+        assert [d.id for d in due] == ["msg_n.s_2", "msg_n.s_1"]
+        done = replace(
+            due[0], status=DeliveryStatus.DELIVERED, attempts=2, delivered_at=T0 + timedelta(minutes=1)
+        )
+        tx.deliveries.save_many([done])
+    with store.read() as tx:
+        assert tx.deliveries.claim_due(T0 + timedelta(minutes=5), limit=10)[0].id == "msg_n.s_1"
+        [delivered] = tx.deliveries.for_subscription("s_2")
+        assert delivered.status is DeliveryStatus.DELIVERED and delivered.latency == timedelta(minutes=1)
+        assert len(tx.deliveries.for_notice("n")) == 2
+
+
+def test_recipients_are_the_enabled_subscriptions_with_their_filters_in_id_order(store: port.Store) -> None:
+    from yaksok.domain.notice import NoticeKind
+    from yaksok.domain.subscription import Recipient, Subscription
+
+    def made(n: int, **fields: Any) -> Subscription:
+        return Subscription(
+            id=f"s_{n}", channel="webhook", target=f"https://example.com/{n}", secret=f"whsec_{n}",
+            language="ko", created_at=T0, **fields,
+        )  # fmt: skip
+
+    with store.write() as tx:
+        tx.subscriptions.add_many(
+            [made(3, launches=("ipad",), kinds=(NoticeKind.CHANGE,)), made(1), made(2), made(4)]
+        )
+        tx.subscriptions.disable("s_2", T0, "410 Gone")
+    with store.read() as tx:
+        found = tx.subscriptions.recipients(after="", created_by=T0, limit=2)
+        later = tx.subscriptions.recipients(after="s_1", created_by=T0, limit=5)
+    assert found == [
+        Recipient("s_1", "webhook", "https://example.com/1", "whsec_1", "ko", (), ()),
+        Recipient(
+            "s_3", "webhook", "https://example.com/3", "whsec_3", "ko", ("ipad",), (NoticeKind.CHANGE,)
+        ),
+    ]
+    assert [r.id for r in later] == ["s_3", "s_4"]
+
+
+def test_leased_deliveries_are_pending_until_their_lease_and_are_marked_delivered_together(
+    store: port.Store,
+) -> None:
+    from yaksok.domain.delivery import DeliveryStatus
+
+    until = T0 + timedelta(minutes=1)
+    with store.write() as tx:
+        tx.deliveries.add_leased(
+            "n", T0, until, [("msg_n.s_1", "s_1", "webhook"), ("msg_n.s_2", "s_2", "webhook")]
+        )
+    with store.read() as tx:
+        assert [d.id for d in tx.deliveries.claim_due(until - timedelta(seconds=1), limit=10)] == []
+        leased = tx.deliveries.for_notice("n")
+    assert [(d.status, d.attempts, d.publish_at, d.next_attempt_at) for d in leased] == [
+        (DeliveryStatus.PENDING, 0, T0, until)
+    ] * 2
+    at = T0 + timedelta(milliseconds=1500)
+    with store.write() as tx:
+        tx.deliveries.mark_delivered([("msg_n.s_1", at)])
+    with store.read() as tx:
+        first, second = tx.deliveries.for_notice("n")
+        assert [d.id for d in tx.deliveries.claim_due(until, limit=10)] == ["msg_n.s_2"]
+    assert (first.status, first.attempts, first.next_attempt_at) == (DeliveryStatus.DELIVERED, 1, None)
+    assert first.latency == timedelta(milliseconds=1500)
+    assert second.status is DeliveryStatus.PENDING

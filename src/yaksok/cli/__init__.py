@@ -1,8 +1,8 @@
 """The command line: thin commands that parse, call a service and print.
 
 One module per command group: running (``serve``: serve, worker), the ledger (``ledger``),
-replays and the demo (``replay``), benchmarks (``bench``), the database (``db``) and tokens
-(``tokens``); what they share is in ``options``.
+replays and the demo (``replay``), benchmarks (``bench``), the database (``db``), tokens
+(``tokens``) and operator accounts (``users``); what they share is in ``options``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from yaksok.cli.ledger import ledger
 from yaksok.cli.replay import demo, replay
 from yaksok.cli.serve import serve, worker
 from yaksok.cli.tokens import token
+from yaksok.cli.users import user
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,5 +28,5 @@ def main() -> None:
     """
 
 
-for command in (serve, worker, demo, replay, ledger, bench, db, token):
+for command in (serve, worker, demo, replay, ledger, bench, db, token, user):
     main.add_command(command)

@@ -7,11 +7,13 @@ from typing import Any
 
 import click
 
+from yaksok.bench.fanout import run_fanout
 from yaksok.bench.processes import BenchError
 from yaksok.bench.publish import run_publish
 from yaksok.bench.publish_figures import PublishOptions
 from yaksok.bench.reservations import BenchOptions, run_reservations
 from yaksok.cli.options import database_option
+from yaksok.workers import delivery
 
 PUBLISH_DB_HELP = (
     "Database for the server under test (sqlite:///PATH or postgresql://…). Default: a fresh SQLite "
@@ -164,3 +166,35 @@ def _ms(value: float | None) -> str:
 
 def _x(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f}×"
+
+
+@bench.command("fanout")
+@click.option(
+    "--subscribers", type=click.IntRange(1, 1_000_000), default=100_000, show_default=True,
+    help="Webhook subscribers to tell of one notice.",
+)  # fmt: skip
+@click.option(
+    "--json", "as_json", is_flag=True, help="End with the figures as one JSON object on the last line."
+)
+def fanout(subscribers: int, as_json: bool) -> None:
+    """One notice to SUBSCRIBERS webhooks on a local receiver, beside the receiver's ceiling.
+
+    A raw-ASGI receiver on uvicorn (127.0.0.1) answers 204 and counts webhook ids; yaksok, on a
+    fresh SQLite file, publishes one notice and its delivery worker sends it, signed, to every
+    subscriber. Reports deliveries/s and latency from publish_at (first, p50, p99), and the
+    receiver's ceiling measured by wrk with the same body and headers. Progress goes to stderr.
+    """
+    try:
+        figures = run_fanout(subscribers, delivery.run, progress=lambda line: click.echo(line, err=True))
+    except BenchError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"webhook fan-out to {figures['subscribers']} subscribers: "
+        f"{figures['deliveries_per_s']:.0f} deliveries/s, "
+        f"receiver ceiling {figures['receiver_ceiling_per_s']:.0f}/s (ratio {figures['ratio']:.2f}); "
+        f"from publish_at: first {figures['first_delivery_s'] * 1000:.1f} ms, p50 {figures['p50_s']:.2f} s, "
+        f"p99 {figures['p99_s']:.2f} s; missing {figures['missing']}, duplicates {figures['duplicates']}",
+        err=as_json,
+    )
+    if as_json:
+        click.echo(json.dumps(figures))

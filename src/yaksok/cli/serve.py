@@ -15,7 +15,7 @@ from yaksok.services.runtime import Runtime
 from yaksok.web import reservation_writer
 from yaksok.web.app import create_app
 from yaksok.web.server import run_server
-from yaksok.workers import scheduler
+from yaksok.workers import delivery, scheduler
 
 
 def serve_app(rt: Runtime, settings: Settings) -> None:
@@ -24,6 +24,8 @@ def serve_app(rt: Runtime, settings: Settings) -> None:
     Reservations are committed by a writer process of their own (``web.reservation_writer``),
     except on a SQLite database in memory, which only this process can see."""
     background = [functools.partial(scheduler.run, rt, settings)] if settings.run_scheduler else []
+    if settings.run_delivery:
+        background.append(functools.partial(delivery.run, rt, settings))
     _log_to_stderr()
     with contextlib.ExitStack() as stack:
         writer = None
@@ -61,10 +63,11 @@ def serve(database_url: str | None, host: str | None, port: int | None, base_url
 @click.command()
 @database_option(DB_HELP + " Migrations are applied on start.")
 def worker(database_url: str | None) -> None:
-    """Run the scheduler without the web app, until SIGINT or SIGTERM.
+    """Run the scheduler and the delivery worker without the web app, until SIGINT or SIGTERM.
 
-    Publishes scheduled notices at their time, fills cadence slots, records broken promises and
-    signs ledger checkpoints. Several workers may share one PostgreSQL database.
+    Publishes scheduled notices at their time, fills cadence slots, records broken promises,
+    signs ledger checkpoints and delivers notices to subscribers (webhooks). Several workers may
+    share one PostgreSQL database.
     """
     url = resolve_database(database_url)
     with yaksok_errors():
@@ -72,7 +75,7 @@ def worker(database_url: str | None) -> None:
     with opened(url) as rt:
         click.echo(f"yaksok worker on {redacted(url)} (Ctrl-C to stop)")
         _log_to_stderr()
-        scheduler.run_worker(rt, settings)
+        scheduler.run_worker(rt, settings, also=[delivery.run])
     click.echo("yaksok worker stopped")
 
 

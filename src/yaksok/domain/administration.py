@@ -1,4 +1,4 @@
-"""Operator administration: admin tokens and the audit trail of what operators did to them.
+"""Operator administration: admin tokens, operator accounts and the audit trail of what operators did.
 
 None of this is public. The public ledger records what customers were told; who holds which
 token is the operators' own business, kept in the audit trail instead.
@@ -36,3 +36,15 @@ class AuditEntry:
     actor: str | None
     action: str
     details: Mapping[str, object]
+
+
+@dataclass(frozen=True)
+class Operator:
+    """A person who signs in to the console: their email (lower-cased, unique), their role and
+    an argon2 hash of their password (never the password)."""
+
+    id: str
+    email: str
+    role: str
+    password_hash: str
+    created_at: datetime

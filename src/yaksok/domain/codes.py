@@ -19,6 +19,7 @@ INVALID_CHANNEL = Code("invalid.channel", InvalidInput, "a notice names a channe
 INVALID_CLAIM = Code("invalid.claim", InvalidInput, "a clarification without a claim, or a claim elsewhere")
 INVALID_URL = Code("invalid.url", InvalidInput, "a claim's source is not an http(s) URL")
 INVALID_MILESTONE = Code("invalid.milestone", InvalidInput, "a notice names a milestone of another launch")
+INVALID_CHOICE = Code("invalid.choice", InvalidInput, "a form field's value is not one of its choices")
 INVALID_ROLE = Code("invalid.role", InvalidInput, "a role other than admin, editor, support or viewer")
 TIME_INVALID = Code("time.invalid", InvalidInput, "a time cannot be read, or lacks its time zone")
 TIME_UNKNOWN_ZONE = Code("time.unknown_zone", InvalidInput, "the time zone is not in the tz database")
@@ -68,6 +69,19 @@ NOTICE_PUBLISH_NOW_WITH_PUBLISH_AT = Code(
 )
 CADENCE_ENDED = Code("cadence.ended", Conflict, "the cadence has already ended")
 
+# Subscriptions and delivery
+SUBSCRIPTION_URL_INVALID = Code(
+    "subscription.url_invalid", InvalidInput, "a webhook URL is not http(s)://host/path without credentials"
+)
+SUBSCRIPTION_TARGET_REFUSED = Code(
+    "subscription.target_refused",
+    InvalidInput,
+    "a webhook URL resolves to a private, loopback or link-local address (not allowed)",
+)
+SUBSCRIPTION_CHANNEL_UNKNOWN = Code(
+    "subscription.channel_unknown", InvalidInput, "a subscription names a channel that has no transport"
+)
+
 # The store
 WRITE_CONFLICT = Code(
     "write.conflict", Conflict, "a concurrent request changed the same data; nothing was written, retry"
@@ -96,4 +110,13 @@ IDEMPOTENCY_KEY_REUSED = Code(
 )
 IDEMPOTENCY_IN_FLIGHT = Code(
     "idempotency.in_flight", Conflict, "a request with the same Idempotency-Key is still being processed"
+)
+
+# Operator accounts
+OPERATOR_EXISTS = Code("operator.exists", Conflict, "an operator account with that email already exists")
+INVALID_EMAIL = Code(
+    "invalid.email", InvalidInput, "an operator's email is not one address of at most 254 characters"
+)
+INVALID_PASSWORD = Code(
+    "invalid.password", InvalidInput, "a password shorter than 12 or longer than 1024 characters"
 )

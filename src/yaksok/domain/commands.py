@@ -184,3 +184,17 @@ class Reserve:
 class CancelReservation:
     code: str
     secret: str
+
+
+# Delivery
+
+
+@dataclass(frozen=True, kw_only=True)
+class Subscribe:
+    """Be told of published notices on a channel: a webhook at ``target`` (a URL)."""
+
+    channel: str
+    target: str
+    language: str = "en"
+    launches: tuple[str, ...] = ()  # empty: every launch
+    kinds: tuple[NoticeKind, ...] = ()  # empty: every kind

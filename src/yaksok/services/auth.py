@@ -34,7 +34,7 @@ class Role(IntEnum):
 
 @dataclass(frozen=True)
 class Actor:
-    """Who makes an admin request: the token's id and its role."""
+    """Who makes an admin request: the token's id (or the signed-in operator's) and its role."""
 
     token_id: str
     role: Role
@@ -48,6 +48,12 @@ class IssuedToken:
     secret: str
     role: Role
     label: str
+
+
+def permits(actor: Actor, needed: Role) -> bool:
+    """Whether ``actor`` (a token's or a signed-in operator's) may take an action needing ``needed``:
+    the one role check the admin API and the console share."""
+    return actor.role >= needed
 
 
 def _hash(token: str) -> str:

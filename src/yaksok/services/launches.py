@@ -19,8 +19,8 @@ from yaksok.domain.errors import Conflict, NotFound
 from yaksok.domain.launch import Launch, Milestone
 from yaksok.domain.ledger import JSON
 from yaksok.domain.notice import Notice, NoticeKind
-from yaksok.domain.policy import Override
-from yaksok.domain.promise import ChangeKind, Promise, PromiseVersion
+from yaksok.domain.policy import Override, Violation, promise_violations
+from yaksok.domain.promise import ChangeKind, Precision, Promise, PromiseVersion, classify_change
 from yaksok.domain.texts import as_texts, check_texts
 from yaksok.services import ledger, wording
 from yaksok.services.notices import publish_in
@@ -169,6 +169,21 @@ def revise_promise(rt: Runtime, command: RevisePromise) -> tuple[PromiseVersion,
             bodies=command.bodies,
             next_update_at=command.next_update_at,
         )
+
+
+def preview_revision(
+    rt: Runtime, milestone_id: str, *, time: str | None, precision: Precision | str, reason: dict[str, str]
+) -> list[Violation]:
+    """The rules ``revise_promise`` would find broken if called now with the same promise and
+    reason, each with its figures as the policy states them; nothing is written."""
+    with rt.store.read() as tx:
+        milestone = get_milestone(tx, milestone_id)
+        launch = get_launch(tx, milestone.launch_slug)
+    promise = Promise.parse(time, launch.zone, precision)
+    previous = milestone.promise
+    change_kind = None if previous is None else classify_change(previous, promise)
+    reason = check_texts(reason, "reason", required=False)
+    return promise_violations(launch.policy, previous, promise, change_kind, reason, rt.clock.now())
 
 
 def cancel_milestone(rt: Runtime, command: CancelMilestone) -> tuple[PromiseVersion, Notice]:

@@ -9,7 +9,7 @@ from yaksok.domain.commands import Clarify, EditNotice, ScheduleNotice, WriteNot
 from yaksok.domain.errors import Conflict, InvalidInput, NotFound
 from yaksok.domain.ledger import JSON
 from yaksok.domain.notice import Notice, NoticeKind, NoticeState
-from yaksok.services import ledger
+from yaksok.services import delivery, ledger
 from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
 
@@ -37,10 +37,11 @@ def _save(tx: Transaction, notice: Notice, ledger_seq: int | None = None) -> Non
 
 
 def publish_in(tx: Transaction, rt: Runtime, notice: Notice) -> Notice:
-    """Publish inside the caller's transaction: the notice, its ledger entry and (later) its
-    deliveries commit together. Live listeners hear of it after the commit: in this process
-    through ``rt.on_publish``, in every other one through PostgreSQL NOTIFY. The caller has
-    claimed the notice (or just added it), so it is published once however many try."""
+    """Publish inside the caller's transaction: the notice, its ledger entry and its fan-out job
+    (from which its deliveries follow) commit together. Live listeners hear of it after the
+    commit: in this process through ``rt.on_publish``, in every other one through PostgreSQL
+    NOTIFY. The caller has claimed the notice (or just added it), so it is published once
+    however many try."""
     now = rt.clock.now()
     published = notice.publish(now)
     entry = ledger.record(tx, rt, "notice.published", _ledger_view(published))
@@ -49,6 +50,7 @@ def publish_in(tx: Transaction, rt: Runtime, notice: Notice) -> Notice:
     # the very next one it expects or one before it has not reached it yet.
     previous_seq = tx.notices.published_seq_before(entry.seq)
     _save(tx, published, ledger_seq=entry.seq)
+    delivery.record_publication(tx, published)  # the outbox: its deliveries follow from this row
     tx.live_events.announce(entry.seq)  # delivered only if this transaction commits
     tx.after_commit.append(lambda: rt.published(entry.seq, previous_seq, published))
     return published

@@ -24,8 +24,9 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from yaksok.domain import codes
-from yaksok.domain.administration import AuditEntry, TokenRecord
+from yaksok.domain.administration import AuditEntry, Operator, TokenRecord
 from yaksok.domain.cadence import Cadence, parse_weekdays
+from yaksok.domain.delivery import Delivery, DeliveryStatus, Fanout
 from yaksok.domain.errors import Conflict
 from yaksok.domain.launch import Launch, Milestone, Occurrence
 from yaksok.domain.ledger import JSON, Checkpoint, LedgerEntry, SigningKey
@@ -33,6 +34,7 @@ from yaksok.domain.notice import Notice, NoticeKind, NoticeState
 from yaksok.domain.policy import Policy
 from yaksok.domain.promise import PromiseVersion
 from yaksok.domain.reservation import Reservation, ReservationState
+from yaksok.domain.subscription import Recipient, Subscription
 from yaksok.store import port
 
 K = TypeVar("K")
@@ -95,8 +97,12 @@ class _Tables:
     checkpoints: dict[int, Checkpoint] = field(default_factory=dict)
     signing_keys: dict[str, SigningKey] = field(default_factory=dict)
     tokens: dict[str, _TokenRow] = field(default_factory=dict)
+    operators: dict[str, Operator] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
     reservations: dict[str, Reservation] = field(default_factory=dict)
+    subscriptions: dict[str, Subscription] = field(default_factory=dict)
+    fanouts: dict[str, Fanout] = field(default_factory=dict)
+    deliveries: dict[str, Delivery] = field(default_factory=dict)
     announced: list[int] = field(default_factory=list)
 
     def copy(self) -> _Tables:
@@ -479,6 +485,23 @@ def _token(token_id: str, row: _TokenRow) -> TokenRecord:
     return TokenRecord(token_id, row.role, row.label, row.created_at, row.revoked_at)
 
 
+class OperatorRepository(_Repository, port.OperatorRepository):
+    def add(self, operator: Operator) -> bool:
+        tables = self._write()
+        if self.by_email(operator.email) is not None:
+            return False
+        _insert(
+            tables.operators, operator.id, replace(operator, created_at=_utc(operator.created_at)), "operator"
+        )
+        return True
+
+    def get(self, operator_id: str) -> Operator | None:
+        return self._tables.operators.get(operator_id)
+
+    def by_email(self, email: str) -> Operator | None:
+        return next((op for op in self._tables.operators.values() if op.email == email), None)
+
+
 class AuditRepository(_Repository, port.AuditRepository):
     def add(self, at: datetime, actor: str | None, action: str, details: Mapping[str, object]) -> None:
         trail = self._write().audit
@@ -543,6 +566,146 @@ class ReservationRepository(_Repository, port.ReservationRepository):
         return [r for r in self._of(launch_slug) if state is None or r.state is state]
 
 
+def _stored_subscription(s: Subscription) -> Subscription:
+    return replace(s, created_at=_utc(s.created_at), disabled_at=_utc_or_none(s.disabled_at))
+
+
+class SubscriptionRepository(_Repository, port.SubscriptionRepository):
+    def add_many(self, added: Sequence[Subscription]) -> None:
+        table = self._write().subscriptions
+        for subscription in added:
+            _insert(table, subscription.id, _stored_subscription(subscription), "subscription")
+
+    def get(self, subscription_id: str) -> Subscription | None:
+        return self._tables.subscriptions.get(subscription_id)
+
+    def page(self, *, after: str, created_by: datetime, limit: int) -> list[Subscription]:
+        found = sorted(
+            (s for s in self._tables.subscriptions.values() if s.id > after and s.created_at <= created_by),
+            key=lambda s: s.id,
+        )
+        return found[:limit]
+
+    def recipients(self, *, after: str, created_by: datetime, limit: int) -> list[Recipient]:
+        found = sorted(
+            (
+                s
+                for s in self._tables.subscriptions.values()
+                if s.id > after and s.created_at <= created_by and s.disabled_at is None
+            ),
+            key=lambda s: s.id,
+        )
+        return [
+            Recipient(s.id, s.channel, s.target, s.secret, s.language, s.launches, s.kinds)
+            for s in found[:limit]
+        ]
+
+    def disable(self, subscription_id: str, now: datetime, reason: str) -> bool:
+        table = self._write().subscriptions
+        found = table.get(subscription_id)
+        if found is None or found.disabled_at is not None:
+            return False
+        table[subscription_id] = replace(found, disabled_at=_utc(now), disabled_reason=reason)
+        return True
+
+
+def _stored_delivery(d: Delivery) -> Delivery:
+    return replace(
+        d,
+        publish_at=_utc(d.publish_at),
+        next_attempt_at=_utc_or_none(d.next_attempt_at),
+        delivered_at=_utc_or_none(d.delivered_at),
+    )
+
+
+class DeliveryRepository(_Repository, port.DeliveryRepository):
+    def add_fanout(self, fanout: Fanout) -> None:
+        tables = self._write()
+        _require(fanout.notice_id in tables.notices, f"notice {fanout.notice_id!r}")
+        _insert(
+            tables.fanouts, fanout.notice_id, replace(fanout, publish_at=_utc(fanout.publish_at)), "fan-out"
+        )
+
+    def claim_fanout(self) -> Fanout | None:
+        pending = [f for f in self._tables.fanouts.values() if not f.done]
+        return min(pending, key=lambda f: (f.publish_at, f.notice_id), default=None)
+
+    def advance_fanout(self, notice_id: str, after: str, done: bool) -> None:
+        table = self._write().fanouts
+        table[notice_id] = replace(table[notice_id], after=after, done=done)
+
+    def add_many(self, added: Sequence[Delivery]) -> None:
+        table = self._write().deliveries
+        for delivery in added:
+            _insert(table, delivery.id, _stored_delivery(delivery), "delivery")
+
+    def add_leased(
+        self, notice_id: str, publish_at: datetime, until: datetime, leased: Sequence[tuple[str, str, str]]
+    ) -> None:
+        self.add_many(
+            [
+                Delivery(
+                    delivery_id,
+                    notice_id,
+                    subscription_id,
+                    channel,
+                    DeliveryStatus.PENDING,
+                    0,
+                    publish_at,
+                    until,
+                )
+                for delivery_id, subscription_id, channel in leased
+            ]
+        )
+
+    def mark_delivered(self, delivered: Sequence[tuple[str, datetime]]) -> None:
+        table = self._write().deliveries
+        for delivery_id, at in delivered:
+            if delivery_id in table:
+                stored = table[delivery_id]
+                table[delivery_id] = replace(
+                    stored,
+                    status=DeliveryStatus.DELIVERED,
+                    attempts=stored.attempts + 1,
+                    next_attempt_at=None,
+                    delivered_at=_utc(at),
+                    last_error="",
+                )
+
+    def save_many(self, changed: Sequence[Delivery]) -> None:
+        table = self._write().deliveries
+        for delivery in changed:
+            if delivery.id in table:
+                stored = table[delivery.id]
+                table[delivery.id] = replace(
+                    stored,
+                    status=delivery.status,
+                    attempts=delivery.attempts,
+                    next_attempt_at=_utc_or_none(delivery.next_attempt_at),
+                    delivered_at=_utc_or_none(delivery.delivered_at),
+                    last_error=delivery.last_error,
+                )
+
+    def claim_due(self, now: datetime, limit: int) -> list[Delivery]:
+        due = [
+            d
+            for d in self._tables.deliveries.values()
+            if d.status is DeliveryStatus.PENDING
+            and d.next_attempt_at is not None
+            and d.next_attempt_at <= now
+        ]
+        return sorted(due, key=lambda d: (d.next_attempt_at or now, d.id))[:limit]
+
+    def for_notice(self, notice_id: str) -> list[Delivery]:
+        return sorted(
+            (d for d in self._tables.deliveries.values() if d.notice_id == notice_id), key=lambda d: d.id
+        )
+
+    def for_subscription(self, subscription_id: str) -> list[Delivery]:
+        found = (d for d in self._tables.deliveries.values() if d.subscription_id == subscription_id)
+        return sorted(found, key=lambda d: d.id)
+
+
 class LiveEvents(_Repository, port.LiveEvents):
     def announce(self, seq: int) -> None:
         self._write().announced.append(seq)
@@ -556,8 +719,11 @@ class MemoryTransaction(port.Transaction):
         self.cadences = CadenceRepository(tables, writable)
         self.ledger = LedgerRepository(tables, writable)
         self.tokens = TokenRepository(tables, writable)
+        self.operators = OperatorRepository(tables, writable)
         self.audit = AuditRepository(tables, writable)
         self.reservations = ReservationRepository(tables, writable)
+        self.subscriptions = SubscriptionRepository(tables, writable)
+        self.deliveries = DeliveryRepository(tables, writable)
         self.live_events = LiveEvents(tables, writable)
         self.after_commit: list[Callable[[], None]] = []
 

@@ -20,13 +20,15 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 
-from yaksok.domain.administration import AuditEntry, TokenRecord
+from yaksok.domain.administration import AuditEntry, Operator, TokenRecord
 from yaksok.domain.cadence import Cadence
+from yaksok.domain.delivery import Delivery, Fanout
 from yaksok.domain.launch import Launch, Milestone
 from yaksok.domain.ledger import JSON, Checkpoint, LedgerEntry, SigningKey
 from yaksok.domain.notice import Notice, NoticeKind
 from yaksok.domain.promise import PromiseVersion
 from yaksok.domain.reservation import Reservation, ReservationState
+from yaksok.domain.subscription import Recipient, Subscription
 
 
 class LaunchRepository(ABC):
@@ -245,6 +247,21 @@ class TokenRepository(ABC):
         """Revoke an active token; False when it was not active (already revoked or unknown)."""
 
 
+class OperatorRepository(ABC):
+    """Operator accounts for the console."""
+
+    @abstractmethod
+    def add(self, operator: Operator) -> bool:
+        """Add the account; False, adding nothing, when its email is taken."""
+
+    @abstractmethod
+    def get(self, operator_id: str) -> Operator | None: ...
+
+    @abstractmethod
+    def by_email(self, email: str) -> Operator | None:
+        """The account with exactly this (lower-cased) email, if any."""
+
+
 class AuditRepository(ABC):
     """The audit trail of operator administration: not public, unlike the ledger."""
 
@@ -294,6 +311,76 @@ class ReservationRepository(ABC):
         """The launch's reservations in ``state`` (any, if None), in sequence order."""
 
 
+class SubscriptionRepository(ABC):
+    @abstractmethod
+    def add_many(self, added: Sequence[Subscription]) -> None:
+        """Add subscriptions (ids unique)."""
+
+    @abstractmethod
+    def get(self, subscription_id: str) -> Subscription | None: ...
+
+    @abstractmethod
+    def page(self, *, after: str, created_by: datetime, limit: int) -> list[Subscription]:
+        """Up to ``limit`` subscriptions made by ``created_by``, disabled ones too, in id order
+        from the first id greater than ``after``."""
+
+    @abstractmethod
+    def recipients(self, *, after: str, created_by: datetime, limit: int) -> list[Recipient]:
+        """Like ``page``, of enabled subscriptions only, with what a fan-out needs of each."""
+
+    @abstractmethod
+    def disable(self, subscription_id: str, now: datetime, reason: str) -> bool:
+        """Stop sending to a subscription; False when it was already disabled (or is unknown)."""
+
+
+class DeliveryRepository(ABC):
+    """The outbox: fan-out jobs of published notices, and one delivery per notice and subscriber."""
+
+    @abstractmethod
+    def add_fanout(self, fanout: Fanout) -> None: ...
+
+    @abstractmethod
+    def claim_fanout(self) -> Fanout | None:
+        """The oldest unfinished fan-out no other transaction has claimed, claimed until this one
+        ends; None when there is none free."""
+
+    @abstractmethod
+    def advance_fanout(self, notice_id: str, after: str, done: bool) -> None:
+        """Record that subscriptions up to id ``after`` are expanded (all of them, if ``done``)."""
+
+    @abstractmethod
+    def add_many(self, added: Sequence[Delivery]) -> None:
+        """Add deliveries (ids unique)."""
+
+    @abstractmethod
+    def add_leased(
+        self, notice_id: str, publish_at: datetime, until: datetime, leased: Sequence[tuple[str, str, str]]
+    ) -> None:
+        """Add pending deliveries of one notice, not attempted, leased ``until`` (their next
+        attempt): one per (delivery id, subscription id, channel)."""
+
+    @abstractmethod
+    def save_many(self, changed: Sequence[Delivery]) -> None:
+        """Store the new status, attempts, times and error of each delivery."""
+
+    @abstractmethod
+    def mark_delivered(self, delivered: Sequence[tuple[str, datetime]]) -> None:
+        """Record one more attempt of each (delivery id, when), which delivered it."""
+
+    @abstractmethod
+    def claim_due(self, now: datetime, limit: int) -> list[Delivery]:
+        """Up to ``limit`` pending deliveries whose next attempt is due by ``now``, earliest first,
+        skipping those another transaction has claimed; claimed until this one ends."""
+
+    @abstractmethod
+    def for_notice(self, notice_id: str) -> list[Delivery]:
+        """The notice's deliveries, by id."""
+
+    @abstractmethod
+    def for_subscription(self, subscription_id: str) -> list[Delivery]:
+        """The subscription's deliveries, by id."""
+
+
 class LiveEvents(ABC):
     @abstractmethod
     def announce(self, seq: int) -> None:
@@ -309,8 +396,11 @@ class Transaction(ABC):
     cadences: CadenceRepository
     ledger: LedgerRepository
     tokens: TokenRepository
+    operators: OperatorRepository
     audit: AuditRepository
     reservations: ReservationRepository
+    subscriptions: SubscriptionRepository
+    deliveries: DeliveryRepository
     live_events: LiveEvents
     after_commit: list[Callable[[], None]]
 

@@ -148,6 +148,16 @@ api_tokens = Table(
     Column("revoked_at", UTCDateTime),
 )
 
+operators = Table(
+    "operators",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
 # Operator administration (tokens made and revoked): not public, unlike ledger_entries.
 audit = Table(
     "audit",
@@ -179,4 +189,47 @@ reservations = Table(
     UniqueConstraint("launch_slug", "sequence", name="uq_reservations_launch_sequence"),
     UniqueConstraint("launch_slug", "idempotency_key", name="uq_reservations_launch_key"),
     Index("ix_reservations_launch_contact", "launch_slug", "contact"),
+)
+
+# Delivery (the outbox): who is to be told, which notices are still to fan out, each delivery.
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("channel", String(32), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("secret", String(128), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("launches", JSON, nullable=False),
+    Column("kinds", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("disabled_at", UTCDateTime),
+    Column("disabled_reason", Text, nullable=False, default=""),
+)
+
+# One row per published notice still to be expanded into deliveries: written in the publishing
+# transaction, so a publication cannot be lost between its commit and its deliveries.
+fanouts = Table(
+    "fanouts",
+    metadata,
+    Column("notice_id", String(64), ForeignKey("notices.id"), primary_key=True),
+    Column("publish_at", UTCDateTime, nullable=False),
+    Column("after", String(64), nullable=False, default=""),  # the last subscription expanded
+    Column("done", Boolean, nullable=False, default=False),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", String(160), primary_key=True),  # webhook-id: the same on every attempt
+    Column("notice_id", String(64), nullable=False, index=True),
+    Column("subscription_id", String(64), nullable=False, index=True),
+    Column("channel", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("publish_at", UTCDateTime, nullable=False),
+    Column("next_attempt_at", UTCDateTime),
+    Column("delivered_at", UTCDateTime),
+    Column("last_error", Text, nullable=False, default=""),
+    Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
 )

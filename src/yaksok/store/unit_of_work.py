@@ -14,12 +14,14 @@ from yaksok.domain import codes
 from yaksok.domain.errors import Conflict
 from yaksok.store import port
 from yaksok.store.audit import AuditRepository
+from yaksok.store.delivery import DeliveryRepository, SubscriptionRepository
 from yaksok.store.engine import make_engine, upgrade
 from yaksok.store.launches import CadenceRepository, LaunchRepository, MilestoneRepository
 from yaksok.store.leadership import LeaderLock
 from yaksok.store.ledger import LedgerRepository
 from yaksok.store.live_events import LiveEvents, PublicationListener, can_listen
 from yaksok.store.notices import NoticeRepository
+from yaksok.store.operators import OperatorRepository
 from yaksok.store.reservations import ReservationRepository
 from yaksok.store.tokens import TokenRepository
 
@@ -39,8 +41,11 @@ class Transaction(port.Transaction):
         self.cadences = CadenceRepository(connection)
         self.ledger = LedgerRepository(connection)
         self.tokens = TokenRepository(connection)
+        self.operators = OperatorRepository(connection)
         self.audit = AuditRepository(connection)
         self.reservations = ReservationRepository(connection)
+        self.subscriptions = SubscriptionRepository(connection)
+        self.deliveries = DeliveryRepository(connection)
         self.live_events = LiveEvents(connection)
         self.after_commit: list[Callable[[], None]] = []
 

@@ -12,8 +12,9 @@ from starlette.middleware import Middleware
 
 from yaksok.config import Settings
 from yaksok.services.runtime import Runtime
-from yaksok.web import api, live, pages
+from yaksok.web import api, console, live, pages
 from yaksok.web import reservations as customer_reservations
+from yaksok.web.console.throttle import SignInThrottle
 from yaksok.web.errors import EXCEPTION_HANDLERS, AnswerUnexpectedErrors
 from yaksok.web.group_commit import GroupCommit, Writer
 from yaksok.web.rate_limit import RateLimit
@@ -53,7 +54,13 @@ def create_app(
             await hub.stop()
 
     app = Starlette(
-        routes=[*pages.routes(), *live.routes(), *api.routes(), *customer_reservations.routes()],
+        routes=[
+            *pages.routes(),
+            *live.routes(),
+            *api.routes(),
+            *customer_reservations.routes(),
+            *console.routes(settings),
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[
             Middleware(ReservationRoute, group=group, limit=public_writes),
@@ -65,4 +72,5 @@ def create_app(
     app.state.settings = settings
     app.state.hub = hub
     app.state.public_writes = public_writes
+    app.state.sign_in_throttle = SignInThrottle()
     return app

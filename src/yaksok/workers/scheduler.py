@@ -12,7 +12,9 @@ import contextlib
 import logging
 import signal
 import time
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime
+from typing import Any
 
 from yaksok.config import Settings
 from yaksok.services import ledger
@@ -105,8 +107,12 @@ async def _stopped_within(stop: asyncio.Event, seconds: float) -> bool:
     return stop.is_set()
 
 
-def run_worker(rt: Runtime, settings: Settings) -> None:
-    """``yaksok worker``: run the loop without the web app until SIGINT or SIGTERM (main thread)."""
+Loop = Callable[[Runtime, Settings, asyncio.Event], Coroutine[Any, Any, None]]
+
+
+def run_worker(rt: Runtime, settings: Settings, also: Sequence[Loop] = ()) -> None:
+    """``yaksok worker``: run the loop, and ``also`` those beside it (the delivery worker),
+    without the web app until SIGINT or SIGTERM (main thread)."""
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -114,7 +120,7 @@ def run_worker(rt: Runtime, settings: Settings) -> None:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
         try:
-            await run(rt, settings, stop)
+            await asyncio.gather(run(rt, settings, stop), *(loop_(rt, settings, stop) for loop_ in also))
         finally:
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(signum)

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from yaksok.web.api import launches, ledger, notices, openapi, tokens
+from yaksok.web.api import launches, ledger, notices, openapi, subscriptions, tokens
 
 
 def routes() -> list[BaseRoute]:
-    return [*launches.routes(), *notices.routes(), *tokens.routes(), *ledger.routes(), *openapi.routes()]
+    return [
+        *launches.routes(),
+        *notices.routes(),
+        *tokens.routes(),
+        *ledger.routes(),
+        *subscriptions.routes(),
+        *openapi.routes(),
+    ]

@@ -155,7 +155,7 @@ def _authorize(rt: Runtime, authorization: str | None, needed: Role) -> Actor:
     actor = auth.token_holder(rt, authorization[7:].strip())
     if actor is None:
         raise Unauthorized("unknown or revoked token", code=AUTH_INVALID_TOKEN)
-    if actor.role < needed:
+    if not auth.permits(actor, needed):
         raise Forbidden(
             f"this action needs the {needed.name.lower()} role; the token has {actor.role.name.lower()}",
             code=AUTH_FORBIDDEN,

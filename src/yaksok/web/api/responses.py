@@ -198,3 +198,16 @@ class CheckpointOut(Out):
     signature: Annotated[str, Meta(description="Ed25519, base64, over yaksok-ledger-checkpoint:{seq}:{hash}")]
     key_id: str
     signed_at: Instant
+
+
+class SubscriptionOut(Out):
+    id: str
+    channel: str
+    url: str
+    language: str
+    launches: list[str]
+    kinds: list[NoticeKind]
+    created_at: Instant
+    secret: Annotated[
+        str, Meta(description="the whsec_ secret that signs every webhook (Standard Webhooks); shown once")
+    ]

@@ -318,3 +318,13 @@ class CadenceEnd(Body):
 class NewToken(Body):
     role: RoleName
     label: Short = ""
+
+
+class NewSubscription(Body):
+    """A public subscription: who to tell (a webhook URL), of what, in which language."""
+
+    url: Annotated[str, Meta(max_length=2000, description="the webhook's http(s) URL")]
+    channel: Literal["webhook"] = "webhook"
+    language: Literal["ko", "en"] = "en"
+    launches: Annotated[list[Short], Meta(max_length=100, description="launch slugs; none: all")] = []
+    kinds: Annotated[list[NoticeKind], Meta(description="notice kinds; none: every kind")] = []

@@ -7,6 +7,7 @@ every label passes through Jinja's escaping.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -151,7 +152,7 @@ def _ticks(scale: _Scale, zone: str) -> list[Tick]:
     return ticks
 
 
-def _actual(occurred: datetime, x: _Scale, y: _Scale, zone: str, t: dict[str, str]) -> Mark:
+def _actual(occurred: datetime, x: _Scale, y: _Scale, zone: str, t: Mapping[str, str]) -> Mark:
     label = t["actual_label"].format(at=format_instant(occurred, zone))
     return Mark("actual", x(occurred), y(occurred), y(occurred), label)
 

@@ -29,7 +29,7 @@ _FEED_TITLES = {"en": "notices", "ko": "공지"}
 
 def atom(request: Request) -> Response:
     slug: str | None = request.path_params.get("slug")
-    lang = i18n.choose_lang(request)
+    lang = i18n.content_lang(i18n.choose_lang(request))
     board = queries.board(runtime(request), launch_slug=slug, limit=FEED_SIZE)
     base = _settings(request).public_url
     name = _name(board, slug, lang)
@@ -48,7 +48,7 @@ def atom(request: Request) -> Response:
 
 def ics(request: Request) -> Response:
     slug: str | None = request.path_params.get("slug")
-    lang = i18n.choose_lang(request)
+    lang = i18n.content_lang(i18n.choose_lang(request))
     # Every promise change publishes a notice, so the newest notice dates the calendar too.
     board = queries.board(runtime(request), launch_slug=slug, limit=1)
     body = calendar(

@@ -1,139 +1,97 @@
-"""The names of domain values (notice kinds, reservation states, verdicts, change kinds,
-precisions, outcomes, policy rules, scorecard figures) in Korean and English, as the pages show
-them."""
+"""The names of domain values (notice kinds, verdicts, change kinds, precisions, outcomes, policy
+rules, scorecard figures) as the pages show them, looked up per language: ``NOTICE_KINDS["ko"]``.
+Each is a gettext message with the kind of value as its context (see ``i18n.label``)."""
 
 from __future__ import annotations
 
-NOTICE_KINDS = {
-    "en": {
-        "announcement": "Announcement",
-        "change": "Change",
-        "clarification": "Clarification",
-        "shipping_update": "Shipping update",
-        "apology": "Apology",
-        "general": "General",
-    },
-    "ko": {
-        "announcement": "공지",
-        "change": "일정 변경",
-        "clarification": "사실 확인",
-        "shipping_update": "배송 안내",
-        "apology": "사과",
-        "general": "일반",
-    },
-}
+from yaksok.web.pages.i18n import Words, label
 
-RESERVATION_STATES = {
-    "en": {"queued": "Reserved", "waitlisted": "On the waitlist", "cancelled": "Cancelled"},
-    "ko": {"queued": "예약 완료", "waitlisted": "대기자 명단", "cancelled": "취소됨"},
-}
+NOTICE_KINDS = Words(
+    {
+        "announcement": label("notice kind", "Announcement"),
+        "change": label("notice kind", "Change"),
+        "clarification": label("notice kind", "Clarification"),
+        "shipping_update": label("notice kind", "Shipping update"),
+        "apology": label("notice kind", "Apology"),
+        "general": label("notice kind", "General"),
+    }
+)
 
-VERDICTS = {
-    "en": {"false": "false", "unconfirmed": "unconfirmed", "correct": "correct"},
-    "ko": {"false": "사실 아님", "unconfirmed": "미확인", "correct": "사실"},
-}
+RESERVATION_STATES = Words(
+    {
+        "queued": label("reservation state", "Reserved"),
+        "waitlisted": label("reservation state", "On the waitlist"),
+        "cancelled": label("reservation state", "Cancelled"),
+    }
+)
 
-CHANGE_KINDS = {
-    "en": {
-        "": "first promise",
-        "delay": "delay",
-        "advance": "advance",
-        "cancel": "cancel",
-        "clarify": "clarify",
-    },
-    "ko": {"": "최초 약속", "delay": "연기", "advance": "앞당김", "cancel": "취소", "clarify": "구체화"},
-}
+VERDICTS = Words(
+    {
+        "false": label("verdict", "false"),
+        "unconfirmed": label("verdict", "unconfirmed"),
+        "correct": label("verdict", "correct"),
+    }
+)
 
-PRECISIONS = {
-    "en": {
-        "exact": "exact date and time announced",
-        "day": "date announced, time not yet announced",
-        "month": "month announced, date and time not yet announced",
-        "unannounced": "not yet announced",
-    },
-    "ko": {
-        "exact": "날짜와 시각 발표",
-        "day": "날짜 발표, 시간 미정",
-        "month": "월 발표, 날짜·시간 미정",
-        "unannounced": "일정 미정",
-    },
-}
+CHANGE_KINDS = Words(
+    {
+        "": label("change kind", "first promise"),
+        "delay": label("change kind", "delay"),
+        "advance": label("change kind", "advance"),
+        "cancel": label("change kind", "cancel"),
+        "clarify": label("change kind", "clarify"),
+    }
+)
 
-OUTCOMES = {
-    "en": {
-        "kept": "kept",
-        "kept_short_notice": "kept, short notice",
-        "broken": "broken",
-        "revised": "changed with due notice",
-        "pending": "pending",
-        "cancelled": "cancelled",
-        "none": "no promise yet",
-    },
-    "ko": {
-        "kept": "지킴",
-        "kept_short_notice": "지킴 (촉박한 공지)",
-        "broken": "어김",
-        "revised": "사전 공지 후 변경",
-        "pending": "진행 중",
-        "cancelled": "취소",
-        "none": "아직 약속 없음",
-    },
-}
+PRECISIONS = Words(
+    {
+        "exact": label("precision", "exact date and time announced"),
+        "day": label("precision", "date announced, time not yet announced"),
+        "month": label("precision", "month announced, date and time not yet announced"),
+        "unannounced": label("precision", "not yet announced"),
+    }
+)
 
-RULES = {
-    "en": {
-        "policy.lead_time": "announced with less than the minimum lead time",
-        "policy.reason_required": "changed without a public reason",
-        "policy.late_change": "changed too close to the old time",
-    },
-    "ko": {
-        "policy.lead_time": "최소 사전 공지 기간 미달",
-        "policy.reason_required": "사유 없는 변경",
-        "policy.late_change": "기존 일정 직전 변경",
-    },
-}
+OUTCOMES = Words(
+    {
+        "kept": label("outcome", "kept"),
+        "kept_short_notice": label("outcome", "kept, short notice"),
+        "broken": label("outcome", "broken"),
+        "revised": label("outcome", "changed with due notice"),
+        "pending": label("outcome", "pending"),
+        "cancelled": label("outcome", "cancelled"),
+        "none": label("outcome", "no promise yet"),
+    }
+)
 
-SCORE_LABELS = {
-    "en": {
-        "made": "Promises made",
-        "kept": "Kept",
-        "kept_short_notice": "Kept on short notice",
-        "broken": "Broken",
-        "revised": "Changed with due notice",
-        "pending": "Pending",
-        "exact_time_share": "Announced with an exact time",
-        "time_not_announced": "Promises without a time",
-        "lead_median": "Median lead time",
-        "lead_min": "Shortest lead time",
-        "late_changes": "Late changes",
-        "overrides": "Policy overrides",
-        "lateness_median": "Publication lateness (median)",
-        "lateness_max": "Publication lateness (worst)",
-        "notices_published": "Notices published",
-        "apologies_owed": "Apologies owed",
-        "apologies_on_time": "Apologies on time",
-        "hours": "{value} h",
-        "seconds": "{value} s",
-    },
-    "ko": {
-        "made": "약속 수",
-        "kept": "지킴",
-        "kept_short_notice": "촉박한 공지로 지킴",
-        "broken": "어김",
-        "revised": "사전 공지 후 변경",
-        "pending": "진행 중",
-        "exact_time_share": "정확한 시각 발표 비율",
-        "time_not_announced": "시각 없는 약속",
-        "lead_median": "사전 공지 기간 (중앙값)",
-        "lead_min": "사전 공지 기간 (최단)",
-        "late_changes": "촉박한 변경",
-        "overrides": "정책 예외",
-        "lateness_median": "게시 지연 (중앙값)",
-        "lateness_max": "게시 지연 (최대)",
-        "notices_published": "게시된 공지",
-        "apologies_owed": "필요한 사과",
-        "apologies_on_time": "제때 한 사과",
-        "hours": "{value}시간",
-        "seconds": "{value}초",
-    },
-}
+RULES = Words(
+    {
+        "policy.lead_time": label("policy rule", "announced with less than the minimum lead time"),
+        "policy.reason_required": label("policy rule", "changed without a public reason"),
+        "policy.late_change": label("policy rule", "changed too close to the old time"),
+    }
+)
+
+SCORE_LABELS = Words(
+    {
+        "made": label("scorecard", "Promises made"),
+        "kept": label("scorecard", "Kept"),
+        "kept_short_notice": label("scorecard", "Kept on short notice"),
+        "broken": label("scorecard", "Broken"),
+        "revised": label("scorecard", "Changed with due notice"),
+        "pending": label("scorecard", "Pending"),
+        "exact_time_share": label("scorecard", "Announced with an exact time"),
+        "time_not_announced": label("scorecard", "Promises without a time"),
+        "lead_median": label("scorecard", "Median lead time"),
+        "lead_min": label("scorecard", "Shortest lead time"),
+        "late_changes": label("scorecard", "Late changes"),
+        "overrides": label("scorecard", "Policy overrides"),
+        "lateness_median": label("scorecard", "Publication lateness (median)"),
+        "lateness_max": label("scorecard", "Publication lateness (worst)"),
+        "notices_published": label("scorecard", "Notices published"),
+        "apologies_owed": label("scorecard", "Apologies owed"),
+        "apologies_on_time": label("scorecard", "Apologies on time"),
+        "hours": label("scorecard", "{value} h"),
+        "seconds": label("scorecard", "{value} s"),
+    }
+)

@@ -19,13 +19,22 @@ from yaksok.web.pages import i18n
 WEB_DIR = Path(__file__).resolve().parent.parent
 STATIC_DIR = WEB_DIR / "static"
 
-_ENV = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(WEB_DIR / "templates"),
-    autoescape=True,  # every template, whatever its name: user text is never trusted
-    undefined=jinja2.StrictUndefined,  # a misspelt label fails loudly instead of rendering blank
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+
+@functools.cache
+def _environment(lang: str) -> jinja2.Environment:
+    """The templates in ``lang``: one environment per language, its catalog installed for
+    ``{% trans %}`` and ``_()`` (newstyle gettext: placeholders are escaped like any value)."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(WEB_DIR / "templates"),
+        autoescape=True,  # every template, whatever its name: user text is never trusted
+        undefined=jinja2.StrictUndefined,  # a misspelt label fails loudly instead of rendering blank
+        trim_blocks=True,
+        lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_translations(i18n.translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    return env
+
 
 # Pages carry no inline script or style, so the browser can refuse any that an attacker smuggles in.
 _SECURITY_HEADERS = {
@@ -47,13 +56,18 @@ def runtime(request: Request) -> Runtime:
 
 def render(request: Request, template: str, lang: str, *, status: int = 200, **context: Any) -> Response:
     """A page in ``lang`` with the shared layout context; remembers an explicit language choice."""
-    html = _ENV.get_template(template).render(
-        lang=lang,
-        t=i18n.STRINGS[lang],
-        path=context.pop("path", request.url.path),  # a page reached by a query keeps it
-        server_now=runtime(request).clock.now().isoformat(),
-        feeds=context.pop("feeds", _site_feeds()),
-        **context,
+    html = (
+        _environment(lang)
+        .get_template(template)
+        .render(
+            lang=lang,
+            languages=i18n.LANGUAGE_NAMES,
+            t=i18n.STRINGS[lang],
+            path=context.pop("path", request.url.path),  # a page reached by a query keeps it
+            server_now=runtime(request).clock.now().isoformat(),
+            feeds=context.pop("feeds", _site_feeds()),
+            **context,
+        )
     )
     response = HTMLResponse(html, status_code=status)
     response.headers.update(_SECURITY_HEADERS)
@@ -62,6 +76,18 @@ def render(request: Request, template: str, lang: str, *, status: int = 200, **c
     response.headers["Vary"] = "Accept-Language, Cookie"
     response.headers["Cache-Control"] = "no-cache"
     i18n.remember(request, response)
+    return response
+
+
+def render_html(template: str, lang: str, *, status: int = 200, **context: Any) -> Response:
+    """A page from ``template`` in ``lang`` with the pages' security headers, and nothing of the
+    public layout."""
+    html = (
+        _environment(lang).get_template(template).render(lang=lang, languages=i18n.LANGUAGE_NAMES, **context)
+    )
+    response = HTMLResponse(html, status_code=status)
+    response.headers.update(_SECURITY_HEADERS)
+    response.headers["Content-Language"] = lang
     return response
 
 

@@ -1,0 +1,178 @@
+"""``yaksok bench fanout``: one notice to N webhook subscribers, beside the receiver's ceiling.
+
+A raw-ASGI receiver (``fanout_receiver``) runs on uvicorn in its own process on 127.0.0.1.
+yaksok runs in this process on a fresh SQLite file: N subscriptions to the receiver, then one
+notice published while the delivery worker (``workers.delivery.run``, as ``yaksok serve`` runs
+it) waits. Figures: deliveries/s, and from the stored deliveries the latency from publish_at
+(first, p50, p99); missing = subscribers the receiver never heard from. The ceiling: wrk
+POSTing the same body with the same headers to the same receiver, in the same run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from yaksok.bench.processes import BenchError, child, free_port, machine, paused_gc, run_async
+from yaksok.config import Settings
+from yaksok.domain.commands import Subscribe, WriteNotice
+from yaksok.domain.notice import NoticeKind
+from yaksok.services import databases, delivery
+from yaksok.services.notices import create_notice
+from yaksok.services.runtime import Runtime
+
+# The delivery worker's loop (``workers.delivery.run``), passed in by the command line: the bench
+# and the workers are siblings in the layers.
+DeliveryLoop = Callable[[Runtime, Settings, asyncio.Event], Coroutine[Any, Any, None]]
+
+WRK_SECONDS = 3
+WRK_CONNECTIONS = 64
+Progress = Callable[[str], None]
+
+
+def run_fanout(subscribers: int, run_delivery: DeliveryLoop, progress: Progress) -> dict[str, Any]:
+    if shutil.which("wrk") is None:
+        raise BenchError("wrk is not installed: apt-get install wrk (scripts/bench-setup does it)")
+    with tempfile.TemporaryDirectory(prefix="yaksok-fanout-") as tmp:
+        port = free_port()
+        receiver_args = [sys.executable, "-m", "yaksok.bench.fanout_receiver", str(port)]
+        with child("receiver", receiver_args, Path(tmp) / "receiver.log") as receiver:
+            base = f"http://127.0.0.1:{port}"
+            _wait_until_up(base, receiver.alive)
+            url = f"sqlite:///{tmp}/fanout.db"
+            settings = Settings(database_url=url, webhook_allow_hosts=("127.0.0.1",), delivery_interval=0.2)
+            with databases.opened(url) as rt:
+                figures = _measure(rt, settings, base, subscribers, run_delivery, progress)
+            progress(f"receiver ceiling: wrk, {WRK_CONNECTIONS} connections, {WRK_SECONDS} s …")
+            figures["receiver_ceiling_per_s"] = _ceiling(base, Path(tmp))
+    figures["ratio"] = figures["deliveries_per_s"] / figures["receiver_ceiling_per_s"]
+    figures["machine"] = machine()
+    return figures
+
+
+def _measure(
+    rt: Runtime,
+    settings: Settings,
+    base: str,
+    subscribers: int,
+    run_delivery: DeliveryLoop,
+    progress: Progress,
+) -> dict[str, Any]:
+    started = time.perf_counter()
+    options = delivery.transport_options(settings, rt)
+    target = f"{base}/hooks/yaksok"
+    for done in range(0, subscribers, 10_000):
+        count = min(10_000, subscribers - done)
+        delivery.subscribe_many(rt, [Subscribe(channel="webhook", target=target)] * count, options)
+        progress(f"subscribed {done + count}/{subscribers}")
+    progress(f"{subscribers} subscriptions in {time.perf_counter() - started:.1f} s; publishing one notice")
+
+    async def fan_out() -> tuple[str, float]:
+        stop = asyncio.Event()
+        worker = asyncio.create_task(run_delivery(rt, settings, stop))
+        await asyncio.sleep(0.3)  # the worker is idle, waiting for a publication
+        announcement = WriteNotice(
+            kind=NoticeKind.ANNOUNCEMENT,
+            titles={"en": "Pre-orders open", "ko": "예약 판매 시작"},
+            bodies={"en": "Pre-orders for the iPad open now.", "ko": "아이패드 예약 판매를 시작합니다."},
+            channels=("board", "webhook"),
+            publish_now=True,
+        )
+        notice = await asyncio.to_thread(create_notice, rt, announcement)
+        elapsed = await _until_received(base, subscribers, progress)
+        stop.set()
+        await worker
+        return notice.id, elapsed
+
+    with paused_gc():
+        notice_id, elapsed = run_async(fan_out())
+    counted = _get(f"{base}/_count")
+    result = delivery.figures(rt, notice_id)
+    missing = subscribers - min(int(counted["distinct"]), result.delivered)
+    return {
+        "subscribers": subscribers,
+        "deliveries_per_s": result.delivered / elapsed if elapsed else 0.0,
+        "elapsed_s": elapsed,
+        "first_delivery_s": _s(result.first),
+        "p50_s": _s(result.p50),
+        "p99_s": _s(result.p99),
+        "missing": missing,
+        "received": counted["received"],
+        "duplicates": int(counted["received"]) - int(counted["distinct"]),
+        "pending": result.pending,
+        "failed": result.failed,
+        "client": "yaksok lean asyncio sender (httptools parser)",
+    }
+
+
+def _s(value: Any) -> float:
+    return float("inf") if value is None else float(value.total_seconds())
+
+
+async def _until_received(base: str, expected: int, progress: Progress, limit: float = 90.0) -> float:
+    """Seconds from now until the receiver has heard from every subscriber (or ``limit``)."""
+    started = time.perf_counter()
+    last = -1
+    while time.perf_counter() - started < limit:
+        counted = await asyncio.to_thread(_get, f"{base}/_count")
+        distinct = int(counted["distinct"])
+        if distinct != last:
+            progress(f"delivered {distinct}/{expected}")
+            last = distinct
+        if distinct >= expected:
+            break
+        await asyncio.sleep(0.05)
+    # The publication happened ~when the poll started; figures come from the stored latencies.
+    return time.perf_counter() - started
+
+
+def _ceiling(base: str, tmp: Path) -> float:
+    sample = _get(f"{base}/_sample")
+    if not sample:
+        raise BenchError("the receiver got no webhook: nothing to measure its ceiling with")
+    _post(f"{base}/_reset")
+    script = tmp / "post.lua"
+    headers = "".join(
+        f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}\n" for k, v in sample["headers"].items()
+    )
+    script.write_text(f'wrk.method = "POST"\nwrk.body = {json.dumps(sample["body"])}\n{headers}')
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{WRK_CONNECTIONS}", f"-d{WRK_SECONDS}s", "-s", str(script),
+         f"{base}{sample['path']}"],
+        capture_output=True, text=True, check=True, timeout=WRK_SECONDS + 30,
+    ).stdout  # fmt: skip
+    for line in out.splitlines():
+        if line.startswith("Requests/sec:"):
+            return float(line.split()[1])
+    raise BenchError(f"wrk said nothing of requests/s: {out[-200:]}")
+
+
+def _get(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=10) as answer:
+        return json.loads(answer.read())
+
+
+def _post(url: str) -> None:
+    with urllib.request.urlopen(urllib.request.Request(url, data=b"", method="POST"), timeout=10):
+        pass
+
+
+def _wait_until_up(base: str, alive: Callable[[], bool]) -> None:
+    for _ in range(100):
+        if not alive():
+            break
+        try:
+            _get(f"{base}/_count")
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise BenchError("the receiver did not start")

@@ -1,0 +1,424 @@
+"""Webhooks signed per Standard Webhooks, sent by a lean asyncio HTTP/1.1 client.
+
+Each message is a POST with ``webhook-id`` (the same on every attempt), ``webhook-timestamp``
+and ``webhook-signature`` (``v1,`` + base64 HMAC-SHA256 of ``id.timestamp.body`` keyed with the
+``whsec_`` secret). Responses are read with httptools (the parser uvicorn uses). Why not a
+client library: docs/benchmarks.md, "Webhook fan-out": aiohttp reached 0.29 and httpx 0.02 of
+the receiver's ceiling on this machine, this sender alone reaches it (the Rust-based candidates
+are not measured yet).
+
+Messages to one receiver (scheme, host, port) share up to ``connections`` keep-alive
+connections, kept open from one batch to the next (for up to ``KEEP_IDLE`` seconds); each
+connection sends its next request as soon as the previous answer is read, from within the
+parser's callback, without a task switch. The request's bytes are prebuilt per receiver and body:
+only the id and the signature are made per message. Before connecting, the host is resolved and
+every address checked against server-side request forgery (``domain.subscription.refusal``), and
+the connection goes to the address checked, so a name cannot be re-pointed in between.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import email.utils
+import hashlib
+import hmac
+import json
+import secrets
+import socket
+import ssl
+import time
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import cast
+
+import httptools
+
+from yaksok.channels import render
+from yaksok.channels.outbound import Outgoing, Transport, TransportOptions
+from yaksok.domain import codes
+from yaksok.domain.delivery import Delivered, GiveUp, Outcome, RetryLater
+from yaksok.domain.errors import InvalidInput
+from yaksok.domain.launch import Milestone
+from yaksok.domain.notice import Notice
+from yaksok.domain.subscription import IPNetwork, refusal, webhook_url
+
+SECRET_PREFIX = "whsec_"
+# An idle connection is reused for this long at most: receivers close idle keep-alive connections
+# after a few seconds (uvicorn after 5), and a request written as one closes would be lost.
+KEEP_IDLE = 1.0
+
+
+def new_secret() -> str:
+    """A fresh signing secret: ``whsec_`` and 32 random bytes in base64."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def signature(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
+    """The ``webhook-signature`` header's value."""
+    return "v1," + _signed(secret, message_id.encode(), timestamp, body).decode()
+
+
+def _signed(secret: str, message_id: bytes, timestamp: int, body: bytes) -> bytes:
+    key = base64.b64decode(secret.removeprefix(SECRET_PREFIX))
+    return base64.b64encode(hmac.digest(key, b"%s.%d.%s" % (message_id, timestamp, body), hashlib.sha256))
+
+
+def event_body(notice: Notice, lang: str, base_url: str, milestones: Mapping[str, Milestone]) -> bytes:
+    """The ``notice.published`` event in ``lang``, as every attempt sends it."""
+    assert notice.published_at is not None and notice.publish_at is not None
+    data = {
+        "notice": notice.id,
+        "kind": notice.kind.value,
+        "launch": notice.launch_slug,
+        "language": lang,
+        "title": notice.title(lang),
+        "body": render.body_text(notice, lang, milestones),
+        "url": render.notice_url(base_url, notice.id),
+        "publish_at": notice.publish_at.isoformat(),
+        "published_at": notice.published_at.isoformat(),
+        "supersedes": notice.supersedes,
+    }
+    event = {"type": "notice.published", "timestamp": notice.published_at.isoformat(), "data": data}
+    return json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def resolved_addresses(host: str, port: int) -> list[str]:
+    return [str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+
+
+def check_addresses(host: str, addresses: Sequence[str], allow: Sequence[IPNetwork]) -> None:
+    for address in addresses:
+        why = refusal(address, allow)
+        if why is not None:
+            raise InvalidInput(
+                f"webhooks are not sent to {host}: {why} (see YAKSOK_WEBHOOK_ALLOW_HOSTS)",
+                code=codes.SUBSCRIPTION_TARGET_REFUSED,
+            )
+
+
+class WebhookTransport(Transport):
+    def __init__(self, options: TransportOptions) -> None:
+        self.options = options
+        self._targets: dict[str, tuple[tuple[str, str, int], bytes]] = {}
+        self._idle: dict[tuple[str, str, int], list[_Connection]] = {}  # kept-alive, by receiver
+
+    def check_target(self, target: str) -> str:
+        host, port, _ = webhook_url(target)
+        try:
+            addresses = resolved_addresses(host, port)
+        except OSError as exc:
+            raise InvalidInput(
+                f"the host of {target[:80]!r} cannot be resolved: {exc}", code=codes.SUBSCRIPTION_URL_INVALID
+            ) from None
+        check_addresses(host, addresses, self.options.allow)
+        return target
+
+    async def deliver_many(self, messages: Sequence[Outgoing]) -> list[Outcome]:
+        outcomes: list[Outcome | None] = [None] * len(messages)
+        receivers: dict[tuple[str, str, int], list[int]] = {}
+        for index, message in enumerate(messages):
+            try:
+                receiver, _ = self._target(message.target)
+            except InvalidInput as exc:
+                outcomes[index] = GiveUp(str(exc))
+                continue
+            receivers.setdefault(receiver, []).append(index)
+        await asyncio.gather(
+            *(self._send(receiver, indexes, messages, outcomes) for receiver, indexes in receivers.items())
+        )
+        return [outcome or RetryLater("not sent") for outcome in outcomes]
+
+    def _target(self, url: str) -> tuple[tuple[str, str, int], bytes]:
+        """(scheme, host, port) and the request line with the Host header, cached per URL."""
+        known = self._targets.get(url)
+        if known is None:
+            host, port, path = webhook_url(url)
+            scheme = url.split(":", 1)[0].lower()
+            head = f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: yaksok\r\n"
+            known = self._targets[url] = ((scheme, host, port), head.encode())
+        return known
+
+    async def _send(
+        self,
+        receiver: tuple[str, str, int],
+        indexes: list[int],
+        messages: Sequence[Outgoing],
+        outcomes: list[Outcome | None],
+    ) -> None:
+        group = _Receiver(self, indexes, messages, outcomes)
+        idle = self._idle.setdefault(receiver, [])
+        kept = group.reuse(idle)
+        if kept < group.wanted():
+            await self._connect(receiver, group, kept)
+        await group.finish(idle)
+
+    async def _connect(self, receiver: tuple[str, str, int], group: _Receiver, kept: int) -> None:
+        scheme, host, port = receiver
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            addresses = [str(info[4][0]) for info in infos]
+            check_addresses(host, addresses, self.options.allow)  # again: DNS may have changed
+        except InvalidInput as exc:
+            group.give_up(str(exc), answer=GiveUp(str(exc)))
+        except OSError as exc:
+            group.give_up(f"cannot resolve {host}: {exc}")
+        else:
+            tls = ssl.create_default_context() if scheme == "https" else None
+            await group.connect(addresses[0], port, tls, host if tls else None, kept)
+
+    def head(self, target: str, length: int) -> bytes:
+        """A request's bytes up to the ``webhook-id`` header's value."""
+        _, head = self._target(target)
+        return b"%sContent-Type: application/json\r\nContent-Length: %d\r\nwebhook-id: " % (head, length)
+
+    async def aclose(self) -> None:
+        for idle in self._idle.values():
+            for connection in idle:
+                connection.close()
+        self._idle.clear()
+
+
+class _Receiver:
+    """The messages of one batch for one receiver, sent over a few keep-alive connections."""
+
+    def __init__(
+        self,
+        transport: WebhookTransport,
+        indexes: list[int],
+        messages: Sequence[Outgoing],
+        outcomes: list[Outcome | None],
+    ) -> None:
+        self.transport = transport
+        self.queue = indexes
+        self.next = 0
+        self.left = len(indexes)
+        self.messages = messages
+        self.outcomes = outcomes
+        self.timestamp = int(time.time())
+        self.between = b"\r\nwebhook-timestamp: %d\r\nwebhook-signature: v1," % self.timestamp
+        self.heads: dict[tuple[str, int], bytes] = {}
+        self.loop = asyncio.get_running_loop()
+        self.finished = self.loop.create_future()
+        self.connections: set[_Connection] = set()
+        self.now = transport.options.now
+        self.stamped_at = -1.0
+        self.stamp = Delivered(self.now())
+        self.broken = ""  # why the receiver is given up on for this batch, once it is
+
+    def wanted(self) -> int:
+        return min(self.transport.options.connections, len(self.queue))
+
+    def take(self) -> int:
+        """The next message's index, or -1 when none is left to send."""
+        if self.next >= len(self.queue) or self.broken:
+            return -1
+        index = self.queue[self.next]
+        self.next += 1
+        return index
+
+    def take_peek(self) -> bool:
+        return self.next < len(self.queue) and not self.broken
+
+    def request(self, index: int) -> bytes:
+        message = self.messages[index]
+        key = (message.target, len(message.body))
+        head = self.heads.get(key)
+        if head is None:
+            head = self.heads[key] = self.transport.head(*key)
+        message_id = message.id.encode()
+        signed = _signed(message.secret, message_id, self.timestamp, message.body)
+        return b"".join((head, message_id, self.between, signed, b"\r\n\r\n", message.body))
+
+    def delivered(self) -> Delivered:
+        """Delivered now: one outcome per millisecond, shared by the answers read within it."""
+        tick = self.loop.time()
+        if tick - self.stamped_at >= 0.001:
+            self.stamped_at, self.stamp = tick, Delivered(self.now())
+        return self.stamp
+
+    def answered(self, index: int, outcome: Outcome) -> None:
+        self.outcomes[index] = outcome
+        self.left -= 1
+        if self.left == 0 and not self.finished.done():
+            self.finished.set_result(None)
+
+    def give_up(self, why: str, answer: Outcome | None = None) -> None:
+        """Answer every message not yet sent with ``answer`` (``RetryLater(why)`` unless given):
+        the receiver failed."""
+        self.broken = why
+        while self.next < len(self.queue):
+            self.answered(self.queue[self.next], answer or RetryLater(why))
+            self.next += 1
+
+    def reuse(self, idle: list[_Connection]) -> int:
+        """Send on kept-alive connections to this receiver first; how many were taken."""
+        now, taken = self.loop.time(), 0
+        while idle and taken < self.wanted():
+            connection = idle.pop()
+            if connection.reusable(now):
+                connection.adopt(self)
+                taken += 1
+            else:
+                connection.close()
+        return taken
+
+    async def connect(
+        self, address: str, port: int, tls: ssl.SSLContext | None, server_name: str | None, kept: int
+    ) -> None:
+        """Open the connections still wanted beside the ``kept`` ones."""
+        timeout = self.transport.options.timeout
+
+        async def connect() -> None:
+            try:
+                async with asyncio.timeout(timeout):
+                    await self.loop.create_connection(
+                        lambda: _Connection(self), address, port, ssl=tls, server_hostname=server_name
+                    )
+            except (OSError, TimeoutError) as exc:
+                self.give_up(f"cannot connect to {address}:{port}: {exc or 'timed out'}")
+
+        await asyncio.gather(*(connect() for _ in range(self.wanted() - kept)))
+
+    async def finish(self, idle: list[_Connection]) -> None:
+        """Wait for every answer, then keep the connections that may carry the next batch."""
+        if self.left:
+            watchdog = self.loop.create_task(self._watch(self.transport.options.timeout))
+            try:
+                await self.finished
+            finally:
+                watchdog.cancel()
+        now = self.loop.time()
+        for connection in list(self.connections):
+            if connection.current < 0 and connection.reusable(now):
+                idle.append(connection)
+            else:
+                connection.close()
+
+    async def _watch(self, timeout: float) -> None:
+        """Abort requests unanswered for ``timeout`` seconds; a receiver that hangs is given up on
+        for this batch (its messages are retried later), so it delays no one else for longer."""
+        while True:
+            await asyncio.sleep(min(timeout, 1.0))
+            now = self.loop.time()
+            for connection in list(self.connections):
+                if connection.current >= 0 and now - connection.sent_at > timeout:
+                    self.give_up(f"no answer within {timeout:g} s")
+                    connection.abort()
+
+
+class _Connection(asyncio.Protocol):
+    def __init__(self, receiver: _Receiver) -> None:
+        self.receiver = receiver
+        self.parser = httptools.HttpResponseParser(self)
+        self.socket: asyncio.Transport | None = None
+        self.current = -1
+        self.sent_at = 0.0
+        self.idle_since = 0.0
+        self.keep_alive = True
+        self.retry_after: bytes | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.socket = cast(asyncio.Transport, transport)  # uvloop's are not asyncio.Transport
+        self.adopt(self.receiver)
+
+    def adopt(self, receiver: _Receiver) -> None:
+        """Carry ``receiver``'s messages from now on."""
+        self.receiver = receiver
+        receiver.connections.add(self)
+        self.send_next()
+
+    def reusable(self, now: float) -> bool:
+        """Open, kept alive by the receiver, and not idle for long."""
+        open_ = self.socket is not None and not self.socket.is_closing()
+        return open_ and self.keep_alive and (self.current >= 0 or now - self.idle_since < KEEP_IDLE)
+
+    def send_next(self) -> None:
+        assert self.socket is not None
+        index = self.receiver.take()
+        if index < 0:
+            self.idle_since = self.receiver.loop.time()
+            return  # idle: kept for the next batch, or closed once this one is finished
+        self.current, self.retry_after = index, None
+        self.sent_at = self.receiver.loop.time()
+        self.socket.write(self.receiver.request(index))
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError as exc:
+            self._lost(f"malformed response: {exc}")
+            self.abort()
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if name.lower() == b"retry-after":
+            self.retry_after = value
+
+    def on_message_complete(self) -> None:
+        index, self.current = self.current, -1
+        if index < 0:
+            return
+        status = self.parser.get_status_code()
+        receiver = self.receiver
+        if 200 <= status < 300:
+            receiver.answered(index, receiver.delivered())
+        else:
+            receiver.answered(index, outcome(status, self.retry_after, receiver.now()))
+        self.keep_alive = self.parser.should_keep_alive()
+        if self.keep_alive:
+            self.send_next()
+        else:
+            self.close()
+            receiver.loop.create_task(self._replace())
+
+    async def _replace(self) -> None:
+        """Another connection in place of one the receiver closed, while messages are left."""
+        if self.receiver.take_peek():
+            assert self.socket is not None
+            address, port = self.socket.get_extra_info("peername")[:2]
+            try:
+                await self.receiver.loop.create_connection(lambda: _Connection(self.receiver), address, port)
+            except OSError as exc:
+                self.receiver.give_up(f"cannot reconnect: {exc}")
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.receiver.connections.discard(self)
+        self._lost(f"connection lost: {exc or 'closed by the receiver'}")
+        if not self.receiver.connections and self.receiver.left:
+            self.receiver.give_up("every connection was closed")
+
+    def _lost(self, why: str) -> None:
+        if self.current >= 0:
+            index, self.current = self.current, -1
+            self.receiver.answered(index, RetryLater(why))
+
+    def close(self) -> None:
+        if self.socket is not None and not self.socket.is_closing():
+            self.socket.close()
+
+    def abort(self) -> None:
+        if self.socket is not None:
+            self.socket.abort()
+
+
+def outcome(status: int, retry_after: bytes | None, at: datetime) -> Outcome:
+    """What an HTTP answer means for a webhook: 2xx delivered, 410 gone for good, else retry."""
+    if 200 <= status < 300:
+        return Delivered(at)
+    if status == 410:
+        return GiveUp("410 Gone: the receiver asked for no more webhooks", disable_endpoint=True)
+    return RetryLater(f"HTTP {status}", after=retry_after_wait(retry_after))
+
+
+def retry_after_wait(raw: bytes | None) -> timedelta | None:
+    """A Retry-After header's wait: whole seconds or an HTTP date; None when absent or unreadable."""
+    if raw is None:
+        return None
+    text = raw.decode("latin-1").strip()
+    if text.isdigit():
+        return timedelta(seconds=int(text))
+    try:
+        at = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    return max(at - datetime.now(at.tzinfo), timedelta(0))

@@ -1,0 +1,116 @@
+"""Subscriptions: someone who asked to be told, where (a channel and its target) and of what.
+
+A subscriber chooses launches and notice kinds (none chosen: all of them) and a language. A
+webhook subscriber's target is a URL, signed to with its ``whsec_`` secret (Standard Webhooks).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
+from urllib.parse import urlsplit
+
+from yaksok.domain import codes
+from yaksok.domain.errors import InvalidInput
+from yaksok.domain.notice import Notice, NoticeKind
+
+LANGUAGES = ("ko", "en")
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+@dataclass(frozen=True)
+class Subscription:
+    id: str
+    channel: str  # a name in channels.transports.REGISTRY
+    target: str  # where the channel sends: a webhook's URL
+    secret: str  # a webhook's signing secret, ``whsec_`` + base64
+    language: str
+    created_at: datetime
+    launches: tuple[str, ...] = ()  # empty: every launch
+    kinds: tuple[NoticeKind, ...] = ()  # empty: every kind
+    disabled_at: datetime | None = None
+    disabled_reason: str = ""
+
+    def __post_init__(self) -> None:
+        if self.language not in LANGUAGES:
+            raise InvalidInput(
+                f"language must be one of {', '.join(LANGUAGES)}, not {self.language!r}",
+                code=codes.INVALID_LANGUAGE,
+            )
+
+    def wants(self, notice: Notice) -> bool:
+        """Whether this subscriber is to be told of ``notice``."""
+        return self.disabled_at is None and _wants(self.channel, self.launches, self.kinds, notice)
+
+
+class Recipient(NamedTuple):  # a tuple: a fan-out reads one per subscriber
+    """What a fan-out needs of an enabled subscription."""
+
+    id: str
+    channel: str
+    target: str
+    secret: str
+    language: str
+    launches: tuple[str, ...]
+    kinds: tuple[NoticeKind, ...]
+
+    def wants(self, notice: Notice) -> bool:
+        """Whether this subscriber is to be told of ``notice``."""
+        return _wants(self.channel, self.launches, self.kinds, notice)
+
+
+def _wants(channel: str, launches: tuple[str, ...], kinds: tuple[NoticeKind, ...], notice: Notice) -> bool:
+    if channel not in notice.channels:
+        return False
+    if launches and notice.launch_slug not in launches:
+        return False
+    return not kinds or notice.kind in kinds
+
+
+def webhook_url(url: str) -> tuple[str, int, str]:
+    """The host, port and path of a webhook URL (``subscription.url_invalid`` if it is not one)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
+        raise InvalidInput(
+            f"a webhook URL is http(s)://host/path without credentials, not {url[:80]!r}",
+            code=codes.SUBSCRIPTION_URL_INVALID,
+        )
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise InvalidInput(
+            f"the port of {url[:80]!r} is not a port", code=codes.SUBSCRIPTION_URL_INVALID
+        ) from None
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return parts.hostname, port, path
+
+
+def allowed_networks(entries: Iterable[str]) -> tuple[IPNetwork, ...]:
+    """Networks from addresses or CIDRs (``127.0.0.1``, ``10.0.0.0/8``); ValueError names a bad one."""
+    return tuple(ipaddress.ip_network(entry.strip(), strict=False) for entry in entries if entry.strip())
+
+
+def refusal(address: str, allowed: Iterable[IPNetwork]) -> str | None:
+    """Why a webhook may not be sent to ``address`` (server-side request forgery), or None.
+
+    Private, loopback, link-local, multicast, reserved and unspecified addresses are refused
+    unless an allowed network holds them."""
+    ip: IPAddress = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if any(ip in network for network in allowed if network.version == ip.version):
+        return None
+    for what, refused in (
+        ("loopback", ip.is_loopback),
+        ("link-local", ip.is_link_local),
+        ("private", ip.is_private),
+        ("multicast", ip.is_multicast),
+        ("reserved", ip.is_reserved or ip.is_unspecified),
+    ):
+        if refused:
+            return f"{address} is a {what} address"
+    return None

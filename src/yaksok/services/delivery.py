@@ -1,0 +1,321 @@
+"""Delivery: subscribing, and the outbox's work: expand a publication into deliveries, record
+what each attempt came to, and find the retries that are due.
+
+Publishing a notice records one fan-out job in the publishing transaction (``publish_in``)
+rather than one delivery per subscriber: 100,000 rows there would hold the ledger lock for a
+second and delay the first delivery; one row is as durable. The delivery worker expands it a
+page at a time: each page's deliveries are stored *leased* (pending, next attempt when the lease
+ends) before they are sent, so a worker killed mid-page loses nothing (its page is retried
+with the same ids once the lease ends), and a worker never waits for another's page.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from statistics import quantiles
+from typing import Protocol
+
+from yaksok.channels.outbound import Outgoing, TransportOptions
+from yaksok.channels.transports import REGISTRY
+from yaksok.channels.webhook import event_body, new_secret
+from yaksok.config import Settings
+from yaksok.domain import codes
+from yaksok.domain.commands import Subscribe
+from yaksok.domain.delivery import (
+    Delivered,
+    Delivery,
+    DeliveryStatus,
+    Fanout,
+    GiveUp,
+    Outcome,
+    RetryLater,
+    delivery_id,
+    next_attempt_at,
+)
+from yaksok.domain.errors import InvalidInput, NotFound
+from yaksok.domain.notice import Notice
+from yaksok.domain.subscription import Subscription, allowed_networks
+from yaksok.services.runtime import Runtime
+from yaksok.store.port import Transaction
+
+# How long a page of deliveries is held by the worker that took it; if that worker dies, the
+# page is retried once the lease ends.
+LEASE = timedelta(seconds=60)
+
+
+def transport_options(settings: Settings, rt: Runtime) -> TransportOptions:
+    return TransportOptions(
+        allow=allowed_networks(settings.webhook_allow_hosts),
+        timeout=settings.webhook_timeout,
+        connections=settings.delivery_connections,
+        now=rt.clock.now,
+    )
+
+
+def subscribe(rt: Runtime, command: Subscribe, options: TransportOptions) -> Subscription:
+    """A new subscription; a signed channel's secret is in it (shown to the subscriber once)."""
+    [made] = subscribe_many(rt, [command], options)
+    return made
+
+
+def subscribe_many(
+    rt: Runtime, commands: Sequence[Subscribe], options: TransportOptions
+) -> list[Subscription]:
+    """Several subscriptions in one transaction (all or none)."""
+    now = rt.clock.now()
+    made = [_subscription(rt, command, options, now) for command in commands]
+    with rt.store.write() as tx:
+        for slug in {slug for s in made for slug in s.launches}:
+            if not tx.launches.exists(slug):
+                raise NotFound(f"no launch {slug!r}", code=codes.LAUNCH_NOT_FOUND)
+        tx.subscriptions.add_many(made)
+    return made
+
+
+def _subscription(rt: Runtime, command: Subscribe, options: TransportOptions, now: datetime) -> Subscription:
+    channel = REGISTRY.get(command.channel)
+    if channel is None:
+        raise InvalidInput(
+            f"no channel {command.channel!r}; subscriptions go to {', '.join(REGISTRY)}",
+            code=codes.SUBSCRIPTION_CHANNEL_UNKNOWN,
+        )
+    target = channel.transport(options).check_target(command.target)
+    return Subscription(
+        id=rt.new_id("s"),
+        channel=channel.name,
+        target=target,
+        secret=new_secret() if channel.signed else "",
+        language=command.language,
+        created_at=now,
+        launches=tuple(dict.fromkeys(command.launches)),
+        kinds=tuple(dict.fromkeys(command.kinds)),
+    )
+
+
+def record_publication(tx: Transaction, notice: Notice) -> None:
+    """Inside the publishing transaction: the notice's fan-out job, if it goes to a delivered channel."""
+    assert notice.publish_at is not None
+    if any(channel in REGISTRY for channel in notice.channels):
+        tx.deliveries.add_fanout(Fanout(notice.id, notice.publish_at))
+
+
+class Deliveries(Protocol):
+    """Deliveries by position: a list, or a fan-out page's (``_Leased``)."""
+
+    def __getitem__(self, index: int, /) -> Delivery: ...
+    def __len__(self) -> int: ...
+
+
+@dataclass
+class Batch:
+    """Deliveries to attempt now, with their messages, by channel (message i is delivery i)."""
+
+    deliveries: dict[str, Deliveries] = field(default_factory=dict)
+    messages: dict[str, list[Outgoing]] = field(default_factory=dict)
+
+    def add(self, delivery: Delivery, message: Outgoing) -> None:
+        known = self.deliveries.setdefault(delivery.channel, [])
+        assert isinstance(known, list)
+        known.append(delivery)
+        self.messages.setdefault(delivery.channel, []).append(message)
+
+    def __len__(self) -> int:
+        return sum(len(each) for each in self.messages.values())
+
+
+@dataclass(frozen=True)
+class _Leased:
+    """A fan-out page's new deliveries on one channel, each made only when asked for (a failed
+    attempt's record needs it; a delivered one's needs only the message's id)."""
+
+    notice_id: str
+    channel: str
+    publish_at: datetime
+    until: datetime
+    subscription_ids: list[str]
+    messages: list[Outgoing]
+
+    def __getitem__(self, index: int) -> Delivery:
+        return Delivery(
+            id=self.messages[index].id,
+            notice_id=self.notice_id,
+            subscription_id=self.subscription_ids[index],
+            channel=self.channel,
+            status=DeliveryStatus.PENDING,
+            attempts=0,
+            publish_at=self.publish_at,
+            next_attempt_at=self.until,
+        )
+
+    def __len__(self) -> int:
+        return len(self.messages)
+
+
+class _Bodies:
+    """Each notice rendered once per language for the page being prepared."""
+
+    def __init__(self, tx: Transaction, base_url: str) -> None:
+        self.tx, self.base_url = tx, base_url
+        self.rendered: dict[tuple[str, str], bytes] = {}
+        self.milestones = {m.id: m for m in tx.milestones.all()}
+
+    def body(self, notice: Notice, lang: str) -> bytes:
+        key = (notice.id, lang)
+        if key not in self.rendered:
+            self.rendered[key] = event_body(notice, lang, self.base_url, self.milestones)
+        return self.rendered[key]
+
+
+def expand_next(rt: Runtime, base_url: str, page_size: int) -> Batch | None:
+    """The next page of the oldest unfinished fan-out, stored as leased deliveries; an empty
+    batch when the page held no one to tell; None when no fan-out is waiting."""
+    now = rt.clock.now()
+    with rt.store.write() as tx:
+        job = tx.deliveries.claim_fanout()
+        if job is None:
+            return None
+        notice = tx.notices.get(job.notice_id)
+        assert notice is not None and notice.published_at is not None
+        page = tx.subscriptions.recipients(after=job.after, created_by=notice.published_at, limit=page_size)
+        last = page[-1].id if page else job.after
+        tx.deliveries.advance_fanout(job.notice_id, last, done=len(page) < page_size)
+        bodies, until = _Bodies(tx, base_url), now + LEASE
+        leased: dict[str, _Leased] = {}
+        for recipient in page:
+            if recipient.wants(notice):
+                lot = leased.get(recipient.channel)
+                if lot is None:
+                    lot = leased[recipient.channel] = _Leased(
+                        notice.id, recipient.channel, job.publish_at, until, [], []
+                    )
+                lot.subscription_ids.append(recipient.id)
+                body = bodies.body(notice, recipient.language)
+                lot.messages.append(
+                    Outgoing(delivery_id(notice.id, recipient.id), recipient.target, recipient.secret, body)
+                )
+        rows = [
+            (message.id, subscription_id, lot.channel)
+            for lot in leased.values()
+            for message, subscription_id in zip(lot.messages, lot.subscription_ids, strict=True)
+        ]
+        tx.deliveries.add_leased(notice.id, job.publish_at, until, rows)
+        return Batch(
+            deliveries={channel: lot for channel, lot in leased.items()},
+            messages={channel: lot.messages for channel, lot in leased.items()},
+        )
+
+
+def _message(delivery: Delivery, subscription: Subscription, body: bytes) -> Outgoing:
+    return Outgoing(delivery.id, subscription.target, subscription.secret, body)
+
+
+def claim_retries(rt: Runtime, base_url: str, limit: int) -> Batch:
+    """Deliveries whose next attempt is due, leased to this worker; one to a subscription since
+    disabled fails without an attempt."""
+    now = rt.clock.now()
+    batch = Batch()
+    with rt.store.write() as tx:
+        due = tx.deliveries.claim_due(now, limit)
+        bodies = _Bodies(tx, base_url)
+        leased, dropped = [], []
+        for delivery in due:
+            subscription = tx.subscriptions.get(delivery.subscription_id)
+            notice = tx.notices.get(delivery.notice_id)
+            if subscription is None or notice is None or subscription.disabled_at is not None:
+                dropped.append(_failed(delivery, "the subscription is disabled"))
+                continue
+            delivery = replace(delivery, next_attempt_at=now + LEASE)
+            leased.append(delivery)
+            batch.add(delivery, _message(delivery, subscription, bodies.body(notice, subscription.language)))
+        tx.deliveries.save_many(leased + dropped)
+    return batch
+
+
+def record(
+    rt: Runtime, messages: Sequence[Outgoing], deliveries: Deliveries, outcomes: Sequence[Outcome]
+) -> None:
+    """Store what each attempt came to: delivered, to retry (on the schedule) or failed; a
+    ``GiveUp`` that says so disables the subscription. Deliveries are written together: the
+    delivered in one statement, the others one by one."""
+    now = rt.clock.now()
+    delivered: list[tuple[str, datetime]] = []
+    changed: list[Delivery] = []
+    disabled: list[tuple[str, str]] = []
+    for index, outcome in enumerate(outcomes):
+        if type(outcome) is Delivered:
+            delivered.append((messages[index].id, outcome.at))
+            continue
+        tried = deliveries[index]
+        changed.append(_after(tried, outcome, now))
+        if isinstance(outcome, GiveUp) and outcome.disable_endpoint:
+            disabled.append((tried.subscription_id, outcome.why))
+    with rt.store.write() as tx:
+        tx.deliveries.mark_delivered(delivered)
+        tx.deliveries.save_many(changed)
+        for subscription_id, why in disabled:
+            tx.subscriptions.disable(subscription_id, now, why)
+
+
+def _after(delivery: Delivery, outcome: Outcome, now: datetime) -> Delivery:
+    attempts = delivery.attempts + 1
+    if isinstance(outcome, Delivered):
+        return replace(
+            delivery,
+            status=DeliveryStatus.DELIVERED,
+            attempts=attempts,
+            delivered_at=outcome.at,
+            next_attempt_at=None,
+            last_error="",
+        )
+    if isinstance(outcome, RetryLater):
+        when = next_attempt_at(attempts, now, outcome, jitter=random.uniform(-1, 1))
+        if when is not None:
+            return replace(delivery, attempts=attempts, next_attempt_at=when, last_error=outcome.why)
+    return _failed(replace(delivery, attempts=attempts), outcome.why)
+
+
+def _failed(delivery: Delivery, why: str) -> Delivery:
+    return replace(delivery, status=DeliveryStatus.FAILED, next_attempt_at=None, last_error=why)
+
+
+@dataclass(frozen=True)
+class DeliveryFigures:
+    delivered: int
+    pending: int
+    failed: int
+    first: timedelta | None  # the quickest delivery after publish_at
+    p50: timedelta | None
+    p99: timedelta | None
+
+
+def figures(rt: Runtime, notice_id: str) -> DeliveryFigures:
+    """How a notice's deliveries stand, with latencies from its ``publish_at``."""
+    with rt.store.read() as tx:
+        found = tx.deliveries.for_notice(notice_id)
+    seconds = sorted(d.latency.total_seconds() for d in found if d.latency is not None)
+    cuts = quantiles(seconds, n=100, method="inclusive") if len(seconds) > 1 else seconds * 99
+    return DeliveryFigures(
+        delivered=len(seconds),
+        pending=sum(d.status is DeliveryStatus.PENDING for d in found),
+        failed=sum(d.status is DeliveryStatus.FAILED for d in found),
+        first=_seconds(seconds[0]) if seconds else None,
+        p50=_seconds(cuts[49]) if cuts else None,
+        p99=_seconds(cuts[98]) if cuts else None,
+    )
+
+
+def _seconds(value: float) -> timedelta:
+    return timedelta(seconds=value)
+
+
+def deliveries_of(rt: Runtime, subscription_id: str) -> list[Delivery]:
+    with rt.store.read() as tx:
+        return tx.deliveries.for_subscription(subscription_id)
+
+
+def subscription(rt: Runtime, subscription_id: str) -> Subscription | None:
+    with rt.store.read() as tx:
+        return tx.subscriptions.get(subscription_id)

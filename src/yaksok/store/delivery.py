@@ -1,0 +1,281 @@
+"""Subscriptions, fan-out jobs and deliveries in SQL. Work is claimed with ``FOR UPDATE SKIP
+LOCKED`` on PostgreSQL, so several workers share it without waiting for each other; SQLite
+writers hold the whole database from BEGIN IMMEDIATE.
+
+A fan-out's pages are written in one statement each (leased, then delivered), bypassing
+SQLAlchemy's per-row parameter processing, which costs more than the database's own work there;
+the only values that need converting (times) repeat across a page. On PostgreSQL the statement is
+an ``executemany`` of tuples (psycopg pipelines it). On SQLite the page goes as one JSON array
+read by ``json_each``: one step for the page, where ``executemany`` would release and retake the
+GIL around every row, and wait each time for the sending event loop to let go of it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Text, and_, bindparam, func, insert, select, type_coerce, update
+from sqlalchemy.engine import Connection, RowMapping
+
+from yaksok.domain.delivery import Delivery, DeliveryStatus, Fanout
+from yaksok.domain.notice import NoticeKind
+from yaksok.domain.subscription import Recipient, Subscription
+from yaksok.store import port
+from yaksok.store.tables import deliveries, fanouts, subscriptions
+
+
+class SubscriptionRepository(port.SubscriptionRepository):
+    def __init__(self, connection: Connection) -> None:
+        self._db = connection
+
+    def add_many(self, added: Sequence[Subscription]) -> None:
+        if added:
+            self._db.execute(insert(subscriptions), [_subscription_row(s) for s in added])
+
+    def get(self, subscription_id: str) -> Subscription | None:
+        query = select(subscriptions).where(subscriptions.c.id == subscription_id)
+        row = self._db.execute(query).mappings().first()
+        return None if row is None else _subscription(row)
+
+    def page(self, *, after: str, created_by: datetime, limit: int) -> list[Subscription]:
+        query = (
+            select(subscriptions)
+            .where(subscriptions.c.id > after, subscriptions.c.created_at <= created_by)
+            .order_by(subscriptions.c.id)
+            .limit(limit)
+        )
+        return [_subscription(row) for row in self._db.execute(query).mappings()]
+
+    def recipients(self, *, after: str, created_by: datetime, limit: int) -> list[Recipient]:
+        c = subscriptions.c
+        page = (
+            select(c.id, c.channel, c.target, c.secret, c.language, c.launches, c.kinds)
+            .where(c.id > after, c.created_at <= created_by, c.disabled_at.is_(None))
+            .order_by(c.id)
+            .limit(limit)
+        )
+        if self._db.dialect.name == "sqlite":  # the page as one JSON array, for the GIL's sake
+            inner = page.subquery()
+            whole = func.json_group_array(
+                func.json_array(*list(inner.c)[:5], func.json(inner.c.launches), func.json(inner.c.kinds))
+            )
+            rows = sorted(json.loads(self._db.execute(select(type_coerce(whole, Text))).scalar_one()))
+        else:
+            rows = [tuple(row) for row in self._db.execute(page)]
+        return [
+            Recipient(id_, channel, target, secret, language, tuple(launches), _kinds(kinds))
+            for id_, channel, target, secret, language, launches, kinds in rows
+        ]
+
+    def disable(self, subscription_id: str, now: datetime, reason: str) -> bool:
+        query = update(subscriptions).where(
+            subscriptions.c.id == subscription_id, subscriptions.c.disabled_at.is_(None)
+        )
+        return self._db.execute(query.values(disabled_at=now, disabled_reason=reason)).rowcount == 1
+
+
+def _subscription_row(s: Subscription) -> dict[str, object]:
+    return {
+        "id": s.id,
+        "channel": s.channel,
+        "target": s.target,
+        "secret": s.secret,
+        "language": s.language,
+        "launches": list(s.launches),
+        "kinds": [kind.value for kind in s.kinds],
+        "created_at": s.created_at,
+        "disabled_at": s.disabled_at,
+        "disabled_reason": s.disabled_reason,
+    }
+
+
+def _kinds(raw: list[str]) -> tuple[NoticeKind, ...]:
+    return tuple(NoticeKind(kind) for kind in raw) if raw else ()
+
+
+def _subscription(row: RowMapping) -> Subscription:
+    return Subscription(
+        id=row["id"],
+        channel=row["channel"],
+        target=row["target"],
+        secret=row["secret"],
+        language=row["language"],
+        created_at=row["created_at"],
+        launches=tuple(row["launches"]),
+        kinds=tuple(NoticeKind(kind) for kind in row["kinds"]),
+        disabled_at=row["disabled_at"],
+        disabled_reason=row["disabled_reason"],
+    )
+
+
+class DeliveryRepository(port.DeliveryRepository):
+    def __init__(self, connection: Connection) -> None:
+        self._db = connection
+
+    def add_fanout(self, fanout: Fanout) -> None:
+        self._db.execute(
+            insert(fanouts).values(
+                notice_id=fanout.notice_id, publish_at=fanout.publish_at, after=fanout.after, done=fanout.done
+            )
+        )
+
+    def claim_fanout(self) -> Fanout | None:
+        query = (
+            select(fanouts)
+            .where(fanouts.c.done.is_(False))
+            .order_by(fanouts.c.publish_at, fanouts.c.notice_id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        row = self._db.execute(query).mappings().first()
+        return None if row is None else Fanout(row["notice_id"], row["publish_at"], row["after"], row["done"])
+
+    def advance_fanout(self, notice_id: str, after: str, done: bool) -> None:
+        query = update(fanouts).where(fanouts.c.notice_id == notice_id)
+        self._db.execute(query.values(after=after, done=done))
+
+    def add_many(self, added: Sequence[Delivery]) -> None:
+        if added:
+            self._db.execute(insert(deliveries), [_delivery_row(d) for d in added])
+
+    def add_leased(
+        self, notice_id: str, publish_at: datetime, until: datetime, leased: Sequence[tuple[str, str, str]]
+    ) -> None:
+        if not leased:
+            return
+        pending, times = DeliveryStatus.PENDING.value, _time_converter(self._db)
+        start, lease = times(publish_at), times(until)
+        if self._db.dialect.name == "sqlite":
+            self._db.exec_driver_sql(_ADD_LEASED_SQLITE, (notice_id, pending, start, lease, _json(leased)))
+            return
+        rows = [(d, notice_id, s, channel, pending, start, lease) for d, s, channel in leased]
+        self._db.exec_driver_sql(_ADD_LEASED, rows)
+
+    def mark_delivered(self, delivered: Sequence[tuple[str, datetime]]) -> None:
+        if not delivered:
+            return
+        done, times = DeliveryStatus.DELIVERED.value, _time_converter(self._db)
+        converted: dict[datetime, Any] = {}  # answers read in the same instant share their time
+        rows = []
+        for delivery_id, at in delivered:
+            when = converted.get(at)
+            if when is None:
+                when = converted[at] = times(at)
+            rows.append((delivery_id, when))
+        if self._db.dialect.name == "sqlite":
+            self._db.exec_driver_sql(_MARK_DELIVERED_SQLITE, (done, _json(rows)))
+            return
+        self._db.exec_driver_sql(_MARK_DELIVERED, [(done, when, delivery_id) for delivery_id, when in rows])
+
+    def save_many(self, changed: Sequence[Delivery]) -> None:
+        if not changed:
+            return
+        query = (
+            update(deliveries)
+            .where(deliveries.c.id == bindparam("b_id"))
+            .values(
+                status=bindparam("status"),
+                attempts=bindparam("attempts"),
+                next_attempt_at=bindparam("next_attempt_at"),
+                delivered_at=bindparam("delivered_at"),
+                last_error=bindparam("last_error"),
+            )
+        )
+        rows = [
+            {
+                "b_id": d.id,
+                "status": d.status.value,
+                "attempts": d.attempts,
+                "next_attempt_at": d.next_attempt_at,
+                "delivered_at": d.delivered_at,
+                "last_error": d.last_error,
+            }
+            for d in changed
+        ]
+        self._db.execute(query.execution_options(synchronize_session=False), rows)
+
+    def claim_due(self, now: datetime, limit: int) -> list[Delivery]:
+        query = (
+            select(deliveries)
+            .where(
+                and_(deliveries.c.status == DeliveryStatus.PENDING.value, deliveries.c.next_attempt_at <= now)
+            )
+            .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return [_delivery(row) for row in self._db.execute(query).mappings()]
+
+    def for_notice(self, notice_id: str) -> list[Delivery]:
+        query = select(deliveries).where(deliveries.c.notice_id == notice_id).order_by(deliveries.c.id)
+        return [_delivery(row) for row in self._db.execute(query).mappings()]
+
+    def for_subscription(self, subscription_id: str) -> list[Delivery]:
+        query = (
+            select(deliveries)
+            .where(deliveries.c.subscription_id == subscription_id)
+            .order_by(deliveries.c.id)
+        )
+        return [_delivery(row) for row in self._db.execute(query).mappings()]
+
+
+_ADD_LEASED = (
+    "INSERT INTO deliveries (id, notice_id, subscription_id, channel, status, attempts, publish_at,"
+    " next_attempt_at, delivered_at, last_error) VALUES (%s, %s, %s, %s, %s, 0, %s, %s, NULL, '')"
+)
+_ADD_LEASED_SQLITE = (
+    "INSERT INTO deliveries (id, notice_id, subscription_id, channel, status, attempts, publish_at,"
+    " next_attempt_at, delivered_at, last_error) SELECT json_extract(value, '$[0]'), ?,"
+    " json_extract(value, '$[1]'), json_extract(value, '$[2]'), ?, 0, ?, ?, NULL, '' FROM json_each(?)"
+)
+_MARK_DELIVERED = (
+    "UPDATE deliveries SET status = %s, attempts = attempts + 1, delivered_at = %s, next_attempt_at = NULL,"
+    " last_error = '' WHERE id = %s"
+)
+_MARK_DELIVERED_SQLITE = (
+    "UPDATE deliveries SET status = ?, attempts = attempts + 1, delivered_at = json_extract(j.value, '$[1]'),"
+    " next_attempt_at = NULL, last_error = '' FROM json_each(?) AS j"
+    " WHERE deliveries.id = json_extract(j.value, '$[0]')"
+)
+
+
+def _json(rows: Sequence[tuple[str, ...]]) -> str:
+    return json.dumps(rows, separators=(",", ":"))
+
+
+def _time_converter(db: Connection) -> Callable[[datetime], Any]:
+    """A time as the driver takes it for a ``UTCDateTime`` column."""
+    convert = deliveries.c.publish_at.type.dialect_impl(db.dialect).bind_processor(db.dialect)
+    return (lambda value: value) if convert is None else convert
+
+
+def _delivery_row(d: Delivery) -> dict[str, object]:
+    return {
+        "id": d.id,
+        "notice_id": d.notice_id,
+        "subscription_id": d.subscription_id,
+        "channel": d.channel,
+        "status": d.status.value,
+        "attempts": d.attempts,
+        "publish_at": d.publish_at,
+        "next_attempt_at": d.next_attempt_at,
+        "delivered_at": d.delivered_at,
+        "last_error": d.last_error,
+    }
+
+
+def _delivery(row: RowMapping) -> Delivery:
+    return Delivery(
+        id=row["id"],
+        notice_id=row["notice_id"],
+        subscription_id=row["subscription_id"],
+        channel=row["channel"],
+        status=DeliveryStatus(row["status"]),
+        attempts=row["attempts"],
+        publish_at=row["publish_at"],
+        next_attempt_at=row["next_attempt_at"],
+        delivered_at=row["delivered_at"],
+        last_error=row["last_error"],
+    )

@@ -1,0 +1,48 @@
+"""The operators' console under /console: server-rendered pages over the admin API's services.
+
+Every action goes through the same service functions as the admin API and is allowed by the
+same role check (``services.auth.permits``), so the two never disagree. Sessions are Starlette's
+signed cookies (``session``), every form carries a CSRF token, and every page works without
+JavaScript; htmx (vendored under /static) only makes the promise verdict update as one types.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import BaseRoute, Mount, Route
+
+from yaksok.config import Settings
+from yaksok.web.console import launches, notices, session
+
+
+def routes(settings: Settings) -> list[BaseRoute]:
+    # Without a configured secret, sessions last as long as this process (documented).
+    secret = settings.session_secret or secrets.token_urlsafe(32)
+    cookies = Middleware(
+        SessionMiddleware,
+        secret_key=secret,
+        session_cookie="yaksok_console",
+        max_age=int(settings.session_hours * 3600),
+        path="/console",
+        same_site="strict",
+        https_only=settings.public_url.startswith("https://"),
+    )
+    pages = [
+        Route("/sign-in", session.sign_in_page, methods=["GET"], name="console_sign_in"),
+        Route("/sign-in", session.sign_in, methods=["POST"]),
+        Route("/sign-out", session.sign_out, methods=["POST"], name="console_sign_out"),
+        Route("/", launches.launches_page, methods=["GET"], name="console"),
+        Route("/launches", launches.create_launch, methods=["POST"]),
+        Route("/launches/{slug}", launches.launch_page, methods=["GET"]),
+        Route("/launches/{slug}/titles", launches.retitle_launch, methods=["POST"]),
+        Route("/launches/{slug}/milestones", launches.add_milestone, methods=["POST"]),
+        Route("/milestones/{milestone_id}", launches.milestone_page, methods=["GET"]),
+        Route("/milestones/{milestone_id}/verdict", launches.verdict, methods=["POST"]),
+        Route("/milestones/{milestone_id}/promises", launches.revise_promise, methods=["POST"]),
+        Route("/notices", notices.notices_page, methods=["GET"]),
+        Route("/notices", notices.compose, methods=["POST"]),
+    ]
+    return [Mount("/console", routes=pages, middleware=[cookies])]

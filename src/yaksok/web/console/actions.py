@@ -1,0 +1,149 @@
+"""Every call the console makes into the services, in one place, from form fields.
+
+The admin API's routes call the same functions; a form's fields are read here into the
+services' arguments (texts per language, times in a zone), so the pages stay thin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from enum import StrEnum
+from typing import TypeVar
+
+from yaksok.channels import render
+from yaksok.domain import codes
+from yaksok.domain.commands import (
+    AddMilestone,
+    CreateLaunch,
+    RetitleLaunch,
+    RevisePromise,
+    WriteNotice,
+)
+from yaksok.domain.errors import InvalidInput
+from yaksok.domain.launch import Launch, Milestone, MilestoneKind
+from yaksok.domain.notice import Notice, NoticeKind, NoticeState
+from yaksok.domain.policy import Violation
+from yaksok.domain.promise import Precision, Promise, PromiseVersion
+from yaksok.services import launches, lookups, notices
+from yaksok.services.runtime import Runtime
+
+Form = Mapping[str, str]
+E = TypeVar("E", bound=StrEnum)
+
+
+def choice(form: Form, name: str, kind: type[E], default: E) -> E:
+    """A field whose value must be one of ``kind``'s (a select a hand-made post may fake)."""
+    raw = form.get(name, default.value)
+    try:
+        return kind(raw)
+    except ValueError:
+        choices = ", ".join(member.value for member in kind)
+        raise InvalidInput(f"{name} must be one of {choices}", code=codes.INVALID_CHOICE) from None
+
+
+def texts(form: Form, name: str) -> dict[str, str]:
+    """``name_ko`` and ``name_en`` as per-language texts, empty ones left out."""
+    return {lang: form[f"{name}_{lang}"] for lang in ("ko", "en") if form.get(f"{name}_{lang}", "").strip()}
+
+
+def create_launch(rt: Runtime, form: Form) -> Launch:
+    command = CreateLaunch(
+        slug=form.get("slug", "").strip(), titles=texts(form, "title"), zone=form.get("zone", "").strip()
+    )
+    return launches.create_launch(rt, command)
+
+
+def retitle_launch(rt: Runtime, slug: str, form: Form) -> Launch:
+    return launches.retitle_launch(rt, RetitleLaunch(slug, texts(form, "title")))
+
+
+def add_milestone(rt: Runtime, slug: str, form: Form) -> Milestone:
+    command = AddMilestone(
+        launch_slug=slug,
+        key=form.get("key", "").strip(),
+        kind=choice(form, "kind", MilestoneKind, MilestoneKind.CUSTOM),
+        titles=texts(form, "title"),
+    )
+    return launches.add_milestone(rt, command)
+
+
+def preview_revision(rt: Runtime, milestone_id: str, form: Form) -> list[Violation]:
+    return launches.preview_revision(
+        rt,
+        milestone_id,
+        time=form.get("time", "").strip() or None,
+        precision=choice(form, "precision", Precision, Precision.EXACT),
+        reason=texts(form, "reason"),
+    )
+
+
+def revise_promise(rt: Runtime, milestone_id: str, form: Form) -> tuple[PromiseVersion, Notice]:
+    override = texts(form, "override")
+    command = RevisePromise(
+        milestone_id,
+        time=form.get("time", "").strip() or None,
+        precision=choice(form, "precision", Precision, Precision.EXACT),
+        reason=texts(form, "reason"),
+        override=override or None,
+    )
+    return launches.revise_promise(rt, command)
+
+
+def compose_notice(rt: Runtime, form: Form) -> Notice:
+    """A general notice from the composer: kept as a draft, scheduled at ``publish_at`` (wall
+    time in ``zone``) or published now, as the button pressed (``action``) says."""
+    action = form.get("action", "draft")
+    slug = form.get("launch", "").strip() or None
+    command = WriteNotice(
+        kind=NoticeKind.GENERAL,
+        titles=texts(form, "title"),
+        bodies=texts(form, "body"),
+        launch_slug=slug,
+        publish_at=publish_at(form) if action == "schedule" else None,
+        publish_now=action == "publish",
+    )
+    return notices.create_notice(rt, command)
+
+
+def publish_at(form: Form) -> datetime | None:
+    """The exact instant a notice is scheduled for, read as a promise's exact time is."""
+    instant = Promise.parse(form.get("publish_at", "").strip() or None, form.get("zone", "UTC"), "exact")
+    return instant.at
+
+
+def body_previews(rt: Runtime, form: Form) -> dict[str, str]:
+    """The composer's bodies as the board will show them (safe HTML, placeholders expanded)."""
+    draft = Notice(
+        id="preview",
+        kind=NoticeKind.GENERAL,
+        titles=texts(form, "title"),
+        bodies=texts(form, "body"),
+        created_at=rt.clock.now(),
+    )
+    milestones = {m.id: m for m in all_milestones(rt)}
+    return {lang: render.body_html(draft, lang, milestones) for lang in ("ko", "en")}
+
+
+def all_milestones(rt: Runtime) -> list[Milestone]:
+    return [m for launch in lookups.launches(rt) for m in lookups.launch(rt, launch.slug)[1]]
+
+
+def launch_list(rt: Runtime) -> list[Launch]:
+    return lookups.launches(rt)
+
+
+def launch_with_milestones(rt: Runtime, slug: str) -> tuple[Launch, list[Milestone]]:
+    return lookups.launch(rt, slug)
+
+
+def milestone_with_launch(rt: Runtime, milestone_id: str) -> tuple[Milestone, Launch]:
+    milestone = lookups.milestone(rt, milestone_id)
+    return milestone, lookups.launch(rt, milestone.launch_slug)[0]
+
+
+def pending_notices(rt: Runtime) -> tuple[list[Notice], list[Notice]]:
+    """Drafts and scheduled notices, the scheduled ones soonest first."""
+    drafts = lookups.notices(rt, state=NoticeState.DRAFT)
+    scheduled = lookups.notices(rt, state=NoticeState.SCHEDULED)
+    return drafts, sorted(scheduled, key=lambda n: (n.publish_at or n.created_at, n.id))

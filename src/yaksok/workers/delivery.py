@@ -1,0 +1,128 @@
+"""The delivery worker: sends what the outbox holds, on every channel in the registry.
+
+``yaksok serve`` runs it beside the web app, ``yaksok worker`` beside the scheduler; several
+may share one PostgreSQL database (pages and retries are claimed with SKIP LOCKED). It wakes as
+soon as a notice is published in this process (or, on PostgreSQL, in any other), and at least
+every ``delivery_interval`` seconds for retries. Pages are pipelined: the next page is expanded
+and the last one recorded while the current one is on the wire.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from yaksok.channels.outbound import Transport
+from yaksok.channels.transports import REGISTRY
+from yaksok.config import Settings
+from yaksok.domain.delivery import Outcome
+from yaksok.domain.notice import Notice
+from yaksok.services import delivery
+from yaksok.services.delivery import Batch
+from yaksok.services.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+FIRST_PAGE = 256  # small, so that the first deliveries leave at once
+PAGE = 2048
+RETRY_PAGE = 1000
+
+
+class DeliveryWorker:
+    def __init__(self, rt: Runtime, settings: Settings) -> None:
+        self.rt = rt
+        self.base_url = settings.public_url
+        options = delivery.transport_options(settings, rt)
+        self.transports: dict[str, Transport] = {name: c.transport(options) for name, c in REGISTRY.items()}
+
+    async def send(self, batch: Batch) -> None:
+        """Attempt every delivery of ``batch`` (channels side by side) and record the outcomes."""
+        await self.record(batch, await self.attempt(batch))
+
+    async def attempt(self, batch: Batch) -> dict[str, list[Outcome]]:
+        channels = list(batch.messages)
+        sent = await asyncio.gather(*(self.transports[c].deliver_many(batch.messages[c]) for c in channels))
+        return dict(zip(channels, sent, strict=True))
+
+    async def record(self, batch: Batch, outcomes: dict[str, list[Outcome]]) -> None:
+        for channel, each in outcomes.items():
+            await asyncio.to_thread(
+                delivery.record, self.rt, batch.messages[channel], batch.deliveries[channel], each
+            )
+
+    async def fan_out(self) -> int:
+        """Expand and send every waiting fan-out, page after page; how many deliveries were tried."""
+        tried = 0
+        expanding = asyncio.create_task(
+            asyncio.to_thread(delivery.expand_next, self.rt, self.base_url, FIRST_PAGE)
+        )
+        recording: asyncio.Task[None] | None = None
+        try:
+            while (batch := await expanding) is not None:
+                expanding = asyncio.create_task(
+                    asyncio.to_thread(delivery.expand_next, self.rt, self.base_url, PAGE)
+                )
+                outcomes = await self.attempt(batch)
+                if recording is not None:
+                    await recording
+                recording = asyncio.create_task(self.record(batch, outcomes))
+                tried += len(batch)
+        finally:
+            if recording is not None:
+                await recording
+        return tried
+
+    async def retry(self) -> int:
+        """Attempt the deliveries whose retry is due; how many."""
+        batch = await asyncio.to_thread(delivery.claim_retries, self.rt, self.base_url, RETRY_PAGE)
+        if len(batch):
+            await self.send(batch)
+        return len(batch)
+
+    async def aclose(self) -> None:
+        for transport in self.transports.values():
+            await transport.aclose()
+
+
+async def run(rt: Runtime, settings: Settings, stop: asyncio.Event) -> None:
+    """Deliver until ``stop`` is set; errors are logged, never raised: the loop must not die."""
+    worker = DeliveryWorker(rt, settings)
+    wake = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def published(_seq: int, _previous: int | None, _notice: Notice) -> None:
+        loop.call_soon_threadsafe(wake.set)
+
+    rt.on_publish.append(published)
+    listener = rt.store.publication_listener() if settings.live_listen else None
+    listening = asyncio.create_task(listener.run(wake.set)) if listener is not None else None
+    try:
+        while not stop.is_set():
+            wake.clear()
+            try:
+                busy = await worker.fan_out() + await worker.retry()
+            except Exception:
+                log.exception("delivery failed; trying again in %.2f s", settings.delivery_interval)
+                busy = 0
+            if busy:
+                continue
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(settings.delivery_interval):
+                    await _first(stop, wake)
+    finally:
+        rt.on_publish.remove(published)
+        if listening is not None:
+            listening.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listening
+        await worker.aclose()
+
+
+async def _first(*events: asyncio.Event) -> None:
+    waits = [asyncio.create_task(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()

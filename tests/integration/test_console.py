@@ -1,0 +1,240 @@
+"""The operators' console, as a browser without JavaScript uses it: forms, cookies, redirects."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from starlette.applications import Starlette
+
+from yaksok.config import Settings
+from yaksok.domain.clock import SimulatedClock
+from yaksok.services import lookups, operators
+from yaksok.services.runtime import Runtime
+from yaksok.web.app import create_app
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def app(sqlite_rt: Runtime) -> Starlette:
+    return create_app(sqlite_rt, Settings(database_url="unused", run_scheduler=False))
+
+
+def operator(rt: Runtime, role: str) -> str:
+    email = f"{role}@example.com"
+    operators.create_operator(rt, email, role, PASSWORD)
+    return email
+
+
+def csrf(page: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, page
+    return found.group(1)
+
+
+def signed_in(app: Starlette, rt: Runtime, role: str) -> TestClient:
+    client = TestClient(app)
+    email = operator(rt, role)
+    page = client.get("/console/sign-in").text
+    reply = client.post("/console/sign-in", data={"csrf": csrf(page), "email": email, "password": PASSWORD})
+    assert reply.status_code == 200 and reply.url.path == "/console/", reply.text
+    return client
+
+
+def post(client: TestClient, path: str, page_path: str, **fields: str) -> object:
+    return client.post(
+        path, data={"csrf": csrf(client.get(page_path).text), **fields}, follow_redirects=False
+    )
+
+
+def test_a_signed_out_visitor_is_sent_to_sign_in(app: Starlette) -> None:
+    reply = TestClient(app).get("/console/", follow_redirects=False)
+    assert reply.status_code == 303 and reply.headers["location"] == "/console/sign-in"
+
+
+def test_the_session_cookie_is_signed_http_only_strict_and_expires(
+    app: Starlette, sqlite_rt: Runtime
+) -> None:
+    client = TestClient(app)
+    email = operator(sqlite_rt, "viewer")
+    token = csrf(client.get("/console/sign-in").text)
+    reply = client.post(
+        "/console/sign-in", data={"csrf": token, "email": email, "password": PASSWORD}, follow_redirects=False
+    )
+    cookie = reply.headers["set-cookie"].lower()
+    assert reply.status_code == 303
+    assert "httponly" in cookie and "samesite=strict" in cookie and "max-age=28800" in cookie
+    assert "path=/console" in cookie
+
+
+def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(
+    app: Starlette, sqlite_rt: Runtime
+) -> None:
+    client = TestClient(app)
+    email = operator(sqlite_rt, "admin")
+    token = csrf(client.get("/console/sign-in").text)
+    wrong = client.post(
+        "/console/sign-in", data={"csrf": token, "email": email, "password": "nope nope nope"}
+    )
+    unknown = client.post(
+        "/console/sign-in", data={"csrf": token, "email": "x@example.com", "password": PASSWORD}
+    )
+    assert wrong.status_code == unknown.status_code == 401
+    assert (
+        "unknown email or wrong password" in wrong.text and "unknown email or wrong password" in unknown.text
+    )
+
+
+def test_sign_in_is_throttled_per_account_even_with_the_right_password_then(
+    app: Starlette, sqlite_rt: Runtime, clock: SimulatedClock
+) -> None:
+    client = TestClient(app)
+    email = operator(sqlite_rt, "admin")
+    token = csrf(client.get("/console/sign-in").text)
+    for _ in range(5):
+        client.post("/console/sign-in", data={"csrf": token, "email": email, "password": "wrong password!"})
+    blocked = client.post("/console/sign-in", data={"csrf": token, "email": email, "password": PASSWORD})
+    clock.advance(timedelta(minutes=15))
+    later = client.post("/console/sign-in", data={"csrf": token, "email": email, "password": PASSWORD})
+    assert blocked.status_code == 429 and "too many failed sign-ins" in blocked.text
+    assert later.status_code == 200 and later.url.path == "/console/"
+
+
+def test_a_form_without_the_csrf_token_or_from_another_site_is_refused_and_writes_nothing(
+    app: Starlette, sqlite_rt: Runtime
+) -> None:
+    client = signed_in(app, sqlite_rt, "admin")
+    token = csrf(client.get("/console/").text)
+    fields = {"slug": "ipad", "title_en": "iPad", "zone": "Asia/Seoul"}
+    missing = client.post("/console/launches", data=fields)
+    forged = client.post("/console/launches", data={**fields, "csrf": "guessed"})
+    cross_site = client.post(
+        "/console/launches", data={**fields, "csrf": token}, headers={"Origin": "https://evil.example"}
+    )
+    assert missing.status_code == forged.status_code == cross_site.status_code == 403
+    assert lookups.launches(sqlite_rt) == []
+
+
+def test_roles_are_those_of_the_admin_api(app: Starlette, sqlite_rt: Runtime) -> None:
+    viewer = signed_in(app, sqlite_rt, "viewer")
+    reply = post(viewer, "/console/launches", "/console/", slug="ipad", title_en="iPad", zone="Asia/Seoul")
+    assert reply.status_code == 403 and "needs the admin role" in reply.text
+    assert "Create a launch" not in viewer.get("/console/").text
+    assert lookups.launches(sqlite_rt) == []
+
+
+def test_an_operator_runs_a_promise_change_past_a_broken_rule_with_a_justification_in_both_languages(
+    app: Starlette, sqlite_rt: Runtime, clock: SimulatedClock
+) -> None:
+    client = signed_in(app, sqlite_rt, "admin")
+    post(
+        client,
+        "/console/launches",
+        "/console/",
+        slug="ipad",
+        title_ko="아이패드",
+        title_en="iPad",
+        zone="Asia/Seoul",
+    )
+    post(
+        client,
+        "/console/launches/ipad/milestones",
+        "/console/launches/ipad",
+        key="sale",
+        kind="sale_starts",
+        title_ko="판매 시작",
+        title_en="Sale starts",
+    )
+    page = "/console/milestones/ipad.sale"
+    announced = post(client, f"{page}/promises", page, time="2010-11-09T20:00", precision="exact")
+    assert announced.status_code == 303
+    clock.advance_to(datetime(2010, 11, 9, 10, 40, tzinfo=UTC))  # 20 min before 20:00 KST
+    change = {
+        "time": "2010-11-10T20:00",
+        "precision": "exact",
+        "reason_en": "Stock is late",
+        "reason_ko": "재고 지연",
+    }
+    checked = post(client, f"{page}/verdict", page, **change)
+    refused = post(client, f"{page}/promises", page, **change)
+    assert checked.status_code == 200 and "policy.late_change" in checked.text
+    assert refused.status_code == 422 and "policy.late_change" in refused.text and "24 h" in refused.text
+    assert len(lookups.milestone(sqlite_rt, "ipad.sale").versions) == 1
+    overridden = post(
+        client,
+        f"{page}/promises",
+        page,
+        **change,
+        override_en="Customs held the stock",
+        override_ko="세관 보류",
+    )
+    assert overridden.status_code == 303
+    [_, second] = lookups.milestone(sqlite_rt, "ipad.sale").versions
+    assert (
+        second.overridden == ("policy.lead_time", "policy.late_change")
+        and second.justification["ko"] == "세관 보류"
+    )
+
+
+def test_the_verdict_alone_answers_htmx_and_writes_nothing(app: Starlette, sqlite_rt: Runtime) -> None:
+    client = signed_in(app, sqlite_rt, "admin")
+    post(client, "/console/launches", "/console/", slug="ipad", title_en="iPad", zone="Asia/Seoul")
+    post(
+        client,
+        "/console/launches/ipad/milestones",
+        "/console/launches/ipad",
+        key="sale",
+        kind="sale_starts",
+        title_en="Sale",
+    )
+    page = "/console/milestones/ipad.sale"
+    token = csrf(client.get(page).text)
+    reply = client.post(
+        f"{page}/verdict",
+        data={"csrf": token, "time": "2010-10-29T09:00", "precision": "exact"},
+        headers={"HX-Request": "true"},
+    )
+    assert reply.status_code == 200 and reply.text.lstrip().startswith('<div id="verdict"')
+    assert "policy.lead_time" in reply.text and "72 h" in reply.text
+    assert lookups.milestone(sqlite_rt, "ipad.sale").versions == ()
+
+
+def test_a_composed_notice_is_previewed_escaped_and_published_on_the_board(
+    app: Starlette, sqlite_rt: Runtime
+) -> None:
+    client = signed_in(app, sqlite_rt, "editor")
+    texts = {
+        "title_ko": "안내",
+        "title_en": "Opening hours",
+        "body_ko": "**매장**",
+        "body_en": "<script>x</script> *Stores*",
+    }
+    preview = post(client, "/console/notices", "/console/notices", action="preview", **texts)
+    assert "<strong>매장</strong>" in preview.text and "<em>Stores</em>" in preview.text
+    assert "<script>x" not in preview.text and "&lt;script&gt;" in preview.text
+    scheduled = post(
+        client,
+        "/console/notices",
+        "/console/notices",
+        action="schedule",
+        publish_at="2010-11-01T09:00",
+        zone="Asia/Seoul",
+        title_en="Later",
+    )
+    published = post(client, "/console/notices", "/console/notices", action="publish", **texts)
+    assert scheduled.status_code == published.status_code == 303
+    assert "2010-11-01T00:00:00+00:00 · Later" in client.get("/console/notices").text
+    assert "Opening hours" in client.get("/?lang=en").text
+
+
+def test_signing_out_ends_the_session(app: Starlette, sqlite_rt: Runtime) -> None:
+    client = signed_in(app, sqlite_rt, "viewer")
+    post(client, "/console/sign-out", "/console/")
+    assert client.get("/console/", follow_redirects=False).status_code == 303

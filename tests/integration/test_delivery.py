@@ -1,0 +1,215 @@
+"""Webhook delivery through public doors: subscribe with POST /subscriptions, publish a notice,
+let the delivery worker send it to a real HTTP receiver on 127.0.0.1, and verify every request
+with the ``standardwebhooks`` package."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from standardwebhooks.webhooks import Webhook
+from starlette.testclient import TestClient
+
+from yaksok.channels.outbound import Outgoing, TransportOptions
+from yaksok.channels.webhook import WebhookTransport, new_secret
+from yaksok.config import Settings
+from yaksok.domain.clock import SimulatedClock
+from yaksok.domain.commands import WriteNotice
+from yaksok.domain.delivery import Delivered, Outcome
+from yaksok.domain.notice import NoticeKind
+from yaksok.domain.subscription import allowed_networks
+from yaksok.services import delivery
+from yaksok.services.notices import create_notice
+from yaksok.services.runtime import Runtime
+from yaksok.web.app import create_app
+from yaksok.workers.delivery import DeliveryWorker
+
+SETTINGS = Settings(
+    database_url="unused", run_scheduler=False, webhook_allow_hosts=("127.0.0.1",), webhook_timeout=2.0
+)
+
+
+@dataclass
+class Receiver:
+    url: str
+    answers: list[tuple[int, dict[str, str]]] = field(default_factory=list)  # status, headers; then 204
+    received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+    peers: list[int] = field(default_factory=list)  # the sender's port, per request
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """An HTTP server on 127.0.0.1 that records each request and answers 204 (or what it is told)."""
+    box: list[Receiver] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            box[0].received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+            box[0].peers.append(self.client_address[1])
+            status, headers = box[0].answers.pop(0) if box[0].answers else (204, {})
+            self.send_response(status)
+            for name, value in {"Content-Length": "0", **headers}.items():
+                self.send_header(name, value)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    box.append(Receiver(f"http://127.0.0.1:{server.server_address[1]}/hooks/yaksok"))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield box[0]
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def public(rt: Runtime) -> TestClient:
+    return TestClient(create_app(rt, SETTINGS))
+
+
+def subscribe(public: TestClient, url: str, **fields: object) -> dict[str, object]:
+    answer = public.post("/subscriptions", json={"url": url, **fields})
+    assert answer.status_code == 201, answer.text
+    made: dict[str, object] = answer.json()
+    return made
+
+
+def publish(rt: Runtime, title: str = "Pre-orders open") -> str:
+    command = WriteNotice(
+        kind=NoticeKind.ANNOUNCEMENT,
+        titles={"en": title, "ko": "예약 시작"},
+        channels=("board", "webhook"),
+        publish_now=True,
+    )
+    notice = create_notice(rt, command)
+    return notice.id
+
+
+def deliver(rt: Runtime) -> int:
+    async def run() -> int:
+        worker = DeliveryWorker(rt, SETTINGS)
+        try:
+            return await worker.fan_out() + await worker.retry()
+        finally:
+            await worker.aclose()
+
+    return asyncio.run(run())
+
+
+def test_a_published_notice_reaches_a_webhook_signed_per_standard_webhooks(
+    rt: Runtime, public: TestClient, receiver: Receiver
+) -> None:
+    made = subscribe(public, receiver.url, language="ko")
+    assert str(made["secret"]).startswith("whsec_")
+    notice_id = publish(rt)
+
+    assert deliver(rt) == 1
+
+    [(headers, body)] = receiver.received
+    event = Webhook(str(made["secret"])).verify(body, headers)
+    assert event["type"] == "notice.published"
+    assert event["data"]["notice"] == notice_id
+    assert event["data"]["title"] == "예약 시작"
+    assert headers["webhook-id"] == f"msg_{notice_id}.{made['id']}"
+    figures = delivery.figures(rt, notice_id)
+    assert (figures.delivered, figures.pending, figures.failed) == (1, 0, 0)
+
+
+def test_a_subscriber_is_told_only_of_the_kinds_it_chose(
+    rt: Runtime, public: TestClient, receiver: Receiver
+) -> None:
+    subscribe(public, receiver.url, kinds=["change"])
+    publish(rt)
+    assert deliver(rt) == 0
+    assert receiver.received == []
+
+
+def test_a_webhook_to_a_loopback_address_is_refused_unless_allowed(rt: Runtime, receiver: Receiver) -> None:
+    default = TestClient(create_app(rt, Settings(database_url="unused", run_scheduler=False)))
+    for url in (receiver.url, "http://169.254.169.254/latest", "http://10.0.0.1/x", "http://[::1]/x"):
+        answer = default.post("/subscriptions", json={"url": url})
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["code"] == "subscription.target_refused"
+
+
+def test_a_webhook_url_that_is_not_http_is_refused(public: TestClient) -> None:
+    for url in ("ftp://example.com/x", "http://user:pw@127.0.0.1/x", "not a url"):
+        answer = public.post("/subscriptions", json={"url": url})
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["code"] == "subscription.url_invalid"
+
+
+def test_a_refusal_is_retried_after_the_wait_the_receiver_asked_for_with_the_same_id(
+    rt: Runtime, clock: SimulatedClock, public: TestClient, receiver: Receiver
+) -> None:
+    made = subscribe(public, receiver.url)
+    receiver.answers.append((503, {"Retry-After": "120"}))
+    notice_id = publish(rt)
+
+    deliver(rt)
+    assert delivery.figures(rt, notice_id).pending == 1
+    clock.advance(timedelta(seconds=119))
+    assert deliver(rt) == 0  # not yet: the receiver asked for two minutes
+    clock.advance(timedelta(seconds=2))
+    assert deliver(rt) == 1
+
+    first, second = receiver.received
+    assert first[0]["webhook-id"] == second[0]["webhook-id"]
+    Webhook(str(made["secret"])).verify(second[1], second[0])
+    [record] = delivery.deliveries_of(rt, str(made["id"]))
+    assert (record.status, record.attempts) == ("delivered", 2)
+
+
+def test_410_gone_disables_the_endpoint_at_once(rt: Runtime, public: TestClient, receiver: Receiver) -> None:
+    made = subscribe(public, receiver.url)
+    receiver.answers.append((410, {}))
+    notice_id = publish(rt)
+    deliver(rt)
+    assert delivery.figures(rt, notice_id).failed == 1
+    subscription = delivery.subscription(rt, str(made["id"]))
+    assert subscription is not None and subscription.disabled_at is not None
+
+    publish(rt, "Another")
+    assert deliver(rt) == 0
+    assert len(receiver.received) == 1
+
+
+def test_a_dead_receiver_is_retried_later(rt: Runtime, public: TestClient, receiver: Receiver) -> None:
+    made = subscribe(public, receiver.url.replace(receiver.url.split(":")[2].split("/")[0], "9"))
+    notice_id = publish(rt)
+    deliver(rt)
+    [record] = delivery.deliveries_of(rt, str(made["id"]))
+    assert (record.status, record.attempts) == ("pending", 1)
+    assert "connect" in record.last_error
+    assert delivery.figures(rt, notice_id).pending == 1
+
+
+def test_a_connection_left_open_by_one_batch_carries_the_next(receiver: Receiver) -> None:
+    options = TransportOptions(allow=allowed_networks(["127.0.0.1"]), connections=1)
+    transport = WebhookTransport(options)
+    secret = new_secret()
+
+    async def two_batches() -> list[Outcome]:
+        try:
+            first = await transport.deliver_many([Outgoing("msg_1", receiver.url, secret, b"{}")])
+            return first + await transport.deliver_many([Outgoing("msg_2", receiver.url, secret, b"{}")])
+        finally:
+            await transport.aclose()
+
+    outcomes = asyncio.run(two_batches())
+
+    assert [type(outcome) for outcome in outcomes] == [Delivered, Delivered]
+    assert [headers["webhook-id"] for headers, _ in receiver.received] == ["msg_1", "msg_2"]
+    assert len(set(receiver.peers)) == 1
+    for headers, body in receiver.received:
+        Webhook(secret).verify(body, headers)
