@@ -35,6 +35,8 @@ class Settings:
     delivery_connections: int = 64  # at most this many connections to one webhook receiver
     delivery_interval: float = 1.0  # seconds between looks for retries and other processes' work
     run_delivery: bool = True
+    public_writes_per_second: float = 10.0  # reservations and cancellations per client address; 0: none
+    public_writes_burst: int = 30  # so many at once before the rate applies
 
     @property
     def public_url(self) -> str:
@@ -70,6 +72,8 @@ class Settings:
             webhook_timeout=_float(env, "YAKSOK_WEBHOOK_TIMEOUT", 10.0),
             delivery_connections=_int(env, "YAKSOK_DELIVERY_CONNECTIONS", 64),
             delivery_interval=_float(env, "YAKSOK_DELIVERY_INTERVAL", 1.0),
+            public_writes_per_second=_float(env, "YAKSOK_PUBLIC_WRITES_PER_SECOND", 10.0),
+            public_writes_burst=_int(env, "YAKSOK_PUBLIC_WRITES_BURST", 30),
         )
 
 

@@ -8,7 +8,12 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from yaksok.config import Settings
 from yaksok.domain.clock import SimulatedClock
+from yaksok.services.runtime import Runtime
+from yaksok.web.app import create_app
+from yaksok.web.errors import TooManyRequests
+from yaksok.web.rate_limit import RateLimit
 
 Headers = dict[str, str]
 
@@ -182,3 +187,79 @@ def test_a_reservation_is_shown_only_with_its_secret(client: TestClient, opened:
     assert shown["ships"] is None
     wrong = client.get(f"/reservations/{made['code']}", params={"secret": "guess"})
     assert (wrong.status_code, wrong.json()["code"]) == (404, "reservation.not_found")
+
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml"}
+
+
+def test_a_browser_reads_the_reservation_as_a_page_in_korean_or_english(
+    client: TestClient, opened: str
+) -> None:
+    made = [reserve(client, f"k{i}", contact=f"c{i}@example.com").json() for i in range(4)]
+
+    korean = client.get(made[3]["lookup"] + "&lang=ko", headers=BROWSER)
+    assert korean.status_code == 200 and korean.headers["content-type"].startswith("text/html")
+    assert korean.headers["cache-control"] == "private, no-store"
+    page = korean.text
+    assert "내 사전 예약" in page and "대기자 명단" in page and "아직 정해지지 않음" in page
+    assert f"?secret={made[3]['secret']}&amp;lang=en" in page  # switching language keeps the secret
+    english = client.get(made[0]["lookup"] + "&lang=en", headers=BROWSER).text
+    assert "Your reservation" in english and "Reserved" in english and "not yet scheduled" in english
+    assert "<script>" not in english.split("</head>")[1]  # the page works without a script
+
+
+def test_the_page_cancels_with_a_plain_form_and_comes_back_showing_it_cancelled(
+    client: TestClient, opened: str
+) -> None:
+    made = reserve(client, "k1").json()
+
+    cancelled = client.post(
+        f"/reservations/{made['code']}/cancel?lang=en",
+        data={"secret": made["secret"]},
+        headers=BROWSER,
+        follow_redirects=False,
+    )
+    assert cancelled.status_code == 303
+    assert cancelled.headers["location"] == f"{made['lookup']}&lang=en"
+    page = client.get(cancelled.headers["location"], headers=BROWSER).text
+    assert "This reservation was cancelled on" in page and "Cancel this reservation" not in page
+    assert client.get(made["lookup"]).json()["state"] == "cancelled"
+
+
+def test_a_browser_with_a_wrong_secret_gets_the_not_found_page(client: TestClient, opened: str) -> None:
+    made = reserve(client, "k1").json()
+
+    wrong = client.get(f"/reservations/{made['code']}", params={"secret": "guess"}, headers=BROWSER)
+    assert wrong.status_code == 404 and wrong.headers["content-type"].startswith("text/html")
+
+
+def test_an_address_past_its_burst_is_told_to_retry_and_nothing_is_written(
+    launch: str, clock: SimulatedClock, rt: Runtime
+) -> None:
+    settings = Settings(
+        database_url="unused", run_scheduler=False, public_writes_per_second=1, public_writes_burst=2
+    )
+    client = TestClient(create_app(rt, settings))
+    clock.advance_to(OPENS)
+    assert [reserve(client, f"k{i}", contact=f"c{i}@example.com").status_code for i in range(2)] == [201, 201]
+
+    limited = reserve(client, "k3", contact="c3@example.com")
+
+    assert (limited.status_code, limited.json()["code"]) == (429, "rate.limited")
+    assert limited.headers["retry-after"] == "1"
+    assert limited.json()["details"]["retry_after"] == 1
+    cancel = client.post("/reservations/nope/cancel", json={"secret": "s"})
+    assert cancel.status_code == 429 and cancel.headers["retry-after"] == "1"
+    assert reserve(client, "k3", contact="c3@example.com").status_code == 429  # the key was not spent
+
+
+def test_the_limit_refills_at_its_rate() -> None:
+    now = [0.0]
+    limit = RateLimit(per_second=2, burst=1, clock=lambda: now[0])
+    limit.take("10.0.0.1")
+    with pytest.raises(TooManyRequests):
+        limit.take("10.0.0.1")
+    limit.take("10.0.0.2")  # another address has its own bucket
+
+    now[0] = 0.5
+    limit.take("10.0.0.1")

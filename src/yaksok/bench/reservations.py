@@ -56,8 +56,10 @@ def run_reservations(options: BenchOptions, progress: Callable[[str], None]) -> 
     wrk = shutil.which("wrk")
     if wrk is None:
         raise BenchError("wrk is not installed: run scripts/install-wrk (or apt-get install -y wrk)")
-    with tempfile.TemporaryDirectory(prefix="yaksok-bench-") as tmp:
-        url = options.database_url or f"sqlite:///{tmp}/bench.db"
+    with (
+        tempfile.TemporaryDirectory(prefix="yaksok-bench-") as tmp,
+        databases.scratch_schema(options.database_url or f"sqlite:///{tmp}/bench.db", "yaksok_bench") as url,
+    ):
         results: dict[str, dict[str, float]] = {}
         for mode in ("bare", "reserve", "baseline"):
             slug = f"bench-{mode}-{int(time.time())}"

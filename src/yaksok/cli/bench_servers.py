@@ -2,7 +2,8 @@
 cli/, the one layer that may compose the web app):
 
 - ``bare``: a raw ASGI app answering 201 once it has read the body (the ceiling);
-- ``reserve``: yaksok's whole app, reservations group-committed;
+- ``reserve``: yaksok's whole app, reservations group-committed by a writer process, as
+  ``yaksok serve`` runs it;
 - ``baseline``: yaksok's whole app, each reservation committed in its own transaction.
 
 Run as ``python -m yaksok.cli.bench_servers MODE PORT DATABASE_URL COMMIT_DELAY_MS``.
@@ -10,7 +11,7 @@ Run as ``python -m yaksok.cli.bench_servers MODE PORT DATABASE_URL COMMIT_DELAY_
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import sys
 import time
 from collections.abc import Sequence
@@ -20,11 +21,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from yaksok.config import Settings
 from yaksok.domain.commands import Reserve
-from yaksok.services import databases, reservations
-from yaksok.services.reservations import Outcome
+from yaksok.services import databases
 from yaksok.services.runtime import Runtime
+from yaksok.web import reservation_writer
 from yaksok.web.app import create_app
-from yaksok.web.group_commit import GroupCommit
+from yaksok.web.group_commit import GroupCommit, Reply, Writer
+from yaksok.web.live_hub import tune_gc_for_broadcasts
+from yaksok.web.reserve import decided
 
 
 async def bare(scope: Scope, receive: Receive, send: Send) -> None:
@@ -41,31 +44,33 @@ async def bare(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 def serve(app: ASGIApp, port: int) -> None:
+    tune_gc_for_broadcasts()  # as `yaksok serve` does (web.server.run_server)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, server_header=False)
 
 
-def writer(rt: Runtime, delay: float, *, per_request: bool) -> GroupCommit:
-    def commit(batch: Sequence[Reserve]) -> list[Outcome]:
-        if not per_request:
-            time.sleep(delay)
-            return reservations.reserve_batch(rt, batch)
-        outcomes = []
+def one_commit_per_request(rt: Runtime, delay: float) -> GroupCommit:
+    def commit(batch: Sequence[Reserve]) -> list[Reply]:
+        replies = []
         for command in batch:
             time.sleep(delay)
-            outcomes.extend(reservations.reserve_batch(rt, [command]))
-        return outcomes
+            replies.extend(decided(rt, [command]))
+        return replies
 
-    return GroupCommit(lambda batch: asyncio.to_thread(commit, batch))
+    return GroupCommit(commit)
 
 
 def main(mode: str, port: int, url: str, delay_ms: float) -> None:
     if mode == "bare":
         serve(bare, port)
         return
-    with databases.opened(url, migrate=False) as rt:
-        group = writer(rt, delay_ms / 1000, per_request=mode == "baseline")
-        settings = Settings(database_url=url, run_scheduler=False)
-        serve(create_app(rt, settings, reservation_writer=group), port)
+    with databases.opened(url, migrate=False) as rt, contextlib.ExitStack() as stack:
+        if mode == "baseline":
+            writer: Writer = one_commit_per_request(rt, delay_ms / 1000)
+        else:
+            writer = stack.enter_context(reservation_writer.started(url, commit_delay_ms=delay_ms))
+        # Every wrk connection comes from 127.0.0.1: the per-address limit would be all we measured.
+        settings = Settings(database_url=url, run_scheduler=False, public_writes_per_second=0)
+        serve(create_app(rt, settings, reservation_writer=writer), port)
 
 
 if __name__ == "__main__":

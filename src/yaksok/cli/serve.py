@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 
@@ -9,21 +10,30 @@ import click
 
 from yaksok.cli.options import DB_HELP, database_option, opened, redacted, resolve_database, yaksok_errors
 from yaksok.config import Settings
+from yaksok.services.databases import backend, sqlite_file
 from yaksok.services.runtime import Runtime
+from yaksok.web import reservation_writer
 from yaksok.web.app import create_app
 from yaksok.web.server import run_server
 from yaksok.workers import delivery, scheduler
 
 
 def serve_app(rt: Runtime, settings: Settings) -> None:
-    """Serve the whole app, with its scheduler unless settings say not to, until interrupted."""
+    """Serve the whole app, with its scheduler unless settings say not to, until interrupted.
+
+    Reservations are committed by a writer process of their own (``web.reservation_writer``),
+    except on a SQLite database in memory, which only this process can see."""
     background = [functools.partial(scheduler.run, rt, settings)] if settings.run_scheduler else []
     if settings.run_delivery:
         background.append(functools.partial(delivery.run, rt, settings))
-    app = create_app(rt, settings, background=background)
     _log_to_stderr()
-    click.echo(f"yaksok is serving {settings.public_url}/ (Ctrl-C to stop)")
-    run_server(app, settings.host, settings.port)
+    with contextlib.ExitStack() as stack:
+        writer = None
+        if backend(settings.database_url) != "sqlite" or sqlite_file(settings.database_url) is not None:
+            writer = stack.enter_context(reservation_writer.started(settings.database_url))
+        app = create_app(rt, settings, background=background, reservation_writer=writer)
+        click.echo(f"yaksok is serving {settings.public_url}/ (Ctrl-C to stop)")
+        run_server(app, settings.host, settings.port)
 
 
 @click.command()

@@ -19,10 +19,20 @@ from yaksok.store.databases import (
     redacted,
     remove_sqlite_file,
     schema_revision,
+    scratch_schema,
     sqlite_file,
 )
 
-__all__ = ["SourceUnavailable", "backend", "opened", "redacted", "replace_demo_database", "upgrade"]
+__all__ = [
+    "SourceUnavailable",
+    "backend",
+    "opened",
+    "redacted",
+    "replace_demo_database",
+    "scratch_schema",
+    "sqlite_file",
+    "upgrade",
+]
 
 
 @contextmanager

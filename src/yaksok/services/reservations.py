@@ -72,7 +72,8 @@ def _reserve_in(
         return [closed for _ in commands]
     known = tx.reservations.by_keys(slug, {c.idempotency_key for c in commands})
     held_by = tx.reservations.units_by_contact(slug, {normal_contact(c.contact) for c in commands})
-    held = tx.reservations.units_held(slug)
+    # Units held matter only against a cap: without one, the sum over the whole line is skipped.
+    held = tx.reservations.units_held(slug) if any(sku.cap is not None for sku in launch.skus) else {}
     sequence = tx.reservations.last_sequence(slug)
     outcomes: list[Outcome] = []
     made: list[Reservation] = []
@@ -82,14 +83,14 @@ def _reserve_in(
             if earlier is not None:
                 outcomes.append(_replay(earlier, command, key))
                 continue
-            reservation = _decide(command, launch, held_by, held, sequence + 1, key, now)
+            accepted = _decide(command, launch, held_by, held, sequence + 1, key, now)
         except YaksokError as refused:
             outcomes.append(refused)
             continue
         sequence += 1
-        made.append(reservation)
-        known[command.idempotency_key] = reservation
-        outcomes.append(Accepted(reservation, _secret(key, reservation.code)))
+        made.append(accepted.reservation)
+        known[command.idempotency_key] = accepted.reservation
+        outcomes.append(accepted)
     tx.reservations.add_many(made)
     if made and opens.occurrence is None:
         _record_opening(tx, rt, opens, now)
@@ -104,7 +105,7 @@ def _decide(
     sequence: int,
     key: bytes,
     now: datetime,
-) -> Reservation:
+) -> Accepted:
     check_request(command, launch)
     contact = normal_contact(command.contact)
     check_limit(command, launch, held_by.get(contact, 0))
@@ -113,11 +114,12 @@ def _decide(
     if state is ReservationState.QUEUED:
         held[command.sku] = held.get(command.sku, 0) + command.quantity
     code = _code(key, launch.slug, sequence)
-    return Reservation(
+    secret = _secret(key, code)
+    reservation = Reservation(
         launch_slug=launch.slug,
         sequence=sequence,
         code=code,
-        secret_hash=hash_secret(_secret(key, code)),
+        secret_hash=hash_secret(secret),
         idempotency_key=command.idempotency_key,
         fingerprint=fingerprint(command),
         sku=command.sku,
@@ -127,6 +129,7 @@ def _decide(
         state=state,
         created_at=now,
     )
+    return Accepted(reservation, secret)
 
 
 def _replay(earlier: Reservation, command: Reserve, key: bytes) -> Accepted:
@@ -174,12 +177,11 @@ def _secret_key(tx: Transaction, rt: Runtime) -> bytes:
 
 
 def _code(key: bytes, slug: str, sequence: int) -> str:
-    digest = hmac.new(key, f"code\0{slug}\0{sequence}".encode(), hashlib.sha256).hexdigest()
-    return f"r{digest[:15]}"
+    return "r" + hmac.digest(key, f"code\0{slug}\0{sequence}".encode(), "sha256").hex()[:15]
 
 
 def _secret(key: bytes, code: str) -> str:
-    return hmac.new(key, f"secret\0{code}".encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.digest(key, f"secret\0{code}".encode(), "sha256").hex()[:32]
 
 
 @dataclass(frozen=True)

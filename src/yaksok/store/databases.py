@@ -8,14 +8,18 @@ caller above the store needs to know SQLAlchemy's or Alembic's exceptions.
 from __future__ import annotations
 
 import sqlite3
-from contextlib import closing
+import uuid
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 from alembic.runtime.migration import MigrationContext
 from alembic.util import CommandError
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from yaksok.store.engine import make_engine
 from yaksok.store.unit_of_work import Store
 
 
@@ -83,3 +87,25 @@ def remove_sqlite_file(path: Path) -> None:
     """Delete a SQLite database file and the write-ahead log files beside it."""
     for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         leftover.unlink(missing_ok=True)
+
+
+@contextmanager
+def scratch_schema(url: str, prefix: str) -> Iterator[str]:
+    """A URL on a new, empty schema of the PostgreSQL database at ``url``, dropped with all it
+    holds when the block ends (a benchmark leaves nothing behind); other URLs as they are."""
+    if backend(url) != "postgresql":
+        yield url
+        return
+    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(url)
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        try:
+            scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
+            yield scoped.render_as_string(hide_password=False)
+        finally:
+            with admin.begin() as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    finally:
+        admin.dispose()

@@ -449,5 +449,9 @@ class Store(ABC):
     def publication_listener(self) -> PublicationListener | None:
         """A listener for every process's publications, or None where the store cannot push them."""
 
+    def checkpoint(self) -> None:  # noqa: B027 (only SQLite keeps a write-ahead log to fold in)
+        """Copy what the write-ahead log holds into the database file, without waiting for (or
+        holding up) any writer: run beside a busy writer, so that its commits do not do it."""
+
     def close(self) -> None:  # noqa: B027 (a store without connections has nothing to release)
         """Release what the store holds; it is not used afterwards."""

@@ -111,5 +111,10 @@ class Store(port.Store):
         """A listener for every process's publications (PostgreSQL with psycopg), else None."""
         return PublicationListener(self.engine) if can_listen(self.engine) else None
 
+    def checkpoint(self) -> None:
+        if self.dialect == "sqlite":
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+
     def close(self) -> None:
         self.engine.dispose()

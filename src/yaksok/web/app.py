@@ -11,14 +11,14 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from yaksok.config import Settings
-from yaksok.services import reservations
 from yaksok.services.runtime import Runtime
 from yaksok.web import api, console, live, pages
 from yaksok.web import reservations as customer_reservations
 from yaksok.web.console.throttle import SignInThrottle
 from yaksok.web.errors import EXCEPTION_HANDLERS, AnswerUnexpectedErrors
-from yaksok.web.group_commit import GroupCommit
-from yaksok.web.reserve import ReservationRoute
+from yaksok.web.group_commit import GroupCommit, Writer
+from yaksok.web.rate_limit import RateLimit
+from yaksok.web.reserve import ReservationRoute, decided
 
 # Work that runs beside the app from start-up until it is told to stop (the scheduler loop).
 Background = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
@@ -29,19 +29,19 @@ def create_app(
     settings: Settings,
     *,
     background: Sequence[Background] = (),
-    reservation_writer: GroupCommit | None = None,
+    reservation_writer: Writer | None = None,
 ) -> Starlette:
     """The whole web app. Each of ``background`` runs beside it while it serves: ``yaksok serve``
     passes the scheduler loop, which publishes notices on time, and a reservation writer in its own
     process. Without one, reservations are committed in batches by a thread of this process."""
-    group = reservation_writer or GroupCommit(
-        lambda batch: asyncio.to_thread(reservations.reserve_batch, rt, batch)
-    )
+    group = reservation_writer or GroupCommit(lambda batch: decided(rt, batch))
     hub = live.LiveHub(rt, listen=settings.live_listen)
+    public_writes = RateLimit(settings.public_writes_per_second, settings.public_writes_burst)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await hub.start()
+        await group.start()
         stop = asyncio.Event()
         tasks = [asyncio.create_task(work(stop)) for work in background]
         try:
@@ -50,6 +50,7 @@ def create_app(
             stop.set()
             for task in tasks:
                 await task
+            await group.stop()
             await hub.stop()
 
     app = Starlette(
@@ -61,11 +62,15 @@ def create_app(
             *console.routes(settings),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[Middleware(ReservationRoute, group=group), Middleware(AnswerUnexpectedErrors)],
+        middleware=[
+            Middleware(ReservationRoute, group=group, limit=public_writes),
+            Middleware(AnswerUnexpectedErrors),
+        ],
         lifespan=lifespan,
     )
     app.state.rt = rt
     app.state.settings = settings
     app.state.hub = hub
+    app.state.public_writes = public_writes
     app.state.sign_in_throttle = SignInThrottle()
     return app

@@ -9,7 +9,8 @@ The errors only HTTP has are declared here with their codes, beside the domain's
     ├── Unauthorized (401)          ``auth.required``, ``auth.invalid_token``
     ├── Forbidden (403)             ``auth.forbidden``
     ├── PayloadTooLarge (413)       ``request.too_large``
-    └── UnsupportedMediaType (415)  ``request.unsupported_media_type``
+    ├── UnsupportedMediaType (415)  ``request.unsupported_media_type``
+    └── TooManyRequests (429)       ``rate.limited`` (with ``Retry-After``)
 
 ``STATUS`` is the one mapping from a kind of error to its HTTP status. The one answer that is
 not problem+json: a path no route matches, asked for by a reader outside the API, gets the HTML
@@ -53,6 +54,10 @@ class UnsupportedMediaType(YaksokError):
     pass
 
 
+class TooManyRequests(YaksokError):
+    """A client address over its limit of public writes; ``details.retry_after`` in seconds."""
+
+
 @dataclass(frozen=True)
 class Answer:
     """A code the web layer answers with itself, for a failure that is no ``YaksokError``."""
@@ -76,6 +81,9 @@ REQUEST_UNSUPPORTED_MEDIA_TYPE = Code(
 IDEMPOTENCY_KEY_MISSING = Code(
     "idempotency.key_missing", BadRequest, "no `Idempotency-Key` header, or one that cannot be read"
 )
+RATE_LIMITED = Code(
+    "rate.limited", TooManyRequests, "too many public writes from one address: retry after `Retry-After` s"
+)
 AUTH_REQUIRED = Code("auth.required", Unauthorized, "no bearer token")
 AUTH_INVALID_TOKEN = Code("auth.invalid_token", Unauthorized, "the token is unknown or revoked")
 AUTH_FORBIDDEN = Code("auth.forbidden", Forbidden, "the token's role is too low for the action")
@@ -92,6 +100,7 @@ STATUS: dict[type[YaksokError], int] = {
     PayloadTooLarge: 413,
     UnsupportedMediaType: 415,
     InvalidInput: 422,
+    TooManyRequests: 429,
 }
 
 _TITLES = {
@@ -128,8 +137,16 @@ def problem(status: int, code: str, detail: str, **extra: object) -> Response:
 
 async def yaksok_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, YaksokError)
+    return problem_of(exc)
+
+
+def problem_of(exc: YaksokError) -> Response:
+    """The problem answer to ``exc``: its status, code and details (``Retry-After`` when limited)."""
     extra = {"details": exc.details} if exc.details else {}
-    return problem(status_of(type(exc)), exc.code, exc.message, **extra)
+    response = problem(status_of(type(exc)), exc.code, exc.message, **extra)
+    if isinstance(exc, TooManyRequests):
+        response.headers["Retry-After"] = str(exc.details["retry_after"])
+    return response
 
 
 async def http_error(request: Request, exc: Exception) -> Response:

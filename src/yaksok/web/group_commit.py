@@ -1,36 +1,55 @@
 """Group commit: requests wait together while one batch commits, then go in the next batch.
 
-A request's future is resolved only once its batch's transaction has committed, so a ``201`` is
-never sent for a reservation that could still be lost. ``in_flight`` batches may be handed to the
-writer at once: with a writer process, the next batch is on its way while the previous one's
-replies go out (pipelining), which keeps a slow disk's flush from halving throughput.
+A request's reply is given only once its batch's transaction has committed, so a ``201`` is
+never sent for a reservation that could still be lost. Two writers do this: ``GroupCommit``
+below, a thread of the serving process (for tests, the demo and in-memory databases), and
+``web.reservation_writer``, a process of its own that takes the batches off this process's GIL
+(what ``yaksok serve`` runs).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from yaksok.domain.commands import Reserve
-from yaksok.services.reservations import Outcome
 
-Commit = Callable[[Sequence[Reserve]], Awaitable[list[Outcome]]]
+# An HTTP answer as the writer renders it: status, raw headers, body.
+Reply = tuple[int, list[tuple[bytes, bytes]], bytes]
+Commit = Callable[[Sequence[Reserve]], list[Reply]]
 MAX_BATCH = 1000
 
 
-class GroupCommit:
-    def __init__(self, commit: Commit, *, in_flight: int = 1) -> None:
-        self._commit = commit
-        self._pending: list[tuple[Reserve, asyncio.Future[Outcome]]] = []
-        self._slots = in_flight
-        self._running = 0
+class Writer(Protocol):
+    async def start(self) -> None: ...
 
-    async def submit(self, command: Reserve) -> Outcome:
-        """The request's outcome, once the batch it went in has committed."""
-        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+    async def stop(self) -> None: ...
+
+    async def submit(self, command: Reserve) -> Reply:
+        """The reply to the request, once the batch it went in has committed."""
+        ...
+
+
+class GroupCommit:
+    """Batches committed one at a time by ``commit`` in a thread of this process."""
+
+    def __init__(self, commit: Commit) -> None:
+        self._commit = commit
+        self._pending: list[tuple[Reserve, asyncio.Future[Reply]]] = []
+        self._running = False
+
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+    async def submit(self, command: Reserve) -> Reply:
+        future: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
         self._pending.append((command, future))
-        if self._running < self._slots:
-            self._running += 1
+        if not self._running:
+            self._running = True
             asyncio.get_running_loop().create_task(self._drain())
         return await future
 
@@ -40,16 +59,16 @@ class GroupCommit:
                 batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
                 await self._settle(batch)
         finally:
-            self._running -= 1
+            self._running = False
 
-    async def _settle(self, batch: list[tuple[Reserve, asyncio.Future[Outcome]]]) -> None:
+    async def _settle(self, batch: list[tuple[Reserve, asyncio.Future[Reply]]]) -> None:
         try:
-            outcomes = await self._commit([command for command, _ in batch])
+            replies = await asyncio.to_thread(self._commit, [command for command, _ in batch])
         except Exception as exc:  # the batch did not commit: every request in it fails
             for _, future in batch:
                 if not future.done():
                     future.set_exception(exc)
             return
-        for (_, future), outcome in zip(batch, outcomes, strict=True):
+        for (_, future), reply in zip(batch, replies, strict=True):
             if not future.done():
-                future.set_result(outcome)
+                future.set_result(reply)

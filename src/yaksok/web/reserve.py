@@ -8,12 +8,14 @@ answer goes out only once that batch has committed.
 Idempotency follows the IETF Idempotency-Key draft with Stripe's semantics: the header (a
 structured-field string, quoted or bare) is required; the same key with the same body answers
 the original reservation again with ``Idempotent-Replayed: true``; with another body, 422; while
-the first request with that key is still being committed, 409.
+the first request with that key is still being committed, 409. Each client address may send
+``Settings.public_writes_per_second`` (in bursts of ``public_writes_burst``); past that, 429.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Annotated
 
 import msgspec
@@ -24,7 +26,9 @@ from yaksok.domain import codes
 from yaksok.domain.commands import Reserve
 from yaksok.domain.errors import Conflict, InvalidInput, YaksokError
 from yaksok.domain.reservation import MAX_CONTACT, MAX_KEY, ReservationState
-from yaksok.services.reservations import Accepted
+from yaksok.services import reservations
+from yaksok.services.reservations import Accepted, Outcome
+from yaksok.services.runtime import Runtime
 from yaksok.web.errors import (
     IDEMPOTENCY_KEY_MISSING,
     REQUEST_INVALID,
@@ -35,9 +39,11 @@ from yaksok.web.errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
     problem,
+    problem_of,
     status_of,
 )
-from yaksok.web.group_commit import GroupCommit
+from yaksok.web.group_commit import Reply, Writer
+from yaksok.web.rate_limit import RateLimit, client_address
 
 MAX_BODY = 4096
 _PATH = re.compile(r"^/launches/([a-z0-9-]{1,64})/reservations$")
@@ -72,9 +78,10 @@ _JSON = [(b"content-type", b"application/json")]
 class ReservationRoute:
     """Middleware taking the reservation POST before the app's routing; everything else passes."""
 
-    def __init__(self, app: ASGIApp, group: GroupCommit) -> None:
+    def __init__(self, app: ASGIApp, group: Writer, limit: RateLimit) -> None:
         self.app = app
         self.group = group
+        self.limit = limit
         self.in_flight: set[tuple[str, str]] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -85,17 +92,15 @@ class ReservationRoute:
         try:
             status, headers, body = await self._reserve(match.group(1), scope, receive)
         except YaksokError as exc:
-            extra = {"details": exc.details} if exc.details else {}
-            await problem(status_of(type(exc)), exc.code, exc.message, **extra)(scope, receive, send)
+            await problem_of(exc)(scope, receive, send)
             return
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
-    async def _reserve(
-        self, slug: str, scope: Scope, receive: Receive
-    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    async def _reserve(self, slug: str, scope: Scope, receive: Receive) -> Reply:
         key, media_type = _headers(scope)
         raw = await _body(receive)
+        self.limit.take(client_address(scope.get("client")))
         if media_type is not None and b"json" not in media_type:
             raise UnsupportedMediaType(
                 "send the reservation as application/json", code=REQUEST_UNSUPPORTED_MEDIA_TYPE
@@ -121,15 +126,26 @@ class ReservationRoute:
             )
         self.in_flight.add((slug, key))
         try:
-            outcome = await self.group.submit(command)
+            return await self.group.submit(command)
         finally:
             self.in_flight.discard((slug, key))
-        if not isinstance(outcome, Accepted):
-            raise outcome
+
+
+def decided(rt: Runtime, commands: Sequence[Reserve]) -> list[Reply]:
+    """One batch decided and committed (``reserve_batch``), each request's reply rendered."""
+    return [reply_to(outcome) for outcome in reservations.reserve_batch(rt, commands)]
+
+
+def reply_to(outcome: Outcome) -> Reply:
+    """The HTTP answer to one decided request: ``201`` with the reservation, or its problem."""
+    if isinstance(outcome, Accepted):
         return _created(outcome)
+    extra = {"details": outcome.details} if outcome.details else {}
+    answer = problem(status_of(type(outcome)), outcome.code, outcome.message, **extra)
+    return answer.status_code, answer.raw_headers, bytes(answer.body)
 
 
-def _created(accepted: Accepted) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+def _created(accepted: Accepted) -> Reply:
     made = accepted.reservation
     lookup = f"/reservations/{made.code}?secret={accepted.secret}"
     out = ReservationOut(
@@ -144,10 +160,15 @@ def _created(accepted: Accepted) -> tuple[int, list[tuple[bytes, bytes]], bytes]
         waitlisted=made.state is ReservationState.WAITLISTED,
         lookup=lookup,
     )
-    headers = [*_JSON, (b"location", f"/reservations/{made.code}".encode())]
+    body = _encode(out)
+    headers = [
+        *_JSON,
+        (b"content-length", b"%d" % len(body)),
+        (b"location", b"/reservations/" + made.code.encode()),
+    ]
     if accepted.replayed:
         headers.append((b"idempotent-replayed", b"true"))
-    return 201, headers, _encode(out)
+    return 201, headers, body
 
 
 def _headers(scope: Scope) -> tuple[str | None, bytes | None]:

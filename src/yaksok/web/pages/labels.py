@@ -17,6 +17,14 @@ NOTICE_KINDS = Words(
     }
 )
 
+RESERVATION_STATES = Words(
+    {
+        "queued": label("reservation state", "Reserved"),
+        "waitlisted": label("reservation state", "On the waitlist"),
+        "cancelled": label("reservation state", "Cancelled"),
+    }
+)
+
 VERDICTS = Words(
     {
         "false": label("verdict", "false"),

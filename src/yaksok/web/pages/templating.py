@@ -63,7 +63,7 @@ def render(request: Request, template: str, lang: str, *, status: int = 200, **c
             lang=lang,
             languages=i18n.LANGUAGE_NAMES,
             t=i18n.STRINGS[lang],
-            path=request.url.path,
+            path=context.pop("path", request.url.path),  # a page reached by a query keeps it
             server_now=runtime(request).clock.now().isoformat(),
             feeds=context.pop("feeds", _site_feeds()),
             **context,

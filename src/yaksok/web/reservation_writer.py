@@ -1,0 +1,259 @@
+"""The reservation writer process: group commit off the serving process's GIL.
+
+``yaksok serve`` starts it (``started``) with one end of a socket pair; the serving process sends
+each request it has read and checked (``ProcessWriter.submit``), the writer takes everything that
+has arrived as one batch, decides it with ``services.reservations.reserve_batch`` (the same door
+as every other caller) in one transaction, and sends back each request's HTTP reply once that
+transaction has committed. While it commits, the next requests queue up in the socket and the
+previous replies go out from the serving process: the next batch commits while they do.
+
+Frames on the socket are a 4-byte big-endian length and a msgpack array:
+requests ``[ticket, launch, key, sku, quantity, contact, pickup_store]``, replies
+``[ticket, status, headers, body]``. The writer exits when the serving process closes its end
+(or dies), so ``kill -9`` of the server never leaves a writer behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import msgspec
+
+from yaksok.domain.commands import Reserve
+from yaksok.services import databases
+from yaksok.services.runtime import Runtime
+from yaksok.web.errors import INTERNAL, problem
+from yaksok.web.group_commit import MAX_BATCH, Reply
+from yaksok.web.live_hub import tune_gc_for_broadcasts
+from yaksok.web.reserve import decided
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_EVERY = 0.05  # seconds
+Request = tuple[int, str, str, str, int, str, "str | None"]
+_encode = msgspec.msgpack.Encoder().encode
+_decode_requests = msgspec.msgpack.Decoder(list[tuple[int, str, str, str, int, str, str | None]]).decode
+_decode_replies = msgspec.msgpack.Decoder(list[tuple[int, int, list[tuple[bytes, bytes]], bytes]]).decode
+
+
+def _frame(items: Sequence[object]) -> bytes:
+    payload = _encode(items)
+    return len(payload).to_bytes(4, "big") + payload
+
+
+def _frames(buffer: bytearray) -> Iterator[bytes]:
+    """Take every complete frame off the front of ``buffer``."""
+    start = 0
+    while len(buffer) - start >= 4:
+        end = start + 4 + int.from_bytes(buffer[start : start + 4], "big")
+        if end > len(buffer):
+            break
+        yield bytes(buffer[start + 4 : end])
+        start = end
+    del buffer[:start]
+
+
+class ProcessWriter(asyncio.Protocol):
+    """The serving process's end: a reply future per request, tickets to match them."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._transport: asyncio.Transport | None = None
+        self._waiting: dict[int, asyncio.Future[Reply]] = {}
+        self._queued: list[Request] = []
+        self._ticket = 0
+        self._buffer = bytearray()
+        self._ready: asyncio.Future[None] | None = None
+        self._stopping = False
+
+    async def start(self) -> None:
+        """Connect, and wait until the writer has opened the database (its first, empty frame)."""
+        loop = asyncio.get_running_loop()
+        self._ready = loop.create_future()
+        self._transport, _ = await loop.create_unix_connection(lambda: self, sock=self._sock)
+        await self._ready
+
+    async def stop(self) -> None:
+        self._stopping = True
+        if self._transport is not None:
+            self._transport.close()
+
+    async def submit(self, command: Reserve) -> Reply:
+        loop = asyncio.get_running_loop()
+        self._ticket += 1
+        future: asyncio.Future[Reply] = loop.create_future()
+        self._waiting[self._ticket] = future
+        if not self._queued:  # everything read in this turn of the loop goes in one write
+            loop.call_soon(self._flush)
+        self._queued.append(
+            (
+                self._ticket,
+                command.launch_slug,
+                command.idempotency_key,
+                command.sku,
+                command.quantity,
+                command.contact,
+                command.pickup_store,
+            )
+        )
+        return await future
+
+    def _flush(self) -> None:
+        queued, self._queued = self._queued, []
+        if self._transport is None or self._transport.is_closing():
+            self._fail([ticket for ticket, *_ in queued])
+            return
+        self._transport.write(_frame(queued))
+
+    def data_received(self, data: bytes) -> None:
+        self._buffer += data
+        for frame in _frames(self._buffer):
+            if self._ready is not None and not self._ready.done():
+                self._ready.set_result(None)
+            for ticket, status, headers, body in _decode_replies(frame):
+                future = self._waiting.pop(ticket, None)
+                if future is not None and not future.done():
+                    future.set_result((status, headers, body))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._ready is not None and not self._ready.done():
+            self._ready.set_exception(RuntimeError("the reservation writer stopped before it was ready"))
+        if self._waiting:
+            log.error("the reservation writer has gone; %d requests are answered 500", len(self._waiting))
+        self._fail(list(self._waiting))
+        if not self._stopping:  # a server that cannot take reservations stops, to be restarted whole
+            log.error("the reservation writer has gone: stopping this server")
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    def _fail(self, tickets: list[int]) -> None:
+        for ticket in tickets:
+            future = self._waiting.pop(ticket, None)
+            if future is not None and not future.done():
+                future.set_result(_INTERNAL_REPLY)
+
+
+def _internal() -> Reply:
+    answer = problem(
+        INTERNAL.status, INTERNAL.text, "the reservation could not be committed; retry with the same key"
+    )
+    return answer.status_code, answer.raw_headers, bytes(answer.body)
+
+
+_INTERNAL_REPLY = _internal()
+
+
+@contextlib.contextmanager
+def started(url: str, *, commit_delay_ms: float = 0.0) -> Iterator[ProcessWriter]:
+    """A writer process on the database at ``url`` for as long as the block runs."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    args = [
+        sys.executable,
+        "-m",
+        "yaksok.web.reservation_writer",
+        url,
+        str(theirs.fileno()),
+        str(commit_delay_ms),
+    ]
+    process = subprocess.Popen(args, pass_fds=[theirs.fileno()])
+    theirs.close()
+    try:
+        yield ProcessWriter(ours)
+    finally:
+        ours.close()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def serve(rt: Runtime, sock: socket.socket, commit_delay: float) -> None:
+    """Decide batches until the serving process closes its end."""
+    stop = threading.Event()
+    folding = threading.Thread(target=_checkpoints, args=(rt, stop), name="checkpoints", daemon=True)
+    folding.start()
+    sock.sendall(_frame([]))  # ready
+    buffer = bytearray()
+    try:
+        while (requests := _next_batch(sock, buffer)) is not None:
+            for start in range(0, len(requests), MAX_BATCH):
+                chunk = requests[start : start + MAX_BATCH]
+                sock.sendall(_frame(_replies(rt, chunk, commit_delay)))
+    finally:
+        stop.set()
+        folding.join()
+
+
+def _checkpoints(rt: Runtime, stop: threading.Event) -> None:
+    """Fold SQLite's write-ahead log into the database often, beside the writer: left to the
+    commits, every thousandth page written makes one commit copy them all (a stall of 10-50 ms)."""
+    while not stop.wait(CHECKPOINT_EVERY):
+        try:
+            rt.store.checkpoint()
+        except Exception:
+            log.exception("a checkpoint of the write-ahead log failed; the next one will retry")
+
+
+def _next_batch(sock: socket.socket, buffer: bytearray) -> list[Request] | None:
+    """Every request that has arrived, waiting for at least one; None once the other end is closed."""
+    requests: list[Request] = []
+    while not requests:
+        data = sock.recv(1 << 20)
+        if not data:
+            return None
+        buffer += data
+        with contextlib.suppress(BlockingIOError):
+            while data := sock.recv(1 << 20, socket.MSG_DONTWAIT):
+                buffer += data
+        for frame in _frames(buffer):
+            requests.extend(_decode_requests(frame))
+    return requests
+
+
+def _replies(rt: Runtime, requests: list[Request], commit_delay: float) -> list[Any]:
+    commands = [
+        Reserve(
+            launch_slug=slug,
+            idempotency_key=key,
+            sku=sku,
+            quantity=quantity,
+            contact=contact,
+            pickup_store=store,
+        )
+        for _, slug, key, sku, quantity, contact, store in requests
+    ]
+    if commit_delay:
+        time.sleep(commit_delay)  # `yaksok bench --commit-delay-ms`: a slower disk's flush
+    try:
+        replies = decided(rt, commands)
+    except Exception:
+        log.exception("a batch of %d reservations did not commit", len(commands))
+        replies = [_INTERNAL_REPLY] * len(commands)
+    return [(request[0], *reply) for request, reply in zip(requests, replies, strict=True)]
+
+
+def main(url: str, fd: int, commit_delay_ms: float) -> None:
+    # Ctrl-C and a service manager's SIGTERM reach the whole process group: the writer finishes
+    # the batches the server still waits for and exits when the server closes its end.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
+    sock = socket.socket(fileno=fd)
+    with databases.opened(url, migrate=False) as rt:
+        tune_gc_for_broadcasts()  # a full collection scanning the start-up heap stalls a batch
+        serve(rt, sock, commit_delay_ms / 1000)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], int(sys.argv[2]), float(sys.argv[3]))
