@@ -169,11 +169,25 @@ class _Bodies:
         return self.rendered[key]
 
 
-def expand_next(rt: Runtime, base_url: str, page_size: int) -> Batch | None:
+@dataclass(frozen=True)
+class Attempted:
+    """A batch sent, with what each attempt came to, by channel (outcome i is message i's)."""
+
+    batch: Batch
+    outcomes: dict[str, list[Outcome]]
+
+
+def expand_next(
+    rt: Runtime, base_url: str, page_size: int, attempted: Attempted | None = None
+) -> Batch | None:
     """The next page of the oldest unfinished fan-out, stored as leased deliveries; an empty
-    batch when the page held no one to tell; None when no fan-out is waiting."""
+    batch when the page held no one to tell; None when no fan-out is waiting. What ``attempted``
+    (the page before) came to is recorded in the same transaction: one commit per page."""
     now = rt.clock.now()
+    outcomes = _Outcomes.of(attempted, now) if attempted is not None else None
     with rt.store.write() as tx:
+        if outcomes is not None:
+            outcomes.store(tx, now)
         job = tx.deliveries.claim_fanout()
         if job is None:
             return None
@@ -234,28 +248,42 @@ def claim_retries(rt: Runtime, base_url: str, limit: int) -> Batch:
     return batch
 
 
-def record(
-    rt: Runtime, messages: Sequence[Outgoing], deliveries: Deliveries, outcomes: Sequence[Outcome]
-) -> None:
+def record(rt: Runtime, attempted: Attempted) -> None:
     """Store what each attempt came to: delivered, to retry (on the schedule) or failed; a
-    ``GiveUp`` that says so disables the subscription. Deliveries are written together: the
-    delivered in one statement, the others one by one."""
+    ``GiveUp`` that says so disables the subscription."""
     now = rt.clock.now()
-    delivered: list[tuple[str, datetime]] = []
-    changed: list[Delivery] = []
-    disabled: list[tuple[str, str]] = []
-    for index, outcome in enumerate(outcomes):
-        if type(outcome) is Delivered:
-            delivered.append((messages[index].id, outcome.at))
-            continue
-        tried = deliveries[index]
-        changed.append(_after(tried, outcome, now))
-        if isinstance(outcome, GiveUp) and outcome.disable_endpoint:
-            disabled.append((tried.subscription_id, outcome.why))
+    outcomes = _Outcomes.of(attempted, now)
     with rt.store.write() as tx:
-        tx.deliveries.mark_delivered(delivered)
-        tx.deliveries.save_many(changed)
-        for subscription_id, why in disabled:
+        outcomes.store(tx, now)
+
+
+@dataclass
+class _Outcomes:
+    """A batch's outcomes as they are written: the delivered in one statement, the others one by one."""
+
+    delivered: list[tuple[str, datetime]] = field(default_factory=list)
+    changed: list[Delivery] = field(default_factory=list)
+    disabled: list[tuple[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, attempted: Attempted, now: datetime) -> _Outcomes:
+        sorted_ = cls()
+        for channel, outcomes in attempted.outcomes.items():
+            messages, deliveries = attempted.batch.messages[channel], attempted.batch.deliveries[channel]
+            for index, outcome in enumerate(outcomes):
+                if type(outcome) is Delivered:
+                    sorted_.delivered.append((messages[index].id, outcome.at))
+                    continue
+                tried = deliveries[index]
+                sorted_.changed.append(_after(tried, outcome, now))
+                if isinstance(outcome, GiveUp) and outcome.disable_endpoint:
+                    sorted_.disabled.append((tried.subscription_id, outcome.why))
+        return sorted_
+
+    def store(self, tx: Transaction, now: datetime) -> None:
+        tx.deliveries.mark_delivered(self.delivered)
+        tx.deliveries.save_many(self.changed)
+        for subscription_id, why in self.disabled:
             tx.subscriptions.disable(subscription_id, now, why)
 
 
