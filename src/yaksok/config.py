@@ -34,6 +34,7 @@ class Settings:
     webhook_timeout: float = 10.0  # seconds to wait for a webhook receiver's answer
     delivery_connections: int = 64  # at most this many connections to one webhook receiver
     delivery_interval: float = 1.0  # seconds between looks for retries and other processes' work
+    delivery_lease: float = 60.0  # seconds a worker holds deliveries it took; then they are retried
     run_delivery: bool = True
 
     @property
@@ -70,6 +71,7 @@ class Settings:
             webhook_timeout=_float(env, "YAKSOK_WEBHOOK_TIMEOUT", 10.0),
             delivery_connections=_int(env, "YAKSOK_DELIVERY_CONNECTIONS", 64),
             delivery_interval=_float(env, "YAKSOK_DELIVERY_INTERVAL", 1.0),
+            delivery_lease=_float(env, "YAKSOK_DELIVERY_LEASE", 60.0),
         )
 
 

@@ -42,7 +42,7 @@ from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
 
 # How long a page of deliveries is held by the worker that took it; if that worker dies, the
-# page is retried once the lease ends.
+# page is retried once the lease ends (``Settings.delivery_lease``).
 LEASE = timedelta(seconds=60)
 
 
@@ -178,7 +178,7 @@ class Attempted:
 
 
 def expand_next(
-    rt: Runtime, base_url: str, page_size: int, attempted: Attempted | None = None
+    rt: Runtime, base_url: str, page_size: int, attempted: Attempted | None = None, lease: timedelta = LEASE
 ) -> Batch | None:
     """The next page of the oldest unfinished fan-out, stored as leased deliveries; an empty
     batch when the page held no one to tell; None when no fan-out is waiting. What ``attempted``
@@ -196,7 +196,7 @@ def expand_next(
         page = tx.subscriptions.recipients(after=job.after, created_by=notice.published_at, limit=page_size)
         last = page[-1].id if page else job.after
         tx.deliveries.advance_fanout(job.notice_id, last, done=len(page) < page_size)
-        bodies, until = _Bodies(tx, base_url), now + LEASE
+        bodies, until = _Bodies(tx, base_url), now + lease
         leased: dict[str, _Leased] = {}
         for recipient in page:
             if recipient.wants(notice):
@@ -226,7 +226,7 @@ def _message(delivery: Delivery, subscription: Subscription, body: bytes) -> Out
     return Outgoing(delivery.id, subscription.target, subscription.secret, body)
 
 
-def claim_retries(rt: Runtime, base_url: str, limit: int) -> Batch:
+def claim_retries(rt: Runtime, base_url: str, limit: int, lease: timedelta = LEASE) -> Batch:
     """Deliveries whose next attempt is due, leased to this worker; one to a subscription since
     disabled fails without an attempt."""
     now = rt.clock.now()
@@ -241,7 +241,7 @@ def claim_retries(rt: Runtime, base_url: str, limit: int) -> Batch:
             if subscription is None or notice is None or subscription.disabled_at is not None:
                 dropped.append(_failed(delivery, "the subscription is disabled"))
                 continue
-            delivery = replace(delivery, next_attempt_at=now + LEASE)
+            delivery = replace(delivery, next_attempt_at=now + lease)
             leased.append(delivery)
             batch.add(delivery, _message(delivery, subscription, bodies.body(notice, subscription.language)))
         tx.deliveries.save_many(leased + dropped)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import timedelta
 
 from yaksok.channels.outbound import Transport
 from yaksok.channels.transports import REGISTRY
@@ -34,6 +35,7 @@ class DeliveryWorker:
     def __init__(self, rt: Runtime, settings: Settings) -> None:
         self.rt = rt
         self.base_url = settings.public_url
+        self.lease = timedelta(seconds=settings.delivery_lease)
         options = delivery.transport_options(settings, rt)
         self.transports: dict[str, Transport] = {name: c.transport(options) for name, c in REGISTRY.items()}
 
@@ -71,7 +73,7 @@ class DeliveryWorker:
 
     def _expand(self, page: int, attempted: Attempted | None) -> asyncio.Task[Batch | None]:
         return asyncio.create_task(
-            asyncio.to_thread(delivery.expand_next, self.rt, self.base_url, page, attempted)
+            asyncio.to_thread(delivery.expand_next, self.rt, self.base_url, page, attempted, self.lease)
         )
 
     async def _record(self, batch: Batch, attempt: asyncio.Task[dict[str, list[Outcome]]]) -> None:
@@ -79,7 +81,9 @@ class DeliveryWorker:
 
     async def retry(self) -> int:
         """Attempt the deliveries whose retry is due; how many."""
-        batch = await asyncio.to_thread(delivery.claim_retries, self.rt, self.base_url, RETRY_PAGE)
+        batch = await asyncio.to_thread(
+            delivery.claim_retries, self.rt, self.base_url, RETRY_PAGE, self.lease
+        )
         if len(batch):
             await self.send(batch)
         return len(batch)
