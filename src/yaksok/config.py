@@ -34,6 +34,7 @@ class Settings:
     webhook_timeout: float = 10.0  # seconds to wait for a webhook receiver's answer
     delivery_connections: int = 64  # at most this many connections to one webhook receiver
     delivery_interval: float = 1.0  # seconds between looks for retries and other processes' work
+    delivery_lease: float = 60.0  # seconds a worker holds deliveries it took; then they are retried
     run_delivery: bool = True
     public_writes_per_second: float = 10.0  # reservations and cancellations per client address; 0: none
     public_writes_burst: int = 30  # so many at once before the rate applies
@@ -74,6 +75,7 @@ class Settings:
             delivery_interval=_float(env, "YAKSOK_DELIVERY_INTERVAL", 1.0),
             public_writes_per_second=_float(env, "YAKSOK_PUBLIC_WRITES_PER_SECOND", 10.0),
             public_writes_burst=_int(env, "YAKSOK_PUBLIC_WRITES_BURST", 30),
+            delivery_lease=_float(env, "YAKSOK_DELIVERY_LEASE", 60.0),
         )
 
 

@@ -213,3 +213,47 @@ def test_a_connection_left_open_by_one_batch_carries_the_next(receiver: Receiver
     assert len(set(receiver.peers)) == 1
     for headers, body in receiver.received:
         Webhook(secret).verify(body, headers)
+
+
+def test_batches_on_the_wire_together_share_the_connections_to_a_receiver(receiver: Receiver) -> None:
+    options = TransportOptions(allow=allowed_networks(["127.0.0.1"]), connections=2)
+    transport = WebhookTransport(options)
+    secret = new_secret()
+    first = [Outgoing(f"msg_a{i}", receiver.url, secret, b"{}") for i in range(6)]
+    second = [Outgoing(f"msg_b{i}", receiver.url, secret, b"{}") for i in range(6)]
+
+    async def side_by_side() -> list[list[Outcome]]:
+        try:
+            return list(await asyncio.gather(transport.deliver_many(first), transport.deliver_many(second)))
+        finally:
+            await transport.aclose()
+
+    outcomes = asyncio.run(side_by_side())
+
+    assert [type(o) for each in outcomes for o in each] == [Delivered] * 12
+    assert sorted(headers["webhook-id"] for headers, _ in receiver.received) == sorted(
+        m.id for m in first + second
+    )
+    assert len(set(receiver.peers)) <= 2
+
+
+def test_a_fan_out_of_several_pages_reaches_every_subscriber_once(
+    rt: Runtime, public: TestClient, receiver: Receiver
+) -> None:
+    made = [subscribe(public, receiver.url) for _ in range(11)]
+    notice_id = publish(rt)
+
+    async def run() -> int:
+        worker = DeliveryWorker(rt, SETTINGS)
+        worker.first_page, worker.page = 2, 3
+        try:
+            return await worker.fan_out()
+        finally:
+            await worker.aclose()
+
+    assert asyncio.run(run()) == 11
+
+    ids = [headers["webhook-id"] for headers, _ in receiver.received]
+    assert sorted(ids) == sorted(f"msg_{notice_id}.{m['id']}" for m in made)
+    figures = delivery.figures(rt, notice_id)
+    assert (figures.delivered, figures.pending, figures.failed) == (11, 0, 0)

@@ -102,6 +102,7 @@ class WebhookTransport(Transport):
         self.options = options
         self._targets: dict[str, tuple[tuple[str, str, int], bytes]] = {}
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}  # kept-alive, by receiver
+        self._sending: dict[tuple[str, str, int], list[_Receiver]] = {}  # batches on the wire, oldest first
 
     def check_target(self, target: str) -> str:
         host, port, _ = webhook_url(target)
@@ -146,15 +147,32 @@ class WebhookTransport(Transport):
         messages: Sequence[Outgoing],
         outcomes: list[Outcome | None],
     ) -> None:
-        group = _Receiver(self, indexes, messages, outcomes)
-        idle = self._idle.setdefault(receiver, [])
-        kept = group.reuse(idle)
-        if kept < group.wanted():
-            await self._connect(receiver, group, kept)
-        await group.finish(idle)
+        group = _Receiver(self, receiver, indexes, messages, outcomes)
+        idle, sending = self._idle.setdefault(receiver, []), self._sending.setdefault(receiver, [])
+        kept = group.reuse(idle, sending)
+        sending.append(group)
+        try:
+            if kept < group.wanted():
+                await self._connect(receiver, group, group.wanted() - kept)
+            await group.finish(idle)
+        finally:
+            sending.remove(group)
+        for later in sending:  # one that counted on this batch's connections, which may have failed
+            later.cap = self.options.connections - sum(g.held() for g in sending if g is not later)
+            if later.take_peek() and later.held() < later.wanted():
+                await self._connect(receiver, later, later.wanted() - later.held())
+            break
 
-    async def _connect(self, receiver: tuple[str, str, int], group: _Receiver, kept: int) -> None:
+    def successor(self, group: _Receiver) -> _Receiver | None:
+        """The oldest other batch to the same receiver with messages not yet sent."""
+        for later in self._sending.get(group.key, ()):
+            if later is not group and later.take_peek():
+                return later
+        return None
+
+    async def _connect(self, receiver: tuple[str, str, int], group: _Receiver, more: int) -> None:
         scheme, host, port = receiver
+        group.opening += more  # counted from now: a batch that comes while the host is resolved sees them
         try:
             infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
             addresses = [str(info[4][0]) for info in infos]
@@ -165,7 +183,9 @@ class WebhookTransport(Transport):
             group.give_up(f"cannot resolve {host}: {exc}")
         else:
             tls = ssl.create_default_context() if scheme == "https" else None
-            await group.connect(addresses[0], port, tls, host if tls else None, kept)
+            await group.connect(addresses[0], port, tls, host if tls else None, more)
+        finally:
+            group.opening -= more
 
     def head(self, target: str, length: int) -> bytes:
         """A request's bytes up to the ``webhook-id`` header's value."""
@@ -185,11 +205,15 @@ class _Receiver:
     def __init__(
         self,
         transport: WebhookTransport,
+        key: tuple[str, str, int],
         indexes: list[int],
         messages: Sequence[Outgoing],
         outcomes: list[Outcome | None],
     ) -> None:
         self.transport = transport
+        self.key = key
+        self.cap = transport.options.connections
+        self.opening = 0  # connections being opened for this batch
         self.queue = indexes
         self.next = 0
         self.left = len(indexes)
@@ -206,8 +230,13 @@ class _Receiver:
         self.stamp = Delivered(self.now())
         self.broken = ""  # why the receiver is given up on for this batch, once it is
 
+    def held(self) -> int:
+        """Connections carrying this batch's messages, or being opened for it."""
+        return len(self.connections) + self.opening
+
     def wanted(self) -> int:
-        return min(self.transport.options.connections, len(self.queue))
+        """How many connections this batch may have: batches to the same receiver share ``connections``."""
+        return min(self.cap, len(self.queue))
 
     def take(self) -> int:
         """The next message's index, or -1 when none is left to send."""
@@ -251,9 +280,18 @@ class _Receiver:
             self.answered(self.queue[self.next], answer or RetryLater(why))
             self.next += 1
 
-    def reuse(self, idle: list[_Connection]) -> int:
-        """Send on kept-alive connections to this receiver first; how many were taken."""
+    def reuse(self, idle: list[_Connection], sending: list[_Receiver]) -> int:
+        """Send on kept-alive connections to this receiver first, idle ones of the batches still on
+        the wire too; how many were taken. Their busy ones come over as they finish with their own
+        batch, so this one wants fewer new connections by as many."""
         now, taken = self.loop.time(), 0
+        for earlier in sending:
+            for connection in list(earlier.connections):
+                if taken < self.wanted() and connection.current < 0 and connection.reusable(now):
+                    earlier.connections.discard(connection)
+                    connection.adopt(self)
+                    taken += 1
+            self.cap -= earlier.held()
         while idle and taken < self.wanted():
             connection = idle.pop()
             if connection.reusable(now):
@@ -264,9 +302,9 @@ class _Receiver:
         return taken
 
     async def connect(
-        self, address: str, port: int, tls: ssl.SSLContext | None, server_name: str | None, kept: int
+        self, address: str, port: int, tls: ssl.SSLContext | None, server_name: str | None, more: int
     ) -> None:
-        """Open the connections still wanted beside the ``kept`` ones."""
+        """Open ``more`` connections for this batch."""
         timeout = self.transport.options.timeout
 
         async def connect() -> None:
@@ -278,7 +316,7 @@ class _Receiver:
             except (OSError, TimeoutError) as exc:
                 self.give_up(f"cannot connect to {address}:{port}: {exc or 'timed out'}")
 
-        await asyncio.gather(*(connect() for _ in range(self.wanted() - kept)))
+        await asyncio.gather(*(connect() for _ in range(more)))
 
     async def finish(self, idle: list[_Connection]) -> None:
         """Wait for every answer, then keep the connections that may carry the next batch."""
@@ -337,6 +375,11 @@ class _Connection(asyncio.Protocol):
         assert self.socket is not None
         index = self.receiver.take()
         if index < 0:
+            later = self.receiver.transport.successor(self.receiver)
+            if later is not None:  # the next batch to this receiver goes on without a pause
+                self.receiver.connections.discard(self)
+                self.adopt(later)
+                return
             self.idle_since = self.receiver.loop.time()
             return  # idle: kept for the next batch, or closed once this one is finished
         self.current, self.retry_after = index, None

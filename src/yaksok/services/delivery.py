@@ -42,7 +42,7 @@ from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
 
 # How long a page of deliveries is held by the worker that took it; if that worker dies, the
-# page is retried once the lease ends.
+# page is retried once the lease ends (``Settings.delivery_lease``).
 LEASE = timedelta(seconds=60)
 
 
@@ -169,11 +169,25 @@ class _Bodies:
         return self.rendered[key]
 
 
-def expand_next(rt: Runtime, base_url: str, page_size: int) -> Batch | None:
+@dataclass(frozen=True)
+class Attempted:
+    """A batch sent, with what each attempt came to, by channel (outcome i is message i's)."""
+
+    batch: Batch
+    outcomes: dict[str, list[Outcome]]
+
+
+def expand_next(
+    rt: Runtime, base_url: str, page_size: int, attempted: Attempted | None = None, lease: timedelta = LEASE
+) -> Batch | None:
     """The next page of the oldest unfinished fan-out, stored as leased deliveries; an empty
-    batch when the page held no one to tell; None when no fan-out is waiting."""
+    batch when the page held no one to tell; None when no fan-out is waiting. What ``attempted``
+    (the page before) came to is recorded in the same transaction: one commit per page."""
     now = rt.clock.now()
+    outcomes = _Outcomes.of(attempted, now) if attempted is not None else None
     with rt.store.write() as tx:
+        if outcomes is not None:
+            outcomes.store(tx, now)
         job = tx.deliveries.claim_fanout()
         if job is None:
             return None
@@ -182,7 +196,7 @@ def expand_next(rt: Runtime, base_url: str, page_size: int) -> Batch | None:
         page = tx.subscriptions.recipients(after=job.after, created_by=notice.published_at, limit=page_size)
         last = page[-1].id if page else job.after
         tx.deliveries.advance_fanout(job.notice_id, last, done=len(page) < page_size)
-        bodies, until = _Bodies(tx, base_url), now + LEASE
+        bodies, until = _Bodies(tx, base_url), now + lease
         leased: dict[str, _Leased] = {}
         for recipient in page:
             if recipient.wants(notice):
@@ -212,7 +226,7 @@ def _message(delivery: Delivery, subscription: Subscription, body: bytes) -> Out
     return Outgoing(delivery.id, subscription.target, subscription.secret, body)
 
 
-def claim_retries(rt: Runtime, base_url: str, limit: int) -> Batch:
+def claim_retries(rt: Runtime, base_url: str, limit: int, lease: timedelta = LEASE) -> Batch:
     """Deliveries whose next attempt is due, leased to this worker; one to a subscription since
     disabled fails without an attempt."""
     now = rt.clock.now()
@@ -227,35 +241,49 @@ def claim_retries(rt: Runtime, base_url: str, limit: int) -> Batch:
             if subscription is None or notice is None or subscription.disabled_at is not None:
                 dropped.append(_failed(delivery, "the subscription is disabled"))
                 continue
-            delivery = replace(delivery, next_attempt_at=now + LEASE)
+            delivery = replace(delivery, next_attempt_at=now + lease)
             leased.append(delivery)
             batch.add(delivery, _message(delivery, subscription, bodies.body(notice, subscription.language)))
         tx.deliveries.save_many(leased + dropped)
     return batch
 
 
-def record(
-    rt: Runtime, messages: Sequence[Outgoing], deliveries: Deliveries, outcomes: Sequence[Outcome]
-) -> None:
+def record(rt: Runtime, attempted: Attempted) -> None:
     """Store what each attempt came to: delivered, to retry (on the schedule) or failed; a
-    ``GiveUp`` that says so disables the subscription. Deliveries are written together: the
-    delivered in one statement, the others one by one."""
+    ``GiveUp`` that says so disables the subscription."""
     now = rt.clock.now()
-    delivered: list[tuple[str, datetime]] = []
-    changed: list[Delivery] = []
-    disabled: list[tuple[str, str]] = []
-    for index, outcome in enumerate(outcomes):
-        if type(outcome) is Delivered:
-            delivered.append((messages[index].id, outcome.at))
-            continue
-        tried = deliveries[index]
-        changed.append(_after(tried, outcome, now))
-        if isinstance(outcome, GiveUp) and outcome.disable_endpoint:
-            disabled.append((tried.subscription_id, outcome.why))
+    outcomes = _Outcomes.of(attempted, now)
     with rt.store.write() as tx:
-        tx.deliveries.mark_delivered(delivered)
-        tx.deliveries.save_many(changed)
-        for subscription_id, why in disabled:
+        outcomes.store(tx, now)
+
+
+@dataclass
+class _Outcomes:
+    """A batch's outcomes as they are written: the delivered in one statement, the others one by one."""
+
+    delivered: list[tuple[str, datetime]] = field(default_factory=list)
+    changed: list[Delivery] = field(default_factory=list)
+    disabled: list[tuple[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, attempted: Attempted, now: datetime) -> _Outcomes:
+        sorted_ = cls()
+        for channel, outcomes in attempted.outcomes.items():
+            messages, deliveries = attempted.batch.messages[channel], attempted.batch.deliveries[channel]
+            for index, outcome in enumerate(outcomes):
+                if type(outcome) is Delivered:
+                    sorted_.delivered.append((messages[index].id, outcome.at))
+                    continue
+                tried = deliveries[index]
+                sorted_.changed.append(_after(tried, outcome, now))
+                if isinstance(outcome, GiveUp) and outcome.disable_endpoint:
+                    sorted_.disabled.append((tried.subscription_id, outcome.why))
+        return sorted_
+
+    def store(self, tx: Transaction, now: datetime) -> None:
+        tx.deliveries.mark_delivered(self.delivered)
+        tx.deliveries.save_many(self.changed)
+        for subscription_id, why in self.disabled:
             tx.subscriptions.disable(subscription_id, now, why)
 
 

@@ -3,8 +3,7 @@
 ``yaksok serve`` runs it beside the web app, ``yaksok worker`` beside the scheduler; several
 may share one PostgreSQL database (pages and retries are claimed with SKIP LOCKED). It wakes as
 soon as a notice is published in this process (or, on PostgreSQL, in any other), and at least
-every ``delivery_interval`` seconds for retries. Pages are pipelined: the next page is expanded
-and the last one recorded while the current one is on the wire.
+every ``delivery_interval`` seconds for retries. Pages are pipelined (``DeliveryWorker.fan_out``).
 """
 
 from __future__ import annotations
@@ -12,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import timedelta
 
 from yaksok.channels.outbound import Transport
 from yaksok.channels.transports import REGISTRY
@@ -19,7 +19,7 @@ from yaksok.config import Settings
 from yaksok.domain.delivery import Outcome
 from yaksok.domain.notice import Notice
 from yaksok.services import delivery
-from yaksok.services.delivery import Batch
+from yaksok.services.delivery import Attempted, Batch
 from yaksok.services.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -30,52 +30,60 @@ RETRY_PAGE = 1000
 
 
 class DeliveryWorker:
+    first_page, page = FIRST_PAGE, PAGE
+
     def __init__(self, rt: Runtime, settings: Settings) -> None:
         self.rt = rt
         self.base_url = settings.public_url
+        self.lease = timedelta(seconds=settings.delivery_lease)
         options = delivery.transport_options(settings, rt)
         self.transports: dict[str, Transport] = {name: c.transport(options) for name, c in REGISTRY.items()}
 
     async def send(self, batch: Batch) -> None:
         """Attempt every delivery of ``batch`` (channels side by side) and record the outcomes."""
-        await self.record(batch, await self.attempt(batch))
+        attempted = Attempted(batch, await self.attempt(batch))
+        await asyncio.to_thread(delivery.record, self.rt, attempted)
 
     async def attempt(self, batch: Batch) -> dict[str, list[Outcome]]:
         channels = list(batch.messages)
         sent = await asyncio.gather(*(self.transports[c].deliver_many(batch.messages[c]) for c in channels))
         return dict(zip(channels, sent, strict=True))
 
-    async def record(self, batch: Batch, outcomes: dict[str, list[Outcome]]) -> None:
-        for channel, each in outcomes.items():
-            await asyncio.to_thread(
-                delivery.record, self.rt, batch.messages[channel], batch.deliveries[channel], each
-            )
-
     async def fan_out(self) -> int:
-        """Expand and send every waiting fan-out, page after page; how many deliveries were tried."""
+        """Expand and send every waiting fan-out, page after page; how many deliveries were tried.
+
+        Pages go back to back: page n+1 is handed to the transports as soon as it is leased, and
+        its first messages leave on the connections that page n no longer needs. Meanwhile one
+        transaction records page n's outcomes and leases page n+2 (two pages on the wire at most).
+        """
         tried = 0
-        expanding = asyncio.create_task(
-            asyncio.to_thread(delivery.expand_next, self.rt, self.base_url, FIRST_PAGE)
-        )
-        recording: asyncio.Task[None] | None = None
+        expanding = self._expand(self.first_page, None)
+        sending: tuple[Batch, asyncio.Task[dict[str, list[Outcome]]]] | None = None
         try:
             while (batch := await expanding) is not None:
-                expanding = asyncio.create_task(
-                    asyncio.to_thread(delivery.expand_next, self.rt, self.base_url, PAGE)
-                )
-                outcomes = await self.attempt(batch)
-                if recording is not None:
-                    await recording
-                recording = asyncio.create_task(self.record(batch, outcomes))
+                following = (batch, asyncio.create_task(self.attempt(batch)))
                 tried += len(batch)
+                attempted = None if sending is None else Attempted(sending[0], await sending[1])
+                sending = following
+                expanding = self._expand(self.page, attempted)
         finally:
-            if recording is not None:
-                await recording
+            if sending is not None:
+                await self._record(*sending)
         return tried
+
+    def _expand(self, page: int, attempted: Attempted | None) -> asyncio.Task[Batch | None]:
+        return asyncio.create_task(
+            asyncio.to_thread(delivery.expand_next, self.rt, self.base_url, page, attempted, self.lease)
+        )
+
+    async def _record(self, batch: Batch, attempt: asyncio.Task[dict[str, list[Outcome]]]) -> None:
+        await asyncio.to_thread(delivery.record, self.rt, Attempted(batch, await attempt))
 
     async def retry(self) -> int:
         """Attempt the deliveries whose retry is due; how many."""
-        batch = await asyncio.to_thread(delivery.claim_retries, self.rt, self.base_url, RETRY_PAGE)
+        batch = await asyncio.to_thread(
+            delivery.claim_retries, self.rt, self.base_url, RETRY_PAGE, self.lease
+        )
         if len(batch):
             await self.send(batch)
         return len(batch)
