@@ -4,19 +4,16 @@ file with a simulated clock and an operator made with the CLI, and a page in Deb
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Page, sync_playwright
+from real_processes import free_port, served_in_thread
 
 from yaksok.config import Settings
 from yaksok.domain.clock import SimulatedClock
@@ -26,7 +23,6 @@ from yaksok.web.app import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
-STARTUP = 15.0  # seconds the server may take to start or stop
 OPERATOR_EMAIL, OPERATOR_PASSWORD = "ops@example.com", "a long pass phrase for the console"
 
 
@@ -37,13 +33,6 @@ class ConsoleServer:
     clock: SimulatedClock
     email: str = OPERATOR_EMAIL
     password: str = OPERATOR_PASSWORD
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def create_operator_with_the_cli(database_url: str) -> None:
@@ -69,21 +58,12 @@ def console_server(tmp_path: Path) -> Iterator[ConsoleServer]:
     create_operator_with_the_cli(database_url)
     clock = SimulatedClock(datetime(2010, 10, 28, tzinfo=UTC))
     rt = Runtime(store=store, clock=clock)
-    port = _free_port()
+    port = free_port()
     app = create_app(rt, Settings(database_url=database_url, port=port, run_scheduler=False))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none"))
-    thread = threading.Thread(target=server.run, name="console-uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + STARTUP
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("the uvicorn server did not start")
-        time.sleep(0.02)
     try:
-        yield ConsoleServer(f"http://127.0.0.1:{port}", rt, clock)
+        with served_in_thread(app, port, "console-uvicorn") as url:
+            yield ConsoleServer(url, rt, clock)
     finally:
-        server.should_exit = True
-        thread.join(STARTUP)
         store.close()
 
 

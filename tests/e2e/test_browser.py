@@ -4,17 +4,14 @@ the script adds the visitor's local time and a live countdown, and the pages loo
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Page, sync_playwright
+from real_processes import free_port, served_in_thread
 
 from yaksok.config import Settings
 from yaksok.domain.clock import SimulatedClock
@@ -40,7 +37,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-STARTUP = 15.0  # seconds the server may take to start or stop
 
 
 @dataclass
@@ -50,13 +46,6 @@ class PagesServer:
     clock: SimulatedClock
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def pages_server(tmp_path: Path) -> Iterator[PagesServer]:
     """The whole app on 127.0.0.1 in a uvicorn thread, on a fresh SQLite store and a simulated
@@ -64,21 +53,12 @@ def pages_server(tmp_path: Path) -> Iterator[PagesServer]:
     store = Store.connect(f"sqlite:///{tmp_path / 'yaksok.db'}")
     clock = SimulatedClock(datetime(2010, 10, 28, tzinfo=UTC))
     rt = Runtime(store=store, clock=clock, new_id=counting_ids())
-    port = _free_port()
+    port = free_port()
     app = create_app(rt, Settings(database_url="unused", port=port, run_scheduler=False))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none"))
-    thread = threading.Thread(target=server.run, name="pages-uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + STARTUP
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("the uvicorn server did not start")
-        time.sleep(0.02)
     try:
-        yield PagesServer(f"http://127.0.0.1:{port}", rt, clock)
+        with served_in_thread(app, port, "pages-uvicorn") as url:
+            yield PagesServer(url, rt, clock)
     finally:
-        server.should_exit = True
-        thread.join(STARTUP)
         store.close()
 
 

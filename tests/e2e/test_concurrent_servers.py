@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -24,6 +22,7 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from real_processes import YAKSOK, database_url, free_port, run_cli
 
 from yaksok.domain.ledger import LedgerEntry
 from yaksok.services import ledger
@@ -35,31 +34,13 @@ pytestmark = pytest.mark.e2e
 
 CLIENTS = 8
 WAIT = 20.0  # seconds: the most a server may take to start, stop or publish a due notice
-_SCRIPT = Path(sys.executable).with_name("yaksok")
-YAKSOK = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-c", "from yaksok.cli import main; main()"]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _database_url(engine: sa.Engine) -> str:
-    """The URL a separate process needs to reach the same database (and schema) as ``engine``."""
-    if engine.dialect.name != "postgresql":
-        return engine.url.render_as_string(hide_password=False)
-    with engine.connect() as connection:
-        schema = connection.execute(sa.text("SELECT current_schema()")).scalar_one()
-    url = engine.url.update_query_dict({"options": f"-csearch_path={schema}"})
-    return url.render_as_string(hide_password=False)
 
 
 class Server:
     """``yaksok serve`` as a real process on a free port, with its scheduler."""
 
     def __init__(self, database_url: str, log: Path) -> None:
-        self.url = f"http://127.0.0.1:{_free_port()}"
+        self.url = f"http://127.0.0.1:{free_port()}"
         self.log = log
         env = {key: value for key, value in os.environ.items() if not key.startswith("YAKSOK_")}
         with log.open("wb") as out:
@@ -96,7 +77,7 @@ class Server:
 @pytest.fixture
 def servers(bare_engine: sa.Engine, tmp_path: Path) -> Iterator[list[Server]]:
     """Two servers started at once on one empty database (they migrate it together)."""
-    url = _database_url(bare_engine)
+    url = database_url(bare_engine)
     started = [Server(url, tmp_path / f"serve-{i}.log") for i in range(2)]
     try:
         for server in started:
@@ -110,7 +91,7 @@ def servers(bare_engine: sa.Engine, tmp_path: Path) -> Iterator[list[Server]]:
 @pytest.fixture
 def operator(bare_engine: sa.Engine) -> Iterator[Runtime]:
     """This test's own runtime on the servers' database, as an operator's CLI would be."""
-    store = Store.connect(_database_url(bare_engine), migrate=False)
+    store = Store.connect(database_url(bare_engine), migrate=False)
     yield Runtime(store=store)
     store.close()
 
@@ -151,11 +132,6 @@ def _entries(rt: Runtime) -> list[LedgerEntry]:
 
 def _published(rt: Runtime, notice_id: str) -> int:
     return sum(1 for e in _entries(rt) if e.kind == "notice.published" and e.data["notice"] == notice_id)
-
-
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("YAKSOK_")}
-    return subprocess.run([*YAKSOK, *args], capture_output=True, text=True, timeout=60, env=env, check=False)
 
 
 def test_two_servers_on_one_database_let_each_race_have_one_winner(
@@ -202,7 +178,7 @@ def test_two_servers_on_one_database_let_each_race_have_one_winner(
         time.sleep(0.05)  # polling for the scheduler's work, not waiting for time to pass
 
     for server in servers:
-        verified = _cli("ledger", "verify", server.url)
+        verified = run_cli("ledger", "verify", server.url)
         assert verified.returncode == 0, verified.stdout + verified.stderr
     for server in servers:
         server.stop()  # both sign a checkpoint as they stop
@@ -212,5 +188,5 @@ def test_two_servers_on_one_database_let_each_race_have_one_winner(
     assert _published(operator, scheduled_id) == 1
     verification = ledger.verify_store(operator)
     assert verification.ok and verification.checkpoints_checked >= 1, verification.describe()
-    verified = _cli("ledger", "verify", _database_url(bare_engine))
+    verified = run_cli("ledger", "verify", database_url(bare_engine))
     assert verified.returncode == 0, verified.stdout + verified.stderr

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -21,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
+from real_processes import YAKSOK, database_url
 from standardwebhooks.webhooks import Webhook
 
 from yaksok.config import Settings
@@ -37,8 +36,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
 SUBSCRIBERS = 2000
 WAIT = 20.0  # seconds: the most a fan-out may take to complete
-_SCRIPT = Path(sys.executable).with_name("yaksok")
-YAKSOK = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-c", "from yaksok.cli import main; main()"]
 
 
 @dataclass
@@ -95,14 +92,6 @@ def receiver() -> Iterator[Receiver]:
     server.server_close()
 
 
-def _database_url(engine: sa.Engine) -> str:
-    """The URL a separate process needs to reach the same schema as ``engine``."""
-    with engine.connect() as connection:
-        schema = connection.execute(sa.text("SELECT current_schema()")).scalar_one()
-    url = engine.url.update_query_dict({"options": f"-csearch_path={schema}"})
-    return url.render_as_string(hide_password=False)
-
-
 class Worker:
     """``yaksok worker`` as a real process, in its own process group."""
 
@@ -155,7 +144,7 @@ def fanout(postgresql_store: Store, receiver: Receiver) -> Fanout:
     made = delivery.subscribe_many(
         rt, [Subscribe(channel="webhook", target=receiver.url)] * SUBSCRIBERS, options
     )
-    return Fanout(rt, _database_url(postgresql_store.engine), {s.id: s.secret for s in made})
+    return Fanout(rt, database_url(postgresql_store.engine), {s.id: s.secret for s in made})
 
 
 def publish(fanout: Fanout) -> tuple[str, dict[str, str]]:

@@ -2,41 +2,24 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from real_processes import YAKSOK, free_port, run_cli
 
 pytestmark = pytest.mark.e2e
-
-# The installed console script when there is one, else the same entry point through this Python.
-_SCRIPT = Path(sys.executable).with_name("yaksok")
-YAKSOK = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-c", "from yaksok.cli import main; main()"]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("YAKSOK_")}
-    return subprocess.run([*YAKSOK, *args], capture_output=True, text=True, timeout=60, env=env, check=False)
 
 
 class Server:
     """``yaksok serve`` as a real process on a free port."""
 
     def __init__(self, database_url: str, log: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._log = log.open("ab")
         self.process = subprocess.Popen(
@@ -76,7 +59,7 @@ def database_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def admin(database_url: str) -> dict[str, str]:
-    created = _cli("token", "create", "--role", "admin", "--db", database_url)
+    created = run_cli("token", "create", "--role", "admin", "--db", database_url)
     assert created.returncode == 0, created.stderr
     return {"Authorization": f"Bearer {created.stdout.strip().splitlines()[-1]}"}
 
@@ -117,8 +100,8 @@ def test_a_published_notice_survives_kill_9(
     assert after.json()["state"] == "published"
     assert after.json()["titles"]["en"] == "Pre-order notice"
 
-    verified = _cli("ledger", "verify", second.url)
+    verified = run_cli("ledger", "verify", second.url)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     second.kill()
-    verified = _cli("ledger", "verify", database_url)
+    verified = run_cli("ledger", "verify", database_url)
     assert verified.returncode == 0, verified.stdout + verified.stderr

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -27,6 +25,7 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlalchemy as sa
+from real_processes import YAKSOK, database_url, free_port, run_cli
 
 from yaksok.domain.clock import SimulatedClock
 from yaksok.domain.commands import AddMilestone, CreateLaunch, RevisePromise
@@ -45,36 +44,13 @@ CLIENTS = 32
 KILL_AFTER = 400  # acknowledgements
 CAP = 150
 SLUG = "crash"
-_SCRIPT = Path(sys.executable).with_name("yaksok")
-YAKSOK = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-c", "from yaksok.cli import main; main()"]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _database_url(engine: sa.Engine) -> str:
-    if engine.dialect.name != "postgresql":
-        return engine.url.render_as_string(hide_password=False)
-    with engine.connect() as connection:
-        schema = connection.execute(sa.text("SELECT current_schema()")).scalar_one()
-    return engine.url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-        hide_password=False
-    )
-
-
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("YAKSOK_")}
-    return subprocess.run([*YAKSOK, *args], capture_output=True, text=True, timeout=60, env=env, check=False)
 
 
 class Server:
     """``yaksok serve`` in a process group of its own (it and its reservation writer)."""
 
     def __init__(self, database_url: str, log: Path) -> None:
-        self.url = f"http://127.0.0.1:{_free_port()}"
+        self.url = f"http://127.0.0.1:{free_port()}"
         env = {key: value for key, value in os.environ.items() if not key.startswith("YAKSOK_")}
         env["YAKSOK_PUBLIC_WRITES_PER_SECOND"] = "0"  # every client here is 127.0.0.1
         with log.open("ab") as out:
@@ -114,7 +90,7 @@ class Ack:
 
 @pytest.fixture
 def database(bare_engine: sa.Engine) -> Iterator[str]:
-    url = _database_url(bare_engine)
+    url = database_url(bare_engine)
     store = Store.connect(url)
     opening = datetime.now(UTC) - timedelta(minutes=1)
     rt = Runtime(store=store, clock=SimulatedClock(opening - timedelta(hours=1)))
@@ -233,7 +209,7 @@ def test_every_acknowledged_reservation_survives_kill_9_of_the_server_and_its_wr
     if database.startswith("sqlite"):
         with sqlite3.connect(database.removeprefix("sqlite:///")) as db:
             assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    verified = _cli("ledger", "verify", database)
+    verified = run_cli("ledger", "verify", database)
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
