@@ -20,6 +20,9 @@ from yaksok.domain.notice import Notice, NoticeKind
 LANGUAGES = ("ko", "en")
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+# Why a new email subscription is not sent to yet: it is held until its owner confirms (double opt-in).
+AWAITING_CONFIRMATION = "awaiting confirmation"
+UNSUBSCRIBED = "unsubscribed"
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from yaksok.domain.delivery import Delivery, DeliveryStatus, Fanout
 from yaksok.domain.notice import NoticeKind
-from yaksok.domain.subscription import Recipient, Subscription
+from yaksok.domain.subscription import AWAITING_CONFIRMATION, Recipient, Subscription
 from yaksok.store import port
 from yaksok.store.tables import deliveries, fanouts, subscriptions
 
@@ -74,6 +74,12 @@ class SubscriptionRepository(port.SubscriptionRepository):
             subscriptions.c.id == subscription_id, subscriptions.c.disabled_at.is_(None)
         )
         return self._db.execute(query.values(disabled_at=now, disabled_reason=reason)).rowcount == 1
+
+    def confirm(self, subscription_id: str) -> bool:
+        query = update(subscriptions).where(
+            subscriptions.c.id == subscription_id, subscriptions.c.disabled_reason == AWAITING_CONFIRMATION
+        )
+        return self._db.execute(query.values(disabled_at=None, disabled_reason="")).rowcount == 1
 
 
 def _subscription_row(s: Subscription) -> dict[str, object]:

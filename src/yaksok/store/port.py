@@ -332,6 +332,11 @@ class SubscriptionRepository(ABC):
     def disable(self, subscription_id: str, now: datetime, reason: str) -> bool:
         """Stop sending to a subscription; False when it was already disabled (or is unknown)."""
 
+    @abstractmethod
+    def confirm(self, subscription_id: str) -> bool:
+        """Start sending to a subscription held for confirmation (``AWAITING_CONFIRMATION``);
+        False when it was not held so (unknown, confirmed already, or disabled since)."""
+
 
 class DeliveryRepository(ABC):
     """The outbox: fan-out jobs of published notices, and one delivery per notice and subscriber."""
