@@ -211,3 +211,7 @@ class SubscriptionOut(Out):
     secret: Annotated[
         str, Meta(description="the whsec_ secret that signs every webhook (Standard Webhooks); shown once")
     ]
+    address: Annotated[str, Meta(description="an email subscription's address")] = ""
+    confirmed: Annotated[
+        bool, Meta(description="false for email until the link sent to the address is followed")
+    ] = True
