@@ -200,6 +200,13 @@ class CheckpointOut(Out):
     signed_at: Instant
 
 
+class SubscriberLinkOut(Out):
+    """What following a subscriber's signed link did (a browser gets a small page instead)."""
+
+    id: str  # the subscription's
+    status: Annotated[str, Meta(description="subscription confirmed or unsubscribed")]
+
+
 class SubscriptionOut(Out):
     id: str
     channel: str

@@ -24,7 +24,7 @@ from yaksok.services.runtime import Runtime
 from yaksok.web.api import schemas
 from yaksok.web.api.body import read_body
 from yaksok.web.api.operation import Doc, DocumentedRoute
-from yaksok.web.api.responses import SubscriptionOut
+from yaksok.web.api.responses import SubscriberLinkOut, SubscriptionOut
 
 log = logging.getLogger(__name__)
 _DECODER = msgspec.json.Decoder(schemas.NewSubscription)
@@ -99,7 +99,7 @@ async def unsubscribe(request: Request) -> Response:
 def _page(request: Request, title: str, words: str, subscription_id: str) -> Response:
     if "text/html" in request.headers.get("accept", ""):
         return HTMLResponse(_document(title, f"<p>{html.escape(words)}</p>"))
-    body = msgspec.json.encode({"id": subscription_id, "status": title.lower()})
+    body = msgspec.json.encode(SubscriberLinkOut(id=subscription_id, status=title.lower()))
     return Response(body, media_type="application/json")
 
 
@@ -116,9 +116,11 @@ def routes() -> list[BaseRoute]:
             "subscriptions",
             None, body=schemas.NewSubscription, status=201, reply=SubscriptionOut)),
         DocumentedRoute("/subscriptions/confirm/{token}", confirm, method="GET", doc=Doc(
-            "Confirm an email subscription (the link sent to the address)", "subscriptions", None)),
+            "Confirm an email subscription (the link sent to the address)", "subscriptions", None,
+            reply=SubscriberLinkOut)),
         DocumentedRoute("/unsubscribe/{token}", unsubscribe_page, method="GET", doc=Doc(
             "A page with a button that unsubscribes", "subscriptions", None, media_type="text/html")),
         DocumentedRoute("/unsubscribe/{token}", unsubscribe, method="POST", doc=Doc(
-            "Unsubscribe (RFC 8058 one-click: List-Unsubscribe=One-Click)", "subscriptions", None)),
+            "Unsubscribe (RFC 8058 one-click: List-Unsubscribe=One-Click)", "subscriptions", None,
+            reply=SubscriberLinkOut)),
     ]  # fmt: skip
