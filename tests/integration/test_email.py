@@ -23,7 +23,7 @@ from yaksok.domain.clock import SimulatedClock
 from yaksok.domain.commands import WriteNotice
 from yaksok.domain.delivery import DeliveryStatus
 from yaksok.domain.notice import NoticeKind
-from yaksok.services import delivery
+from yaksok.services import delivery, subscriber_links
 from yaksok.services.notices import create_notice
 from yaksok.services.runtime import Runtime
 from yaksok.web.app import create_app
@@ -225,3 +225,19 @@ def test_a_4xx_smtp_answer_is_retried_and_a_5xx_given_up(
     [retried] = mail.sink.received
     assert notice_id in retried.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert delivery.figures(rt, notice_id).delivered == 1
+
+
+def test_an_address_unsubscribed_before_confirming_cannot_be_confirmed_later(
+    rt: Runtime, public: TestClient, mail: Mail
+) -> None:
+    made = subscribe(public, "reader@example.com")
+    confirmation = mail.sink.received[0]
+    with rt.store.write() as tx:
+        token = subscriber_links.unsubscribe_token(subscriber_links.link_key(tx, rt), str(made["id"]))
+    assert public.post(f"/unsubscribe/{token}").status_code == 200
+
+    confirm(public, mail)
+    publish(rt)
+
+    assert deliver(rt, mail.settings) == 0
+    assert mail.sink.received == [] and confirmation["To"] == "reader@example.com"

@@ -603,7 +603,9 @@ class SubscriptionRepository(_Repository, port.SubscriptionRepository):
     def disable(self, subscription_id: str, now: datetime, reason: str) -> bool:
         table = self._write().subscriptions
         found = table.get(subscription_id)
-        if found is None or found.disabled_at is not None:
+        if found is None or (
+            found.disabled_at is not None and found.disabled_reason != AWAITING_CONFIRMATION
+        ):
             return False
         table[subscription_id] = replace(found, disabled_at=_utc(now), disabled_reason=reason)
         return True

@@ -330,7 +330,8 @@ class SubscriptionRepository(ABC):
 
     @abstractmethod
     def disable(self, subscription_id: str, now: datetime, reason: str) -> bool:
-        """Stop sending to a subscription; False when it was already disabled (or is unknown)."""
+        """Stop sending to a subscription (one held for confirmation too: it can no longer be
+        confirmed); False when it was already disabled (or is unknown)."""
 
     @abstractmethod
     def confirm(self, subscription_id: str) -> bool:
