@@ -38,6 +38,15 @@ class Settings:
     run_delivery: bool = True
     public_writes_per_second: float = 10.0  # reservations and cancellations per client address; 0: none
     public_writes_burst: int = 30  # so many at once before the rate applies
+    # Email: the SMTP server messages are handed to, and who sends them.
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_security: str = "none"  # starttls, tls (implicit) or none
+    smtp_username: str = ""  # empty: no AUTH
+    smtp_password: str = ""
+    smtp_timeout: float = 10.0
+    email_from: str = "yaksok@localhost"
+    email_confirm_hours: float = 72.0  # a confirmation link works this long
 
     @property
     def public_url(self) -> str:
@@ -76,6 +85,14 @@ class Settings:
             public_writes_per_second=_float(env, "YAKSOK_PUBLIC_WRITES_PER_SECOND", 10.0),
             public_writes_burst=_int(env, "YAKSOK_PUBLIC_WRITES_BURST", 30),
             delivery_lease=_float(env, "YAKSOK_DELIVERY_LEASE", 60.0),
+            smtp_host=env.get("YAKSOK_SMTP_HOST", "localhost"),
+            smtp_port=_int(env, "YAKSOK_SMTP_PORT", 25),
+            smtp_security=_choice(env, "YAKSOK_SMTP_SECURITY", ("none", "starttls", "tls")),
+            smtp_username=env.get("YAKSOK_SMTP_USERNAME", ""),
+            smtp_password=env.get("YAKSOK_SMTP_PASSWORD", ""),
+            smtp_timeout=_float(env, "YAKSOK_SMTP_TIMEOUT", 10.0),
+            email_from=env.get("YAKSOK_EMAIL_FROM", "yaksok@localhost"),
+            email_confirm_hours=_float(env, "YAKSOK_EMAIL_CONFIRM_HOURS", 72.0),
         )
 
 
@@ -97,6 +114,16 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         return float(raw)
     except ValueError:
         raise InvalidInput(f"{name} must be a number, not {raw!r}", code=codes.CONFIG_INVALID) from None
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    """One of ``choices`` (the first by default)."""
+    raw = env.get(name, "").strip().lower() or choices[0]
+    if raw not in choices:
+        raise InvalidInput(
+            f"{name} must be one of {', '.join(choices)}, not {raw!r}", code=codes.CONFIG_INVALID
+        )
+    return raw
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:

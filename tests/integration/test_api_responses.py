@@ -8,6 +8,7 @@ document itself; an operation this walk does not reach fails the test.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import msgspec
@@ -17,7 +18,7 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 from starlette.testclient import TestClient
 
-from yaksok.services import ledger
+from yaksok.services import ledger, subscriber_links
 from yaksok.services.runtime import Runtime
 
 Headers = dict[str, str]
@@ -167,7 +168,15 @@ def walk_ledger(api: Api, rt: Runtime) -> None:
     assert api("GET", "/.well-known/yaksok-ledger-key", 200).startswith("-----BEGIN PUBLIC KEY-----")
     # A public address written as an IP, so that checking it needs no DNS.
     webhook = {"url": "http://93.184.216.34/hooks", "kinds": ["announcement"], "language": "ko"}
-    assert api("POST", "/subscriptions", 201, webhook)["secret"].startswith("whsec_")
+    made = api("POST", "/subscriptions", 201, webhook)
+    assert made["secret"].startswith("whsec_")
+    with rt.store.write() as tx:
+        key = subscriber_links.link_key(tx, rt)
+    confirm = subscriber_links.confirm_token(key, made["id"], rt.clock.now() + timedelta(hours=1))
+    assert api("GET", "/subscriptions/confirm/{token}", 200, token=confirm)["id"] == made["id"]
+    unsubscribe = subscriber_links.unsubscribe_token(key, made["id"])
+    assert "<form" in api("GET", "/unsubscribe/{token}", 200, token=unsubscribe)
+    assert api("POST", "/unsubscribe/{token}", 200, token=unsubscribe)["status"] == "unsubscribed"
 
 
 def test_every_success_response_matches_its_documented_schema(api: Api, rt: Runtime) -> None:

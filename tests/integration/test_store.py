@@ -776,6 +776,27 @@ def test_deliveries_due_for_retry_are_claimed_earliest_first_and_saved(store: po
         assert len(tx.deliveries.for_notice("n")) == 2
 
 
+def test_a_subscription_held_for_confirmation_is_sent_to_only_once_confirmed(store: port.Store) -> None:
+    from yaksok.domain.subscription import AWAITING_CONFIRMATION, Subscription
+
+    def held(n: int) -> Subscription:
+        return Subscription(
+            id=f"s_{n}", channel="email", target=f"r{n}@example.com", secret="", language="en",
+            created_at=T0, disabled_at=T0, disabled_reason=AWAITING_CONFIRMATION,
+        )  # fmt: skip
+
+    with store.write() as tx:
+        tx.subscriptions.add_many([held(1), held(2)])
+        assert tx.subscriptions.recipients(after="", created_by=T0, limit=5) == []
+        assert tx.subscriptions.confirm("s_1")
+        assert not tx.subscriptions.confirm("s_1")
+        assert tx.subscriptions.disable("s_2", T0, "unsubscribed")
+        assert not tx.subscriptions.confirm("s_2")
+        assert not tx.subscriptions.confirm("s_9")
+    with store.read() as tx:
+        assert [r.id for r in tx.subscriptions.recipients(after="", created_by=T0, limit=5)] == ["s_1"]
+
+
 def test_recipients_are_the_enabled_subscriptions_with_their_filters_in_id_order(store: port.Store) -> None:
     from yaksok.domain.notice import NoticeKind
     from yaksok.domain.subscription import Recipient, Subscription

@@ -30,6 +30,19 @@ class Outgoing(NamedTuple):  # a tuple: a fan-out makes one per subscriber
 
 
 @dataclass(frozen=True)
+class Smtp:
+    """Where email is handed over: an SMTP server, how to secure the connection, who sends."""
+
+    host: str = "localhost"
+    port: int = 25
+    security: str = "none"  # "starttls", "tls" (implicit, port 465) or "none"
+    username: str = ""  # empty: no AUTH
+    password: str = ""
+    sender: str = "yaksok@localhost"  # the From address
+    timeout: float = 10.0
+
+
+@dataclass(frozen=True)
 class TransportOptions:
     """What transports are built with, from ``config.Settings``."""
 
@@ -37,6 +50,8 @@ class TransportOptions:
     timeout: float = 10.0  # seconds to wait for a receiver's answer
     connections: int = 64  # at most this many connections to one receiver
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))  # the runtime's clock
+    smtp: Smtp = Smtp()
+    base_url: str = ""  # the public URL, for links a message carries (unsubscribe)
 
 
 class Transport(ABC):

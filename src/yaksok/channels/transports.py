@@ -4,11 +4,17 @@ admin API, the docs and the tests all read ``REGISTRY``. A new channel is one tr
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from yaksok.channels import email
 from yaksok.channels.outbound import Transport, TransportOptions
-from yaksok.channels.webhook import WebhookTransport
+from yaksok.channels.webhook import WebhookTransport, event_body
+from yaksok.domain.launch import Milestone
+from yaksok.domain.notice import Notice
+
+# A notice as one channel sends it, in one language: (notice, language, base URL, milestones).
+Render = Callable[[Notice, str, str, Mapping[str, Milestone]], bytes]
 
 
 @dataclass(frozen=True)
@@ -18,6 +24,8 @@ class Channel:
     target: str  # what a subscriber gives as its address
     signed: bool  # whether subscribers get a secret to verify messages with
     transport: Callable[[TransportOptions], Transport]
+    render: Render
+    confirmed: bool = True  # False: a new subscription is held until its owner confirms it
 
 
 REGISTRY: dict[str, Channel] = {
@@ -29,6 +37,16 @@ REGISTRY: dict[str, Channel] = {
             target="an http(s) URL",
             signed=True,
             transport=WebhookTransport,
+            render=event_body,
+        ),
+        Channel(
+            name="email",
+            summary="a multipart (text and HTML) email over SMTP, with one-click unsubscribe (RFC 8058)",
+            target="an email address, confirmed by a link sent to it (double opt-in)",
+            signed=False,
+            transport=email.EmailTransport,
+            render=email.notice_body,
+            confirmed=False,
         ),
     )
 }

@@ -81,6 +81,14 @@ SUBSCRIPTION_TARGET_REFUSED = Code(
 SUBSCRIPTION_CHANNEL_UNKNOWN = Code(
     "subscription.channel_unknown", InvalidInput, "a subscription names a channel that has no transport"
 )
+SUBSCRIPTION_ADDRESS_INVALID = Code(
+    "subscription.address_invalid", InvalidInput, "an email subscription's address is not name@domain"
+)
+SUBSCRIPTION_TOKEN_INVALID = Code(
+    "subscription.token_invalid",
+    InvalidInput,
+    "a confirmation or unsubscribe link is not one yaksok signed, or has expired",
+)
 
 # The store
 WRITE_CONFLICT = Code(

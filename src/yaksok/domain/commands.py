@@ -191,7 +191,7 @@ class CancelReservation:
 
 @dataclass(frozen=True, kw_only=True)
 class Subscribe:
-    """Be told of published notices on a channel: a webhook at ``target`` (a URL)."""
+    """Be told of published notices on a channel: a webhook at ``target`` (a URL), or email (an address)."""
 
     channel: str
     target: str

@@ -1,7 +1,9 @@
 """Subscriptions: someone who asked to be told, where (a channel and its target) and of what.
 
 A subscriber chooses launches and notice kinds (none chosen: all of them) and a language. A
-webhook subscriber's target is a URL, signed to with its ``whsec_`` secret (Standard Webhooks).
+webhook subscriber's target is a URL, signed to with its ``whsec_`` secret (Standard Webhooks);
+an email subscriber's is an address, held (``AWAITING_CONFIRMATION``) until its owner confirms,
+and its ``secret`` is the token of the unsubscribe link every message carries.
 """
 
 from __future__ import annotations
@@ -20,14 +22,17 @@ from yaksok.domain.notice import Notice, NoticeKind
 LANGUAGES = ("ko", "en")
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+# Why a new email subscription is not sent to yet: it is held until its owner confirms (double opt-in).
+AWAITING_CONFIRMATION = "awaiting confirmation"
+UNSUBSCRIBED = "unsubscribed"
 
 
 @dataclass(frozen=True)
 class Subscription:
     id: str
     channel: str  # a name in channels.transports.REGISTRY
-    target: str  # where the channel sends: a webhook's URL
-    secret: str  # a webhook's signing secret, ``whsec_`` + base64
+    target: str  # where the channel sends: a webhook's URL, an email address
+    secret: str  # a webhook's signing secret (``whsec_`` + base64); an email's unsubscribe token
     language: str
     created_at: datetime
     launches: tuple[str, ...] = ()  # empty: every launch

@@ -18,9 +18,9 @@ from datetime import datetime, timedelta
 from statistics import quantiles
 from typing import Protocol
 
-from yaksok.channels.outbound import Outgoing, TransportOptions
+from yaksok.channels.outbound import Outgoing, Smtp, TransportOptions
 from yaksok.channels.transports import REGISTRY
-from yaksok.channels.webhook import event_body, new_secret
+from yaksok.channels.webhook import new_secret
 from yaksok.config import Settings
 from yaksok.domain import codes
 from yaksok.domain.commands import Subscribe
@@ -37,7 +37,8 @@ from yaksok.domain.delivery import (
 )
 from yaksok.domain.errors import InvalidInput, NotFound
 from yaksok.domain.notice import Notice
-from yaksok.domain.subscription import Subscription, allowed_networks
+from yaksok.domain.subscription import AWAITING_CONFIRMATION, Subscription, allowed_networks
+from yaksok.services import subscriber_links
 from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
 
@@ -52,6 +53,16 @@ def transport_options(settings: Settings, rt: Runtime) -> TransportOptions:
         timeout=settings.webhook_timeout,
         connections=settings.delivery_connections,
         now=rt.clock.now,
+        smtp=Smtp(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            security=settings.smtp_security,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            sender=settings.email_from,
+            timeout=settings.smtp_timeout,
+        ),
+        base_url=settings.public_url,
     )
 
 
@@ -71,6 +82,8 @@ def subscribe_many(
         for slug in {slug for s in made for slug in s.launches}:
             if not tx.launches.exists(slug):
                 raise NotFound(f"no launch {slug!r}", code=codes.LAUNCH_NOT_FOUND)
+        if any(not REGISTRY[s.channel].confirmed for s in made):
+            made = _held_for_confirmation(made, subscriber_links.link_key(tx, rt), now)
         tx.subscriptions.add_many(made)
     return made
 
@@ -93,6 +106,22 @@ def _subscription(rt: Runtime, command: Subscribe, options: TransportOptions, no
         launches=tuple(dict.fromkeys(command.launches)),
         kinds=tuple(dict.fromkeys(command.kinds)),
     )
+
+
+def _held_for_confirmation(made: list[Subscription], key: bytes, now: datetime) -> list[Subscription]:
+    """Subscriptions on a channel that needs double opt-in, held until confirmed; their
+    ``secret`` is their unsubscribe token, which every message carries."""
+    return [
+        s
+        if REGISTRY[s.channel].confirmed
+        else replace(
+            s,
+            secret=subscriber_links.unsubscribe_token(key, s.id),
+            disabled_at=now,
+            disabled_reason=AWAITING_CONFIRMATION,
+        )
+        for s in made
+    ]
 
 
 def record_publication(tx: Transaction, notice: Notice) -> None:
@@ -159,13 +188,13 @@ class _Bodies:
 
     def __init__(self, tx: Transaction, base_url: str) -> None:
         self.tx, self.base_url = tx, base_url
-        self.rendered: dict[tuple[str, str], bytes] = {}
+        self.rendered: dict[tuple[str, str, str], bytes] = {}
         self.milestones = {m.id: m for m in tx.milestones.all()}
 
-    def body(self, notice: Notice, lang: str) -> bytes:
-        key = (notice.id, lang)
+    def body(self, notice: Notice, channel: str, lang: str) -> bytes:
+        key = (notice.id, channel, lang)
         if key not in self.rendered:
-            self.rendered[key] = event_body(notice, lang, self.base_url, self.milestones)
+            self.rendered[key] = REGISTRY[channel].render(notice, lang, self.base_url, self.milestones)
         return self.rendered[key]
 
 
@@ -206,7 +235,7 @@ def expand_next(
                         notice.id, recipient.channel, job.publish_at, until, [], []
                     )
                 lot.subscription_ids.append(recipient.id)
-                body = bodies.body(notice, recipient.language)
+                body = bodies.body(notice, recipient.channel, recipient.language)
                 lot.messages.append(
                     Outgoing(delivery_id(notice.id, recipient.id), recipient.target, recipient.secret, body)
                 )
@@ -243,7 +272,12 @@ def claim_retries(rt: Runtime, base_url: str, limit: int, lease: timedelta = LEA
                 continue
             delivery = replace(delivery, next_attempt_at=now + lease)
             leased.append(delivery)
-            batch.add(delivery, _message(delivery, subscription, bodies.body(notice, subscription.language)))
+            batch.add(
+                delivery,
+                _message(
+                    delivery, subscription, bodies.body(notice, subscription.channel, subscription.language)
+                ),
+            )
         tx.deliveries.save_many(leased + dropped)
     return batch
 

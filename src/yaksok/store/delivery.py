@@ -16,12 +16,12 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, and_, bindparam, func, insert, select, type_coerce, update
+from sqlalchemy import Text, and_, bindparam, func, insert, or_, select, type_coerce, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from yaksok.domain.delivery import Delivery, DeliveryStatus, Fanout
 from yaksok.domain.notice import NoticeKind
-from yaksok.domain.subscription import Recipient, Subscription
+from yaksok.domain.subscription import AWAITING_CONFIRMATION, Recipient, Subscription
 from yaksok.store import port
 from yaksok.store.tables import deliveries, fanouts, subscriptions
 
@@ -70,10 +70,17 @@ class SubscriptionRepository(port.SubscriptionRepository):
         ]
 
     def disable(self, subscription_id: str, now: datetime, reason: str) -> bool:
+        c = subscriptions.c
         query = update(subscriptions).where(
-            subscriptions.c.id == subscription_id, subscriptions.c.disabled_at.is_(None)
+            c.id == subscription_id, or_(c.disabled_at.is_(None), c.disabled_reason == AWAITING_CONFIRMATION)
         )
         return self._db.execute(query.values(disabled_at=now, disabled_reason=reason)).rowcount == 1
+
+    def confirm(self, subscription_id: str) -> bool:
+        query = update(subscriptions).where(
+            subscriptions.c.id == subscription_id, subscriptions.c.disabled_reason == AWAITING_CONFIRMATION
+        )
+        return self._db.execute(query.values(disabled_at=None, disabled_reason="")).rowcount == 1
 
 
 def _subscription_row(s: Subscription) -> dict[str, object]:

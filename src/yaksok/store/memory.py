@@ -34,7 +34,7 @@ from yaksok.domain.notice import Notice, NoticeKind, NoticeState
 from yaksok.domain.policy import Policy
 from yaksok.domain.promise import PromiseVersion
 from yaksok.domain.reservation import Reservation, ReservationState
-from yaksok.domain.subscription import Recipient, Subscription
+from yaksok.domain.subscription import AWAITING_CONFIRMATION, Recipient, Subscription
 from yaksok.store import port
 
 K = TypeVar("K")
@@ -603,9 +603,19 @@ class SubscriptionRepository(_Repository, port.SubscriptionRepository):
     def disable(self, subscription_id: str, now: datetime, reason: str) -> bool:
         table = self._write().subscriptions
         found = table.get(subscription_id)
-        if found is None or found.disabled_at is not None:
+        if found is None or (
+            found.disabled_at is not None and found.disabled_reason != AWAITING_CONFIRMATION
+        ):
             return False
         table[subscription_id] = replace(found, disabled_at=_utc(now), disabled_reason=reason)
+        return True
+
+    def confirm(self, subscription_id: str) -> bool:
+        table = self._write().subscriptions
+        found = table.get(subscription_id)
+        if found is None or found.disabled_reason != AWAITING_CONFIRMATION:
+            return False
+        table[subscription_id] = replace(found, disabled_at=None, disabled_reason="")
         return True
 
 

@@ -330,7 +330,13 @@ class SubscriptionRepository(ABC):
 
     @abstractmethod
     def disable(self, subscription_id: str, now: datetime, reason: str) -> bool:
-        """Stop sending to a subscription; False when it was already disabled (or is unknown)."""
+        """Stop sending to a subscription (one held for confirmation too: it can no longer be
+        confirmed); False when it was already disabled (or is unknown)."""
+
+    @abstractmethod
+    def confirm(self, subscription_id: str) -> bool:
+        """Start sending to a subscription held for confirmation (``AWAITING_CONFIRMATION``);
+        False when it was not held so (unknown, confirmed already, or disabled since)."""
 
 
 class DeliveryRepository(ABC):

@@ -200,6 +200,13 @@ class CheckpointOut(Out):
     signed_at: Instant
 
 
+class SubscriberLinkOut(Out):
+    """What following a subscriber's signed link did (a browser gets a small page instead)."""
+
+    id: str  # the subscription's
+    status: Annotated[str, Meta(description="subscription confirmed or unsubscribed")]
+
+
 class SubscriptionOut(Out):
     id: str
     channel: str
@@ -211,3 +218,7 @@ class SubscriptionOut(Out):
     secret: Annotated[
         str, Meta(description="the whsec_ secret that signs every webhook (Standard Webhooks); shown once")
     ]
+    address: Annotated[str, Meta(description="an email subscription's address")] = ""
+    confirmed: Annotated[
+        bool, Meta(description="false for email until the link sent to the address is followed")
+    ] = True

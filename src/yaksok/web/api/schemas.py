@@ -321,10 +321,14 @@ class NewToken(Body):
 
 
 class NewSubscription(Body):
-    """A public subscription: who to tell (a webhook URL), of what, in which language."""
+    """A public subscription: who to tell (a webhook URL or an email address), of what, in which language."""
 
-    url: Annotated[str, Meta(max_length=2000, description="the webhook's http(s) URL")]
-    channel: Literal["webhook"] = "webhook"
+    url: Annotated[str, Meta(max_length=2000, description="the webhook's http(s) URL (channel webhook)")] = ""
+    address: Annotated[
+        str,
+        Meta(max_length=254, description="the email address (channel email), confirmed by a link"),
+    ] = ""
+    channel: Literal["webhook", "email"] = "webhook"
     language: Literal["ko", "en"] = "en"
     launches: Annotated[list[Short], Meta(max_length=100, description="launch slugs; none: all")] = []
     kinds: Annotated[list[NoticeKind], Meta(description="notice kinds; none: every kind")] = []

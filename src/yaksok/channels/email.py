@@ -1,0 +1,170 @@
+"""Email: each notice as a multipart (text and HTML) message over SMTP, in the subscriber's language.
+
+The notice is rendered once per language (``notice_body``, from ``channels.render`` like every
+channel); the transport adds what differs per subscriber: the recipient, a ``Message-ID`` made
+from the delivery's id (the same on every attempt), and the RFC 8058 one-click unsubscribe
+headers with the visible link in both parts. SMTP's answers decide the outcome: 4xx (and a lost
+connection) is retried later, 5xx is given up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import smtplib
+import ssl
+from collections.abc import Mapping, Sequence
+from email.errors import HeaderParseError
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from urllib.parse import quote, urlsplit
+
+from yaksok.channels import render
+from yaksok.channels.outbound import Outgoing, Smtp, Transport, TransportOptions, deliver_each
+from yaksok.domain import codes
+from yaksok.domain.delivery import Delivered, GiveUp, Outcome, RetryLater
+from yaksok.domain.errors import InvalidInput
+from yaksok.domain.launch import Milestone
+from yaksok.domain.notice import Notice
+
+_FOOTER = {
+    "en": ("You get this because you subscribed to yaksok notices. Unsubscribe:", "Unsubscribe"),
+    "ko": ("yaksok 공지를 구독하셔서 받으신 메일입니다. 구독 해지:", "구독 해지"),
+}
+
+
+def notice_body(notice: Notice, lang: str, base_url: str, milestones: Mapping[str, Milestone]) -> bytes:
+    """A notice's email in ``lang`` (subject, text and HTML), as every attempt sends it."""
+    title = notice.title(lang)
+    url = render.notice_url(base_url, notice.id)
+    extras = render.notice_extras(notice, lang)
+    text = "\n\n".join([title, render.body_text(notice, lang, milestones), *extras, url])
+    html_extras = "".join(f"<p>{line}</p>" for line in render.notice_extras_html(notice, lang))
+    page = (
+        f"<h1>{html.escape(title)}</h1>\n{render.body_html(notice, lang, milestones)}{html_extras}"
+        f'<p><a href="{html.escape(url)}">{html.escape(url)}</a></p>'
+    )
+    return _encode(lang, title, text, page)
+
+
+def confirmation_body(lang: str, confirm_url: str) -> bytes:
+    """The one message an unconfirmed address gets: the link that confirms it."""
+    if lang == "ko":
+        subject, lead = (
+            "yaksok 공지 구독 확인",
+            "아래 링크를 누르면 구독이 확인됩니다. 요청하지 않으셨다면 무시하세요.",
+        )
+    else:
+        subject = "Confirm your yaksok subscription"
+        lead = "Open the link below to confirm your subscription. If you did not ask for it, ignore this."
+    text = f"{lead}\n\n{confirm_url}"
+    link = html.escape(confirm_url)
+    return _encode(lang, subject, text, f'<p>{html.escape(lead)}</p><p><a href="{link}">{link}</a></p>')
+
+
+def _encode(lang: str, subject: str, text: str, page: str) -> bytes:
+    parts = {"language": lang, "subject": subject, "text": text, "html": page}
+    return json.dumps(parts, ensure_ascii=False).encode()
+
+
+def check_address(target: str) -> str:
+    """An email address as stored, or ``subscription.address_invalid``."""
+    try:
+        address = Address(addr_spec=target.strip())
+    except (HeaderParseError, ValueError, IndexError):
+        address = None
+    if address is None or not address.username or "." not in address.domain or len(target) > 254:
+        raise InvalidInput(
+            f"an email address is name@domain, not {target[:80]!r}", code=codes.SUBSCRIPTION_ADDRESS_INVALID
+        )
+    return address.addr_spec
+
+
+def unsubscribe_url(base_url: str, token: str) -> str:
+    return f"{base_url.rstrip('/')}/unsubscribe/{quote(token, safe='')}"
+
+
+def message(options: TransportOptions, outgoing: Outgoing) -> EmailMessage:
+    """The MIME message for ``outgoing``; its ``secret`` is the unsubscribe token (none for a
+    confirmation, which carries no unsubscribe link)."""
+    parts = json.loads(outgoing.body)
+    text, page = parts["text"], parts["html"]
+    mail = EmailMessage()
+    mail["Subject"] = parts["subject"]
+    mail["From"] = options.smtp.sender
+    mail["To"] = outgoing.target
+    mail["Date"] = format_datetime(options.now())
+    mail["Message-ID"] = f"<{outgoing.id}@{options.smtp.sender.rpartition('@')[2] or 'localhost'}>"
+    mail["List-Id"] = f"yaksok notices <notices.{urlsplit(options.base_url).hostname or 'localhost'}>"
+    mail["Content-Language"] = parts["language"]
+    if outgoing.secret:
+        link = unsubscribe_url(options.base_url, outgoing.secret)
+        mail["List-Unsubscribe"] = f"<{link}>"
+        mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        words, button = _FOOTER.get(parts["language"], _FOOTER["en"])
+        text += f"\n\n--\n{words} {link}\n"
+        page += f'<hr><p>{html.escape(words)} <a href="{html.escape(link)}">{html.escape(button)}</a></p>'
+    mail.set_content(text)
+    mail.add_alternative(
+        f'<!doctype html><html lang="{parts["language"]}"><body>{page}</body></html>', subtype="html"
+    )
+    return mail
+
+
+class EmailTransport(Transport):
+    """Sends each message on its own SMTP connection, in a thread (``smtplib`` blocks)."""
+
+    def __init__(self, options: TransportOptions) -> None:
+        self.options = options
+
+    def check_target(self, target: str) -> str:
+        return check_address(target)
+
+    async def deliver_many(self, messages: Sequence[Outgoing]) -> list[Outcome]:
+        return await deliver_each(self, messages)
+
+    async def deliver(self, message: Outgoing) -> Outcome:
+        mail = self.message(message)
+        return await asyncio.to_thread(self._send, mail)
+
+    def message(self, outgoing: Outgoing) -> EmailMessage:
+        return message(self.options, outgoing)
+
+    def _send(self, mail: EmailMessage) -> Outcome:
+        try:
+            with _connect(self.options.smtp) as smtp:
+                smtp.send_message(mail)
+        except smtplib.SMTPRecipientsRefused as refused:
+            [(code, answer)] = list(refused.recipients.values())
+            return _answer(code, answer)
+        except smtplib.SMTPResponseException as failed:
+            return _answer(failed.smtp_code, failed.smtp_error)
+        except (smtplib.SMTPException, OSError) as lost:
+            return RetryLater(f"SMTP: {type(lost).__name__}: {lost}")
+        return Delivered(self.options.now())
+
+
+def _connect(settings: Smtp) -> smtplib.SMTP:
+    if settings.security == "tls":
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+            settings.host, settings.port, timeout=settings.timeout, context=ssl.create_default_context()
+        )
+    else:
+        smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+    try:
+        if settings.security == "starttls":
+            smtp.starttls(context=ssl.create_default_context())
+        if settings.username:
+            smtp.login(settings.username, settings.password)
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def _answer(code: int, answer: bytes | str) -> Outcome:
+    words = answer.decode(errors="replace") if isinstance(answer, bytes) else answer
+    why = f"SMTP {code} {words}"[:500]
+    return GiveUp(why) if 500 <= code < 600 else RetryLater(why)

@@ -1,0 +1,93 @@
+"""The signed links a subscriber acts on without an account: confirm an email subscription
+(double opt-in; the link expires), and unsubscribe (RFC 8058 one-click; it does not expire).
+
+A link's token is ``{subscription id}[.{expiry}].{HMAC}``, the HMAC under a key derived from the
+store's ledger signing key (like reservation codes), so links survive restarts and every process
+of one deployment accepts them.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from datetime import UTC, datetime, timedelta
+
+from yaksok.channels import email
+from yaksok.channels.outbound import Outgoing
+from yaksok.domain import codes
+from yaksok.domain.errors import InvalidInput
+from yaksok.domain.subscription import UNSUBSCRIBED, Subscription
+from yaksok.services import ledger
+from yaksok.services.runtime import Runtime
+from yaksok.store.port import Transaction
+
+
+def link_key(tx: Transaction, rt: Runtime) -> bytes:
+    stored = tx.ledger.signing_key()
+    if stored is None:
+        tx.ledger.lock()
+        ledger.ensure_signing_key(tx, rt)
+        stored = tx.ledger.signing_key()
+        assert stored is not None
+    return hashlib.sha256(b"yaksok subscriber links\0" + stored.private_pem.encode()).digest()
+
+
+def _sign(key: bytes, purpose: str, payload: str) -> str:
+    digest = hmac.digest(key, f"{purpose}\0{payload}".encode(), "sha256")
+    return base64.urlsafe_b64encode(digest[:24]).decode()
+
+
+def unsubscribe_token(key: bytes, subscription_id: str) -> str:
+    return f"{subscription_id}.{_sign(key, 'unsubscribe', subscription_id)}"
+
+
+def confirm_token(key: bytes, subscription_id: str, expires: datetime) -> str:
+    payload = f"{subscription_id}.{int(expires.timestamp())}"
+    return f"{payload}.{_sign(key, 'confirm', payload)}"
+
+
+def _invalid() -> InvalidInput:
+    return InvalidInput(
+        "this link is not one yaksok sent, or it has expired", code=codes.SUBSCRIPTION_TOKEN_INVALID
+    )
+
+
+def _checked(key: bytes, purpose: str, token: str) -> str:
+    payload, _, signature = token.rpartition(".")
+    if not payload or not hmac.compare_digest(signature, _sign(key, purpose, payload)):
+        raise _invalid()
+    return payload
+
+
+def confirmation(rt: Runtime, subscription: Subscription, base_url: str, hours: float) -> Outgoing:
+    """The confirmation email for a new email subscription, with a link valid for ``hours``."""
+    expires = rt.clock.now() + timedelta(hours=hours)
+    with rt.store.write() as tx:
+        token = confirm_token(link_key(tx, rt), subscription.id, expires)
+    url = f"{base_url.rstrip('/')}/subscriptions/confirm/{token}"
+    body = email.confirmation_body(subscription.language, url)
+    return Outgoing(f"confirm_{subscription.id}", subscription.target, "", body)
+
+
+def confirm(rt: Runtime, token: str) -> str:
+    """Confirm the subscription the link was made for; its id. Confirming twice is no error."""
+    with rt.store.write() as tx:
+        subscription_id, _, expiry = _checked(link_key(tx, rt), "confirm", token).rpartition(".")
+        if datetime.fromtimestamp(int(expiry), UTC) < rt.clock.now():
+            raise _invalid()
+        if tx.subscriptions.get(subscription_id) is None:
+            raise _invalid()
+        tx.subscriptions.confirm(subscription_id)
+    return subscription_id
+
+
+def unsubscribe(rt: Runtime, token: str) -> str:
+    """Stop sending to the subscription the link was made for; its id. Twice is no error."""
+    now = rt.clock.now()
+    with rt.store.write() as tx:
+        subscription_id = _checked(link_key(tx, rt), "unsubscribe", token)
+        if tx.subscriptions.get(subscription_id) is None:
+            raise _invalid()
+        tx.subscriptions.disable(subscription_id, now, UNSUBSCRIBED)
+    return subscription_id

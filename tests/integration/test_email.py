@@ -1,0 +1,243 @@
+"""Email delivery through public doors: subscribe with POST /subscriptions, confirm with the
+link mailed to the address, publish a notice, let the delivery worker send it to a real
+``aiosmtpd`` server on 127.0.0.1, and read what arrives with the ``email`` package."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from starlette.testclient import TestClient
+
+from yaksok.config import Settings
+from yaksok.domain.clock import SimulatedClock
+from yaksok.domain.commands import WriteNotice
+from yaksok.domain.delivery import DeliveryStatus
+from yaksok.domain.notice import NoticeKind
+from yaksok.services import delivery, subscriber_links
+from yaksok.services.notices import create_notice
+from yaksok.services.runtime import Runtime
+from yaksok.web.app import create_app
+from yaksok.workers.delivery import DeliveryWorker
+
+BASE_URL = "https://yaksok.example"
+
+
+@dataclass
+class Sink:
+    """An SMTP server's handler: records each message, or answers what it is told to first."""
+
+    answers: list[str] = field(default_factory=list)  # e.g. "451 4.3.0 try later"; then 250
+    received: list[EmailMessage] = field(default_factory=list)
+    envelopes: list[list[str]] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.answers:
+            return self.answers.pop(0)
+        parsed = message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(parsed, EmailMessage)
+        self.received.append(parsed)
+        self.envelopes.append(list(envelope.rcpt_tos))
+        return "250 OK"
+
+
+@dataclass
+class Mail:
+    sink: Sink
+    settings: Settings
+
+
+@pytest.fixture
+def mail() -> Iterator[Mail]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sink = Sink()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings = Settings(
+        database_url="unused",
+        run_scheduler=False,
+        base_url=BASE_URL,
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_timeout=5.0,
+        email_from="notices@yaksok.example",
+    )
+    yield Mail(sink, settings)
+    controller.stop()
+
+
+@pytest.fixture
+def public(rt: Runtime, mail: Mail) -> TestClient:
+    return TestClient(create_app(rt, mail.settings))
+
+
+def subscribe(public: TestClient, address: str, **fields: object) -> dict[str, object]:
+    answer = public.post("/subscriptions", json={"channel": "email", "address": address, **fields})
+    assert answer.status_code == 201, answer.text
+    made: dict[str, object] = answer.json()
+    return made
+
+
+def publish(rt: Runtime) -> str:
+    command = WriteNotice(
+        kind=NoticeKind.ANNOUNCEMENT,
+        titles={"en": "Pre-orders open", "ko": "예약 시작"},
+        bodies={"en": "Reserve **now**.", "ko": "지금 **예약**하세요."},
+        channels=("board", "email"),
+        publish_now=True,
+    )
+    return create_notice(rt, command).id
+
+
+def deliver(rt: Runtime, settings: Settings) -> int:
+    async def run() -> int:
+        worker = DeliveryWorker(rt, settings)
+        try:
+            return await worker.fan_out() + await worker.retry()
+        finally:
+            await worker.aclose()
+
+    return asyncio.run(run())
+
+
+def link(message: EmailMessage, pattern: str) -> str:
+    text = message.get_body(("plain",))
+    assert text is not None
+    found = re.search(pattern, text.get_content())
+    assert found, text.get_content()
+    return found[0]
+
+
+def confirm(public: TestClient, mail: Mail) -> None:
+    confirmation = mail.sink.received.pop()
+    answer = public.get(link(confirmation, BASE_URL + r"/subscriptions/confirm/\S+").removeprefix(BASE_URL))
+    assert answer.status_code == 200, answer.text
+
+
+def test_a_new_email_address_gets_only_a_confirmation_until_it_is_confirmed(
+    rt: Runtime, public: TestClient, mail: Mail
+) -> None:
+    made = subscribe(public, "reader@example.com", language="ko")
+    assert made["confirmed"] is False and made["address"] == "reader@example.com" and made["secret"] == ""
+
+    [confirmation] = mail.sink.received
+    assert confirmation["To"] == "reader@example.com"
+    assert "확인" in str(confirmation["Subject"])
+    publish(rt)
+    assert deliver(rt, mail.settings) == 0
+    assert mail.sink.received == [confirmation]
+
+
+def test_a_confirmed_address_gets_the_notice_multipart_in_its_language_with_one_click_unsubscribe(
+    rt: Runtime, public: TestClient, mail: Mail
+) -> None:
+    subscribe(public, "reader@example.com", language="ko")
+    confirm(public, mail)
+    notice_id = publish(rt)
+
+    assert deliver(rt, mail.settings) == 1
+
+    [message] = mail.sink.received
+    assert mail.sink.envelopes[-1] == ["reader@example.com"]
+    assert message["Subject"] == "예약 시작"
+    assert message["From"] == "notices@yaksok.example"
+    assert message["Message-ID"].startswith("<") and message["Message-ID"].endswith("@yaksok.example>")
+    assert message["Date"].datetime == rt.clock.now().replace(microsecond=0)
+    assert message["List-Id"] == "yaksok notices <notices.yaksok.example>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    unsubscribe = re.fullmatch(
+        r"<(https://yaksok\.example/unsubscribe/\S+)>", message["List-Unsubscribe"].strip()
+    )
+    assert unsubscribe, message["List-Unsubscribe"]
+    assert message.is_multipart() and message.get_content_type() == "multipart/alternative"
+    text, page = message.get_body(("plain",)), message.get_body(("html",))
+    assert text is not None and page is not None
+    assert "지금 **예약**하세요." in text.get_content() and unsubscribe[1] in text.get_content()
+    assert "<strong>예약</strong>" in page.get_content() and unsubscribe[1] in page.get_content()
+    assert f"{BASE_URL}/notices/{notice_id}" in text.get_content()
+
+
+def test_one_click_unsubscribe_stops_further_mail(rt: Runtime, public: TestClient, mail: Mail) -> None:
+    subscribe(public, "reader@example.com")
+    confirm(public, mail)
+    publish(rt)
+    deliver(rt, mail.settings)
+    [first] = mail.sink.received
+    url = first["List-Unsubscribe"].strip().strip("<>").removeprefix(BASE_URL)
+
+    assert "<form" in public.get(url).text
+    answer = public.post(url, content=b"List-Unsubscribe=One-Click",
+                         headers={"content-type": "application/x-www-form-urlencoded"})  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    publish(rt)
+
+    assert deliver(rt, mail.settings) == 0
+    assert mail.sink.received == [first]
+
+
+def test_a_forged_or_expired_link_is_refused(clock: SimulatedClock, public: TestClient, mail: Mail) -> None:
+    subscribe(public, "reader@example.com")
+    confirmation = mail.sink.received.pop()
+    path = link(confirmation, BASE_URL + r"/subscriptions/confirm/\S+").removeprefix(BASE_URL)
+
+    forged = public.get(path[:-2] + ("AA" if not path.endswith("AA") else "BB"))
+    assert forged.status_code == 422 and forged.json()["code"] == "subscription.token_invalid"
+    assert public.post("/unsubscribe/s_0001.nope").json()["code"] == "subscription.token_invalid"
+    clock.advance(timedelta(hours=73))
+    expired = public.get(path)
+    assert expired.json()["code"] == "subscription.token_invalid"
+
+
+def test_an_address_that_is_not_one_is_refused(public: TestClient, mail: Mail) -> None:
+    answer = public.post("/subscriptions", json={"channel": "email", "address": "not an address"})
+
+    assert answer.status_code == 422 and answer.json()["code"] == "subscription.address_invalid"
+    assert mail.sink.received == []
+
+
+def test_a_4xx_smtp_answer_is_retried_and_a_5xx_given_up(
+    rt: Runtime, clock: SimulatedClock, public: TestClient, mail: Mail
+) -> None:
+    made = [subscribe(public, "one@example.com"), subscribe(public, "two@example.com")]
+    for _ in made:
+        confirm(public, mail)
+    notice_id = publish(rt)
+    mail.sink.answers = ["451 4.3.0 try again later", "550 5.1.1 no such mailbox"]
+
+    assert deliver(rt, mail.settings) == 2
+
+    tried = [d for m in made for d in delivery.deliveries_of(rt, str(m["id"]))]
+    outcomes = {d.last_error[:8]: d.status for d in tried}
+    assert outcomes == {"SMTP 451": DeliveryStatus.PENDING, "SMTP 550": DeliveryStatus.FAILED}
+    clock.advance(timedelta(minutes=1))
+    assert deliver(rt, mail.settings) == 1
+    [retried] = mail.sink.received
+    assert notice_id in retried.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert delivery.figures(rt, notice_id).delivered == 1
+
+
+def test_an_address_unsubscribed_before_confirming_cannot_be_confirmed_later(
+    rt: Runtime, public: TestClient, mail: Mail
+) -> None:
+    made = subscribe(public, "reader@example.com")
+    confirmation = mail.sink.received[0]
+    with rt.store.write() as tx:
+        token = subscriber_links.unsubscribe_token(subscriber_links.link_key(tx, rt), str(made["id"]))
+    assert public.post(f"/unsubscribe/{token}").status_code == 200
+
+    confirm(public, mail)
+    publish(rt)
+
+    assert deliver(rt, mail.settings) == 0
+    assert mail.sink.received == [] and confirmation["To"] == "reader@example.com"
