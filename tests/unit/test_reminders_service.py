@@ -38,7 +38,7 @@ def promised(memory_rt: Runtime) -> Runtime:
 
 
 def reminders(rt: Runtime) -> list[Notice]:
-    return [n for n in upkeep.tick(rt).published if n.id.startswith("reminder-")]
+    return upkeep.tick(rt).reminded
 
 
 def test_the_tick_sends_a_reminder_once_in_the_standard_wording(

@@ -40,6 +40,7 @@ def leader_lock(rt: Runtime) -> Leadership:
 class TickReport:
     published: list[Notice] = field(default_factory=list)
     broken: list[tuple[Milestone, PromiseVersion]] = field(default_factory=list)
+    reminded: list[Notice] = field(default_factory=list)  # reminders sent (domain/reminder.py)
 
 
 def tick(rt: Runtime) -> TickReport:
@@ -48,7 +49,7 @@ def tick(rt: Runtime) -> TickReport:
     report = TickReport()
     report.published.extend(publish_due(rt))
     report.published.extend(run_cadences(rt))
-    report.published.extend(send_due_reminders(rt))
+    report.reminded.extend(send_due_reminders(rt))
     report.broken.extend(record_broken_promises(rt))
     return report
 
