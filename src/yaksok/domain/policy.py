@@ -28,11 +28,16 @@ class Policy:
     tolerance: timedelta = timedelta(minutes=5)
     apology_within: timedelta = timedelta(hours=2)
     reason_required: bool = True
+    # How long before each exactly promised milestone subscribers are reminded (domain/reminder.py).
+    # Not yet part of to_dict/from_dict: every launch reminds at these defaults for now.
+    reminder_offsets: tuple[timedelta, ...] = (timedelta(hours=72), timedelta(hours=24), timedelta(hours=1))
 
     def __post_init__(self) -> None:
         for name in ("min_lead", "min_change_lead", "tolerance", "apology_within"):
             if getattr(self, name) < timedelta(0):
                 raise InvalidInput(f"policy {name} cannot be negative", code=codes.POLICY_INVALID)
+        if any(offset <= timedelta(0) for offset in self.reminder_offsets):
+            raise InvalidInput("policy reminder offsets must be positive", code=codes.POLICY_INVALID)
 
     def to_dict(self) -> dict[str, float | bool]:
         return {

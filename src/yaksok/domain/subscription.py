@@ -25,6 +25,7 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # Why a new email subscription is not sent to yet: it is held until its owner confirms (double opt-in).
 AWAITING_CONFIRMATION = "awaiting confirmation"
 UNSUBSCRIBED = "unsubscribed"
+_TOLD_TO_EVERY_FOLLOWER = frozenset({NoticeKind.CHANGE, NoticeKind.APOLOGY})
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,10 @@ def _wants(channel: str, launches: tuple[str, ...], kinds: tuple[NoticeKind, ...
         return False
     if launches and notice.launch_slug not in launches:
         return False
+    # A change of promise (and its apology) reaches everyone told of the old time, whatever kinds
+    # they chose: anyone following the launch was told of it, or reminded of it.
+    if notice.kind in _TOLD_TO_EVERY_FOLLOWER and notice.launch_slug is not None:
+        return True
     return not kinds or notice.kind in kinds
 
 

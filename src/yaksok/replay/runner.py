@@ -187,9 +187,11 @@ class _Replay:
         report = upkeep.tick(self.rt)
         for notice in report.published:
             self.log_publication(notice)
+        for notice in report.reminded:
+            self.log(YAKSOK, "remind", dict(notice.titles), "published", **_notice_fields(notice))
         for milestone, version in report.broken:
             self.log_broken(milestone, version)
-        return bool(report.published or report.broken)
+        return bool(report.published or report.reminded or report.broken)
 
     def log_publication(self, notice: Notice) -> None:
         if notice.cadence_id is None:

@@ -18,7 +18,7 @@ from yaksok.domain.commands import (
 from yaksok.domain.errors import Conflict, NotFound
 from yaksok.domain.launch import Launch, Milestone
 from yaksok.domain.ledger import JSON
-from yaksok.domain.notice import Notice, NoticeKind
+from yaksok.domain.notice import DEFAULT_CHANNELS, Notice, NoticeKind
 from yaksok.domain.policy import Override, Violation, promise_violations
 from yaksok.domain.promise import ChangeKind, Precision, Promise, PromiseVersion, classify_change
 from yaksok.domain.texts import as_texts, check_texts
@@ -26,6 +26,10 @@ from yaksok.services import ledger, wording
 from yaksok.services.notices import publish_in
 from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
+
+# A promise, and every change to it, goes to subscribers too (email, webhook): everyone told of
+# the old time is told of the new one (domain/subscription.py lets changes past kind filters).
+PROMISE_CHANNELS = (*DEFAULT_CHANNELS, "email", "webhook")
 
 
 def get_launch(tx: Transaction, slug: str) -> Launch:
@@ -244,6 +248,7 @@ def _revise_in(
         created_at=now,
         launch_slug=launch.slug,
         milestone_ids=(milestone.id,),
+        channels=PROMISE_CHANNELS,
         overridden=version.overridden,
         justification=version.justification,
         next_update_at=next_update_at,

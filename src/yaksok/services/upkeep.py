@@ -9,9 +9,11 @@ from typing import Protocol
 from yaksok.domain.launch import Milestone
 from yaksok.domain.notice import Notice
 from yaksok.domain.promise import PromiseVersion
+from yaksok.domain.reminder import next_reminder_at
 from yaksok.services.cadences import run_cadences
 from yaksok.services.launches import record_broken_promises
 from yaksok.services.notices import publish_due
+from yaksok.services.reminders import send_due_reminders
 from yaksok.services.runtime import Runtime
 
 
@@ -38,13 +40,16 @@ def leader_lock(rt: Runtime) -> Leadership:
 class TickReport:
     published: list[Notice] = field(default_factory=list)
     broken: list[tuple[Milestone, PromiseVersion]] = field(default_factory=list)
+    reminded: list[Notice] = field(default_factory=list)  # reminders sent (domain/reminder.py)
 
 
 def tick(rt: Runtime) -> TickReport:
-    """Publish due notices, fill cadence slots, record broken promises. Safe to call anytime."""
+    """Publish due notices, fill cadence slots, send due reminders, record broken promises. Safe
+    to call anytime."""
     report = TickReport()
     report.published.extend(publish_due(rt))
     report.published.extend(run_cadences(rt))
+    report.reminded.extend(send_due_reminders(rt))
     report.broken.extend(record_broken_promises(rt))
     return report
 
@@ -59,7 +64,11 @@ def next_due(rt: Runtime) -> datetime | None:
             candidates.append(scheduled)
         candidates.extend(c.next_slot(c.last_slot_at or now) for c in tx.cadences.active())
         policies = {launch.slug: launch.policy for launch in tx.launches.list()}
-        for milestone in tx.milestones.all():
+        milestones = tx.milestones.all()
+        reminder = next_reminder_at(milestones, policies, now)
+        if reminder is not None:
+            candidates.append(reminder)
+        for milestone in milestones:
             promise = milestone.promise
             if milestone.occurrence is None and not milestone.cancelled and promise and promise.at:
                 end = promise.at if promise.precision.value == "exact" else promise.window_end

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from yaksok.domain.launch import Launch, Milestone
 from yaksok.domain.promise import ChangeKind, Precision, Promise, PromiseVersion
+from yaksok.domain.reminder import Reminder
 from yaksok.domain.texts import pick_text
 
 
@@ -90,3 +91,43 @@ def broken_promise_note(milestone: Milestone, version: PromiseVersion, lang: str
     if lang == "ko":
         return f"{milestone.title(lang)}: 약속한 일정({when})이 지났지만 이루어지지 않았습니다."
     return f"{milestone.title(lang)}: the promised time ({when}) passed and it did not happen."
+
+
+def _duration(span: timedelta, lang: str) -> str:
+    minutes = max(round(span.total_seconds() / 60), 1)
+    hours, minutes = divmod(minutes, 60)
+    if lang == "ko":
+        return " ".join(
+            part for part in (f"{hours}시간" if hours else "", f"{minutes}분" if minutes else "") if part
+        )
+    if hours and minutes:
+        return f"{hours} h {minutes} min"
+    return f"{hours} h" if hours else f"{minutes} min"
+
+
+def reminder_notice(
+    launch: Launch, reminder: Reminder, now: datetime
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Titles and bodies of a reminder, e.g. "Reminder: KT iPad — Pre-orders open in 24 h —
+    2010-11-09 20:00 KST (11:00 UTC)"; one sent late says so, and how long is really left."""
+    late = reminder.lateness(now)
+    left = reminder.offset if late is None else reminder.at - now
+    version = reminder.milestone.current
+    assert version is not None
+    titles: dict[str, str] = {}
+    bodies: dict[str, str] = {}
+    for lang in ("ko", "en"):
+        name = f"{launch.title(lang)} — {reminder.milestone.title(lang)}"
+        when = version.promise.describe(lang)
+        if lang == "ko":
+            titles[lang] = f"[{'늦은 알림' if late else '알림'}] {name}: {_duration(left, lang)} 후 — {when}"
+            bodies[lang] = f"**{name}**: {when}."
+            if late:
+                bodies[lang] += f" 이 알림은 예정보다 {_duration(late, lang)} 늦게 보내 드립니다."
+        else:
+            word = "Reminder (sent late)" if late else "Reminder"
+            titles[lang] = f"{word}: {name} in {_duration(left, lang)} — {when}"
+            bodies[lang] = f"**{name}**: {when}."
+            if late:
+                bodies[lang] += f" This reminder is {_duration(late, lang)} later than planned."
+    return titles, bodies

@@ -51,6 +51,8 @@ def _log_report(report: TickReport) -> None:
     for notice in report.published:
         late = notice.lateness.total_seconds() if notice.lateness is not None else 0.0
         log.info("published notice %s (%.3f s after its time)", notice.id, late)
+    for notice in report.reminded:
+        log.info("sent reminder %s: %s", notice.id, notice.title("en"))
     for milestone, promise in report.broken:
         log.warning("promise broken: milestone %s was due at %s", milestone.id, promise.promise.at)
 
