@@ -10,6 +10,7 @@ import psycopg
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
+from yaksok.domain.figures import ReservationTally
 from yaksok.domain.reservation import Reservation, ReservationState
 from yaksok.store import port
 from yaksok.store.tables import reservations
@@ -140,6 +141,16 @@ class ReservationRepository(port.ReservationRepository):
         if state is not None:
             query = query.where(_T.state == state.value)
         return [_reservation(row) for row in self._db.execute(query).mappings()]
+
+    def tally(self, launch_slug: str) -> ReservationTally:
+        of_launch = _T.launch_slug == launch_slug
+        counts = select(_T.state, func.count()).where(of_launch).group_by(_T.state)
+        created = select(_T.created_at).where(of_launch).order_by(_T.created_at)
+        return ReservationTally(
+            by_state={ReservationState(state): int(n) for state, n in self._db.execute(counts)},
+            units_held=self.units_held(launch_slug),
+            created=list(self._db.execute(created).scalars()),
+        )
 
 
 def _same(instant: datetime) -> object:
