@@ -72,9 +72,13 @@ def test_a_launchs_reservations_are_tallied_by_state_with_units_held_and_arrival
     assert dict(tally.by_state) == {ReservationState.QUEUED: 1, ReservationState.WAITLISTED: 1,
                                     ReservationState.CANCELLED: 1}  # fmt: skip
     assert dict(tally.units_held) == {"wifi-16": 2}
-    assert list(tally.created) == [T0, later, later]
-    assert all(instant.tzinfo is not None for instant in tally.created)
-    assert (dict(empty.by_state), dict(empty.units_held), list(empty.created)) == ({}, {}, [])
+    assert tally.first_created == T0
+    whole = T0.replace(microsecond=0)
+    assert dict(tally.per_second) == {whole: 1, whole + timedelta(seconds=3): 2}
+    assert all(second.tzinfo is not None for second in tally.per_second)
+    assert (dict(empty.by_state), dict(empty.units_held), empty.first_created, dict(empty.per_second)) == (
+        {}, {}, None, {},
+    )  # fmt: skip
 
 
 def notice(notice_id: str, launch_slug: str | None) -> Notice:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -9,7 +9,7 @@ from yaksok.domain.figures import (
     DeliveryTally,
     ReservationTally,
     delivery_figures,
-    peak_per_second,
+    per_second,
     percentile,
     preorder_figures,
 )
@@ -41,28 +41,37 @@ def test_a_percentile_outside_0_to_100_is_refused(p: float) -> None:
         percentile([1.0], p)
 
 
-def test_the_peak_per_second_counts_the_busiest_clock_second() -> None:
+def test_instants_are_counted_per_clock_second_in_utc() -> None:
+    seoul = timezone(timedelta(hours=9))
     instants = [
         OPENS,
         OPENS + timedelta(milliseconds=999),
         OPENS + timedelta(seconds=1),
-        OPENS + timedelta(seconds=1, milliseconds=10),
+        (OPENS + timedelta(seconds=1, milliseconds=10)).astimezone(seoul),
         OPENS + timedelta(seconds=1, milliseconds=500),
         OPENS + timedelta(seconds=5),
     ]
 
-    assert peak_per_second(instants) == 3
+    assert per_second(instants) == {
+        OPENS: 2,
+        OPENS + timedelta(seconds=1): 3,
+        OPENS + timedelta(seconds=5): 1,
+    }
 
 
-def test_no_reservations_make_a_peak_of_zero() -> None:
-    assert peak_per_second([]) == 0
+def test_the_peak_per_second_is_the_busiest_clock_second_and_zero_without_reservations() -> None:
+    busy = ReservationTally({}, {}, OPENS, per_second={OPENS: 2, OPENS + timedelta(seconds=1): 3})
+
+    assert preorder_figures(busy, OPENS).peak_per_second == 3
+    assert preorder_figures(ReservationTally({}, {}, None, {}), OPENS).peak_per_second == 0
 
 
 def test_preorder_figures_count_every_state_and_the_first_reservations_lateness() -> None:
     tally = ReservationTally(
         by_state={ReservationState.QUEUED: 3, ReservationState.WAITLISTED: 2, ReservationState.CANCELLED: 1},
         units_held={"wifi-16": 4},
-        created=[OPENS + timedelta(milliseconds=250), OPENS + timedelta(seconds=2)],
+        first_created=OPENS + timedelta(milliseconds=250),
+        per_second=per_second([OPENS + timedelta(milliseconds=250), OPENS + timedelta(seconds=2)]),
     )
 
     figures = preorder_figures(tally, OPENS)
@@ -79,8 +88,10 @@ def test_preorder_figures_count_every_state_and_the_first_reservations_lateness(
 
 
 def test_a_preorder_without_reservations_or_exact_opening_has_no_lateness() -> None:
-    empty = preorder_figures(ReservationTally(by_state={}, units_held={}, created=[]), OPENS)
-    unpromised = preorder_figures(ReservationTally({}, {}, [OPENS]), None)
+    empty = preorder_figures(
+        ReservationTally(by_state={}, units_held={}, first_created=None, per_second={}), OPENS
+    )
+    unpromised = preorder_figures(ReservationTally({}, {}, OPENS, {OPENS: 1}), None)
 
     assert empty.first_reservation_lateness_seconds is None
     assert empty.accepted == 0 and empty.peak_per_second == 0

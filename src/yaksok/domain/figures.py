@@ -11,7 +11,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from yaksok.domain.delivery import DeliveryStatus
 from yaksok.domain.ledger import JSON
@@ -29,10 +29,9 @@ def percentile(values: Sequence[float], p: float) -> float | None:
     return ordered[math.ceil(p / 100 * len(ordered)) - 1]
 
 
-def peak_per_second(instants: Iterable[datetime]) -> int:
-    """The most instants that fall in one clock second (0 when there are none)."""
-    per_second = Counter(math.floor(instant.timestamp()) for instant in instants)
-    return max(per_second.values(), default=0)
+def per_second(instants: Iterable[datetime]) -> dict[datetime, int]:
+    """How many of the instants fall in each clock second, keyed by the second's start in UTC."""
+    return dict(Counter(instant.astimezone(UTC).replace(microsecond=0) for instant in instants))
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,8 @@ class ReservationTally:
 
     by_state: Mapping[ReservationState, int]
     units_held: Mapping[str, int]  # per SKU, by reservations still queued
-    created: Sequence[datetime]  # when each reservation was accepted, earliest first
+    first_created: datetime | None  # when the first reservation was accepted
+    per_second: Mapping[datetime, int]  # reservations accepted in each clock second (UTC) with any
 
 
 @dataclass(frozen=True)
@@ -69,8 +69,7 @@ class PreorderFigures:
 def preorder_figures(tally: ReservationTally, promised_opening: datetime | None) -> PreorderFigures:
     """A launch's pre-order figures; the lateness needs an exact promised opening and a reservation."""
     counts = {state: tally.by_state.get(state, 0) for state in ReservationState}
-    first = min(tally.created, default=None)
-    lateness = None
+    first, lateness = tally.first_created, None
     if first is not None and promised_opening is not None:
         lateness = round((first - promised_opening) / timedelta(seconds=1), 3)
     return PreorderFigures(
@@ -79,7 +78,7 @@ def preorder_figures(tally: ReservationTally, promised_opening: datetime | None)
         waitlisted=counts[ReservationState.WAITLISTED],
         cancelled=counts[ReservationState.CANCELLED],
         units_held=dict(tally.units_held),
-        peak_per_second=peak_per_second(tally.created),
+        peak_per_second=max(tally.per_second.values(), default=0),
         first_reservation_lateness_seconds=lateness,
     )
 

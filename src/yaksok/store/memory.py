@@ -29,7 +29,7 @@ from yaksok.domain.administration import AuditEntry, Operator, TokenRecord
 from yaksok.domain.cadence import Cadence, parse_weekdays
 from yaksok.domain.delivery import Delivery, DeliveryStatus, Fanout
 from yaksok.domain.errors import Conflict
-from yaksok.domain.figures import DeliveryTally, ReservationTally
+from yaksok.domain.figures import DeliveryTally, ReservationTally, per_second
 from yaksok.domain.launch import Launch, Milestone, Occurrence
 from yaksok.domain.ledger import JSON, Checkpoint, LedgerEntry, SigningKey
 from yaksok.domain.notice import Notice, NoticeKind, NoticeState
@@ -572,7 +572,8 @@ class ReservationRepository(_Repository, port.ReservationRepository):
         return ReservationTally(
             by_state=Counter(r.state for r in made),
             units_held=self.units_held(launch_slug),
-            created=sorted(r.created_at for r in made),
+            first_created=min((r.created_at for r in made), default=None),
+            per_second=per_second(r.created_at for r in made),
         )
 
 
