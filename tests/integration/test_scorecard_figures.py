@@ -164,3 +164,19 @@ def test_a_notices_deliveries_are_counted_per_channel_for_a_viewer(
     assert response.json() == {"notice_id": "n1", "channels": {"webhook": WEBHOOK}}
     assert unknown.status_code == 404 and unknown.json()["code"] == "notice.not_found"
     assert anonymous.status_code == 401
+
+
+def test_with_several_launches_each_card_shows_its_own_notices_deliveries(
+    client: TestClient, rt: Runtime
+) -> None:
+    open_a_preorder_with_reservations(rt)
+    deliver_a_notice(rt)
+    launches.create_launch(rt, CreateLaunch(slug="iphone", titles={"en": "iPhone"}, zone="Asia/Seoul"))
+
+    html = client.get("/scorecard", headers={"Accept-Language": "en"}).text
+    iphone = client.get("/launches/iphone/scorecard.json").json()
+
+    ipad_card, iphone_card = html.split('class="launch-card"')[1:]
+    assert "<h4>Webhook</h4>" in ipad_card and "<dt>Reservations accepted</dt><dd>4</dd>" in ipad_card
+    assert "Nothing sent to subscribers yet." in iphone_card and "No reservations yet." in iphone_card
+    assert iphone["deliveries"] == {} and list(iphone["preorder"]) == ["iphone"]

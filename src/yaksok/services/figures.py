@@ -20,10 +20,14 @@ from yaksok.store.port import Transaction
 class ScorecardFigures:
     preorder: dict[str, PreorderFigures]  # per launch slug, sorted
     deliveries: dict[str, ChannelFigures]  # per channel, sorted
+    launch_deliveries: dict[str, dict[str, ChannelFigures]]  # per launch slug, if asked for
 
 
-def scorecard_figures(rt: Runtime, launch_slug: str | None = None) -> ScorecardFigures:
-    """Pre-order figures of every launch in scope, delivery figures of the scope's notices."""
+def scorecard_figures(
+    rt: Runtime, launch_slug: str | None = None, *, per_launch: bool = False
+) -> ScorecardFigures:
+    """Pre-order figures of every launch in scope, delivery figures of the scope's notices (and,
+    ``per_launch``, of each launch's notices), all from one read."""
     with rt.store.read() as tx:
         slugs = [launch.slug for launch in tx.launches.list()]
         if launch_slug is not None:
@@ -32,7 +36,10 @@ def scorecard_figures(rt: Runtime, launch_slug: str | None = None) -> ScorecardF
             slugs = [launch_slug]
         preorder = {slug: _preorder(tx, slug) for slug in sorted(slugs)}
         deliveries = delivery_figures(tx.deliveries.tally(launch_slug=launch_slug))
-    return ScorecardFigures(preorder, deliveries)
+        launch_deliveries = {
+            slug: delivery_figures(tx.deliveries.tally(launch_slug=slug)) for slug in slugs if per_launch
+        }
+    return ScorecardFigures(preorder, deliveries, launch_deliveries)
 
 
 def notice_deliveries(rt: Runtime, notice_id: str) -> dict[str, ChannelFigures]:

@@ -105,8 +105,9 @@ def _unit(value: float | None, pattern: str) -> str:
     return "—" if value is None else pattern.format(value=f"{value:g}")
 
 
-def _launch_cards(board: queries.Board, request: Request, lang: str) -> list[LaunchCard]:
-    """Per-launch numbers computed from the board already read, so the page is one read."""
+def _launch_cards(board: queries.Board, extra: reach.ScorecardFigures, lang: str) -> list[LaunchCard]:
+    """Per-launch numbers from the board and the figures already read (launches are never
+    removed, so every launch on the board, read first, has its figures)."""
     cards = []
     for launch in sorted(board.launches.values(), key=lambda launch: launch.slug):
         milestones = sorted(
@@ -116,7 +117,6 @@ def _launch_cards(board: queries.Board, request: Request, lang: str) -> list[Lau
         card = scoring.compute(launch.slug, [launch], milestones, notices, board.now)
         url = launch_url("", launch.slug)
         charts = [(m.title(lang), drift_chart(m, launch.zone, lang)) for m in milestones]
-        extra = reach.scorecard_figures(runtime(request), launch.slug)
         preorder = extra.preorder[launch.slug]
         cards.append(
             LaunchCard(
@@ -126,7 +126,7 @@ def _launch_cards(board: queries.Board, request: Request, lang: str) -> list[Lau
                 figures(card, lang),
                 charts,
                 preorder_lines(preorder, lang) if preorder.accepted else [],
-                delivery_cards(extra.deliveries, lang),
+                delivery_cards(extra.launch_deliveries[launch.slug], lang),
             )
         )
     return cards
@@ -135,14 +135,15 @@ def _launch_cards(board: queries.Board, request: Request, lang: str) -> list[Lau
 def scorecard_page(request: Request) -> Response:
     lang = i18n.choose_lang(request)
     card, board = queries.scorecard(runtime(request))
+    extra = reach.scorecard_figures(runtime(request), per_launch=True)
     return render(
         request,
         "scorecard.html",
         lang,
         overall=figures(card, lang),
-        overall_deliveries=delivery_cards(reach.scorecard_figures(runtime(request)).deliveries, lang),
+        overall_deliveries=delivery_cards(extra.deliveries, lang),
         score_words=labels.SCORE_LABELS[lang],
-        launches=_launch_cards(board, request, lang),
+        launches=_launch_cards(board, extra, lang),
     )
 
 
