@@ -145,6 +145,7 @@ def walk_notices(api: Api) -> None:
     api("POST", f"{NOTICE}/schedule", 200, {"publish_at": "2010-10-29T01:00:00Z"}, notice_id=notice)
     api("POST", f"{NOTICE}/unschedule", 200, notice_id=notice)
     assert api("POST", f"{NOTICE}/publish", 200, notice_id=notice)["published_at"]
+    assert api("GET", f"{NOTICE}/deliveries", 200, notice_id=notice)["notice_id"] == notice
     correction = {"kind": "shipping_update", "titles": {"en": "Shipping update (corrected)"}}
     api("POST", f"{NOTICE}/supersede", 201, correction, notice_id=notice)
     claim = {"text": "Pre-orders open at 09:00", "verdict": "false", "source_url": "https://news.example/1"}

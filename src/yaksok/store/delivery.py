@@ -13,17 +13,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Text, and_, bindparam, func, insert, or_, select, type_coerce, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from yaksok.domain.delivery import Delivery, DeliveryStatus, Fanout
+from yaksok.domain.figures import DeliveryTally
 from yaksok.domain.notice import NoticeKind
 from yaksok.domain.subscription import AWAITING_CONFIRMATION, Recipient, Subscription
 from yaksok.store import port
-from yaksok.store.tables import deliveries, fanouts, subscriptions
+from yaksok.store.tables import deliveries, fanouts, notices, subscriptions
 
 
 class SubscriptionRepository(port.SubscriptionRepository):
@@ -226,6 +227,28 @@ class DeliveryRepository(port.DeliveryRepository):
             .order_by(deliveries.c.id)
         )
         return [_delivery(row) for row in self._db.execute(query).mappings()]
+
+    def tally(self, *, notice_id: str | None = None, launch_slug: str | None = None) -> DeliveryTally:
+        c = deliveries.c
+        scope = []
+        if notice_id is not None:
+            scope.append(c.notice_id == notice_id)
+        if launch_slug is not None:
+            of_launch = select(notices.c.id).where(notices.c.launch_slug == launch_slug)
+            scope.append(c.notice_id.in_(of_launch.scalar_subquery()))
+        counts = select(c.channel, c.status, func.count()).where(*scope).group_by(c.channel, c.status)
+        by_status: dict[str, dict[DeliveryStatus, int]] = {}
+        for channel, status, n in self._db.execute(counts):
+            by_status.setdefault(channel, {})[DeliveryStatus(status)] = int(n)
+        # Latency percentiles need every latency; the subtraction is left to Python, which does
+        # it alike on both databases (SQLite has no interval type).
+        delivered = select(c.channel, c.publish_at, c.delivered_at).where(
+            *scope, c.status == DeliveryStatus.DELIVERED.value, c.delivered_at.is_not(None)
+        )
+        latencies: dict[str, list[timedelta]] = {}
+        for channel, publish_at, delivered_at in self._db.execute(delivered):
+            latencies.setdefault(channel, []).append(delivered_at - publish_at)
+        return DeliveryTally(by_status, latencies)
 
 
 _ADD_LEASED = (

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import copy
 import threading
+from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from yaksok.domain import codes
@@ -28,6 +29,7 @@ from yaksok.domain.administration import AuditEntry, Operator, TokenRecord
 from yaksok.domain.cadence import Cadence, parse_weekdays
 from yaksok.domain.delivery import Delivery, DeliveryStatus, Fanout
 from yaksok.domain.errors import Conflict
+from yaksok.domain.figures import DeliveryTally, ReservationTally, per_second
 from yaksok.domain.launch import Launch, Milestone, Occurrence
 from yaksok.domain.ledger import JSON, Checkpoint, LedgerEntry, SigningKey
 from yaksok.domain.notice import Notice, NoticeKind, NoticeState
@@ -565,6 +567,15 @@ class ReservationRepository(_Repository, port.ReservationRepository):
     def for_launch(self, launch_slug: str, state: ReservationState | None = None) -> list[Reservation]:
         return [r for r in self._of(launch_slug) if state is None or r.state is state]
 
+    def tally(self, launch_slug: str) -> ReservationTally:
+        made = self._of(launch_slug)
+        return ReservationTally(
+            by_state=Counter(r.state for r in made),
+            units_held=self.units_held(launch_slug),
+            first_created=min((r.created_at for r in made), default=None),
+            per_second=per_second(r.created_at for r in made),
+        )
+
 
 def _stored_subscription(s: Subscription) -> Subscription:
     return replace(s, created_at=_utc(s.created_at), disabled_at=_utc_or_none(s.disabled_at))
@@ -714,6 +725,22 @@ class DeliveryRepository(_Repository, port.DeliveryRepository):
     def for_subscription(self, subscription_id: str) -> list[Delivery]:
         found = (d for d in self._tables.deliveries.values() if d.subscription_id == subscription_id)
         return sorted(found, key=lambda d: d.id)
+
+    def tally(self, *, notice_id: str | None = None, launch_slug: str | None = None) -> DeliveryTally:
+        notices = self._tables.notices
+        by_status: dict[str, Counter[DeliveryStatus]] = {}
+        latencies: dict[str, list[timedelta]] = {}
+        for d in self._tables.deliveries.values():
+            if notice_id is not None and d.notice_id != notice_id:
+                continue
+            if launch_slug is not None and (
+                d.notice_id not in notices or notices[d.notice_id].notice.launch_slug != launch_slug
+            ):
+                continue
+            by_status.setdefault(d.channel, Counter())[d.status] += 1
+            if d.status is DeliveryStatus.DELIVERED and d.delivered_at is not None:
+                latencies.setdefault(d.channel, []).append(d.delivered_at - d.publish_at)
+        return DeliveryTally(by_status, latencies)
 
 
 class LiveEvents(_Repository, port.LiveEvents):

@@ -23,6 +23,7 @@ from datetime import datetime
 from yaksok.domain.administration import AuditEntry, Operator, TokenRecord
 from yaksok.domain.cadence import Cadence
 from yaksok.domain.delivery import Delivery, Fanout
+from yaksok.domain.figures import DeliveryTally, ReservationTally
 from yaksok.domain.launch import Launch, Milestone
 from yaksok.domain.ledger import JSON, Checkpoint, LedgerEntry, SigningKey
 from yaksok.domain.notice import Notice, NoticeKind
@@ -310,6 +311,11 @@ class ReservationRepository(ABC):
     def for_launch(self, launch_slug: str, state: ReservationState | None = None) -> list[Reservation]:
         """The launch's reservations in ``state`` (any, if None), in sequence order."""
 
+    @abstractmethod
+    def tally(self, launch_slug: str) -> ReservationTally:
+        """The launch's reservations counted by state, units held per SKU, and when each was
+        accepted (earliest first): what the scorecard's pre-order figures are made of."""
+
 
 class SubscriptionRepository(ABC):
     @abstractmethod
@@ -385,6 +391,11 @@ class DeliveryRepository(ABC):
     @abstractmethod
     def for_subscription(self, subscription_id: str) -> list[Delivery]:
         """The subscription's deliveries, by id."""
+
+    @abstractmethod
+    def tally(self, *, notice_id: str | None = None, launch_slug: str | None = None) -> DeliveryTally:
+        """Deliveries (of one notice, of one launch's notices, or all) counted per channel and
+        status, with the time each delivered one took from its ``publish_at``."""
 
 
 class LiveEvents(ABC):

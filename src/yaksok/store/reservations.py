@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import ColumnElement, bindparam, func, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
+from yaksok.domain.figures import ReservationTally
 from yaksok.domain.reservation import Reservation, ReservationState
 from yaksok.store import port
 from yaksok.store.tables import reservations
@@ -140,6 +141,27 @@ class ReservationRepository(port.ReservationRepository):
         if state is not None:
             query = query.where(_T.state == state.value)
         return [_reservation(row) for row in self._db.execute(query).mappings()]
+
+    def tally(self, launch_slug: str) -> ReservationTally:
+        of_launch = _T.launch_slug == launch_slug
+        counts = select(_T.state, func.count()).where(of_launch).group_by(_T.state)
+        if self._db.dialect.name == "sqlite":  # stored as text, "YYYY-MM-DD HH:MM:SS.ffffff" in UTC
+            second: ColumnElement[Any] = func.substr(_T.created_at, 1, 19)
+        else:
+            second = func.date_trunc("second", _T.created_at)
+        arrivals = select(second, func.count()).where(of_launch).group_by(second)
+        first = select(func.min(_T.created_at)).where(of_launch)
+        return ReservationTally(
+            by_state={ReservationState(state): int(n) for state, n in self._db.execute(counts)},
+            units_held=self.units_held(launch_slug),
+            first_created=self._db.execute(first).scalar_one(),
+            per_second={_utc_second(at): int(n) for at, n in self._db.execute(arrivals)},
+        )
+
+
+def _utc_second(at: datetime | str) -> datetime:
+    start = datetime.fromisoformat(at) if isinstance(at, str) else at
+    return start.replace(tzinfo=UTC) if start.tzinfo is None else start.astimezone(UTC)
 
 
 def _same(instant: datetime) -> object:

@@ -6,11 +6,11 @@ from starlette.routing import BaseRoute
 
 from yaksok.domain import codes
 from yaksok.domain.notice import NoticeState
-from yaksok.services import lookups, notices
+from yaksok.services import figures, lookups, notices
 from yaksok.services.auth import Role
 from yaksok.web.api import schemas
 from yaksok.web.api.operation import Call, operation
-from yaksok.web.api.responses import NoticeOut
+from yaksok.web.api.responses import ChannelDeliveriesOut, LatencyOut, NoticeDeliveriesOut, NoticeOut
 from yaksok.web.api.views import notice_view
 
 PREFIX = "/api/v1"
@@ -35,6 +35,23 @@ def list_notices(call: Call[None]) -> list[NoticeOut]:
 
 def get_notice(call: Call[None]) -> NoticeOut:
     return notice_view(lookups.notice(call.rt, call.path["notice_id"]), call.settings.public_url)
+
+
+def notice_deliveries(call: Call[None]) -> NoticeDeliveriesOut:
+    notice_id = call.path["notice_id"]
+    channels = figures.notice_deliveries(call.rt, notice_id)
+    return NoticeDeliveriesOut(
+        notice_id=notice_id,
+        channels={
+            channel: ChannelDeliveriesOut(
+                delivered=f.delivered,
+                pending=f.pending,
+                failed=f.failed,
+                latency_seconds=LatencyOut(p50=f.latency_p50_seconds, p99=f.latency_p99_seconds),
+            )
+            for channel, f in channels.items()
+        },
+    )
 
 
 def edit_notice(call: Call[schemas.NoticeEdit]) -> NoticeOut:
@@ -76,6 +93,8 @@ def routes() -> list[BaseRoute]:
         operation("GET", f"{PREFIX}/notices", list_notices, role=viewer, tag="notices",
                   summary="List notices, oldest first, drafts included", query=_LIST_QUERY),
         operation("GET", notice, get_notice, role=viewer, tag="notices", summary="A notice, in any state"),
+        operation("GET", f"{notice}/deliveries", notice_deliveries, role=viewer, tag="notices",
+                  summary="The notice's deliveries per channel: delivered, pending, failed, p50/p99 latency"),
         operation("PATCH", notice, edit_notice, role=editor, tag="notices",
                   summary="Edit a draft or scheduled notice (a published one is immutable)",
                   body=schemas.NoticeEdit),

@@ -200,6 +200,25 @@ class CheckpointOut(Out):
     signed_at: Instant
 
 
+class LatencyOut(Out):
+    p50: Annotated[float | None, Meta(description="seconds from publish_at, nearest-rank median")]
+    p99: Annotated[float | None, Meta(description="seconds from publish_at, nearest-rank 99th percentile")]
+
+
+class ChannelDeliveriesOut(Out):
+    delivered: int
+    pending: int
+    failed: int
+    latency_seconds: LatencyOut
+
+
+class NoticeDeliveriesOut(Out):
+    """A notice's deliveries to subscribers, per channel (no channel until its fan-out starts)."""
+
+    notice_id: str
+    channels: dict[str, ChannelDeliveriesOut]
+
+
 class SubscriberLinkOut(Out):
     """What following a subscriber's signed link did (a browser gets a small page instead)."""
 

@@ -93,5 +93,27 @@ SCORE_LABELS = Words(
         "apologies_on_time": label("scorecard", "Apologies on time"),
         "hours": label("scorecard", "{value} h"),
         "seconds": label("scorecard", "{value} s"),
+        "preorder_title": label("scorecard", "Pre-order"),
+        "no_reservations": label("scorecard", "No reservations yet."),
+        "accepted": label("scorecard", "Reservations accepted"),
+        "queued": label("scorecard", "Holding units"),
+        "waitlisted": label("scorecard", "Waitlisted"),
+        "cancelled": label("scorecard", "Cancelled"),
+        "units_held": label("scorecard", "Units held: {sku}"),
+        "peak_per_second": label("scorecard", "Peak reservations per second"),
+        "first_lateness": label("scorecard", "First reservation after the promised opening"),
+        "deliveries_title": label("scorecard", "Delivery to subscribers"),
+        "no_deliveries": label("scorecard", "Nothing sent to subscribers yet."),
+        "delivered": label("scorecard", "Delivered"),
+        "failed": label("scorecard", "Failed"),
+        "latency_p50": label("scorecard", "Latency from publication (median)"),
+        "latency_p99": label("scorecard", "Latency from publication (99th percentile)"),
+    }
+)
+
+CHANNELS = Words(
+    {
+        "email": label("channel", "Email"),
+        "webhook": label("channel", "Webhook"),
     }
 )

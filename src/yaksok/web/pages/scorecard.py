@@ -9,6 +9,8 @@ from starlette.responses import JSONResponse, Response
 
 from yaksok.channels.render import launch_url
 from yaksok.domain import scorecard as scoring
+from yaksok.domain.figures import ChannelFigures, PreorderFigures, deliveries_to_dict
+from yaksok.services import figures as reach
 from yaksok.services import queries
 from yaksok.web.pages import i18n, labels
 from yaksok.web.pages.charts import DriftChart, drift_chart
@@ -23,12 +25,20 @@ class Figure:
 
 
 @dataclass(frozen=True)
+class ChannelCard:
+    channel: str
+    figures: list[Figure]
+
+
+@dataclass(frozen=True)
 class LaunchCard:
     title: str
     url: str
     json_url: str
     figures: list[Figure]
     charts: list[tuple[str, DriftChart | None]]
+    preorder: list[Figure]  # empty while the launch has no reservation
+    deliveries: list[ChannelCard]
 
 
 def figures(card: scoring.Scorecard, lang: str) -> list[Figure]:
@@ -57,12 +67,47 @@ def figures(card: scoring.Scorecard, lang: str) -> list[Figure]:
     return [Figure(words[key], str(value)) for key, value in rows]
 
 
+def preorder_lines(preorder: PreorderFigures, lang: str) -> list[Figure]:
+    """A launch's pre-order figures as labelled lines; the values are those of the JSON."""
+    words = labels.SCORE_LABELS[lang]
+    held = sorted(preorder.units_held.items())
+    rows: list[tuple[str, object]] = [
+        (words["accepted"], preorder.accepted),
+        (words["queued"], preorder.queued),
+        (words["waitlisted"], preorder.waitlisted),
+        (words["cancelled"], preorder.cancelled),
+        *((words["units_held"].format(sku=sku), units) for sku, units in held),
+        (words["peak_per_second"], preorder.peak_per_second),
+        (words["first_lateness"], _unit(preorder.first_reservation_lateness_seconds, words["seconds"])),
+    ]
+    return [Figure(text, str(value)) for text, value in rows]
+
+
+def delivery_cards(deliveries: dict[str, ChannelFigures], lang: str) -> list[ChannelCard]:
+    """Delivery figures per channel as labelled lines; the values are those of the JSON."""
+    words, channels = labels.SCORE_LABELS[lang], labels.CHANNELS[lang]
+    return [
+        ChannelCard(
+            channel=channels.get(channel, channel),
+            figures=[
+                Figure(words["delivered"], str(figures.delivered)),
+                Figure(words["pending"], str(figures.pending)),
+                Figure(words["failed"], str(figures.failed)),
+                Figure(words["latency_p50"], _unit(figures.latency_p50_seconds, words["seconds"])),
+                Figure(words["latency_p99"], _unit(figures.latency_p99_seconds, words["seconds"])),
+            ],
+        )
+        for channel, figures in deliveries.items()
+    ]
+
+
 def _unit(value: float | None, pattern: str) -> str:
     return "—" if value is None else pattern.format(value=f"{value:g}")
 
 
-def _launch_cards(board: queries.Board, lang: str) -> list[LaunchCard]:
-    """Per-launch numbers computed from the board already read, so the page is one read."""
+def _launch_cards(board: queries.Board, extra: reach.ScorecardFigures, lang: str) -> list[LaunchCard]:
+    """Per-launch numbers from the board and the figures already read (launches are never
+    removed, so every launch on the board, read first, has its figures)."""
     cards = []
     for launch in sorted(board.launches.values(), key=lambda launch: launch.slug):
         milestones = sorted(
@@ -72,8 +117,17 @@ def _launch_cards(board: queries.Board, lang: str) -> list[LaunchCard]:
         card = scoring.compute(launch.slug, [launch], milestones, notices, board.now)
         url = launch_url("", launch.slug)
         charts = [(m.title(lang), drift_chart(m, launch.zone, lang)) for m in milestones]
+        preorder = extra.preorder[launch.slug]
         cards.append(
-            LaunchCard(launch.title(lang), url, f"{url}/scorecard.json", figures(card, lang), charts)
+            LaunchCard(
+                launch.title(lang),
+                url,
+                f"{url}/scorecard.json",
+                figures(card, lang),
+                charts,
+                preorder_lines(preorder, lang) if preorder.accepted else [],
+                delivery_cards(extra.launch_deliveries[launch.slug], lang),
+            )
         )
     return cards
 
@@ -81,15 +135,25 @@ def _launch_cards(board: queries.Board, lang: str) -> list[LaunchCard]:
 def scorecard_page(request: Request) -> Response:
     lang = i18n.choose_lang(request)
     card, board = queries.scorecard(runtime(request))
+    extra = reach.scorecard_figures(runtime(request), per_launch=True)
     return render(
         request,
         "scorecard.html",
         lang,
         overall=figures(card, lang),
-        launches=_launch_cards(board, lang),
+        overall_deliveries=delivery_cards(extra.deliveries, lang),
+        score_words=labels.SCORE_LABELS[lang],
+        launches=_launch_cards(board, extra, lang),
     )
 
 
 def scorecard_json(request: Request) -> Response:
-    card, _board = queries.scorecard(runtime(request), request.path_params.get("slug"))
-    return JSONResponse(card.to_dict(), headers={"Cache-Control": "no-cache"})
+    slug = request.path_params.get("slug")
+    card, _board = queries.scorecard(runtime(request), slug)
+    extra = reach.scorecard_figures(runtime(request), slug)
+    numbers = {
+        **card.to_dict(),
+        "preorder": {launch: preorder.to_dict() for launch, preorder in extra.preorder.items()},
+        "deliveries": deliveries_to_dict(extra.deliveries),
+    }
+    return JSONResponse(numbers, headers={"Cache-Control": "no-cache"})
