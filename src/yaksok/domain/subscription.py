@@ -25,6 +25,9 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # Why a new email subscription is not sent to yet: it is held until its owner confirms (double opt-in).
 AWAITING_CONFIRMATION = "awaiting confirmation"
 UNSUBSCRIBED = "unsubscribed"
+# Why an endpoint is not sent to: an operator paused it (``POST /api/v1/subscriptions/{id}/pause``).
+PAUSED = "paused"
+STATES = ("active", "paused", "unconfirmed", "disabled")
 _TOLD_TO_EVERY_FOLLOWER = frozenset({NoticeKind.CHANGE, NoticeKind.APOLOGY})
 
 
@@ -51,6 +54,21 @@ class Subscription:
     def wants(self, notice: Notice) -> bool:
         """Whether this subscriber is to be told of ``notice``."""
         return self.disabled_at is None and _wants(self.channel, self.launches, self.kinds, notice)
+
+    @property
+    def state(self) -> str:
+        """active, paused (by an operator), unconfirmed (email awaiting its owner) or disabled."""
+        if self.disabled_at is None:
+            return "active"
+        if self.disabled_reason == PAUSED:
+            return "paused"
+        if self.disabled_reason == AWAITING_CONFIRMATION:
+            return "unconfirmed"
+        return "disabled"
+
+    def would_want(self, notice: Notice) -> bool:
+        """Whether ``notice`` is one this subscriber chose, enabled or not."""
+        return _wants(self.channel, self.launches, self.kinds, notice)
 
 
 class Recipient(NamedTuple):  # a tuple: a fan-out reads one per subscriber
