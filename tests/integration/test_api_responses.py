@@ -187,6 +187,8 @@ def walk_subscribers(api: Api) -> None:
     assert api("GET", "/api/v1/subscriptions/{subscription_id}", 200, **one)["deliveries"] == []
     assert api("POST", "/api/v1/subscriptions/{subscription_id}/pause", 200, **one)["state"] == "paused"
     assert api("POST", "/api/v1/subscriptions/{subscription_id}/resume", 200, **one)["missed"] == 0
+    rotated = api("POST", "/api/v1/subscriptions/{subscription_id}/rotate-secret", 200, **one)
+    assert rotated["secret"].startswith("whsec_")
 
 
 def test_every_success_response_matches_its_documented_schema(api: Api, rt: Runtime) -> None:

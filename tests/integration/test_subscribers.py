@@ -11,6 +11,7 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from starlette.testclient import TestClient
 
 from yaksok.config import Settings
@@ -205,3 +206,75 @@ def test_support_reads_subscribers_but_only_an_editor_pauses_them(
     assert client.get("/api/v1/subscriptions", headers=bearer("viewer")).status_code == 403
     refused = client.post(f"/api/v1/subscriptions/{made['id']}/pause", headers=bearer("support"))
     assert refused.status_code == 403
+
+
+def test_a_rotated_secret_is_shown_once_and_both_secrets_sign_during_the_window(
+    rt: Runtime,
+    clock: SimulatedClock,
+    client: TestClient,
+    bearer: Callable[[str], Headers],
+    receiver: Receiver,
+) -> None:
+    made = subscribe(client, receiver.url)
+    old = str(made["secret"])
+
+    answer = client.post(f"/api/v1/subscriptions/{made['id']}/rotate-secret", headers=bearer("editor"))
+
+    assert answer.status_code == 200, answer.text
+    new = answer.json()["secret"]
+    assert new.startswith("whsec_") and new != old
+    assert answer.json()["previous_valid_until"] == (clock.now() + timedelta(hours=24)).isoformat()
+    listed = client.get(f"/api/v1/subscriptions/{made['id']}", headers=bearer("support")).text
+    assert new not in listed and old not in listed
+    publish(rt, "During the window")
+    deliver(rt)
+    [(headers, body)] = receiver.received
+    assert headers["webhook-signature"].count("v1,") == 2
+    assert Webhook(old).verify(body, headers)["data"]["title"] == "During the window"
+    assert Webhook(new).verify(body, headers)["data"]["title"] == "During the window"
+
+
+def test_after_the_rotation_window_only_the_new_secret_signs(
+    rt: Runtime,
+    clock: SimulatedClock,
+    client: TestClient,
+    bearer: Callable[[str], Headers],
+    receiver: Receiver,
+) -> None:
+    made = subscribe(client, receiver.url)
+    answer = client.post(f"/api/v1/subscriptions/{made['id']}/rotate-secret", headers=bearer("editor"))
+    new = answer.json()["secret"]
+    clock.advance(timedelta(hours=24))
+    publish(rt, "After the window")
+    deliver(rt)
+
+    [(headers, body)] = receiver.received
+    assert headers["webhook-signature"].count("v1,") == 1
+    Webhook(new).verify(body, headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(str(made["secret"])).verify(body, headers)
+
+
+def test_rotating_again_keeps_only_the_latest_two_secrets(
+    rt: Runtime, client: TestClient, bearer: Callable[[str], Headers], receiver: Receiver
+) -> None:
+    made = subscribe(client, receiver.url)
+    path, editor = f"/api/v1/subscriptions/{made['id']}/rotate-secret", bearer("editor")
+    second = client.post(path, headers=editor).json()["secret"]
+    third = client.post(path, headers=editor).json()["secret"]
+    publish(rt)
+    deliver(rt)
+
+    [(headers, body)] = receiver.received
+    Webhook(second).verify(body, headers)
+    Webhook(third).verify(body, headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(str(made["secret"])).verify(body, headers)
+
+
+def test_an_email_subscription_has_no_secret_to_rotate(
+    client: TestClient, bearer: Callable[[str], Headers]
+) -> None:
+    made = client.post("/subscriptions", json={"channel": "email", "address": "reader@example.com"}).json()
+    answer = client.post(f"/api/v1/subscriptions/{made['id']}/rotate-secret", headers=bearer("editor"))
+    assert answer.status_code == 409 and answer.json()["code"] == "subscription.not_signed"

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
+from yaksok.channels.transports import REGISTRY
+from yaksok.channels.webhook import new_secret
 from yaksok.domain import codes
 from yaksok.domain.delivery import Delivery
 from yaksok.domain.errors import Conflict, NotFound
-from yaksok.domain.subscription import PAUSED, Subscription
+from yaksok.domain.subscription import PAUSED, Subscription, rotated
 from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
 
@@ -79,6 +82,22 @@ def resume(rt: Runtime, subscription_id: str) -> tuple[Subscription, int]:
         )
         tx.subscriptions.resume(subscription_id)
         return replace(found, disabled_at=None, disabled_reason=""), missed
+
+
+def rotate_secret(rt: Runtime, subscription_id: str, window: timedelta) -> tuple[str, datetime]:
+    """A new ``whsec_`` secret for a webhook (returned once), and until when the one it replaces
+    signs too: every webhook carries both signatures during the window."""
+    now, new = rt.clock.now(), new_secret()
+    with rt.store.write() as tx:
+        found = _get(tx, subscription_id)
+        if not REGISTRY[found.channel].signed:
+            raise Conflict(
+                f"subscription {subscription_id!r} is {found.channel}: it has no signing secret",
+                code=codes.SUBSCRIPTION_NOT_SIGNED,
+            )
+        until = now + window
+        tx.subscriptions.set_secret(subscription_id, rotated(new, found.secret, until))
+    return new, until
 
 
 def _get(tx: Transaction, subscription_id: str) -> Subscription:

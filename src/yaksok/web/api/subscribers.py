@@ -3,7 +3,7 @@ resumed and their secrets rotated. Never a secret except a new one, once."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from starlette.routing import BaseRoute
 
@@ -16,6 +16,7 @@ from yaksok.web.api.operation import Call, operation
 from yaksok.web.api.responses import (
     DeliveryRecordOut,
     ResumedOut,
+    RotatedSecretOut,
     SubscriberHistoryOut,
     SubscriberListOut,
     SubscriberOut,
@@ -91,6 +92,14 @@ def resume(call: Call[None]) -> ResumedOut:
     return ResumedOut(subscription=subscriber_view(resumed), missed=missed)
 
 
+def rotate_secret(call: Call[None]) -> RotatedSecretOut:
+    window = timedelta(hours=call.settings.webhook_rotation_hours)
+    secret, until = subscribers.rotate_secret(call.rt, call.path["subscription_id"], window)
+    return RotatedSecretOut(
+        id=call.path["subscription_id"], secret=secret, previous_valid_until=until.isoformat()
+    )
+
+
 def routes() -> list[BaseRoute]:
     support, editor, one = Role.SUPPORT, Role.EDITOR, f"{PREFIX}/{{subscription_id}}"
     return [
@@ -102,4 +111,6 @@ def routes() -> list[BaseRoute]:
                   summary="Pause an endpoint: nothing is sent to it until it is resumed"),
         operation("POST", f"{one}/resume", resume, role=editor, tag="subscriptions",
                   summary="Resume a paused endpoint; says how many notices it missed meanwhile"),
+        operation("POST", f"{one}/rotate-secret", rotate_secret, role=editor, tag="subscriptions",
+                  summary="A new whsec_ secret (shown once); the old one signs too until the window ends"),
     ]  # fmt: skip
