@@ -47,6 +47,7 @@ class Settings:
     smtp_timeout: float = 10.0
     email_from: str = "yaksok@localhost"
     email_confirm_hours: float = 72.0  # a confirmation link works this long
+    webhook_rotation_hours: float = 24.0  # a rotated webhook secret's predecessor signs this long
 
     @property
     def public_url(self) -> str:
@@ -93,6 +94,7 @@ class Settings:
             smtp_timeout=_float(env, "YAKSOK_SMTP_TIMEOUT", 10.0),
             email_from=env.get("YAKSOK_EMAIL_FROM", "yaksok@localhost"),
             email_confirm_hours=_float(env, "YAKSOK_EMAIL_CONFIRM_HOURS", 72.0),
+            webhook_rotation_hours=_float(env, "YAKSOK_WEBHOOK_ROTATION_HOURS", 24.0),
         )
 
 

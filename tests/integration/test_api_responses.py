@@ -180,10 +180,22 @@ def walk_ledger(api: Api, rt: Runtime) -> None:
     assert api("POST", "/unsubscribe/{token}", 200, token=unsubscribe)["status"] == "unsubscribed"
 
 
+def walk_subscribers(api: Api) -> None:
+    made = api("POST", "/subscriptions", 201, {"url": "http://93.184.216.34/other"})
+    assert api("GET", "/api/v1/subscriptions", 200)["per_channel"]["webhook"] >= 1
+    one = {"subscription_id": made["id"]}
+    assert api("GET", "/api/v1/subscriptions/{subscription_id}", 200, **one)["deliveries"] == []
+    assert api("POST", "/api/v1/subscriptions/{subscription_id}/pause", 200, **one)["state"] == "paused"
+    assert api("POST", "/api/v1/subscriptions/{subscription_id}/resume", 200, **one)["missed"] == 0
+    rotated = api("POST", "/api/v1/subscriptions/{subscription_id}/rotate-secret", 200, **one)
+    assert rotated["secret"].startswith("whsec_")
+
+
 def test_every_success_response_matches_its_documented_schema(api: Api, rt: Runtime) -> None:
     walk_launches(api)
     walk_notices(api)
     walk_ledger(api, rt)
+    walk_subscribers(api)
     documented = {
         (method.upper(), path)
         for path, operations in api.spec["paths"].items()

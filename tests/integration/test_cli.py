@@ -20,10 +20,10 @@ from click.testing import CliRunner, Result
 from yaksok.cli import main
 from yaksok.config import Settings
 from yaksok.domain.clock import SimulatedClock
-from yaksok.domain.commands import WriteNotice
+from yaksok.domain.commands import Subscribe, WriteNotice
 from yaksok.domain.notice import NoticeKind
 from yaksok.replay import load_scenario, run
-from yaksok.services import ledger, notices, operators
+from yaksok.services import delivery, ledger, notices, operators, subscribers
 from yaksok.services.auth import Role, token_role
 from yaksok.services.runtime import Runtime, counting_ids
 from yaksok.store.engine import alembic_config
@@ -49,6 +49,8 @@ COMMANDS = [
     ["token", "revoke"],
     ["user"],
     ["user", "create"],
+    ["subscriptions"],
+    ["subscriptions", "list"],
 ]
 
 
@@ -126,6 +128,29 @@ def test_token_list_shows_each_token_but_never_its_secret(database_url: str) -> 
     assert (role, revoked, label) == ("editor", "-", "comms team")
     assert token_id in made.stderr
     assert secret.removeprefix("yk_editor_") not in result.output
+
+
+def test_subscriptions_list_shows_each_subscriber_tab_separated_but_never_a_secret(
+    database_url: str, store: Store
+) -> None:
+    rt = Runtime(store=store)
+    options = delivery.transport_options(Settings(database_url="unused"), rt)
+    made = delivery.subscribe(rt, Subscribe(channel="webhook", target="http://93.184.216.34/hooks"), options)
+    subscribers.pause(rt, made.id)
+
+    result = yaksok("subscriptions", "list", "--db", database_url)
+    paused = yaksok("subscriptions", "list", "--state", "paused", "--db", database_url)
+    active = yaksok("subscriptions", "list", "--state", "active", "--db", database_url)
+
+    assert result.exit_code == 0, result.output
+    [line] = result.stdout.strip().splitlines()
+    subscription_id, channel, state, language, _made, target = line.split("\t")
+    assert (subscription_id, channel, state, language) == (made.id, "webhook", "paused", "en")
+    assert target == "http://93.184.216.34/hooks"
+    assert made.secret not in result.output
+    assert "webhook 1" in result.stderr
+    assert paused.stdout == result.stdout
+    assert active.stdout == ""
 
 
 def test_token_revoke_makes_a_token_stop_working(database_url: str, store: Store) -> None:

@@ -797,6 +797,31 @@ def test_a_subscription_held_for_confirmation_is_sent_to_only_once_confirmed(sto
         assert [r.id for r in tx.subscriptions.recipients(after="", created_by=T0, limit=5)] == ["s_1"]
 
 
+def test_only_a_paused_subscription_resumes_and_a_new_secret_is_kept(store: port.Store) -> None:
+    from yaksok.domain.subscription import PAUSED, Subscription
+
+    def webhook(n: int) -> Subscription:
+        return Subscription(
+            id=f"s_{n}", channel="webhook", target="http://93.184.216.34/", secret="whsec_a", language="en",
+            created_at=T0,
+        )  # fmt: skip
+
+    with store.write() as tx:
+        tx.subscriptions.add_many([webhook(1), webhook(2)])
+        assert not tx.subscriptions.resume("s_1")
+        assert tx.subscriptions.disable("s_1", T0, PAUSED)
+        assert tx.subscriptions.disable("s_2", T0, "410 Gone")
+        assert tx.subscriptions.resume("s_1")
+        assert not tx.subscriptions.resume("s_2")
+        assert not tx.subscriptions.resume("s_9")
+        assert tx.subscriptions.set_secret("s_1", "whsec_b whsec_a 1288580645")
+        assert not tx.subscriptions.set_secret("s_9", "whsec_b")
+    with store.read() as tx:
+        found = tx.subscriptions.get("s_1")
+        assert found is not None and (found.disabled_at, found.secret) == (None, "whsec_b whsec_a 1288580645")
+        assert [r.id for r in tx.subscriptions.recipients(after="", created_by=T0, limit=5)] == ["s_1"]
+
+
 def test_recipients_are_the_enabled_subscriptions_with_their_filters_in_id_order(store: port.Store) -> None:
     from yaksok.domain.notice import NoticeKind
     from yaksok.domain.subscription import Recipient, Subscription

@@ -60,6 +60,10 @@ def signature(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
 
 
 def _signed(secret: str, message_id: bytes, timestamp: int, body: bytes) -> bytes:
+    """The signature after ``v1,``; several secrets (space-separated, during a rotation) sign
+    each, and their signatures are joined as Standard Webhooks lists them: ``a v1,b``."""
+    if " " in secret:
+        return b" v1,".join(_signed(each, message_id, timestamp, body) for each in secret.split())
     key = base64.b64decode(secret.removeprefix(SECRET_PREFIX))
     return base64.b64encode(hmac.digest(key, b"%s.%d.%s" % (message_id, timestamp, body), hashlib.sha256))
 

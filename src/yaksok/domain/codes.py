@@ -89,6 +89,16 @@ SUBSCRIPTION_TOKEN_INVALID = Code(
     InvalidInput,
     "a confirmation or unsubscribe link is not one yaksok signed, or has expired",
 )
+SUBSCRIPTION_NOT_FOUND = Code("subscription.not_found", NotFound, "no subscription has that id")
+SUBSCRIPTION_NOT_ACTIVE = Code(
+    "subscription.not_active", Conflict, "only an active subscription can be paused"
+)
+SUBSCRIPTION_NOT_PAUSED = Code(
+    "subscription.not_paused", Conflict, "only a paused subscription can be resumed"
+)
+SUBSCRIPTION_NOT_SIGNED = Code(
+    "subscription.not_signed", Conflict, "only a webhook (a signed channel) has a secret to rotate"
+)
 
 # The store
 WRITE_CONFLICT = Code(

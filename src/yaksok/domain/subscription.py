@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
@@ -25,6 +25,9 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # Why a new email subscription is not sent to yet: it is held until its owner confirms (double opt-in).
 AWAITING_CONFIRMATION = "awaiting confirmation"
 UNSUBSCRIBED = "unsubscribed"
+# Why an endpoint is not sent to: an operator paused it (``POST /api/v1/subscriptions/{id}/pause``).
+PAUSED = "paused"
+STATES = ("active", "paused", "unconfirmed", "disabled")
 _TOLD_TO_EVERY_FOLLOWER = frozenset({NoticeKind.CHANGE, NoticeKind.APOLOGY})
 
 
@@ -51,6 +54,21 @@ class Subscription:
     def wants(self, notice: Notice) -> bool:
         """Whether this subscriber is to be told of ``notice``."""
         return self.disabled_at is None and _wants(self.channel, self.launches, self.kinds, notice)
+
+    @property
+    def state(self) -> str:
+        """active, paused (by an operator), unconfirmed (email awaiting its owner) or disabled."""
+        if self.disabled_at is None:
+            return "active"
+        if self.disabled_reason == PAUSED:
+            return "paused"
+        if self.disabled_reason == AWAITING_CONFIRMATION:
+            return "unconfirmed"
+        return "disabled"
+
+    def would_want(self, notice: Notice) -> bool:
+        """Whether ``notice`` is one this subscriber chose, enabled or not."""
+        return _wants(self.channel, self.launches, self.kinds, notice)
 
 
 class Recipient(NamedTuple):  # a tuple: a fan-out reads one per subscriber
@@ -79,6 +97,27 @@ def _wants(channel: str, launches: tuple[str, ...], kinds: tuple[NoticeKind, ...
     if notice.kind in _TOLD_TO_EVERY_FOLLOWER and notice.launch_slug is not None:
         return True
     return not kinds or notice.kind in kinds
+
+
+def rotated(new: str, stored: str, until: datetime) -> str:
+    """A secret as stored during a rotation: the new one, the one it replaces, and when that one
+    stops signing (Unix seconds), space-separated (``signing_secrets`` reads it)."""
+    return f"{new} {stored.split()[0]} {int(until.timestamp())}"
+
+
+def signing_secrets(stored: str, now: datetime) -> str:
+    """The secrets that sign now, space-separated: the newest, and the one it replaced while its
+    rotation window lasts."""
+    if " " not in stored:
+        return stored
+    new, old, until = stored.split()
+    return f"{new} {old}" if now.timestamp() < int(until) else new
+
+
+def rotation_ends(stored: str) -> datetime | None:
+    """When the secret a rotation replaced stops signing; None if no rotation is stored."""
+    parts = stored.split()
+    return datetime.fromtimestamp(int(parts[2]), tz=UTC) if len(parts) == 3 else None
 
 
 def webhook_url(url: str) -> tuple[str, int, str]:

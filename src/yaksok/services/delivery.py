@@ -37,7 +37,12 @@ from yaksok.domain.delivery import (
 )
 from yaksok.domain.errors import InvalidInput, NotFound
 from yaksok.domain.notice import Notice
-from yaksok.domain.subscription import AWAITING_CONFIRMATION, Subscription, allowed_networks
+from yaksok.domain.subscription import (
+    AWAITING_CONFIRMATION,
+    Subscription,
+    allowed_networks,
+    signing_secrets,
+)
 from yaksok.services import subscriber_links
 from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
@@ -237,7 +242,12 @@ def expand_next(
                 lot.subscription_ids.append(recipient.id)
                 body = bodies.body(notice, recipient.channel, recipient.language)
                 lot.messages.append(
-                    Outgoing(delivery_id(notice.id, recipient.id), recipient.target, recipient.secret, body)
+                    Outgoing(
+                        delivery_id(notice.id, recipient.id),
+                        recipient.target,
+                        signing_secrets(recipient.secret, now),
+                        body,
+                    )
                 )
         rows = [
             (message.id, subscription_id, lot.channel)
@@ -251,8 +261,8 @@ def expand_next(
         )
 
 
-def _message(delivery: Delivery, subscription: Subscription, body: bytes) -> Outgoing:
-    return Outgoing(delivery.id, subscription.target, subscription.secret, body)
+def _message(delivery: Delivery, subscription: Subscription, body: bytes, now: datetime) -> Outgoing:
+    return Outgoing(delivery.id, subscription.target, signing_secrets(subscription.secret, now), body)
 
 
 def claim_retries(rt: Runtime, base_url: str, limit: int, lease: timedelta = LEASE) -> Batch:
@@ -275,7 +285,10 @@ def claim_retries(rt: Runtime, base_url: str, limit: int, lease: timedelta = LEA
             batch.add(
                 delivery,
                 _message(
-                    delivery, subscription, bodies.body(notice, subscription.channel, subscription.language)
+                    delivery,
+                    subscription,
+                    bodies.body(notice, subscription.channel, subscription.language),
+                    now,
                 ),
             )
         tx.deliveries.save_many(leased + dropped)

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection, RowMapping
 from yaksok.domain.delivery import Delivery, DeliveryStatus, Fanout
 from yaksok.domain.figures import DeliveryTally
 from yaksok.domain.notice import NoticeKind
-from yaksok.domain.subscription import AWAITING_CONFIRMATION, Recipient, Subscription
+from yaksok.domain.subscription import AWAITING_CONFIRMATION, PAUSED, Recipient, Subscription
 from yaksok.store import port
 from yaksok.store.tables import deliveries, fanouts, notices, subscriptions
 
@@ -82,6 +82,16 @@ class SubscriptionRepository(port.SubscriptionRepository):
             subscriptions.c.id == subscription_id, subscriptions.c.disabled_reason == AWAITING_CONFIRMATION
         )
         return self._db.execute(query.values(disabled_at=None, disabled_reason="")).rowcount == 1
+
+    def resume(self, subscription_id: str) -> bool:
+        query = update(subscriptions).where(
+            subscriptions.c.id == subscription_id, subscriptions.c.disabled_reason == PAUSED
+        )
+        return self._db.execute(query.values(disabled_at=None, disabled_reason="")).rowcount == 1
+
+    def set_secret(self, subscription_id: str, secret: str) -> bool:
+        query = update(subscriptions).where(subscriptions.c.id == subscription_id)
+        return self._db.execute(query.values(secret=secret)).rowcount == 1
 
 
 def _subscription_row(s: Subscription) -> dict[str, object]:

@@ -36,7 +36,7 @@ from yaksok.domain.notice import Notice, NoticeKind, NoticeState
 from yaksok.domain.policy import Policy
 from yaksok.domain.promise import PromiseVersion
 from yaksok.domain.reservation import Reservation, ReservationState
-from yaksok.domain.subscription import AWAITING_CONFIRMATION, Recipient, Subscription
+from yaksok.domain.subscription import AWAITING_CONFIRMATION, PAUSED, Recipient, Subscription
 from yaksok.store import port
 
 K = TypeVar("K")
@@ -627,6 +627,22 @@ class SubscriptionRepository(_Repository, port.SubscriptionRepository):
         if found is None or found.disabled_reason != AWAITING_CONFIRMATION:
             return False
         table[subscription_id] = replace(found, disabled_at=None, disabled_reason="")
+        return True
+
+    def resume(self, subscription_id: str) -> bool:
+        table = self._write().subscriptions
+        found = table.get(subscription_id)
+        if found is None or found.disabled_reason != PAUSED:
+            return False
+        table[subscription_id] = replace(found, disabled_at=None, disabled_reason="")
+        return True
+
+    def set_secret(self, subscription_id: str, secret: str) -> bool:
+        table = self._write().subscriptions
+        found = table.get(subscription_id)
+        if found is None:
+            return False
+        table[subscription_id] = replace(found, secret=secret)
         return True
 
 

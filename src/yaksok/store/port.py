@@ -344,6 +344,15 @@ class SubscriptionRepository(ABC):
         """Start sending to a subscription held for confirmation (``AWAITING_CONFIRMATION``);
         False when it was not held so (unknown, confirmed already, or disabled since)."""
 
+    @abstractmethod
+    def resume(self, subscription_id: str) -> bool:
+        """Start sending again to a subscription an operator paused (``PAUSED``); False when it
+        was not paused (unknown, active, or disabled for another reason)."""
+
+    @abstractmethod
+    def set_secret(self, subscription_id: str, secret: str) -> bool:
+        """Replace a subscription's stored secret; False when it is unknown."""
+
 
 class DeliveryRepository(ABC):
     """The outbox: fan-out jobs of published notices, and one delivery per notice and subscriber."""

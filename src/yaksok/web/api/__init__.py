@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from yaksok.web.api import launches, ledger, notices, openapi, subscriptions, tokens
+from yaksok.web.api import launches, ledger, notices, openapi, subscribers, subscriptions, tokens
 
 
 def routes() -> list[BaseRoute]:
@@ -14,5 +14,6 @@ def routes() -> list[BaseRoute]:
         *tokens.routes(),
         *ledger.routes(),
         *subscriptions.routes(),
+        *subscribers.routes(),
         *openapi.routes(),
     ]

@@ -241,3 +241,57 @@ class SubscriptionOut(Out):
     confirmed: Annotated[
         bool, Meta(description="false for email until the link sent to the address is followed")
     ] = True
+
+
+class SubscriberOut(Out):
+    """A subscription as operators see it: never its secret."""
+
+    id: str
+    channel: str
+    target: Annotated[str, Meta(description="a webhook's URL or an email address")]
+    language: str
+    launches: list[str]
+    kinds: list[NoticeKind]
+    state: Annotated[str, Meta(examples=["active", "paused", "unconfirmed", "disabled"])]
+    created_at: Instant
+    disabled_at: Annotated[Instant | None, Meta(description="null while it is sent to")]
+    disabled_reason: str
+
+
+class SubscriberListOut(Out):
+    subscriptions: list[SubscriberOut]
+    per_channel: Annotated[dict[str, int], Meta(description="how many of those listed are on each channel")]
+
+
+class DeliveryRecordOut(Out):
+    """One notice's delivery to one subscriber; every attempt carries this id (``webhook-id``)."""
+
+    id: str
+    notice_id: str
+    channel: str
+    status: Annotated[str, Meta(examples=["pending", "delivered", "failed"])]
+    attempts: int
+    publish_at: Instant
+    next_attempt_at: Instant | None
+    delivered_at: Instant | None
+    last_error: str
+
+
+class SubscriberHistoryOut(Out):
+    subscription: SubscriberOut
+    deliveries: list[DeliveryRecordOut]
+
+
+class ResumedOut(Out):
+    subscription: SubscriberOut
+    missed: Annotated[
+        int, Meta(description="notices it chose that were published while it was paused (not sent)")
+    ]
+
+
+class RotatedSecretOut(Out):
+    id: str
+    secret: Annotated[str, Meta(description="the new whsec_ secret; shown only this once")]
+    previous_valid_until: Annotated[
+        Instant, Meta(description="until then every webhook is signed with the old secret too")
+    ]
