@@ -32,6 +32,7 @@ SCENARIO_INVALID = Code("scenario.invalid", InvalidInput, "a scenario cannot be 
 LAUNCH_NOT_FOUND = Code("launch.not_found", NotFound, "no launch has that slug")
 LAUNCH_EXISTS = Code("launch.exists", Conflict, "a launch with that slug already exists")
 LAUNCH_DUPLICATE_SKU = Code("launch.duplicate_sku", InvalidInput, "a SKU code appears twice in a launch")
+LAUNCH_CAP_BELOW_HELD = Code("launch.cap_below_held", Conflict, "a SKU's cap below the units already held")
 TITLES_UNCHANGED = Code("titles.unchanged", Conflict, "the titles given are the current ones")
 MILESTONE_NOT_FOUND = Code("milestone.not_found", NotFound, "no milestone has that id")
 MILESTONE_EXISTS = Code("milestone.exists", Conflict, "a milestone with that key already exists")
