@@ -169,3 +169,21 @@ def test_the_csv_export_has_every_column_but_the_secret_and_defuses_formulas(
     assert made["secret"] not in response.text
     cancelled = client.get(CSV, params={"state": "cancelled"}, headers=admin).text
     assert [r["code"] for r in csv.DictReader(io.StringIO(cancelled))] == [made["code"]]
+
+
+def test_a_sku_code_longer_than_a_reservation_can_hold_is_refused(
+    client: TestClient, launch: str, admin: Headers
+) -> None:
+    response = client.put(SKU.format("x" * 65), json={}, headers=admin)
+
+    assert response.status_code == 422 and response.json()["code"] == "invalid.sku"
+
+
+def test_setting_a_sku_to_what_it_already_is_records_nothing(
+    client: TestClient, launch: str, admin: Headers
+) -> None:
+    before = client.get("/ledger").text
+
+    response = client.put(SKU.format("wifi-16"), json={"cap": 3}, headers=admin)
+
+    assert response.status_code == 200 and client.get("/ledger").text == before

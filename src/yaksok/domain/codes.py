@@ -13,6 +13,7 @@ from yaksok.domain.errors import Code, Conflict, InvalidInput, NotFound, PolicyV
 # Values that make no sense, whatever the state
 INVALID_SLUG = Code("invalid.slug", InvalidInput, "a slug is not 1-64 lowercase letters, digits, hyphens")
 INVALID_LIMIT = Code("invalid.limit", InvalidInput, "the per-customer limit is below 1")
+INVALID_SKU = Code("invalid.sku", InvalidInput, "a SKU code longer than 64 characters")
 INVALID_LANGUAGE = Code("invalid.language", InvalidInput, "a text's language is neither Korean nor English")
 INVALID_TEXT_REQUIRED = Code("invalid.text_required", InvalidInput, "a required text is empty")
 INVALID_CHANNEL = Code("invalid.channel", InvalidInput, "a notice names a channel it cannot go to")

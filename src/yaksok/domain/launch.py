@@ -13,6 +13,7 @@ from yaksok.domain.policy import Override, Policy, enforce, promise_violations
 from yaksok.domain.promise import ChangeKind, Precision, Promise, PromiseVersion, classify_change, zone_info
 from yaksok.domain.texts import check_texts, pick_text
 
+MAX_SKU = 64  # characters in a SKU code
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
 
@@ -85,7 +86,9 @@ class Launch:
     def with_sku(self, sku: Sku, units_held: int) -> Launch:
         """The launch with ``sku`` added, or replacing the SKU of its code. A cap below the
         ``units_held`` by queued reservations is refused: they were promised those units."""
-        check_texts(sku.titles, "SKU title", required=False)
+        if not 1 <= len(sku.code) <= MAX_SKU:
+            raise InvalidInput(f"a SKU code is 1-{MAX_SKU} characters", code=codes.INVALID_SKU)
+        sku = replace(sku, titles=check_texts(sku.titles, "SKU title", required=False))
         if sku.cap is not None and sku.cap < units_held:
             raise Conflict(
                 f"SKU {sku.code!r} already has {units_held} units held by queued reservations; "

@@ -270,6 +270,7 @@ def set_sku(rt: Runtime, command: SetSku) -> Launch:
         launch = claim_launch(tx, command.launch_slug)  # taking turns with the batch writer
         held = tx.reservations.units_held(launch.slug).get(sku.code, 0)
         changed = launch.with_sku(sku, held)
+        sku = next(s for s in changed.skus if s.code == sku.code)  # its titles as stored
         previous = next((s for s in launch.skus if s.code == sku.code), None)
         if previous == sku:
             return launch
