@@ -102,6 +102,11 @@ def walk_launches(api: Api) -> None:
     }
     api("POST", "/api/v1/launches", 201, launch)
     api("PATCH", LAUNCH, 200, {"titles": {"ko": "아이패드", "en": "iPad (KT)"}}, slug="ipad")
+    sku = {"titles": {"en": "3G 64 GB"}, "cap": 100}
+    api("PUT", f"{LAUNCH}/skus/{{code}}", 200, sku, slug="ipad", code="3g-64")
+    api("PUT", f"{LAUNCH}/per-customer-limit", 200, {"per_customer_limit": 2}, slug="ipad")
+    api("GET", f"{LAUNCH}/reservations", 200, params={"state": "queued"}, slug="ipad")
+    assert api("GET", f"{LAUNCH}/reservations.csv", 200, slug="ipad").startswith("sequence,code,state")
     api("GET", "/api/v1/launches", 200)
     for key, kind in [("preorder", "preorder_opens"), ("sale", "sale_starts"), ("teaser", "announcement")]:
         milestone = {"key": key, "kind": kind, "titles": {"en": key.title()}}

@@ -51,6 +51,8 @@ COMMANDS = [
     ["user", "create"],
     ["subscriptions"],
     ["subscriptions", "list"],
+    ["reservations"],
+    ["reservations", "export"],
 ]
 
 

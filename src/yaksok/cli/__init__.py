@@ -2,8 +2,8 @@
 
 One module per command group: running (``serve``: serve, worker), the ledger (``ledger``),
 replays and the demo (``replay``), benchmarks (``bench``), the database (``db``), tokens
-(``tokens``), operator accounts (``users``) and subscribers (``subscriptions``); what they
-share is in ``options``.
+(``tokens``), operator accounts (``users``), subscribers (``subscriptions``) and reservations
+(``reservations``); what they share is in ``options``.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from yaksok.cli.bench import bench
 from yaksok.cli.db import db
 from yaksok.cli.ledger import ledger
 from yaksok.cli.replay import demo, replay
+from yaksok.cli.reservations import reservations
 from yaksok.cli.serve import serve, worker
 from yaksok.cli.subscriptions import subscriptions
 from yaksok.cli.tokens import token
@@ -30,5 +31,5 @@ def main() -> None:
     """
 
 
-for command in (serve, worker, demo, replay, ledger, bench, db, token, user, subscriptions):
+for command in (serve, worker, demo, replay, ledger, bench, db, token, user, subscriptions, reservations):
     main.add_command(command)

@@ -13,6 +13,7 @@ from yaksok.domain.errors import Code, Conflict, InvalidInput, NotFound, PolicyV
 # Values that make no sense, whatever the state
 INVALID_SLUG = Code("invalid.slug", InvalidInput, "a slug is not 1-64 lowercase letters, digits, hyphens")
 INVALID_LIMIT = Code("invalid.limit", InvalidInput, "the per-customer limit is below 1")
+INVALID_SKU = Code("invalid.sku", InvalidInput, "a SKU code longer than 64 characters")
 INVALID_LANGUAGE = Code("invalid.language", InvalidInput, "a text's language is neither Korean nor English")
 INVALID_TEXT_REQUIRED = Code("invalid.text_required", InvalidInput, "a required text is empty")
 INVALID_CHANNEL = Code("invalid.channel", InvalidInput, "a notice names a channel it cannot go to")
@@ -32,6 +33,7 @@ SCENARIO_INVALID = Code("scenario.invalid", InvalidInput, "a scenario cannot be 
 LAUNCH_NOT_FOUND = Code("launch.not_found", NotFound, "no launch has that slug")
 LAUNCH_EXISTS = Code("launch.exists", Conflict, "a launch with that slug already exists")
 LAUNCH_DUPLICATE_SKU = Code("launch.duplicate_sku", InvalidInput, "a SKU code appears twice in a launch")
+LAUNCH_CAP_BELOW_HELD = Code("launch.cap_below_held", Conflict, "a SKU's cap below the units already held")
 TITLES_UNCHANGED = Code("titles.unchanged", Conflict, "the titles given are the current ones")
 MILESTONE_NOT_FOUND = Code("milestone.not_found", NotFound, "no milestone has that id")
 MILESTONE_EXISTS = Code("milestone.exists", Conflict, "a milestone with that key already exists")

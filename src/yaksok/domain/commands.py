@@ -39,6 +39,20 @@ class RetitleLaunch:
 
 
 @dataclass(frozen=True, kw_only=True)
+class SetSku:
+    """Add a SKU to a launch, or replace the one of that code (its titles and cap)."""
+
+    launch_slug: str
+    sku: Sku
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetLimit:
+    launch_slug: str
+    per_customer_limit: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class AddMilestone:
     launch_slug: str
     key: str

@@ -13,6 +13,7 @@ from yaksok.domain.policy import Override, Policy, enforce, promise_violations
 from yaksok.domain.promise import ChangeKind, Precision, Promise, PromiseVersion, classify_change, zone_info
 from yaksok.domain.texts import check_texts, pick_text
 
+MAX_SKU = 64  # characters in a SKU code
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
 
@@ -81,6 +82,28 @@ class Launch:
     def retitled(self, titles: dict[str, str]) -> Launch:
         """The launch under new titles, so a mistyped title need not stay for good."""
         return replace(self, titles=_new_titles(self.titles, titles, "launch title"))
+
+    def with_sku(self, sku: Sku, units_held: int) -> Launch:
+        """The launch with ``sku`` added, or replacing the SKU of its code. A cap below the
+        ``units_held`` by queued reservations is refused: they were promised those units."""
+        if not 1 <= len(sku.code) <= MAX_SKU:
+            raise InvalidInput(f"a SKU code is 1-{MAX_SKU} characters", code=codes.INVALID_SKU)
+        sku = replace(sku, titles=check_texts(sku.titles, "SKU title", required=False))
+        if sku.cap is not None and sku.cap < units_held:
+            raise Conflict(
+                f"SKU {sku.code!r} already has {units_held} units held by queued reservations; "
+                f"a cap of {sku.cap} would take units from them (cancel reservations first)",
+                code=codes.LAUNCH_CAP_BELOW_HELD,
+                details={"sku": sku.code, "cap": sku.cap, "held": units_held},
+            )
+        kept = tuple(s for s in self.skus if s.code != sku.code)
+        if len(kept) == len(self.skus):
+            return replace(self, skus=(*self.skus, sku))
+        return replace(self, skus=tuple(sku if s.code == sku.code else s for s in self.skus))
+
+    def with_limit(self, per_customer_limit: int) -> Launch:
+        """The launch with a new per-customer limit; reservations already made stay as they are."""
+        return replace(self, per_customer_limit=per_customer_limit)
 
 
 @dataclass(frozen=True)

@@ -8,15 +8,16 @@ reservations durable. Each launch in the batch is claimed first, so every writer
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NoReturn
+from typing import NoReturn, TextIO
 
 from yaksok.domain import codes
-from yaksok.domain.commands import CancelReservation, Reserve
+from yaksok.domain.commands import CancelReservation, Reserve, SetLimit, SetSku
 from yaksok.domain.errors import Conflict, InvalidInput, NotFound, YaksokError
 from yaksok.domain.launch import Launch, Milestone, MilestoneKind
 from yaksok.domain.reservation import (
@@ -31,6 +32,7 @@ from yaksok.domain.reservation import (
     state_for,
 )
 from yaksok.services import ledger
+from yaksok.services.launches import claim_launch, get_launch
 from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
 
@@ -251,3 +253,120 @@ def _shipping(milestones: list[Milestone]) -> Milestone | None:
     batches = [m for m in milestones if m.kind is MilestoneKind.SHIPPING_BATCH and m.promise is not None]
     pending = [m for m in batches if m.occurrence is None and not m.cancelled and m.promise and m.promise.at]
     return pending[0] if pending else None
+
+
+# Configuring the pre-order: SKUs, caps and the per-customer limit. These are the public terms
+# of the offer (whether a reservation is queued or waitlisted, and how many units a customer may
+# ask for, follow from them), so each change is in the ledger, like a launch's titles. No
+# customer data is: the ledger names the SKU and the figures, never a reservation.
+
+
+def set_sku(rt: Runtime, command: SetSku) -> Launch:
+    """Add the SKU, or replace the one of its code. A cap below the units queued reservations
+    already hold is refused; a higher cap (or none) admits the waitlist's head at once."""
+    now = rt.clock.now()
+    sku = command.sku
+    with rt.store.write() as tx:
+        launch = claim_launch(tx, command.launch_slug)  # taking turns with the batch writer
+        held = tx.reservations.units_held(launch.slug).get(sku.code, 0)
+        changed = launch.with_sku(sku, held)
+        sku = next(s for s in changed.skus if s.code == sku.code)  # its titles as stored
+        previous = next((s for s in launch.skus if s.code == sku.code), None)
+        if previous == sku:
+            return launch
+        tx.launches.set_offer(launch.slug, changed.skus, changed.per_customer_limit)
+        _promote(tx, changed, sku.code, now)
+        ledger.record(
+            tx,
+            rt,
+            "launch.sku_set",
+            {
+                "launch": launch.slug,
+                "sku": sku.code,
+                "titles": sku.titles,
+                "cap": sku.cap,
+                "previous": None if previous is None else {"titles": previous.titles, "cap": previous.cap},
+            },
+        )
+    return changed
+
+
+def set_limit(rt: Runtime, command: SetLimit) -> Launch:
+    """Set the per-customer limit. Reservations already made stay; later ones are counted
+    against the new limit (with everything the contact already holds or waits for)."""
+    with rt.store.write() as tx:
+        launch = claim_launch(tx, command.launch_slug)
+        if command.per_customer_limit == launch.per_customer_limit:
+            return launch
+        changed = launch.with_limit(command.per_customer_limit)
+        tx.launches.set_offer(launch.slug, changed.skus, changed.per_customer_limit)
+        ledger.record(
+            tx,
+            rt,
+            "launch.limit_set",
+            {
+                "launch": launch.slug,
+                "per_customer_limit": changed.per_customer_limit,
+                "previous": launch.per_customer_limit,
+            },
+        )
+    return changed
+
+
+MAX_PAGE = 1000
+
+
+def reservations_of(
+    rt: Runtime, slug: str, state: ReservationState | None = None, *, after: int = 0, limit: int = 100
+) -> list[Reservation]:
+    """A page of the launch's reservations in sequence order (customer data: support role)."""
+    with rt.store.read() as tx:
+        get_launch(tx, slug)
+        return tx.reservations.for_launch(slug, state, after=after, limit=limit)
+
+
+CSV_COLUMNS = (
+    "sequence",
+    "code",
+    "state",
+    "sku",
+    "quantity",
+    "contact",
+    "pickup_store",
+    "created_at",
+    "cancelled_at",
+)
+
+
+def export_csv(rt: Runtime, slug: str, out: TextIO, state: ReservationState | None = None) -> int:
+    """Write the launch's reservations to ``out`` as CSV with a header row, a page at a time;
+    never the secret's hash. Returns how many were written."""
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    written, after = 0, 0
+    while page := reservations_of(rt, slug, state, after=after, limit=MAX_PAGE):
+        writer.writerows(csv_row(reservation) for reservation in page)
+        written += len(page)
+        after = page[-1].sequence
+    return written
+
+
+def csv_row(reservation: Reservation) -> list[str]:
+    """One reservation's cells. A cell a spreadsheet would take for a formula (it starts with
+    = + - @, a tab or a carriage return) gets a leading apostrophe, so it is shown as text."""
+    cells = (
+        reservation.sequence,
+        reservation.code,
+        reservation.state.value,
+        reservation.sku,
+        reservation.quantity,
+        reservation.contact,
+        reservation.pickup_store or "",
+        reservation.created_at.isoformat(),
+        "" if reservation.cancelled_at is None else reservation.cancelled_at.isoformat(),
+    )
+    return [_inert(str(cell)) for cell in cells]
+
+
+def _inert(cell: str) -> str:
+    return "'" + cell if cell.startswith(("=", "+", "-", "@", "\t", "\r")) else cell

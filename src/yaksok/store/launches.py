@@ -32,7 +32,7 @@ class LaunchRepository(port.LaunchRepository):
             titles=launch.titles,
             zone=launch.zone,
             market=launch.market,
-            skus=[{"code": s.code, "titles": s.titles, "cap": s.cap} for s in launch.skus],
+            skus=_skus(launch.skus),
             per_customer_limit=launch.per_customer_limit,
             policy=launch.policy.to_dict(),
             created_at=now,
@@ -41,6 +41,10 @@ class LaunchRepository(port.LaunchRepository):
 
     def set_titles(self, slug: str, titles: dict[str, str]) -> None:
         self._db.execute(update(launches).where(launches.c.slug == slug).values(titles=titles))
+
+    def set_offer(self, slug: str, skus: tuple[Sku, ...], per_customer_limit: int) -> None:
+        values = {"skus": _skus(skus), "per_customer_limit": per_customer_limit}
+        self._db.execute(update(launches).where(launches.c.slug == slug).values(**values))
 
     def exists(self, slug: str) -> bool:
         return self._db.execute(select(launches.c.slug).where(launches.c.slug == slug)).first() is not None
@@ -58,6 +62,10 @@ class LaunchRepository(port.LaunchRepository):
     def list(self) -> list[Launch]:
         rows = self._db.execute(select(launches).order_by(launches.c.created_at, launches.c.slug))
         return [_launch(row) for row in rows.mappings()]
+
+
+def _skus(skus: tuple[Sku, ...]) -> list[dict[str, Any]]:
+    return [{"code": s.code, "titles": s.titles, "cap": s.cap} for s in skus]
 
 
 def _insert_if_absent(db: Connection, table: Table) -> Insert:

@@ -30,7 +30,7 @@ from yaksok.domain.cadence import Cadence, parse_weekdays
 from yaksok.domain.delivery import Delivery, DeliveryStatus, Fanout
 from yaksok.domain.errors import Conflict
 from yaksok.domain.figures import DeliveryTally, ReservationTally, per_second
-from yaksok.domain.launch import Launch, Milestone, Occurrence
+from yaksok.domain.launch import Launch, Milestone, Occurrence, Sku
 from yaksok.domain.ledger import JSON, Checkpoint, LedgerEntry, SigningKey
 from yaksok.domain.notice import Notice, NoticeKind, NoticeState
 from yaksok.domain.policy import Policy
@@ -173,6 +173,13 @@ class LaunchRepository(_Repository, port.LaunchRepository):
         row = tables.launches.get(slug)
         if row is not None:
             tables.launches[slug] = replace(row, launch=replace(row.launch, titles=dict(titles)))
+
+    def set_offer(self, slug: str, skus: tuple[Sku, ...], per_customer_limit: int) -> None:
+        tables = self._write()
+        row = tables.launches.get(slug)
+        if row is not None:
+            launch = replace(row.launch, skus=copy.deepcopy(skus), per_customer_limit=per_customer_limit)
+            tables.launches[slug] = replace(row, launch=launch)
 
 
 def _stored_version(version: PromiseVersion) -> PromiseVersion:
@@ -564,8 +571,18 @@ class ReservationRepository(_Repository, port.ReservationRepository):
         tables.reservations[code] = replace(found, state=state, cancelled_at=cancelled_at)
         return True
 
-    def for_launch(self, launch_slug: str, state: ReservationState | None = None) -> list[Reservation]:
-        return [r for r in self._of(launch_slug) if state is None or r.state is state]
+    def for_launch(
+        self,
+        launch_slug: str,
+        state: ReservationState | None = None,
+        *,
+        after: int = 0,
+        limit: int | None = None,
+    ) -> list[Reservation]:
+        found = [
+            r for r in self._of(launch_slug) if (state is None or r.state is state) and r.sequence > after
+        ]
+        return found if limit is None else found[:limit]
 
     def tally(self, launch_slug: str) -> ReservationTally:
         made = self._of(launch_slug)

@@ -24,7 +24,7 @@ from yaksok.domain.administration import AuditEntry, Operator, TokenRecord
 from yaksok.domain.cadence import Cadence
 from yaksok.domain.delivery import Delivery, Fanout
 from yaksok.domain.figures import DeliveryTally, ReservationTally
-from yaksok.domain.launch import Launch, Milestone
+from yaksok.domain.launch import Launch, Milestone, Sku
 from yaksok.domain.ledger import JSON, Checkpoint, LedgerEntry, SigningKey
 from yaksok.domain.notice import Notice, NoticeKind
 from yaksok.domain.promise import PromiseVersion
@@ -55,6 +55,10 @@ class LaunchRepository(ABC):
     @abstractmethod
     def set_titles(self, slug: str, titles: dict[str, str]) -> None:
         """Replace the launch's titles; nothing else changes."""
+
+    @abstractmethod
+    def set_offer(self, slug: str, skus: tuple[Sku, ...], per_customer_limit: int) -> None:
+        """Replace the launch's SKUs and per-customer limit; nothing else changes."""
 
 
 class MilestoneRepository(ABC):
@@ -308,8 +312,16 @@ class ReservationRepository(ABC):
         writing nothing, when it is cancelled already or does not exist."""
 
     @abstractmethod
-    def for_launch(self, launch_slug: str, state: ReservationState | None = None) -> list[Reservation]:
-        """The launch's reservations in ``state`` (any, if None), in sequence order."""
+    def for_launch(
+        self,
+        launch_slug: str,
+        state: ReservationState | None = None,
+        *,
+        after: int = 0,
+        limit: int | None = None,
+    ) -> list[Reservation]:
+        """The launch's reservations in ``state`` (any, if None), in sequence order: at most
+        ``limit`` (all, if None) of those whose sequence is above ``after``."""
 
     @abstractmethod
     def tally(self, launch_slug: str) -> ReservationTally:

@@ -136,8 +136,20 @@ class ReservationRepository(port.ReservationRepository):
         )
         return self._db.execute(query).rowcount == 1
 
-    def for_launch(self, launch_slug: str, state: ReservationState | None = None) -> list[Reservation]:
-        query = select(reservations).where(_T.launch_slug == launch_slug).order_by(_T.sequence)
+    def for_launch(
+        self,
+        launch_slug: str,
+        state: ReservationState | None = None,
+        *,
+        after: int = 0,
+        limit: int | None = None,
+    ) -> list[Reservation]:
+        query = (
+            select(reservations)
+            .where(_T.launch_slug == launch_slug, _T.sequence > after)
+            .order_by(_T.sequence)
+            .limit(limit)
+        )
         if state is not None:
             query = query.where(_T.state == state.value)
         return [_reservation(row) for row in self._db.execute(query).mappings()]

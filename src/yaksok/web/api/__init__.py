@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from yaksok.web.api import launches, ledger, notices, openapi, subscribers, subscriptions, tokens
+from yaksok.web.api import launches, ledger, notices, openapi, preorder, subscribers, subscriptions, tokens
 
 
 def routes() -> list[BaseRoute]:
     return [
         *launches.routes(),
+        *preorder.routes(),
         *notices.routes(),
         *tokens.routes(),
         *ledger.routes(),

@@ -41,7 +41,7 @@ from yaksok.web.errors import (
 )
 
 JSON = dict[str, Any]
-Reply = msgspec.Struct | Sequence[msgspec.Struct]
+Reply = msgspec.Struct | Sequence[msgspec.Struct] | str  # str: a body of the route's media type
 B = TypeVar("B")
 E = TypeVar("E", bound=StrEnum)
 
@@ -104,6 +104,16 @@ class Call(Generic[B]):
             choices = ", ".join(member.value for member in kind)
             raise BadRequest(f"{name} must be one of {choices}", code=REQUEST_INVALID_PARAMETER) from None
 
+    def int_param(self, name: str, default: int, low: int, high: int) -> int:
+        raw = self.query.get(name)
+        if raw is None or raw == "":
+            return default
+        if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
+            raise BadRequest(
+                f"{name} must be a whole number from {low} to {high}", code=REQUEST_INVALID_PARAMETER
+            )
+        return int(raw)
+
     def id_param(self, name: str, not_found: Code[NotFound]) -> str | None:
         raw = self.query.get(name)
         if raw is None or raw == "":
@@ -124,8 +134,10 @@ def operation(
     body: type[B] | None = None,
     status: int = 200,
     query: tuple[tuple[str, str], ...] = (),
+    media_type: str = "application/json",
 ) -> DocumentedRoute:
-    """An authorized JSON route: authorize → read the body → run ``handler`` in a thread → JSON."""
+    """An authorized JSON route: authorize → read the body → run ``handler`` in a thread → JSON.
+    With another ``media_type`` (text/csv, say) the handler returns the body as a ``str``."""
     decoder = None if body is None else msgspec.json.Decoder(body)
 
     async def endpoint(request: Request) -> Response:
@@ -139,10 +151,13 @@ def operation(
         )
         call = Call(rt, settings, decoded, request.path_params, request.query_params, actor.token_id)
         reply = await run_in_threadpool(handler, call)
+        if isinstance(reply, str):
+            return Response(reply, status_code=status, media_type=media_type)
         return Response(msgspec.json.encode(reply), status_code=status, media_type="application/json")
 
     struct = cast("type[msgspec.Struct] | None", body)
-    doc = Doc(summary, tag, role, struct, status, query, reply=_reply_type(handler))
+    reply = _reply_type(handler) if media_type == "application/json" else None
+    doc = Doc(summary, tag, role, struct, status, query, media_type, reply)
     return DocumentedRoute(path, endpoint, method=method, doc=doc, name=handler.__name__)
 
 

@@ -16,6 +16,7 @@ from msgspec import Meta
 from yaksok.domain.launch import MilestoneKind
 from yaksok.domain.notice import NoticeKind, NoticeState, Verdict
 from yaksok.domain.promise import ChangeKind, Precision
+from yaksok.domain.reservation import ReservationState
 from yaksok.web.api.schemas import RoleName, Texts
 
 Instant = Annotated[
@@ -294,4 +295,25 @@ class RotatedSecretOut(Out):
     secret: Annotated[str, Meta(description="the new whsec_ secret; shown only this once")]
     previous_valid_until: Annotated[
         Instant, Meta(description="until then every webhook is signed with the old secret too")
+    ]
+
+
+class ReservationOut(Out):
+    """A reservation as support sees it: customer data, never its secret or the secret's hash."""
+
+    sequence: Annotated[int, Meta(description="its place in the launch's first-come-first-served line")]
+    code: str
+    state: ReservationState
+    sku: str
+    quantity: int
+    contact: str
+    pickup_store: str | None
+    created_at: Instant
+    cancelled_at: Instant | None
+
+
+class ReservationPageOut(Out):
+    reservations: list[ReservationOut]
+    next_after: Annotated[
+        int | None, Meta(description="pass as ?after= for the next page; null on the last page")
     ]

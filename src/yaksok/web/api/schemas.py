@@ -106,6 +106,23 @@ class SkuFields(Body):
     cap: Annotated[int, Meta(ge=0, description="pre-order units at most; more are waitlisted")] | None = None
 
 
+class SkuSetting(Body):
+    """A SKU's titles and cap; the code is in the path."""
+
+    titles: Texts = {}
+    cap: Annotated[int, Meta(ge=0, description="pre-order units at most; more are waitlisted")] | None = None
+
+    def to_command(self, launch_slug: str, code: str) -> commands.SetSku:
+        return commands.SetSku(launch_slug=launch_slug, sku=Sku(code=code, titles=self.titles, cap=self.cap))
+
+
+class LimitSetting(Body):
+    per_customer_limit: Annotated[int, Meta(ge=1, le=1_000_000)]
+
+    def to_command(self, launch_slug: str) -> commands.SetLimit:
+        return commands.SetLimit(launch_slug=launch_slug, per_customer_limit=self.per_customer_limit)
+
+
 class NewLaunch(Body):
     slug: str
     titles: Texts
