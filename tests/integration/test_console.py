@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import re
 import warnings
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from console_client import PASSWORD, csrf, operator, post, signed_in
 from starlette.applications import Starlette
 
 from yaksok.config import Settings
 from yaksok.domain.clock import SimulatedClock
-from yaksok.services import lookups, operators
+from yaksok.services import lookups
 from yaksok.services.runtime import Runtime
 from yaksok.web.app import create_app
 
@@ -19,39 +19,10 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-PASSWORD = "correct horse battery"
-
 
 @pytest.fixture
 def app(sqlite_rt: Runtime) -> Starlette:
     return create_app(sqlite_rt, Settings(database_url="unused", run_scheduler=False))
-
-
-def operator(rt: Runtime, role: str) -> str:
-    email = f"{role}@example.com"
-    operators.create_operator(rt, email, role, PASSWORD)
-    return email
-
-
-def csrf(page: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', page)
-    assert found, page
-    return found.group(1)
-
-
-def signed_in(app: Starlette, rt: Runtime, role: str) -> TestClient:
-    client = TestClient(app)
-    email = operator(rt, role)
-    page = client.get("/console/sign-in").text
-    reply = client.post("/console/sign-in", data={"csrf": csrf(page), "email": email, "password": PASSWORD})
-    assert reply.status_code == 200 and reply.url.path == "/console/", reply.text
-    return client
-
-
-def post(client: TestClient, path: str, page_path: str, **fields: str) -> object:
-    return client.post(
-        path, data={"csrf": csrf(client.get(page_path).text), **fields}, follow_redirects=False
-    )
 
 
 def test_a_signed_out_visitor_is_sent_to_sign_in(app: Starlette) -> None:

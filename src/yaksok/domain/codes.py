@@ -21,6 +21,7 @@ INVALID_CLAIM = Code("invalid.claim", InvalidInput, "a clarification without a c
 INVALID_URL = Code("invalid.url", InvalidInput, "a claim's source is not an http(s) URL")
 INVALID_MILESTONE = Code("invalid.milestone", InvalidInput, "a notice names a milestone of another launch")
 INVALID_CHOICE = Code("invalid.choice", InvalidInput, "a form field's value is not one of its choices")
+INVALID_NUMBER = Code("invalid.number", InvalidInput, "a form field is not a whole number in its range")
 INVALID_ROLE = Code("invalid.role", InvalidInput, "a role other than admin, editor, support or viewer")
 TIME_INVALID = Code("time.invalid", InvalidInput, "a time cannot be read, or lacks its time zone")
 TIME_UNKNOWN_ZONE = Code("time.unknown_zone", InvalidInput, "the time zone is not in the tz database")

@@ -15,7 +15,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import BaseRoute, Mount, Route
 
 from yaksok.config import Settings
-from yaksok.web.console import launches, notices, session
+from yaksok.web.console import audit, calendar, deliveries, launches, notices, preorder, session
 
 
 def routes(settings: Settings) -> list[BaseRoute]:
@@ -44,5 +44,17 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/milestones/{milestone_id}/promises", launches.revise_promise, methods=["POST"]),
         Route("/notices", notices.notices_page, methods=["GET"]),
         Route("/notices", notices.compose, methods=["POST"]),
+        Route("/notices/{notice_id}", deliveries.notice_page, methods=["GET"]),
+        Route("/launches/{slug}/skus", preorder.set_sku, methods=["POST"]),
+        Route("/launches/{slug}/per-customer-limit", preorder.set_limit, methods=["POST"]),
+        Route("/launches/{slug}/reservations", preorder.reservations_page, methods=["GET"]),
+        Route("/launches/{slug}/reservations.csv", preorder.reservations_csv, methods=["GET"]),
+        Route("/subscribers", deliveries.subscribers_page, methods=["GET"]),
+        Route("/subscribers/{subscription_id}", deliveries.subscriber_page, methods=["GET"]),
+        Route("/subscribers/{subscription_id}/pause", deliveries.pause, methods=["POST"]),
+        Route("/subscribers/{subscription_id}/resume", deliveries.resume, methods=["POST"]),
+        Route("/calendar", calendar.calendar_page, methods=["GET"]),
+        Route("/audit", audit.audit_page, methods=["GET"]),
+        Route("/audit.csv", audit.audit_csv, methods=["GET"]),
     ]
     return [Mount("/console", routes=pages, middleware=[cookies])]

@@ -18,14 +18,16 @@ from yaksok.domain.commands import (
     CreateLaunch,
     RetitleLaunch,
     RevisePromise,
+    SetLimit,
+    SetSku,
     WriteNotice,
 )
 from yaksok.domain.errors import InvalidInput
-from yaksok.domain.launch import Launch, Milestone, MilestoneKind
+from yaksok.domain.launch import Launch, Milestone, MilestoneKind, Sku
 from yaksok.domain.notice import Notice, NoticeKind, NoticeState
 from yaksok.domain.policy import Violation
 from yaksok.domain.promise import Precision, Promise, PromiseVersion
-from yaksok.services import launches, lookups, notices
+from yaksok.services import launches, lookups, notices, reservations
 from yaksok.services.runtime import Runtime
 
 Form = Mapping[str, str]
@@ -40,6 +42,16 @@ def choice(form: Form, name: str, kind: type[E], default: E) -> E:
     except ValueError:
         choices = ", ".join(member.value for member in kind)
         raise InvalidInput(f"{name} must be one of {choices}", code=codes.INVALID_CHOICE) from None
+
+
+def whole_number(form: Form, name: str, low: int, high: int) -> int | None:
+    """A field holding a whole number in [low, high], or None when left empty."""
+    raw = form.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
+        raise InvalidInput(f"{name} must be a whole number from {low} to {high}", code=codes.INVALID_NUMBER)
+    return int(raw)
 
 
 def texts(form: Form, name: str) -> dict[str, str]:
@@ -142,8 +154,34 @@ def milestone_with_launch(rt: Runtime, milestone_id: str) -> tuple[Milestone, La
     return milestone, lookups.launch(rt, milestone.launch_slug)[0]
 
 
+def recently_published(rt: Runtime, count: int = 20) -> list[Notice]:
+    """The last ``count`` published notices, newest first."""
+    published = lookups.notices(rt, state=NoticeState.PUBLISHED)
+    return sorted(published, key=lambda n: (n.published_at or n.created_at, n.id), reverse=True)[:count]
+
+
 def pending_notices(rt: Runtime) -> tuple[list[Notice], list[Notice]]:
     """Drafts and scheduled notices, the scheduled ones soonest first."""
     drafts = lookups.notices(rt, state=NoticeState.DRAFT)
     scheduled = lookups.notices(rt, state=NoticeState.SCHEDULED)
     return drafts, sorted(scheduled, key=lambda n: (n.publish_at or n.created_at, n.id))
+
+
+MAX_UNITS = 1_000_000_000
+
+
+def set_sku(rt: Runtime, slug: str, form: Form) -> Launch:
+    """Add a SKU, or replace the titles and cap of the SKU of that code (an empty cap: none)."""
+    sku = Sku(
+        code=form.get("code", "").strip(),
+        titles=texts(form, "title"),
+        cap=whole_number(form, "cap", 0, MAX_UNITS),
+    )
+    return reservations.set_sku(rt, SetSku(launch_slug=slug, sku=sku))
+
+
+def set_limit(rt: Runtime, slug: str, form: Form) -> Launch:
+    limit = whole_number(form, "per_customer_limit", 1, 1_000_000)
+    if limit is None:
+        raise InvalidInput("per_customer_limit is required", code=codes.INVALID_NUMBER)
+    return reservations.set_limit(rt, SetLimit(launch_slug=slug, per_customer_limit=limit))

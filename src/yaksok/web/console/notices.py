@@ -16,6 +16,7 @@ def _composer(visit: Visit, *, previews: dict[str, str] | None = None) -> Respon
         "console/notices.html",
         drafts=drafts,
         scheduled=scheduled,
+        published=actions.recently_published(visit.rt),
         launches=actions.launch_list(visit.rt),
         form=visit.form,
         previews=previews,

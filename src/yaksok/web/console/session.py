@@ -72,6 +72,13 @@ def page(request: Request, template: str, *, status: int = 200, **context: Any) 
     return response
 
 
+def download(csv_text: str, filename: str) -> Response:
+    """A CSV export, saved by the browser under ``filename`` and never cached."""
+    disposition = f'attachment; filename="{filename}"'
+    headers = {"Content-Disposition": disposition, "Cache-Control": "no-store"}
+    return Response(csv_text, media_type="text/csv; charset=utf-8", headers=headers)
+
+
 def words(request: Request, message: str) -> str:
     """``message`` in the console's language for this request."""
     return i18n.translate(i18n.choose_lang(request), message)
