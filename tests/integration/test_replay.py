@@ -5,16 +5,23 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from yaksok.cli import main
 from yaksok.cli.replay import shipped_scenario
+from yaksok.config import Settings
 from yaksok.domain.commands import CreateLaunch
-from yaksok.services import launches
+from yaksok.services import databases, launches
 from yaksok.services.runtime import Runtime
 from yaksok.store.unit_of_work import Store
+from yaksok.web.app import create_app
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
 
 SHIPPED = Path(__file__).resolve().parents[2] / "scenarios" / "kt-ipad-2010.yaml"
 
@@ -67,3 +74,19 @@ def test_the_demo_never_replaces_a_database_holding_other_data(tmp_path: Path) -
     assert result.exit_code == 2, result.output
     assert "holds other data" in result.output
     assert path.exists()
+
+
+def test_a_reservation_from_the_opening_crowd_can_be_looked_up_on_the_replayed_database(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'replayed.db'}"
+    result = CliRunner().invoke(main, ["replay", str(SHIPPED), "--json", "--db", url])
+    assert result.exit_code == 0, result.output
+    lookup = json.loads(result.stdout.strip().splitlines()[-1])["lookup"]
+
+    with databases.opened(url) as rt:
+        app = create_app(rt, Settings(database_url=url, run_scheduler=False))
+        reply = TestClient(app).get(lookup, headers={"Accept": "application/json"})
+
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["sequence"] == 1 and reply.json()["state"] == "queued", reply.json()

@@ -140,3 +140,26 @@ def test_a_replay_ends_its_update_slots_once_and_says_so_in_the_ledger(
     with pytest.raises(Conflict) as refused:
         cadences.end_cadence(Runtime(store=memory_store), EndCadence(ended[0].data["cadence"]))
     assert refused.value.code == "cadence.ended"
+
+
+def test_the_opening_crowd_is_taken_in_order_with_retries_replayed_and_the_limit_held(
+    report: ReplayReport, memory_store: MemoryStore
+) -> None:
+    crowd = step(report, "2010-11-17T10:00", "customers")
+    assert (crowd.outcome, crowd.codes) == ("reserved", ("reservation.over_limit",))
+    assert "2,741 reservations queued and 259 waitlisted" in crowd.message
+    assert "298 retries answered with the first reply" in crowd.message
+    with memory_store.read() as tx:
+        line = tx.reservations.for_launch(report.launch, None, after=0, limit=10_000)
+        opens = tx.milestones.get(f"{report.launch}.preorder-opens")
+    assert [r.sequence for r in line] == list(range(1, 3001))  # gapless, one per accepted request
+    assert len({r.idempotency_key for r in line}) == 3000  # a retry never made a second reservation
+    per_contact: dict[str, int] = {}
+    for r in line:
+        per_contact[r.contact] = per_contact.get(r.contact, 0) + r.quantity
+    assert max(per_contact.values()) <= 2  # the scenario's per-customer limit
+    capped = [r for r in line if r.sku == "wifi-3g-64gb" and r.state.value == "queued"]
+    assert sum(r.quantity for r in capped) <= 300
+    assert opens is not None and opens.occurrence is not None
+    assert opens.occurrence.at == kst("2010-11-17T10:00")  # recorded at the promised instant
+    assert report.lookup.startswith("/reservations/") and "?secret=" in report.lookup

@@ -7,13 +7,14 @@ from typing import Any
 import pytest
 
 from yaksok.domain.errors import InvalidInput, PolicyViolation
-from yaksok.domain.launch import Milestone
+from yaksok.domain.launch import Milestone, MilestoneKind
 from yaksok.domain.notice import NoticeKind, Verdict
 from yaksok.domain.policy import LATE_CHANGE, LEAD_TIME, REASON_REQUIRED, Override
 from yaksok.domain.promise import Precision
 from yaksok.replay import (
     Actor,
     ClarifyAction,
+    CrowdAction,
     NoticeAction,
     OccurAction,
     PromiseAction,
@@ -129,6 +130,9 @@ def test_the_default_policy_refuses_the_carrier_and_accepts_the_operator(shipped
         action, now = step.action, step.at.astimezone(UTC)
         if isinstance(action, OccurAction):
             milestones[action.milestone] = milestones[action.milestone].occur(action.at, now)
+        if isinstance(action, CrowdAction):  # the first accepted reservation records the opening
+            opens = next(key for key, m in milestones.items() if m.kind is MilestoneKind.PREORDER_OPENS)
+            milestones[opens] = milestones[opens].occur(now, now)
         if not isinstance(action, PromiseAction):
             continue
         try:
@@ -311,3 +315,43 @@ def test_a_file_that_is_not_yaml_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput) as caught:
         load_scenario(path)
     assert caught.value.code == "scenario.invalid" and "not valid YAML" in caught.value.message
+
+
+def crowd(**fields: object) -> dict[str, Any]:
+    data = minimal()
+    data["steps"][1] = {
+        "at": "2010-11-09T08:00:00+09:00",
+        "actor": "customers",
+        "what": both("reserve at once"),
+        "action": "crowd",
+        **fields,
+    }
+    return data
+
+
+def test_a_crowd_reads_with_its_retries_and_greedy_customers() -> None:
+    step = parse_scenario(crowd(reservations=500, retried=50, over_limit=5, seconds=30), "t.yaml").steps[1]
+    assert step.action == CrowdAction(reservations=500, retried=50, over_limit=5, seconds=30)
+
+
+@pytest.mark.parametrize(
+    ("fields", "named"),
+    [
+        ({"reservations": 0}, "reservations"),
+        ({"reservations": 100_001}, "reservations"),
+        ({"reservations": 10, "retried": 11}, "retried"),
+        ({"reservations": 10, "over_limit": -1}, "over_limit"),
+        ({"reservations": 10, "seconds": 0}, "seconds"),
+        ({"reservations": "many"}, "reservations"),
+    ],
+)
+def test_a_crowd_out_of_its_bounds_is_refused_naming_the_field(fields: dict[str, object], named: str) -> None:
+    assert named in refused(crowd(**fields)).message
+
+
+def test_a_sku_cap_in_a_scenario_must_be_a_whole_number_of_units() -> None:
+    data = minimal()
+    data["launch"]["skus"] = [{"code": "wifi", "titles": both("Wi-Fi"), "cap": -1}]
+    assert "cap" in refused(data).message
+    data["launch"]["skus"][0]["cap"] = 10
+    assert parse_scenario(data, "t.yaml").launch.skus[0].cap == 10

@@ -161,6 +161,8 @@ def _print_demo_summary(
         f"  feed       {base}/feed.atom",
         f"  calendar   {base}/calendar.ics",
         f"  ledger     {base}/ledger   (check it: yaksok ledger verify {base})",
-        "",
     ]
+    if report.lookup:
+        lines.append(f"  a reservation from the opening crowd: {base}{report.lookup}")
+    lines.append("")
     click.echo("\n".join(lines))

@@ -132,14 +132,28 @@ class CancelAction:
 
 
 @dataclass(frozen=True)
+class CrowdAction:
+    """Customers reserve at once: ``reservations`` requests spread over ``seconds``, decided in
+    the batches the reservation writer commits, through the same service. ``retried`` of them
+    are sent again with the same Idempotency-Key (a reply lost on the way); ``over_limit``
+    customers try to reserve past the per-customer limit."""
+
+    name: ClassVar[str] = "crowd"
+    reservations: int
+    retried: int = 0
+    over_limit: int = 0
+    seconds: int = 60
+
+
+@dataclass(frozen=True)
 class NoteAction:
     """Narration only: something happened that yaksok takes no part in."""
 
     name: ClassVar[str] = "note"
 
 
-Action = PromiseAction | NoticeAction | ClarifyAction | OccurAction | CancelAction | NoteAction
-ACTIONS = ("promise", "notice", "clarify", "occur", "cancel", "note")
+Action = PromiseAction | NoticeAction | ClarifyAction | OccurAction | CancelAction | CrowdAction | NoteAction
+ACTIONS = ("promise", "notice", "clarify", "occur", "cancel", "crowd", "note")
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,8 @@ class ReplayStep:
     actor: str
     action: str
     what: dict[str, str]
-    outcome: str  # published | refused | overridden | clarification | occurred | noted | scheduled | broken
+    # published | refused | overridden | clarification | occurred | noted | scheduled | broken | reserved
+    outcome: str
     codes: tuple[str, ...] = ()
     justification: dict[str, str] = field(default_factory=dict)
     notice: str | None = None
@@ -53,6 +54,7 @@ class ReplayReport:
     scorecard: dict[str, Any]
     promises: tuple[dict[str, Any], ...]  # each promise version and how it was judged
     ledger: dict[str, Any]
+    lookup: str = ""  # one reservation's lookup link (path and secret), when a crowd reserved
 
     def count(self, outcome: str) -> int:
         return sum(1 for step in self.steps if step.outcome == outcome)
@@ -79,6 +81,7 @@ class ReplayReport:
             "scorecard": self.scorecard,
             "promises": list(self.promises),
             "ledger": self.ledger,
+            "lookup": self.lookup,
         }
 
 
@@ -94,6 +97,7 @@ _OUTCOME_WORDS = {
     "noted": "",
     "scheduled": "scheduled",
     "broken": "BROKEN",
+    "reserved": "reserved",
 }
 
 

@@ -8,8 +8,10 @@ refuses is an outcome of the replay, not a failure of it.
 
 from __future__ import annotations
 
+import random
+from collections import Counter
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from yaksok.domain.cadence import WEEKDAY_NAMES
@@ -22,17 +24,19 @@ from yaksok.domain.commands import (
     CreateLaunch,
     EndCadence,
     RecordOccurrence,
+    Reserve,
     RevisePromise,
     WriteNotice,
 )
 from yaksok.domain.errors import PolicyViolation, YaksokError
-from yaksok.domain.launch import Milestone
+from yaksok.domain.launch import Launch, Milestone
 from yaksok.domain.notice import Claim, Notice
 from yaksok.domain.promise import Precision, Promise, PromiseVersion
 from yaksok.replay.model import (
     CadenceSpec,
     CancelAction,
     ClarifyAction,
+    CrowdAction,
     NoteAction,
     NoticeAction,
     NoticeSpec,
@@ -42,10 +46,24 @@ from yaksok.replay.model import (
     Step,
 )
 from yaksok.replay.report import ReplayReport, ReplayStep
-from yaksok.services import cadences, launches, ledger, lookups, notices, queries, upkeep, wording
+from yaksok.services import (
+    cadences,
+    launches,
+    ledger,
+    lookups,
+    notices,
+    queries,
+    reservations,
+    upkeep,
+    wording,
+)
 from yaksok.services.runtime import Runtime
 
 YAKSOK = "yaksok"  # the actor of what the scheduler does on its own
+# A crowd's requests are decided in batches through the service the reservation writer calls:
+# what arrives within one second goes in one transaction. The writer commits far more often;
+# that changes the number of commits, not the order or the outcome of any request.
+WRITER_WINDOW = timedelta(seconds=1)
 
 
 def run(scenario: Scenario, rt: Runtime) -> ReplayReport:
@@ -86,9 +104,11 @@ class _Replay:
         self.cadence_ids: dict[str, str] = {}
         self.pending_cadences = sorted(scenario.cadences, key=lambda c: c.created_at)
         self.written_for_cadence: set[str] = set()
+        self.lookup = ""
 
     def log(self, actor: str, action: str, what: dict[str, str], outcome: str, **more: Any) -> None:
-        self.steps.append(ReplayStep(self.clock.now(), actor, action, what, outcome, **more))
+        at = more.pop("at", None) or self.clock.now()
+        self.steps.append(ReplayStep(at, actor, action, what, outcome, **more))
 
     # --- the launch and its recurring slots ---------------------------------------------------
 
@@ -212,7 +232,7 @@ class _Replay:
     # --- the steps -----------------------------------------------------------------------------
 
     def perform(self, step: Step) -> None:
-        what, actor = step.what.as_dict(), step.actor.value
+        what, actor, started = step.what.as_dict(), step.actor.value, self.clock.now()
         handler = self.handlers().get(type(step.action))
         try:
             outcome, fields = handler(step.action) if handler else ("noted", {})
@@ -220,7 +240,7 @@ class _Replay:
             outcome, fields = "refused", {"codes": tuple(exc.rules), "message": exc.message}
         except YaksokError as exc:
             outcome, fields = "refused", {"codes": (exc.code,), "message": exc.message}
-        self.log(actor, step.action.name, what, outcome, **fields)
+        self.log(actor, step.action.name, what, outcome, at=started, **fields)
 
     def handlers(self) -> dict[type, Callable[[Any], tuple[str, dict[str, Any]]]]:
         return {
@@ -229,6 +249,7 @@ class _Replay:
             NoticeAction: self.notice,
             ClarifyAction: self.clarify,
             OccurAction: self.occur,
+            CrowdAction: self.crowd,
             NoteAction: lambda _action: ("noted", {}),
         }
 
@@ -303,6 +324,33 @@ class _Replay:
         happened = Promise.exact(action.at, self.scenario.launch.zone).describe("en")
         return "occurred", {"message": f"happened {happened}; promised {promised}"}
 
+    def crowd(self, action: CrowdAction) -> tuple[str, dict[str, Any]]:
+        start, counted, commits = self.clock.now(), Counter[str](), 0
+        arrivals = _crowd_arrivals(action, self.scenario.launch)
+        while arrivals:
+            window = start + WRITER_WINDOW * (int((arrivals[0][0]) / WRITER_WINDOW) + 1)
+            batch = [command for after, command in arrivals if start + after < window]
+            arrivals = arrivals[len(batch) :]
+            self.advance_to(window)
+            counted.update(self._counted(outcome) for outcome in reservations.reserve_batch(self.rt, batch))
+            commits += 1
+        refused = sorted((code, n) for code, n in counted.items() if "." in code)
+        message = (
+            f"{counted['queued']:,} reservations queued and {counted['waitlisted']:,} waitlisted past a "
+            f"cap, committed in {commits:,} batches; {counted['replayed']:,} retries answered with the "
+            f"first reply; refused: {', '.join(f'{n:,} {code}' for code, n in refused) or 'none'}"
+        )
+        return "reserved", {"codes": tuple(code for code, _ in refused), "message": message}
+
+    def _counted(self, outcome: reservations.Outcome) -> str:
+        if isinstance(outcome, YaksokError):
+            return outcome.code
+        if outcome.replayed:
+            return "replayed"
+        if not self.lookup:
+            self.lookup = f"/reservations/{outcome.reservation.code}?secret={outcome.secret}"
+        return outcome.reservation.state.value
+
     def milestone_ids(self, spec: NoticeSpec) -> tuple[str, ...]:
         return tuple(self.scenario.milestone_id(key) for key in spec.milestones)
 
@@ -333,6 +381,7 @@ class _Replay:
             steps=tuple(self.steps),
             scorecard=card.to_dict(),
             promises=promises,
+            lookup=self.lookup,
             ledger={
                 "entries": verification.chain.count,
                 "head_seq": None if head is None else head.seq,
@@ -357,3 +406,27 @@ def _promise_outcome(version: PromiseVersion, notice: Notice) -> tuple[str, dict
     fields = _notice_fields(notice)
     fields["message"] = f"promise v{version.version}: {version.promise.describe('en')}"
     return ("overridden" if version.overridden else "published"), fields
+
+
+def _crowd_arrivals(action: CrowdAction, launch: Launch) -> list[tuple[timedelta, Reserve]]:
+    """The crowd's requests with when each arrives after the step, earliest first. Most come in
+    the first seconds (arrival ~ seconds x U^3); the simulation is seeded, so a replay repeats."""
+    rng = random.Random(f"{launch.slug}:{action.reservations}")
+    skus, limit = [sku.code for sku in launch.skus], launch.per_customer_limit
+
+    def request(n: int, key: str, quantity: int) -> Reserve:
+        sku, contact = skus[n % len(skus)], f"customer-{n:06d}@example.kr"
+        return Reserve(
+            launch_slug=launch.slug, idempotency_key=key, sku=sku, quantity=quantity, contact=contact
+        )
+
+    def arrival(after: float = 0.0) -> timedelta:
+        return timedelta(seconds=after + action.seconds * rng.random() ** 3)
+
+    firsts = [
+        (arrival(), request(n, f"crowd-{n}", 2 if limit > 1 and rng.random() < 0.2 else 1))
+        for n in range(action.reservations)
+    ]
+    retries = [(at + arrival(1.0) / 10, again) for at, again in rng.sample(firsts, action.retried)]
+    greedy = [(arrival(1.0), request(n, f"crowd-more-{n}", limit)) for n in range(action.over_limit)]
+    return sorted(firsts + retries + greedy, key=lambda arrived: arrived[0])

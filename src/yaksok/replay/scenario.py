@@ -32,6 +32,7 @@ from yaksok.replay.model import (
     CancelAction,
     ClaimSpec,
     ClarifyAction,
+    CrowdAction,
     MilestoneSpec,
     NoteAction,
     NoticeAction,
@@ -110,7 +111,10 @@ def _launch(fields: Fields) -> Launch:
     policy_fields = fields.sub("policy") if fields.has("policy") else None
     skus = []
     for sku in fields.subs("skus", []):
-        skus.append(Sku(code=sku.text("code"), titles=sku.texts("titles").as_dict()))
+        cap = sku.integer("cap", -1) if sku.has("cap") else None
+        if cap is not None and cap < 0:
+            raise sku.fail("cap", "expected a whole number of units, 0 or more")
+        skus.append(Sku(code=sku.text("code"), titles=sku.texts("titles").as_dict(), cap=cap))
         sku.finish()
     try:
         launch = Launch(
@@ -320,6 +324,27 @@ def _cancel(fields: Fields, at: datetime, context: _Context) -> CancelAction:
     )
 
 
+MOST_IN_A_CROWD = 100_000
+
+
+def _crowd(fields: Fields, at: datetime, context: _Context) -> CrowdAction:
+    reservations = fields.integer("reservations", 0)
+    if not 1 <= reservations <= MOST_IN_A_CROWD:
+        raise fields.fail("reservations", f"expected 1 to {MOST_IN_A_CROWD:,} reservations")
+    crowd = CrowdAction(
+        reservations=reservations,
+        retried=fields.integer("retried", 0),
+        over_limit=fields.integer("over_limit", 0),
+        seconds=fields.integer("seconds", 60),
+    )
+    for name in ("retried", "over_limit"):
+        if not 0 <= getattr(crowd, name) <= reservations:
+            raise fields.fail(name, f"expected 0 to {reservations:,} (the crowd's reservations)")
+    if not 1 <= crowd.seconds <= 3600:
+        raise fields.fail("seconds", "expected 1 to 3600 seconds")
+    return crowd
+
+
 def _note(fields: Fields, at: datetime, context: _Context) -> NoteAction:
     return NoteAction()
 
@@ -330,5 +355,6 @@ _ACTION_READERS: dict[str, Callable[[Fields, datetime, _Context], Action]] = {
     "clarify": _clarify,
     "occur": _occur,
     "cancel": _cancel,
+    "crowd": _crowd,
     "note": _note,
 }
