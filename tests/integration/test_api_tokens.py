@@ -7,7 +7,7 @@ from collections.abc import Callable
 import msgspec
 from starlette.testclient import TestClient
 
-from yaksok.services import audit_trail
+from yaksok.services import audit_trail, lookups
 from yaksok.services.runtime import Runtime
 
 Headers = dict[str, str]
@@ -98,3 +98,27 @@ def test_only_an_admin_lists_or_revokes_tokens_or_reads_the_audit_trail(
     ]:
         response = client.request(method, path, headers=editor)
         assert (response.status_code, response.json()["code"]) == (403, "auth.forbidden"), path
+
+
+def test_an_operators_public_act_is_audited_with_who_did_it_and_what_the_ledger_recorded(
+    client: TestClient, bearer: Callable[[str], Headers], admin: Headers, rt: Runtime
+) -> None:
+    editor = bearer("editor")
+    launch = {"slug": "ipad", "titles": {"en": "iPad"}, "zone": "Asia/Seoul"}
+    assert client.post("/api/v1/launches", json=launch, headers=admin).status_code == 201
+    limit = client.put(
+        "/api/v1/launches/ipad/per-customer-limit", json={"per_customer_limit": 3}, headers=editor
+    )
+    assert limit.status_code == 200, limit.text
+
+    trail = client.get("/api/v1/audit", headers=admin).json()
+    tokens = {t["role"]: t["id"] for t in client.get("/api/v1/tokens", headers=admin).json()}
+
+    created, limited = trail[-2], trail[-1]
+    assert (created["action"], created["actor"]) == ("launch.created", tokens["admin"])
+    assert (limited["action"], limited["actor"]) == ("launch.limit_set", tokens["editor"])
+    assert limited["details"]["per_customer_limit"] == 3 and limited["details"]["previous"] == 1
+    seq = limited["details"]["ledger_seq"]
+    assert [e.kind for e in lookups.ledger_page(rt, after=seq - 1, limit=1)] == ["launch.limit_set"]
+    public = client.get("/ledger").text
+    assert tokens["editor"] not in public  # who did it stays out of the public ledger

@@ -1,4 +1,7 @@
-"""The audit trail: what operators did to administer yaksok (tokens made and revoked).
+"""The audit trail: what operators did, and who did it. It holds their administration (tokens
+and operator accounts made and revoked) and, for every public act an operator made through the
+admin API or the console, the act as the ledger recorded it with its ledger seq (new values,
+and the previous ones where the act names them, as ``previous``).
 
 Unlike the public ledger it is not published and not hash-chained; only admins read it.
 """

@@ -12,13 +12,18 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from yaksok.domain.ledger import JSON, ChainReport, Checkpoint, LedgerEntry, checkpoint_message, verify_chain
+from yaksok.services import audit_trail
 from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
 
 
 def record(tx: Transaction, rt: Runtime, kind: str, data: Mapping[str, JSON]) -> LedgerEntry:
-    """Append a public act to the ledger inside the use case's transaction."""
-    return tx.ledger.append(rt.clock.now(), kind, data)
+    """Append a public act to the ledger inside the use case's transaction; an operator's act is
+    also noted in the (private) audit trail with who did it, in the same transaction."""
+    entry = tx.ledger.append(rt.clock.now(), kind, data)
+    if rt.actor is not None:
+        audit_trail.record(tx, rt, kind, {"ledger_seq": entry.seq, **data}, actor=rt.actor)
+    return entry
 
 
 def ensure_signing_key(tx: Transaction, rt: Runtime) -> None:

@@ -35,6 +35,9 @@ class Runtime:
     # listen here) with its ledger seq, the ledger seq of the notice published just before it
     # (None for the first) and the notice itself.
     on_publish: list[Callable[[int, int | None, Notice], None]] = field(default_factory=list)
+    # Who acts, for the audit trail: the admin token's or signed-in operator's id, set per
+    # request by the admin API and the console; None for the command line and the scheduler.
+    actor: str | None = None
 
     def published(self, seq: int, previous_seq: int | None, notice: Notice) -> None:
         for listener in self.on_publish:

@@ -10,6 +10,7 @@ handler to.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -149,7 +150,8 @@ def operation(
         decoded = (
             cast(B, None) if decoder is None else await read_body(request, decoder, settings.max_body_bytes)
         )
-        call = Call(rt, settings, decoded, request.path_params, request.query_params, actor.token_id)
+        acting = dataclasses.replace(rt, actor=actor.token_id)
+        call = Call(acting, settings, decoded, request.path_params, request.query_params, actor.token_id)
         reply = await run_in_threadpool(handler, call)
         if isinstance(reply, str):
             return Response(reply, status_code=status, media_type=media_type)

@@ -8,6 +8,7 @@ read from the account on every request, so a changed role takes effect at once.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
@@ -134,7 +135,7 @@ def console_view(role: Role) -> Callable[[Handler], Endpoint]:
                 actor = await run_in_threadpool(operators.operator_actor, rt, operator_id)
             if actor is None:
                 return RedirectResponse(SIGN_IN, status_code=303)
-            visit = Visit(request, rt, actor, form)
+            visit = Visit(request, dataclasses.replace(rt, actor=actor.token_id), actor, form)
             if not auth.permits(actor, role):
                 message = words(request, "this needs the {needed} role; you have {held}").format(
                     needed=role.name.lower(), held=actor.role.name.lower()
