@@ -519,3 +519,31 @@ def test_the_stylesheet_and_script_are_served_from_static(web: TestClient) -> No
     assert css.headers["content-type"].startswith("text/css")
     assert ".badge.override" in css.text
     assert "Intl.DateTimeFormat" in script.text
+
+
+def test_the_launch_page_shows_the_pre_order_as_it_stands_by_the_rule_that_takes_reservations(
+    web: TestClient, rt: Runtime, clock: SimulatedClock
+) -> None:
+    start_kt_launch(rt)
+    page = f"/launches/{SLUG}"
+    day_only = web.get(page, headers=ENGLISH).text
+    clock.advance_to(utc(5, 11))
+    launches.revise_promise(rt, RevisePromise(PREORDER, time="2010-11-09T20:00", precision=Precision.EXACT))
+    announced = web.get(page, headers=KOREAN).text
+    closes = AddMilestone(
+        launch_slug=SLUG, key="closes", kind=MilestoneKind.PREORDER_CLOSES, titles={"en": "Pre-orders close"}
+    )
+    launches.add_milestone(rt, closes)
+    launches.revise_promise(
+        rt, RevisePromise(f"{SLUG}.closes", time="2010-11-12T20:00", precision=Precision.EXACT)
+    )
+    clock.advance_to(utc(9, 11, 1))
+    opened = web.get(page, headers=ENGLISH).text
+    clock.advance_to(utc(12, 11))
+    closed = web.get(page, headers=ENGLISH).text
+
+    assert "preorder-not_announced" in day_only and "No opening time is announced yet" in day_only
+    assert "preorder-announced" in announced
+    assert "사전 예약은 2010-11-09 20:00 KST (11:00 UTC)에 시작합니다." in announced
+    assert "preorder-open" in opened and "open (since 2010-11-09 20:00 KST (11:00 UTC))" in opened
+    assert "preorder-closed" in closed and "closed at 2010-11-12 20:00 KST (11:00 UTC)" in closed

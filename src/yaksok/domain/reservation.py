@@ -150,3 +150,38 @@ def check_open(launch: Launch, milestones: list[Milestone], now: datetime) -> Mi
         )
     assert opens is not None
     return opens
+
+
+class PreorderState(StrEnum):
+    NOT_ANNOUNCED = "not_announced"  # no exact opening time yet: it cannot open
+    ANNOUNCED = "announced"  # opens at an exact time still ahead
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class PreorderStatus:
+    """Where the launch's pre-order stands at a moment, as the launch page shows it."""
+
+    state: PreorderState
+    opens_at: datetime | None = None  # the exact opening, once announced
+    closed_at: datetime | None = None
+
+
+def preorder_status(launch: Launch, milestones: list[Milestone], now: datetime) -> PreorderStatus | None:
+    """The pre-order's state at ``now`` by the same rule that takes reservations (``check_open``);
+    None for a launch without a ``preorder_opens`` milestone."""
+    opens = next((m for m in milestones if m.kind is MilestoneKind.PREORDER_OPENS), None)
+    if opens is None:
+        return None
+    promise = None if opens.cancelled else opens.promise
+    exact = promise.at if promise is not None and promise.precision is Precision.EXACT else None
+    try:
+        check_open(launch, milestones, now)
+    except Conflict as refusal:
+        if refusal.code == codes.PREORDER_CLOSED.text:
+            closed = datetime.fromisoformat(str(refusal.details["closed_at"]))
+            return PreorderStatus(PreorderState.CLOSED, exact, closed)
+        state = PreorderState.NOT_ANNOUNCED if exact is None else PreorderState.ANNOUNCED
+        return PreorderStatus(state, exact)
+    return PreorderStatus(PreorderState.OPEN, exact)

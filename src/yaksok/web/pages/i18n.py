@@ -180,6 +180,18 @@ STRINGS = Words(
         "countdown_passed": N_("the promised time has passed"),
         "no_milestones": N_("No milestones yet."),
         "launch_feeds": N_("This launch's feeds"),
+        "preorder_title": N_("Pre-order"),
+        "preorder_not_announced": N_(
+            "No opening time is announced yet: the pre-order opens only at an exact time announced ahead."
+        ),
+        "preorder_announced": N_("The pre-order opens at {at}."),
+        "preorder_open": N_(
+            "The pre-order is open (since {at}): reservations are taken in order of arrival."
+        ),
+        "preorder_closed": N_("The pre-order closed at {at}."),
+        "preorder_on_offer": N_("On offer"),
+        "preorder_limited": N_("limited: {cap} units, then a waitlist"),
+        "preorder_limit": N_("At most {limit} units per customer."),
         "scorecard_title": N_("Scorecard"),
         "scorecard_intro": N_("Which promises were kept, computed from the public history alone."),
         "scorecard_all": N_("All launches"),

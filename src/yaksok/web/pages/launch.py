@@ -11,6 +11,7 @@ from starlette.responses import Response
 from yaksok.channels.render import describe_milestone, format_instant, notice_url
 from yaksok.domain.launch import Launch, Milestone
 from yaksok.domain.promise import Precision, PromiseVersion
+from yaksok.domain.reservation import PreorderStatus, preorder_status
 from yaksok.domain.scorecard import VersionOutcome, milestone_outcomes
 from yaksok.domain.texts import pick_text
 from yaksok.services import queries
@@ -113,6 +114,7 @@ def launch_page(request: Request) -> Response:
     board = queries.board(runtime(request), launch_slug=slug, limit=50)
     launch = board.launches[slug]
     milestones = sorted(board.milestones.values(), key=by_promised_time)
+    status = preorder_status(launch, milestones, board.now)
     return render(
         request,
         "launch.html",
@@ -120,9 +122,27 @@ def launch_page(request: Request) -> Response:
         launch=launch,
         launch_title=launch.title(lang),
         milestones=[milestone_view(m, launch, lang, board.now) for m in milestones],
+        preorder=None if status is None else preorder_view(status, launch, lang),
         notices=notice_views(board.notices, lang, board.milestones, board.launches),
         feeds={"atom": f"/launches/{slug}/feed.atom", "calendar": f"/launches/{slug}/calendar.ics"},
     )
+
+
+def preorder_view(status: PreorderStatus, launch: Launch, lang: str) -> dict[str, object]:
+    """The pre-order's state in words, each time in the launch's zone with UTC beside it."""
+    t = i18n.STRINGS[lang]
+
+    at = status.closed_at or status.opens_at
+    line = t[f"preorder_{status.state.value}"].format(at=format_instant(at, launch.zone) if at else "")
+    offer = [
+        (
+            pick_text(sku.titles, lang) or sku.code,
+            t["preorder_limited"].format(cap=sku.cap) if sku.cap is not None else "",
+        )
+        for sku in launch.skus
+    ]
+    limit = t["preorder_limit"].format(limit=launch.per_customer_limit)
+    return {"state": status.state.value, "line": line, "offer": offer, "limit": limit}
 
 
 _NO_TIME_YET = datetime.max.replace(tzinfo=UTC)
