@@ -37,12 +37,7 @@ from yaksok.domain.delivery import (
 )
 from yaksok.domain.errors import InvalidInput, NotFound
 from yaksok.domain.notice import Notice
-from yaksok.domain.subscription import (
-    AWAITING_CONFIRMATION,
-    Subscription,
-    allowed_networks,
-    signing_secrets,
-)
+from yaksok.domain.subscription import Subscription, allowed_networks, signing_secrets
 from yaksok.services import subscriber_links
 from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
@@ -122,8 +117,7 @@ def _held_for_confirmation(made: list[Subscription], key: bytes, now: datetime) 
         else replace(
             s,
             secret=subscriber_links.unsubscribe_token(key, s.id),
-            disabled_at=now,
-            disabled_reason=AWAITING_CONFIRMATION,
+            awaiting_confirmation=True,
         )
         for s in made
     ]
@@ -245,7 +239,9 @@ def expand_next(
                     Outgoing(
                         delivery_id(notice.id, recipient.id),
                         recipient.target,
-                        signing_secrets(recipient.secret, now),
+                        signing_secrets(
+                            recipient.secret, recipient.previous_secret, recipient.previous_secret_until, now
+                        ),
                         body,
                     )
                 )
@@ -262,7 +258,7 @@ def expand_next(
 
 
 def _message(delivery: Delivery, subscription: Subscription, body: bytes, now: datetime) -> Outgoing:
-    return Outgoing(delivery.id, subscription.target, signing_secrets(subscription.secret, now), body)
+    return Outgoing(delivery.id, subscription.target, subscription.signing_secrets(now), body)
 
 
 def claim_retries(rt: Runtime, base_url: str, limit: int, lease: timedelta = LEASE) -> Batch:
@@ -277,7 +273,7 @@ def claim_retries(rt: Runtime, base_url: str, limit: int, lease: timedelta = LEA
         for delivery in due:
             subscription = tx.subscriptions.get(delivery.subscription_id)
             notice = tx.notices.get(delivery.notice_id)
-            if subscription is None or notice is None or subscription.disabled_at is not None:
+            if subscription is None or notice is None or not subscription.enabled:
                 dropped.append(_failed(delivery, "the subscription is disabled"))
                 continue
             delivery = replace(delivery, next_attempt_at=now + lease)

@@ -12,7 +12,7 @@ from yaksok.channels.webhook import new_secret
 from yaksok.domain import codes
 from yaksok.domain.delivery import Delivery
 from yaksok.domain.errors import Conflict, NotFound
-from yaksok.domain.subscription import PAUSED, Subscription, rotated
+from yaksok.domain.subscription import Subscription
 from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
 
@@ -57,8 +57,8 @@ def pause(rt: Runtime, subscription_id: str) -> Subscription:
                 f"subscription {subscription_id!r} is {found.state}, not active",
                 code=codes.SUBSCRIPTION_NOT_ACTIVE,
             )
-        tx.subscriptions.disable(subscription_id, now, PAUSED)
-        return replace(found, disabled_at=now, disabled_reason=PAUSED)
+        tx.subscriptions.pause(subscription_id, now)
+        return replace(found, paused_at=now)
 
 
 def resume(rt: Runtime, subscription_id: str) -> tuple[Subscription, int]:
@@ -67,12 +67,12 @@ def resume(rt: Runtime, subscription_id: str) -> tuple[Subscription, int]:
     now = rt.clock.now()
     with rt.store.write() as tx:
         found = _get(tx, subscription_id)
-        if found.state != "paused" or found.disabled_at is None:
+        if found.state != "paused" or found.paused_at is None:
             raise Conflict(
                 f"subscription {subscription_id!r} is {found.state}, not paused",
                 code=codes.SUBSCRIPTION_NOT_PAUSED,
             )
-        paused_at = found.disabled_at
+        paused_at = found.paused_at
         missed = sum(
             1
             for notice in tx.notices.all()
@@ -81,7 +81,7 @@ def resume(rt: Runtime, subscription_id: str) -> tuple[Subscription, int]:
             and found.would_want(notice)
         )
         tx.subscriptions.resume(subscription_id)
-        return replace(found, disabled_at=None, disabled_reason=""), missed
+        return replace(found, paused_at=None), missed
 
 
 def rotate_secret(rt: Runtime, subscription_id: str, window: timedelta) -> tuple[str, datetime]:
@@ -96,7 +96,7 @@ def rotate_secret(rt: Runtime, subscription_id: str, window: timedelta) -> tuple
                 code=codes.SUBSCRIPTION_NOT_SIGNED,
             )
         until = now + window
-        tx.subscriptions.set_secret(subscription_id, rotated(new, found.secret, until))
+        tx.subscriptions.set_secret(subscription_id, new, found.secret, until)
     return new, until
 
 

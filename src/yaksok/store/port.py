@@ -348,22 +348,34 @@ class SubscriptionRepository(ABC):
 
     @abstractmethod
     def disable(self, subscription_id: str, now: datetime, reason: str) -> bool:
-        """Stop sending to a subscription (one held for confirmation too: it can no longer be
-        confirmed); False when it was already disabled (or is unknown)."""
+        """Stop sending to a subscription for good (one held for confirmation or paused too);
+        False when it was already disabled (or is unknown)."""
 
     @abstractmethod
     def confirm(self, subscription_id: str) -> bool:
-        """Start sending to a subscription held for confirmation (``AWAITING_CONFIRMATION``);
+        """Start sending to a subscription held for confirmation (``awaiting_confirmation``);
         False when it was not held so (unknown, confirmed already, or disabled since)."""
 
     @abstractmethod
-    def resume(self, subscription_id: str) -> bool:
-        """Start sending again to a subscription an operator paused (``PAUSED``); False when it
-        was not paused (unknown, active, or disabled for another reason)."""
+    def pause(self, subscription_id: str, now: datetime) -> bool:
+        """Stop sending to an enabled subscription until it is resumed; False when it was not
+        enabled (unknown, unconfirmed, paused or disabled)."""
 
     @abstractmethod
-    def set_secret(self, subscription_id: str, secret: str) -> bool:
-        """Replace a subscription's stored secret; False when it is unknown."""
+    def resume(self, subscription_id: str) -> bool:
+        """Start sending again to a subscription an operator paused; False when it was not
+        paused (unknown, active, or disabled since)."""
+
+    @abstractmethod
+    def set_secret(
+        self, subscription_id: str, secret: str, previous: str = "", previous_until: datetime | None = None
+    ) -> bool:
+        """Replace a subscription's stored secret, with the one it replaces signing too until
+        ``previous_until``; False when it is unknown."""
+
+    @abstractmethod
+    def save(self, changed: Subscription) -> bool:
+        """Store every field of a subscription but its id and creation time; False when unknown."""
 
 
 class DeliveryRepository(ABC):

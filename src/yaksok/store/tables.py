@@ -205,6 +205,13 @@ subscriptions = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("disabled_at", UTCDateTime),
     Column("disabled_reason", Text, nullable=False, default=""),
+    Column("awaiting_confirmation", Boolean, nullable=False, default=False),
+    Column("paused_at", UTCDateTime),
+    Column("previous_secret", String(128), nullable=False, default=""),
+    Column("previous_secret_until", UTCDateTime),
+    Column("contact", Text, nullable=False, default=""),
+    Column("failing_since", UTCDateTime),
+    Column("failure_warned_at", UTCDateTime),
 )
 
 # One row per published notice still to be expanded into deliveries: written in the publishing

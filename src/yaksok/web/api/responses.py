@@ -255,8 +255,9 @@ class SubscriberOut(Out):
     kinds: list[NoticeKind]
     state: Annotated[str, Meta(examples=["active", "paused", "unconfirmed", "disabled"])]
     created_at: Instant
-    disabled_at: Annotated[Instant | None, Meta(description="null while it is sent to")]
+    disabled_at: Annotated[Instant | None, Meta(description="null unless stopped for good")]
     disabled_reason: str
+    paused_at: Annotated[Instant | None, Meta(description="when an operator paused it; null if not")] = None
 
 
 class SubscriberListOut(Out):

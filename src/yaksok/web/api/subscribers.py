@@ -42,6 +42,7 @@ def subscriber_view(s: Subscription) -> SubscriberOut:
         created_at=s.created_at.isoformat(),
         disabled_at=_at(s.disabled_at),
         disabled_reason=s.disabled_reason,
+        paused_at=_at(s.paused_at),
     )
 
 
