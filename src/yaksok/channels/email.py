@@ -33,6 +33,10 @@ _FOOTER = {
     "en": ("You get this because you subscribed to yaksok notices. Unsubscribe:", "Unsubscribe"),
     "ko": ("yaksok 공지를 구독하셔서 받으신 메일입니다. 구독 해지:", "구독 해지"),
 }
+_MANAGE = {
+    "en": ("Choose what you get (launches, kinds, language):", "Manage your subscription"),
+    "ko": ("받을 공지 고르기 (출시, 종류, 언어):", "구독 설정"),
+}
 
 
 def notice_body(notice: Notice, lang: str, base_url: str, milestones: Mapping[str, Milestone]) -> bytes:
@@ -86,6 +90,11 @@ def unsubscribe_url(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/unsubscribe/{quote(token, safe='')}"
 
 
+def manage_url(base_url: str, token: str) -> str:
+    """The page where a subscriber chooses what it gets; the same token as unsubscribing."""
+    return f"{base_url.rstrip('/')}/subscriptions/manage/{quote(token, safe='')}"
+
+
 def message(options: TransportOptions, outgoing: Outgoing) -> EmailMessage:
     """The MIME message for ``outgoing``; its ``secret`` is the unsubscribe token (none for a
     confirmation, which carries no unsubscribe link)."""
@@ -104,8 +113,13 @@ def message(options: TransportOptions, outgoing: Outgoing) -> EmailMessage:
         mail["List-Unsubscribe"] = f"<{link}>"
         mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         words, button = _FOOTER.get(parts["language"], _FOOTER["en"])
-        text += f"\n\n--\n{words} {link}\n"
-        page += f'<hr><p>{html.escape(words)} <a href="{html.escape(link)}">{html.escape(button)}</a></p>'
+        choose, manage = _MANAGE.get(parts["language"], _MANAGE["en"])
+        manage_link = manage_url(options.base_url, outgoing.secret)
+        text += f"\n\n--\n{choose} {manage_link}\n{words} {link}\n"
+        page += (
+            f'<hr><p>{html.escape(choose)} <a href="{html.escape(manage_link)}">{html.escape(manage)}</a></p>'
+            f'<p>{html.escape(words)} <a href="{html.escape(link)}">{html.escape(button)}</a></p>'
+        )
     mail.set_content(text)
     mail.add_alternative(
         f'<!doctype html><html lang="{parts["language"]}"><body>{page}</body></html>', subtype="html"

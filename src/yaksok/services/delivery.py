@@ -11,6 +11,8 @@ with the same ids once the lease ends), and a worker never waits for another's p
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -45,6 +47,7 @@ from yaksok.store.port import Transaction
 # How long a page of deliveries is held by the worker that took it; if that worker dies, the
 # page is retried once the lease ends (``Settings.delivery_lease``).
 LEASE = timedelta(seconds=60)
+log = logging.getLogger(__name__)
 
 
 def transport_options(settings: Settings, rt: Runtime) -> TransportOptions:
@@ -121,6 +124,21 @@ def _held_for_confirmation(made: list[Subscription], key: bytes, now: datetime) 
         )
         for s in made
     ]
+
+
+async def send_confirmation(rt: Runtime, settings: Settings, made: Subscription) -> None:
+    """Mail the confirmation link of a new email subscription (logged if it cannot be sent)."""
+    options = transport_options(settings, rt)
+    message = await asyncio.to_thread(
+        subscriber_links.confirmation, rt, made, settings.public_url, settings.email_confirm_hours
+    )
+    transport = REGISTRY[made.channel].transport(options)
+    try:
+        outcome = await transport.deliver(message)
+    finally:
+        await transport.aclose()
+    if not isinstance(outcome, Delivered):
+        log.warning("the confirmation of subscription %s was not sent: %s", made.id, outcome.why)
 
 
 def record_publication(tx: Transaction, notice: Notice) -> None:
