@@ -51,6 +51,7 @@ COMMANDS = [
     ["user", "create"],
     ["subscriptions"],
     ["subscriptions", "list"],
+    ["subscriptions", "replay"],
     ["reservations"],
     ["reservations", "export"],
 ]
@@ -153,6 +154,30 @@ def test_subscriptions_list_shows_each_subscriber_tab_separated_but_never_a_secr
     assert "webhook 1" in result.stderr
     assert paused.stdout == result.stdout
     assert active.stdout == ""
+
+
+def test_subscriptions_replay_queues_every_notice_since_a_time_and_refuses_a_paused_one(
+    database_url: str, store: Store
+) -> None:
+    rt = Runtime(store=store)
+    options = delivery.transport_options(Settings(database_url="unused"), rt)
+    made = delivery.subscribe(rt, Subscribe(channel="webhook", target="http://93.184.216.34/hooks"), options)
+    since = rt.clock.now().isoformat()
+    notice = notices.create_notice(
+        rt,
+        WriteNotice(kind=NoticeKind.GENERAL, titles={"en": "Hello"}, channels=("webhook",), publish_now=True),
+    )
+
+    result = yaksok("subscriptions", "replay", made.id, "--since", since, "--db", database_url)
+    subscribers.pause(rt, made.id)
+    refused = yaksok("subscriptions", "replay", made.id, "--since", since, "--db", database_url)
+    unreadable = yaksok("subscriptions", "replay", made.id, "--since", "soon", "--db", database_url)
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"msg_{notice.id}.{made.id}\tnew\n"
+    assert "1 deliveries queued" in result.stderr
+    assert refused.exit_code == 1 and "subscription.not_active" in refused.output
+    assert unreadable.exit_code == 1 and "time.invalid" in unreadable.output
 
 
 def test_token_revoke_makes_a_token_stop_working(database_url: str, store: Store) -> None:

@@ -61,6 +61,7 @@ def test_the_board_and_each_launch_page_carry_a_subscribe_form_that_works_withou
         assert '<option value="ko"' in page and '<option value="en"' in page
     assert f'name="launch" value="{SLUG}">' in board  # offered, not ticked
     assert f'name="launch" value="{SLUG}" checked>' in launch  # a launch page ticks its own
+    assert board.count('action="/subscribe"') == launch.count('action="/subscribe"') == 1
     assert "공지 받기" in launch and "Get notices" in board
 
 

@@ -284,11 +284,32 @@ class SubscriberHistoryOut(Out):
     deliveries: list[DeliveryRecordOut]
 
 
+class ReplayHintOut(Out):
+    """How to have what was missed sent: the request to make."""
+
+    method: str
+    path: str
+    body: dict[str, str]
+
+
 class ResumedOut(Out):
     subscription: SubscriberOut
     missed: Annotated[
-        int, Meta(description="notices it chose that were published while it was paused (not sent)")
+        int,
+        Meta(description="notices it chose that were published while it was paused or disabled (not sent)"),
     ]
+    missed_since: Annotated[Instant, Meta(description="when it was paused or disabled")]
+    replay: Annotated[ReplayHintOut, Meta(description="the request that sends what it missed")]
+
+
+class ReplayOut(Out):
+    id: str
+    since: Instant
+    queued: Annotated[int, Meta(description="deliveries queued, due now")]
+    again: Annotated[
+        list[str], Meta(description="delivery ids sent before, sent again with the same webhook-id")
+    ]
+    new: Annotated[list[str], Meta(description="delivery ids of notices it never got")]
 
 
 class RotatedSecretOut(Out):

@@ -337,6 +337,12 @@ class NewToken(Body):
     label: Short = ""
 
 
+class ReplayRequest(Body):
+    """Send again every notice published since ``since`` that the subscription chose."""
+
+    since: Annotated[str, Meta(max_length=64, description="an ISO 8601 time with its zone")]
+
+
 class NewSubscription(Body):
     """A public subscription: who to tell (a webhook URL or an email address), of what, in which language."""
 

@@ -12,9 +12,12 @@ from yaksok.domain.delivery import Delivery
 from yaksok.domain.subscription import STATES, Subscription
 from yaksok.services import subscribers
 from yaksok.services.auth import Role
+from yaksok.web.api import schemas
 from yaksok.web.api.operation import Call, operation
 from yaksok.web.api.responses import (
     DeliveryRecordOut,
+    ReplayHintOut,
+    ReplayOut,
     ResumedOut,
     RotatedSecretOut,
     SubscriberHistoryOut,
@@ -89,8 +92,27 @@ def pause(call: Call[None]) -> SubscriberOut:
 
 
 def resume(call: Call[None]) -> ResumedOut:
-    resumed, missed = subscribers.resume(call.rt, call.path["subscription_id"])
-    return ResumedOut(subscription=subscriber_view(resumed), missed=missed)
+    resumed = subscribers.resume(call.rt, call.path["subscription_id"])
+    since = resumed.since.isoformat()
+    return ResumedOut(
+        subscription=subscriber_view(resumed.subscription),
+        missed=resumed.missed,
+        missed_since=since,
+        replay=ReplayHintOut(
+            method="POST", path=f"{PREFIX}/{resumed.subscription.id}/replay", body={"since": since}
+        ),
+    )
+
+
+def replay(call: Call[schemas.ReplayRequest]) -> ReplayOut:
+    done = subscribers.replay(call.rt, call.path["subscription_id"], subscribers.instant(call.body.since))
+    return ReplayOut(
+        id=call.path["subscription_id"],
+        since=done.since.isoformat(),
+        queued=len(done.again) + len(done.new),
+        again=done.again,
+        new=done.new,
+    )
 
 
 def rotate_secret(call: Call[None]) -> RotatedSecretOut:
@@ -111,7 +133,10 @@ def routes() -> list[BaseRoute]:
         operation("POST", f"{one}/pause", pause, role=editor, tag="subscriptions",
                   summary="Pause an endpoint: nothing is sent to it until it is resumed"),
         operation("POST", f"{one}/resume", resume, role=editor, tag="subscriptions",
-                  summary="Resume a paused endpoint; says how many notices it missed meanwhile"),
+                  summary="Resume a paused or disabled endpoint; says what it missed and how to replay it"),
+        operation("POST", f"{one}/replay", replay, role=editor, tag="subscriptions",
+                  body=schemas.ReplayRequest,
+                  summary="Send again every notice published since a time that it chose (same webhook-id)"),
         operation("POST", f"{one}/rotate-secret", rotate_secret, role=editor, tag="subscriptions",
                   summary="A new whsec_ secret (shown once); the old one signs too until the window ends"),
     ]  # fmt: skip
