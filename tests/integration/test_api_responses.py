@@ -192,6 +192,9 @@ def walk_subscribers(api: Api) -> None:
     assert api("GET", "/api/v1/subscriptions/{subscription_id}", 200, **one)["deliveries"] == []
     assert api("POST", "/api/v1/subscriptions/{subscription_id}/pause", 200, **one)["state"] == "paused"
     assert api("POST", "/api/v1/subscriptions/{subscription_id}/resume", 200, **one)["missed"] == 0
+    since = {"since": "2010-10-01T00:00:00Z"}
+    replayed = api("POST", "/api/v1/subscriptions/{subscription_id}/replay", 200, since, **one)
+    assert replayed["queued"] == len(replayed["again"]) + len(replayed["new"])
     rotated = api("POST", "/api/v1/subscriptions/{subscription_id}/rotate-secret", 200, **one)
     assert rotated["secret"].startswith("whsec_")
 

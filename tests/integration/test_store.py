@@ -972,3 +972,15 @@ def test_leased_deliveries_are_pending_until_their_lease_and_are_marked_delivere
     assert (first.status, first.attempts, first.next_attempt_at) == (DeliveryStatus.DELIVERED, 1, None)
     assert first.latency == timedelta(milliseconds=1500)
     assert second.status is DeliveryStatus.PENDING
+
+
+def test_the_last_delivery_to_a_subscription_is_known(store: port.Store) -> None:
+    with store.write() as tx:
+        tx.deliveries.add_leased(
+            "n", T0, T0, [("msg_n.s_1", "s_1", "webhook"), ("msg_n.s_2", "s_2", "webhook")]
+        )
+        tx.deliveries.mark_delivered([("msg_n.s_1", T0 + timedelta(seconds=3))])
+    with store.read() as tx:
+        assert tx.deliveries.last_delivered_at("s_1") == T0 + timedelta(seconds=3)
+        assert tx.deliveries.last_delivered_at("s_2") is None
+        assert tx.deliveries.last_delivered_at("s_9") is None

@@ -15,6 +15,7 @@ import json
 import smtplib
 import ssl
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -66,6 +67,38 @@ def confirmation_body(lang: str, confirm_url: str) -> bytes:
     text = f"{lead}\n\n{confirm_url}"
     link = html.escape(confirm_url)
     return _encode(lang, subject, text, f'<p>{html.escape(lead)}</p><p><a href="{link}">{link}</a></p>')
+
+
+def endpoint_alert_body(lang: str, kind: str, url: str, since: datetime, disables_at: datetime) -> bytes:
+    """The email to a failing webhook's owner: ``warned`` (it will be disabled at
+    ``disables_at`` unless it answers) or ``disabled``."""
+    when, until = f"{since:%Y-%m-%d %H:%M} UTC", f"{disables_at:%Y-%m-%d %H:%M} UTC"
+    if lang == "ko":
+        if kind == "warned":
+            subject = "yaksok 웹훅이 계속 실패하고 있습니다"
+            lead = (
+                f"웹훅 {url} 이(가) {when} 부터 응답하지 않습니다. {until} 까지 2xx 로 응답하지 않으면"
+                " 이 웹훅으로 보내기를 멈춥니다."
+            )
+        else:
+            subject = "yaksok 웹훅으로 보내기를 멈췄습니다"
+            lead = (
+                f"웹훅 {url} 이(가) {when} 부터 실패해 보내기를 멈췄습니다. 운영자가 다시 켜면"
+                " 그동안 놓친 공지를 다시 보낼 수 있습니다."
+            )
+    elif kind == "warned":
+        subject = "Your yaksok webhook keeps failing"
+        lead = (
+            f"Your webhook {url} has been failing since {when}. Unless it answers 2xx by {until},"
+            " yaksok will stop sending to it."
+        )
+    else:
+        subject = "yaksok stopped sending to your webhook"
+        lead = (
+            f"yaksok stopped sending to your webhook {url}: it had been failing since {when}. Once an"
+            " operator resumes it, what it missed can be replayed."
+        )
+    return _encode(lang, subject, lead, f"<p>{html.escape(lead)}</p>")
 
 
 def _encode(lang: str, subject: str, text: str, page: str) -> bytes:

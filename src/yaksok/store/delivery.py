@@ -141,6 +141,12 @@ _ENABLED = (
 )
 
 
+def _utc_aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def _instant(value: datetime | str | None) -> datetime | None:
     """A time read from a JSON array (SQLite's text) or a row."""
     if value is None or isinstance(value, datetime):
@@ -293,6 +299,14 @@ class DeliveryRepository(port.DeliveryRepository):
             .with_for_update(skip_locked=True)
         )
         return [_delivery(row) for row in self._db.execute(query).mappings()]
+
+    def last_delivered_at(self, subscription_id: str) -> datetime | None:
+        c = deliveries.c
+        query = select(func.max(c.delivered_at)).where(c.subscription_id == subscription_id)
+        found = self._db.execute(query).scalar_one()
+        if found is None or isinstance(found, datetime):
+            return _utc_aware(found)
+        return _instant(found)
 
     def for_notice(self, notice_id: str) -> list[Delivery]:
         query = select(deliveries).where(deliveries.c.notice_id == notice_id).order_by(deliveries.c.id)

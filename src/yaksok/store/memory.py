@@ -712,6 +712,16 @@ def _stored_delivery(d: Delivery) -> Delivery:
 
 
 class DeliveryRepository(_Repository, port.DeliveryRepository):
+    def last_delivered_at(self, subscription_id: str) -> datetime | None:
+        return max(
+            (
+                d.delivered_at
+                for d in self._tables.deliveries.values()
+                if d.subscription_id == subscription_id and d.delivered_at is not None
+            ),
+            default=None,
+        )
+
     def add_fanout(self, fanout: Fanout) -> None:
         tables = self._write()
         _require(fanout.notice_id in tables.notices, f"notice {fanout.notice_id!r}")

@@ -382,6 +382,10 @@ class DeliveryRepository(ABC):
     """The outbox: fan-out jobs of published notices, and one delivery per notice and subscriber."""
 
     @abstractmethod
+    def last_delivered_at(self, subscription_id: str) -> datetime | None:
+        """When the latest delivery to a subscription was delivered; None if none was."""
+
+    @abstractmethod
     def add_fanout(self, fanout: Fanout) -> None: ...
 
     @abstractmethod

@@ -258,6 +258,14 @@ class SubscriberOut(Out):
     disabled_at: Annotated[Instant | None, Meta(description="null unless stopped for good")]
     disabled_reason: str
     paused_at: Annotated[Instant | None, Meta(description="when an operator paused it; null if not")] = None
+    contact: Annotated[str, Meta(description="its owner's email address, told if it keeps failing")] = ""
+    failing_since: Annotated[
+        Instant | None, Meta(description="its first failed attempt since its last delivery; null if none")
+    ] = None
+    failure_warned_at: Annotated[Instant | None, Meta(description="when its owner was warned")] = None
+    disables_at: Annotated[
+        Instant | None, Meta(description="when it is disabled if it keeps failing (5 days of failures)")
+    ] = None
 
 
 class SubscriberListOut(Out):

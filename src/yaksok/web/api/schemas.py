@@ -355,3 +355,7 @@ class NewSubscription(Body):
     language: Literal["ko", "en"] = "en"
     launches: Annotated[list[Short], Meta(max_length=100, description="launch slugs; none: all")] = []
     kinds: Annotated[list[NoticeKind], Meta(description="notice kinds; none: every kind")] = []
+    contact: Annotated[
+        str,
+        Meta(max_length=254, description="an email address of a webhook's owner, told if it keeps failing"),
+    ] = ""

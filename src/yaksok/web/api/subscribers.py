@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from starlette.routing import BaseRoute
 
 from yaksok.channels.transports import REGISTRY
-from yaksok.domain.delivery import Delivery
+from yaksok.domain.delivery import DISABLE_FAILING_AFTER, Delivery
 from yaksok.domain.subscription import STATES, Subscription
 from yaksok.services import subscribers
 from yaksok.services.auth import Role
@@ -46,6 +46,10 @@ def subscriber_view(s: Subscription) -> SubscriberOut:
         disabled_at=_at(s.disabled_at),
         disabled_reason=s.disabled_reason,
         paused_at=_at(s.paused_at),
+        contact=s.contact,
+        failing_since=_at(s.failing_since),
+        failure_warned_at=_at(s.failure_warned_at),
+        disables_at=_at(s.failing_since + DISABLE_FAILING_AFTER if s.failing_since and s.enabled else None),
     )
 
 

@@ -38,6 +38,7 @@ async def subscribe(request: Request) -> Response:
         language=body.language,
         launches=tuple(body.launches),
         kinds=tuple(body.kinds),
+        contact=body.contact,
     )
     options = delivery.transport_options(settings, rt)
     made = await run_in_threadpool(delivery.subscribe, rt, command, options)
