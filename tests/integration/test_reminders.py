@@ -4,14 +4,13 @@ never for a cancelled milestone."""
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from standardwebhooks.webhooks import Webhook
 from starlette.testclient import TestClient
+from webhook_receiver import running_receiver
 
 from yaksok.config import Settings
 from yaksok.domain.clock import SimulatedClock
@@ -34,28 +33,9 @@ H = timedelta(hours=1)
 
 @pytest.fixture
 def receiver() -> Iterator[tuple[str, Received]]:
-    """An HTTP server on 127.0.0.1 that records each request and answers 204."""
-    received: Received = []
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append(({k.lower(): v for k, v in self.headers.items()}, body))
-            self.send_response(204)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/hooks", received
-    server.shutdown()
-    server.server_close()
+    """The shared receiver on 127.0.0.1 (every event checked against its JSON Schema)."""
+    with running_receiver() as running:
+        yield running.url, running.received
 
 
 def deliver(rt: Runtime) -> None:

@@ -86,6 +86,7 @@ notices = Table(
     Column("cadence_id", String(64)),
     Column("created_at", UTCDateTime, nullable=False),
     Column("ledger_seq", Integer),  # the ledger entry that published it; also the SSE event id
+    Column("reminder", JSON),  # what a reminder's notice reminds of (domain.notice.Reminded)
     Index("ix_notices_state_publish_at", "state", "publish_at"),
     Index("ix_notices_published_at", "published_at"),
     # Published notices in ledger order: the live hub's reads and each publication's predecessor.

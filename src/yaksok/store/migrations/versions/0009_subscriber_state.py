@@ -1,6 +1,6 @@
 """subscriber state: awaiting confirmation, paused and a rotation's previous secret in their own
 columns (they were packed into disabled_at/disabled_reason and secret); the owner's contact and
-how long an endpoint has been failing
+how long an endpoint has been failing; and what a reminder's notice reminds of (notices.reminder)
 
 Revision ID: 0009
 Revises: 0007
@@ -53,6 +53,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("contact", sa.Text(), nullable=False, server_default=""))
         batch.add_column(sa.Column("failing_since", utc, nullable=True))
         batch.add_column(sa.Column("failure_warned_at", utc, nullable=True))
+    op.add_column("notices", sa.Column("reminder", sa.JSON(), nullable=True))
     t = _table()
     db = op.get_bind()
     db.execute(
@@ -118,3 +119,5 @@ def downgrade() -> None:
             "awaiting_confirmation",
         ):
             batch.drop_column(name)
+    with op.batch_alter_table("notices") as batch:
+        batch.drop_column("reminder")
