@@ -105,6 +105,8 @@ def walk_launches(api: Api) -> None:
     sku = {"titles": {"en": "3G 64 GB"}, "cap": 100}
     api("PUT", f"{LAUNCH}/skus/{{code}}", 200, sku, slug="ipad", code="3g-64")
     api("PUT", f"{LAUNCH}/per-customer-limit", 200, {"per_customer_limit": 2}, slug="ipad")
+    offsets = api("PUT", f"{LAUNCH}/reminder-offsets", 200, {"hours": [48, 2]}, slug="ipad")
+    assert offsets["policy"]["reminder_offsets_hours"] == [48.0, 2.0]
     api("GET", f"{LAUNCH}/reservations", 200, params={"state": "queued"}, slug="ipad")
     assert api("GET", f"{LAUNCH}/reservations.csv", 200, slug="ipad").startswith("sequence,code,state")
     api("GET", "/api/v1/launches", 200)

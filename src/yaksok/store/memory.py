@@ -149,7 +149,7 @@ class LaunchRepository(_Repository, port.LaunchRepository):
         tables = self._write()
         if launch.slug in tables.launches:
             return False
-        stored = replace(copy.deepcopy(launch), policy=Policy.from_dict(launch.policy.to_dict()))
+        stored = replace(copy.deepcopy(launch), policy=Policy.from_stored(launch.policy.to_stored()))
         tables.launches[launch.slug] = _LaunchRow(stored, _utc(now))
         return True
 
@@ -180,6 +180,13 @@ class LaunchRepository(_Repository, port.LaunchRepository):
         if row is not None:
             launch = replace(row.launch, skus=copy.deepcopy(skus), per_customer_limit=per_customer_limit)
             tables.launches[slug] = replace(row, launch=launch)
+
+    def set_policy(self, slug: str, policy: Policy) -> None:
+        tables = self._write()
+        row = tables.launches.get(slug)
+        if row is not None:
+            stored = Policy.from_stored(policy.to_stored())
+            tables.launches[slug] = replace(row, launch=replace(row.launch, policy=stored))
 
 
 def _stored_version(version: PromiseVersion) -> PromiseVersion:

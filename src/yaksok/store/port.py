@@ -27,6 +27,7 @@ from yaksok.domain.figures import DeliveryTally, ReservationTally
 from yaksok.domain.launch import Launch, Milestone, Sku
 from yaksok.domain.ledger import JSON, Checkpoint, LedgerEntry, SigningKey
 from yaksok.domain.notice import Notice, NoticeKind
+from yaksok.domain.policy import Policy
 from yaksok.domain.promise import PromiseVersion
 from yaksok.domain.reservation import Reservation, ReservationState
 from yaksok.domain.subscription import Recipient, Subscription
@@ -55,6 +56,10 @@ class LaunchRepository(ABC):
     @abstractmethod
     def set_titles(self, slug: str, titles: dict[str, str]) -> None:
         """Replace the launch's titles; nothing else changes."""
+
+    @abstractmethod
+    def set_policy(self, slug: str, policy: Policy) -> None:
+        """Replace a launch's policy (its reminder offsets, say)."""
 
     @abstractmethod
     def set_offer(self, slug: str, skus: tuple[Sku, ...], per_customer_limit: int) -> None:

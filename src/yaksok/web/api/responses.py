@@ -38,6 +38,9 @@ class PolicyOut(Out):
     tolerance_minutes: float
     apology_within_hours: float
     reason_required: bool
+    reminder_offsets_hours: Annotated[
+        list[float], Meta(description="subscribers are reminded this long before each exact promise")
+    ] = []
 
 
 class SkuOut(Out):

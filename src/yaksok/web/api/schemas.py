@@ -116,6 +116,15 @@ class SkuSetting(Body):
         return commands.SetSku(launch_slug=launch_slug, sku=Sku(code=code, titles=self.titles, cap=self.cap))
 
 
+class ReminderOffsets(Body):
+    """How long before each exactly promised milestone the launch's subscribers are reminded."""
+
+    hours: Annotated[
+        list[Annotated[float, Meta(gt=0, le=1440)]],
+        Meta(max_length=10, description="hours before the promised time, e.g. [72, 24, 1]; [] for none"),
+    ]
+
+
 class LimitSetting(Body):
     per_customer_limit: Annotated[int, Meta(ge=1, le=1_000_000)]
 
