@@ -102,17 +102,20 @@ def unsubscribe(rt: Runtime, token: str) -> str:
     return subscription_id
 
 
-def form_token(rt: Runtime) -> str:
-    """The hidden token of a subscribe form shown now: its expiry, signed."""
-    expires = str(int((rt.clock.now() + FORM_TOKEN_LIFETIME).timestamp()))
+def _read_key(rt: Runtime) -> bytes:
+    """The link key, read (written only the first time, when no signing key exists yet)."""
     with rt.store.read() as tx:
         stored = tx.ledger.signing_key()
     if stored is None:
         with rt.store.write() as tx:
-            key = link_key(tx, rt)
-    else:
-        key = hashlib.sha256(b"yaksok subscriber links\0" + stored.private_pem.encode()).digest()
-    return f"{expires}.{_sign(key, 'form', expires)}"
+            return link_key(tx, rt)
+    return hashlib.sha256(b"yaksok subscriber links\0" + stored.private_pem.encode()).digest()
+
+
+def form_token(rt: Runtime) -> str:
+    """The hidden token of a subscribe form shown now: its expiry, signed."""
+    expires = str(int((rt.clock.now() + FORM_TOKEN_LIFETIME).timestamp()))
+    return f"{expires}.{_sign(_read_key(rt), 'form', expires)}"
 
 
 def check_form_token(rt: Runtime, token: str) -> None:
@@ -121,8 +124,7 @@ def check_form_token(rt: Runtime, token: str) -> None:
         "this form was not sent from this site's page, or it is too old: reload the page and send it again",
         code=codes.SUBSCRIPTION_FORM_STALE,
     )
-    with rt.store.write() as tx:
-        key = link_key(tx, rt)
+    key = _read_key(rt)
     expires, _, signature = token.partition(".")
     if not expires.isdigit() or not hmac.compare_digest(signature, _sign(key, "form", expires)):
         raise stale
@@ -130,14 +132,10 @@ def check_form_token(rt: Runtime, token: str) -> None:
         raise stale
 
 
-def manage_url(base_url: str, token: str) -> str:
-    return email.manage_url(base_url, token)
-
-
 def managed(rt: Runtime, token: str) -> Subscription:
     """The subscription an unsubscribe (manage) link was made for."""
-    with rt.store.write() as tx:
-        subscription_id = _checked(link_key(tx, rt), "unsubscribe", token)
+    subscription_id = _checked(_read_key(rt), "unsubscribe", token)
+    with rt.store.read() as tx:
         found = tx.subscriptions.get(subscription_id)
     if found is None:
         raise _invalid()
