@@ -95,7 +95,7 @@ def test_a_webhook_subscribed_by_form_is_shown_its_secret_once(rt: Runtime, site
         site,
         "/subscribe",
         [("token", token), ("channel", "webhook"), ("url", "http%3A%2F%2F127.0.0.1%3A9%2Fhook"),
-         ("language", "en")],
+         ("contact", "ops%40example.com"), ("language", "en")],
     )  # fmt: skip
 
     assert status == 201, page
@@ -124,6 +124,12 @@ def test_a_webhook_subscribed_by_form_is_shown_its_secret_once(rt: Runtime, site
             {},
             422,
             "subscription.target_refused",
+        ),
+        (
+            [("channel", "webhook"), ("url", "http%3A%2F%2F127.0.0.1%3A9%2Fhook"), ("contact", "ops")],
+            {},
+            422,
+            "subscription.address_invalid",
         ),
     ],
 )

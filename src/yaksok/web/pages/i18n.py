@@ -149,6 +149,7 @@ STRINGS = Words(
         "subscribe_webhook": N_("By webhook"),
         "subscribe_address": N_("Email address"),
         "subscribe_url": N_("Webhook URL"),
+        "subscribe_contact": N_("Your email, told if the webhook keeps failing (optional)"),
         "subscribe_launches": N_("Launches (none ticked: all of them)"),
         "subscribe_kinds": N_("Kinds of notice (none ticked: all of them)"),
         "subscribe_language": N_("Language of the notices"),

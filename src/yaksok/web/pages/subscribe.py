@@ -50,6 +50,7 @@ class SubscribeForm:
     channel: str
     address: str
     url: str
+    contact: str
     language: str
     launches: list[Choice]
     kinds: list[Choice]
@@ -61,6 +62,7 @@ class _Posted:
     channel: str = "email"
     address: str = ""
     url: str = ""
+    contact: str = ""
     language: str = ""
     token: str = ""
     launches: tuple[str, ...] = ()
@@ -86,6 +88,7 @@ def subscribe_form(
         channel=posted.channel,
         address=posted.address,
         url=posted.url,
+        contact=posted.contact,
         language=posted.language or i18n.content_lang(lang),
         launches=[
             Choice(slug, launch.title(lang), slug in posted.launches)
@@ -125,7 +128,7 @@ async def _form_fields(request: Request) -> _Posted:
             launches.append(value)
         elif name == "kind":
             kinds.append(value)
-        elif name in ("channel", "address", "url", "language", "token"):
+        elif name in ("channel", "address", "url", "contact", "language", "token"):
             setattr(posted, name, value.strip())
     posted.launches, posted.kinds = tuple(launches), tuple(kinds)
     return posted
@@ -170,6 +173,7 @@ async def subscribe_submit(request: Request) -> Response:
             language=posted.language,
             launches=posted.launches,
             kinds=kinds,
+            contact=posted.contact if posted.channel == "webhook" else "",
         )
         options = delivery.transport_options(settings, rt)
         made = await run_in_threadpool(delivery.subscribe, rt, command, options)
