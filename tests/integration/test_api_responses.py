@@ -105,6 +105,8 @@ def walk_launches(api: Api) -> None:
     sku = {"titles": {"en": "3G 64 GB"}, "cap": 100}
     api("PUT", f"{LAUNCH}/skus/{{code}}", 200, sku, slug="ipad", code="3g-64")
     api("PUT", f"{LAUNCH}/per-customer-limit", 200, {"per_customer_limit": 2}, slug="ipad")
+    offsets = api("PUT", f"{LAUNCH}/reminder-offsets", 200, {"hours": [48, 2]}, slug="ipad")
+    assert offsets["policy"]["reminder_offsets_hours"] == [48.0, 2.0]
     api("GET", f"{LAUNCH}/reservations", 200, params={"state": "queued"}, slug="ipad")
     assert api("GET", f"{LAUNCH}/reservations.csv", 200, slug="ipad").startswith("sequence,code,state")
     api("GET", "/api/v1/launches", 200)
@@ -193,6 +195,9 @@ def walk_subscribers(api: Api) -> None:
     assert api("GET", "/api/v1/subscriptions/{subscription_id}", 200, **one)["deliveries"] == []
     assert api("POST", "/api/v1/subscriptions/{subscription_id}/pause", 200, **one)["state"] == "paused"
     assert api("POST", "/api/v1/subscriptions/{subscription_id}/resume", 200, **one)["missed"] == 0
+    since = {"since": "2010-10-01T00:00:00Z"}
+    replayed = api("POST", "/api/v1/subscriptions/{subscription_id}/replay", 200, since, **one)
+    assert replayed["queued"] == len(replayed["again"]) + len(replayed["new"])
     rotated = api("POST", "/api/v1/subscriptions/{subscription_id}/rotate-secret", 200, **one)
     assert rotated["secret"].startswith("whsec_")
 

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import closing
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -20,10 +21,11 @@ from click.testing import CliRunner, Result
 from yaksok.cli import main
 from yaksok.config import Settings
 from yaksok.domain.clock import SimulatedClock
-from yaksok.domain.commands import Subscribe, WriteNotice
+from yaksok.domain.commands import CreateLaunch, Subscribe, WriteNotice
 from yaksok.domain.notice import NoticeKind
 from yaksok.replay import load_scenario, run
 from yaksok.services import delivery, ledger, notices, operators, subscribers
+from yaksok.services import launches as launches_service
 from yaksok.services.auth import Role, token_role
 from yaksok.services.runtime import Runtime, counting_ids
 from yaksok.store.engine import alembic_config
@@ -51,8 +53,11 @@ COMMANDS = [
     ["user", "create"],
     ["subscriptions"],
     ["subscriptions", "list"],
+    ["subscriptions", "replay"],
     ["reservations"],
     ["reservations", "export"],
+    ["launches"],
+    ["launches", "reminders"],
 ]
 
 
@@ -153,6 +158,51 @@ def test_subscriptions_list_shows_each_subscriber_tab_separated_but_never_a_secr
     assert "webhook 1" in result.stderr
     assert paused.stdout == result.stdout
     assert active.stdout == ""
+
+
+def test_subscriptions_replay_queues_every_notice_since_a_time_and_refuses_a_paused_one(
+    database_url: str, store: Store
+) -> None:
+    rt = Runtime(store=store)
+    options = delivery.transport_options(Settings(database_url="unused"), rt)
+    made = delivery.subscribe(rt, Subscribe(channel="webhook", target="http://93.184.216.34/hooks"), options)
+    since = rt.clock.now().isoformat()
+    notice = notices.create_notice(
+        rt,
+        WriteNotice(kind=NoticeKind.GENERAL, titles={"en": "Hello"}, channels=("webhook",), publish_now=True),
+    )
+
+    result = yaksok("subscriptions", "replay", made.id, "--since", since, "--db", database_url)
+    subscribers.pause(rt, made.id)
+    refused = yaksok("subscriptions", "replay", made.id, "--since", since, "--db", database_url)
+    unreadable = yaksok("subscriptions", "replay", made.id, "--since", "soon", "--db", database_url)
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"msg_{notice.id}.{made.id}\tnew\n"
+    assert "1 deliveries queued" in result.stderr
+    assert refused.exit_code == 1 and "subscription.not_active" in refused.output
+    assert unreadable.exit_code == 1 and "time.invalid" in unreadable.output
+
+
+def test_launches_reminders_sets_a_launchs_reminder_offsets_and_refuses_bad_ones(
+    database_url: str, store: Store
+) -> None:
+    rt = Runtime(store=store)
+    launches_service.create_launch(rt, CreateLaunch(slug="ipad", titles={"en": "iPad"}, zone="Asia/Seoul"))
+
+    result = yaksok("launches", "reminders", "ipad", "--hours", "2, 48", "--db", database_url)
+    bad = yaksok("launches", "reminders", "ipad", "--hours", "soon", "--db", database_url)
+    negative = yaksok("launches", "reminders", "ipad", "--hours", "-1", "--db", database_url)
+    unknown = yaksok("launches", "reminders", "nope", "--hours", "1", "--db", database_url)
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "48,2\n"
+    with store.read() as tx:
+        launch = tx.launches.get("ipad")
+    assert launch is not None and launch.policy.reminder_offsets == (timedelta(hours=48), timedelta(hours=2))
+    assert bad.exit_code == 1 and "policy.invalid" in bad.output
+    assert negative.exit_code == 1 and "policy.invalid" in negative.output
+    assert unknown.exit_code == 1 and "launch.not_found" in unknown.output
 
 
 def test_token_revoke_makes_a_token_stop_working(database_url: str, store: Store) -> None:

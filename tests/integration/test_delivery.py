@@ -31,6 +31,13 @@ SETTINGS = Settings(
     database_url="unused", run_scheduler=False, webhook_allow_hosts=("127.0.0.1",), webhook_timeout=2.0
 )
 
+# A notice.published event as a body for the transport's own tests (the receiver checks its schema).
+EVENT = (
+    b'{"type":"notice.published","timestamp":"2010-11-09T11:00:00+00:00","data":{"notice":"n_1",'
+    b'"kind":"general","launch":null,"language":"en","title":"t","body":"b","url":"https://x/notices/n_1",'
+    b'"publish_at":"2010-11-09T11:00:00+00:00","published_at":"2010-11-09T11:00:00+00:00","supersedes":null}}'
+)
+
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
@@ -167,8 +174,8 @@ def test_a_connection_left_open_by_one_batch_carries_the_next(receiver: Receiver
 
     async def two_batches() -> list[Outcome]:
         try:
-            first = await transport.deliver_many([Outgoing("msg_1", receiver.url, secret, b"{}")])
-            return first + await transport.deliver_many([Outgoing("msg_2", receiver.url, secret, b"{}")])
+            first = await transport.deliver_many([Outgoing("msg_1", receiver.url, secret, EVENT)])
+            return first + await transport.deliver_many([Outgoing("msg_2", receiver.url, secret, EVENT)])
         finally:
             await transport.aclose()
 
@@ -185,8 +192,8 @@ def test_batches_on_the_wire_together_share_the_connections_to_a_receiver(receiv
     options = TransportOptions(allow=allowed_networks(["127.0.0.1"]), connections=2)
     transport = WebhookTransport(options)
     secret = new_secret()
-    first = [Outgoing(f"msg_a{i}", receiver.url, secret, b"{}") for i in range(6)]
-    second = [Outgoing(f"msg_b{i}", receiver.url, secret, b"{}") for i in range(6)]
+    first = [Outgoing(f"msg_a{i}", receiver.url, secret, EVENT) for i in range(6)]
+    second = [Outgoing(f"msg_b{i}", receiver.url, secret, EVENT) for i in range(6)]
 
     async def side_by_side() -> list[list[Outcome]]:
         try:

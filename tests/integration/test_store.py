@@ -177,6 +177,51 @@ def test_migrating_from_0003_copies_each_token_into_the_audit_trail_and_keeps_th
     assert verify_chain(kept).ok
 
 
+def test_migrating_from_0007_gives_unconfirmed_paused_and_rotating_subscriptions_their_own_columns(
+    bare_engine: sa.Engine,
+) -> None:
+    with bare_engine.connect().execution_options(yaksok_write=True) as connection, connection.begin():
+        command.upgrade(alembic_config(connection), "0007")
+    old = sa.text(
+        "INSERT INTO subscriptions (id, channel, target, secret, language, launches, kinds, created_at,"
+        " disabled_at, disabled_reason) VALUES (:id, :channel, 'x', :secret, 'ko', :none, :none, :at,"
+        " :disabled_at, :reason)"
+    ).bindparams(
+        sa.bindparam("none", type_=sa.JSON()),
+        sa.bindparam("at", type_=UTCDateTime()),
+        sa.bindparam("disabled_at", type_=UTCDateTime()),
+    )
+    rows = [
+        ("s_1", "email", "tok", T0, "awaiting confirmation"),
+        ("s_2", "webhook", "whsec_a", T0 + timedelta(hours=1), "paused"),
+        ("s_3", "webhook", f"whsec_b whsec_a {int((T0 + timedelta(hours=24)).timestamp())}", None, ""),
+        ("s_4", "webhook", "whsec_c", T0, "410 Gone"),
+    ]
+    with bare_engine.begin() as connection:
+        for id_, channel, secret, disabled_at, reason in rows:
+            connection.execute(
+                old,
+                {"id": id_, "channel": channel, "secret": secret, "none": [], "at": T0,
+                 "disabled_at": disabled_at, "reason": reason},
+            )  # fmt: skip
+
+    upgrade(bare_engine)
+
+    with Store(bare_engine).read() as tx:
+        found = {s.id: s for s in tx.subscriptions.page(after="", created_by=T0, limit=9)}
+    assert {id_: s.state for id_, s in found.items()} == {
+        "s_1": "unconfirmed",
+        "s_2": "paused",
+        "s_3": "active",
+        "s_4": "disabled",
+    }
+    assert (found["s_1"].disabled_at, found["s_1"].awaiting_confirmation) == (None, True)
+    assert (found["s_2"].disabled_at, found["s_2"].paused_at) == (None, T0 + timedelta(hours=1))
+    assert (found["s_3"].secret, found["s_3"].previous_secret) == ("whsec_b", "whsec_a")
+    assert found["s_3"].previous_secret_until == (T0 + timedelta(hours=24)).replace(microsecond=0)
+    assert (found["s_4"].disabled_at, found["s_4"].disabled_reason) == (T0, "410 Gone")
+
+
 def test_a_launch_comes_back_exactly_as_stored(store: port.Store) -> None:
     with store.write() as tx:
         tx.launches.add(LAUNCH, T0)
@@ -777,12 +822,12 @@ def test_deliveries_due_for_retry_are_claimed_earliest_first_and_saved(store: po
 
 
 def test_a_subscription_held_for_confirmation_is_sent_to_only_once_confirmed(store: port.Store) -> None:
-    from yaksok.domain.subscription import AWAITING_CONFIRMATION, Subscription
+    from yaksok.domain.subscription import Subscription
 
     def held(n: int) -> Subscription:
         return Subscription(
             id=f"s_{n}", channel="email", target=f"r{n}@example.com", secret="", language="en",
-            created_at=T0, disabled_at=T0, disabled_reason=AWAITING_CONFIRMATION,
+            created_at=T0, awaiting_confirmation=True,
         )  # fmt: skip
 
     with store.write() as tx:
@@ -798,7 +843,7 @@ def test_a_subscription_held_for_confirmation_is_sent_to_only_once_confirmed(sto
 
 
 def test_only_a_paused_subscription_resumes_and_a_new_secret_is_kept(store: port.Store) -> None:
-    from yaksok.domain.subscription import PAUSED, Subscription
+    from yaksok.domain.subscription import Subscription
 
     def webhook(n: int) -> Subscription:
         return Subscription(
@@ -809,17 +854,70 @@ def test_only_a_paused_subscription_resumes_and_a_new_secret_is_kept(store: port
     with store.write() as tx:
         tx.subscriptions.add_many([webhook(1), webhook(2)])
         assert not tx.subscriptions.resume("s_1")
-        assert tx.subscriptions.disable("s_1", T0, PAUSED)
+        assert tx.subscriptions.pause("s_1", T0)
+        assert not tx.subscriptions.pause("s_1", T0)
+        assert tx.subscriptions.get("s_1") == replace(webhook(1), paused_at=T0)
+        assert tx.subscriptions.recipients(after="", created_by=T0, limit=5)[0].id == "s_2"
         assert tx.subscriptions.disable("s_2", T0, "410 Gone")
+        assert not tx.subscriptions.pause("s_2", T0)
         assert tx.subscriptions.resume("s_1")
         assert not tx.subscriptions.resume("s_2")
         assert not tx.subscriptions.resume("s_9")
-        assert tx.subscriptions.set_secret("s_1", "whsec_b whsec_a 1288580645")
+        assert tx.subscriptions.set_secret("s_1", "whsec_b", "whsec_a", T0 + timedelta(hours=24))
         assert not tx.subscriptions.set_secret("s_9", "whsec_b")
     with store.read() as tx:
         found = tx.subscriptions.get("s_1")
-        assert found is not None and (found.disabled_at, found.secret) == (None, "whsec_b whsec_a 1288580645")
-        assert [r.id for r in tx.subscriptions.recipients(after="", created_by=T0, limit=5)] == ["s_1"]
+        assert found is not None and (found.paused_at, found.secret, found.previous_secret) == (
+            None,
+            "whsec_b",
+            "whsec_a",
+        )
+        assert found.previous_secret_until == T0 + timedelta(hours=24)
+        [recipient] = tx.subscriptions.recipients(after="", created_by=T0, limit=5)
+        assert (recipient.id, recipient.previous_secret, recipient.previous_secret_until) == (
+            "s_1",
+            "whsec_a",
+            T0 + timedelta(hours=24),
+        )
+
+
+def test_a_paused_or_unconfirmed_subscription_can_still_be_disabled_and_every_field_is_saved(
+    store: port.Store,
+) -> None:
+    from yaksok.domain.subscription import Subscription
+
+    paused = Subscription(
+        id="s_1", channel="email", target="a@example.com", secret="tok", language="ko", created_at=T0,
+        paused_at=T0,
+    )  # fmt: skip
+    held = replace(paused, id="s_2", paused_at=None, awaiting_confirmation=True)
+    with store.write() as tx:
+        tx.subscriptions.add_many([paused, held])
+        assert tx.subscriptions.disable("s_1", T0, "unsubscribed")
+        assert tx.subscriptions.disable("s_2", T0, "unsubscribed")
+        assert not tx.subscriptions.confirm("s_2")
+        assert not tx.subscriptions.resume("s_1")
+    later = T0 + timedelta(days=3)
+    changed = replace(
+        held,
+        language="en",
+        launches=("ipad",),
+        contact="ops@example.com",
+        failing_since=T0,
+        failure_warned_at=later,
+        disabled_at=None,
+        disabled_reason="",
+        awaiting_confirmation=False,
+    )
+    with store.write() as tx:
+        assert tx.subscriptions.save(changed)
+        assert not tx.subscriptions.save(replace(changed, id="s_9"))
+    with store.read() as tx:
+        assert tx.subscriptions.get("s_2") == changed
+        assert [s.state for s in tx.subscriptions.page(after="", created_by=T0, limit=5)] == [
+            "disabled",
+            "active",
+        ]
 
 
 def test_recipients_are_the_enabled_subscriptions_with_their_filters_in_id_order(store: port.Store) -> None:
@@ -874,3 +972,15 @@ def test_leased_deliveries_are_pending_until_their_lease_and_are_marked_delivere
     assert (first.status, first.attempts, first.next_attempt_at) == (DeliveryStatus.DELIVERED, 1, None)
     assert first.latency == timedelta(milliseconds=1500)
     assert second.status is DeliveryStatus.PENDING
+
+
+def test_the_last_delivery_to_a_subscription_is_known(store: port.Store) -> None:
+    with store.write() as tx:
+        tx.deliveries.add_leased(
+            "n", T0, T0, [("msg_n.s_1", "s_1", "webhook"), ("msg_n.s_2", "s_2", "webhook")]
+        )
+        tx.deliveries.mark_delivered([("msg_n.s_1", T0 + timedelta(seconds=3))])
+    with store.read() as tx:
+        assert tx.deliveries.last_delivered_at("s_1") == T0 + timedelta(seconds=3)
+        assert tx.deliveries.last_delivered_at("s_2") is None
+        assert tx.deliveries.last_delivered_at("s_9") is None

@@ -244,3 +244,95 @@ def test_an_email_subscription_has_no_secret_to_rotate(
     made = client.post("/subscriptions", json={"channel": "email", "address": "reader@example.com"}).json()
     answer = client.post(f"/api/v1/subscriptions/{made['id']}/rotate-secret", headers=bearer("editor"))
     assert answer.status_code == 409 and answer.json()["code"] == "subscription.not_signed"
+
+
+def test_a_replay_sends_again_what_was_delivered_with_the_same_webhook_id_and_what_was_missed(
+    rt: Runtime,
+    clock: SimulatedClock,
+    client: TestClient,
+    bearer: Callable[[str], Headers],
+    receiver: Receiver,
+) -> None:
+    made = subscribe(client, receiver.url)
+    editor = bearer("editor")
+    before = rt.clock.now()
+    clock.advance(timedelta(seconds=1))
+    first = publish(rt, "Delivered once")
+    deliver(rt)
+    paused_at = rt.clock.now()
+    client.post(f"/api/v1/subscriptions/{made['id']}/pause", headers=editor)
+    clock.advance(timedelta(seconds=1))
+    missed = publish(rt, "Missed while paused")
+    deliver(rt)
+    [(sent_first, _)] = receiver.received
+
+    resumed = client.post(f"/api/v1/subscriptions/{made['id']}/resume", headers=editor).json()
+    assert (resumed["missed"], resumed["missed_since"]) == (1, paused_at.isoformat())
+    assert resumed["replay"] == {
+        "method": "POST",
+        "path": f"/api/v1/subscriptions/{made['id']}/replay",
+        "body": {"since": paused_at.isoformat()},
+    }
+    replayed = client.post(
+        f"/api/v1/subscriptions/{made['id']}/replay", headers=editor, json={"since": before.isoformat()}
+    )
+
+    assert replayed.status_code == 200, replayed.text
+    assert replayed.json()["queued"] == 2
+    assert replayed.json()["again"] == [f"msg_{first}.{made['id']}"]
+    assert replayed.json()["new"] == [f"msg_{missed}.{made['id']}"]
+    assert deliver(rt) == 2
+    ids = [headers["webhook-id"] for headers, _ in receiver.received]
+    assert ids[0] == sent_first["webhook-id"] == f"msg_{first}.{made['id']}"
+    assert sorted(ids[1:]) == sorted([f"msg_{first}.{made['id']}", f"msg_{missed}.{made['id']}"])
+    history = client.get(f"/api/v1/subscriptions/{made['id']}", headers=editor).json()["deliveries"]
+    assert {d["status"] for d in history} == {"delivered"}
+
+
+def test_a_replay_is_refused_for_an_endpoint_not_active_or_a_time_unreadable_or_ahead(
+    rt: Runtime, client: TestClient, bearer: Callable[[str], Headers], receiver: Receiver
+) -> None:
+    made = subscribe(client, receiver.url)
+    editor, path = bearer("editor"), f"/api/v1/subscriptions/{made['id']}/replay"
+    ahead = (rt.clock.now() + timedelta(days=1)).isoformat()
+    for since, code in (
+        ("yesterday", "time.invalid"),
+        ("2010-11-01T00:00", "time.invalid"),
+        (ahead, "time.invalid"),
+    ):
+        refused = client.post(path, headers=editor, json={"since": since})
+        assert (refused.status_code, refused.json()["code"]) == (422, code), since
+    client.post(f"/api/v1/subscriptions/{made['id']}/pause", headers=editor)
+    paused = client.post(path, headers=editor, json={"since": "2010-10-01T00:00:00Z"})
+    assert (paused.status_code, paused.json()["code"]) == (409, "subscription.not_active")
+    assert (
+        client.post(path, headers=bearer("support"), json={"since": "2010-10-01T00:00:00Z"}).status_code
+        == 403
+    )
+    unknown = client.post("/api/v1/subscriptions/s_9/replay", headers=editor, json={"since": ahead})
+    assert unknown.status_code in (404, 422)
+
+
+def test_an_endpoint_disabled_by_410_is_resumed_with_what_it_missed_since(
+    rt: Runtime,
+    clock: SimulatedClock,
+    client: TestClient,
+    bearer: Callable[[str], Headers],
+    receiver: Receiver,
+) -> None:
+    made = subscribe(client, receiver.url)
+    receiver.answers.append((410, {}))
+    publish(rt, "Gone")
+    deliver(rt)
+    gone_at = rt.clock.now()
+    clock.advance(timedelta(seconds=1))
+    publish(rt, "Missed")
+    editor = bearer("editor")
+    listed = client.get(f"/api/v1/subscriptions/{made['id']}", headers=editor).json()["subscription"]
+    assert listed["state"] == "disabled"
+
+    resumed = client.post(f"/api/v1/subscriptions/{made['id']}/resume", headers=editor)
+
+    assert resumed.status_code == 200, resumed.text
+    assert (resumed.json()["missed"], resumed.json()["missed_since"]) == (1, gone_at.isoformat())
+    assert resumed.json()["subscription"]["state"] == "active"

@@ -1,13 +1,38 @@
 """A webhook receiver on 127.0.0.1 for the delivery tests: records each request, answers 204
-(or what a test tells it to), and notes the sender's port to show connections being reused."""
+(or what a test tells it to), and notes the sender's port to show connections being reused.
+Every body it got is checked, when it stops, against the JSON Schema of its event type (the
+ones served at /static/schemas/ and kept in docs/schemas/), with ``jsonschema``."""
 
 from __future__ import annotations
 
+import functools
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "docs" / "schemas"
+
+
+@functools.cache
+def validator(event_type: str) -> Draft202012Validator:
+    schema = json.loads((SCHEMAS / f"{event_type}.json").read_text())
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=FormatChecker())
+
+
+def validate_event(body: bytes) -> dict[str, Any]:
+    """The event in ``body``, once it matches the schema of its ``type`` (ValidationError if not)."""
+    event: dict[str, Any] = json.loads(body)
+    assert (SCHEMAS / f"{event['type']}.json").exists(), f"no schema for {event['type']!r}"
+    validator(event["type"]).validate(event)
+    return event
 
 
 @dataclass
@@ -16,6 +41,7 @@ class Receiver:
     answers: list[tuple[int, dict[str, str]]] = field(default_factory=list)  # status, headers; then 204
     received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
     peers: list[int] = field(default_factory=list)  # the sender's port, per request
+    bodies: list[bytes] = field(default_factory=list)  # every body, kept when a test clears received
 
 
 @contextmanager
@@ -29,6 +55,7 @@ def running_receiver() -> Iterator[Receiver]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             box[0].received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+            box[0].bodies.append(body)
             box[0].peers.append(self.client_address[1])
             status, headers = box[0].answers.pop(0) if box[0].answers else (204, {})
             self.send_response(status)
@@ -43,6 +70,10 @@ def running_receiver() -> Iterator[Receiver]:
     box.append(Receiver(f"http://127.0.0.1:{server.server_address[1]}/hooks/yaksok"))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield box[0]
-    server.shutdown()
-    server.server_close()
+    try:
+        yield box[0]
+    finally:
+        server.shutdown()
+        server.server_close()
+    for body in box[0].bodies:
+        validate_event(body)

@@ -15,6 +15,7 @@ import json
 import smtplib
 import ssl
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -32,6 +33,10 @@ from yaksok.domain.notice import Notice
 _FOOTER = {
     "en": ("You get this because you subscribed to yaksok notices. Unsubscribe:", "Unsubscribe"),
     "ko": ("yaksok 공지를 구독하셔서 받으신 메일입니다. 구독 해지:", "구독 해지"),
+}
+_MANAGE = {
+    "en": ("Choose what you get (launches, kinds, language):", "Manage your subscription"),
+    "ko": ("받을 공지 고르기 (출시, 종류, 언어):", "구독 설정"),
 }
 
 
@@ -64,6 +69,38 @@ def confirmation_body(lang: str, confirm_url: str) -> bytes:
     return _encode(lang, subject, text, f'<p>{html.escape(lead)}</p><p><a href="{link}">{link}</a></p>')
 
 
+def endpoint_alert_body(lang: str, kind: str, url: str, since: datetime, disables_at: datetime) -> bytes:
+    """The email to a failing webhook's owner: ``warned`` (it will be disabled at
+    ``disables_at`` unless it answers) or ``disabled``."""
+    when, until = f"{since:%Y-%m-%d %H:%M} UTC", f"{disables_at:%Y-%m-%d %H:%M} UTC"
+    if lang == "ko":
+        if kind == "warned":
+            subject = "yaksok 웹훅이 계속 실패하고 있습니다"
+            lead = (
+                f"웹훅 {url} 이(가) {when} 부터 응답하지 않습니다. {until} 까지 2xx 로 응답하지 않으면"
+                " 이 웹훅으로 보내기를 멈춥니다."
+            )
+        else:
+            subject = "yaksok 웹훅으로 보내기를 멈췄습니다"
+            lead = (
+                f"웹훅 {url} 이(가) {when} 부터 실패해 보내기를 멈췄습니다. 운영자가 다시 켜면"
+                " 그동안 놓친 공지를 다시 보낼 수 있습니다."
+            )
+    elif kind == "warned":
+        subject = "Your yaksok webhook keeps failing"
+        lead = (
+            f"Your webhook {url} has been failing since {when}. Unless it answers 2xx by {until},"
+            " yaksok will stop sending to it."
+        )
+    else:
+        subject = "yaksok stopped sending to your webhook"
+        lead = (
+            f"yaksok stopped sending to your webhook {url}: it had been failing since {when}. Once an"
+            " operator resumes it, what it missed can be replayed."
+        )
+    return _encode(lang, subject, lead, f"<p>{html.escape(lead)}</p>")
+
+
 def _encode(lang: str, subject: str, text: str, page: str) -> bytes:
     parts = {"language": lang, "subject": subject, "text": text, "html": page}
     return json.dumps(parts, ensure_ascii=False).encode()
@@ -86,6 +123,11 @@ def unsubscribe_url(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/unsubscribe/{quote(token, safe='')}"
 
 
+def manage_url(base_url: str, token: str) -> str:
+    """The page where a subscriber chooses what it gets; the same token as unsubscribing."""
+    return f"{base_url.rstrip('/')}/subscriptions/manage/{quote(token, safe='')}"
+
+
 def message(options: TransportOptions, outgoing: Outgoing) -> EmailMessage:
     """The MIME message for ``outgoing``; its ``secret`` is the unsubscribe token (none for a
     confirmation, which carries no unsubscribe link)."""
@@ -104,8 +146,13 @@ def message(options: TransportOptions, outgoing: Outgoing) -> EmailMessage:
         mail["List-Unsubscribe"] = f"<{link}>"
         mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         words, button = _FOOTER.get(parts["language"], _FOOTER["en"])
-        text += f"\n\n--\n{words} {link}\n"
-        page += f'<hr><p>{html.escape(words)} <a href="{html.escape(link)}">{html.escape(button)}</a></p>'
+        choose, manage = _MANAGE.get(parts["language"], _MANAGE["en"])
+        manage_link = manage_url(options.base_url, outgoing.secret)
+        text += f"\n\n--\n{choose} {manage_link}\n{words} {link}\n"
+        page += (
+            f'<hr><p>{html.escape(choose)} <a href="{html.escape(manage_link)}">{html.escape(manage)}</a></p>'
+            f'<p>{html.escape(words)} <a href="{html.escape(link)}">{html.escape(button)}</a></p>'
+        )
     mail.set_content(text)
     mail.add_alternative(
         f'<!doctype html><html lang="{parts["language"]}"><body>{page}</body></html>', subtype="html"

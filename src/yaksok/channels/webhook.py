@@ -40,8 +40,11 @@ from yaksok.domain import codes
 from yaksok.domain.delivery import Delivered, GiveUp, Outcome, RetryLater
 from yaksok.domain.errors import InvalidInput
 from yaksok.domain.launch import Milestone
-from yaksok.domain.notice import Notice
+from yaksok.domain.notice import Notice, Reminded
+from yaksok.domain.promise import Promise, PromiseVersion
+from yaksok.domain.reminder import LATE_AFTER
 from yaksok.domain.subscription import IPNetwork, refusal, webhook_url
+from yaksok.domain.texts import pick_text
 
 SECRET_PREFIX = "whsec_"
 # An idle connection is reused for this long at most: receivers close idle keep-alive connections
@@ -68,10 +71,16 @@ def _signed(secret: str, message_id: bytes, timestamp: int, body: bytes) -> byte
     return base64.b64encode(hmac.digest(key, b"%s.%d.%s" % (message_id, timestamp, body), hashlib.sha256))
 
 
+# Each event's JSON Schema is served at /static/schemas/{type}.json (docs/schemas/ in the source).
+EVENT_TYPES = ("notice.published", "promise.changed", "reminder.due")
+
+
 def event_body(notice: Notice, lang: str, base_url: str, milestones: Mapping[str, Milestone]) -> bytes:
-    """The ``notice.published`` event in ``lang``, as every attempt sends it."""
+    """The event a notice is to webhooks, in ``lang``, as every attempt sends it: ``reminder.due``
+    for a reminder, ``promise.changed`` for the notice of a promise (the first one too), else
+    ``notice.published``. Every event's ``data`` has the notice's fields; the first two add theirs."""
     assert notice.published_at is not None and notice.publish_at is not None
-    data = {
+    data: dict[str, object] = {
         "notice": notice.id,
         "kind": notice.kind.value,
         "launch": notice.launch_slug,
@@ -83,8 +92,69 @@ def event_body(notice: Notice, lang: str, base_url: str, milestones: Mapping[str
         "published_at": notice.published_at.isoformat(),
         "supersedes": notice.supersedes,
     }
-    event = {"type": "notice.published", "timestamp": notice.published_at.isoformat(), "data": data}
+    kind = "notice.published"
+    if notice.reminder is not None:
+        kind = "reminder.due"
+        data.update(_reminded(notice.reminder, lang, milestones, notice.published_at))
+    else:
+        promised = _promise_of(notice, milestones)
+        if promised is not None:
+            kind = "promise.changed"
+            data.update(_promise_data(*promised, lang))
+    event = {"type": kind, "timestamp": notice.published_at.isoformat(), "data": data}
     return json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _reminded(
+    reminded: Reminded, lang: str, milestones: Mapping[str, Milestone], sent_at: datetime
+) -> dict[str, object]:
+    milestone = milestones.get(reminded.milestone_id)
+    return {
+        "milestone": reminded.milestone_id,
+        "milestone_title": milestone.title(lang) if milestone is not None else "",
+        "version": reminded.version,
+        "promised_at": reminded.at.isoformat(),
+        "due_at": reminded.due_at.isoformat(),
+        "offset_seconds": reminded.offset_seconds,
+        "late": sent_at - reminded.due_at > LATE_AFTER,
+    }
+
+
+def _promise_of(
+    notice: Notice, milestones: Mapping[str, Milestone]
+) -> tuple[Milestone, PromiseVersion, PromiseVersion | None] | None:
+    """The milestone, promise version and the one before it that ``notice`` announced, if any."""
+    for milestone_id in notice.milestone_ids:
+        milestone = milestones.get(milestone_id)
+        if milestone is None:
+            continue
+        for index, version in enumerate(milestone.versions):
+            if version.notice_id == notice.id:
+                return milestone, version, milestone.versions[index - 1] if index else None
+    return None
+
+
+def _promise_data(
+    milestone: Milestone, version: PromiseVersion, previous: PromiseVersion | None, lang: str
+) -> dict[str, object]:
+    return {
+        "milestone": milestone.id,
+        "milestone_title": milestone.title(lang),
+        "version": version.version,
+        "change_kind": None if version.change_kind is None else version.change_kind.value,
+        "promise": _promise(version.promise, lang),
+        "previous": None if previous is None else _promise(previous.promise, lang),
+        "reason": pick_text(version.reason, lang) if version.reason else "",
+    }
+
+
+def _promise(promise: Promise, lang: str) -> dict[str, object]:
+    return {
+        "at": None if promise.at is None else promise.at.isoformat(),
+        "zone": promise.zone,
+        "precision": promise.precision.value,
+        "described": promise.describe(lang),
+    }
 
 
 def resolved_addresses(host: str, port: int) -> list[str]:

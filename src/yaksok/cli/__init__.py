@@ -12,6 +12,7 @@ import click
 
 from yaksok.cli.bench import bench
 from yaksok.cli.db import db
+from yaksok.cli.launches import launches
 from yaksok.cli.ledger import ledger
 from yaksok.cli.replay import demo, replay
 from yaksok.cli.reservations import reservations
@@ -31,5 +32,18 @@ def main() -> None:
     """
 
 
-for command in (serve, worker, demo, replay, ledger, bench, db, token, user, subscriptions, reservations):
+for command in (
+    serve,
+    worker,
+    demo,
+    replay,
+    ledger,
+    bench,
+    db,
+    token,
+    user,
+    subscriptions,
+    reservations,
+    launches,
+):
     main.add_command(command)

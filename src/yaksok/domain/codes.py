@@ -92,6 +92,9 @@ SUBSCRIPTION_TOKEN_INVALID = Code(
     InvalidInput,
     "a confirmation or unsubscribe link is not one yaksok signed, or has expired",
 )
+SUBSCRIPTION_FORM_STALE = Code(
+    "subscription.form_stale", InvalidInput, "a subscribe form not sent from this site's page, or too old"
+)
 SUBSCRIPTION_NOT_FOUND = Code("subscription.not_found", NotFound, "no subscription has that id")
 SUBSCRIPTION_NOT_ACTIVE = Code(
     "subscription.not_active", Conflict, "only an active subscription can be paused"

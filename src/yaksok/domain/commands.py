@@ -212,3 +212,4 @@ class Subscribe:
     language: str = "en"
     launches: tuple[str, ...] = ()  # empty: every launch
     kinds: tuple[NoticeKind, ...] = ()  # empty: every kind
+    contact: str = ""  # an email address of the endpoint's owner, told when it keeps failing

@@ -75,6 +75,38 @@ def next_attempt_at(attempts: int, now: datetime, outcome: RetryLater, jitter: f
     return now + wait
 
 
+# An endpoint whose every attempt fails: its owner is warned once it has failed for 3 days (the
+# retry schedule's last attempt of a delivery comes ~3 days 1 h after its first), and it is
+# disabled at its first failure after 5 days. A delivery to it in between ends the streak.
+WARN_FAILING_AFTER = timedelta(days=3)
+DISABLE_FAILING_AFTER = timedelta(days=5)
+
+
+@dataclass(frozen=True)
+class Failing:
+    """Where an endpoint that just failed stands: failing since when, and what to do now."""
+
+    since: datetime
+    warn: bool = False  # tell its owner it will be disabled
+    disable: bool = False  # disable it now
+
+    @property
+    def disables_at(self) -> datetime:
+        return self.since + DISABLE_FAILING_AFTER
+
+
+def failing(
+    since: datetime | None, warned_at: datetime | None, last_delivered: datetime | None, now: datetime
+) -> Failing:
+    """An endpoint failed at ``now``: failing since ``since`` (None: it was not), its owner warned
+    at ``warned_at``, and its last delivery at ``last_delivered``."""
+    if since is None or (last_delivered is not None and last_delivered >= since):
+        return Failing(now)  # a new streak
+    if now - since >= DISABLE_FAILING_AFTER:
+        return Failing(since, disable=True)
+    return Failing(since, warn=now - since >= WARN_FAILING_AFTER and warned_at is None)
+
+
 def delivery_id(notice_id: str, subscription_id: str) -> str:
     """The id every attempt of this notice to this subscriber carries (``webhook-id``)."""
     return f"msg_{notice_id}.{subscription_id}"

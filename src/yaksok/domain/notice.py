@@ -100,6 +100,38 @@ class Claim:
 
 
 @dataclass(frozen=True)
+class Reminded:
+    """What a reminder notice reminds of: a milestone's promise (its version and time), and how
+    long before it the reminder was due. Webhooks send it as a ``reminder.due`` event."""
+
+    milestone_id: str
+    version: int
+    at: datetime  # the promised time
+    offset_seconds: int  # the reminder was due this long before it
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "milestone_id": self.milestone_id,
+            "version": self.version,
+            "at": self.at.isoformat(),
+            "offset_seconds": self.offset_seconds,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, object]) -> Reminded:
+        return cls(
+            milestone_id=str(raw["milestone_id"]),
+            version=int(str(raw["version"])),
+            at=datetime.fromisoformat(str(raw["at"])),
+            offset_seconds=int(str(raw["offset_seconds"])),
+        )
+
+    @property
+    def due_at(self) -> datetime:
+        return self.at - timedelta(seconds=self.offset_seconds)
+
+
+@dataclass(frozen=True)
 class Notice:
     id: str
     kind: NoticeKind
@@ -118,6 +150,7 @@ class Notice:
     justification: dict[str, str] = field(default_factory=dict)
     next_update_at: datetime | None = None
     cadence_id: str | None = None
+    reminder: Reminded | None = None  # set on a reminder's notice
 
     def __post_init__(self) -> None:
         check_texts(self.titles, "notice title")

@@ -6,7 +6,8 @@ with a public justification, which is then shown with the notice and kept in the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from yaksok.domain import codes
@@ -19,6 +20,8 @@ LEAD_TIME = codes.POLICY_LEAD_TIME.text
 REASON_REQUIRED = codes.POLICY_REASON_REQUIRED.text
 LATE_CHANGE = codes.POLICY_LATE_CHANGE.text
 RULES = (LEAD_TIME, REASON_REQUIRED, LATE_CHANGE)
+MAX_REMINDERS = 10
+LONGEST_REMINDER = timedelta(days=60)
 
 
 @dataclass(frozen=True)
@@ -28,9 +31,11 @@ class Policy:
     tolerance: timedelta = timedelta(minutes=5)
     apology_within: timedelta = timedelta(hours=2)
     reason_required: bool = True
-    # How long before each exactly promised milestone subscribers are reminded (domain/reminder.py).
-    # Not yet part of to_dict/from_dict: every launch reminds at these defaults for now.
+    # How long before each exactly promised milestone subscribers are reminded (domain/reminder.py),
+    # set per launch (``with_reminder_offsets``); stored with the policy (``to_stored``), not in
+    # ``to_dict``, which lists the rules a launch is created with.
     reminder_offsets: tuple[timedelta, ...] = (timedelta(hours=72), timedelta(hours=24), timedelta(hours=1))
+    reminders_set_at: datetime | None = None  # when the offsets were last set (None: the defaults)
 
     def __post_init__(self) -> None:
         for name in ("min_lead", "min_change_lead", "tolerance", "apology_within"):
@@ -38,6 +43,39 @@ class Policy:
                 raise InvalidInput(f"policy {name} cannot be negative", code=codes.POLICY_INVALID)
         if any(offset <= timedelta(0) for offset in self.reminder_offsets):
             raise InvalidInput("policy reminder offsets must be positive", code=codes.POLICY_INVALID)
+        if len(self.reminder_offsets) > MAX_REMINDERS or any(
+            o > LONGEST_REMINDER for o in self.reminder_offsets
+        ):
+            raise InvalidInput(
+                f"at most {MAX_REMINDERS} reminder offsets, each at most {LONGEST_REMINDER.days} days",
+                code=codes.POLICY_INVALID,
+            )
+
+    def with_reminder_offsets(self, offsets: Iterable[timedelta], now: datetime) -> Policy:
+        """The policy with subscribers reminded at ``offsets`` before each exact promise, from
+        ``now`` on: a reminder whose time came before ``now`` is not sent late for it."""
+        chosen = tuple(sorted(set(offsets), reverse=True))
+        return replace(self, reminder_offsets=chosen, reminders_set_at=now)
+
+    def to_stored(self) -> dict[str, object]:
+        """Everything the policy holds, as the launch's row keeps it."""
+        stored: dict[str, object] = dict(self.to_dict())
+        stored["reminder_offsets_minutes"] = [o / timedelta(minutes=1) for o in self.reminder_offsets]
+        if self.reminders_set_at is not None:
+            stored["reminders_set_at"] = self.reminders_set_at.isoformat()
+        return stored
+
+    @classmethod
+    def from_stored(cls, data: Mapping[str, object]) -> Policy:
+        rules = {k: v for k, v in data.items() if isinstance(v, float | int | bool) and k in _RULE_KEYS}
+        policy = cls.from_dict(rules)
+        minutes = data.get("reminder_offsets_minutes")
+        set_at = data.get("reminders_set_at")
+        if isinstance(minutes, list):
+            policy = replace(policy, reminder_offsets=tuple(timedelta(minutes=float(m)) for m in minutes))
+        if isinstance(set_at, str):
+            policy = replace(policy, reminders_set_at=datetime.fromisoformat(set_at))
+        return policy
 
     def to_dict(self) -> dict[str, float | bool]:
         return {
@@ -177,3 +215,6 @@ def enforce(broken: list[Violation], override: Override | None) -> tuple[str, ..
         message = "; ".join(v.explanation for v in broken) + " (or override with a public justification)"
         raise PolicyViolation([v.rule for v in broken], message)
     return tuple(v.rule.text for v in broken)
+
+
+_RULE_KEYS = tuple(Policy().to_dict())

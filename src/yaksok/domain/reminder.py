@@ -6,7 +6,8 @@ moves, the old version's reminders are simply no longer derived and the new vers
 cancelled or happened milestone has none. A reminder whose time passed while the service was
 down is still sent while the milestone is ahead, and says it is late; of several missed for one
 promise, only the nearest is sent (the others would say less, later). A reminder whose time
-came before its promise was made is not derived: the notice of that promise told everyone.
+came before its promise was made is not derived: the notice of that promise told everyone; nor
+one whose time came before the launch's offsets were last set (it would only be late).
 """
 
 from __future__ import annotations
@@ -54,10 +55,11 @@ def reminders_of(milestone: Milestone, policy: Policy) -> list[Reminder]:
     if promise.precision is not Precision.EXACT or promise.at is None:
         return []
     at = promise.at
+    since = max(current.made_at, policy.reminders_set_at or current.made_at)
     reminders = [
         Reminder(milestone, current.version, offset, at - offset, at)
         for offset in sorted(set(policy.reminder_offsets), reverse=True)
-        if at - offset >= current.made_at
+        if at - offset >= since
     ]
     return reminders
 

@@ -2,8 +2,13 @@
 
 A subscriber chooses launches and notice kinds (none chosen: all of them) and a language. A
 webhook subscriber's target is a URL, signed to with its ``whsec_`` secret (Standard Webhooks);
-an email subscriber's is an address, held (``AWAITING_CONFIRMATION``) until its owner confirms,
+an email subscriber's is an address, held (``awaiting_confirmation``) until its owner confirms,
 and its ``secret`` is the token of the unsubscribe link every message carries.
+
+A subscription's state is its own columns: ``awaiting_confirmation`` (an email not yet
+confirmed), ``paused_at`` (an operator paused it), ``disabled_at`` with ``disabled_reason``
+(stopped for good: unsubscribed, ``410 Gone``, failing too long); and during a secret rotation,
+``previous_secret`` signs too until ``previous_secret_until``.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
@@ -22,11 +27,7 @@ from yaksok.domain.notice import Notice, NoticeKind
 LANGUAGES = ("ko", "en")
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-# Why a new email subscription is not sent to yet: it is held until its owner confirms (double opt-in).
-AWAITING_CONFIRMATION = "awaiting confirmation"
 UNSUBSCRIBED = "unsubscribed"
-# Why an endpoint is not sent to: an operator paused it (``POST /api/v1/subscriptions/{id}/pause``).
-PAUSED = "paused"
 STATES = ("active", "paused", "unconfirmed", "disabled")
 _TOLD_TO_EVERY_FOLLOWER = frozenset({NoticeKind.CHANGE, NoticeKind.APOLOGY})
 
@@ -41,8 +42,15 @@ class Subscription:
     created_at: datetime
     launches: tuple[str, ...] = ()  # empty: every launch
     kinds: tuple[NoticeKind, ...] = ()  # empty: every kind
-    disabled_at: datetime | None = None
+    disabled_at: datetime | None = None  # stopped for good (unsubscribed, 410 Gone, failing too long)
     disabled_reason: str = ""
+    awaiting_confirmation: bool = False  # an email subscription its owner has not confirmed yet
+    paused_at: datetime | None = None  # paused by an operator until resumed
+    previous_secret: str = ""  # the secret a rotation replaced, signing too until previous_secret_until
+    previous_secret_until: datetime | None = None
+    contact: str = ""  # an email address of the endpoint's owner, told when it fails (webhooks)
+    failing_since: datetime | None = None  # the first failed attempt since the last delivery
+    failure_warned_at: datetime | None = None  # when its owner was warned it will be disabled
 
     def __post_init__(self) -> None:
         if self.language not in LANGUAGES:
@@ -53,18 +61,27 @@ class Subscription:
 
     def wants(self, notice: Notice) -> bool:
         """Whether this subscriber is to be told of ``notice``."""
-        return self.disabled_at is None and _wants(self.channel, self.launches, self.kinds, notice)
+        return self.enabled and _wants(self.channel, self.launches, self.kinds, notice)
+
+    @property
+    def enabled(self) -> bool:
+        """Sent to: confirmed, not paused, not disabled."""
+        return self.disabled_at is None and not self.awaiting_confirmation and self.paused_at is None
 
     @property
     def state(self) -> str:
         """active, paused (by an operator), unconfirmed (email awaiting its owner) or disabled."""
-        if self.disabled_at is None:
-            return "active"
-        if self.disabled_reason == PAUSED:
-            return "paused"
-        if self.disabled_reason == AWAITING_CONFIRMATION:
+        if self.disabled_at is not None:
+            return "disabled"
+        if self.awaiting_confirmation:
             return "unconfirmed"
-        return "disabled"
+        if self.paused_at is not None:
+            return "paused"
+        return "active"
+
+    def signing_secrets(self, now: datetime) -> str:
+        """The secrets that sign now (see ``signing_secrets``)."""
+        return signing_secrets(self.secret, self.previous_secret, self.previous_secret_until, now)
 
     def would_want(self, notice: Notice) -> bool:
         """Whether ``notice`` is one this subscriber chose, enabled or not."""
@@ -81,6 +98,8 @@ class Recipient(NamedTuple):  # a tuple: a fan-out reads one per subscriber
     language: str
     launches: tuple[str, ...]
     kinds: tuple[NoticeKind, ...]
+    previous_secret: str = ""
+    previous_secret_until: datetime | None = None
 
     def wants(self, notice: Notice) -> bool:
         """Whether this subscriber is to be told of ``notice``."""
@@ -99,25 +118,12 @@ def _wants(channel: str, launches: tuple[str, ...], kinds: tuple[NoticeKind, ...
     return not kinds or notice.kind in kinds
 
 
-def rotated(new: str, stored: str, until: datetime) -> str:
-    """A secret as stored during a rotation: the new one, the one it replaces, and when that one
-    stops signing (Unix seconds), space-separated (``signing_secrets`` reads it)."""
-    return f"{new} {stored.split()[0]} {int(until.timestamp())}"
-
-
-def signing_secrets(stored: str, now: datetime) -> str:
+def signing_secrets(secret: str, previous: str, until: datetime | None, now: datetime) -> str:
     """The secrets that sign now, space-separated: the newest, and the one it replaced while its
     rotation window lasts."""
-    if " " not in stored:
-        return stored
-    new, old, until = stored.split()
-    return f"{new} {old}" if now.timestamp() < int(until) else new
-
-
-def rotation_ends(stored: str) -> datetime | None:
-    """When the secret a rotation replaced stops signing; None if no rotation is stored."""
-    parts = stored.split()
-    return datetime.fromtimestamp(int(parts[2]), tz=UTC) if len(parts) == 3 else None
+    if previous and until is not None and now < until:
+        return f"{secret} {previous}"
+    return secret
 
 
 def webhook_url(url: str) -> tuple[str, int, str]:

@@ -11,6 +11,8 @@ with the same ids once the lease ends), and a worker never waits for another's p
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -18,13 +20,15 @@ from datetime import datetime, timedelta
 from statistics import quantiles
 from typing import Protocol
 
-from yaksok.channels.outbound import Outgoing, Smtp, TransportOptions
+from yaksok.channels import email
+from yaksok.channels.outbound import Outgoing, Smtp, Transport, TransportOptions
 from yaksok.channels.transports import REGISTRY
 from yaksok.channels.webhook import new_secret
 from yaksok.config import Settings
 from yaksok.domain import codes
 from yaksok.domain.commands import Subscribe
 from yaksok.domain.delivery import (
+    DISABLE_FAILING_AFTER,
     Delivered,
     Delivery,
     DeliveryStatus,
@@ -33,23 +37,20 @@ from yaksok.domain.delivery import (
     Outcome,
     RetryLater,
     delivery_id,
+    failing,
     next_attempt_at,
 )
 from yaksok.domain.errors import InvalidInput, NotFound
 from yaksok.domain.notice import Notice
-from yaksok.domain.subscription import (
-    AWAITING_CONFIRMATION,
-    Subscription,
-    allowed_networks,
-    signing_secrets,
-)
-from yaksok.services import subscriber_links
+from yaksok.domain.subscription import Subscription, allowed_networks, signing_secrets
+from yaksok.services import audit_trail, subscriber_links
 from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
 
 # How long a page of deliveries is held by the worker that took it; if that worker dies, the
 # page is retried once the lease ends (``Settings.delivery_lease``).
 LEASE = timedelta(seconds=60)
+log = logging.getLogger(__name__)
 
 
 def transport_options(settings: Settings, rt: Runtime) -> TransportOptions:
@@ -101,6 +102,7 @@ def _subscription(rt: Runtime, command: Subscribe, options: TransportOptions, no
             code=codes.SUBSCRIPTION_CHANNEL_UNKNOWN,
         )
     target = channel.transport(options).check_target(command.target)
+    contact = email.check_address(command.contact) if command.contact else ""
     return Subscription(
         id=rt.new_id("s"),
         channel=channel.name,
@@ -110,6 +112,7 @@ def _subscription(rt: Runtime, command: Subscribe, options: TransportOptions, no
         created_at=now,
         launches=tuple(dict.fromkeys(command.launches)),
         kinds=tuple(dict.fromkeys(command.kinds)),
+        contact=contact,
     )
 
 
@@ -122,11 +125,25 @@ def _held_for_confirmation(made: list[Subscription], key: bytes, now: datetime) 
         else replace(
             s,
             secret=subscriber_links.unsubscribe_token(key, s.id),
-            disabled_at=now,
-            disabled_reason=AWAITING_CONFIRMATION,
+            awaiting_confirmation=True,
         )
         for s in made
     ]
+
+
+async def send_confirmation(rt: Runtime, settings: Settings, made: Subscription) -> None:
+    """Mail the confirmation link of a new email subscription (logged if it cannot be sent)."""
+    options = transport_options(settings, rt)
+    message = await asyncio.to_thread(
+        subscriber_links.confirmation, rt, made, settings.public_url, settings.email_confirm_hours
+    )
+    transport = REGISTRY[made.channel].transport(options)
+    try:
+        outcome = await transport.deliver(message)
+    finally:
+        await transport.aclose()
+    if not isinstance(outcome, Delivered):
+        log.warning("the confirmation of subscription %s was not sent: %s", made.id, outcome.why)
 
 
 def record_publication(tx: Transaction, notice: Notice) -> None:
@@ -143,12 +160,24 @@ class Deliveries(Protocol):
     def __len__(self) -> int: ...
 
 
+@dataclass(frozen=True)
+class EndpointAlert:
+    """An endpoint failing for days: its owner is to be told (``warned`` or ``disabled``)."""
+
+    subscription: Subscription
+    kind: str  # "warned" or "disabled"
+    failing_since: datetime
+    disables_at: datetime
+
+
 @dataclass
 class Batch:
-    """Deliveries to attempt now, with their messages, by channel (message i is delivery i)."""
+    """Deliveries to attempt now, with their messages, by channel (message i is delivery i); and
+    the alerts of failing endpoints the transaction that made it found (the page before's)."""
 
     deliveries: dict[str, Deliveries] = field(default_factory=dict)
     messages: dict[str, list[Outgoing]] = field(default_factory=dict)
+    alerts: list[EndpointAlert] = field(default_factory=list)
 
     def add(self, delivery: Delivery, message: Outgoing) -> None:
         known = self.deliveries.setdefault(delivery.channel, [])
@@ -220,11 +249,10 @@ def expand_next(
     now = rt.clock.now()
     outcomes = _Outcomes.of(attempted, now) if attempted is not None else None
     with rt.store.write() as tx:
-        if outcomes is not None:
-            outcomes.store(tx, now)
+        alerts = outcomes.store(tx, rt, now) if outcomes is not None else []
         job = tx.deliveries.claim_fanout()
         if job is None:
-            return None
+            return Batch(alerts=alerts) if alerts else None
         notice = tx.notices.get(job.notice_id)
         assert notice is not None and notice.published_at is not None
         page = tx.subscriptions.recipients(after=job.after, created_by=notice.published_at, limit=page_size)
@@ -245,7 +273,9 @@ def expand_next(
                     Outgoing(
                         delivery_id(notice.id, recipient.id),
                         recipient.target,
-                        signing_secrets(recipient.secret, now),
+                        signing_secrets(
+                            recipient.secret, recipient.previous_secret, recipient.previous_secret_until, now
+                        ),
                         body,
                     )
                 )
@@ -258,11 +288,12 @@ def expand_next(
         return Batch(
             deliveries={channel: lot for channel, lot in leased.items()},
             messages={channel: lot.messages for channel, lot in leased.items()},
+            alerts=alerts,
         )
 
 
 def _message(delivery: Delivery, subscription: Subscription, body: bytes, now: datetime) -> Outgoing:
-    return Outgoing(delivery.id, subscription.target, signing_secrets(subscription.secret, now), body)
+    return Outgoing(delivery.id, subscription.target, subscription.signing_secrets(now), body)
 
 
 def claim_retries(rt: Runtime, base_url: str, limit: int, lease: timedelta = LEASE) -> Batch:
@@ -277,7 +308,7 @@ def claim_retries(rt: Runtime, base_url: str, limit: int, lease: timedelta = LEA
         for delivery in due:
             subscription = tx.subscriptions.get(delivery.subscription_id)
             notice = tx.notices.get(delivery.notice_id)
-            if subscription is None or notice is None or subscription.disabled_at is not None:
+            if subscription is None or notice is None or not subscription.enabled:
                 dropped.append(_failed(delivery, "the subscription is disabled"))
                 continue
             delivery = replace(delivery, next_attempt_at=now + lease)
@@ -295,13 +326,14 @@ def claim_retries(rt: Runtime, base_url: str, limit: int, lease: timedelta = LEA
     return batch
 
 
-def record(rt: Runtime, attempted: Attempted) -> None:
+def record(rt: Runtime, attempted: Attempted) -> list[EndpointAlert]:
     """Store what each attempt came to: delivered, to retry (on the schedule) or failed; a
-    ``GiveUp`` that says so disables the subscription."""
+    ``GiveUp`` that says so disables the subscription. The alerts of endpoints failing for days
+    (``domain.delivery.failing``) are returned, for their owners to be told."""
     now = rt.clock.now()
     outcomes = _Outcomes.of(attempted, now)
     with rt.store.write() as tx:
-        outcomes.store(tx, now)
+        return outcomes.store(tx, rt, now)
 
 
 @dataclass
@@ -311,6 +343,7 @@ class _Outcomes:
     delivered: list[tuple[str, datetime]] = field(default_factory=list)
     changed: list[Delivery] = field(default_factory=list)
     disabled: list[tuple[str, str]] = field(default_factory=list)
+    failed: set[str] = field(default_factory=set)  # subscriptions an attempt to failed
 
     @classmethod
     def of(cls, attempted: Attempted, now: datetime) -> _Outcomes:
@@ -325,13 +358,64 @@ class _Outcomes:
                 sorted_.changed.append(_after(tried, outcome, now))
                 if isinstance(outcome, GiveUp) and outcome.disable_endpoint:
                     sorted_.disabled.append((tried.subscription_id, outcome.why))
+                else:
+                    sorted_.failed.add(tried.subscription_id)
         return sorted_
 
-    def store(self, tx: Transaction, now: datetime) -> None:
+    def store(self, tx: Transaction, rt: Runtime, now: datetime) -> list[EndpointAlert]:
         tx.deliveries.mark_delivered(self.delivered)
         tx.deliveries.save_many(self.changed)
         for subscription_id, why in self.disabled:
             tx.subscriptions.disable(subscription_id, now, why)
+        return [alert for s in sorted(self.failed) if (alert := _failed_at(tx, rt, s, now)) is not None]
+
+
+def _failed_at(tx: Transaction, rt: Runtime, subscription_id: str, now: datetime) -> EndpointAlert | None:
+    """An attempt to the subscription failed: note since when it fails; warn its owner after
+    3 days, disable it after 5 (both in the audit trail)."""
+    found = tx.subscriptions.get(subscription_id)
+    if found is None or not found.enabled:
+        return None
+    last = tx.deliveries.last_delivered_at(subscription_id)
+    where = failing(found.failing_since, found.failure_warned_at, last, now)
+    details: dict[str, object] = {
+        "subscription": found.id,
+        "channel": found.channel,
+        "failing_since": where.since.isoformat(),
+        "disables_at": where.disables_at.isoformat(),
+    }
+    if where.disable:
+        why = f"failing since {where.since.isoformat()} (disabled after {DISABLE_FAILING_AFTER.days} days)"
+        tx.subscriptions.disable(found.id, now, why)
+        audit_trail.record(tx, rt, "subscription.disabled", {**details, "reason": why}, actor=None)
+        return EndpointAlert(found, "disabled", where.since, where.disables_at)
+    if where.warn:
+        tx.subscriptions.save(replace(found, failing_since=where.since, failure_warned_at=now))
+        audit_trail.record(tx, rt, "subscription.failing", details, actor=None)
+        return EndpointAlert(found, "warned", where.since, where.disables_at)
+    if where.since != found.failing_since:
+        tx.subscriptions.save(replace(found, failing_since=where.since, failure_warned_at=None))
+    return None
+
+
+async def tell_owners(alerts: Sequence[EndpointAlert], transport: Transport, base_url: str) -> None:
+    """Email each failing endpoint's owner (its ``contact``, if it gave one) that it will be, or
+    was, disabled. Best effort: an alert not sent is logged; the admin API shows the state."""
+    for alert in alerts:
+        contact = alert.subscription.contact
+        if not contact:
+            continue
+        body = email.endpoint_alert_body(
+            alert.subscription.language,
+            alert.kind,
+            alert.subscription.target,
+            alert.failing_since,
+            alert.disables_at,
+        )
+        message = Outgoing(f"alert_{alert.kind}_{alert.subscription.id}", contact, "", body)
+        outcome = await transport.deliver(message)
+        if not isinstance(outcome, Delivered):
+            log.warning("the owner of subscription %s was not told: %s", alert.subscription.id, outcome.why)
 
 
 def _after(delivery: Delivery, outcome: Outcome, now: datetime) -> Delivery:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 from yaksok.domain import codes
 from yaksok.domain.commands import (
@@ -37,6 +39,30 @@ def get_launch(tx: Transaction, slug: str) -> Launch:
     if launch is None:
         raise NotFound(f"no launch {slug!r}", code=codes.LAUNCH_NOT_FOUND)
     return launch
+
+
+def set_reminder_offsets(rt: Runtime, slug: str, offsets: Sequence[timedelta]) -> Launch:
+    """Remind the launch's subscribers at ``offsets`` before each exact promise (recorded in the
+    ledger). Reminders not yet sent move at once: the next are derived from the new offsets; one
+    whose time has already passed is not sent late. Setting the current offsets records nothing."""
+    now = rt.clock.now()
+    with rt.store.write() as tx:
+        launch = claim_launch(tx, slug)
+        policy = launch.policy.with_reminder_offsets(offsets, now)
+        if policy.reminder_offsets == launch.policy.reminder_offsets:
+            return launch
+        tx.launches.set_policy(slug, policy)
+        ledger.record(
+            tx,
+            rt,
+            "launch.reminders_set",
+            {
+                "launch": slug,
+                "offsets_hours": [o / timedelta(hours=1) for o in policy.reminder_offsets],
+                "previous_hours": [o / timedelta(hours=1) for o in launch.policy.reminder_offsets],
+            },
+        )
+    return replace(launch, policy=policy)
 
 
 def claim_launch(tx: Transaction, slug: str) -> Launch:

@@ -125,3 +125,9 @@ def latest_change(rt: Runtime) -> datetime | None:
     with rt.store.read() as tx:
         head = tx.ledger.head()
     return None if head is None else datetime.fromisoformat(head.at.replace("Z", "+00:00"))
+
+
+def launches(rt: Runtime) -> dict[str, Launch]:
+    """Every launch by slug (what a subscribe form offers)."""
+    with rt.store.read() as tx:
+        return {launch.slug: launch for launch in tx.launches.list()}

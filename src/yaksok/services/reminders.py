@@ -1,14 +1,15 @@
 """Reminders: the scheduler sends each due reminder once, as a notice to subscribers.
 
 A reminder goes out as an ``announcement`` notice on the delivered channels (email, webhook),
-published through ``publish_in`` like any other (ledger entry, fan-out). Its notice id is the
+published through ``publish_in`` like any other (ledger entry, fan-out); the notice holds what
+it reminds of (``Reminded``), which webhooks send as a ``reminder.due`` event. Its notice id is the
 reminder's key (milestone, promise version, offset), so the notice row is the record that it
 was sent: a second scheduler finds it there, or fails to insert it, and sends nothing.
 """
 
 from __future__ import annotations
 
-from yaksok.domain.notice import Notice, NoticeKind
+from yaksok.domain.notice import Notice, NoticeKind, Reminded
 from yaksok.domain.reminder import Reminder, due_reminders
 from yaksok.services.notices import publish_in
 from yaksok.services.runtime import Runtime
@@ -51,6 +52,12 @@ def _send(rt: Runtime, reminder: Reminder) -> Notice | None:
             launch_slug=launch.slug,
             milestone_ids=(milestone.id,),
             channels=REMINDER_CHANNELS,
+            reminder=Reminded(
+                milestone_id=milestone.id,
+                version=reminder.version,
+                at=reminder.at,
+                offset_seconds=int(reminder.offset.total_seconds()),
+            ),
         )
         tx.notices.add(notice)
         return publish_in(tx, rt, notice)

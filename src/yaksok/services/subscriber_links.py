@@ -1,5 +1,8 @@
 """The signed links a subscriber acts on without an account: confirm an email subscription
-(double opt-in; the link expires), and unsubscribe (RFC 8058 one-click; it does not expire).
+(double opt-in; the link expires), unsubscribe (RFC 8058 one-click; it does not expire), and
+manage what it gets (launches, kinds, language) with the same token as unsubscribing: both are
+in every message, and either is as much as holding the mailbox. The public subscribe forms carry
+a signed form token, so a form posted from another site is refused.
 
 A link's token is ``{subscription id}[.{expiry}].{HMAC}``, the HMAC under a key derived from the
 store's ledger signing key (like reservation codes), so links survive restarts and every process
@@ -11,16 +14,22 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from yaksok.channels import email
 from yaksok.channels.outbound import Outgoing
 from yaksok.domain import codes
-from yaksok.domain.errors import InvalidInput
+from yaksok.domain.errors import InvalidInput, NotFound
+from yaksok.domain.notice import NoticeKind
 from yaksok.domain.subscription import UNSUBSCRIBED, Subscription
 from yaksok.services import ledger
 from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
+
+# A subscribe form is accepted for this long after its page was shown.
+FORM_TOKEN_LIFETIME = timedelta(hours=24)
 
 
 def link_key(tx: Transaction, rt: Runtime) -> bytes:
@@ -91,3 +100,65 @@ def unsubscribe(rt: Runtime, token: str) -> str:
             raise _invalid()
         tx.subscriptions.disable(subscription_id, now, UNSUBSCRIBED)
     return subscription_id
+
+
+def _read_key(rt: Runtime) -> bytes:
+    """The link key, read (written only the first time, when no signing key exists yet)."""
+    with rt.store.read() as tx:
+        stored = tx.ledger.signing_key()
+    if stored is None:
+        with rt.store.write() as tx:
+            return link_key(tx, rt)
+    return hashlib.sha256(b"yaksok subscriber links\0" + stored.private_pem.encode()).digest()
+
+
+def form_token(rt: Runtime) -> str:
+    """The hidden token of a subscribe form shown now: its expiry, signed."""
+    expires = str(int((rt.clock.now() + FORM_TOKEN_LIFETIME).timestamp()))
+    return f"{expires}.{_sign(_read_key(rt), 'form', expires)}"
+
+
+def check_form_token(rt: Runtime, token: str) -> None:
+    """``subscription.form_stale`` unless ``token`` is one a form of this site carried, in time."""
+    stale = InvalidInput(
+        "this form was not sent from this site's page, or it is too old: reload the page and send it again",
+        code=codes.SUBSCRIPTION_FORM_STALE,
+    )
+    key = _read_key(rt)
+    expires, _, signature = token.partition(".")
+    if not expires.isdigit() or not hmac.compare_digest(signature, _sign(key, "form", expires)):
+        raise stale
+    if int(expires) < rt.clock.now().timestamp():
+        raise stale
+
+
+def managed(rt: Runtime, token: str) -> Subscription:
+    """The subscription an unsubscribe (manage) link was made for."""
+    subscription_id = _checked(_read_key(rt), "unsubscribe", token)
+    with rt.store.read() as tx:
+        found = tx.subscriptions.get(subscription_id)
+    if found is None:
+        raise _invalid()
+    return found
+
+
+def change(
+    rt: Runtime, token: str, *, launches: Sequence[str], kinds: Sequence[NoticeKind], language: str
+) -> Subscription:
+    """What the subscriber of the link gets from now on: launches and kinds (none: all), language."""
+    with rt.store.write() as tx:
+        subscription_id = _checked(link_key(tx, rt), "unsubscribe", token)
+        found = tx.subscriptions.get(subscription_id)
+        if found is None:
+            raise _invalid()
+        for slug in launches:
+            if not tx.launches.exists(slug):
+                raise NotFound(f"no launch {slug!r}", code=codes.LAUNCH_NOT_FOUND)
+        changed = replace(
+            found,
+            launches=tuple(dict.fromkeys(launches)),
+            kinds=tuple(dict.fromkeys(kinds)),
+            language=language,
+        )
+        tx.subscriptions.save(changed)
+    return changed

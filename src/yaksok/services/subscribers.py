@@ -1,18 +1,27 @@
 """Subscribers as operators see them: listed with counts per channel, each with its delivery
-history; webhook endpoints paused and resumed. A subscription's secret never leaves here."""
+history; webhook endpoints paused, resumed (a disabled one re-enabled) and replayed. A
+subscription's secret never leaves here.
+
+A replay ("send me everything since ...") queues, for every notice published since then that the
+subscription chose, a delivery due now. Per Standard Webhooks a replay is a new attempt of the
+same message: a notice already delivered (or tried) goes again under its delivery id, so its
+``webhook-id`` is the one the receiver saw before and it can de-duplicate; a notice it never got
+(it was paused or disabled) gets its delivery now, with the id it would have had.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from yaksok.channels.transports import REGISTRY
 from yaksok.channels.webhook import new_secret
 from yaksok.domain import codes
-from yaksok.domain.delivery import Delivery
-from yaksok.domain.errors import Conflict, NotFound
-from yaksok.domain.subscription import PAUSED, Subscription, rotated
+from yaksok.domain.delivery import Delivery, DeliveryStatus, delivery_id
+from yaksok.domain.errors import Conflict, InvalidInput, NotFound
+from yaksok.domain.notice import Notice
+from yaksok.domain.subscription import UNSUBSCRIBED, Subscription
 from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
 
@@ -57,31 +66,115 @@ def pause(rt: Runtime, subscription_id: str) -> Subscription:
                 f"subscription {subscription_id!r} is {found.state}, not active",
                 code=codes.SUBSCRIPTION_NOT_ACTIVE,
             )
-        tx.subscriptions.disable(subscription_id, now, PAUSED)
-        return replace(found, disabled_at=now, disabled_reason=PAUSED)
+        tx.subscriptions.pause(subscription_id, now)
+        return replace(found, paused_at=now)
 
 
-def resume(rt: Runtime, subscription_id: str) -> tuple[Subscription, int]:
-    """Send to a paused subscription again; with how many notices it chose were published while
-    it was paused (they are not sent: a replay would)."""
+@dataclass(frozen=True)
+class Resumed:
+    subscription: Subscription
+    missed: int  # notices it chose, published while it was paused or disabled (not sent)
+    since: datetime  # when it stopped being sent to: what a replay would start from
+
+
+def resume(rt: Runtime, subscription_id: str) -> Resumed:
+    """Send to a paused subscription again, or to a webhook disabled for failing (or ``410``);
+    with how many notices it chose were published meanwhile (they are not sent: a replay
+    from ``since`` would). An unsubscribed or unconfirmed one cannot be resumed by an operator."""
     now = rt.clock.now()
     with rt.store.write() as tx:
         found = _get(tx, subscription_id)
-        if found.state != "paused" or found.disabled_at is None:
+        since = found.disabled_at or found.paused_at
+        if since is None or found.awaiting_confirmation or found.disabled_reason == UNSUBSCRIBED:
             raise Conflict(
-                f"subscription {subscription_id!r} is {found.state}, not paused",
+                f"subscription {subscription_id!r} is {found.state}"
+                f"{' (unsubscribed by its owner)' if found.disabled_reason == UNSUBSCRIBED else ''},"
+                " not paused or disabled by its endpoint",
                 code=codes.SUBSCRIPTION_NOT_PAUSED,
             )
-        paused_at = found.disabled_at
-        missed = sum(
-            1
+        missed = len(_chosen_since(tx, found, since, now))
+        resumed = replace(
+            found,
+            paused_at=None,
+            disabled_at=None,
+            disabled_reason="",
+            failing_since=None,
+            failure_warned_at=None,
+        )
+        tx.subscriptions.save(resumed)
+        return Resumed(resumed, missed, since)
+
+
+def _chosen_since(
+    tx: Transaction, subscription: Subscription, since: datetime, now: datetime
+) -> list[Notice]:
+    """Notices the subscription chose, published after ``since`` up to ``now``, oldest first."""
+    return sorted(
+        (
+            notice
             for notice in tx.notices.all()
             if notice.published_at is not None
-            and paused_at < notice.published_at <= now
-            and found.would_want(notice)
-        )
-        tx.subscriptions.resume(subscription_id)
-        return replace(found, disabled_at=None, disabled_reason=""), missed
+            and since < notice.published_at <= now
+            and subscription.would_want(notice)
+        ),
+        key=lambda notice: (notice.published_at or now, notice.id),
+    )
+
+
+@dataclass(frozen=True)
+class Replay:
+    since: datetime
+    again: list[str]  # delivery ids sent before, queued again under the same id
+    new: list[str]  # delivery ids of notices it never got, queued for the first time
+
+
+def replay(rt: Runtime, subscription_id: str, since: datetime) -> Replay:
+    """Queue, due now, a delivery of every notice published after ``since`` that an active
+    subscription chose (``409 subscription.not_active`` otherwise)."""
+    now = rt.clock.now()
+    if since > now:
+        raise InvalidInput("since is in the future", code=codes.TIME_INVALID)
+    with rt.store.write() as tx:
+        found = _get(tx, subscription_id)
+        if not found.enabled:
+            raise Conflict(
+                f"subscription {subscription_id!r} is {found.state}, not active: resume it first",
+                code=codes.SUBSCRIPTION_NOT_ACTIVE,
+            )
+        known = {d.id: d for d in tx.deliveries.for_subscription(subscription_id)}
+        again: list[Delivery] = []
+        new: list[Delivery] = []
+        for notice in _chosen_since(tx, found, since, now):
+            assert notice.publish_at is not None
+            each = delivery_id(notice.id, found.id)
+            before = known.get(each)
+            if before is not None:
+                again.append(
+                    replace(
+                        before,
+                        status=DeliveryStatus.PENDING,
+                        attempts=0,
+                        next_attempt_at=now,
+                        delivered_at=None,
+                        last_error="",
+                    )
+                )
+            else:
+                new.append(
+                    Delivery(
+                        id=each,
+                        notice_id=notice.id,
+                        subscription_id=found.id,
+                        channel=found.channel,
+                        status=DeliveryStatus.PENDING,
+                        attempts=0,
+                        publish_at=notice.publish_at,
+                        next_attempt_at=now,
+                    )
+                )
+        tx.deliveries.save_many(again)
+        tx.deliveries.add_many(new)
+    return Replay(since, [d.id for d in again], [d.id for d in new])
 
 
 def rotate_secret(rt: Runtime, subscription_id: str, window: timedelta) -> tuple[str, datetime]:
@@ -96,8 +189,21 @@ def rotate_secret(rt: Runtime, subscription_id: str, window: timedelta) -> tuple
                 code=codes.SUBSCRIPTION_NOT_SIGNED,
             )
         until = now + window
-        tx.subscriptions.set_secret(subscription_id, rotated(new, found.secret, until))
+        tx.subscriptions.set_secret(subscription_id, new, found.secret, until)
     return new, until
+
+
+def instant(text: str) -> datetime:
+    """An ISO 8601 time with its zone (``time.invalid`` otherwise)."""
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise InvalidInput(
+            f"since must be an ISO 8601 time with its zone, not {text[:40]!r}", code=codes.TIME_INVALID
+        )
+    return parsed.astimezone(UTC)
 
 
 def _get(tx: Transaction, subscription_id: str) -> Subscription:

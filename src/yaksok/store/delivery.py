@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Text, and_, bindparam, func, insert, or_, select, type_coerce, update
+from sqlalchemy import Text, and_, bindparam, func, insert, select, type_coerce, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from yaksok.domain.delivery import Delivery, DeliveryStatus, Fanout
 from yaksok.domain.figures import DeliveryTally
 from yaksok.domain.notice import NoticeKind
-from yaksok.domain.subscription import AWAITING_CONFIRMATION, PAUSED, Recipient, Subscription
+from yaksok.domain.subscription import Recipient, Subscription
 from yaksok.store import port
 from yaksok.store.tables import deliveries, fanouts, notices, subscriptions
 
@@ -52,46 +52,106 @@ class SubscriptionRepository(port.SubscriptionRepository):
     def recipients(self, *, after: str, created_by: datetime, limit: int) -> list[Recipient]:
         c = subscriptions.c
         page = (
-            select(c.id, c.channel, c.target, c.secret, c.language, c.launches, c.kinds)
-            .where(c.id > after, c.created_at <= created_by, c.disabled_at.is_(None))
+            select(
+                c.id,
+                c.channel,
+                c.target,
+                c.secret,
+                c.language,
+                c.launches,
+                c.kinds,
+                c.previous_secret,
+                c.previous_secret_until,
+            )
+            .where(c.id > after, c.created_at <= created_by, *_ENABLED)
             .order_by(c.id)
             .limit(limit)
         )
         if self._db.dialect.name == "sqlite":  # the page as one JSON array, for the GIL's sake
             inner = page.subquery()
             whole = func.json_group_array(
-                func.json_array(*list(inner.c)[:5], func.json(inner.c.launches), func.json(inner.c.kinds))
+                func.json_array(
+                    *list(inner.c)[:5],
+                    func.json(inner.c.launches),
+                    func.json(inner.c.kinds),
+                    inner.c.previous_secret,
+                    inner.c.previous_secret_until,
+                )
             )
             rows = sorted(json.loads(self._db.execute(select(type_coerce(whole, Text))).scalar_one()))
         else:
             rows = [tuple(row) for row in self._db.execute(page)]
         return [
-            Recipient(id_, channel, target, secret, language, tuple(launches), _kinds(kinds))
-            for id_, channel, target, secret, language, launches, kinds in rows
+            Recipient(
+                id_,
+                channel,
+                target,
+                secret,
+                language,
+                tuple(launches),
+                _kinds(kinds),
+                previous,
+                _instant(until),
+            )
+            for id_, channel, target, secret, language, launches, kinds, previous, until in rows
         ]
 
     def disable(self, subscription_id: str, now: datetime, reason: str) -> bool:
         c = subscriptions.c
-        query = update(subscriptions).where(
-            c.id == subscription_id, or_(c.disabled_at.is_(None), c.disabled_reason == AWAITING_CONFIRMATION)
-        )
+        query = update(subscriptions).where(c.id == subscription_id, c.disabled_at.is_(None))
         return self._db.execute(query.values(disabled_at=now, disabled_reason=reason)).rowcount == 1
 
     def confirm(self, subscription_id: str) -> bool:
+        c = subscriptions.c
         query = update(subscriptions).where(
-            subscriptions.c.id == subscription_id, subscriptions.c.disabled_reason == AWAITING_CONFIRMATION
+            c.id == subscription_id, c.awaiting_confirmation.is_(True), c.disabled_at.is_(None)
         )
-        return self._db.execute(query.values(disabled_at=None, disabled_reason="")).rowcount == 1
+        return self._db.execute(query.values(awaiting_confirmation=False)).rowcount == 1
+
+    def pause(self, subscription_id: str, now: datetime) -> bool:
+        c = subscriptions.c
+        query = update(subscriptions).where(c.id == subscription_id, *_ENABLED)
+        return self._db.execute(query.values(paused_at=now)).rowcount == 1
 
     def resume(self, subscription_id: str) -> bool:
+        c = subscriptions.c
         query = update(subscriptions).where(
-            subscriptions.c.id == subscription_id, subscriptions.c.disabled_reason == PAUSED
+            c.id == subscription_id, c.paused_at.is_not(None), c.disabled_at.is_(None)
         )
-        return self._db.execute(query.values(disabled_at=None, disabled_reason="")).rowcount == 1
+        return self._db.execute(query.values(paused_at=None)).rowcount == 1
 
-    def set_secret(self, subscription_id: str, secret: str) -> bool:
+    def set_secret(
+        self, subscription_id: str, secret: str, previous: str = "", previous_until: datetime | None = None
+    ) -> bool:
         query = update(subscriptions).where(subscriptions.c.id == subscription_id)
-        return self._db.execute(query.values(secret=secret)).rowcount == 1
+        values = {"secret": secret, "previous_secret": previous, "previous_secret_until": previous_until}
+        return self._db.execute(query.values(**values)).rowcount == 1
+
+    def save(self, changed: Subscription) -> bool:
+        row = _subscription_row(changed)
+        del row["id"], row["created_at"]
+        query = update(subscriptions).where(subscriptions.c.id == changed.id)
+        return self._db.execute(query.values(**row)).rowcount == 1
+
+
+_ENABLED = (
+    subscriptions.c.disabled_at.is_(None),
+    subscriptions.c.paused_at.is_(None),
+    subscriptions.c.awaiting_confirmation.is_(False),
+)
+
+
+def _utc_aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _instant(value: datetime | str | None) -> datetime | None:
+    """A time read from a JSON array (SQLite's text) or a row."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
 def _subscription_row(s: Subscription) -> dict[str, object]:
@@ -106,6 +166,13 @@ def _subscription_row(s: Subscription) -> dict[str, object]:
         "created_at": s.created_at,
         "disabled_at": s.disabled_at,
         "disabled_reason": s.disabled_reason,
+        "awaiting_confirmation": s.awaiting_confirmation,
+        "paused_at": s.paused_at,
+        "previous_secret": s.previous_secret,
+        "previous_secret_until": s.previous_secret_until,
+        "contact": s.contact,
+        "failing_since": s.failing_since,
+        "failure_warned_at": s.failure_warned_at,
     }
 
 
@@ -125,6 +192,13 @@ def _subscription(row: RowMapping) -> Subscription:
         kinds=tuple(NoticeKind(kind) for kind in row["kinds"]),
         disabled_at=row["disabled_at"],
         disabled_reason=row["disabled_reason"],
+        awaiting_confirmation=row["awaiting_confirmation"],
+        paused_at=row["paused_at"],
+        previous_secret=row["previous_secret"],
+        previous_secret_until=row["previous_secret_until"],
+        contact=row["contact"],
+        failing_since=row["failing_since"],
+        failure_warned_at=row["failure_warned_at"],
     )
 
 
@@ -225,6 +299,14 @@ class DeliveryRepository(port.DeliveryRepository):
             .with_for_update(skip_locked=True)
         )
         return [_delivery(row) for row in self._db.execute(query).mappings()]
+
+    def last_delivered_at(self, subscription_id: str) -> datetime | None:
+        c = deliveries.c
+        query = select(func.max(c.delivered_at)).where(c.subscription_id == subscription_id)
+        found = self._db.execute(query).scalar_one()
+        if found is None or isinstance(found, datetime):
+            return _utc_aware(found)
+        return _instant(found)
 
     def for_notice(self, notice_id: str) -> list[Delivery]:
         query = select(deliveries).where(deliveries.c.notice_id == notice_id).order_by(deliveries.c.id)

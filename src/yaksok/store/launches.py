@@ -34,7 +34,7 @@ class LaunchRepository(port.LaunchRepository):
             market=launch.market,
             skus=_skus(launch.skus),
             per_customer_limit=launch.per_customer_limit,
-            policy=launch.policy.to_dict(),
+            policy=launch.policy.to_stored(),
             created_at=now,
         )
         return self._db.execute(query.returning(launches.c.slug)).first() is not None
@@ -45,6 +45,9 @@ class LaunchRepository(port.LaunchRepository):
     def set_offer(self, slug: str, skus: tuple[Sku, ...], per_customer_limit: int) -> None:
         values = {"skus": _skus(skus), "per_customer_limit": per_customer_limit}
         self._db.execute(update(launches).where(launches.c.slug == slug).values(**values))
+
+    def set_policy(self, slug: str, policy: Policy) -> None:
+        self._db.execute(update(launches).where(launches.c.slug == slug).values(policy=policy.to_stored()))
 
     def exists(self, slug: str) -> bool:
         return self._db.execute(select(launches.c.slug).where(launches.c.slug == slug)).first() is not None
@@ -82,7 +85,7 @@ def _launch(row: RowMapping) -> Launch:
         market=row["market"],
         skus=tuple(Sku(code=s["code"], titles=dict(s["titles"]), cap=s.get("cap")) for s in row["skus"]),
         per_customer_limit=row["per_customer_limit"],
-        policy=Policy.from_dict(row["policy"]),
+        policy=Policy.from_stored(row["policy"]),
     )
 
 

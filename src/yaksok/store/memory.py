@@ -36,7 +36,7 @@ from yaksok.domain.notice import Notice, NoticeKind, NoticeState
 from yaksok.domain.policy import Policy
 from yaksok.domain.promise import PromiseVersion
 from yaksok.domain.reservation import Reservation, ReservationState
-from yaksok.domain.subscription import AWAITING_CONFIRMATION, PAUSED, Recipient, Subscription
+from yaksok.domain.subscription import Recipient, Subscription
 from yaksok.store import port
 
 K = TypeVar("K")
@@ -149,7 +149,7 @@ class LaunchRepository(_Repository, port.LaunchRepository):
         tables = self._write()
         if launch.slug in tables.launches:
             return False
-        stored = replace(copy.deepcopy(launch), policy=Policy.from_dict(launch.policy.to_dict()))
+        stored = replace(copy.deepcopy(launch), policy=Policy.from_stored(launch.policy.to_stored()))
         tables.launches[launch.slug] = _LaunchRow(stored, _utc(now))
         return True
 
@@ -180,6 +180,13 @@ class LaunchRepository(_Repository, port.LaunchRepository):
         if row is not None:
             launch = replace(row.launch, skus=copy.deepcopy(skus), per_customer_limit=per_customer_limit)
             tables.launches[slug] = replace(row, launch=launch)
+
+    def set_policy(self, slug: str, policy: Policy) -> None:
+        tables = self._write()
+        row = tables.launches.get(slug)
+        if row is not None:
+            stored = Policy.from_stored(policy.to_stored())
+            tables.launches[slug] = replace(row, launch=replace(row.launch, policy=stored))
 
 
 def _stored_version(version: PromiseVersion) -> PromiseVersion:
@@ -595,7 +602,15 @@ class ReservationRepository(_Repository, port.ReservationRepository):
 
 
 def _stored_subscription(s: Subscription) -> Subscription:
-    return replace(s, created_at=_utc(s.created_at), disabled_at=_utc_or_none(s.disabled_at))
+    return replace(
+        s,
+        created_at=_utc(s.created_at),
+        disabled_at=_utc_or_none(s.disabled_at),
+        paused_at=_utc_or_none(s.paused_at),
+        previous_secret_until=_utc_or_none(s.previous_secret_until),
+        failing_since=_utc_or_none(s.failing_since),
+        failure_warned_at=_utc_or_none(s.failure_warned_at),
+    )
 
 
 class SubscriptionRepository(_Repository, port.SubscriptionRepository):
@@ -619,47 +634,78 @@ class SubscriptionRepository(_Repository, port.SubscriptionRepository):
             (
                 s
                 for s in self._tables.subscriptions.values()
-                if s.id > after and s.created_at <= created_by and s.disabled_at is None
+                if s.id > after and s.created_at <= created_by and s.enabled
             ),
             key=lambda s: s.id,
         )
         return [
-            Recipient(s.id, s.channel, s.target, s.secret, s.language, s.launches, s.kinds)
+            Recipient(
+                s.id,
+                s.channel,
+                s.target,
+                s.secret,
+                s.language,
+                s.launches,
+                s.kinds,
+                s.previous_secret,
+                s.previous_secret_until,
+            )
             for s in found[:limit]
         ]
 
     def disable(self, subscription_id: str, now: datetime, reason: str) -> bool:
-        table = self._write().subscriptions
-        found = table.get(subscription_id)
-        if found is None or (
-            found.disabled_at is not None and found.disabled_reason != AWAITING_CONFIRMATION
-        ):
-            return False
-        table[subscription_id] = replace(found, disabled_at=_utc(now), disabled_reason=reason)
-        return True
+        return self._change(
+            subscription_id,
+            lambda s: s.disabled_at is None,
+            lambda s: replace(s, disabled_at=_utc(now), disabled_reason=reason),
+        )
 
     def confirm(self, subscription_id: str) -> bool:
-        table = self._write().subscriptions
-        found = table.get(subscription_id)
-        if found is None or found.disabled_reason != AWAITING_CONFIRMATION:
-            return False
-        table[subscription_id] = replace(found, disabled_at=None, disabled_reason="")
-        return True
+        return self._change(
+            subscription_id,
+            lambda s: s.awaiting_confirmation and s.disabled_at is None,
+            lambda s: replace(s, awaiting_confirmation=False),
+        )
+
+    def pause(self, subscription_id: str, now: datetime) -> bool:
+        return self._change(subscription_id, lambda s: s.enabled, lambda s: replace(s, paused_at=_utc(now)))
 
     def resume(self, subscription_id: str) -> bool:
-        table = self._write().subscriptions
-        found = table.get(subscription_id)
-        if found is None or found.disabled_reason != PAUSED:
-            return False
-        table[subscription_id] = replace(found, disabled_at=None, disabled_reason="")
-        return True
+        return self._change(
+            subscription_id,
+            lambda s: s.paused_at is not None and s.disabled_at is None,
+            lambda s: replace(s, paused_at=None),
+        )
 
-    def set_secret(self, subscription_id: str, secret: str) -> bool:
+    def set_secret(
+        self, subscription_id: str, secret: str, previous: str = "", previous_until: datetime | None = None
+    ) -> bool:
+        return self._change(
+            subscription_id,
+            lambda s: True,
+            lambda s: replace(
+                s, secret=secret, previous_secret=previous, previous_secret_until=_utc_or_none(previous_until)
+            ),
+        )
+
+    def save(self, changed: Subscription) -> bool:
+        return self._change(
+            changed.id,
+            lambda s: True,
+            lambda s: _stored_subscription(replace(changed, created_at=s.created_at)),
+        )
+
+    def _change(
+        self,
+        subscription_id: str,
+        when: Callable[[Subscription], bool],
+        change: Callable[[Subscription], Subscription],
+    ) -> bool:
         table = self._write().subscriptions
         found = table.get(subscription_id)
-        if found is None:
+        if found is None or not when(found):
             return False
-        table[subscription_id] = replace(found, secret=secret)
+        table[subscription_id] = change(found)
         return True
 
 
@@ -673,6 +719,16 @@ def _stored_delivery(d: Delivery) -> Delivery:
 
 
 class DeliveryRepository(_Repository, port.DeliveryRepository):
+    def last_delivered_at(self, subscription_id: str) -> datetime | None:
+        return max(
+            (
+                d.delivered_at
+                for d in self._tables.deliveries.values()
+                if d.subscription_id == subscription_id and d.delivered_at is not None
+            ),
+            default=None,
+        )
+
     def add_fanout(self, fanout: Fanout) -> None:
         tables = self._write()
         _require(fanout.notice_id in tables.notices, f"notice {fanout.notice_id!r}")

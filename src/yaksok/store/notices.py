@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Select, insert, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
-from yaksok.domain.notice import Claim, Notice, NoticeKind, NoticeState, Verdict
+from yaksok.domain.notice import Claim, Notice, NoticeKind, NoticeState, Reminded, Verdict
 from yaksok.store import port
 from yaksok.store.tables import notices
 
@@ -31,6 +31,7 @@ def _values(notice: Notice) -> dict[str, Any]:
         "justification": dict(notice.justification),
         "next_update_at": notice.next_update_at,
         "cadence_id": notice.cadence_id,
+        "reminder": None if notice.reminder is None else notice.reminder.to_dict(),
         "created_at": notice.created_at,
     }
 
@@ -189,4 +190,5 @@ def _notice(row: RowMapping) -> Notice:
         justification=dict(row["justification"]),
         next_update_at=row["next_update_at"],
         cadence_id=row["cadence_id"],
+        reminder=None if row["reminder"] is None else Reminded.from_dict(row["reminder"]),
     )

@@ -27,6 +27,7 @@ from yaksok.domain.figures import DeliveryTally, ReservationTally
 from yaksok.domain.launch import Launch, Milestone, Sku
 from yaksok.domain.ledger import JSON, Checkpoint, LedgerEntry, SigningKey
 from yaksok.domain.notice import Notice, NoticeKind
+from yaksok.domain.policy import Policy
 from yaksok.domain.promise import PromiseVersion
 from yaksok.domain.reservation import Reservation, ReservationState
 from yaksok.domain.subscription import Recipient, Subscription
@@ -55,6 +56,10 @@ class LaunchRepository(ABC):
     @abstractmethod
     def set_titles(self, slug: str, titles: dict[str, str]) -> None:
         """Replace the launch's titles; nothing else changes."""
+
+    @abstractmethod
+    def set_policy(self, slug: str, policy: Policy) -> None:
+        """Replace a launch's policy (its reminder offsets, say)."""
 
     @abstractmethod
     def set_offer(self, slug: str, skus: tuple[Sku, ...], per_customer_limit: int) -> None:
@@ -348,26 +353,42 @@ class SubscriptionRepository(ABC):
 
     @abstractmethod
     def disable(self, subscription_id: str, now: datetime, reason: str) -> bool:
-        """Stop sending to a subscription (one held for confirmation too: it can no longer be
-        confirmed); False when it was already disabled (or is unknown)."""
+        """Stop sending to a subscription for good (one held for confirmation or paused too);
+        False when it was already disabled (or is unknown)."""
 
     @abstractmethod
     def confirm(self, subscription_id: str) -> bool:
-        """Start sending to a subscription held for confirmation (``AWAITING_CONFIRMATION``);
+        """Start sending to a subscription held for confirmation (``awaiting_confirmation``);
         False when it was not held so (unknown, confirmed already, or disabled since)."""
 
     @abstractmethod
-    def resume(self, subscription_id: str) -> bool:
-        """Start sending again to a subscription an operator paused (``PAUSED``); False when it
-        was not paused (unknown, active, or disabled for another reason)."""
+    def pause(self, subscription_id: str, now: datetime) -> bool:
+        """Stop sending to an enabled subscription until it is resumed; False when it was not
+        enabled (unknown, unconfirmed, paused or disabled)."""
 
     @abstractmethod
-    def set_secret(self, subscription_id: str, secret: str) -> bool:
-        """Replace a subscription's stored secret; False when it is unknown."""
+    def resume(self, subscription_id: str) -> bool:
+        """Start sending again to a subscription an operator paused; False when it was not
+        paused (unknown, active, or disabled since)."""
+
+    @abstractmethod
+    def set_secret(
+        self, subscription_id: str, secret: str, previous: str = "", previous_until: datetime | None = None
+    ) -> bool:
+        """Replace a subscription's stored secret, with the one it replaces signing too until
+        ``previous_until``; False when it is unknown."""
+
+    @abstractmethod
+    def save(self, changed: Subscription) -> bool:
+        """Store every field of a subscription but its id and creation time; False when unknown."""
 
 
 class DeliveryRepository(ABC):
     """The outbox: fan-out jobs of published notices, and one delivery per notice and subscriber."""
+
+    @abstractmethod
+    def last_delivered_at(self, subscription_id: str) -> datetime | None:
+        """When the latest delivery to a subscription was delivered; None if none was."""
 
     @abstractmethod
     def add_fanout(self, fanout: Fanout) -> None: ...

@@ -86,6 +86,7 @@ notices = Table(
     Column("cadence_id", String(64)),
     Column("created_at", UTCDateTime, nullable=False),
     Column("ledger_seq", Integer),  # the ledger entry that published it; also the SSE event id
+    Column("reminder", JSON),  # what a reminder's notice reminds of (domain.notice.Reminded)
     Index("ix_notices_state_publish_at", "state", "publish_at"),
     Index("ix_notices_published_at", "published_at"),
     # Published notices in ledger order: the live hub's reads and each publication's predecessor.
@@ -205,6 +206,13 @@ subscriptions = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("disabled_at", UTCDateTime),
     Column("disabled_reason", Text, nullable=False, default=""),
+    Column("awaiting_confirmation", Boolean, nullable=False, default=False),
+    Column("paused_at", UTCDateTime),
+    Column("previous_secret", String(128), nullable=False, default=""),
+    Column("previous_secret_until", UTCDateTime),
+    Column("contact", Text, nullable=False, default=""),
+    Column("failing_since", UTCDateTime),
+    Column("failure_warned_at", UTCDateTime),
 )
 
 # One row per published notice still to be expanded into deliveries: written in the publishing

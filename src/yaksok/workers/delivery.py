@@ -42,7 +42,11 @@ class DeliveryWorker:
     async def send(self, batch: Batch) -> None:
         """Attempt every delivery of ``batch`` (channels side by side) and record the outcomes."""
         attempted = Attempted(batch, await self.attempt(batch))
-        await asyncio.to_thread(delivery.record, self.rt, attempted)
+        await self.tell_owners(await asyncio.to_thread(delivery.record, self.rt, attempted))
+
+    async def tell_owners(self, alerts: list[delivery.EndpointAlert]) -> None:
+        if alerts:
+            await delivery.tell_owners(alerts, self.transports["email"], self.base_url)
 
     async def attempt(self, batch: Batch) -> dict[str, list[Outcome]]:
         channels = list(batch.messages)
@@ -61,6 +65,7 @@ class DeliveryWorker:
         sending: tuple[Batch, asyncio.Task[dict[str, list[Outcome]]]] | None = None
         try:
             while (batch := await expanding) is not None:
+                await self.tell_owners(batch.alerts)
                 following = (batch, asyncio.create_task(self.attempt(batch)))
                 tried += len(batch)
                 attempted = None if sending is None else Attempted(sending[0], await sending[1])
@@ -77,7 +82,9 @@ class DeliveryWorker:
         )
 
     async def _record(self, batch: Batch, attempt: asyncio.Task[dict[str, list[Outcome]]]) -> None:
-        await asyncio.to_thread(delivery.record, self.rt, Attempted(batch, await attempt))
+        await self.tell_owners(
+            await asyncio.to_thread(delivery.record, self.rt, Attempted(batch, await attempt))
+        )
 
     async def retry(self) -> int:
         """Attempt the deliveries whose retry is due; how many."""

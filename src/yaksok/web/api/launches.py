@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from starlette.routing import BaseRoute
 
 from yaksok.services import cadences, launches, lookups
@@ -30,6 +32,12 @@ def get_launch(call: Call[None]) -> LaunchDetailOut:
 
 def retitle_launch(call: Call[schemas.Retitle]) -> LaunchOut:
     launch = launches.retitle_launch(call.rt, call.body.of_launch(call.path["slug"]))
+    return launch_view(launch, call.settings.public_url)
+
+
+def set_reminder_offsets(call: Call[schemas.ReminderOffsets]) -> LaunchOut:
+    offsets = [timedelta(hours=hours) for hours in call.body.hours]
+    launch = launches.set_reminder_offsets(call.rt, call.path["slug"], offsets)
     return launch_view(launch, call.settings.public_url)
 
 
@@ -91,6 +99,9 @@ def routes() -> list[BaseRoute]:
                   summary="A launch with its milestones and their promise versions"),
         operation("PATCH", launch, retitle_launch, role=editor, tag="launches",
                   summary="Correct the launch's titles (recorded in the ledger)", body=schemas.Retitle),
+        operation("PUT", f"{launch}/reminder-offsets", set_reminder_offsets, role=editor, tag="launches",
+                  body=schemas.ReminderOffsets,
+                  summary="Set how long before each exact promise subscribers are reminded (in the ledger)"),
         operation("POST", f"{launch}/milestones", add_milestone, role=editor, tag="milestones",
                   summary="Add a milestone to a launch", body=schemas.NewMilestone, status=201),
         operation("GET", milestone, get_milestone, role=viewer, tag="milestones",

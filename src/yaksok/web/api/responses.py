@@ -38,6 +38,9 @@ class PolicyOut(Out):
     tolerance_minutes: float
     apology_within_hours: float
     reason_required: bool
+    reminder_offsets_hours: Annotated[
+        list[float], Meta(description="subscribers are reminded this long before each exact promise")
+    ] = []
 
 
 class SkuOut(Out):
@@ -255,8 +258,17 @@ class SubscriberOut(Out):
     kinds: list[NoticeKind]
     state: Annotated[str, Meta(examples=["active", "paused", "unconfirmed", "disabled"])]
     created_at: Instant
-    disabled_at: Annotated[Instant | None, Meta(description="null while it is sent to")]
+    disabled_at: Annotated[Instant | None, Meta(description="null unless stopped for good")]
     disabled_reason: str
+    paused_at: Annotated[Instant | None, Meta(description="when an operator paused it; null if not")] = None
+    contact: Annotated[str, Meta(description="its owner's email address, told if it keeps failing")] = ""
+    failing_since: Annotated[
+        Instant | None, Meta(description="its first failed attempt since its last delivery; null if none")
+    ] = None
+    failure_warned_at: Annotated[Instant | None, Meta(description="when its owner was warned")] = None
+    disables_at: Annotated[
+        Instant | None, Meta(description="when it is disabled if it keeps failing (5 days of failures)")
+    ] = None
 
 
 class SubscriberListOut(Out):
@@ -283,11 +295,32 @@ class SubscriberHistoryOut(Out):
     deliveries: list[DeliveryRecordOut]
 
 
+class ReplayHintOut(Out):
+    """How to have what was missed sent: the request to make."""
+
+    method: str
+    path: str
+    body: dict[str, str]
+
+
 class ResumedOut(Out):
     subscription: SubscriberOut
     missed: Annotated[
-        int, Meta(description="notices it chose that were published while it was paused (not sent)")
+        int,
+        Meta(description="notices it chose that were published while it was paused or disabled (not sent)"),
     ]
+    missed_since: Annotated[Instant, Meta(description="when it was paused or disabled")]
+    replay: Annotated[ReplayHintOut, Meta(description="the request that sends what it missed")]
+
+
+class ReplayOut(Out):
+    id: str
+    since: Instant
+    queued: Annotated[int, Meta(description="deliveries queued, due now")]
+    again: Annotated[
+        list[str], Meta(description="delivery ids sent before, sent again with the same webhook-id")
+    ]
+    new: Annotated[list[str], Meta(description="delivery ids of notices it never got")]
 
 
 class RotatedSecretOut(Out):

@@ -116,6 +116,15 @@ class SkuSetting(Body):
         return commands.SetSku(launch_slug=launch_slug, sku=Sku(code=code, titles=self.titles, cap=self.cap))
 
 
+class ReminderOffsets(Body):
+    """How long before each exactly promised milestone the launch's subscribers are reminded."""
+
+    hours: Annotated[
+        list[Annotated[float, Meta(gt=0, le=1440)]],
+        Meta(max_length=10, description="hours before the promised time, e.g. [72, 24, 1]; [] for none"),
+    ]
+
+
 class LimitSetting(Body):
     per_customer_limit: Annotated[int, Meta(ge=1, le=1_000_000)]
 
@@ -337,6 +346,12 @@ class NewToken(Body):
     label: Short = ""
 
 
+class ReplayRequest(Body):
+    """Send again every notice published since ``since`` that the subscription chose."""
+
+    since: Annotated[str, Meta(max_length=64, description="an ISO 8601 time with its zone")]
+
+
 class NewSubscription(Body):
     """A public subscription: who to tell (a webhook URL or an email address), of what, in which language."""
 
@@ -349,3 +364,7 @@ class NewSubscription(Body):
     language: Literal["ko", "en"] = "en"
     launches: Annotated[list[Short], Meta(max_length=100, description="launch slugs; none: all")] = []
     kinds: Annotated[list[NoticeKind], Meta(description="notice kinds; none: every kind")] = []
+    contact: Annotated[
+        str,
+        Meta(max_length=254, description="an email address of a webhook's owner, told if it keeps failing"),
+    ] = ""

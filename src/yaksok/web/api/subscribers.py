@@ -8,13 +8,16 @@ from datetime import datetime, timedelta
 from starlette.routing import BaseRoute
 
 from yaksok.channels.transports import REGISTRY
-from yaksok.domain.delivery import Delivery
+from yaksok.domain.delivery import DISABLE_FAILING_AFTER, Delivery
 from yaksok.domain.subscription import STATES, Subscription
 from yaksok.services import subscribers
 from yaksok.services.auth import Role
+from yaksok.web.api import schemas
 from yaksok.web.api.operation import Call, operation
 from yaksok.web.api.responses import (
     DeliveryRecordOut,
+    ReplayHintOut,
+    ReplayOut,
     ResumedOut,
     RotatedSecretOut,
     SubscriberHistoryOut,
@@ -42,6 +45,11 @@ def subscriber_view(s: Subscription) -> SubscriberOut:
         created_at=s.created_at.isoformat(),
         disabled_at=_at(s.disabled_at),
         disabled_reason=s.disabled_reason,
+        paused_at=_at(s.paused_at),
+        contact=s.contact,
+        failing_since=_at(s.failing_since),
+        failure_warned_at=_at(s.failure_warned_at),
+        disables_at=_at(s.failing_since + DISABLE_FAILING_AFTER if s.failing_since and s.enabled else None),
     )
 
 
@@ -88,8 +96,27 @@ def pause(call: Call[None]) -> SubscriberOut:
 
 
 def resume(call: Call[None]) -> ResumedOut:
-    resumed, missed = subscribers.resume(call.rt, call.path["subscription_id"])
-    return ResumedOut(subscription=subscriber_view(resumed), missed=missed)
+    resumed = subscribers.resume(call.rt, call.path["subscription_id"])
+    since = resumed.since.isoformat()
+    return ResumedOut(
+        subscription=subscriber_view(resumed.subscription),
+        missed=resumed.missed,
+        missed_since=since,
+        replay=ReplayHintOut(
+            method="POST", path=f"{PREFIX}/{resumed.subscription.id}/replay", body={"since": since}
+        ),
+    )
+
+
+def replay(call: Call[schemas.ReplayRequest]) -> ReplayOut:
+    done = subscribers.replay(call.rt, call.path["subscription_id"], subscribers.instant(call.body.since))
+    return ReplayOut(
+        id=call.path["subscription_id"],
+        since=done.since.isoformat(),
+        queued=len(done.again) + len(done.new),
+        again=done.again,
+        new=done.new,
+    )
 
 
 def rotate_secret(call: Call[None]) -> RotatedSecretOut:
@@ -110,7 +137,10 @@ def routes() -> list[BaseRoute]:
         operation("POST", f"{one}/pause", pause, role=editor, tag="subscriptions",
                   summary="Pause an endpoint: nothing is sent to it until it is resumed"),
         operation("POST", f"{one}/resume", resume, role=editor, tag="subscriptions",
-                  summary="Resume a paused endpoint; says how many notices it missed meanwhile"),
+                  summary="Resume a paused or disabled endpoint; says what it missed and how to replay it"),
+        operation("POST", f"{one}/replay", replay, role=editor, tag="subscriptions",
+                  body=schemas.ReplayRequest,
+                  summary="Send again every notice published since a time that it chose (same webhook-id)"),
         operation("POST", f"{one}/rotate-secret", rotate_secret, role=editor, tag="subscriptions",
                   summary="A new whsec_ secret (shown once); the old one signs too until the window ends"),
     ]  # fmt: skip

@@ -17,8 +17,6 @@ from starlette.routing import BaseRoute
 from yaksok.channels.transports import REGISTRY
 from yaksok.config import Settings
 from yaksok.domain.commands import Subscribe
-from yaksok.domain.delivery import Delivered
-from yaksok.domain.subscription import Subscription
 from yaksok.services import delivery, subscriber_links
 from yaksok.services.runtime import Runtime
 from yaksok.web.api import schemas
@@ -40,12 +38,13 @@ async def subscribe(request: Request) -> Response:
         language=body.language,
         launches=tuple(body.launches),
         kinds=tuple(body.kinds),
+        contact=body.contact,
     )
     options = delivery.transport_options(settings, rt)
     made = await run_in_threadpool(delivery.subscribe, rt, command, options)
     confirmed = REGISTRY[made.channel].confirmed
     if not confirmed:
-        await _send_confirmation(rt, settings, made)
+        await delivery.send_confirmation(rt, settings, made)
     out = SubscriptionOut(
         id=made.id,
         channel=made.channel,
@@ -59,20 +58,6 @@ async def subscribe(request: Request) -> Response:
         secret=made.secret if REGISTRY[made.channel].signed else "",
     )
     return Response(msgspec.json.encode(out), status_code=201, media_type="application/json")
-
-
-async def _send_confirmation(rt: Runtime, settings: Settings, made: Subscription) -> None:
-    options = delivery.transport_options(settings, rt)
-    message = await run_in_threadpool(
-        subscriber_links.confirmation, rt, made, settings.public_url, settings.email_confirm_hours
-    )
-    transport = REGISTRY[made.channel].transport(options)
-    try:
-        outcome = await transport.deliver(message)
-    finally:
-        await transport.aclose()
-    if not isinstance(outcome, Delivered):
-        log.warning("the confirmation of subscription %s was not sent: %s", made.id, outcome.why)
 
 
 async def confirm(request: Request) -> Response:

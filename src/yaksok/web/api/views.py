@@ -4,7 +4,7 @@ and a ledger entry keeps the ``Z`` stamp that was hashed."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import cast
 
 import msgspec
@@ -96,7 +96,13 @@ def launch_view(launch: Launch, base_url: str) -> LaunchOut:
         skus=[SkuOut(code=sku.code, titles=sku.titles, cap=sku.cap) for sku in launch.skus],
         per_customer_limit=launch.per_customer_limit,
         # convert, not PolicyOut(**...): the policy's own dict stays the one list of its fields
-        policy=msgspec.convert(launch.policy.to_dict(), PolicyOut),
+        policy=msgspec.convert(
+            {
+                **launch.policy.to_dict(),
+                "reminder_offsets_hours": [o / timedelta(hours=1) for o in launch.policy.reminder_offsets],
+            },
+            PolicyOut,
+        ),
         url=f"{base_url}/launches/{launch.slug}",
     )
 

@@ -14,6 +14,7 @@ from yaksok.services import queries
 from yaksok.web.pages import i18n, labels
 from yaksok.web.pages.launch import MilestoneView, by_promised_time, milestone_view
 from yaksok.web.pages.notice import notice_views
+from yaksok.web.pages.subscribe import subscribe_form
 from yaksok.web.pages.templating import render, runtime
 
 BOARD_SIZE = 50
@@ -117,4 +118,5 @@ def board_page(request: Request) -> Response:
         kind_filters=_kind_filters(kind, lang),
         older_url=_older_url(kind, page, lang) if older else None,
         newest_url=f"/?{f'kind={kind.value}&' if kind else ''}lang={lang}" if page > 1 else None,
+        subscribe=subscribe_form(request, lang, launches=board.launches),
     )

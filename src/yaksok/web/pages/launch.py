@@ -17,6 +17,7 @@ from yaksok.domain.texts import pick_text
 from yaksok.services import queries
 from yaksok.web.pages import i18n, labels
 from yaksok.web.pages.notice import notice_views
+from yaksok.web.pages.subscribe import subscribe_form
 from yaksok.web.pages.templating import html_page, render, runtime
 
 
@@ -125,6 +126,7 @@ def launch_page(request: Request) -> Response:
         preorder=None if status is None else preorder_view(status, launch, lang),
         notices=notice_views(board.notices, lang, board.milestones, board.launches),
         feeds={"atom": f"/launches/{slug}/feed.atom", "calendar": f"/launches/{slug}/calendar.ics"},
+        subscribe=subscribe_form(request, lang, launches=board.launches, chosen=(slug,)),
     )
 
 
