@@ -8,7 +8,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from yaksok.channels import email
+from yaksok.channels.mastodon import MastodonTransport
 from yaksok.channels.outbound import Transport, TransportOptions
+from yaksok.channels.social import social_body
 from yaksok.channels.webhook import WebhookTransport, event_body
 from yaksok.domain.launch import Milestone
 from yaksok.domain.notice import Notice
@@ -47,6 +49,14 @@ REGISTRY: dict[str, Channel] = {
             transport=email.EmailTransport,
             render=email.notice_body,
             confirmed=False,
+        ),
+        Channel(
+            name="mastodon",
+            summary="a status (a numbered thread when long) on an operator's Mastodon account, idempotent",
+            target="the instance's base URL; the account's access token is given as credentials",
+            signed=False,
+            transport=MastodonTransport,
+            render=social_body,
         ),
     )
 }

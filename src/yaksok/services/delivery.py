@@ -43,7 +43,7 @@ from yaksok.domain.subscription import (
     allowed_networks,
     signing_secrets,
 )
-from yaksok.services import subscriber_links
+from yaksok.services import social, subscriber_links
 from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
 
@@ -68,6 +68,7 @@ def transport_options(settings: Settings, rt: Runtime) -> TransportOptions:
             timeout=settings.smtp_timeout,
         ),
         base_url=settings.public_url,
+        social=social.StoredPosts(rt),
     )
 
 
