@@ -167,3 +167,106 @@ class Mastodon(Server):
 def serve(make: Callable[[], Server]) -> Iterator[Server]:
     with running(make()) as server:
         yield server
+
+
+def _problems_in_blocks(body: Any) -> list[str]:
+    """What Slack would refuse (``invalid_blocks``) in a Block Kit message."""
+    if not isinstance(body, dict) or not isinstance(body.get("blocks"), list):
+        return ["no blocks"]
+    problems = [] if isinstance(body.get("text"), str) and body["text"] else ["no fallback text"]
+    blocks = body["blocks"]
+    if not 0 < len(blocks) <= 50:
+        problems.append("1 to 50 blocks")
+    for block in blocks:
+        kind = block.get("type")
+        if kind == "header":
+            text = block.get("text", {})
+            if text.get("type") != "plain_text" or not 0 < len(text.get("text", "")) <= 150:
+                problems.append("a header is plain_text of 1 to 150 characters")
+        elif kind == "section":
+            text = block.get("text", {})
+            if text.get("type") not in ("mrkdwn", "plain_text") or not 0 < len(text.get("text", "")) <= 3000:
+                problems.append("a section's text is 1 to 3000 characters")
+        elif kind == "context":
+            elements = block.get("elements", [])
+            if not 0 < len(elements) <= 10 or any(
+                e.get("type") not in ("mrkdwn", "plain_text", "image") for e in elements
+            ):
+                problems.append("a context has 1 to 10 text or image elements")
+        elif kind == "actions":
+            for element in block.get("elements", []):
+                label = element.get("text", {})
+                if element.get("type") != "button" or label.get("type") != "plain_text":
+                    problems.append("an action is a button with a plain_text label")
+                elif not 0 < len(label.get("text", "")) <= 75 or not str(element.get("url", "")).startswith(
+                    "http"
+                ):
+                    problems.append("a button's label is 1 to 75 characters, its url http(s)")
+        elif kind != "divider":
+            problems.append(f"unknown block type {kind!r}")
+    return problems
+
+
+@dataclass
+class Slack(Server):
+    """A Slack incoming webhook: ``ok`` for a valid Block Kit message, ``400 invalid_blocks``
+    otherwise; ``answers`` (status, headers) are given first, when a test sets them."""
+
+    path: str = "/services/T000/B000/XXXX"
+    answers: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    messages: list[Any] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        Server.__init__(self)
+
+    def handle(self, request: Request) -> Answer:
+        if request.method != "POST" or request.path != self.path:
+            return 404, {"error": "no_service"}, {}
+        if self.answers:
+            status, headers = self.answers.pop(0)
+            return status, {"error": "told to"}, headers
+        problems = _problems_in_blocks(request.body)
+        if problems:
+            return 400, {"error": "invalid_blocks", "problems": problems}, {}
+        self.messages.append(request.body)
+        return 200, {"ok": True}, {}
+
+
+@dataclass
+class Teams(Server):
+    """A Teams workflow webhook: ``202`` for a ``message`` with one Adaptive Card attachment."""
+
+    path: str = "/workflows/abc/triggers/manual/paths/invoke"
+    messages: list[Any] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        Server.__init__(self)
+
+    def handle(self, request: Request) -> Answer:
+        if request.method != "POST" or request.path != self.path:
+            return 404, {"error": "not found"}, {}
+        body, problems = request.body, []
+        if not isinstance(body, dict) or body.get("type") != "message":
+            problems.append("the envelope is a message")
+        attachments = body.get("attachments") if isinstance(body, dict) else None
+        if not isinstance(attachments, list) or len(attachments) != 1:
+            problems.append("one attachment")
+        else:
+            attachment = attachments[0]
+            card = attachment.get("content", {})
+            if attachment.get("contentType") != "application/vnd.microsoft.card.adaptive":
+                problems.append("an Adaptive Card attachment")
+            if card.get("type") != "AdaptiveCard" or not card.get("version") or not card.get("body"):
+                problems.append("an AdaptiveCard with a version and a body")
+            for element in card.get("body", []):
+                if element.get("type") not in ("TextBlock", "FactSet", "ColumnSet", "Container"):
+                    problems.append(f"unknown element {element.get('type')!r}")
+            for action in card.get("actions", []):
+                if action.get("type") != "Action.OpenUrl" or not str(action.get("url", "")).startswith(
+                    "http"
+                ):
+                    problems.append("actions open an http(s) URL")
+        if problems:
+            return 400, {"error": "BadRequest", "problems": problems}, {}
+        self.messages.append(body)
+        return 202, {}, {}

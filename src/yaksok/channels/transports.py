@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from yaksok.channels import email
+from yaksok.channels import chat, email
 from yaksok.channels.mastodon import MastodonTransport
 from yaksok.channels.outbound import Transport, TransportOptions
 from yaksok.channels.social import social_body
@@ -57,6 +57,22 @@ REGISTRY: dict[str, Channel] = {
             signed=False,
             transport=MastodonTransport,
             render=social_body,
+        ),
+        Channel(
+            name="slack",
+            summary="Block Kit to a Slack-compatible incoming webhook (Slack, Mattermost, Discord /slack)",
+            target="the incoming webhook's URL (set up by an operator)",
+            signed=False,
+            transport=chat.ChatTransport,
+            render=chat.slack_body,
+        ),
+        Channel(
+            name="teams",
+            summary="an Adaptive Card to a Microsoft Teams workflow webhook",
+            target="the workflow webhook's URL (set up by an operator)",
+            signed=False,
+            transport=chat.ChatTransport,
+            render=chat.teams_body,
         ),
     )
 }
