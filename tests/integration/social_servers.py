@@ -270,3 +270,139 @@ class Teams(Server):
             return 400, {"error": "BadRequest", "problems": problems}, {}
         self.messages.append(body)
         return 202, {}, {}
+
+
+_TID = regex.compile(r"^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$")
+_NUMBERED = regex.compile(r" (\d+)/(\d+)$")
+
+
+def record_cid(record: Any) -> str:
+    import hashlib
+
+    import libipld
+
+    digest = hashlib.sha256(libipld.encode_dag_cbor(record)).digest()
+    return libipld.encode_multibase("b", bytes([1, 0x71, 0x12, 0x20]) + digest)
+
+
+@dataclass
+class Bluesky(Server):
+    """A PDS: sessions (created, refreshed, expired), ``getRecord`` and an atomic ``applyWrites``
+    that validates each post as the app.bsky.feed.post lexicon and the AppView would."""
+
+    user: str = "yaksok.test"
+    password: str = "app-pass-word"
+    did: str = "did:plc:yaksoktest"
+    remaining: int = 1000
+    sessions_created: int = 0
+    access: set[str] = field(default_factory=set)
+    refresh: set[str] = field(default_factory=set)
+    records: dict[str, tuple[dict[str, Any], str]] = field(default_factory=dict)  # rkey: record, cid
+    batches: list[list[str]] = field(default_factory=list)  # the rkeys each applyWrites wrote
+
+    def __post_init__(self) -> None:
+        Server.__init__(self)
+
+    def expire(self) -> None:
+        self.access.clear()
+
+    def _tokens(self) -> dict[str, Any]:
+        n = len(self.access) + len(self.refresh) + len(self.requests)
+        access, refresh = f"access-{n}", f"refresh-{n}"
+        self.access.add(access)
+        self.refresh.add(refresh)
+        return {"accessJwt": access, "refreshJwt": refresh, "handle": self.user, "did": self.did}
+
+    def handle(self, request: Request) -> Answer:
+        from urllib.parse import parse_qs, urlsplit
+
+        parts = urlsplit(request.path)
+        name, query = parts.path.removeprefix("/xrpc/"), {k: v[0] for k, v in parse_qs(parts.query).items()}
+        bearer = request.headers.get("authorization", "").removeprefix("Bearer ")
+        if name == "com.atproto.server.createSession":
+            body = request.body or {}
+            if (body.get("identifier"), body.get("password")) != (self.user, self.password):
+                return (
+                    401,
+                    {"error": "AuthenticationRequired", "message": "Invalid identifier or password"},
+                    {},
+                )
+            self.sessions_created += 1
+            return 200, self._tokens(), {}
+        if name == "com.atproto.server.refreshSession":
+            if bearer not in self.refresh:
+                return 400, {"error": "ExpiredToken", "message": "Token has expired"}, {}
+            self.refresh.discard(bearer)
+            return 200, self._tokens(), {}
+        if bearer not in self.access:
+            return 400, {"error": "ExpiredToken", "message": "Token has expired"}, {}
+        if name == "com.atproto.repo.getRecord":
+            found = self.records.get(query.get("rkey", ""))
+            if query.get("repo") != self.did or found is None:
+                return 400, {"error": "RecordNotFound", "message": "Could not locate record"}, {}
+            uri = f"at://{self.did}/app.bsky.feed.post/{query['rkey']}"
+            return 200, {"uri": uri, "cid": found[1], "value": found[0]}, {}
+        if name != "com.atproto.repo.applyWrites" or request.method != "POST":
+            return 501, {"error": "MethodNotImplemented"}, {}
+        if self.remaining <= 0:
+            return (
+                429,
+                {"error": "RateLimitExceeded"},
+                {"ratelimit-remaining": "0", "ratelimit-reset": "1288310400"},
+            )
+        problem = self._check_batch(request.body)
+        if problem:
+            return 400, {"error": "InvalidRequest", "message": problem}, {}
+        self.remaining -= 1
+        results = []
+        for write in request.body["writes"]:
+            record_id = record_cid(write["value"])
+            self.records[write["rkey"]] = (write["value"], record_id)
+            uri = f"at://{self.did}/app.bsky.feed.post/{write['rkey']}"
+            results.append(
+                {"$type": "com.atproto.repo.applyWrites#createResult", "uri": uri, "cid": record_id}
+            )
+        self.batches.append([w["rkey"] for w in request.body["writes"]])
+        return 200, {"commit": {"cid": "bafyreicommit", "rev": "3l"}, "results": results}, {}
+
+    def _check_batch(self, body: Any) -> str:
+        if not isinstance(body, dict) or body.get("repo") != self.did or not body.get("writes"):
+            return "repo and writes are required"
+        known = {f"at://{self.did}/app.bsky.feed.post/{k}": cid for k, (_, cid) in self.records.items()}
+        numbered: list[tuple[int, int]] = []
+        for write in body["writes"]:
+            if (
+                write.get("$type") != "com.atproto.repo.applyWrites#create"
+                or write.get("collection") != "app.bsky.feed.post"
+            ):
+                return "only creates of app.bsky.feed.post"
+            rkey, record = write.get("rkey", ""), write.get("value", {})
+            if not _TID.match(rkey) or rkey in self.records:
+                return f"Record already exists or bad rkey: {rkey}"
+            text = record.get("text", "")
+            if record.get("$type") != "app.bsky.feed.post" or not record.get("createdAt"):
+                return "a post needs $type and createdAt"
+            if graphemes(text) > 300 or len(text.encode()) > 3000:
+                return "Record/text must not be longer than 300 graphemes"
+            encoded, covered = text.encode(), set()
+            for facet in record.get("facets", []):
+                start, end = facet["index"]["byteStart"], facet["index"]["byteEnd"]
+                uri = facet["features"][0]["uri"]
+                if encoded[start:end].decode("utf-8", "strict") != uri:
+                    return f"facet {start}..{end} does not hold {uri}"
+                covered.add(start)
+            for match in _URL.finditer(text):
+                if len(text[: match.start()].encode()) not in covered:
+                    return f"the link {match[0]} has no facet"
+            reply = record.get("reply")
+            if reply is not None:
+                for ref in (reply["root"], reply["parent"]):
+                    if known.get(ref["uri"]) != ref["cid"]:
+                        return f"reply to an unknown record {ref['uri']} ({ref['cid']})"
+            known[f"at://{self.did}/app.bsky.feed.post/{rkey}"] = record_cid(record)
+            number = _NUMBERED.search(text)
+            if number:
+                numbered.append((int(number[1]), int(number[2])))
+        if numbered and numbered != [(i, numbered[0][1]) for i in range(1, numbered[0][1] + 1)]:
+            return "a thread is written whole, in one applyWrites"
+        return ""

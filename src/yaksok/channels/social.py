@@ -45,6 +45,7 @@ class SocialMessage:
     language: str
     text: str  # title, body and extras (a clarification's claim, source and verdict)
     link: str  # the full notice's public page
+    published_at: str = ""  # ISO 8601: Bluesky's createdAt (the same on every attempt)
 
 
 def social_body(notice: Notice, lang: str, base_url: str, milestones: Mapping[str, Milestone]) -> bytes:
@@ -60,13 +61,21 @@ def social_body(notice: Notice, lang: str, base_url: str, milestones: Mapping[st
         "language": lang,
         "text": "\n\n".join(part.strip() for part in parts if part.strip()),
         "link": render.notice_url(base_url, notice.id),
+        "published_at": notice.published_at.isoformat() if notice.published_at else "",
     }
     return json.dumps(message, ensure_ascii=False).encode()
 
 
 def read_message(body: bytes) -> SocialMessage:
     data = json.loads(body)
-    return SocialMessage(data["notice"], data["supersedes"], data["language"], data["text"], data["link"])
+    return SocialMessage(
+        data["notice"],
+        data["supersedes"],
+        data["language"],
+        data["text"],
+        data["link"],
+        data.get("published_at", ""),
+    )
 
 
 class Stop(Exception):
@@ -78,9 +87,10 @@ class Stop(Exception):
 
 
 def rate_wait(headers: httpx.Headers, now: datetime) -> timedelta | None:
-    """How long until the rate limit resets: ``x-ratelimit-reset`` (Unix seconds, or an ISO time as
-    Mastodon sends) or ``retry-after`` (seconds); None if neither says."""
-    reset = headers.get("x-ratelimit-reset", "").strip()
+    """How long until the rate limit resets: ``x-ratelimit-reset`` or ``ratelimit-reset``
+    (Unix seconds, or an ISO time as Mastodon sends) or ``retry-after`` (seconds); None if none
+    says."""
+    reset = (headers.get("x-ratelimit-reset") or headers.get("ratelimit-reset") or "").strip()
     at: datetime | None = None
     if reset.isdigit():
         at = datetime.fromtimestamp(int(reset), tz=UTC)
@@ -194,7 +204,13 @@ class SocialTransport(Transport):
         await self.http.aclose()
 
 
-def check_credentials(secret: str) -> str:
+def check_credentials(network: str, secret: str) -> str:
+    """The credentials as stored: a token, or for Bluesky ``handle app-password``."""
     if not secret.strip():
         raise InvalidInput("a social account needs its credentials", code=codes.SOCIAL_CREDENTIALS_INVALID)
+    if network == "bluesky" and len(secret.split()) != 2:
+        raise InvalidInput(
+            "Bluesky credentials are the handle and an app password, separated by a space",
+            code=codes.SOCIAL_CREDENTIALS_INVALID,
+        )
     return secret.strip()

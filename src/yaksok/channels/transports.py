@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from yaksok.channels import chat, email
+from yaksok.channels.bluesky import BlueskyTransport
 from yaksok.channels.mastodon import MastodonTransport
 from yaksok.channels.outbound import Transport, TransportOptions
 from yaksok.channels.social import social_body
@@ -56,6 +57,14 @@ REGISTRY: dict[str, Channel] = {
             target="the instance's base URL; the account's access token is given as credentials",
             signed=False,
             transport=MastodonTransport,
+            render=social_body,
+        ),
+        Channel(
+            name="bluesky",
+            summary="a post (a thread in one applyWrites when long) on an operator's Bluesky account",
+            target="the account's PDS base URL (https://bsky.social); 'handle app-password' as credentials",
+            signed=False,
+            transport=BlueskyTransport,
             render=social_body,
         ),
         Channel(

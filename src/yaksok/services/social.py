@@ -67,7 +67,7 @@ def add_account(
             f"no social network or chat {network!r}; one of {known}",
             code=codes.SUBSCRIPTION_CHANNEL_UNKNOWN,
         )
-    secret = check_credentials(credentials) if network in NETWORKS else ""
+    secret = check_credentials(network, credentials) if network in NETWORKS else ""
     now = rt.clock.now()
     made = Subscription(
         id=rt.new_id("s"),
