@@ -406,3 +406,71 @@ class Bluesky(Server):
         if numbered and numbered != [(i, numbered[0][1]) for i in range(1, numbered[0][1] + 1)]:
             return "a thread is written whole, in one applyWrites"
         return ""
+
+
+_X_LIGHT = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))  # twitter-text v3: weight 1
+
+
+def x_weight(text: str) -> int:
+    """X's weighted length, counted here apart from twitter-text-parser: a URL is 23, a code
+    point in the light ranges 1, any other 2 (no emoji in these tests)."""
+    total, at = 0, 0
+    for match in _URL.finditer(text):
+        total += sum(1 if any(a <= ord(c) <= b for a, b in _X_LIGHT) else 2 for c in text[at : match.start()])
+        total, at = total + 23, match.end()
+    return total + sum(1 if any(a <= ord(c) <= b for a, b in _X_LIGHT) else 2 for c in text[at:])
+
+
+@dataclass
+class Tweet:
+    id: str
+    text: str
+    in_reply_to: str | None
+
+
+@dataclass
+class X(Server):
+    """``POST /2/tweets`` as X v2 answers it: 280 weighted characters, a known reply id, no
+    duplicate text, a user token, and the per-window rate limit in ``x-rate-limit-*`` headers."""
+
+    token: str = "x-user-token"
+    remaining: int = 100
+    reset: int = 1288310400
+    tweets: dict[str, Tweet] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        Server.__init__(self)
+
+    def handle(self, request: Request) -> Answer:
+        if request.method != "POST" or request.path != "/2/tweets":
+            return 404, {"title": "Not Found Error"}, {}
+        if request.headers.get("authorization") != f"Bearer {self.token}":
+            return 401, {"title": "Unauthorized", "status": 401, "detail": "Unauthorized"}, {}
+        limits = {"x-rate-limit-limit": "100", "x-rate-limit-reset": str(self.reset)}
+        if self.remaining <= 0:
+            return (
+                429,
+                {"title": "Too Many Requests", "status": 429},
+                {**limits, "x-rate-limit-remaining": "0"},
+            )
+        body = request.body if isinstance(request.body, dict) else {}
+        text = body.get("text", "")
+        if not text or x_weight(text) > 280:
+            return 400, {"title": "Invalid Request", "detail": "Your Tweet text is too long."}, limits
+        reply = (body.get("reply") or {}).get("in_reply_to_tweet_id")
+        if "reply" in body and reply not in self.tweets:
+            return 400, {"title": "Invalid Request", "detail": "in_reply_to_tweet_id is not a Tweet"}, limits
+        if any(t.text == text for t in self.tweets.values()):
+            return (
+                403,
+                {"title": "Forbidden", "detail": "You are not allowed to create a duplicate Tweet"},
+                limits,
+            )
+        self.remaining -= 1
+        tweet = Tweet(str(1300000000000000000 + len(self.tweets)), text, reply)
+        self.tweets[tweet.id] = tweet
+        headers = {**limits, "x-rate-limit-remaining": str(self.remaining)}
+        return 201, {"data": {"id": tweet.id, "text": text, "edit_history_tweet_ids": [tweet.id]}}, headers
+
+    def posted(self) -> list[Tweet]:
+        return list(self.tweets.values())

@@ -87,10 +87,11 @@ class Stop(Exception):
 
 
 def rate_wait(headers: httpx.Headers, now: datetime) -> timedelta | None:
-    """How long until the rate limit resets: ``x-ratelimit-reset`` or ``ratelimit-reset``
-    (Unix seconds, or an ISO time as Mastodon sends) or ``retry-after`` (seconds); None if none
-    says."""
-    reset = (headers.get("x-ratelimit-reset") or headers.get("ratelimit-reset") or "").strip()
+    """How long until the rate limit resets: ``x-ratelimit-reset`` (Mastodon: an ISO time),
+    ``x-rate-limit-reset`` (X) or ``ratelimit-reset`` (Bluesky) (Unix seconds), else
+    ``retry-after`` (seconds); None if none says."""
+    names = ("x-ratelimit-reset", "x-rate-limit-reset", "ratelimit-reset")
+    reset = next((headers[name] for name in names if name in headers), "").strip()
     at: datetime | None = None
     if reset.isdigit():
         at = datetime.fromtimestamp(int(reset), tz=UTC)
@@ -118,7 +119,8 @@ def answer_outcome(answer: httpx.Response, now: datetime) -> Stop:
 
 def exhausted(answer: httpx.Response, now: datetime) -> Stop | None:
     """A stop at the reset time when the answer says no post is left in this window."""
-    if answer.headers.get("x-ratelimit-remaining", "").strip() == "0":
+    names = ("x-ratelimit-remaining", "x-rate-limit-remaining", "ratelimit-remaining")
+    if any(answer.headers.get(name, "").strip() == "0" for name in names):
         return Stop(RetryLater("rate limit reached", after=rate_wait(answer.headers, now)))
     return None
 

@@ -13,6 +13,7 @@ from yaksok.channels.mastodon import MastodonTransport
 from yaksok.channels.outbound import Transport, TransportOptions
 from yaksok.channels.social import social_body
 from yaksok.channels.webhook import WebhookTransport, event_body
+from yaksok.channels.x import XTransport
 from yaksok.domain.launch import Milestone
 from yaksok.domain.notice import Notice
 
@@ -65,6 +66,14 @@ REGISTRY: dict[str, Channel] = {
             target="the account's PDS base URL (https://bsky.social); 'handle app-password' as credentials",
             signed=False,
             transport=BlueskyTransport,
+            render=social_body,
+        ),
+        Channel(
+            name="x",
+            summary="a post (a numbered thread when long) on an operator's X account",
+            target="the API's base URL (https://api.x.com); an OAuth 2.0 user access token as credentials",
+            signed=False,
+            transport=XTransport,
             render=social_body,
         ),
         Channel(
