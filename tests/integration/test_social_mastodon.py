@@ -251,3 +251,17 @@ def test_an_account_needs_credentials_and_a_known_network(client: TestClient, ad
 def test_accounts_need_an_editor(client: TestClient, bearer: Callable[[str], Headers]) -> None:
     body = {"network": "mastodon", "target": "http://127.0.0.1:9", "credentials": "t"}
     assert client.post("/api/v1/social/accounts", json=body, headers=bearer("support")).status_code == 403
+
+
+def test_the_notice_page_links_to_its_posts(
+    rt: Runtime, client: TestClient, admin: Headers, mastodon: Mastodon
+) -> None:
+    add_account(client, admin, mastodon.url)
+    notice_id = publish(rt, "Lines form at 6.")
+    before = client.get(f"/notices/{notice_id}", headers={"Accept": "text/html"}).text
+    deliver(rt)
+
+    [status] = mastodon.posted()
+    page = client.get(f"/notices/{notice_id}?lang=ko", headers={"Accept": "text/html"}).text
+    assert f'href="{mastodon.url}/@yaksok/{status.id}"' in page and "다른 곳의 게시물" in page
+    assert "@yaksok" not in before
