@@ -51,6 +51,9 @@ COMMANDS = [
     ["user", "create"],
     ["subscriptions"],
     ["subscriptions", "list"],
+    ["social"],
+    ["social", "add"],
+    ["social", "list"],
     ["reservations"],
     ["reservations", "export"],
 ]
@@ -153,6 +156,37 @@ def test_subscriptions_list_shows_each_subscriber_tab_separated_but_never_a_secr
     assert "webhook 1" in result.stderr
     assert paused.stdout == result.stdout
     assert active.stdout == ""
+
+
+def test_social_add_keeps_the_credentials_from_stdin_and_list_never_shows_them(
+    database_url: str, store: Store
+) -> None:
+    added = yaksok(
+        "social", "add", "mastodon", "https://93.184.216.34", "--credentials-stdin", "--launch", "none",
+        "--db", database_url, stdin="secret-token\n",
+    )  # fmt: skip
+    assert added.exit_code == 1 and "launch.not_found" in added.output
+    target = "https://93.184.216.34"
+    added = yaksok(
+        "social",
+        "add",
+        "mastodon",
+        target,
+        "--credentials-stdin",
+        "--db",
+        database_url,
+        stdin="secret-token\n",
+    )
+    bare = yaksok("social", "add", "x", "https://93.184.216.34", "--db", database_url)
+
+    assert added.exit_code == 0, added.output
+    account = added.stdout.strip()
+    with store.read() as tx:
+        assert tx.social.credentials(account) == "secret-token"
+    assert bare.exit_code == 1 and "social.credentials_invalid" in bare.output
+    listed = yaksok("social", "list", "--db", database_url)
+    assert listed.stdout.split("\t")[:5] == [account, "mastodon", "active", "0", "0"]
+    assert "secret-token" not in listed.output
 
 
 def test_token_revoke_makes_a_token_stop_working(database_url: str, store: Store) -> None:

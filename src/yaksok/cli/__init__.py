@@ -16,6 +16,7 @@ from yaksok.cli.ledger import ledger
 from yaksok.cli.replay import demo, replay
 from yaksok.cli.reservations import reservations
 from yaksok.cli.serve import serve, worker
+from yaksok.cli.social import social
 from yaksok.cli.subscriptions import subscriptions
 from yaksok.cli.tokens import token
 from yaksok.cli.users import user
@@ -31,5 +32,18 @@ def main() -> None:
     """
 
 
-for command in (serve, worker, demo, replay, ledger, bench, db, token, user, subscriptions, reservations):
+for command in (
+    serve,
+    worker,
+    demo,
+    replay,
+    ledger,
+    bench,
+    db,
+    token,
+    user,
+    subscriptions,
+    social,
+    reservations,
+):
     main.add_command(command)
