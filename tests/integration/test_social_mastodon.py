@@ -265,3 +265,22 @@ def test_the_notice_page_links_to_its_posts(
     page = client.get(f"/notices/{notice_id}?lang=ko", headers={"Accept": "text/html"}).text
     assert f'href="{mastodon.url}/@yaksok/{status.id}"' in page and "다른 곳의 게시물" in page
     assert "@yaksok" not in before
+
+
+def test_posts_count_in_the_scorecards_delivery_figures(
+    rt: Runtime, client: TestClient, admin: Headers, mastodon: Mastodon
+) -> None:
+    add_account(client, admin, mastodon.url)
+    publish(rt, "Lines form at 6.")
+    deliver(rt)
+
+    figures = client.get("/scorecard.json").json()["deliveries"]
+    assert figures["mastodon"]["delivered"] == 1
+    assert "마스토돈" in client.get("/scorecard?lang=ko", headers={"Accept": "text/html"}).text
+
+
+def test_an_account_on_a_private_address_is_refused(rt: Runtime, admin: Headers) -> None:
+    strict = TestClient(create_app(rt, Settings(database_url="unused", run_scheduler=False)))
+    body = {"network": "mastodon", "target": "http://10.0.0.8", "credentials": "t"}
+    answer = strict.post("/api/v1/social/accounts", json=body, headers=admin)
+    assert answer.status_code == 422 and answer.json()["code"] == "subscription.target_refused"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -69,11 +70,6 @@ def test_no_url_time_or_grapheme_is_cut(text: str, rules: Rules) -> None:
         cuts.add(at)
     for start, end in thread.atoms(text):
         assert not any(start < cut < end for cut in cuts)
-    boundaries, at = {0}, 0
-    for cluster in re.findall(r"(?s).", text):  # codepoints, then clusters below
-        at += len(cluster)
-    import regex
-
     at, boundaries = 0, {0}
     for cluster in regex.findall(r"\X", text):
         at += len(cluster)

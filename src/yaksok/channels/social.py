@@ -21,13 +21,13 @@ import httpx
 
 from yaksok.channels import render
 from yaksok.channels.outbound import Outgoing, Transport, TransportOptions, deliver_each
+from yaksok.channels.webhook import WebhookTransport
 from yaksok.domain import codes
 from yaksok.domain.delivery import Delivered, GiveUp, Outcome, RetryLater
 from yaksok.domain.errors import InvalidInput
 from yaksok.domain.launch import Milestone
 from yaksok.domain.notice import Notice
 from yaksok.domain.social import SocialPost, subscription_of
-from yaksok.domain.subscription import webhook_url
 
 
 class SocialPosts(Protocol):
@@ -150,8 +150,8 @@ class SocialTransport(Transport):
         self.http = httpx.AsyncClient(timeout=options.timeout, follow_redirects=False)
 
     def check_target(self, target: str) -> str:
-        webhook_url(target)  # http(s)://host[:port] without credentials
-        return target.rstrip("/")
+        """A base URL, http(s), resolvable and not private (unless allowed), as webhooks are."""
+        return WebhookTransport(self.options).check_target(target).rstrip("/")
 
     async def deliver_many(self, messages: Sequence[Outgoing]) -> list[Outcome]:
         return await deliver_each(self, messages)
