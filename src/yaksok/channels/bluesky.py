@@ -16,6 +16,7 @@ machinery, and its session handling decides expiry from the JWT rather than from
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -123,7 +124,7 @@ class BlueskyTransport(SocialTransport):
 
     async def post(self, attempt: Attempt) -> None:
         message = attempt.message
-        posts = thread.split(message.text, thread.BLUESKY, message.link)
+        posts = await asyncio.to_thread(thread.split, message.text, thread.BLUESKY, message.link)
         created = message.published_at or self.options.now().isoformat()
         at = datetime.fromisoformat(created)
         micros = int(at.timestamp() * 1_000_000)

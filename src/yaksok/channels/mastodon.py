@@ -12,6 +12,7 @@ thread of the async delivery worker; httpx is already a dependency and the two c
 
 from __future__ import annotations
 
+import asyncio
 from functools import partial
 
 from yaksok.channels import thread
@@ -43,7 +44,8 @@ class MastodonTransport(SocialTransport):
 
     async def post(self, attempt: Attempt) -> None:
         base, message = attempt.target, attempt.message
-        posts = thread.split(message.text, await self.instance_rules(base), message.link)
+        rules = await self.instance_rules(base)
+        posts = await asyncio.to_thread(thread.split, message.text, rules, message.link)
         reply_to = attempt.original.post_ids[0] if attempt.original else None
         if attempt.post_ids:
             reply_to = attempt.post_ids[-1]

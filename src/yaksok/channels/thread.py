@@ -81,13 +81,91 @@ def split(text: str, rules: Rules, link: str = "") -> list[str]:
 
 
 def thread_pieces(text: str, rules: Rules, link: str = "") -> list[str]:
-    """The pieces a thread's posts hold (joined, they are ``text``)."""
+    """The pieces a thread's posts hold (joined, they are ``text``).
+
+    Pieces are packed by adding up each word's count, each word counted once (counting a post
+    whole for every word added is quadratic: seconds for a long notice on X); the sum is never
+    less than the whole's count, as words end in whitespace. Every post is then counted whole,
+    and should one not fit, the thread is packed again counting each candidate post whole."""
+    chunks, counts = _counted_chunks(text, rules, _overheads(rules, link, 999))
+    widest = 9
+    while True:
+        pieces = _pack_by_sums(chunks, counts, rules.limit, _overheads(rules, link, widest))
+        if len(pieces) <= widest:
+            total = len(pieces)
+            if all(rules.count(_post(p, i, total, link)) <= rules.limit for i, p in enumerate(pieces)):
+                return pieces
+            break
+        widest = widest * 10 + 9
     widest = 9
     while True:
         pieces = _pack(text, rules, link, widest)
         if len(pieces) <= widest:
             return pieces
         widest = widest * 10 + 9
+
+
+def _overheads(rules: Rules, link: str, widest: int) -> tuple[int, int]:
+    """What the numbering (and, on the first post, the link) adds to a post's count."""
+    numbering = f" {widest}/{widest}"
+    first = rules.count(f"x\n{link}{numbering}" if link else f"x{numbering}") - 1
+    return first, rules.count(f"x{numbering}") - 1
+
+
+def _counted_chunks(text: str, rules: Rules, overheads: tuple[int, int]) -> tuple[list[str], list[int]]:
+    chunks: list[str] = []
+    counts: list[int] = []
+    room = rules.limit - max(overheads)
+    for match in _CHUNK.finditer(text):
+        chunk = match[0]
+        count = rules.count(chunk)
+        word = chunk.rstrip()
+        if count <= room or URL.fullmatch(word) or TIME.fullmatch(word):
+            chunks.append(chunk)
+            counts.append(count)
+            continue
+        run = ""
+        for cluster in _GRAPHEME.findall(chunk):
+            if run and rules.count(run + cluster) > room:
+                chunks.append(run)
+                counts.append(rules.count(run))
+                run = ""
+            run += cluster
+        chunks.append(run)
+        counts.append(rules.count(run))
+    return chunks, counts
+
+
+def _pack_by_sums(chunks: list[str], counts: list[int], limit: int, overheads: tuple[int, int]) -> list[str]:
+    def room(index: int) -> int:
+        return limit - overheads[min(index, 1)]
+
+    pieces: list[str] = []
+    current: list[int] = []  # indexes into chunks
+    used = 0
+    sentence_end = 0
+    for index, chunk in enumerate(chunks):
+        if used + counts[index] <= room(len(pieces)) or not current:
+            current.append(index)
+            used += counts[index]
+            if _SENTENCE_END.search(chunk.rstrip()) or "\n" in chunk:
+                sentence_end = len(current)
+            continue
+        cut = len(current)
+        # Back to the sentence's end unless that leaves the post less than half full.
+        if sentence_end and sum(counts[i] for i in current[:sentence_end]) * 2 >= limit:
+            cut = sentence_end
+        pieces.append("".join(chunks[i] for i in current[:cut]))
+        current = [*current[cut:], index]
+        used = sum(counts[i] for i in current)
+        sentence_end = 0
+        while len(current) > 1 and used > room(len(pieces)):
+            pieces.append("".join(chunks[i] for i in current[:-1]))
+            current = current[-1:]
+            used = counts[index]
+    if current:
+        pieces.append("".join(chunks[i] for i in current))
+    return pieces
 
 
 def _pack(text: str, rules: Rules, link: str, widest: int) -> list[str]:
