@@ -108,3 +108,11 @@ def test_a_word_longer_than_a_post_is_cut_between_graphemes() -> None:
     posts = thread.split("e\u0301" * 700, BLUESKY)
     assert all(thread.graphemes(p) <= 300 for p in posts)
     assert "".join(NUMBER.sub("", p) for p in posts) == "e\u0301" * 700
+
+
+def test_a_count_that_words_alone_do_not_add_up_to_is_still_kept() -> None:
+    # "a b" costs 10 more than its words: summing words undercounts, so posts are counted whole.
+    rules = Rules(60, lambda text: len(text) + 10 * text.count("a b"))
+    posts = thread.split("a b " * 40, rules)
+    assert len(posts) > 1 and all(rules.count(post) <= 60 for post in posts)
+    assert "".join(thread.thread_pieces("a b " * 40, rules)) == "a b " * 40
