@@ -27,7 +27,7 @@ class XTransport(SocialTransport):
         message = attempt.message
         posts = await asyncio.to_thread(
             thread.split, message.text, thread.X, message.link
-        )  # ~0.1 s per 1,000 characters
+        )  # ~40 ms per 1,000 characters
         reply_to = attempt.original.post_ids[0] if attempt.original else None
         if attempt.post_ids:
             reply_to = attempt.post_ids[-1]
