@@ -151,6 +151,8 @@ def test_a_spent_rate_limit_queues_the_rest_until_its_reset_and_the_operator_see
     assert (shown["account"]["id"], shown["queued"]) == (account, 1)
     assert "rate limit" in shown["last_error"]
     assert "mastodon-token" not in client.get("/api/v1/social/accounts", headers=admin).text
+    audit = client.get("/api/v1/audit", headers=admin)
+    assert "social.account_added" in audit.text and "mastodon-token" not in audit.text
     [history] = client.get(f"/api/v1/subscriptions/{account}", headers=admin).json()["deliveries"]
     assert datetime.fromisoformat(history["next_attempt_at"]) >= clock.now() + timedelta(hours=2)
 

@@ -17,6 +17,7 @@ from yaksok.domain.errors import InvalidInput, NotFound
 from yaksok.domain.notice import NoticeKind
 from yaksok.domain.social import CHATS, NETWORKS, SocialPost
 from yaksok.domain.subscription import Subscription
+from yaksok.services import audit_trail
 from yaksok.services.runtime import Runtime
 
 _EVERY = 1_000_000_000
@@ -59,8 +60,10 @@ def add_account(
     language: str = "en",
     launches: Sequence[str] = (),
     kinds: Sequence[NoticeKind] = (),
+    actor: str | None = None,
 ) -> Subscription:
-    """A social account (``credentials`` needed) or a chat webhook (its URL is the target)."""
+    """A social account (``credentials`` needed) or a chat webhook (its URL is the target),
+    noted in the audit trail (never its credentials); ``actor`` as ``audit_trail.record`` says."""
     if network not in NETWORKS + CHATS or network not in REGISTRY:
         known = ", ".join(n for n in NETWORKS + CHATS if n in REGISTRY)
         raise InvalidInput(
@@ -86,6 +89,8 @@ def add_account(
         tx.subscriptions.add_many([made])
         if secret:
             tx.social.set_credentials(made.id, secret)
+        details = {"account": made.id, "network": network, "launches": list(made.launches)}
+        audit_trail.record(tx, rt, "social.account_added", details, actor=actor)
     return made
 
 

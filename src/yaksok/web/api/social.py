@@ -77,6 +77,7 @@ def add_account(call: Call[NewSocialAccount]) -> SubscriberOut:
         language=body.language,
         launches=body.launches,
         kinds=body.kinds,
+        actor=call.actor,
     )
     return subscriber_view(made)
 
