@@ -200,6 +200,9 @@ def walk_subscribers(api: Api) -> None:
     assert replayed["queued"] == len(replayed["again"]) + len(replayed["new"])
     rotated = api("POST", "/api/v1/subscriptions/{subscription_id}/rotate-secret", 200, **one)
     assert rotated["secret"].startswith("whsec_")
+    account = {"network": "mastodon", "target": "http://93.184.216.34", "credentials": "t"}
+    assert api("POST", "/api/v1/social/accounts", 201, account)["channel"] == "mastodon"
+    assert api("GET", "/api/v1/social/accounts", 200)["accounts"][0]["queued"] == 0
 
 
 def test_every_success_response_matches_its_documented_schema(api: Api, rt: Runtime) -> None:

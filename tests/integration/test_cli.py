@@ -54,6 +54,9 @@ COMMANDS = [
     ["subscriptions"],
     ["subscriptions", "list"],
     ["subscriptions", "replay"],
+    ["social"],
+    ["social", "add"],
+    ["social", "list"],
     ["reservations"],
     ["reservations", "export"],
     ["launches"],
@@ -203,6 +206,37 @@ def test_launches_reminders_sets_a_launchs_reminder_offsets_and_refuses_bad_ones
     assert bad.exit_code == 1 and "policy.invalid" in bad.output
     assert negative.exit_code == 1 and "policy.invalid" in negative.output
     assert unknown.exit_code == 1 and "launch.not_found" in unknown.output
+
+
+def test_social_add_keeps_the_credentials_from_stdin_and_list_never_shows_them(
+    database_url: str, store: Store
+) -> None:
+    added = yaksok(
+        "social", "add", "mastodon", "https://93.184.216.34", "--credentials-stdin", "--launch", "none",
+        "--db", database_url, stdin="secret-token\n",
+    )  # fmt: skip
+    assert added.exit_code == 1 and "launch.not_found" in added.output
+    target = "https://93.184.216.34"
+    added = yaksok(
+        "social",
+        "add",
+        "mastodon",
+        target,
+        "--credentials-stdin",
+        "--db",
+        database_url,
+        stdin="secret-token\n",
+    )
+    bare = yaksok("social", "add", "x", "https://93.184.216.34", "--db", database_url)
+
+    assert added.exit_code == 0, added.output
+    account = added.stdout.strip()
+    with store.read() as tx:
+        assert tx.social.credentials(account) == "secret-token"
+    assert bare.exit_code == 1 and "social.credentials_invalid" in bare.output
+    listed = yaksok("social", "list", "--db", database_url)
+    assert listed.stdout.split("\t")[:5] == [account, "mastodon", "active", "0", "0"]
+    assert "secret-token" not in listed.output
 
 
 def test_token_revoke_makes_a_token_stop_working(database_url: str, store: Store) -> None:

@@ -14,10 +14,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from yaksok.domain.delivery import Outcome
 from yaksok.domain.subscription import IPNetwork
+
+if TYPE_CHECKING:
+    from yaksok.channels.social import SocialPosts
 
 
 class Outgoing(NamedTuple):  # a tuple: a fan-out makes one per subscriber
@@ -52,6 +55,7 @@ class TransportOptions:
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))  # the runtime's clock
     smtp: Smtp = Smtp()
     base_url: str = ""  # the public URL, for links a message carries (unsubscribe)
+    social: SocialPosts | None = None  # social accounts' credentials and posts (channels.social)
 
 
 class Transport(ABC):

@@ -7,9 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from yaksok.channels import email
+from yaksok.channels import chat, email
+from yaksok.channels.bluesky import BlueskyTransport
+from yaksok.channels.mastodon import MastodonTransport
 from yaksok.channels.outbound import Transport, TransportOptions
+from yaksok.channels.social import social_body
 from yaksok.channels.webhook import WebhookTransport, event_body
+from yaksok.channels.x import XTransport
 from yaksok.domain.launch import Milestone
 from yaksok.domain.notice import Notice
 
@@ -47,6 +51,46 @@ REGISTRY: dict[str, Channel] = {
             transport=email.EmailTransport,
             render=email.notice_body,
             confirmed=False,
+        ),
+        Channel(
+            name="mastodon",
+            summary="a status (a numbered thread when long) on an operator's Mastodon account, idempotent",
+            target="the instance's base URL; the account's access token is given as credentials",
+            signed=False,
+            transport=MastodonTransport,
+            render=social_body,
+        ),
+        Channel(
+            name="bluesky",
+            summary="a post (a thread in one applyWrites when long) on an operator's Bluesky account",
+            target="the account's PDS base URL (https://bsky.social); 'handle app-password' as credentials",
+            signed=False,
+            transport=BlueskyTransport,
+            render=social_body,
+        ),
+        Channel(
+            name="x",
+            summary="a post (a numbered thread when long) on an operator's X account",
+            target="the API's base URL (https://api.x.com); an OAuth 2.0 user access token as credentials",
+            signed=False,
+            transport=XTransport,
+            render=social_body,
+        ),
+        Channel(
+            name="slack",
+            summary="Block Kit to a Slack-compatible incoming webhook (Slack, Mattermost, Discord /slack)",
+            target="the incoming webhook's URL (set up by an operator)",
+            signed=False,
+            transport=chat.ChatTransport,
+            render=chat.slack_body,
+        ),
+        Channel(
+            name="teams",
+            summary="an Adaptive Card to a Microsoft Teams workflow webhook",
+            target="the workflow webhook's URL (set up by an operator)",
+            signed=False,
+            transport=chat.ChatTransport,
+            render=chat.teams_body,
         ),
     )
 }

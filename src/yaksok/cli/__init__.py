@@ -17,6 +17,7 @@ from yaksok.cli.ledger import ledger
 from yaksok.cli.replay import demo, replay
 from yaksok.cli.reservations import reservations
 from yaksok.cli.serve import serve, worker
+from yaksok.cli.social import social
 from yaksok.cli.subscriptions import subscriptions
 from yaksok.cli.tokens import token
 from yaksok.cli.users import user
@@ -45,5 +46,6 @@ for command in (
     subscriptions,
     reservations,
     launches,
+    social,
 ):
     main.add_command(command)

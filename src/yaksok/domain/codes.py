@@ -105,6 +105,11 @@ SUBSCRIPTION_NOT_PAUSED = Code(
 SUBSCRIPTION_NOT_SIGNED = Code(
     "subscription.not_signed", Conflict, "only a webhook (a signed channel) has a secret to rotate"
 )
+SOCIAL_CREDENTIALS_INVALID = Code(
+    "social.credentials_invalid",
+    InvalidInput,
+    "a social account's credentials are missing or not in the form its network needs",
+)
 
 # The store
 WRITE_CONFLICT = Code(

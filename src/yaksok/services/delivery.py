@@ -43,7 +43,7 @@ from yaksok.domain.delivery import (
 from yaksok.domain.errors import InvalidInput, NotFound
 from yaksok.domain.notice import Notice
 from yaksok.domain.subscription import Subscription, allowed_networks, signing_secrets
-from yaksok.services import audit_trail, subscriber_links
+from yaksok.services import audit_trail, social, subscriber_links
 from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
 
@@ -69,6 +69,7 @@ def transport_options(settings: Settings, rt: Runtime) -> TransportOptions:
             timeout=settings.smtp_timeout,
         ),
         base_url=settings.public_url,
+        social=social.StoredPosts(rt),
     )
 
 

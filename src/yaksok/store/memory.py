@@ -36,6 +36,7 @@ from yaksok.domain.notice import Notice, NoticeKind, NoticeState
 from yaksok.domain.policy import Policy
 from yaksok.domain.promise import PromiseVersion
 from yaksok.domain.reservation import Reservation, ReservationState
+from yaksok.domain.social import SocialPost
 from yaksok.domain.subscription import Recipient, Subscription
 from yaksok.store import port
 
@@ -105,6 +106,8 @@ class _Tables:
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
     fanouts: dict[str, Fanout] = field(default_factory=dict)
     deliveries: dict[str, Delivery] = field(default_factory=dict)
+    social_credentials: dict[str, str] = field(default_factory=dict)
+    social_posts: dict[tuple[str, str], SocialPost] = field(default_factory=dict)
     announced: list[int] = field(default_factory=list)
 
     def copy(self) -> _Tables:
@@ -837,6 +840,25 @@ class LiveEvents(_Repository, port.LiveEvents):
         self._write().announced.append(seq)
 
 
+class SocialRepository(_Repository, port.SocialRepository):
+    def set_credentials(self, subscription_id: str, secret: str) -> None:
+        self._write().social_credentials[subscription_id] = secret
+
+    def credentials(self, subscription_id: str) -> str | None:
+        return self._tables.social_credentials.get(subscription_id)
+
+    def record_post(self, post: SocialPost) -> None:
+        stored = replace(post, posted_at=_utc(post.posted_at))
+        self._write().social_posts[(post.notice_id, post.subscription_id)] = stored
+
+    def post(self, notice_id: str, subscription_id: str) -> SocialPost | None:
+        return self._tables.social_posts.get((notice_id, subscription_id))
+
+    def posts_of(self, notice_id: str) -> list[SocialPost]:
+        found = (p for (n, _), p in self._tables.social_posts.items() if n == notice_id)
+        return sorted(found, key=lambda p: p.subscription_id)
+
+
 class MemoryTransaction(port.Transaction):
     def __init__(self, tables: _Tables, *, writable: bool) -> None:
         self.launches = LaunchRepository(tables, writable)
@@ -850,6 +872,7 @@ class MemoryTransaction(port.Transaction):
         self.reservations = ReservationRepository(tables, writable)
         self.subscriptions = SubscriptionRepository(tables, writable)
         self.deliveries = DeliveryRepository(tables, writable)
+        self.social = SocialRepository(tables, writable)
         self.live_events = LiveEvents(tables, writable)
         self.after_commit: list[Callable[[], None]] = []
 

@@ -30,6 +30,7 @@ from yaksok.domain.notice import Notice, NoticeKind
 from yaksok.domain.policy import Policy
 from yaksok.domain.promise import PromiseVersion
 from yaksok.domain.reservation import Reservation, ReservationState
+from yaksok.domain.social import SocialPost
 from yaksok.domain.subscription import Recipient, Subscription
 
 
@@ -440,6 +441,29 @@ class DeliveryRepository(ABC):
         status, with the time each delivered one took from its ``publish_at``."""
 
 
+class SocialRepository(ABC):
+    """Social accounts' credentials (never read by a public route, feed or ledger) and the posts
+    each notice became."""
+
+    @abstractmethod
+    def set_credentials(self, subscription_id: str, secret: str) -> None:
+        """Store (or replace) what the account posts with."""
+
+    @abstractmethod
+    def credentials(self, subscription_id: str) -> str | None: ...
+
+    @abstractmethod
+    def record_post(self, post: SocialPost) -> None:
+        """Store (or replace) what a notice became for one account."""
+
+    @abstractmethod
+    def post(self, notice_id: str, subscription_id: str) -> SocialPost | None: ...
+
+    @abstractmethod
+    def posts_of(self, notice_id: str) -> list[SocialPost]:
+        """The notice's posts, by account id."""
+
+
 class LiveEvents(ABC):
     @abstractmethod
     def announce(self, seq: int) -> None:
@@ -460,6 +484,7 @@ class Transaction(ABC):
     reservations: ReservationRepository
     subscriptions: SubscriptionRepository
     deliveries: DeliveryRepository
+    social: SocialRepository
     live_events: LiveEvents
     after_commit: list[Callable[[], None]]
 

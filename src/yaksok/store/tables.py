@@ -241,3 +241,25 @@ deliveries = Table(
     Column("last_error", Text, nullable=False, default=""),
     Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
 )
+
+# What a social account posts with: kept out of ``subscriptions`` (which admin listings read) and
+# read only by the delivery worker.
+social_credentials = Table(
+    "social_credentials",
+    metadata,
+    Column("subscription_id", String(64), ForeignKey("subscriptions.id"), primary_key=True),
+    Column("secret", Text, nullable=False),
+)
+
+# What each notice became on each social account: its posts' ids and addresses.
+social_posts = Table(
+    "social_posts",
+    metadata,
+    Column("notice_id", String(64), primary_key=True),
+    Column("subscription_id", String(64), primary_key=True),
+    Column("network", String(32), nullable=False),
+    Column("post_ids", JSON, nullable=False),
+    Column("urls", JSON, nullable=False),
+    Column("cids", JSON, nullable=False),
+    Column("posted_at", UTCDateTime, nullable=False),
+)

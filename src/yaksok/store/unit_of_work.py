@@ -23,6 +23,7 @@ from yaksok.store.live_events import LiveEvents, PublicationListener, can_listen
 from yaksok.store.notices import NoticeRepository
 from yaksok.store.operators import OperatorRepository
 from yaksok.store.reservations import ReservationRepository
+from yaksok.store.social import SocialRepository
 from yaksok.store.tokens import TokenRepository
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ class Transaction(port.Transaction):
         self.reservations = ReservationRepository(connection)
         self.subscriptions = SubscriptionRepository(connection)
         self.deliveries = DeliveryRepository(connection)
+        self.social = SocialRepository(connection)
         self.live_events = LiveEvents(connection)
         self.after_commit: list[Callable[[], None]] = []
 

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from yaksok.web.api import launches, ledger, notices, openapi, preorder, subscribers, subscriptions, tokens
+from yaksok.web.api import (
+    launches,
+    ledger,
+    notices,
+    openapi,
+    preorder,
+    social,
+    subscribers,
+    subscriptions,
+    tokens,
+)
 
 
 def routes() -> list[BaseRoute]:
@@ -16,5 +26,6 @@ def routes() -> list[BaseRoute]:
         *ledger.routes(),
         *subscriptions.routes(),
         *subscribers.routes(),
+        *social.routes(),
         *openapi.routes(),
     ]

@@ -49,5 +49,7 @@ def pause(visit: Visit) -> Response:
 
 @console_view(Role.EDITOR)
 def resume(visit: Visit) -> Response:
-    resumed, missed = subscribers.resume(visit.rt, visit.request.path_params["subscription_id"])
-    return RedirectResponse(f"/console/subscribers/{resumed.id}?missed={missed}", status_code=303)
+    resumed = subscribers.resume(visit.rt, visit.request.path_params["subscription_id"])
+    return RedirectResponse(
+        f"/console/subscribers/{resumed.subscription.id}?missed={resumed.missed}", status_code=303
+    )

@@ -183,6 +183,7 @@ STRINGS = Words(
         "superseded": N_("Corrected by a later notice"),
         "supersedes": N_("This notice corrects"),
         "superseded_by": N_("This notice was corrected by"),
+        "posted_on": N_("Also posted on"),
         "override": N_("Policy override"),
         "verdict": N_("verdict"),
         "override_hint": N_("Published against the launch's policy; the justification is shown below."),

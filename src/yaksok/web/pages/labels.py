@@ -115,5 +115,10 @@ CHANNELS = Words(
     {
         "email": label("channel", "Email"),
         "webhook": label("channel", "Webhook"),
+        "mastodon": label("channel", "Mastodon"),
+        "bluesky": label("channel", "Bluesky"),
+        "x": label("channel", "X"),
+        "slack": label("channel", "Slack"),
+        "teams": label("channel", "Microsoft Teams"),
     }
 )

@@ -12,9 +12,11 @@ from starlette.responses import Response
 from yaksok.channels.render import body_html, format_instant, launch_url, notice_extras_html, notice_url
 from yaksok.domain.launch import Launch, Milestone
 from yaksok.domain.notice import Notice
-from yaksok.services import queries
+from yaksok.services import queries, social
 from yaksok.web.pages import i18n, labels
 from yaksok.web.pages.templating import html_page, render, runtime
+
+NETWORK_NAMES = {"mastodon": "Mastodon", "bluesky": "Bluesky", "x": "X"}
 
 
 @dataclass(frozen=True)
@@ -92,10 +94,16 @@ def notice_page(request: Request) -> Response:
         if other is not None
     }
     superseded_by = page.superseded_by.id if page.superseded_by else ""
+    posts = [
+        (NETWORK_NAMES.get(post.network, post.network), post.urls[0])
+        for post in social.posts_of(runtime(request), page.notice.id)
+        if post.urls and post.urls[0].startswith(("https://", "http://"))
+    ]
     return render(
         request,
         "notice.html",
         lang,
         notice=notice_view(page.notice, lang, page.milestones, launches, superseded_by=superseded_by),
         links=links,
+        posts=posts,
     )
