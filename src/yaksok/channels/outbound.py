@@ -52,6 +52,8 @@ class TransportOptions:
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))  # the runtime's clock
     smtp: Smtp = Smtp()
     base_url: str = ""  # the public URL, for links a message carries (unsubscribe)
+    vapid_private_key: str = ""  # PEM: signs browser push messages (RFC 8292); none: they are not sent
+    vapid_subject: str = "mailto:yaksok@localhost"  # who push services may contact (VAPID ``sub``)
 
 
 class Transport(ABC):

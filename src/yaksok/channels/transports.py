@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from yaksok.channels import email
+from yaksok.channels import email, webpush
 from yaksok.channels.outbound import Transport, TransportOptions
 from yaksok.channels.webhook import WebhookTransport, event_body
 from yaksok.domain.launch import Milestone
@@ -47,6 +47,14 @@ REGISTRY: dict[str, Channel] = {
             transport=email.EmailTransport,
             render=email.notice_body,
             confirmed=False,
+        ),
+        Channel(
+            name="webpush",
+            summary="a browser notification by Web Push (RFC 8030), encrypted (RFC 8291), signed (VAPID)",
+            target="a push service endpoint (https), with the browser's keys p256dh and auth",
+            signed=False,
+            transport=webpush.WebPushTransport,
+            render=webpush.push_body,
         ),
     )
 }

@@ -212,3 +212,4 @@ class Subscribe:
     language: str = "en"
     launches: tuple[str, ...] = ()  # empty: every launch
     kinds: tuple[NoticeKind, ...] = ()  # empty: every kind
+    keys: str = ""  # what the channel encrypts to: a browser push subscription's ``p256dh.auth``

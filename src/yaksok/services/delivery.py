@@ -44,6 +44,7 @@ from yaksok.domain.subscription import (
     signing_secrets,
 )
 from yaksok.services import subscriber_links
+from yaksok.services.push_keys import vapid_key
 from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
 
@@ -68,6 +69,8 @@ def transport_options(settings: Settings, rt: Runtime) -> TransportOptions:
             timeout=settings.smtp_timeout,
         ),
         base_url=settings.public_url,
+        vapid_private_key=vapid_key(rt).private_pem,
+        vapid_subject=settings.push_contact,
     )
 
 
@@ -105,7 +108,7 @@ def _subscription(rt: Runtime, command: Subscribe, options: TransportOptions, no
         id=rt.new_id("s"),
         channel=channel.name,
         target=target,
-        secret=new_secret() if channel.signed else "",
+        secret=new_secret() if channel.signed else command.keys,
         language=command.language,
         created_at=now,
         launches=tuple(dict.fromkeys(command.launches)),

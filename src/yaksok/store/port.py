@@ -28,6 +28,7 @@ from yaksok.domain.launch import Launch, Milestone, Sku
 from yaksok.domain.ledger import JSON, Checkpoint, LedgerEntry, SigningKey
 from yaksok.domain.notice import Notice, NoticeKind
 from yaksok.domain.promise import PromiseVersion
+from yaksok.domain.push import VapidKey
 from yaksok.domain.reservation import Reservation, ReservationState
 from yaksok.domain.subscription import Recipient, Subscription
 
@@ -366,6 +367,22 @@ class SubscriptionRepository(ABC):
         """Replace a subscription's stored secret; False when it is unknown."""
 
 
+class PushRepository(ABC):
+    """Browser push: the VAPID key, and push subscriptions found by their endpoint."""
+
+    @abstractmethod
+    def vapid_key(self) -> VapidKey | None:
+        """The VAPID key pair, if one was made."""
+
+    @abstractmethod
+    def add_vapid_key(self, key: VapidKey) -> bool:
+        """Keep ``key`` unless one is kept already (another process made it first): whether it was."""
+
+    @abstractmethod
+    def at_endpoint(self, endpoint: str) -> list[Subscription]:
+        """The enabled ``webpush`` subscriptions whose target is ``endpoint``, by id."""
+
+
 class DeliveryRepository(ABC):
     """The outbox: fan-out jobs of published notices, and one delivery per notice and subscriber."""
 
@@ -439,6 +456,7 @@ class Transaction(ABC):
     reservations: ReservationRepository
     subscriptions: SubscriptionRepository
     deliveries: DeliveryRepository
+    push: PushRepository
     live_events: LiveEvents
     after_commit: list[Callable[[], None]]
 

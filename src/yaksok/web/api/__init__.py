@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from yaksok.web.api import launches, ledger, notices, openapi, preorder, subscribers, subscriptions, tokens
+from yaksok.web.api import (
+    launches,
+    ledger,
+    notices,
+    openapi,
+    preorder,
+    push,
+    subscribers,
+    subscriptions,
+    tokens,
+)
 
 
 def routes() -> list[BaseRoute]:
@@ -15,6 +25,7 @@ def routes() -> list[BaseRoute]:
         *tokens.routes(),
         *ledger.routes(),
         *subscriptions.routes(),
+        *push.routes(),
         *subscribers.routes(),
         *openapi.routes(),
     ]
