@@ -40,7 +40,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import ThreadedResolver
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from py_vapid import Vapid02
+from py_vapid import Vapid02, VapidException
 from pywebpush import WebPusher
 
 from yaksok.channels import render
@@ -177,6 +177,8 @@ class WebPushTransport(Transport):
             return RetryLater(f"cannot reach the push service: {exc or type(exc).__name__}")
         except (ValueError, KeyError) as exc:  # keys or body the stored subscription cannot have
             return GiveUp(f"the push subscription cannot be sent to: {exc}")
+        except VapidException as exc:  # an endpoint whose origin cannot be an audience
+            return GiveUp(f"cannot sign for {message.target[:80]!r}: {exc}")
         return push_outcome(answer.status, answer.headers.get("Retry-After"), self.options.now)
 
     def _timeout(self) -> aiohttp.ClientTimeout:
