@@ -67,12 +67,12 @@ _NEW = msgspec.json.Decoder(NewPushSubscription)
 _END = msgspec.json.Decoder(PushUnsubscribe)
 
 
-async def key(request: Request) -> Response:
+async def push_key(request: Request) -> Response:
     public_key = await run_in_threadpool(push.application_server_key, request.app.state.rt)
     return _json(PushKeyOut(public_key=public_key))
 
 
-async def subscribe(request: Request) -> Response:
+async def push_subscribe(request: Request) -> Response:
     rt, settings = _context(request)
     body = await read_body(request, _NEW, settings.max_body_bytes)
     slug = request.path_params["slug"]
@@ -86,7 +86,7 @@ async def subscribe(request: Request) -> Response:
     return _json(out, status=201)
 
 
-async def unsubscribe(request: Request) -> Response:
+async def push_unsubscribe(request: Request) -> Response:
     rt, settings = _context(request)
     body = await read_body(request, _END, settings.max_body_bytes)
     ended = await run_in_threadpool(
@@ -107,13 +107,13 @@ def _json(out: Out, status: int = 200) -> Response:
 
 def routes() -> list[BaseRoute]:
     return [
-        DocumentedRoute("/push/key", key, method="GET", doc=Doc(
+        DocumentedRoute("/push/key", push_key, method="GET", doc=Doc(
             "The VAPID public key a page subscribes a browser with (applicationServerKey)", "push", None,
             reply=PushKeyOut)),
-        DocumentedRoute("/launches/{slug}/push", subscribe, method="POST", doc=Doc(
+        DocumentedRoute("/launches/{slug}/push", push_subscribe, method="POST", doc=Doc(
             "Push this launch's reminders and changes to a browser (its PushSubscription.toJSON())",
             "push", None, body=NewPushSubscription, status=201, reply=PushSubscriptionOut)),
-        DocumentedRoute("/launches/{slug}/push/unsubscribe", unsubscribe, method="POST", doc=Doc(
+        DocumentedRoute("/launches/{slug}/push/unsubscribe", push_unsubscribe, method="POST", doc=Doc(
             "Stop pushing this launch's notices to a browser (its endpoint and auth key)", "push", None,
             body=PushUnsubscribe, reply=PushEndedOut)),
     ]  # fmt: skip
