@@ -115,5 +115,6 @@ CHANNELS = Words(
     {
         "email": label("channel", "Email"),
         "webhook": label("channel", "Webhook"),
+        "webpush": label("channel", "Browser push"),
     }
 )
