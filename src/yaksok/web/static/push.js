@@ -53,6 +53,12 @@
     });
   }
 
+  // What the API takes of a PushSubscription: its endpoint and keys, as toJSON() gives them.
+  function shape(made) {
+    var json = made.toJSON();
+    return { endpoint: json.endpoint, expirationTime: json.expirationTime, keys: json.keys };
+  }
+
   function subscription(registration) {
     return registration.pushManager.getSubscription().then(function (existing) {
       if (existing) return existing;
@@ -77,14 +83,14 @@
     registered.then(function (registration) {
       if (stopping) {
         return registration.pushManager.getSubscription().then(function (existing) {
-          return existing ? post("/launches/" + slug + "/push/unsubscribe", existing.toJSON()) : null;
+          return existing ? post("/launches/" + slug + "/push/unsubscribe", shape(existing)) : null;
         }).then(function () {
           following(false);
           say("off");
         });
       }
       return subscription(registration).then(function (made) {
-        var body = made.toJSON();
+        var body = shape(made);
         body.language = box.getAttribute("data-push-lang");
         return post("/launches/" + slug + "/push", body);
       }).then(function () {
