@@ -35,7 +35,9 @@ class PushRepository(port.PushRepository):
             "created_at": key.created_at,
         }
         insert = postgresql.insert if self._db.dialect.name == "postgresql" else sqlite.insert
-        return self._db.execute(insert(vapid_keys).values(row).on_conflict_do_nothing()).rowcount == 1
+        # RETURNING, not rowcount: psycopg's pipeline mode reports no count.
+        added = insert(vapid_keys).values(row).on_conflict_do_nothing().returning(vapid_keys.c.id)
+        return self._db.execute(added).first() is not None
 
     def at_endpoint(self, endpoint: str) -> list[Subscription]:
         c = subscriptions.c
