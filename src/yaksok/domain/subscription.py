@@ -3,7 +3,8 @@
 A subscriber chooses launches and notice kinds (none chosen: all of them) and a language. A
 webhook subscriber's target is a URL, signed to with its ``whsec_`` secret (Standard Webhooks);
 an email subscriber's is an address, held (``AWAITING_CONFIRMATION``) until its owner confirms,
-and its ``secret`` is the token of the unsubscribe link every message carries.
+and its ``secret`` is the token of the unsubscribe link every message carries. A browser push
+subscriber's target is its push service endpoint, its ``secret`` the browser's keys.
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ class Subscription:
     id: str
     channel: str  # a name in channels.transports.REGISTRY
     target: str  # where the channel sends: a webhook's URL, an email address
-    secret: str  # a webhook's signing secret (``whsec_`` + base64); an email's unsubscribe token
+    # a webhook's signing secret (``whsec_`` + base64); an email's unsubscribe token; a browser push
+    # subscription's keys, ``p256dh.auth`` (base64url)
+    secret: str
     language: str
     created_at: datetime
     launches: tuple[str, ...] = ()  # empty: every launch
