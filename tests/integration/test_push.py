@@ -231,6 +231,7 @@ def test_keys_that_are_not_a_p256_point_and_a_16_byte_secret_are_refused(
         {"p256dh": not_on_curve, "auth": good["keys"]["auth"]},
         {"p256dh": good["keys"]["p256dh"][:40], "auth": good["keys"]["auth"]},
         {"p256dh": "not base64 at all!", "auth": good["keys"]["auth"]},
+        {"p256dh": good["keys"]["p256dh"], "auth": good["keys"]["auth"] + "!"},  # a decoder would skip "!"
     ):
         answer = public.post(f"/launches/{SLUG}/push", json={**good, "keys": keys})
         assert answer.status_code == 422, answer.text

@@ -29,6 +29,7 @@ import binascii
 import hashlib
 import ipaddress
 import json
+import re
 import socket
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -57,6 +58,7 @@ TTL = 24 * 60 * 60  # seconds a push service keeps a message for a browser that 
 VAPID_LIFETIME = 12 * 60 * 60  # a VAPID token's exp (RFC 8292 allows at most 24 h)
 BODY_CHARS = 240  # a notification shows a few lines; the url opens the notice
 _URGENT = frozenset({NoticeKind.CHANGE, NoticeKind.APOLOGY})
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]*={0,2}")
 
 
 def b64url(raw: bytes) -> str:
@@ -64,7 +66,10 @@ def b64url(raw: bytes) -> str:
 
 
 def unb64url(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    """Base64url, padded or not; ValueError for any other character (the decoder would skip it)."""
+    if not _BASE64URL.fullmatch(text):
+        raise ValueError("not base64url")
+    return base64.urlsafe_b64decode(text.rstrip("=") + "=" * (-len(text.rstrip("=")) % 4))
 
 
 def push_keys(p256dh: str, auth: str) -> str:
