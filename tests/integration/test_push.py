@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -268,3 +269,26 @@ def test_stored_keys_are_the_points_bytes_whatever_padding_the_browser_sent(serv
     assert push_keys(keys["p256dh"] + "=", keys["auth"] + "==") == f"{keys['p256dh']}.{keys['auth']}"
     with pytest.raises(InvalidInput):
         push_keys(keys["auth"], keys["auth"])
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_an_endpoint_is_checked_again_when_connecting(rt: Runtime, service: PushService, host: str) -> None:
+    """By address for an IP, by the connection's resolver for a name (no re-pointing between)."""
+    launches.create_launch(rt, CreateLaunch(slug=SLUG, titles={"en": "iPad"}, zone="Asia/Seoul"))
+    allowing = replace(SETTINGS, webhook_allow_hosts=("127.0.0.1", "::1"))
+    browser = service.browser("b1").to_json()
+    browser["endpoint"] = browser["endpoint"].replace("127.0.0.1", host)
+    made = subscribe(TestClient(create_app(rt, allowing)), browser)
+    milestone(rt, "opens", "Pre-orders open")
+
+    async def run_without_the_allow_list() -> None:
+        worker = DeliveryWorker(rt, Settings(database_url="unused", run_scheduler=False))
+        try:
+            await worker.fan_out()
+        finally:
+            await worker.aclose()
+
+    asyncio.run(run_without_the_allow_list())
+    assert service.pushed == [] and service.refused == []
+    [failed] = delivery.deliveries_of(rt, str(made["id"]))
+    assert failed.status == "failed" and "is a loopback address" in failed.last_error, failed.last_error

@@ -161,6 +161,7 @@ class WebPushTransport(Transport):
     async def _deliver(self, message: Outgoing) -> Outcome:
         p256dh, _, auth = message.secret.partition(".")
         try:
+            _check_literal(message.target, self.options.allow)
             meta = json.loads(message.body)
             headers = {**self._vapid_headers(message.target), "Urgency": meta.get("urgency") or "normal"}
             if meta.get("topic"):
@@ -235,6 +236,20 @@ def push_outcome(status: int, retry_after: str | None, now: Callable[[], datetim
 def _allowed(address: str, allow: Sequence[IPNetwork]) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     return any(ip in network for network in allow if network.version == ip.version)
+
+
+def _check_literal(endpoint: str, allow: Sequence[IPNetwork]) -> None:
+    """Refuse an endpoint whose host is an address pushes may not reach. aiohttp resolves only
+    names (through ``_CheckedResolver``); an IP address is connected to as it is."""
+    host = urlsplit(endpoint).hostname or ""
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return  # a name: checked by the resolver
+    try:
+        check_addresses(host, [host], allow)
+    except InvalidInput as exc:
+        raise _Refused(str(exc)) from None
 
 
 class _Refused(OSError):
