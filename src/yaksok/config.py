@@ -48,6 +48,12 @@ class Settings:
     email_from: str = "yaksok@localhost"
     email_confirm_hours: float = 72.0  # a confirmation link works this long
     webhook_rotation_hours: float = 24.0  # a rotated webhook secret's predecessor signs this long
+    vapid_subject: str = ""  # browser push: who push services may contact; empty: mailto:<email_from>
+
+    @property
+    def push_contact(self) -> str:
+        """The VAPID ``sub`` claim (RFC 8292 §2.1): a mailto: or https: URI."""
+        return self.vapid_subject or f"mailto:{self.email_from}"
 
     @property
     def public_url(self) -> str:
@@ -95,6 +101,7 @@ class Settings:
             email_from=env.get("YAKSOK_EMAIL_FROM", "yaksok@localhost"),
             email_confirm_hours=_float(env, "YAKSOK_EMAIL_CONFIRM_HOURS", 72.0),
             webhook_rotation_hours=_float(env, "YAKSOK_WEBHOOK_ROTATION_HOURS", 24.0),
+            vapid_subject=_contact(env, "YAKSOK_VAPID_SUBJECT"),
         )
 
 
@@ -149,3 +156,11 @@ def _networks(env: Mapping[str, str], name: str) -> tuple[str, ...]:
             f"{name} must list IP addresses or CIDRs separated by commas: {exc}", code=codes.CONFIG_INVALID
         ) from None
     return entries
+
+
+def _contact(env: Mapping[str, str], name: str) -> str:
+    """A ``mailto:`` or ``https:`` URI, or empty."""
+    raw = env.get(name, "").strip()
+    if raw and not ((raw.startswith("mailto:") and "@" in raw) or raw.startswith("https://")):
+        raise InvalidInput(f"{name} must be a mailto: or https: URI, not {raw!r}", code=codes.CONFIG_INVALID)
+    return raw

@@ -205,11 +205,20 @@ def walk_subscribers(api: Api) -> None:
     assert api("GET", "/api/v1/social/accounts", 200)["accounts"][0]["queued"] == 0
 
 
+def walk_push(api: Api) -> None:
+    key = api("GET", "/push/key", 200)["public_key"]
+    browser = {"endpoint": "https://93.184.216.34/push/1", "keys": {"p256dh": key, "auth": "A" * 22}}
+    made = api("POST", "/launches/{slug}/push", 201, {**browser, "language": "ko"}, slug="ipad")
+    ended = api("POST", "/launches/{slug}/push/unsubscribe", 200, browser, slug="ipad")
+    assert ended["ended"] == [made["id"]]
+
+
 def test_every_success_response_matches_its_documented_schema(api: Api, rt: Runtime) -> None:
     walk_launches(api)
     walk_notices(api)
     walk_ledger(api, rt)
     walk_subscribers(api)
+    walk_push(api)
     documented = {
         (method.upper(), path)
         for path, operations in api.spec["paths"].items()

@@ -51,7 +51,7 @@ def test_the_tick_sends_a_reminder_once_in_the_standard_wording(
         reminder.titles["en"] == "Reminder: iPad — Pre-orders open in 24 h — 2010-11-09 20:00 KST (11:00 UTC)"
     )
     assert reminder.titles["ko"].startswith("[알림] 아이패드 — 예약 판매 시작: 24시간 후")
-    assert reminder.kind is NoticeKind.ANNOUNCEMENT and reminder.channels == ("email", "webhook")
+    assert reminder.kind is NoticeKind.ANNOUNCEMENT and reminder.channels == ("email", "webhook", "webpush")
     assert reminder.milestone_ids == (PREORDER,)
     assert reminders(promised) == []
     clock.advance(H)

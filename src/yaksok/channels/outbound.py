@@ -56,6 +56,8 @@ class TransportOptions:
     smtp: Smtp = Smtp()
     base_url: str = ""  # the public URL, for links a message carries (unsubscribe)
     social: SocialPosts | None = None  # social accounts' credentials and posts (channels.social)
+    vapid_private_key: str = ""  # PEM: signs browser push messages (RFC 8292); none: they are not sent
+    vapid_subject: str = "mailto:yaksok@localhost"  # who push services may contact (VAPID ``sub``)
 
 
 class Transport(ABC):

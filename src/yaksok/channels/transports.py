@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from yaksok.channels import chat, email
+from yaksok.channels import chat, email, webpush
 from yaksok.channels.bluesky import BlueskyTransport
 from yaksok.channels.mastodon import MastodonTransport
 from yaksok.channels.outbound import Transport, TransportOptions
@@ -91,6 +91,14 @@ REGISTRY: dict[str, Channel] = {
             signed=False,
             transport=chat.ChatTransport,
             render=chat.teams_body,
+        ),
+        Channel(
+            name="webpush",
+            summary="a browser notification by Web Push (RFC 8030), encrypted (RFC 8291), signed (VAPID)",
+            target="a push service endpoint (https), with the browser's keys p256dh and auth",
+            signed=False,
+            transport=webpush.WebPushTransport,
+            render=webpush.push_body,
         ),
     )
 }

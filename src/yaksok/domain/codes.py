@@ -95,6 +95,17 @@ SUBSCRIPTION_TOKEN_INVALID = Code(
 SUBSCRIPTION_FORM_STALE = Code(
     "subscription.form_stale", InvalidInput, "a subscribe form not sent from this site's page, or too old"
 )
+PUSH_KEYS_INVALID = Code(
+    "push.keys_invalid",
+    InvalidInput,
+    "a push subscription's keys.p256dh is not a P-256 point, or keys.auth is not 16 bytes (base64url)",
+)
+PUSH_ENDPOINT_INVALID = Code(
+    "push.endpoint_invalid", InvalidInput, "a push endpoint is not https (http only to an allowed address)"
+)
+PUSH_NOT_FOUND = Code(
+    "push.not_found", NotFound, "no push subscription to that launch has that endpoint and auth key"
+)
 SUBSCRIPTION_NOT_FOUND = Code("subscription.not_found", NotFound, "no subscription has that id")
 SUBSCRIPTION_NOT_ACTIVE = Code(
     "subscription.not_active", Conflict, "only an active subscription can be paused"

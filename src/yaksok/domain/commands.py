@@ -213,3 +213,4 @@ class Subscribe:
     launches: tuple[str, ...] = ()  # empty: every launch
     kinds: tuple[NoticeKind, ...] = ()  # empty: every kind
     contact: str = ""  # an email address of the endpoint's owner, told when it keeps failing
+    keys: str = ""  # what the channel encrypts to: a browser push subscription's ``p256dh.auth``

@@ -18,7 +18,19 @@ from yaksok.domain.errors import Conflict, InvalidInput
 from yaksok.domain.texts import check_texts, pick_text
 
 # Where a notice can go. The calendar is not among them: it holds milestones, not notices.
-CHANNELS = ("board", "atom", "sse", "email", "webhook", "mastodon", "bluesky", "x", "slack", "teams")
+CHANNELS = (
+    "board",
+    "atom",
+    "sse",
+    "email",
+    "webhook",
+    "mastodon",
+    "bluesky",
+    "x",
+    "slack",
+    "teams",
+    "webpush",
+)
 DEFAULT_CHANNELS = ("board", "atom", "sse")
 # Listed on notices once although nothing of a notice ever reached it; such stored notices are
 # read without it.

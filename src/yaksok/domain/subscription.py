@@ -8,7 +8,8 @@ and its ``secret`` is the token of the unsubscribe link every message carries.
 A subscription's state is its own columns: ``awaiting_confirmation`` (an email not yet
 confirmed), ``paused_at`` (an operator paused it), ``disabled_at`` with ``disabled_reason``
 (stopped for good: unsubscribed, ``410 Gone``, failing too long); and during a secret rotation,
-``previous_secret`` signs too until ``previous_secret_until``.
+``previous_secret`` signs too until ``previous_secret_until``. A browser push
+subscriber's target is its push service endpoint, its ``secret`` the browser's keys.
 """
 
 from __future__ import annotations
@@ -37,7 +38,9 @@ class Subscription:
     id: str
     channel: str  # a name in channels.transports.REGISTRY
     target: str  # where the channel sends: a webhook's URL, an email address
-    secret: str  # a webhook's signing secret (``whsec_`` + base64); an email's unsubscribe token
+    # a webhook's signing secret (``whsec_`` + base64); an email's unsubscribe token; a browser push
+    # subscription's keys, ``p256dh.auth`` (base64url)
+    secret: str
     language: str
     created_at: datetime
     launches: tuple[str, ...] = ()  # empty: every launch

@@ -44,6 +44,7 @@ from yaksok.domain.errors import InvalidInput, NotFound
 from yaksok.domain.notice import Notice
 from yaksok.domain.subscription import Subscription, allowed_networks, signing_secrets
 from yaksok.services import audit_trail, social, subscriber_links
+from yaksok.services.push_keys import vapid_key
 from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
 
@@ -70,6 +71,8 @@ def transport_options(settings: Settings, rt: Runtime) -> TransportOptions:
         ),
         base_url=settings.public_url,
         social=social.StoredPosts(rt),
+        vapid_private_key=vapid_key(rt).private_pem,
+        vapid_subject=settings.push_contact,
     )
 
 
@@ -108,7 +111,7 @@ def _subscription(rt: Runtime, command: Subscribe, options: TransportOptions, no
         id=rt.new_id("s"),
         channel=channel.name,
         target=target,
-        secret=new_secret() if channel.signed else "",
+        secret=new_secret() if channel.signed else command.keys,
         language=command.language,
         created_at=now,
         launches=tuple(dict.fromkeys(command.launches)),

@@ -29,9 +29,9 @@ from yaksok.services.notices import publish_in
 from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
 
-# A promise, and every change to it, goes to subscribers too (email, webhook): everyone told of
-# the old time is told of the new one (domain/subscription.py lets changes past kind filters).
-PROMISE_CHANNELS = (*DEFAULT_CHANNELS, "email", "webhook")
+# A promise, and every change to it, goes to subscribers too (email, webhook, browser push): everyone
+# told of the old time is told of the new one (domain/subscription.py lets changes past kind filters).
+PROMISE_CHANNELS = (*DEFAULT_CHANNELS, "email", "webhook", "webpush")
 
 
 def get_launch(tx: Transaction, slug: str) -> Launch:

@@ -1,6 +1,7 @@
 """Reminders: the scheduler sends each due reminder once, as a notice to subscribers.
 
-A reminder goes out as an ``announcement`` notice on the delivered channels (email, webhook),
+A reminder goes out as an ``announcement`` notice on the delivered channels (email, webhook,
+browser push),
 published through ``publish_in`` like any other (ledger entry, fan-out); the notice holds what
 it reminds of (``Reminded``), which webhooks send as a ``reminder.due`` event. Its notice id is the
 reminder's key (milestone, promise version, offset), so the notice row is the record that it
@@ -17,7 +18,7 @@ from yaksok.services.wording import reminder_notice
 
 # Subscribers are reminded where they subscribed; the board, feeds and live page already show
 # every milestone's time.
-REMINDER_CHANNELS = ("email", "webhook")
+REMINDER_CHANNELS = ("email", "webhook", "webpush")
 
 
 def send_due_reminders(rt: Runtime) -> list[Notice]:

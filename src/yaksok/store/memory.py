@@ -35,6 +35,7 @@ from yaksok.domain.ledger import JSON, Checkpoint, LedgerEntry, SigningKey
 from yaksok.domain.notice import Notice, NoticeKind, NoticeState
 from yaksok.domain.policy import Policy
 from yaksok.domain.promise import PromiseVersion
+from yaksok.domain.push import VapidKey
 from yaksok.domain.reservation import Reservation, ReservationState
 from yaksok.domain.social import SocialPost
 from yaksok.domain.subscription import Recipient, Subscription
@@ -104,6 +105,7 @@ class _Tables:
     audit: list[AuditEntry] = field(default_factory=list)
     reservations: dict[str, Reservation] = field(default_factory=dict)
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
+    vapid_keys: list[VapidKey] = field(default_factory=list)
     fanouts: dict[str, Fanout] = field(default_factory=dict)
     deliveries: dict[str, Delivery] = field(default_factory=dict)
     social_credentials: dict[str, str] = field(default_factory=dict)
@@ -712,6 +714,26 @@ class SubscriptionRepository(_Repository, port.SubscriptionRepository):
         return True
 
 
+class PushRepository(_Repository, port.PushRepository):
+    def vapid_key(self) -> VapidKey | None:
+        return self._tables.vapid_keys[0] if self._tables.vapid_keys else None
+
+    def add_vapid_key(self, key: VapidKey) -> bool:
+        table = self._write().vapid_keys
+        if table:
+            return False
+        table.append(replace(key, created_at=_utc(key.created_at)))
+        return True
+
+    def at_endpoint(self, endpoint: str) -> list[Subscription]:
+        found = (
+            s
+            for s in self._tables.subscriptions.values()
+            if s.channel == "webpush" and s.target == endpoint and s.disabled_at is None
+        )
+        return sorted(found, key=lambda s: s.id)
+
+
 def _stored_delivery(d: Delivery) -> Delivery:
     return replace(
         d,
@@ -873,6 +895,7 @@ class MemoryTransaction(port.Transaction):
         self.subscriptions = SubscriptionRepository(tables, writable)
         self.deliveries = DeliveryRepository(tables, writable)
         self.social = SocialRepository(tables, writable)
+        self.push = PushRepository(tables, writable)
         self.live_events = LiveEvents(tables, writable)
         self.after_commit: list[Callable[[], None]] = []
 

@@ -29,6 +29,7 @@ from yaksok.domain.ledger import JSON, Checkpoint, LedgerEntry, SigningKey
 from yaksok.domain.notice import Notice, NoticeKind
 from yaksok.domain.policy import Policy
 from yaksok.domain.promise import PromiseVersion
+from yaksok.domain.push import VapidKey
 from yaksok.domain.reservation import Reservation, ReservationState
 from yaksok.domain.social import SocialPost
 from yaksok.domain.subscription import Recipient, Subscription
@@ -384,6 +385,22 @@ class SubscriptionRepository(ABC):
         """Store every field of a subscription but its id and creation time; False when unknown."""
 
 
+class PushRepository(ABC):
+    """Browser push: the VAPID key, and push subscriptions found by their endpoint."""
+
+    @abstractmethod
+    def vapid_key(self) -> VapidKey | None:
+        """The VAPID key pair, if one was made."""
+
+    @abstractmethod
+    def add_vapid_key(self, key: VapidKey) -> bool:
+        """Keep ``key`` unless one is kept already (another process made it first): whether it was."""
+
+    @abstractmethod
+    def at_endpoint(self, endpoint: str) -> list[Subscription]:
+        """The enabled ``webpush`` subscriptions whose target is ``endpoint``, by id."""
+
+
 class DeliveryRepository(ABC):
     """The outbox: fan-out jobs of published notices, and one delivery per notice and subscriber."""
 
@@ -485,6 +502,7 @@ class Transaction(ABC):
     subscriptions: SubscriptionRepository
     deliveries: DeliveryRepository
     social: SocialRepository
+    push: PushRepository
     live_events: LiveEvents
     after_commit: list[Callable[[], None]]
 

@@ -215,6 +215,18 @@ subscriptions = Table(
     Column("failure_warned_at", UTCDateTime),
 )
 
+# The VAPID key pair that signs browser push messages: one row, made on first use; never public.
+vapid_keys = Table(
+    "vapid_keys",
+    metadata,
+    Column("id", String(16), primary_key=True),  # always "vapid": a second key cannot be stored
+    Column("private_key", Text, nullable=False),
+    Column("public_key", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+# A browser subscribes and unsubscribes by its push endpoint.
+Index("ix_subscriptions_target", subscriptions.c.channel, subscriptions.c.target)
+
 # One row per published notice still to be expanded into deliveries: written in the publishing
 # transaction, so a publication cannot be lost between its commit and its deliveries.
 fanouts = Table(

@@ -22,6 +22,7 @@ from yaksok.store.ledger import LedgerRepository
 from yaksok.store.live_events import LiveEvents, PublicationListener, can_listen
 from yaksok.store.notices import NoticeRepository
 from yaksok.store.operators import OperatorRepository
+from yaksok.store.push import PushRepository
 from yaksok.store.reservations import ReservationRepository
 from yaksok.store.social import SocialRepository
 from yaksok.store.tokens import TokenRepository
@@ -48,6 +49,7 @@ class Transaction(port.Transaction):
         self.subscriptions = SubscriptionRepository(connection)
         self.deliveries = DeliveryRepository(connection)
         self.social = SocialRepository(connection)
+        self.push = PushRepository(connection)
         self.live_events = LiveEvents(connection)
         self.after_commit: list[Callable[[], None]] = []
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from yaksok.web.pages import board, feeds, launch, notice, scorecard, subscribe
+from yaksok.web.pages import board, feeds, launch, notice, push, scorecard, subscribe
 from yaksok.web.pages.templating import STATIC_DIR
 
 
@@ -27,5 +27,6 @@ def routes() -> list[BaseRoute]:
         Route("/scorecard.json", scorecard.scorecard_json, name="scorecard_json"),
         Route("/feed.atom", feeds.atom, name="atom"),
         Route("/calendar.ics", feeds.ics, name="calendar"),
+        Route("/sw.js", push.service_worker, name="service_worker"),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]

@@ -120,5 +120,6 @@ CHANNELS = Words(
         "x": label("channel", "X"),
         "slack": label("channel", "Slack"),
         "teams": label("channel", "Microsoft Teams"),
+        "webpush": label("channel", "Browser push"),
     }
 )
