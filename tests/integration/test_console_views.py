@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime, timedelta
 from ipaddress import ip_network
 
@@ -214,3 +215,47 @@ def test_only_an_admin_reads_the_audit_trail_filtered_and_exported(
     assert {r["action"] for r in rows} == {"operator.created"} and len(rows) == 2
     editor = signed_in(app, sqlite_rt, "support")
     assert editor.get("/console/audit").status_code == 403
+
+
+def test_the_composer_previews_a_notice_on_every_channel_as_each_would_carry_it(
+    app: Starlette, sqlite_rt: Runtime
+) -> None:
+    ipad_week(sqlite_rt)
+    editor = signed_in(app, sqlite_rt, "editor")
+    long_body = "매장마다 재고가 다릅니다. " * 40  # longer than one post on every network
+
+    shown = post(
+        editor,
+        "/console/notices",
+        "/console/notices",
+        action="preview",
+        launch="ipad",
+        title_ko="재고 안내",
+        title_en="Stock",
+        body_ko=long_body + "{{milestone:ipad.pre}}",
+        body_en="<b>Stock</b> differs by store.",
+    )
+
+    page = shown.text  # type: ignore[attr-defined]
+    for channel in (
+        "board",
+        "atom",
+        "email",
+        "webhook",
+        "webpush",
+        "slack",
+        "teams",
+        "mastodon",
+        "bluesky",
+        "x",
+    ):
+        assert f'id="preview-{channel}"' in page, channel
+    assert "<strong>Subject:</strong> 재고 안내" in page
+    assert (
+        "&#34;type&#34;: &#34;notice.published&#34;" in page
+        or "&quot;type&quot;: &quot;notice.published&quot;" in page
+    )
+    assert "&lt;entry&gt;" in page and "<b>Stock</b>" not in page
+    lengths = [(int(n), int(limit)) for n, limit in re.findall(r"(\d+) of (\d+)</span>", page)]
+    assert len(lengths) > 6 and all(n <= limit for n, limit in lengths)  # Korean threads on 3 networks
+    assert "2010-11-09 20:00 KST (11:00 UTC)" in page  # the placeholder rendered, never cut

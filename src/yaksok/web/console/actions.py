@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TypeVar
 
-from yaksok.channels import render
+from yaksok.channels import preview
 from yaksok.domain import codes
 from yaksok.domain.commands import (
     AddMilestone,
@@ -124,17 +124,21 @@ def publish_at(form: Form) -> datetime | None:
     return instant.at
 
 
-def body_previews(rt: Runtime, form: Form) -> dict[str, str]:
-    """The composer's bodies as the board will show them (safe HTML, placeholders expanded)."""
+def channel_previews(rt: Runtime, form: Form, base_url: str) -> dict[str, list[preview.Preview]]:
+    """The composer's notice in each language as every channel would carry it (placeholders
+    expanded, safe HTML, threads cut per network), published now."""
     draft = Notice(
         id="preview",
         kind=NoticeKind.GENERAL,
         titles=texts(form, "title"),
         bodies=texts(form, "body"),
+        launch_slug=form.get("launch", "").strip() or None,
         created_at=rt.clock.now(),
     )
     milestones = {m.id: m for m in all_milestones(rt)}
-    return {lang: render.body_html(draft, lang, milestones) for lang in ("ko", "en")}
+    return {
+        lang: preview.previews(draft, lang, base_url, milestones, rt.clock.now()) for lang in ("ko", "en")
+    }
 
 
 def all_milestones(rt: Runtime) -> list[Milestone]:

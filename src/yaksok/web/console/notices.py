@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from starlette.responses import RedirectResponse, Response
 
+from yaksok.channels.preview import Preview
 from yaksok.services.auth import Role
 from yaksok.web.console import actions
 from yaksok.web.console.session import Visit, console_view
+from yaksok.web.pages import i18n, labels
 
 
-def _composer(visit: Visit, *, previews: dict[str, str] | None = None) -> Response:
+def _composer(visit: Visit, *, previews: dict[str, list[Preview]] | None = None) -> Response:
     drafts, scheduled = actions.pending_notices(visit.rt)
     return visit.page(
         "console/notices.html",
@@ -20,6 +22,7 @@ def _composer(visit: Visit, *, previews: dict[str, str] | None = None) -> Respon
         launches=actions.launch_list(visit.rt),
         form=visit.form,
         previews=previews,
+        channel_names=labels.CHANNELS[i18n.choose_lang(visit.request)],
     )
 
 
@@ -31,6 +34,7 @@ def notices_page(visit: Visit) -> Response:
 @console_view(Role.EDITOR)
 def compose(visit: Visit) -> Response:
     if visit.form.get("action") == "preview":
-        return _composer(visit, previews=actions.body_previews(visit.rt, visit.form))
+        base_url = visit.request.app.state.settings.public_url
+        return _composer(visit, previews=actions.channel_previews(visit.rt, visit.form, base_url))
     notice = actions.compose_notice(visit.rt, visit.form)
     return RedirectResponse(f"/console/notices?saved={notice.id}", status_code=303)
