@@ -286,3 +286,19 @@ def test_an_account_on_a_private_address_is_refused(rt: Runtime, admin: Headers)
     body = {"network": "mastodon", "target": "http://10.0.0.8", "credentials": "t"}
     answer = strict.post("/api/v1/social/accounts", json=body, headers=admin)
     assert answer.status_code == 422 and answer.json()["code"] == "subscription.target_refused"
+
+
+def test_a_promise_and_its_change_are_posted_without_the_operator_naming_the_network(
+    rt: Runtime, client: TestClient, admin: Headers, mastodon: Mastodon
+) -> None:
+    launch = {"slug": "ipad", "titles": {"en": "iPad"}, "zone": "Asia/Seoul"}
+    assert client.post("/api/v1/launches", json=launch, headers=admin).status_code == 201
+    milestone = {"key": "pre", "kind": "preorder_opens", "titles": {"en": "Pre-orders open"}}
+    assert client.post("/api/v1/launches/ipad/milestones", json=milestone, headers=admin).status_code == 201
+    add_account(client, admin, mastodon.url, launches=["ipad"])
+    promise = {"time": "2010-11-20T20:00", "precision": "exact"}
+    assert client.post("/api/v1/milestones/ipad.pre/promises", json=promise, headers=admin).status_code == 201
+    deliver(rt)
+
+    [posted] = mastodon.posted()
+    assert "2010-11-20 20:00 KST (11:00 UTC)" in posted.text

@@ -31,7 +31,19 @@ from yaksok.store.port import Transaction
 
 # A promise, and every change to it, goes to subscribers too (email, webhook, browser push): everyone
 # told of the old time is told of the new one (domain/subscription.py lets changes past kind filters).
-PROMISE_CHANNELS = (*DEFAULT_CHANNELS, "email", "webhook", "webpush")
+# It goes to the launch's social accounts and chat webhooks as well: in 2010 a postponement was
+# one tweet; here the same notice, as a complete thread linking to the full notice.
+PROMISE_CHANNELS = (
+    *DEFAULT_CHANNELS,
+    "email",
+    "webhook",
+    "webpush",
+    "mastodon",
+    "bluesky",
+    "x",
+    "slack",
+    "teams",
+)
 
 
 def get_launch(tx: Transaction, slug: str) -> Launch:
