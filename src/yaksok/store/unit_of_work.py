@@ -24,6 +24,7 @@ from yaksok.store.notices import NoticeRepository
 from yaksok.store.operators import OperatorRepository
 from yaksok.store.reservations import ReservationRepository
 from yaksok.store.tokens import TokenRepository
+from yaksok.store.waiting_rooms import WaitingRoomRepository
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ class Transaction(port.Transaction):
         self.reservations = ReservationRepository(connection)
         self.subscriptions = SubscriptionRepository(connection)
         self.deliveries = DeliveryRepository(connection)
+        self.waiting_rooms = WaitingRoomRepository(connection)
         self.live_events = LiveEvents(connection)
         self.after_commit: list[Callable[[], None]] = []
 
