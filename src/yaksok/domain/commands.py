@@ -192,6 +192,16 @@ class Reserve:
     quantity: int
     contact: str
     pickup_store: str | None = None  # None: delivered to the contact's address
+    admission: str | None = None  # the Admission-Token header, when the launch has a waiting room
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfigureWaitingRoom:
+    launch_slug: str
+    enabled: bool
+    prequeue_opens: datetime
+    admit_per_second: float
+    token_minutes: int
 
 
 @dataclass(frozen=True, kw_only=True)

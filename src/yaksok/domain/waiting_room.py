@@ -17,8 +17,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from yaksok.domain import shuffle
+from yaksok.domain import codes, shuffle
+from yaksok.domain.commands import ConfigureWaitingRoom
+from yaksok.domain.errors import InvalidInput
+from yaksok.domain.launch import Milestone, MilestoneKind
 from yaksok.domain.ledger import LedgerEntry
+from yaksok.domain.promise import Precision
 
 COMMITTED = "waiting_room.committed"
 CLOSED = "waiting_room.closed"
@@ -55,6 +59,30 @@ class Room:
         if self.opened_at is None:
             return None
         return max(0.0, math.ceil(number / self.admit_per_second - 1))
+
+
+def opening_at(milestones: Iterable[Milestone]) -> datetime | None:
+    """When the pre-order opens, and so the pre-queue closes: the exact promise of the launch's
+    ``preorder_opens`` milestone; None while it has none (or it is cancelled)."""
+    for milestone in milestones:
+        if milestone.kind is MilestoneKind.PREORDER_OPENS and not milestone.cancelled:
+            promise = milestone.promise
+            if promise is not None and promise.precision is Precision.EXACT and promise.at is not None:
+                return promise.at
+    return None
+
+
+def check_settings(command: ConfigureWaitingRoom) -> None:
+    """The rate is 0.01-100,000 a second and a token lives 1-1,440 minutes."""
+    if not 0.01 <= command.admit_per_second <= 100_000:
+        raise InvalidInput(
+            f"admit_per_second is 0.01-100000, not {command.admit_per_second}",
+            code=codes.WAITING_ROOM_INVALID,
+        )
+    if not 1 <= command.token_minutes <= 1440:
+        raise InvalidInput(
+            f"token_minutes is 1-1440, not {command.token_minutes}", code=codes.WAITING_ROOM_INVALID
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
