@@ -195,6 +195,17 @@ class Reserve:
     admission: str | None = None  # the Admission-Token header, when the launch has a waiting room
 
 
+def instant(text: str) -> datetime:
+    """An instant as ISO 8601 with its offset (``2010-11-09T20:00+09:00``); nothing else."""
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidInput(f"cannot read {text!r} as a time", code=codes.TIME_INVALID) from exc
+    if parsed.tzinfo is None:
+        raise InvalidInput(f"{text!r} lacks its offset (e.g. +09:00)", code=codes.TIME_INVALID)
+    return parsed
+
+
 @dataclass(frozen=True, kw_only=True)
 class ConfigureWaitingRoom:
     launch_slug: str

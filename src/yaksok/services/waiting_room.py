@@ -85,10 +85,14 @@ def configure(rt: Runtime, command: ConfigureWaitingRoom) -> Room:
         return stored
 
 
-def room_of(rt: Runtime, slug: str) -> Room:
+def settings_of(rt: Runtime, slug: str) -> Room:
+    """The launch's room, on or off."""
     with rt.store.read() as tx:
         get_launch(tx, slug)
-        return _room(tx, slug)
+        room = tx.waiting_rooms.get(slug)
+    if room is None:
+        raise NotFound(f"the launch {slug!r} has no waiting room", code=codes.WAITING_ROOM_NOT_FOUND)
+    return room
 
 
 def _room(tx: Transaction, slug: str) -> Room:

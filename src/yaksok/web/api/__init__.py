@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from yaksok.web.api import launches, ledger, notices, openapi, preorder, subscribers, subscriptions, tokens
+from yaksok.web.api import (
+    launches,
+    ledger,
+    notices,
+    openapi,
+    preorder,
+    subscribers,
+    subscriptions,
+    tokens,
+    waiting_room,
+)
 
 
 def routes() -> list[BaseRoute]:
     return [
         *launches.routes(),
         *preorder.routes(),
+        *waiting_room.routes(),
         *notices.routes(),
         *tokens.routes(),
         *ledger.routes(),
