@@ -53,6 +53,9 @@ COMMANDS = [
     ["subscriptions", "list"],
     ["reservations"],
     ["reservations", "export"],
+    ["waiting-room"],
+    ["waiting-room", "set"],
+    ["waiting-room", "show"],
 ]
 
 

@@ -19,6 +19,7 @@ from yaksok.cli.serve import serve, worker
 from yaksok.cli.subscriptions import subscriptions
 from yaksok.cli.tokens import token
 from yaksok.cli.users import user
+from yaksok.cli.waiting_room import waiting_room
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -31,5 +32,18 @@ def main() -> None:
     """
 
 
-for command in (serve, worker, demo, replay, ledger, bench, db, token, user, subscriptions, reservations):
+for command in (
+    serve,
+    worker,
+    demo,
+    replay,
+    ledger,
+    bench,
+    db,
+    token,
+    user,
+    subscriptions,
+    reservations,
+    waiting_room,
+):
     main.add_command(command)
