@@ -15,7 +15,7 @@ import html
 import logging
 import re
 import time
-from typing import Annotated, NoReturn
+from typing import Annotated, NamedTuple, NoReturn
 from urllib.parse import urlencode
 
 import msgspec
@@ -85,7 +85,7 @@ class QueueStatus:
 
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
-        self.answers: dict[str, tuple[bytes, bytes]] = {}  # slug: (body, etag)
+        self.answers: dict[str, Answer] = {}
         self.refreshed = float("-inf")
         self.refresh_every = REFRESH_EVERY
         self._refreshing: asyncio.Future[None] | None = None
@@ -118,18 +118,14 @@ class QueueStatus:
             self._refreshing.set_result(None)
             self._refreshing = None
 
-    def _build(self) -> dict[str, tuple[bytes, bytes]]:
+    def _build(self) -> dict[str, Answer]:
         now = self.rt.clock.now().isoformat()
-        answers = {}
-        for status in waiting_room.statuses(self.rt):
-            body = status_document(status, now)
-            answers[status.room.launch_slug] = (
-                body,
-                b'"' + hashlib.sha256(body).hexdigest()[:20].encode() + b'"',
-            )
-        return answers
+        return {
+            status.room.launch_slug: Answer.of(status_document(status, now))
+            for status in waiting_room.statuses(self.rt)
+        }
 
-    async def fresh(self) -> dict[str, tuple[bytes, bytes]]:
+    async def fresh(self) -> dict[str, Answer]:
         if time.monotonic() - self.refreshed >= 2 * self.refresh_every:
             await self.refresh()
         return self.answers
@@ -146,28 +142,44 @@ class QueueStatusRoute:
         self.status = status
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        match = _STATUS_PATH.match(scope["path"]) if scope["type"] == "http" else None
-        if match is None or scope["method"] not in ("GET", "HEAD"):
+        method = scope.get("method")
+        match = _STATUS_PATH.match(scope["path"]) if method == "GET" or method == "HEAD" else None
+        if match is None:
             await self.app(scope, receive, send)
             return
-        found = (await self.status.fresh()).get(match.group(1))
+        status = self.status
+        if time.monotonic() - status.refreshed >= 2 * status.refresh_every:
+            await status.refresh()
+        found = status.answers.get(match.group(1))
         if found is None:
             await _MISSING(scope, receive, send)
             return
-        body, etag = found
-        headers = [
+        if any(name == b"if-none-match" and found.etag in value for name, value in scope["headers"]):
+            await send({"type": "http.response.start", "status": 304, "headers": found.not_modified})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": found.headers})
+        await send({"type": "http.response.body", "body": b"" if method == "HEAD" else found.body})
+
+
+class Answer(NamedTuple):
+    """A status document as sent: its body and its headers, made once per refresh."""
+
+    body: bytes
+    etag: bytes
+    headers: list[tuple[bytes, bytes]]
+    not_modified: list[tuple[bytes, bytes]]
+
+    @classmethod
+    def of(cls, body: bytes) -> Answer:
+        etag = b'"' + hashlib.sha256(body).hexdigest()[:20].encode() + b'"'
+        common = [
             (b"content-type", b"application/json"),
             (b"cache-control", b"public, max-age=1, stale-while-revalidate=2"),
             (b"etag", etag),
             (b"access-control-allow-origin", b"*"),
         ]
-        if any(name == b"if-none-match" and etag in value for name, value in scope["headers"]):
-            await send({"type": "http.response.start", "status": 304, "headers": headers})
-            await send({"type": "http.response.body", "body": b""})
-            return
-        headers.append((b"content-length", b"%d" % len(body)))
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+        return cls(body, etag, [*common, (b"content-length", b"%d" % len(body))], common)
 
 
 class JoinBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -336,7 +348,7 @@ async def queue_page(request: Request) -> Response:
     found = (await status.fresh()).get(slug)
     if found is None:
         raise_missing(slug)
-    doc = msgspec.json.decode(found[0])
+    doc = msgspec.json.decode(found.body)
     refresh = '<meta http-equiv="refresh" content="10">'
     head = (
         f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">{refresh}'
