@@ -154,10 +154,11 @@ def waiting_room_bench(duration: int, connections: int, visitors: int, rate: flo
     """Waiting room status polls against a bare ASGI ceiling; opening and admitting a pre-queue.
 
     On a fresh SQLite file: a launch opening now with VISITORS confirmed entries in its pre-queue;
-    the time to close, reveal, shuffle and number it; admission tokens issued per second through
-    the service (a sample of 2,000). Then two phases on 127.0.0.1 loaded by wrk (one thread,
-    CONNECTIONS connections, DURATION seconds): (a) a bare ASGI app; (b) yaksok's app answering
-    GET /launches/{slug}/queue/status. Needs wrk. Progress goes to stderr.
+    the time to close, reveal, shuffle and number it; admission tokens issued per second for every
+    number, as a web process issues them (from the room and key of its last refresh). Then two
+    phases on 127.0.0.1 loaded by wrk (one thread, CONNECTIONS connections, DURATION seconds):
+    (a) a bare ASGI app; (b) yaksok's app answering GET /launches/{slug}/queue/status. Needs wrk.
+    Progress goes to stderr.
     """
     options = RoomBenchOptions(duration=duration, connections=connections, visitors=visitors, rate=rate)
     try:

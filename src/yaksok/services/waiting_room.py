@@ -218,11 +218,21 @@ class Admission:
 
 def admit(rt: Runtime, slug: str, ticket: str) -> Admission:
     """An admission token for the ticket's entry, once its number is admitted."""
-    now = rt.clock.now()
     with rt.store.read() as tx:
         room = _room(tx, slug)
         key = admission.room_key(tx, rt) if tx.ledger.signing_key() is not None else b""
-    entry_id, number = admission.ticket_of(key, slug, ticket)
+    return issue(room, key, ticket, rt.clock.now())
+
+
+def room_key(rt: Runtime) -> bytes:
+    """The key that signs the waiting room's tokens (made with the ledger's, if there is none)."""
+    with rt.store.write() as tx:
+        return admission.room_key(tx, rt)
+
+
+def issue(room: Room, key: bytes, ticket: str, now: datetime) -> Admission:
+    """``admit`` on a room and key already read (a web process keeps both from its last refresh)."""
+    entry_id, number = admission.ticket_of(key, room.launch_slug, ticket)
     admitting = room.admitting_up_to(now)
     if number > admitting:
         wait = room.admitted_at(number)
@@ -232,7 +242,7 @@ def admit(rt: Runtime, slug: str, ticket: str) -> Admission:
             details={"number": number, "admitting_up_to": admitting, "admitted_after_seconds": wait},
         )
     expires = now + timedelta(minutes=room.token_minutes)
-    return Admission(admission.admission(key, slug, entry_id, expires), expires)
+    return Admission(admission.admission(key, room.launch_slug, entry_id, expires), expires)
 
 
 def _due(tx: Transaction, room: Room, now: datetime) -> bool:

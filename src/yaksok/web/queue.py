@@ -31,6 +31,7 @@ from yaksok.config import Settings
 from yaksok.domain import codes
 from yaksok.domain.delivery import Delivered
 from yaksok.domain.errors import NotFound, YaksokError
+from yaksok.domain.waiting_room import Room
 from yaksok.services import admission, delivery, waiting_room
 from yaksok.services.runtime import Runtime
 from yaksok.services.waiting_room import RoomStatus
@@ -86,6 +87,8 @@ class QueueStatus:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
         self.answers: dict[str, Answer] = {}
+        self.rooms: dict[str, Room] = {}  # as of the last refresh: admissions are issued from them
+        self.key = b""
         self.refreshed = float("-inf")
         self.refresh_every = REFRESH_EVERY
         self._refreshing: asyncio.Future[None] | None = None
@@ -112,18 +115,18 @@ class QueueStatus:
             return
         self._refreshing = asyncio.get_running_loop().create_future()
         try:
-            self.answers = await run_in_threadpool(self._build)
+            self.answers, self.rooms, self.key = await run_in_threadpool(self._build)
             self.refreshed = time.monotonic()
         finally:
             self._refreshing.set_result(None)
             self._refreshing = None
 
-    def _build(self) -> dict[str, Answer]:
+    def _build(self) -> tuple[dict[str, Answer], dict[str, Room], bytes]:
         now = self.rt.clock.now().isoformat()
-        return {
-            status.room.launch_slug: Answer.of(status_document(status, now))
-            for status in waiting_room.statuses(self.rt)
-        }
+        found = waiting_room.statuses(self.rt)
+        answers = {status.room.launch_slug: Answer.of(status_document(status, now)) for status in found}
+        key = self.key or (waiting_room.room_key(self.rt) if found else b"")
+        return answers, {status.room.launch_slug: status.room for status in found}, key
 
     async def fresh(self) -> dict[str, Answer]:
         if time.monotonic() - self.refreshed >= 2 * self.refresh_every:
@@ -285,7 +288,13 @@ async def queue_admission(request: Request) -> Response:
     rt: Runtime = request.app.state.rt
     settings: Settings = request.app.state.settings
     body = await read_body(request, _ADMISSION, settings.max_body_bytes)
-    given = await run_in_threadpool(waiting_room.admit, rt, request.path_params["slug"], body.ticket)
+    # From the room and key of the last refresh (at most a second old): no database read.
+    status: QueueStatus = request.app.state.queue_status
+    await status.fresh()
+    room = status.rooms.get(request.path_params["slug"])
+    if room is None:
+        raise_missing(request.path_params["slug"])
+    given = waiting_room.issue(room, status.key, body.ticket, rt.clock.now())
     return _json(AdmissionOut(given.token, given.expires_at.isoformat()))
 
 
