@@ -8,7 +8,7 @@ document itself; an operation this walk does not reach fails the test.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -18,7 +18,8 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 from starlette.testclient import TestClient
 
-from yaksok.services import ledger, subscriber_links
+from yaksok.domain.clock import SimulatedClock
+from yaksok.services import ledger, subscriber_links, waiting_room
 from yaksok.services.runtime import Runtime
 
 Headers = dict[str, str]
@@ -213,12 +214,33 @@ def walk_push(api: Api) -> None:
     assert ended["ended"] == [made["id"]]
 
 
+def walk_waiting_room(api: Api, rt: Runtime) -> None:
+    room = {"enabled": True, "prequeue_opens": "2010-11-01T00:00:00+00:00", "admit_per_second": 1}
+    api("PUT", f"{LAUNCH}/waiting-room", 200, room, slug="ipad")
+    assert api("GET", f"{LAUNCH}/waiting-room", 200, slug="ipad")["opened_at"] is None
+    clock = rt.clock
+    assert isinstance(clock, SimulatedClock)
+    clock.advance_to(datetime(2010, 11, 2, tzinfo=UTC))
+    queue = "/launches/{slug}/queue"
+    api("POST", f"{queue}/join", 201, {"contact": "lee@example.com"}, slug="ipad")  # its code: by mail
+    joined = waiting_room.join(rt, "ipad", "kim@example.com")  # its code, read here
+    confirm = {"token": joined.token, "code": joined.code}
+    assert api("POST", f"{queue}/confirm", 200, confirm, slug="ipad")["confirmed"] is True
+    clock.advance_to(datetime(2010, 11, 9, 11, 0, 5, tzinfo=UTC))
+    got = api("GET", f"{queue}/ticket", 200, params={"token": joined.token}, slug="ipad")
+    admitted = api("POST", f"{queue}/admission", 200, {"ticket": got["ticket"]}, slug="ipad")
+    assert admitted["admission"]
+    assert "data-number" in api("GET", queue, 200, params={"ticket": got["ticket"]}, slug="ipad")
+    assert api("POST", f"{queue}/join", 201, {"contact": "late@example.com"}, slug="ipad")["number"] == 2
+
+
 def test_every_success_response_matches_its_documented_schema(api: Api, rt: Runtime) -> None:
     walk_launches(api)
     walk_notices(api)
     walk_ledger(api, rt)
     walk_subscribers(api)
     walk_push(api)
+    walk_waiting_room(api, rt)
     documented = {
         (method.upper(), path)
         for path, operations in api.spec["paths"].items()

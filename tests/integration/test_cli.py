@@ -61,6 +61,9 @@ COMMANDS = [
     ["reservations", "export"],
     ["launches"],
     ["launches", "reminders"],
+    ["waiting-room"],
+    ["waiting-room", "set"],
+    ["waiting-room", "show"],
 ]
 
 

@@ -91,3 +91,26 @@ def test_reservations_export_of_an_unknown_launch_is_a_clear_error(database_url:
     result = yaksok("reservations", "export", "nope", "--db", database_url)
 
     assert result.exit_code == 1 and "launch.not_found" in result.output
+
+
+def test_waiting_room_set_and_show_through_the_cli(store: Store, database_url: str) -> None:
+    rt = Runtime(store=store, clock=SimulatedClock(datetime(2010, 10, 28, tzinfo=UTC)), new_id=counting_ids())
+    launches.create_launch(rt, CreateLaunch(slug="ipad", titles={"en": "iPad"}, zone="Asia/Seoul"))
+    made = yaksok(
+        "waiting-room",
+        "set",
+        "ipad",
+        "--prequeue-opens",
+        "2099-11-02T09:00+09:00",
+        "--rate",
+        "50",
+        "--db",
+        database_url,
+    )
+    assert made.exit_code == 0, made.output
+    assert "admits per second: 50" in made.output and "commitment: " in made.output
+    shown = yaksok("waiting-room", "show", "ipad", "--db", database_url)
+    assert shown.exit_code == 0, shown.output
+    assert "enabled: on" in shown.output
+    missing = yaksok("waiting-room", "show", "nope", "--db", database_url)
+    assert missing.exit_code == 1 and "launch.not_found" in missing.output

@@ -101,6 +101,24 @@ def endpoint_alert_body(lang: str, kind: str, url: str, since: datetime, disable
     return _encode(lang, subject, lead, f"<p>{html.escape(lead)}</p>")
 
 
+def queue_code_body(lang: str, launch_title: str, code: str) -> bytes:
+    """The code that confirms a contact's place in a launch's waiting room (pre-queue)."""
+    if lang == "ko":
+        subject = f"{launch_title} 대기열 확인 코드: {code}"
+        lead = (
+            f"{launch_title} 사전 대기열 자리를 확인하려면 이 코드를 입력하세요. "
+            "요청하지 않으셨다면 무시하세요."
+        )
+    else:
+        subject = f"{launch_title} waiting room code: {code}"
+        lead = (
+            f"Enter this code to confirm your place in the {launch_title} pre-queue. "
+            "If you did not ask, ignore this."
+        )
+    text = f"{lead}\n\n{code}"
+    return _encode(lang, subject, text, f"<p>{html.escape(lead)}</p><p><strong>{code}</strong></p>")
+
+
 def _encode(lang: str, subject: str, text: str, page: str) -> bytes:
     parts = {"language": lang, "subject": subject, "text": text, "html": page}
     return json.dumps(parts, ensure_ascii=False).encode()

@@ -21,6 +21,7 @@ from yaksok.cli.social import social
 from yaksok.cli.subscriptions import subscriptions
 from yaksok.cli.tokens import token
 from yaksok.cli.users import user
+from yaksok.cli.waiting_room import waiting_room
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -47,5 +48,6 @@ for command in (
     reservations,
     launches,
     social,
+    waiting_room,
 ):
     main.add_command(command)

@@ -12,6 +12,7 @@ from yaksok.bench.processes import BenchError
 from yaksok.bench.publish import run_publish
 from yaksok.bench.publish_figures import PublishOptions
 from yaksok.bench.reservations import BenchOptions, run_reservations
+from yaksok.bench.waiting_room import RoomBenchOptions, run_waiting_room
 from yaksok.cli.options import database_option
 from yaksok.workers import delivery
 
@@ -119,6 +120,57 @@ def reservations(
         f"reserve/baseline {figures['reserve_to_baseline']:.1f}; "
         f"reserve p50 {figures['reserve_p50_ms']:.1f} ms, p99 {figures['reserve_p99_ms']:.1f} ms; "
         f"errors {figures['errors']} ({figures['database']})"
+    )
+    click.echo(table, err=as_json)
+    if as_json:
+        click.echo(json.dumps(figures))
+
+
+@bench.command("waiting-room")
+@click.option(
+    "--duration", type=click.IntRange(1, 60), default=10, show_default=True, help="Seconds per phase."
+)
+@click.option(
+    "--connections", type=click.IntRange(1, 10_000), default=64, show_default=True, help="wrk connections."
+)
+@click.option(
+    "--visitors",
+    type=click.IntRange(1, 10_000_000),
+    default=100_000,
+    show_default=True,
+    help="Confirmed visitors in the pre-queue.",
+)
+@click.option(
+    "--rate",
+    type=click.FloatRange(0.01, 100_000),
+    default=1000.0,
+    show_default=True,
+    help="Admissions a second.",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="End with the figures as one JSON object on the last line."
+)
+def waiting_room_bench(duration: int, connections: int, visitors: int, rate: float, as_json: bool) -> None:
+    """Waiting room status polls against a bare ASGI ceiling; opening and admitting a pre-queue.
+
+    On a fresh SQLite file: a launch opening now with VISITORS confirmed entries in its pre-queue;
+    the time to close, reveal, shuffle and number it; admission tokens issued per second for every
+    number, as a web process issues them (from the room and key of its last refresh). Then two
+    phases on 127.0.0.1 loaded by wrk (one thread, CONNECTIONS connections, DURATION seconds):
+    (a) a bare ASGI app; (b) yaksok's app answering GET /launches/{slug}/queue/status. Needs wrk.
+    Progress goes to stderr.
+    """
+    options = RoomBenchOptions(duration=duration, connections=connections, visitors=visitors, rate=rate)
+    try:
+        figures = run_waiting_room(options, progress=lambda line: click.echo(line, err=True))
+    except BenchError as exc:
+        raise click.ClickException(str(exc)) from exc
+    table = (
+        f"status polls/s: ceiling {figures['ceiling_rps']:.0f}, status {figures['status_rps']:.0f}, "
+        f"status/ceiling {figures['status_to_ceiling']:.2f}, p99 {figures['status_p99_ms']:.1f} ms; "
+        f"{visitors} visitors: opened in {figures['open_s']:.2f} s, "
+        f"{figures['admissions_per_s']:.0f} admissions/s issued, all admitted by "
+        f"{figures['admit_all_scheduled_s']:.0f} s at {rate:g}/s; errors {figures['errors']}"
     )
     click.echo(table, err=as_json)
     if as_json:

@@ -4,7 +4,8 @@ cli/, the one layer that may compose the web app):
 - ``bare``: a raw ASGI app answering 201 once it has read the body (the ceiling);
 - ``reserve``: yaksok's whole app, reservations group-committed by a writer process, as
   ``yaksok serve`` runs it;
-- ``baseline``: yaksok's whole app, each reservation committed in its own transaction.
+- ``baseline``: yaksok's whole app, each reservation committed in its own transaction;
+- ``queue``: yaksok's whole app as it serves waiting room status polls (`yaksok bench waiting-room`).
 
 Run as ``python -m yaksok.cli.bench_servers MODE PORT DATABASE_URL COMMIT_DELAY_MS``.
 """
@@ -64,8 +65,10 @@ def main(mode: str, port: int, url: str, delay_ms: float) -> None:
         serve(bare, port)
         return
     with databases.opened(url, migrate=False) as rt, contextlib.ExitStack() as stack:
-        if mode == "baseline":
-            writer: Writer = one_commit_per_request(rt, delay_ms / 1000)
+        if mode == "queue":
+            writer: Writer = GroupCommit(lambda batch: decided(rt, batch))
+        elif mode == "baseline":
+            writer = one_commit_per_request(rt, delay_ms / 1000)
         else:
             writer = stack.enter_context(reservation_writer.started(url, commit_delay_ms=delay_ms))
         # Every wrk connection comes from 127.0.0.1: the per-address limit would be all we measured.

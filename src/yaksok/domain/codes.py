@@ -145,6 +145,40 @@ RESERVATION_OVER_LIMIT = Code(
 )
 RESERVATION_NOT_FOUND = Code("reservation.not_found", NotFound, "no reservation has that code and secret")
 RESERVATION_CANCELLED = Code("reservation.cancelled", Conflict, "the reservation is already cancelled")
+
+# The waiting room (docs/waiting-room.md)
+WAITING_ROOM_NOT_FOUND = Code(
+    "waiting_room.not_found", NotFound, "the launch has no waiting room, or it is off"
+)
+WAITING_ROOM_INVALID = Code(
+    "waiting_room.invalid",
+    InvalidInput,
+    "a waiting room setting is out of range, or the pre-queue opens too late",
+)
+WAITING_ROOM_CLOSED = Code(
+    "waiting_room.closed", Conflict, "the pre-queue has closed: the room's settings can no longer change"
+)
+WAITING_ROOM_NOT_OPEN = Code("waiting_room.not_open", Conflict, "the pre-queue has not opened yet")
+WAITING_ROOM_CODE_INVALID = Code(
+    "waiting_room.code_invalid", InvalidInput, "the confirmation code is not the one mailed for this entry"
+)
+WAITING_ROOM_TOKEN_INVALID = Code(
+    "waiting_room.token_invalid",
+    InvalidInput,
+    "an entry token or ticket yaksok did not make, or another launch's",
+)
+WAITING_ROOM_NOT_NUMBERED = Code(
+    "waiting_room.not_numbered", Conflict, "the entry has no number yet: unconfirmed, or not ordered yet"
+)
+ADMISSION_NOT_YET = Code("admission.not_yet", Conflict, "the ticket's number is not admitted yet")
+ADMISSION_REQUIRED = Code(
+    "admission.required", Conflict, "the launch has a waiting room: a reservation needs an Admission-Token"
+)
+ADMISSION_INVALID = Code(
+    "admission.invalid", InvalidInput, "an admission token yaksok did not make, or another launch's"
+)
+ADMISSION_EXPIRED = Code("admission.expired", Conflict, "the admission token has expired")
+ADMISSION_USED = Code("admission.used", Conflict, "the admission token was already used for a reservation")
 IDEMPOTENCY_KEY_REUSED = Code(
     "idempotency.key_reused", InvalidInput, "the Idempotency-Key was used before with another body"
 )

@@ -192,6 +192,27 @@ class Reserve:
     quantity: int
     contact: str
     pickup_store: str | None = None  # None: delivered to the contact's address
+    admission: str | None = None  # the Admission-Token header, when the launch has a waiting room
+
+
+def instant(text: str) -> datetime:
+    """An instant as ISO 8601 with its offset (``2010-11-09T20:00+09:00``); nothing else."""
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidInput(f"cannot read {text!r} as a time", code=codes.TIME_INVALID) from exc
+    if parsed.tzinfo is None:
+        raise InvalidInput(f"{text!r} lacks its offset (e.g. +09:00)", code=codes.TIME_INVALID)
+    return parsed
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfigureWaitingRoom:
+    launch_slug: str
+    enabled: bool
+    prequeue_opens: datetime
+    admit_per_second: float
+    token_minutes: int
 
 
 @dataclass(frozen=True, kw_only=True)

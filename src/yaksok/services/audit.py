@@ -6,6 +6,9 @@ Both raise ``SourceUnavailable`` when the source cannot be read at all.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from yaksok.services import waiting_room
 from yaksok.services.ledger import Verification, verify, verify_store
 from yaksok.services.runtime import Runtime
 from yaksok.store.databases import (
@@ -32,7 +35,11 @@ def verify_database(url: str) -> Verification:
     try:
         if schema_revision(store, url) is None:
             raise SourceUnavailable(f"no yaksok ledger in {redacted(url)}: it holds no yaksok schema")
-        return verify_store(Runtime(store=store))
+        rt = Runtime(store=store)
+        result = verify_store(rt)
+        if result.ok:  # the pre-queue's numbers in the database must be the ledger's order too
+            result = replace(result, waiting_room=waiting_room.check_numbers(rt))
+        return result
     finally:
         store.close()
 

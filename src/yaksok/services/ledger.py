@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from yaksok.domain.ledger import JSON, ChainReport, Checkpoint, LedgerEntry, checkpoint_message, verify_chain
+from yaksok.domain.waiting_room import check_ledger
 from yaksok.services import audit_trail
 from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
@@ -84,16 +85,19 @@ class Verification:
     checkpoints_checked: int
     bad_checkpoint: int | None = None
     problem: str = ""
+    waiting_room: str = ""  # a waiting room whose order is not the recomputed one
 
     @property
     def ok(self) -> bool:
-        return self.chain.ok and self.bad_checkpoint is None
+        return self.chain.ok and self.bad_checkpoint is None and not self.waiting_room
 
     def describe(self) -> str:
         if not self.chain.ok:
             return f"ledger broken at seq {self.chain.bad_seq}: {self.chain.problem}"
         if self.bad_checkpoint is not None:
             return f"checkpoint at seq {self.bad_checkpoint} does not verify: {self.problem}"
+        if self.waiting_room:
+            return self.waiting_room
         return (
             f"ledger intact: {self.chain.count} entries, head {self.chain.head_hash[:16]}…, "
             f"{self.checkpoints_checked} signed checkpoints verified"
@@ -129,7 +133,7 @@ def verify(
             except (InvalidSignature, ValueError):
                 return Verification(chain, checked, seq, "bad signature")
         checked += 1
-    return Verification(chain, checked)
+    return Verification(chain, checked, waiting_room=check_ledger(entries))
 
 
 def verify_store(rt: Runtime) -> Verification:

@@ -31,7 +31,7 @@ from yaksok.domain.reservation import (
     normal_contact,
     state_for,
 )
-from yaksok.services import ledger
+from yaksok.services import admission, ledger
 from yaksok.services.launches import claim_launch, get_launch
 from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
@@ -77,6 +77,7 @@ def _reserve_in(
     # Units held matter only against a cap: without one, the sum over the whole line is skipped.
     held = tx.reservations.units_held(slug) if any(sku.cap is not None for sku in launch.skus) else {}
     sequence = tx.reservations.last_sequence(slug)
+    gate = admission.gate(tx, rt, slug, commands, now)  # None unless the launch has a waiting room on
     outcomes: list[Outcome] = []
     made: list[Reservation] = []
     for command in commands:
@@ -85,15 +86,20 @@ def _reserve_in(
             if earlier is not None:
                 outcomes.append(_replay(earlier, command, key))
                 continue
+            admitted = gate.admit(command) if gate is not None else ""
             accepted = _decide(command, launch, held_by, held, sequence + 1, key, now)
         except YaksokError as refused:
             outcomes.append(refused)
             continue
+        if gate is not None:
+            gate.accepted(admitted)
         sequence += 1
         made.append(accepted.reservation)
         known[command.idempotency_key] = accepted.reservation
         outcomes.append(accepted)
     tx.reservations.add_many(made)
+    if gate is not None:
+        gate.commit()
     if made and opens.occurrence is None:
         _record_opening(tx, rt, opens, now)
     return outcomes

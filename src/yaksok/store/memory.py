@@ -39,6 +39,7 @@ from yaksok.domain.push import VapidKey
 from yaksok.domain.reservation import Reservation, ReservationState
 from yaksok.domain.social import SocialPost
 from yaksok.domain.subscription import Recipient, Subscription
+from yaksok.domain.waiting_room import Entry, Room
 from yaksok.store import port
 
 K = TypeVar("K")
@@ -111,6 +112,9 @@ class _Tables:
     social_credentials: dict[str, str] = field(default_factory=dict)
     social_posts: dict[tuple[str, str], SocialPost] = field(default_factory=dict)
     announced: list[int] = field(default_factory=list)
+    rooms: dict[str, tuple[Room, bytes]] = field(default_factory=dict)
+    entries: dict[str, Entry] = field(default_factory=dict)
+    admissions_used: dict[tuple[str, str], datetime] = field(default_factory=dict)
 
     def copy(self) -> _Tables:
         # Shallow is enough: rows are frozen and hold copies nobody else can reach.
@@ -857,6 +861,110 @@ class DeliveryRepository(_Repository, port.DeliveryRepository):
         return DeliveryTally(by_status, latencies)
 
 
+class WaitingRoomRepository(_Repository, port.WaitingRoomRepository):
+    def get(self, slug: str) -> Room | None:
+        found = self._tables.rooms.get(slug)
+        return None if found is None else found[0]
+
+    def all(self) -> list[Room]:
+        return [self._tables.rooms[slug][0] for slug in sorted(self._tables.rooms)]
+
+    def add(self, room: Room, secret: bytes) -> None:
+        tables = self._write()
+        _require(room.launch_slug in tables.launches, f"launch {room.launch_slug!r}")
+        stored = replace(
+            room, prequeue_opens=_utc(room.prequeue_opens), opened_at=_utc_or_none(room.opened_at)
+        )
+        _insert(tables.rooms, room.launch_slug, (stored, secret), "waiting room")
+
+    def set_settings(
+        self,
+        slug: str,
+        *,
+        enabled: bool,
+        prequeue_opens: datetime,
+        admit_per_second: float,
+        token_minutes: int,
+    ) -> None:
+        tables = self._write()
+        if slug in tables.rooms:
+            room, secret = tables.rooms[slug]
+            changed = replace(
+                room,
+                enabled=enabled,
+                prequeue_opens=_utc(prequeue_opens),
+                admit_per_second=admit_per_second,
+                token_minutes=token_minutes,
+            )
+            tables.rooms[slug] = (changed, secret)
+
+    def secret(self, slug: str) -> bytes | None:
+        found = self._tables.rooms.get(slug)
+        return None if found is None else found[1]
+
+    def set_opened(self, slug: str, opened_at: datetime, prequeue_size: int, collapsed: int) -> None:
+        tables = self._write()
+        if slug in tables.rooms:
+            room, secret = tables.rooms[slug]
+            opened = replace(
+                room, opened_at=_utc(opened_at), prequeue_size=prequeue_size, collapsed=collapsed
+            )
+            tables.rooms[slug] = (opened, secret)
+
+    def add_entry(self, entry: Entry) -> None:
+        tables = self._write()
+        _require(entry.launch_slug in tables.launches, f"launch {entry.launch_slug!r}")
+        if entry.number is not None and entry.number in self._numbers(entry.launch_slug):
+            raise ConstraintViolation(f"number {entry.number} is already taken")
+        stored = replace(
+            entry, joined_at=_utc(entry.joined_at), confirmed_at=_utc_or_none(entry.confirmed_at)
+        )
+        _insert(tables.entries, entry.id, stored, "waiting room entry")
+
+    def _numbers(self, slug: str) -> set[int]:
+        return {
+            e.number for e in self._tables.entries.values() if e.launch_slug == slug and e.number is not None
+        }
+
+    def entry(self, entry_id: str) -> Entry | None:
+        return self._tables.entries.get(entry_id)
+
+    def confirm_entry(self, entry_id: str, now: datetime) -> bool:
+        tables = self._write()
+        found = tables.entries.get(entry_id)
+        if found is None or found.confirmed_at is not None:
+            return False
+        tables.entries[entry_id] = replace(found, confirmed_at=_utc(now))
+        return True
+
+    def entries(self, slug: str) -> list[Entry]:
+        found = [e for e in self._tables.entries.values() if e.launch_slug == slug]
+        return sorted(found, key=lambda e: (e.joined_at, e.id))
+
+    def set_numbers(self, slug: str, numbers: Mapping[str, int]) -> None:
+        tables = self._write()
+        taken = self._numbers(slug)
+        for entry_id, number in numbers.items():
+            found = tables.entries.get(entry_id)
+            if found is None or found.launch_slug != slug:
+                continue
+            if number in taken and found.number != number:
+                raise ConstraintViolation(f"number {number} is already taken")
+            taken.add(number)
+            tables.entries[entry_id] = replace(found, number=number)
+
+    def last_number(self, slug: str) -> int:
+        return max(self._numbers(slug), default=0)
+
+    def used_admissions(self, slug: str, entry_ids: Collection[str]) -> set[str]:
+        return {entry for entry in entry_ids if (slug, entry) in self._tables.admissions_used}
+
+    def use_admissions(self, slug: str, entry_ids: Collection[str], now: datetime) -> None:
+        tables = self._write()
+        for entry in entry_ids:
+            _insert(tables.admissions_used, (slug, entry), _utc(now), "used admission")
+
+
 class LiveEvents(_Repository, port.LiveEvents):
     def announce(self, seq: int) -> None:
         self._write().announced.append(seq)
@@ -896,6 +1004,7 @@ class MemoryTransaction(port.Transaction):
         self.deliveries = DeliveryRepository(tables, writable)
         self.social = SocialRepository(tables, writable)
         self.push = PushRepository(tables, writable)
+        self.waiting_rooms = WaitingRoomRepository(tables, writable)
         self.live_events = LiveEvents(tables, writable)
         self.after_commit: list[Callable[[], None]] = []
 

@@ -33,6 +33,7 @@ from yaksok.domain.push import VapidKey
 from yaksok.domain.reservation import Reservation, ReservationState
 from yaksok.domain.social import SocialPost
 from yaksok.domain.subscription import Recipient, Subscription
+from yaksok.domain.waiting_room import Entry, Room
 
 
 class LaunchRepository(ABC):
@@ -481,6 +482,69 @@ class SocialRepository(ABC):
         """The notice's posts, by account id."""
 
 
+class WaitingRoomRepository(ABC):
+    """Waiting rooms, their pre-queue entries and the admissions already used."""
+
+    @abstractmethod
+    def get(self, slug: str) -> Room | None: ...
+
+    @abstractmethod
+    def all(self) -> list[Room]:
+        """Every launch's room, by slug."""
+
+    @abstractmethod
+    def add(self, room: Room, secret: bytes) -> None:
+        """Add the launch's room with its secret (whose SHA-256 is ``room.commitment``)."""
+
+    @abstractmethod
+    def set_settings(
+        self,
+        slug: str,
+        *,
+        enabled: bool,
+        prequeue_opens: datetime,
+        admit_per_second: float,
+        token_minutes: int,
+    ) -> None:
+        """Replace the room's settings; its commitment, secret and opening stay."""
+
+    @abstractmethod
+    def secret(self, slug: str) -> bytes | None: ...
+
+    @abstractmethod
+    def set_opened(self, slug: str, opened_at: datetime, prequeue_size: int, collapsed: int) -> None: ...
+
+    @abstractmethod
+    def add_entry(self, entry: Entry) -> None: ...
+
+    @abstractmethod
+    def entry(self, entry_id: str) -> Entry | None: ...
+
+    @abstractmethod
+    def confirm_entry(self, entry_id: str, now: datetime) -> bool:
+        """Mark the entry confirmed; False, changing nothing, when it already was."""
+
+    @abstractmethod
+    def entries(self, slug: str) -> list[Entry]:
+        """The launch's entries in arrival order (joined_at, then id)."""
+
+    @abstractmethod
+    def set_numbers(self, slug: str, numbers: Mapping[str, int]) -> None:
+        """Give each entry id its number; a number is taken once per launch."""
+
+    @abstractmethod
+    def last_number(self, slug: str) -> int:
+        """The highest number given in the launch, 0 if none."""
+
+    @abstractmethod
+    def used_admissions(self, slug: str, entry_ids: Collection[str]) -> set[str]:
+        """Which of these entries' admissions were already used for a reservation."""
+
+    @abstractmethod
+    def use_admissions(self, slug: str, entry_ids: Collection[str], now: datetime) -> None:
+        """Mark these entries' admissions used (none of them may be already)."""
+
+
 class LiveEvents(ABC):
     @abstractmethod
     def announce(self, seq: int) -> None:
@@ -503,6 +567,7 @@ class Transaction(ABC):
     deliveries: DeliveryRepository
     social: SocialRepository
     push: PushRepository
+    waiting_rooms: WaitingRoomRepository
     live_events: LiveEvents
     after_commit: list[Callable[[], None]]
 

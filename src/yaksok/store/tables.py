@@ -6,6 +6,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -274,4 +275,44 @@ social_posts = Table(
     Column("urls", JSON, nullable=False),
     Column("cids", JSON, nullable=False),
     Column("posted_at", UTCDateTime, nullable=False),
+)
+
+# The waiting room (docs/waiting-room.md): one row per launch that has one; the secret is kept
+# here until its reveal, only its SHA-256 goes to the ledger before.
+waiting_rooms = Table(
+    "waiting_rooms",
+    metadata,
+    Column("launch_slug", String(64), ForeignKey("launches.slug"), primary_key=True),
+    Column("enabled", Boolean, nullable=False),
+    Column("prequeue_opens", UTCDateTime, nullable=False),
+    Column("admit_per_second", Float, nullable=False),
+    Column("token_minutes", Integer, nullable=False),
+    Column("commitment", String(64), nullable=False),
+    Column("secret", String(64), nullable=False),
+    Column("opened_at", UTCDateTime),
+    Column("prequeue_size", Integer, nullable=False, default=0),
+    Column("collapsed", Integer, nullable=False, default=0),
+)
+
+waiting_room_entries = Table(
+    "waiting_room_entries",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("launch_slug", String(64), ForeignKey("launches.slug"), nullable=False),
+    Column("contact", String(200), nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("joined_at", UTCDateTime, nullable=False),
+    Column("confirmed_at", UTCDateTime),
+    Column("number", Integer),  # place in the admitted order, once it has one
+    UniqueConstraint("launch_slug", "number", name="uq_waiting_room_entries_launch_number"),
+    Index("ix_waiting_room_entries_launch_joined", "launch_slug", "joined_at"),
+)
+
+# An admission token's entry, once a reservation was accepted with it: single use.
+admissions_used = Table(
+    "admissions_used",
+    metadata,
+    Column("launch_slug", String(64), primary_key=True),
+    Column("entry_id", String(32), primary_key=True),
+    Column("used_at", UTCDateTime, nullable=False),
 )

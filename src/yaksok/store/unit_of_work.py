@@ -26,6 +26,7 @@ from yaksok.store.push import PushRepository
 from yaksok.store.reservations import ReservationRepository
 from yaksok.store.social import SocialRepository
 from yaksok.store.tokens import TokenRepository
+from yaksok.store.waiting_rooms import WaitingRoomRepository
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class Transaction(port.Transaction):
         self.deliveries = DeliveryRepository(connection)
         self.social = SocialRepository(connection)
         self.push = PushRepository(connection)
+        self.waiting_rooms = WaitingRoomRepository(connection)
         self.live_events = LiveEvents(connection)
         self.after_commit: list[Callable[[], None]] = []
 

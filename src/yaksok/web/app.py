@@ -12,7 +12,7 @@ from starlette.middleware import Middleware
 
 from yaksok.config import Settings
 from yaksok.services.runtime import Runtime
-from yaksok.web import api, console, live, pages
+from yaksok.web import api, console, live, pages, queue
 from yaksok.web import reservations as customer_reservations
 from yaksok.web.console.throttle import SignInThrottle
 from yaksok.web.errors import EXCEPTION_HANDLERS, AnswerUnexpectedErrors
@@ -37,11 +37,13 @@ def create_app(
     group = reservation_writer or GroupCommit(lambda batch: decided(rt, batch))
     hub = live.LiveHub(rt, listen=settings.live_listen)
     public_writes = RateLimit(settings.public_writes_per_second, settings.public_writes_burst)
+    queue_status = queue.QueueStatus(rt)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await hub.start()
         await group.start()
+        await queue_status.start()
         stop = asyncio.Event()
         tasks = [asyncio.create_task(work(stop)) for work in background]
         try:
@@ -50,6 +52,7 @@ def create_app(
             stop.set()
             for task in tasks:
                 await task
+            await queue_status.stop()
             await group.stop()
             await hub.stop()
 
@@ -59,11 +62,13 @@ def create_app(
             *live.routes(),
             *api.routes(),
             *customer_reservations.routes(),
+            *queue.routes(),
             *console.routes(settings),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[
             Middleware(ReservationRoute, group=group, limit=public_writes),
+            Middleware(queue.QueueStatusRoute, status=queue_status),
             Middleware(AnswerUnexpectedErrors),
         ],
         lifespan=lifespan,
@@ -72,5 +77,6 @@ def create_app(
     app.state.settings = settings
     app.state.hub = hub
     app.state.public_writes = public_writes
+    app.state.queue_status = queue_status
     app.state.sign_in_throttle = SignInThrottle()
     return app

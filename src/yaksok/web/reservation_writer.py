@@ -8,7 +8,7 @@ transaction has committed. While it commits, the next requests queue up in the s
 previous replies go out from the serving process: the next batch commits while they do.
 
 Frames on the socket are a 4-byte big-endian length and a msgpack array:
-requests ``[ticket, launch, key, sku, quantity, contact, pickup_store]``, replies
+requests ``[ticket, launch, key, sku, quantity, contact, pickup_store, admission]``, replies
 ``[ticket, status, headers, body]``. The writer exits when the serving process closes its end
 (or dies), so ``kill -9`` of the server never leaves a writer behind.
 """
@@ -41,9 +41,11 @@ from yaksok.web.reserve import decided
 log = logging.getLogger(__name__)
 
 CHECKPOINT_EVERY = 0.05  # seconds
-Request = tuple[int, str, str, str, int, str, "str | None"]
+Request = tuple[int, str, str, str, int, str, "str | None", "str | None"]
 _encode = msgspec.msgpack.Encoder().encode
-_decode_requests = msgspec.msgpack.Decoder(list[tuple[int, str, str, str, int, str, str | None]]).decode
+_decode_requests = msgspec.msgpack.Decoder(
+    list[tuple[int, str, str, str, int, str, str | None, str | None]]
+).decode
 _decode_replies = msgspec.msgpack.Decoder(list[tuple[int, int, list[tuple[bytes, bytes]], bytes]]).decode
 
 
@@ -105,6 +107,7 @@ class ProcessWriter(asyncio.Protocol):
                 command.quantity,
                 command.contact,
                 command.pickup_store,
+                command.admission,
             )
         )
         return await future
@@ -230,8 +233,9 @@ def _replies(rt: Runtime, requests: list[Request], commit_delay: float) -> list[
             quantity=quantity,
             contact=contact,
             pickup_store=store,
+            admission=admission,
         )
-        for _, slug, key, sku, quantity, contact, store in requests
+        for _, slug, key, sku, quantity, contact, store, admission in requests
     ]
     if commit_delay:
         time.sleep(commit_delay)  # `yaksok bench --commit-delay-ms`: a slower disk's flush

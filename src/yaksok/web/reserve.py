@@ -98,7 +98,7 @@ class ReservationRoute:
         await send({"type": "http.response.body", "body": body})
 
     async def _reserve(self, slug: str, scope: Scope, receive: Receive) -> Reply:
-        key, media_type = _headers(scope)
+        key, media_type, admission = _headers(scope)
         raw = await _body(receive)
         self.limit.take(client_address(scope.get("client")))
         if media_type is not None and b"json" not in media_type:
@@ -118,6 +118,7 @@ class ReservationRoute:
             quantity=body.quantity,
             contact=body.contact,
             pickup_store=body.pickup_store,
+            admission=admission,
         )
         if (slug, key) in self.in_flight:
             raise Conflict(
@@ -171,15 +172,18 @@ def _created(accepted: Accepted) -> Reply:
     return 201, headers, body
 
 
-def _headers(scope: Scope) -> tuple[str | None, bytes | None]:
+def _headers(scope: Scope) -> tuple[str | None, bytes | None, str | None]:
     key: str | None = None
     media_type: bytes | None = None
+    admission: str | None = None  # a waiting room's token: checked by the writer, in the batch
     for name, value in scope["headers"]:
         if name == b"idempotency-key":
             key = _idempotency_key(value)
         elif name == b"content-type":
             media_type = value
-    return key, media_type
+        elif name == b"admission-token":
+            admission = value.decode("latin-1").strip()[:200]
+    return key, media_type, admission
 
 
 def _idempotency_key(value: bytes) -> str | None:

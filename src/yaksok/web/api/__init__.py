@@ -15,6 +15,7 @@ from yaksok.web.api import (
     subscribers,
     subscriptions,
     tokens,
+    waiting_room,
 )
 
 
@@ -22,6 +23,7 @@ def routes() -> list[BaseRoute]:
     return [
         *launches.routes(),
         *preorder.routes(),
+        *waiting_room.routes(),
         *notices.routes(),
         *tokens.routes(),
         *ledger.routes(),

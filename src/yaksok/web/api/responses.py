@@ -350,3 +350,15 @@ class ReservationPageOut(Out):
     next_after: Annotated[
         int | None, Meta(description="pass as ?after= for the next page; null on the last page")
     ]
+
+
+class WaitingRoomOut(Out):
+    launch: str
+    enabled: bool
+    prequeue_opens: str
+    admit_per_second: float
+    token_minutes: int
+    commitment: str  # SHA-256 of the secret, as in the ledger
+    opened_at: str | None
+    prequeue_size: int
+    collapsed: int

@@ -132,6 +132,22 @@ class LimitSetting(Body):
         return commands.SetLimit(launch_slug=launch_slug, per_customer_limit=self.per_customer_limit)
 
 
+class WaitingRoomSetting(Body):
+    enabled: bool
+    prequeue_opens: Annotated[str, Meta(description="ISO 8601 instant with its offset")]
+    admit_per_second: Annotated[float, Meta(ge=0.01, le=100_000)]
+    token_minutes: Annotated[int, Meta(ge=1, le=1440)] = 10
+
+    def to_command(self, launch_slug: str) -> commands.ConfigureWaitingRoom:
+        return commands.ConfigureWaitingRoom(
+            launch_slug=launch_slug,
+            enabled=self.enabled,
+            prequeue_opens=commands.instant(self.prequeue_opens),
+            admit_per_second=self.admit_per_second,
+            token_minutes=self.token_minutes,
+        )
+
+
 class NewLaunch(Body):
     slug: str
     titles: Texts

@@ -1,0 +1,351 @@
+"""The waiting room's use cases: configure it, join, confirm, open, ticket, admit, and its status.
+
+Each public act goes in the ledger (docs/waiting-room.md): the settings, the commitment to the
+secret, and at the opening the closed list, the reveal and the order's hash. Contacts never do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from yaksok.channels import email
+from yaksok.channels.outbound import Outgoing
+from yaksok.domain import codes, shuffle
+from yaksok.domain.commands import ConfigureWaitingRoom
+from yaksok.domain.errors import Conflict, InvalidInput, NotFound
+from yaksok.domain.reservation import normal_contact
+from yaksok.domain.waiting_room import (
+    CLOSED,
+    COMMITTED,
+    ORDERED,
+    REVEALED,
+    Entry,
+    Room,
+    check_settings,
+    collapsed,
+    opening_at,
+    order,
+)
+from yaksok.services import admission, ledger
+from yaksok.services.launches import claim_launch, get_launch
+from yaksok.services.runtime import Runtime
+from yaksok.store.port import Transaction
+
+
+def configure(rt: Runtime, command: ConfigureWaitingRoom) -> Room:
+    """Set the room's settings; the first time, commit to a fresh secret in the ledger."""
+    check_settings(command)
+    now = rt.clock.now()
+    with rt.store.write() as tx:
+        claim_launch(tx, command.launch_slug)
+        room = tx.waiting_rooms.get(command.launch_slug)
+        if room is not None and room.opened_at is not None:
+            raise Conflict("the pre-queue has closed; its settings stay", code=codes.WAITING_ROOM_CLOSED)
+        if command.prequeue_opens <= now and (room is None or command.prequeue_opens != room.prequeue_opens):
+            raise InvalidInput(
+                "the pre-queue must open after the commitment is recorded, so later than now",
+                code=codes.WAITING_ROOM_INVALID,
+            )
+        settings = {
+            "enabled": command.enabled,
+            "prequeue_opens": command.prequeue_opens,
+            "admit_per_second": command.admit_per_second,
+            "token_minutes": command.token_minutes,
+        }
+        if room is None:
+            secret = secrets.token_bytes(32)
+            room = Room(launch_slug=command.launch_slug, commitment=shuffle.commitment(secret), **settings)  # type: ignore[arg-type]
+            tx.waiting_rooms.add(room, secret)
+            ledger.record(
+                tx,
+                rt,
+                COMMITTED,
+                {"launch": room.launch_slug, "commitment": room.commitment, "algorithm": shuffle.ALGORITHM},
+            )
+        else:
+            tx.waiting_rooms.set_settings(command.launch_slug, **settings)  # type: ignore[arg-type]
+        ledger.record(
+            tx,
+            rt,
+            "waiting_room.configured",
+            {
+                "launch": command.launch_slug,
+                "enabled": command.enabled,
+                "prequeue_opens": command.prequeue_opens.isoformat(),
+                "admit_per_second": command.admit_per_second,
+                "token_minutes": command.token_minutes,
+            },
+        )
+        stored = tx.waiting_rooms.get(command.launch_slug)
+        assert stored is not None
+        return stored
+
+
+def settings_of(rt: Runtime, slug: str) -> Room:
+    """The launch's room, on or off."""
+    with rt.store.read() as tx:
+        get_launch(tx, slug)
+        room = tx.waiting_rooms.get(slug)
+    if room is None:
+        raise NotFound(f"the launch {slug!r} has no waiting room", code=codes.WAITING_ROOM_NOT_FOUND)
+    return room
+
+
+def _room(tx: Transaction, slug: str) -> Room:
+    room = tx.waiting_rooms.get(slug)
+    if room is None or not room.enabled:
+        raise NotFound(f"the launch {slug!r} has no waiting room", code=codes.WAITING_ROOM_NOT_FOUND)
+    return room
+
+
+@dataclass(frozen=True)
+class Joined:
+    """A new entry and its token; ``code`` to mail before the opening, ``ticket`` after it."""
+
+    entry: Entry
+    token: str
+    code: str | None
+    ticket: str | None
+
+
+def join(rt: Runtime, slug: str, contact: str) -> Joined:
+    """Before the opening: a pre-queue entry waiting for its code. After: the next number."""
+    contact = normal_contact(contact)
+    if not contact or len(contact) > 200:
+        raise InvalidInput("a contact is 1-200 characters", code=codes.RESERVATION_INVALID)
+    now = rt.clock.now()
+    with rt.store.write() as tx:
+        claim_launch(tx, slug)
+        room = _opened_if_due(tx, rt, _room(tx, slug), now)
+        key = admission.room_key(tx, rt)
+        entry_id = rt.new_id("w")
+        if room.opened_at is not None:
+            number = tx.waiting_rooms.last_number(slug) + 1
+            entry = Entry(
+                id=entry_id,
+                launch_slug=slug,
+                contact=contact,
+                code_hash="",
+                joined_at=now,
+                confirmed_at=now,
+                number=number,
+            )
+            tx.waiting_rooms.add_entry(entry)
+            token = admission.entry_token(key, slug, entry_id)
+            return Joined(entry, token, None, admission.ticket(key, slug, entry_id, number))
+        if now < room.prequeue_opens:
+            raise Conflict(
+                f"the pre-queue opens at {room.prequeue_opens.isoformat()}",
+                code=codes.WAITING_ROOM_NOT_OPEN,
+                details={"prequeue_opens": room.prequeue_opens.isoformat()},
+            )
+        code = f"{secrets.randbelow(1_000_000):06d}"
+        entry = Entry(
+            id=entry_id,
+            launch_slug=slug,
+            contact=contact,
+            code_hash=_code_hash(entry_id, code),
+            joined_at=now,
+        )
+        tx.waiting_rooms.add_entry(entry)
+        return Joined(entry, admission.entry_token(key, slug, entry_id), code, None)
+
+
+def _code_hash(entry_id: str, code: str) -> str:
+    return hashlib.sha256(f"{entry_id}\0{code}".encode()).hexdigest()
+
+
+def code_mail(rt: Runtime, joined: Joined, language: str) -> Outgoing:
+    """The email carrying the entry's confirmation code."""
+    assert joined.code is not None
+    with rt.store.read() as tx:
+        launch = get_launch(tx, joined.entry.launch_slug)
+    title = launch.titles.get(language) or launch.titles.get("en") or launch.slug
+    body = email.queue_code_body(language, title, joined.code)
+    return Outgoing(f"queue_{joined.entry.id}", joined.entry.contact, "", body)
+
+
+def confirm(rt: Runtime, slug: str, token: str, code: str) -> Entry:
+    """Confirm the entry's contact with the mailed code; twice is no error."""
+    now = rt.clock.now()
+    with rt.store.write() as tx:
+        _room(tx, slug)
+        entry_id = admission.entry_of(admission.room_key(tx, rt), slug, token)
+        entry = tx.waiting_rooms.entry(entry_id)
+        assert entry is not None  # the token was signed for it
+        if entry.confirmed_at is None:
+            if not hmac.compare_digest(entry.code_hash, _code_hash(entry_id, code.strip())):
+                raise InvalidInput("that is not the code mailed to you", code=codes.WAITING_ROOM_CODE_INVALID)
+            tx.waiting_rooms.confirm_entry(entry_id, now)
+        found = tx.waiting_rooms.entry(entry_id)
+        assert found is not None
+        return found
+
+
+@dataclass(frozen=True)
+class Ticket:
+    number: int
+    ticket: str
+
+
+def ticket_for(rt: Runtime, slug: str, token: str) -> Ticket:
+    """The entry's number and signed ticket, once it has one."""
+    with rt.store.write() as tx:
+        room = _room(tx, slug)
+        key = admission.room_key(tx, rt)
+        entry_id = admission.entry_of(key, slug, token)
+        if room.opened_at is None and _due(tx, room, rt.clock.now()):
+            claim_launch(tx, slug)
+            _opened_if_due(tx, rt, room, rt.clock.now())
+        entry = tx.waiting_rooms.entry(entry_id)
+        if entry is None or entry.number is None:
+            raise Conflict(
+                "this entry has no number yet: confirm its code, and wait for the opening",
+                code=codes.WAITING_ROOM_NOT_NUMBERED,
+            )
+        return Ticket(entry.number, admission.ticket(key, slug, entry_id, entry.number))
+
+
+@dataclass(frozen=True)
+class Admission:
+    token: str
+    expires_at: datetime
+
+
+def admit(rt: Runtime, slug: str, ticket: str) -> Admission:
+    """An admission token for the ticket's entry, once its number is admitted."""
+    with rt.store.read() as tx:
+        room = _room(tx, slug)
+        key = admission.room_key(tx, rt) if tx.ledger.signing_key() is not None else b""
+    return issue(room, key, ticket, rt.clock.now())
+
+
+def room_key(rt: Runtime) -> bytes:
+    """The key that signs the waiting room's tokens (made with the ledger's, if there is none)."""
+    with rt.store.write() as tx:
+        return admission.room_key(tx, rt)
+
+
+def issue(room: Room, key: bytes, ticket: str, now: datetime) -> Admission:
+    """``admit`` on a room and key already read (a web process keeps both from its last refresh)."""
+    entry_id, number = admission.ticket_of(key, room.launch_slug, ticket)
+    admitting = room.admitting_up_to(now)
+    if number > admitting:
+        wait = room.admitted_at(number)
+        raise Conflict(
+            f"number {number} is not admitted yet (admitting up to {admitting})",
+            code=codes.ADMISSION_NOT_YET,
+            details={"number": number, "admitting_up_to": admitting, "admitted_after_seconds": wait},
+        )
+    expires = now + timedelta(minutes=room.token_minutes)
+    return Admission(admission.admission(key, room.launch_slug, entry_id, expires), expires)
+
+
+def _due(tx: Transaction, room: Room, now: datetime) -> bool:
+    opens = opening_at(tx.milestones.for_launch(room.launch_slug))
+    return opens is not None and now >= opens
+
+
+def _opened_if_due(tx: Transaction, rt: Runtime, room: Room, now: datetime) -> Room:
+    """Close the pre-queue, reveal, order and number it, if the opening has come (launch claimed)."""
+    opens = opening_at(tx.milestones.for_launch(room.launch_slug))
+    if room.opened_at is not None or opens is None or now < opens:
+        return room
+    slug = room.launch_slug
+    kept, dropped = collapsed(tx.waiting_rooms.entries(slug))
+    arrival = [entry.id for entry in kept]
+    closed_hash = shuffle.list_hash(arrival)
+    secret = tx.waiting_rooms.secret(slug)
+    ledger.record(
+        tx, rt, CLOSED, {"launch": slug, "entries": arrival, "list_hash": closed_hash, "collapsed": dropped}
+    )
+    if secret is not None:
+        seed = shuffle.seed(secret, closed_hash).hex()
+        ledger.record(tx, rt, REVEALED, {"launch": slug, "secret": secret.hex(), "seed": seed})
+    ordered = order(arrival, room.commitment, secret)
+    ledger.record(
+        tx,
+        rt,
+        ORDERED,
+        {"launch": slug, "method": ordered.method, "order_hash": ordered.hash, "size": len(arrival)},
+    )
+    tx.waiting_rooms.set_numbers(slug, {entry_id: i + 1 for i, entry_id in enumerate(ordered.entry_ids)})
+    tx.waiting_rooms.set_opened(slug, opens, len(arrival), dropped)
+    opened = tx.waiting_rooms.get(slug)
+    assert opened is not None
+    return opened
+
+
+def open_due(rt: Runtime) -> list[str]:
+    """Open every room whose opening has come; the slugs opened."""
+    now = rt.clock.now()
+    with rt.store.read() as tx:
+        waiting = [
+            r for r in tx.waiting_rooms.all() if r.enabled and r.opened_at is None and _due(tx, r, now)
+        ]
+    opened = []
+    for room in waiting:
+        with rt.store.write() as tx:
+            claim_launch(tx, room.launch_slug)
+            current = tx.waiting_rooms.get(room.launch_slug)
+            if current is not None and current.opened_at is None:
+                _opened_if_due(tx, rt, current, now)
+                opened.append(room.launch_slug)
+    return opened
+
+
+@dataclass(frozen=True)
+class RoomStatus:
+    """What every visitor of a room may read, the same for all: the status document."""
+
+    room: Room
+    opens_at: datetime | None
+    state: str
+    admitting_up_to: int
+
+
+def statuses(rt: Runtime) -> list[RoomStatus]:
+    """Every enabled room's status now (opening any that is due first)."""
+    open_due(rt)
+    now = rt.clock.now()
+    found = []
+    with rt.store.read() as tx:
+        for room in tx.waiting_rooms.all():
+            if not room.enabled:
+                continue
+            opens = opening_at(tx.milestones.for_launch(room.launch_slug))
+            state = (
+                "admitting" if room.opened_at else ("prequeue" if now >= room.prequeue_opens else "not_open")
+            )
+            found.append(RoomStatus(room, opens, state, room.admitting_up_to(now)))
+    return found
+
+
+def check_numbers(rt: Runtime) -> str:
+    """The first pre-queue whose numbers in the database are not the ledger's order; or ''."""
+    with rt.store.read() as tx:
+        closed: dict[str, list[str]] = {}
+        for entry in tx.ledger.entries():
+            if entry.kind == CLOSED:
+                closed[str(entry.data["launch"])] = [str(i) for i in entry.data["entries"]]  # type: ignore[union-attr]
+            elif entry.kind == ORDERED:
+                slug = str(entry.data["launch"])
+                room = tx.waiting_rooms.get(slug)
+                if room is None or slug not in closed:
+                    continue
+                numbered = sorted(
+                    (e.number, e.id)
+                    for e in tx.waiting_rooms.entries(slug)
+                    if e.number and e.number <= len(closed[slug])
+                )
+                held = [entry_id for _, entry_id in numbered]
+                if shuffle.list_hash(held) != entry.data["order_hash"]:
+                    return (
+                        f"waiting room of launch {slug!r}: the numbers the database gives the pre-queue "
+                        f"are not the admitted order in the ledger (entry {entry.seq})"
+                    )
+    return ""
