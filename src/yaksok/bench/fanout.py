@@ -22,7 +22,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from yaksok.bench.processes import BenchError, child, free_port, machine, paused_gc, run_async
+from yaksok.bench.processes import WRK_MISSING, BenchError, child, free_port, machine, paused_gc, run_async
 from yaksok.config import Settings
 from yaksok.domain.commands import Subscribe, WriteNotice
 from yaksok.domain.notice import NoticeKind
@@ -41,7 +41,7 @@ Progress = Callable[[str], None]
 
 def run_fanout(subscribers: int, run_delivery: DeliveryLoop, progress: Progress) -> dict[str, Any]:
     if shutil.which("wrk") is None:
-        raise BenchError("wrk is not installed: apt-get install wrk (scripts/bench-setup does it)")
+        raise BenchError(WRK_MISSING)
     with tempfile.TemporaryDirectory(prefix="yaksok-fanout-") as tmp:
         port = free_port()
         receiver_args = [sys.executable, "-m", "yaksok.bench.fanout_receiver", str(port)]
