@@ -537,6 +537,7 @@ def test_the_ledger_reads_after_a_seq_and_keeps_signed_checkpoints(store: port.S
         tx.ledger.add_checkpoint(5, entries[4].hash, "sig5", "k1", T0)
     with store.read() as tx:
         assert tx.ledger.head() == entries[-1]
+        assert tx.ledger.head_seq() == entries[-1].seq
         assert list(tx.ledger.entries(after=1, limit=2)) == entries[1:3]
         assert list(tx.ledger.entries(after=5)) == []
         assert tx.ledger.checkpoints() == [
@@ -550,6 +551,7 @@ def test_the_ledger_reads_after_a_seq_and_keeps_signed_checkpoints(store: port.S
 def test_an_empty_ledger_has_no_head_checkpoint_or_key(store: port.Store) -> None:
     with store.read() as tx:
         assert tx.ledger.head() is None and list(tx.ledger.entries()) == []
+        assert tx.ledger.head_seq() == 0
         assert tx.ledger.latest_checkpoint_seq() == 0 and tx.ledger.checkpoints() == []
         assert tx.ledger.signing_key() is None
 

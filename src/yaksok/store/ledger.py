@@ -40,6 +40,10 @@ class LedgerRepository(port.LedgerRepository):
         found = row.mappings().first()
         return None if found is None else _entry(found)
 
+    def head_seq(self) -> int:
+        # Plain SQL to the driver: the reservation writer reads it once per batch.
+        return int(self._db.exec_driver_sql("SELECT COALESCE(MAX(seq), 0) FROM ledger_entries").scalar_one())
+
     def entries(self, after: int = 0, limit: int | None = None) -> Iterator[LedgerEntry]:
         query = select(ledger_entries).where(ledger_entries.c.seq > after).order_by(ledger_entries.c.seq)
         if limit is not None:

@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from yaksok.config import Settings
+from yaksok.services.reservations import Terms
 from yaksok.services.runtime import Runtime
 from yaksok.web import api, console, live, pages
 from yaksok.web import reservations as customer_reservations
@@ -34,7 +35,8 @@ def create_app(
     """The whole web app. Each of ``background`` runs beside it while it serves: ``yaksok serve``
     passes the scheduler loop, which publishes notices on time, and a reservation writer in its own
     process. Without one, reservations are committed in batches by a thread of this process."""
-    group = reservation_writer or GroupCommit(lambda batch: decided(rt, batch))
+    terms = Terms()  # kept between batches, as the writer process keeps them
+    group = reservation_writer or GroupCommit(lambda batch: decided(rt, batch, terms=terms))
     hub = live.LiveHub(rt, listen=settings.live_listen)
     public_writes = RateLimit(settings.public_writes_per_second, settings.public_writes_burst)
 

@@ -31,7 +31,7 @@ from typing import Any
 import msgspec
 
 from yaksok.domain.commands import Reserve
-from yaksok.services import databases
+from yaksok.services import databases, reservations
 from yaksok.services.runtime import Runtime
 from yaksok.web.errors import INTERNAL, problem
 from yaksok.web.group_commit import MAX_BATCH, Reply
@@ -179,20 +179,76 @@ def started(url: str, *, commit_delay_ms: float = 0.0) -> Iterator[ProcessWriter
 
 
 def serve(rt: Runtime, sock: socket.socket, commit_delay: float) -> None:
-    """Decide batches until the serving process closes its end."""
+    """Decide batches until the serving process closes its end.
+
+    Pipelined: this thread decides and commits each batch without waiting for the disk
+    (``flushed=False``) and hands its replies to the flusher, which flushes everything committed
+    so far and only then sends them; meanwhile the next batch is decided and committed."""
     stop = threading.Event()
     folding = threading.Thread(target=_checkpoints, args=(rt, stop), name="checkpoints", daemon=True)
     folding.start()
+    flusher = Flusher(rt, sock, commit_delay)
+    terms = reservations.Terms()  # the launches' terms, read again whenever the ledger moves
     sock.sendall(_frame([]))  # ready
     buffer = bytearray()
     try:
         while (requests := _next_batch(sock, buffer)) is not None:
             for start in range(0, len(requests), MAX_BATCH):
                 chunk = requests[start : start + MAX_BATCH]
-                sock.sendall(_frame(_replies(rt, chunk, commit_delay)))
+                flusher.hand([request[0] for request in chunk], _replies(rt, chunk, terms))
     finally:
+        flusher.close()
         stop.set()
         folding.join()
+
+
+class Flusher:
+    """A thread that makes the committed batches durable and then sends their replies: one flush
+    covers every batch committed before it began, so a slow disk makes batches bigger, not fewer."""
+
+    def __init__(self, rt: Runtime, sock: socket.socket, flush_delay: float) -> None:
+        self._rt = rt
+        self._sock = sock
+        self._delay = flush_delay
+        self._ready = threading.Condition()
+        self._pending: list[tuple[list[int], list[Any]]] = []
+        self._closing = False
+        self._thread = threading.Thread(target=self._run, name="flusher", daemon=True)
+        self._thread.start()
+
+    def hand(self, tickets: list[int], replies: list[Any]) -> None:
+        """Replies of a committed batch, to be sent once the batch is flushed."""
+        with self._ready:
+            self._pending.append((tickets, replies))
+            self._ready.notify()
+
+    def close(self) -> None:
+        """Flush and send what is pending, then stop."""
+        with self._ready:
+            self._closing = True
+            self._ready.notify()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            with self._ready:
+                while not self._pending and not self._closing:
+                    self._ready.wait()
+                batches, self._pending = self._pending, []
+            if not batches:
+                return
+            if self._delay:
+                time.sleep(self._delay)  # `yaksok bench --commit-delay-ms`: a slower disk's flush
+            try:
+                reservations.flush_reservations(self._rt)
+                replies = [reply for _, batch in batches for reply in batch]
+            except Exception:  # committed but perhaps not durable: retrying with the key replays it
+                log.exception("a flush of %d batches failed", len(batches))
+                replies = [(ticket, *_INTERNAL_REPLY) for tickets, _ in batches for ticket in tickets]
+            try:
+                self._sock.sendall(_frame(replies))
+            except OSError:  # the serving process has gone; the main loop sees it too
+                return
 
 
 def _checkpoints(rt: Runtime, stop: threading.Event) -> None:
@@ -221,7 +277,7 @@ def _next_batch(sock: socket.socket, buffer: bytearray) -> list[Request] | None:
     return requests
 
 
-def _replies(rt: Runtime, requests: list[Request], commit_delay: float) -> list[Any]:
+def _replies(rt: Runtime, requests: list[Request], terms: reservations.Terms) -> list[Any]:
     commands = [
         Reserve(
             launch_slug=slug,
@@ -233,10 +289,8 @@ def _replies(rt: Runtime, requests: list[Request], commit_delay: float) -> list[
         )
         for _, slug, key, sku, quantity, contact, store in requests
     ]
-    if commit_delay:
-        time.sleep(commit_delay)  # `yaksok bench --commit-delay-ms`: a slower disk's flush
     try:
-        replies = decided(rt, commands)
+        replies = decided(rt, commands, flushed=False, terms=terms)
     except Exception:
         log.exception("a batch of %d reservations did not commit", len(commands))
         replies = [_INTERNAL_REPLY] * len(commands)

@@ -27,7 +27,7 @@ from yaksok.domain.commands import Reserve
 from yaksok.domain.errors import Conflict, InvalidInput, YaksokError
 from yaksok.domain.reservation import MAX_CONTACT, MAX_KEY, ReservationState
 from yaksok.services import reservations
-from yaksok.services.reservations import Accepted, Outcome
+from yaksok.services.reservations import Accepted, Outcome, Terms
 from yaksok.services.runtime import Runtime
 from yaksok.web.errors import (
     IDEMPOTENCY_KEY_MISSING,
@@ -131,9 +131,13 @@ class ReservationRoute:
             self.in_flight.discard((slug, key))
 
 
-def decided(rt: Runtime, commands: Sequence[Reserve]) -> list[Reply]:
-    """One batch decided and committed (``reserve_batch``), each request's reply rendered."""
-    return [reply_to(outcome) for outcome in reservations.reserve_batch(rt, commands)]
+def decided(
+    rt: Runtime, commands: Sequence[Reserve], *, flushed: bool = True, terms: Terms | None = None
+) -> list[Reply]:
+    """One batch decided and committed (``reserve_batch``), each request's reply rendered.
+    With ``flushed=False`` the replies may go out only after ``reservations.flush_reservations``."""
+    outcomes = reservations.reserve_batch(rt, commands, flushed=flushed, terms=terms)
+    return [reply_to(outcome) for outcome in outcomes]
 
 
 def reply_to(outcome: Outcome) -> Reply:
