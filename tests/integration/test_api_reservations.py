@@ -10,9 +10,11 @@ from starlette.testclient import TestClient
 
 from yaksok.config import Settings
 from yaksok.domain.clock import SimulatedClock
+from yaksok.domain.commands import Reserve
 from yaksok.services.runtime import Runtime
 from yaksok.web.app import create_app
 from yaksok.web.errors import TooManyRequests
+from yaksok.web.group_commit import Reply
 from yaksok.web.rate_limit import RateLimit
 
 Headers = dict[str, str]
@@ -303,3 +305,28 @@ def test_a_new_cap_or_limit_reaches_the_next_reservation_at_once(
     assert cap.status_code == 200, cap.text
 
     assert reserve(client, "k3", contact="c@example.com").json()["state"] == "waitlisted"
+
+
+class _BrokenWriter:
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+    async def submit(self, command: Reserve) -> Reply:
+        raise RuntimeError("the writer broke")
+
+
+def test_an_unexpected_failure_on_the_reservation_route_is_a_logged_internal_problem(
+    opened: str, rt: Runtime
+) -> None:
+    # The route runs outside Starlette's error layers, so it answers its own unexpected errors.
+    settings = Settings(database_url="unused", run_scheduler=False)
+    client = TestClient(create_app(rt, settings, reservation_writer=_BrokenWriter()))
+
+    response = reserve(client)
+
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "internal"

@@ -20,6 +20,7 @@ from typing import Annotated
 
 import msgspec
 from msgspec import Meta
+from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from yaksok.domain import codes
@@ -41,6 +42,7 @@ from yaksok.web.errors import (
     problem,
     problem_of,
     status_of,
+    unexpected_error,
 )
 from yaksok.web.group_commit import Reply, Writer
 from yaksok.web.rate_limit import RateLimit, client_address
@@ -93,6 +95,9 @@ class ReservationRoute:
             status, headers, body = await self._reserve(match.group(1), scope, receive)
         except YaksokError as exc:
             await problem_of(exc)(scope, receive, send)
+            return
+        except Exception as exc:  # this route sits outside Starlette's error layers: answer here
+            await (await unexpected_error(Request(scope), exc))(scope, receive, send)
             return
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
