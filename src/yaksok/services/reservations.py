@@ -50,16 +50,18 @@ Outcome = Accepted | YaksokError
 
 
 class Terms:
-    """What a batch is decided on besides the reservations themselves (each launch with its
-    milestones, and the key codes and secrets are derived from), kept between batches by one
-    writer while the ledger's head stays where it was read: every change to a launch, its SKUs,
-    caps, limit or milestones (a promise moved, a milestone cancelled, the opening recorded) is a
-    ledger entry in the same transaction, so a moved head means read it all again."""
+    """What a batch is decided on besides the reservations and the launch row: each launch's
+    milestones and the key codes and secrets are derived from, kept between batches by one writer
+    while the ledger's head stays where it was read. Every change to a milestone (a promise
+    moved, a milestone cancelled, the opening recorded) is a ledger entry in the same
+    transaction, so a moved head means read them again. The launch itself (SKUs, caps, limit) is
+    still claimed and read in every batch: the claim is what makes writers and the admin API take
+    turns on PostgreSQL."""
 
     def __init__(self) -> None:
         self.head = -1
         self.key = b""
-        self.launches: dict[str, tuple[Launch | None, list[Milestone]]] = {}
+        self.milestones: dict[str, list[Milestone]] = {}
 
     def current(self, tx: Transaction, rt: Runtime) -> Terms:
         head = tx.ledger.head_seq()  # read before anything it vouches for
@@ -72,15 +74,16 @@ class Terms:
     def forget(self) -> None:
         """Read everything again next time (a batch rolled back: what it read may not stand)."""
         self.head = -1
-        self.launches = {}
+        self.milestones = {}
 
     def of(self, tx: Transaction, slug: str) -> tuple[Launch | None, list[Milestone]]:
-        found = self.launches.get(slug)
-        if found is None:
-            launch = tx.launches.claim(slug)
-            found = (launch, tx.milestones.for_launch(slug) if launch is not None else [])
-            self.launches[slug] = found
-        return found
+        launch = tx.launches.claim(slug)
+        if launch is None:
+            return None, []
+        milestones = self.milestones.get(slug)
+        if milestones is None:
+            milestones = self.milestones[slug] = tx.milestones.for_launch(slug)
+        return launch, milestones
 
 
 def reserve_batch(
