@@ -81,7 +81,7 @@ def publish(notices: int, clients: int, spacing_ms: int, database_url: str | Non
     type=click.FloatRange(0, 1000),
     default=0.0,
     show_default=True,
-    help="Milliseconds added to each commit, to show a slower disk.",
+    help="Milliseconds added to each flush to disk (each commit for the baseline), to show a slower disk.",
 )
 @click.option(
     "--duration", type=click.IntRange(1, 60), default=10, show_default=True, help="Seconds per phase."

@@ -4,8 +4,9 @@
 each request it has read and checked (``ProcessWriter.submit``), the writer takes everything that
 has arrived as one batch, decides it with ``services.reservations.reserve_batch`` (the same door
 as every other caller) in one transaction, and sends back each request's HTTP reply once that
-transaction has committed. While it commits, the next requests queue up in the socket and the
-previous replies go out from the serving process: the next batch commits while they do.
+transaction is on disk. Pipelined: the transaction commits without waiting for the disk, and a
+flusher thread (``Flusher``) flushes everything committed so far and then sends the replies, while
+this thread decides and commits the next batch (docs/operations.md, "The reservation writer").
 
 Frames on the socket are a 4-byte big-endian length and a msgpack array:
 requests ``[ticket, launch, key, sku, quantity, contact, pickup_store]``, replies
