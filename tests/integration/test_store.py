@@ -565,6 +565,31 @@ def test_a_write_is_seen_by_readers_only_once_committed(store: port.Store) -> No
         assert reader.launches.get(LAUNCH.slug) == LAUNCH
 
 
+def test_an_unflushed_write_commits_like_a_write_and_a_flush_then_returns(store: port.Store) -> None:
+    with store.write_unflushed() as tx:
+        tx.launches.add(LAUNCH, T0)
+        with store.read() as reader:
+            assert reader.launches.get(LAUNCH.slug) is None
+    store.flush()
+    with store.read() as reader:
+        assert reader.launches.get(LAUNCH.slug) == LAUNCH
+    with pytest.raises(RuntimeError), store.write_unflushed() as tx:
+        tx.ledger.append(T0, "act", {})
+        raise RuntimeError("rolled back")
+    store.flush()
+    with store.read() as reader:
+        assert reader.ledger.head_seq() == 0
+
+
+def test_on_sqlite_only_unflushed_writes_leave_the_log_to_the_flush(sqlite_store: Store) -> None:
+    # FULL syncs the log at each commit; NORMAL leaves it to Store.flush (the reservation writer).
+    writes = (sqlite_store.write_unflushed, sqlite_store.write, sqlite_store.write_unflushed)
+    for write, expected in zip(writes, (1, 2, 1), strict=True):
+        with write() as tx:
+            assert tx.connection.exec_driver_sql("PRAGMA synchronous").scalar() == expected
+    sqlite_store.flush()
+
+
 def test_after_commit_callbacks_run_once_committed_and_never_after_a_failure(store: port.Store) -> None:
     heard: list[str] = []
     with store.write() as tx:
