@@ -8,9 +8,10 @@ transaction is on disk. Pipelined: the transaction commits without waiting for t
 flusher thread (``Flusher``) flushes everything committed so far and then sends the replies, while
 this thread decides and commits the next batch (docs/operations.md, "The reservation writer").
 
-Frames on the socket are a 4-byte big-endian length and a msgpack array:
-requests ``[ticket, launch, key, sku, quantity, contact, pickup_store]``, replies
-``[ticket, status, headers, body]``. The writer exits when the serving process closes its end
+Frames on the socket are a 4-byte big-endian length and a msgpack array: requests ``[ticket, launch,
+key, sku, quantity, contact, pickup_store]``, replies ``[ticket, status, headers, body]``; an empty
+frame from the writer asks for its next batch (the first one also says it is ready), and the serving
+process sends what it has queued only then. The writer exits when the serving process closes its end
 (or dies), so ``kill -9`` of the server never leaves a writer behind.
 """
 
@@ -48,6 +49,9 @@ _decode_requests = msgspec.msgpack.Decoder(list[tuple[int, str, str, str, int, s
 _decode_replies = msgspec.msgpack.Decoder(list[tuple[int, int, list[tuple[bytes, bytes]], bytes]]).decode
 
 
+_EMPTY = msgspec.msgpack.Encoder().encode([])
+
+
 def _frame(items: Sequence[object]) -> bytes:
     payload = _encode(items)
     return len(payload).to_bytes(4, "big") + payload
@@ -77,6 +81,7 @@ class ProcessWriter(asyncio.Protocol):
         self._buffer = bytearray()
         self._ready: asyncio.Future[None] | None = None
         self._stopping = False
+        self._credit = False  # the writer has asked for its next batch (an empty frame)
 
     async def start(self) -> None:
         """Connect, and wait until the writer has opened the database (its first, empty frame)."""
@@ -111,10 +116,18 @@ class ProcessWriter(asyncio.Protocol):
         return await future
 
     def _flush(self) -> None:
-        queued, self._queued = self._queued, []
+        """Send what is queued as one frame, once the writer has asked for its next batch: while
+        it decides one, the requests wait here, so each batch costs one write, not one per turn."""
+        if not self._queued:
+            return
         if self._transport is None or self._transport.is_closing():
+            queued, self._queued = self._queued, []
             self._fail([ticket for ticket, *_ in queued])
             return
+        if not self._credit:
+            return  # the writer's next empty frame sends them
+        queued, self._queued = self._queued, []
+        self._credit = False
         self._transport.write(_frame(queued))
 
     def data_received(self, data: bytes) -> None:
@@ -122,6 +135,10 @@ class ProcessWriter(asyncio.Protocol):
         for frame in _frames(self._buffer):
             if self._ready is not None and not self._ready.done():
                 self._ready.set_result(None)
+            if frame == _EMPTY:  # the writer asks for its next batch
+                self._credit = True
+                self._flush()
+                continue
             for ticket, status, headers, body in _decode_replies(frame):
                 future = self._waiting.pop(ticket, None)
                 if future is not None and not future.done():
@@ -190,13 +207,17 @@ def serve(rt: Runtime, sock: socket.socket, commit_delay: float) -> None:
     folding.start()
     flusher = Flusher(rt, sock, commit_delay)
     terms = reservations.Terms()  # the launches' terms, read again whenever the ledger moves
-    sock.sendall(_frame([]))  # ready
+    flusher.send(_frame([]))  # ready, and asking for the first batch
     buffer = bytearray()
     try:
         while (requests := _next_batch(sock, buffer)) is not None:
             for start in range(0, len(requests), MAX_BATCH):
                 chunk = requests[start : start + MAX_BATCH]
                 flusher.hand([request[0] for request in chunk], _replies(rt, chunk, terms))
+            try:
+                flusher.send(_frame([]))  # committed: the next batch, please
+            except OSError:  # the serving process has gone
+                break
     finally:
         flusher.close()
         stop.set()
@@ -214,6 +235,7 @@ class Flusher:
         self._ready = threading.Condition()
         self._pending: list[tuple[list[int], list[Any]]] = []
         self._closing = False
+        self._sending = threading.Lock()  # replies (this thread) and requests for more (the writer)
         self._thread = threading.Thread(target=self._run, name="flusher", daemon=True)
         self._thread.start()
 
@@ -222,6 +244,11 @@ class Flusher:
         with self._ready:
             self._pending.append((tickets, replies))
             self._ready.notify()
+
+    def send(self, frame: bytes) -> None:
+        """One whole frame on the socket, never interleaved with another thread's."""
+        with self._sending:
+            self._sock.sendall(frame)
 
     def close(self) -> None:
         """Flush and send what is pending, then stop."""
@@ -247,7 +274,7 @@ class Flusher:
                 log.exception("a flush of %d batches failed", len(batches))
                 replies = [(ticket, *_INTERNAL_REPLY) for tickets, _ in batches for ticket in tickets]
             try:
-                self._sock.sendall(_frame(replies))
+                self.send(_frame(replies))
             except OSError:  # the serving process has gone; the main loop sees it too
                 return
 
