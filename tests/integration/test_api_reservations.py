@@ -10,9 +10,11 @@ from starlette.testclient import TestClient
 
 from yaksok.config import Settings
 from yaksok.domain.clock import SimulatedClock
+from yaksok.domain.commands import Reserve
 from yaksok.services.runtime import Runtime
 from yaksok.web.app import create_app
 from yaksok.web.errors import TooManyRequests
+from yaksok.web.group_commit import Reply
 from yaksok.web.rate_limit import RateLimit
 
 Headers = dict[str, str]
@@ -263,3 +265,68 @@ def test_the_limit_refills_at_its_rate() -> None:
 
     now[0] = 0.5
     limit.take("10.0.0.1")
+
+
+def test_when_the_opening_is_moved_later_or_cancelled_the_next_reservation_follows_at_once(
+    client: TestClient, admin: Headers, launch: str, clock: SimulatedClock
+) -> None:
+    # The writer keeps the launch's terms between batches: this shows each change reaches it.
+    assert reserve(client, "k1").json()["details"]["opens_at"] == "2010-11-09T11:00:00+00:00"
+    moved = {"time": "2010-11-10T20:00", "precision": "exact", "reason": "the stock arrives a day late"}
+    response = client.post("/api/v1/milestones/ipad.preorder/promises", json=moved, headers=admin)
+    assert response.status_code == 201, response.text
+    clock.advance_to(OPENS + timedelta(hours=1))
+
+    later = reserve(client, "k2")
+
+    assert later.status_code == 409 and later.json()["code"] == "preorder.not_open"
+    assert later.json()["details"]["opens_at"] == "2010-11-10T11:00:00+00:00"
+    cancelled = {"reason": "the pre-order is called off", "override": "called off in the open"}
+    response = client.post("/api/v1/milestones/ipad.preorder/cancel", json=cancelled, headers=admin)
+    assert response.status_code == 201, response.text
+    clock.advance_to(OPENS + timedelta(days=1, hours=1))
+
+    after = reserve(client, "k3")
+
+    assert after.status_code == 409 and after.json()["code"] == "preorder.not_open"
+    assert after.json()["details"]["opens_at"] is None
+
+
+def test_a_new_cap_or_limit_reaches_the_next_reservation_at_once(
+    client: TestClient, admin: Headers, opened: str
+) -> None:
+    assert reserve(client, "k1", contact="a@example.com", quantity=2).json()["state"] == "queued"
+    limit = client.put(
+        "/api/v1/launches/ipad/per-customer-limit", json={"per_customer_limit": 1}, headers=admin
+    )
+    assert limit.status_code == 200, limit.text
+    assert reserve(client, "k2", contact="b@example.com", quantity=2).status_code == 422
+    cap = client.put("/api/v1/launches/ipad/skus/wifi-16", json={"cap": 2}, headers=admin)
+    assert cap.status_code == 200, cap.text
+
+    assert reserve(client, "k3", contact="c@example.com").json()["state"] == "waitlisted"
+
+
+class _BrokenWriter:
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+    async def submit(self, command: Reserve) -> Reply:
+        raise RuntimeError("the writer broke")
+
+
+def test_an_unexpected_failure_on_the_reservation_route_is_a_logged_internal_problem(
+    opened: str, rt: Runtime
+) -> None:
+    # The route runs outside Starlette's error layers, so it answers its own unexpected errors.
+    settings = Settings(database_url="unused", run_scheduler=False)
+    client = TestClient(create_app(rt, settings, reservation_writer=_BrokenWriter()))
+
+    response = reserve(client)
+
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "internal"

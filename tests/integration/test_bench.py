@@ -81,3 +81,16 @@ def test_percentiles_are_values_that_were_measured() -> None:
     assert percentile([1.0, 2.0, 3.0, 4.0], 0.99) == 4.0
     assert summary_ms([]) == {"p50": None, "p99": None, "min": None, "max": None}
     assert summary_ms([0.001, 0.003])["max"] == 3.0
+
+
+def test_bench_fanout_reaches_every_subscriber_and_compares_each_client_on_the_same_webhooks() -> None:
+    result = bench("fanout", "--subscribers", "300", "--compare-clients", "200", "--json")
+
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert (figures["missing"], figures["duplicates"], figures["failed"]) == (0, 0, 0)
+    assert figures["receiver_ceiling_per_s"] > 0 and figures["ratio"] > 0
+    assert set(figures["clients"]) == {"yaksok", "aiohttp", "niquests", "pyreqwest"}
+    for name, client in figures["clients"].items():
+        assert client.get("delivered") == 200, (name, client)
+        assert client["per_s"] > 0 and client["cpu_us_per_delivery"] > 0

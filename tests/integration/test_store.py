@@ -582,6 +582,7 @@ def test_the_ledger_reads_after_a_seq_and_keeps_signed_checkpoints(store: port.S
         tx.ledger.add_checkpoint(5, entries[4].hash, "sig5", "k1", T0)
     with store.read() as tx:
         assert tx.ledger.head() == entries[-1]
+        assert tx.ledger.head_seq() == entries[-1].seq
         assert list(tx.ledger.entries(after=1, limit=2)) == entries[1:3]
         assert list(tx.ledger.entries(after=5)) == []
         assert tx.ledger.checkpoints() == [
@@ -595,6 +596,7 @@ def test_the_ledger_reads_after_a_seq_and_keeps_signed_checkpoints(store: port.S
 def test_an_empty_ledger_has_no_head_checkpoint_or_key(store: port.Store) -> None:
     with store.read() as tx:
         assert tx.ledger.head() is None and list(tx.ledger.entries()) == []
+        assert tx.ledger.head_seq() == 0
         assert tx.ledger.latest_checkpoint_seq() == 0 and tx.ledger.checkpoints() == []
         assert tx.ledger.signing_key() is None
 
@@ -606,6 +608,31 @@ def test_a_write_is_seen_by_readers_only_once_committed(store: port.Store) -> No
             assert reader.launches.get(LAUNCH.slug) is None
     with store.read() as reader:
         assert reader.launches.get(LAUNCH.slug) == LAUNCH
+
+
+def test_an_unflushed_write_commits_like_a_write_and_a_flush_then_returns(store: port.Store) -> None:
+    with store.write_unflushed() as tx:
+        tx.launches.add(LAUNCH, T0)
+        with store.read() as reader:
+            assert reader.launches.get(LAUNCH.slug) is None
+    store.flush()
+    with store.read() as reader:
+        assert reader.launches.get(LAUNCH.slug) == LAUNCH
+    with pytest.raises(RuntimeError), store.write_unflushed() as tx:
+        tx.ledger.append(T0, "act", {})
+        raise RuntimeError("rolled back")
+    store.flush()
+    with store.read() as reader:
+        assert reader.ledger.head_seq() == 0
+
+
+def test_on_sqlite_only_unflushed_writes_leave_the_log_to_the_flush(sqlite_store: Store) -> None:
+    # FULL syncs the log at each commit; NORMAL leaves it to Store.flush (the reservation writer).
+    writes = (sqlite_store.write_unflushed, sqlite_store.write, sqlite_store.write_unflushed)
+    for write, expected in zip(writes, (1, 2, 1), strict=True):
+        with write() as tx:
+            assert tx.connection.exec_driver_sql("PRAGMA synchronous").scalar() == expected
+    sqlite_store.flush()
 
 
 def test_after_commit_callbacks_run_once_committed_and_never_after_a_failure(store: port.Store) -> None:

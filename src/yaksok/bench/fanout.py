@@ -22,10 +22,14 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from yaksok.bench.processes import BenchError, child, free_port, machine, paused_gc, run_async
+from yaksok.bench.fanout_clients import CANDIDATES, compare
+from yaksok.bench.processes import WRK_MISSING, BenchError, child, free_port, machine, paused_gc, run_async
+from yaksok.channels.outbound import Outgoing, TransportOptions
+from yaksok.channels.webhook import new_secret
 from yaksok.config import Settings
 from yaksok.domain.commands import Subscribe, WriteNotice
 from yaksok.domain.notice import NoticeKind
+from yaksok.domain.subscription import allowed_networks
 from yaksok.services import databases, delivery
 from yaksok.services.notices import create_notice
 from yaksok.services.runtime import Runtime
@@ -39,9 +43,13 @@ WRK_CONNECTIONS = 64
 Progress = Callable[[str], None]
 
 
-def run_fanout(subscribers: int, run_delivery: DeliveryLoop, progress: Progress) -> dict[str, Any]:
+def run_fanout(
+    subscribers: int, run_delivery: DeliveryLoop, progress: Progress, compare_clients: int = 0
+) -> dict[str, Any]:
+    """The fan-out's figures; with ``compare_clients`` > 0, also that many webhooks sent by each
+    HTTP client candidate alone (``bench.fanout_clients``), under ``clients``."""
     if shutil.which("wrk") is None:
-        raise BenchError("wrk is not installed: apt-get install wrk (scripts/bench-setup does it)")
+        raise BenchError(WRK_MISSING)
     with tempfile.TemporaryDirectory(prefix="yaksok-fanout-") as tmp:
         port = free_port()
         receiver_args = [sys.executable, "-m", "yaksok.bench.fanout_receiver", str(port)]
@@ -54,6 +62,8 @@ def run_fanout(subscribers: int, run_delivery: DeliveryLoop, progress: Progress)
                 figures = _measure(rt, settings, base, subscribers, run_delivery, progress)
             progress(f"receiver ceiling: wrk, {WRK_CONNECTIONS} connections, {WRK_SECONDS} s …")
             figures["receiver_ceiling_per_s"] = _ceiling(base, Path(tmp))
+            if compare_clients:
+                figures["clients"] = _compare(base, settings, compare_clients, figures, progress)
     figures["ratio"] = figures["deliveries_per_s"] / figures["receiver_ceiling_per_s"]
     figures["machine"] = machine()
     return figures
@@ -112,6 +122,28 @@ def _measure(
         "failed": result.failed,
         "client": "yaksok lean asyncio sender (httptools parser)",
     }
+
+
+def _compare(
+    base: str, settings: Settings, count: int, figures: dict[str, Any], progress: Progress
+) -> dict[str, dict[str, Any]]:
+    sample = _get(f"{base}/_sample")
+    body = sample["body"].encode()
+    secret = new_secret()
+    target = f"{base}/hooks/yaksok"
+    messages = [Outgoing(f"msg_cmp{i}", target, secret, body) for i in range(count)]
+    options = TransportOptions(allow=allowed_networks(settings.webhook_allow_hosts))
+    progress(
+        f"client comparison: {count} webhooks each through yaksok's sender and {', '.join(CANDIDATES)} …"
+    )
+    with paused_gc():
+        results = run_async(compare(target, messages, options, figures["receiver_ceiling_per_s"]))
+    for name, result in results.items():
+        shown = result.get("error") or f"{result['per_s']:.0f}/s, ratio {result['ratio']:.2f}, " + (
+            f"{result['cpu_us_per_delivery']:.0f} µs CPU per delivery"
+        )
+        progress(f"  {name}: {shown}")
+    return results
 
 
 def _s(value: Any) -> float:

@@ -23,6 +23,12 @@ STOP_WAIT = 15.0  # seconds a subprocess gets to stop after SIGINT before it is 
 SPARE_FDS = 256  # descriptors kept free for files, pipes and the database
 
 
+WRK_MISSING = (
+    "wrk is not installed: run scripts/bench-setup (it installs Debian's wrk with apt-get), "
+    "or apt-get install -y wrk"
+)
+
+
 class BenchError(Exception):
     """A bench could not run to the end: a process did not start, clients could not connect."""
 

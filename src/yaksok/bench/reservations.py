@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from yaksok.bench.clients import wait_until_serving
-from yaksok.bench.processes import BenchError, child, free_port, machine, run_async
+from yaksok.bench.processes import WRK_MISSING, BenchError, child, free_port, machine, run_async
 from yaksok.domain.clock import SimulatedClock
 from yaksok.domain.commands import AddMilestone, CreateLaunch, RevisePromise
 from yaksok.domain.launch import MilestoneKind, Sku
@@ -55,7 +55,7 @@ class BenchOptions:
 def run_reservations(options: BenchOptions, progress: Callable[[str], None]) -> dict[str, Any]:
     wrk = shutil.which("wrk")
     if wrk is None:
-        raise BenchError("wrk is not installed: run scripts/install-wrk (or apt-get install -y wrk)")
+        raise BenchError(WRK_MISSING)
     with (
         tempfile.TemporaryDirectory(prefix="yaksok-bench-") as tmp,
         databases.scratch_schema(options.database_url or f"sqlite:///{tmp}/bench.db", "yaksok_bench") as url,

@@ -82,7 +82,7 @@ def publish(notices: int, clients: int, spacing_ms: int, database_url: str | Non
     type=click.FloatRange(0, 1000),
     default=0.0,
     show_default=True,
-    help="Milliseconds added to each commit, to show a slower disk.",
+    help="Milliseconds added to each flush to disk (each commit for the baseline), to show a slower disk.",
 )
 @click.option(
     "--duration", type=click.IntRange(1, 60), default=10, show_default=True, help="Seconds per phase."
@@ -226,9 +226,14 @@ def _x(value: float | None) -> str:
     help="Webhook subscribers to tell of one notice.",
 )  # fmt: skip
 @click.option(
+    "--compare-clients", type=click.IntRange(0, 1_000_000), default=0, show_default=True, metavar="N",
+    help="Afterwards send N webhooks through yaksok's sender and each installed HTTP client "
+    "candidate (aiohttp, niquests, pyreqwest: pip install 'yaksok[bench]') alone, and compare.",
+)  # fmt: skip
+@click.option(
     "--json", "as_json", is_flag=True, help="End with the figures as one JSON object on the last line."
 )
-def fanout(subscribers: int, as_json: bool) -> None:
+def fanout(subscribers: int, compare_clients: int, as_json: bool) -> None:
     """One notice to SUBSCRIBERS webhooks on a local receiver, beside the receiver's ceiling.
 
     A raw-ASGI receiver on uvicorn (127.0.0.1) answers 204 and counts webhook ids; yaksok, on a
@@ -237,7 +242,12 @@ def fanout(subscribers: int, as_json: bool) -> None:
     receiver's ceiling measured by wrk with the same body and headers. Progress goes to stderr.
     """
     try:
-        figures = run_fanout(subscribers, delivery.run, progress=lambda line: click.echo(line, err=True))
+        figures = run_fanout(
+            subscribers,
+            delivery.run,
+            progress=lambda line: click.echo(line, err=True),
+            compare_clients=compare_clients,
+        )
     except BenchError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(

@@ -49,27 +49,82 @@ class Accepted:
 Outcome = Accepted | YaksokError
 
 
-def reserve_batch(rt: Runtime, commands: Sequence[Reserve]) -> list[Outcome]:
-    """Decide every request in arrival order and commit them together; one outcome per request."""
+class Terms:
+    """What a batch is decided on besides the reservations and the launch row: each launch's
+    milestones and the key codes and secrets are derived from, kept between batches by one writer
+    while the ledger's head stays where it was read. Every change to a milestone (a promise
+    moved, a milestone cancelled, the opening recorded) is a ledger entry in the same
+    transaction, so a moved head means read them again. The launch itself (SKUs, caps, limit) is
+    still claimed and read in every batch: the claim is what makes writers and the admin API take
+    turns on PostgreSQL."""
+
+    def __init__(self) -> None:
+        self.head = -1
+        self.key = b""
+        self.milestones: dict[str, list[Milestone]] = {}
+
+    def current(self, tx: Transaction, rt: Runtime) -> Terms:
+        head = tx.ledger.head_seq()  # read before anything it vouches for
+        if head != self.head:
+            self.forget()
+            self.key = _secret_key(tx, rt)
+            self.head = head
+        return self
+
+    def forget(self) -> None:
+        """Read everything again next time (a batch rolled back: what it read may not stand)."""
+        self.head = -1
+        self.milestones = {}
+
+    def of(self, tx: Transaction, slug: str) -> tuple[Launch | None, list[Milestone]]:
+        launch = tx.launches.claim(slug)
+        if launch is None:
+            return None, []
+        milestones = self.milestones.get(slug)
+        if milestones is None:
+            milestones = self.milestones[slug] = tx.milestones.for_launch(slug)
+        return launch, milestones
+
+
+def reserve_batch(
+    rt: Runtime, commands: Sequence[Reserve], *, flushed: bool = True, terms: Terms | None = None
+) -> list[Outcome]:
+    """Decide every request in arrival order and commit them together; one outcome per request.
+
+    ``terms`` kept by the caller between batches spares reading the launch, its milestones and
+    the key again while nothing public has changed. With ``flushed=False`` the commit does not
+    wait for the disk: the caller must not answer before ``flush_reservations`` (started after
+    this returned) has returned."""
     outcomes: dict[int, Outcome] = {}
     now = rt.clock.now()
-    with rt.store.write() as tx:
-        key = _secret_key(tx, rt)
-        for slug in sorted({command.launch_slug for command in commands}):  # claimed in one order
-            places = [i for i, command in enumerate(commands) if command.launch_slug == slug]
-            decided = _reserve_in(tx, rt, key, slug, [commands[i] for i in places], now)
-            outcomes.update(zip(places, decided, strict=True))
+    known = terms or Terms()
+    try:
+        with rt.store.write() if flushed else rt.store.write_unflushed() as tx:
+            known.current(tx, rt)
+            for slug in sorted({command.launch_slug for command in commands}):  # claimed in one order
+                places = [i for i, command in enumerate(commands) if command.launch_slug == slug]
+                decided = _reserve_in(tx, rt, known, slug, [commands[i] for i in places], now)
+                outcomes.update(zip(places, decided, strict=True))
+    except BaseException:
+        known.forget()
+        raise
     return [outcomes[i] for i in range(len(commands))]
 
 
+def flush_reservations(rt: Runtime) -> None:
+    """Every batch committed so far durable (see ``reserve_batch(..., flushed=False)``)."""
+    rt.store.flush()
+
+
 def _reserve_in(
-    tx: Transaction, rt: Runtime, key: bytes, slug: str, commands: list[Reserve], now: datetime
+    tx: Transaction, rt: Runtime, terms: Terms, slug: str, commands: list[Reserve], now: datetime
 ) -> list[Outcome]:
-    launch = tx.launches.claim(slug)
+    launch, milestones = terms.of(tx, slug)
     if launch is None:
         return [NotFound(f"no launch {slug!r}", code=codes.LAUNCH_NOT_FOUND) for _ in commands]
+    key = terms.key
     try:
-        opens = check_open(launch, tx.milestones.for_launch(slug), now)
+        opens = check_open(launch, milestones, now)
     except Conflict as closed:
         return [closed for _ in commands]
     known = tx.reservations.by_keys(slug, {c.idempotency_key for c in commands})

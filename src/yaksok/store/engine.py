@@ -47,8 +47,16 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(connection: Connection) -> None:
         # Writers take the write lock at BEGIN: a deferred transaction that later upgrades can
         # fail with SQLITE_BUSY instead of waiting. Readers stay deferred and never block.
-        immediate = connection.get_execution_options().get("yaksok_write", False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = connection.get_execution_options()
+        if options.get("yaksok_write", False):
+            # In WAL mode FULL syncs the log at every commit; NORMAL leaves that to an explicit
+            # flush (``Store.flush``) and still syncs around checkpoints and when the log restarts.
+            sync = "NORMAL" if options.get("yaksok_unflushed", False) else "FULL"
+            info = connection.connection.info
+            if info.get("synchronous") != sync:
+                connection.exec_driver_sql(f"PRAGMA synchronous={sync}")
+                info["synchronous"] = sync
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get("yaksok_write", False) else "BEGIN")
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

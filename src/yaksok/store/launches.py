@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import Insert, Table, func, insert, select, update
+from sqlalchemy import Insert, Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, RowMapping
 
@@ -58,13 +58,16 @@ class LaunchRepository(port.LaunchRepository):
 
     def claim(self, slug: str) -> Launch | None:
         """The launch, its row locked until the transaction ends (see ``NoticeRepository.claim``)."""
-        query = select(launches).where(launches.c.slug == slug).with_for_update(key_share=True)
-        row = self._db.execute(query).mappings().first()
+        # One statement built once: the reservation writer claims the launch in every batch.
+        row = self._db.execute(_CLAIM, {"slug": slug}).mappings().first()
         return None if row is None else _launch(row)
 
     def list(self) -> list[Launch]:
         rows = self._db.execute(select(launches).order_by(launches.c.created_at, launches.c.slug))
         return [_launch(row) for row in rows.mappings()]
+
+
+_CLAIM = select(launches).where(launches.c.slug == bindparam("slug")).with_for_update(key_share=True)
 
 
 def _skus(skus: tuple[Sku, ...]) -> list[dict[str, Any]]:

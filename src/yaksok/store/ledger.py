@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert, select, text
 from sqlalchemy.engine import Connection, RowMapping
@@ -39,6 +40,11 @@ class LedgerRepository(port.LedgerRepository):
         row = self._db.execute(select(ledger_entries).order_by(ledger_entries.c.seq.desc()).limit(1))
         found = row.mappings().first()
         return None if found is None else _entry(found)
+
+    def head_seq(self) -> int:
+        # Plain SQL to the driver: the reservation writer reads it once per batch.
+        driver: Any = self._db.connection.driver_connection  # sqlite3 or psycopg, this transaction
+        return int(driver.execute("SELECT COALESCE(MAX(seq), 0) FROM ledger_entries").fetchone()[0])
 
     def entries(self, after: int = 0, limit: int | None = None) -> Iterator[LedgerEntry]:
         query = select(ledger_entries).where(ledger_entries.c.seq > after).order_by(ledger_entries.c.seq)

@@ -450,6 +450,9 @@ class LedgerRepository(_Repository, port.LedgerRepository):
     def head(self) -> LedgerEntry | None:
         return max(self._tables.ledger, key=lambda entry: entry.seq, default=None)
 
+    def head_seq(self) -> int:
+        return max((entry.seq for entry in self._tables.ledger), default=0)
+
     def entries(self, after: int = 0, limit: int | None = None) -> Iterator[LedgerEntry]:
         found = sorted((entry for entry in self._tables.ledger if entry.seq > after), key=lambda e: e.seq)
         return iter(found[:limit])

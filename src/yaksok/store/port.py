@@ -213,6 +213,11 @@ class LedgerRepository(ABC):
     def head(self) -> LedgerEntry | None: ...
 
     @abstractmethod
+    def head_seq(self) -> int:
+        """The head's seq (0 for an empty ledger): one cheap read that moves whenever anything
+        public changes, which is what lets a writer keep what it read until it moves."""
+
+    @abstractmethod
     def entries(self, after: int = 0, limit: int | None = None) -> Iterator[LedgerEntry]:
         """Entries after seq ``after``, in order."""
 
@@ -603,6 +608,17 @@ class Store(ABC):
         back when it raises; its ``after_commit`` callbacks run once it has committed. A write the
         schema refuses (a key already taken) is rolled back whole and raised as ``Conflict``
         with the code ``write.conflict``."""
+
+    def write_unflushed(self) -> AbstractContextManager[Transaction]:
+        """``write``, except that its commit may return before the disk has the transaction:
+        nothing it wrote may be acknowledged before a ``flush`` that starts after it committed
+        has returned. The reservation writer commits its next batch while a flush runs (group
+        commit with pipelining). A store that cannot tell the two apart flushes at every commit."""
+        return self.write()
+
+    def flush(self) -> None:  # noqa: B027 (a store that flushes at every commit has nothing left)
+        """Make every transaction committed so far durable (survives a power loss, not only a
+        crash of this process); a store that flushes at every commit returns at once."""
 
     @abstractmethod
     def read(self) -> AbstractContextManager[Transaction]:

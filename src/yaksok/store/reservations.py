@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -106,8 +107,10 @@ class ReservationRepository(port.ReservationRepository):
         return self._rows(sql, (launch_slug, *among))
 
     def _rows(self, sql: str, values: tuple[object, ...]) -> list[tuple[Any, ...]]:
-        if self._db.dialect.name != "postgresql":
-            return [tuple(row) for row in self._db.exec_driver_sql(sql, values)]
+        if self._db.dialect.name != "postgresql":  # the driver itself, in this same transaction
+            driver = self._db.connection.driver_connection
+            assert isinstance(driver, sqlite3.Connection)
+            return [tuple(row) for row in driver.execute(sql, values)]
         # Planned afresh each time, never prepared: psycopg prepares a statement on its fifth run,
         # and a plan made while the table was nearly empty (a scan) would then be kept as it grows.
         driver = self._db.connection.driver_connection

@@ -4,6 +4,7 @@ transaction per use case."""
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -67,6 +68,7 @@ def _lost_race(exc: DBAPIError) -> bool:
 class Store(port.Store):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._directory_flushed = False
 
     @classmethod
     def connect(cls, url: str, *, migrate: bool = True) -> Store:
@@ -87,10 +89,58 @@ class Store(port.Store):
         than collide. Should a collision get through anyway (a unique key taken, a deadlock),
         it is rolled back and raised as ``Conflict`` (``write.conflict``), never as a crash.
         """
-        with self.engine.connect().execution_options(yaksok_write=True) as connection:
+        with self._write(unflushed=False) as tx:
+            yield tx
+
+    @contextmanager
+    def write_unflushed(self) -> Iterator[Transaction]:
+        """``write`` committed without waiting for the disk: SQLite with ``synchronous=NORMAL``
+        for this transaction, PostgreSQL with ``synchronous_commit = off``. Durable once
+        ``flush`` has returned."""
+        with self._write(unflushed=True) as tx:
+            yield tx
+
+    def flush(self) -> None:
+        """Every commit so far on disk. Both logs are sequential, so one flush covers every
+        transaction committed before it began, and a crash loses only a tail of them (never one
+        in the middle: sequences stay gapless among what survives)."""
+        if self.dialect == "sqlite":
+            self._flush_sqlite()
+            return
+        # A transaction with an id commits synchronously (the default), so its commit waits for
+        # the write-ahead log to be flushed up to its commit record: past every earlier commit.
+        with self.engine.connect() as connection, connection.begin():
+            connection.exec_driver_sql("SELECT pg_current_xact_id()")
+
+    def _flush_sqlite(self) -> None:
+        database = self.engine.url.database
+        if not database or database == ":memory:":
+            return
+        try:
+            fd = os.open(database + "-wal", os.O_RDONLY)
+        except FileNotFoundError:  # no log: every commit is already in the database file
+            return
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if not self._directory_flushed:  # the log's own directory entry, once
+            directory = os.open(os.path.dirname(os.path.abspath(database)), os.O_RDONLY)
+            try:
+                os.fsync(directory)
+            finally:
+                os.close(directory)
+            self._directory_flushed = True
+
+    @contextmanager
+    def _write(self, *, unflushed: bool) -> Iterator[Transaction]:
+        options = {"yaksok_write": True, "yaksok_unflushed": unflushed}
+        with self.engine.connect().execution_options(**options) as connection:
             tx = Transaction(connection)
             try:
                 with connection.begin():
+                    if unflushed and self.dialect == "postgresql":
+                        connection.exec_driver_sql("SET LOCAL synchronous_commit TO off")
                     yield tx
             except DBAPIError as exc:
                 if not _lost_race(exc):

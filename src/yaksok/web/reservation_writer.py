@@ -4,13 +4,16 @@
 each request it has read and checked (``ProcessWriter.submit``), the writer takes everything that
 has arrived as one batch, decides it with ``services.reservations.reserve_batch`` (the same door
 as every other caller) in one transaction, and sends back each request's HTTP reply once that
-transaction has committed. While it commits, the next requests queue up in the socket and the
-previous replies go out from the serving process: the next batch commits while they do.
+transaction is on disk. Pipelined: the transaction commits without waiting for the disk, and a
+flusher thread (``Flusher``) flushes everything committed so far and then sends the replies, while
+this thread decides and commits the next batch (docs/operations.md, "The reservation writer").
 
-Frames on the socket are a 4-byte big-endian length and a msgpack array:
-requests ``[ticket, launch, key, sku, quantity, contact, pickup_store, admission]``, replies
-``[ticket, status, headers, body]``. The writer exits when the serving process closes its end
-(or dies), so ``kill -9`` of the server never leaves a writer behind.
+Frames on the socket are a 4-byte big-endian length and a msgpack array: requests ``[ticket,
+launch, key, sku, quantity, contact, pickup_store, admission]``, replies ``[ticket, status,
+headers, body]``; an empty frame from the writer asks for its next batch (the first one also says
+it is ready), and the serving process sends what it has queued only then. The writer exits when
+the serving process closes its end (or dies), so ``kill -9`` of the server never leaves a writer
+behind.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from typing import Any
 import msgspec
 
 from yaksok.domain.commands import Reserve
-from yaksok.services import databases
+from yaksok.services import databases, reservations
 from yaksok.services.runtime import Runtime
 from yaksok.web.errors import INTERNAL, problem
 from yaksok.web.group_commit import MAX_BATCH, Reply
@@ -47,6 +50,9 @@ _decode_requests = msgspec.msgpack.Decoder(
     list[tuple[int, str, str, str, int, str, str | None, str | None]]
 ).decode
 _decode_replies = msgspec.msgpack.Decoder(list[tuple[int, int, list[tuple[bytes, bytes]], bytes]]).decode
+
+
+_EMPTY = msgspec.msgpack.Encoder().encode([])
 
 
 def _frame(items: Sequence[object]) -> bytes:
@@ -78,6 +84,7 @@ class ProcessWriter(asyncio.Protocol):
         self._buffer = bytearray()
         self._ready: asyncio.Future[None] | None = None
         self._stopping = False
+        self._credit = False  # the writer has asked for its next batch (an empty frame)
 
     async def start(self) -> None:
         """Connect, and wait until the writer has opened the database (its first, empty frame)."""
@@ -113,10 +120,18 @@ class ProcessWriter(asyncio.Protocol):
         return await future
 
     def _flush(self) -> None:
-        queued, self._queued = self._queued, []
+        """Send what is queued as one frame, once the writer has asked for its next batch: while
+        it decides one, the requests wait here, so each batch costs one write, not one per turn."""
+        if not self._queued:
+            return
         if self._transport is None or self._transport.is_closing():
+            queued, self._queued = self._queued, []
             self._fail([ticket for ticket, *_ in queued])
             return
+        if not self._credit:
+            return  # the writer's next empty frame sends them
+        queued, self._queued = self._queued, []
+        self._credit = False
         self._transport.write(_frame(queued))
 
     def data_received(self, data: bytes) -> None:
@@ -124,6 +139,10 @@ class ProcessWriter(asyncio.Protocol):
         for frame in _frames(self._buffer):
             if self._ready is not None and not self._ready.done():
                 self._ready.set_result(None)
+            if frame == _EMPTY:  # the writer asks for its next batch
+                self._credit = True
+                self._flush()
+                continue
             for ticket, status, headers, body in _decode_replies(frame):
                 future = self._waiting.pop(ticket, None)
                 if future is not None and not future.done():
@@ -182,20 +201,86 @@ def started(url: str, *, commit_delay_ms: float = 0.0) -> Iterator[ProcessWriter
 
 
 def serve(rt: Runtime, sock: socket.socket, commit_delay: float) -> None:
-    """Decide batches until the serving process closes its end."""
+    """Decide batches until the serving process closes its end.
+
+    Pipelined: this thread decides and commits each batch without waiting for the disk
+    (``flushed=False``) and hands its replies to the flusher, which flushes everything committed
+    so far and only then sends them; meanwhile the next batch is decided and committed."""
     stop = threading.Event()
     folding = threading.Thread(target=_checkpoints, args=(rt, stop), name="checkpoints", daemon=True)
     folding.start()
-    sock.sendall(_frame([]))  # ready
+    flusher = Flusher(rt, sock, commit_delay)
+    terms = reservations.Terms()  # the launches' terms, read again whenever the ledger moves
+    flusher.send(_frame([]))  # ready, and asking for the first batch
     buffer = bytearray()
     try:
         while (requests := _next_batch(sock, buffer)) is not None:
             for start in range(0, len(requests), MAX_BATCH):
                 chunk = requests[start : start + MAX_BATCH]
-                sock.sendall(_frame(_replies(rt, chunk, commit_delay)))
+                flusher.hand([request[0] for request in chunk], _replies(rt, chunk, terms))
+            try:
+                flusher.send(_frame([]))  # committed: the next batch, please
+            except OSError:  # the serving process has gone
+                break
     finally:
+        flusher.close()
         stop.set()
         folding.join()
+
+
+class Flusher:
+    """A thread that makes the committed batches durable and then sends their replies: one flush
+    covers every batch committed before it began, so a slow disk makes batches bigger, not fewer."""
+
+    def __init__(self, rt: Runtime, sock: socket.socket, flush_delay: float) -> None:
+        self._rt = rt
+        self._sock = sock
+        self._delay = flush_delay
+        self._ready = threading.Condition()
+        self._pending: list[tuple[list[int], list[Any]]] = []
+        self._closing = False
+        self._sending = threading.Lock()  # replies (this thread) and requests for more (the writer)
+        self._thread = threading.Thread(target=self._run, name="flusher", daemon=True)
+        self._thread.start()
+
+    def hand(self, tickets: list[int], replies: list[Any]) -> None:
+        """Replies of a committed batch, to be sent once the batch is flushed."""
+        with self._ready:
+            self._pending.append((tickets, replies))
+            self._ready.notify()
+
+    def send(self, frame: bytes) -> None:
+        """One whole frame on the socket, never interleaved with another thread's."""
+        with self._sending:
+            self._sock.sendall(frame)
+
+    def close(self) -> None:
+        """Flush and send what is pending, then stop."""
+        with self._ready:
+            self._closing = True
+            self._ready.notify()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            with self._ready:
+                while not self._pending and not self._closing:
+                    self._ready.wait()
+                batches, self._pending = self._pending, []
+            if not batches:
+                return
+            if self._delay:
+                time.sleep(self._delay)  # `yaksok bench --commit-delay-ms`: a slower disk's flush
+            try:
+                reservations.flush_reservations(self._rt)
+                replies = [reply for _, batch in batches for reply in batch]
+            except Exception:  # committed but perhaps not durable: retrying with the key replays it
+                log.exception("a flush of %d batches failed", len(batches))
+                replies = [(ticket, *_INTERNAL_REPLY) for tickets, _ in batches for ticket in tickets]
+            try:
+                self.send(_frame(replies))
+            except OSError:  # the serving process has gone; the main loop sees it too
+                return
 
 
 def _checkpoints(rt: Runtime, stop: threading.Event) -> None:
@@ -224,7 +309,7 @@ def _next_batch(sock: socket.socket, buffer: bytearray) -> list[Request] | None:
     return requests
 
 
-def _replies(rt: Runtime, requests: list[Request], commit_delay: float) -> list[Any]:
+def _replies(rt: Runtime, requests: list[Request], terms: reservations.Terms) -> list[Any]:
     commands = [
         Reserve(
             launch_slug=slug,
@@ -237,10 +322,8 @@ def _replies(rt: Runtime, requests: list[Request], commit_delay: float) -> list[
         )
         for _, slug, key, sku, quantity, contact, store, admission in requests
     ]
-    if commit_delay:
-        time.sleep(commit_delay)  # `yaksok bench --commit-delay-ms`: a slower disk's flush
     try:
-        replies = decided(rt, commands)
+        replies = decided(rt, commands, flushed=False, terms=terms)
     except Exception:
         log.exception("a batch of %d reservations did not commit", len(commands))
         replies = [_INTERNAL_REPLY] * len(commands)

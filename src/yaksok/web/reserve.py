@@ -20,6 +20,7 @@ from typing import Annotated
 
 import msgspec
 from msgspec import Meta
+from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from yaksok.domain import codes
@@ -27,7 +28,7 @@ from yaksok.domain.commands import Reserve
 from yaksok.domain.errors import Conflict, InvalidInput, YaksokError
 from yaksok.domain.reservation import MAX_CONTACT, MAX_KEY, ReservationState
 from yaksok.services import reservations
-from yaksok.services.reservations import Accepted, Outcome
+from yaksok.services.reservations import Accepted, Outcome, Terms
 from yaksok.services.runtime import Runtime
 from yaksok.web.errors import (
     IDEMPOTENCY_KEY_MISSING,
@@ -41,6 +42,7 @@ from yaksok.web.errors import (
     problem,
     problem_of,
     status_of,
+    unexpected_error,
 )
 from yaksok.web.group_commit import Reply, Writer
 from yaksok.web.rate_limit import RateLimit, client_address
@@ -94,6 +96,9 @@ class ReservationRoute:
         except YaksokError as exc:
             await problem_of(exc)(scope, receive, send)
             return
+        except Exception as exc:  # this route sits outside Starlette's error layers: answer here
+            await (await unexpected_error(Request(scope), exc))(scope, receive, send)
+            return
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
@@ -132,9 +137,13 @@ class ReservationRoute:
             self.in_flight.discard((slug, key))
 
 
-def decided(rt: Runtime, commands: Sequence[Reserve]) -> list[Reply]:
-    """One batch decided and committed (``reserve_batch``), each request's reply rendered."""
-    return [reply_to(outcome) for outcome in reservations.reserve_batch(rt, commands)]
+def decided(
+    rt: Runtime, commands: Sequence[Reserve], *, flushed: bool = True, terms: Terms | None = None
+) -> list[Reply]:
+    """One batch decided and committed (``reserve_batch``), each request's reply rendered.
+    With ``flushed=False`` the replies may go out only after ``reservations.flush_reservations``."""
+    outcomes = reservations.reserve_batch(rt, commands, flushed=flushed, terms=terms)
+    return [reply_to(outcome) for outcome in outcomes]
 
 
 def reply_to(outcome: Outcome) -> Reply:
