@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import socket
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -326,3 +326,15 @@ def test_ledger_verify_of_the_database_fails_when_the_numbers_are_swapped(
     result = CliRunner().invoke(main, ["ledger", "verify", url])
     assert result.exit_code == 1
     assert "waiting room of launch 'ipad'" in result.output and "not the admitted order" in result.output
+
+
+def test_a_room_opens_once_however_often_it_is_asked(opened: Opened, rt: Runtime) -> None:
+    with rt.store.read() as tx:
+        room = tx.waiting_rooms.get("ipad")
+    assert room is not None and waiting_room.open_due(rt) == []
+    with rt.store.write() as tx:  # a writer holding the room as it was before the opening
+        again = waiting_room._opened_if_due(tx, rt, replace(room, opened_at=None), rt.clock.now())
+    assert again.opened_at == room.opened_at
+    with rt.store.read() as tx:
+        kinds = [entry.kind for entry in tx.ledger.entries()]
+    assert kinds.count(ORDERED) == 1 and kinds.count(CLOSED) == 1

@@ -252,10 +252,13 @@ def _due(tx: Transaction, room: Room, now: datetime) -> bool:
 
 def _opened_if_due(tx: Transaction, rt: Runtime, room: Room, now: datetime) -> Room:
     """Close the pre-queue, reveal, order and number it, if the opening has come (launch claimed)."""
-    opens = opening_at(tx.milestones.for_launch(room.launch_slug))
-    if room.opened_at is not None or opens is None or now < opens:
-        return room
     slug = room.launch_slug
+    current = tx.waiting_rooms.get(slug)  # as the claim found it: another writer may have opened it
+    assert current is not None
+    opens = opening_at(tx.milestones.for_launch(slug))
+    if current.opened_at is not None or opens is None or now < opens:
+        return current
+    room = current
     kept, dropped = collapsed(tx.waiting_rooms.entries(slug))
     arrival = [entry.id for entry in kept]
     closed_hash = shuffle.list_hash(arrival)
