@@ -110,6 +110,21 @@ def test_once_open_each_reservation_gets_the_next_place_and_the_opening_is_recor
     assert milestone["occurrence"]["at"].startswith("2010-11-09T11:00:00")
 
 
+def test_the_opening_is_announced_once_on_every_channel_a_promise_goes_to(
+    client: TestClient, admin: Headers, opened: str, clock: SimulatedClock
+) -> None:
+    clock.advance(timedelta(seconds=3))
+    for n in range(3):
+        assert reserve(client, f"k{n}", contact=f"{n}@example.com").status_code == 201
+
+    listed = client.get("/api/v1/notices?launch=ipad", headers=admin).json()
+    [opening] = [n for n in listed if n["id"].startswith("opening-")]
+    assert opening["state"] == "published" and opening["milestones"] == ["ipad.preorder"]
+    assert {"board", "atom", "email", "webhook", "webpush", "mastodon"} <= set(opening["channels"])
+    assert "pre-orders are open — 2010-11-09 20:00 KST (11:00 UTC)" in opening["titles"]["en"]
+    assert "pre-orders are open" in client.get("/?lang=en").text
+
+
 def test_the_same_key_and_body_replays_the_original_answer(client: TestClient, opened: str) -> None:
     first = reserve(client, "same")
     again = reserve(client, '"same"')  # the structured-field string form is the same key

@@ -213,3 +213,26 @@ def test_a_forged_manage_link_or_a_bad_choice_is_refused_and_changes_nothing(
     assert status == 422 and "subscription.token_invalid" in page
     status, page = post(site, "/subscriptions/manage/s_1.forged", [("language", "fr")])
     assert status == 422 and "invalid.language" in page
+
+
+def test_subscribing_is_limited_per_address_by_form_and_by_api_and_subscribes_no_one_past_it(
+    rt: Runtime, mail: Mail
+) -> None:
+    launches.create_launch(rt, CreateLaunch(slug=SLUG, titles={"en": "iPad"}, zone="Asia/Seoul"))
+    settings = replace(
+        mail.settings,
+        webhook_allow_hosts=("127.0.0.1",),
+        public_writes_per_second=0.01,
+        public_writes_burst=2,
+    )
+    site = TestClient(create_app(rt, settings), base_url=BASE_URL)
+    token = form_token(site.get(f"/launches/{SLUG}").text)
+    hook = "http%3A%2F%2F127.0.0.1%3A9%2Fhook"
+
+    fields = [("token", token), ("channel", "webhook"), ("language", "en")]
+    by_form = [post(site, "/subscribe", [*fields, ("url", f"{hook}{n}")])[0] for n in range(3)]
+    by_api = site.post("/subscriptions", json={"channel": "webhook", "url": "http://127.0.0.1:9/more"})
+
+    assert by_form == [201, 201, 429]
+    assert (by_api.status_code, by_api.json()["code"]) == (429, "rate.limited")
+    assert len(subscribers.listing(rt).subscriptions) == 2

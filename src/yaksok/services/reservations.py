@@ -20,6 +20,7 @@ from yaksok.domain import codes
 from yaksok.domain.commands import CancelReservation, Reserve, SetLimit, SetSku
 from yaksok.domain.errors import Conflict, InvalidInput, NotFound, YaksokError
 from yaksok.domain.launch import Launch, Milestone, MilestoneKind
+from yaksok.domain.notice import Notice, NoticeKind
 from yaksok.domain.reservation import (
     Reservation,
     ReservationState,
@@ -32,8 +33,10 @@ from yaksok.domain.reservation import (
     state_for,
 )
 from yaksok.services import admission, ledger
-from yaksok.services.launches import claim_launch, get_launch
+from yaksok.services.launches import PROMISE_CHANNELS, claim_launch, get_launch
+from yaksok.services.notices import publish_in
 from yaksok.services.runtime import Runtime
+from yaksok.services.wording import opening_notice
 from yaksok.store.port import Transaction
 
 
@@ -156,7 +159,7 @@ def _reserve_in(
     if gate is not None:
         gate.commit()
     if made and opens.occurrence is None:
-        _record_opening(tx, rt, opens, now)
+        _record_opening(tx, rt, launch, opens, now)
     return outcomes
 
 
@@ -208,11 +211,25 @@ def raise_reused(idempotency_key: str) -> NoReturn:
     )
 
 
-def _record_opening(tx: Transaction, rt: Runtime, opens: Milestone, now: datetime) -> None:
-    """The first reservation accepted records the opening, at the promised instant."""
+def _record_opening(tx: Transaction, rt: Runtime, launch: Launch, opens: Milestone, now: datetime) -> None:
+    """The first reservation accepted records the opening, at the promised instant, and announces
+    it on every channel a promise goes to (in the same transaction: once, whoever records it)."""
     assert opens.promise is not None and opens.promise.at is not None
     milestone = opens.occur(opens.promise.at, now, "the first reservation was accepted")
     if tx.milestones.record_occurrence(milestone):
+        titles, bodies = opening_notice(launch, opens)
+        announcement = Notice(
+            id=f"opening-{hashlib.sha256(opens.id.encode()).hexdigest()[:32]}",
+            kind=NoticeKind.ANNOUNCEMENT,
+            titles=titles,
+            bodies=bodies,
+            launch_slug=launch.slug,
+            milestone_ids=(opens.id,),
+            channels=PROMISE_CHANNELS,
+            created_at=now,
+        )
+        tx.notices.add(announcement)
+        publish_in(tx, rt, announcement)
         ledger.record(
             tx,
             rt,

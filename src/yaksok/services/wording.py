@@ -131,3 +131,25 @@ def reminder_notice(
             if late:
                 bodies[lang] += f" This reminder is {_duration(late, lang)} later than planned."
     return titles, bodies
+
+
+def opening_notice(launch: Launch, opens: Milestone) -> tuple[dict[str, str], dict[str, str]]:
+    """Titles and bodies announcing that the pre-order opened at its promised time."""
+    assert opens.promise is not None
+    titles: dict[str, str] = {}
+    bodies: dict[str, str] = {}
+    for lang in ("ko", "en"):
+        when = opens.promise.describe(lang)
+        if lang == "ko":
+            titles[lang] = f"{launch.title(lang)} 사전 예약이 열렸습니다 — {when}"
+            bodies[lang] = (
+                f"약속한 시각({when})에 사전 예약을 시작했습니다. 예약은 도착한 순서대로 받으며, "
+                "예약마다 받은 조회 주소에서 순번과 상태를 확인할 수 있습니다."
+            )
+        else:
+            titles[lang] = f"{launch.title(lang)}: pre-orders are open — {when}"
+            bodies[lang] = (
+                f"Pre-orders opened at the promised time ({when}). Reservations are taken in order of "
+                "arrival; each one's lookup link shows its place in line and its status."
+            )
+    return titles, bodies

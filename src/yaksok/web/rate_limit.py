@@ -40,6 +40,10 @@ class RateLimit:
             self._forget_full(now)
         self._buckets[address] = (tokens - 1, now)
 
+    def take_for(self, scope_client: tuple[str, int] | list[object] | None) -> None:
+        """``take`` for the client of an ASGI scope (``scope["client"]``)."""
+        self.take(client_address(scope_client))
+
     def _forget_full(self, now: float) -> None:
         full = [
             a

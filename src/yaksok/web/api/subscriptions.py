@@ -31,6 +31,8 @@ _DECODER = msgspec.json.Decoder(schemas.NewSubscription)
 async def subscribe(request: Request) -> Response:
     rt: Runtime = request.app.state.rt
     settings: Settings = request.app.state.settings
+    # Each subscription may send a confirmation email: limited per address like every public write.
+    request.app.state.public_writes.take_for(request.scope.get("client"))
     body = await read_body(request, _DECODER, settings.max_body_bytes)
     command = Subscribe(
         channel=body.channel,

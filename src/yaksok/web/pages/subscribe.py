@@ -163,6 +163,8 @@ async def subscribe_submit(request: Request) -> Response:
         return await _refused(request, _Posted(), exc)
     lang = posted.language if posted.language in LANGUAGES else i18n.content_lang(i18n.choose_lang(request))
     try:
+        # Each subscription may send a confirmation email: limited per address like every public write.
+        request.app.state.public_writes.take_for(request.scope.get("client"))
         if not _from_this_site(request):
             raise InvalidInput("this form was sent from another site", code=codes.SUBSCRIPTION_FORM_STALE)
         await run_in_threadpool(subscriber_links.check_form_token, rt, posted.token)
