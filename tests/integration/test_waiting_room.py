@@ -338,3 +338,14 @@ def test_a_room_opens_once_however_often_it_is_asked(opened: Opened, rt: Runtime
     with rt.store.read() as tx:
         kinds = [entry.kind for entry in tx.ledger.entries()]
     assert kinds.count(ORDERED) == 1 and kinds.count(CLOSED) == 1
+
+
+def test_the_launch_page_points_to_the_waiting_room_while_it_is_on(
+    client: TestClient, admin: Headers, room: str
+) -> None:
+    page = client.get(f"/launches/{room}?lang=en").text
+    assert "A waiting room is on: join its pre-queue from" in page
+    assert f'href="/launches/{room}/queue"' in page
+
+    assert _room(client, admin, room, enabled=False).status_code == 200
+    assert "A waiting room is on" not in client.get(f"/launches/{room}?lang=en").text

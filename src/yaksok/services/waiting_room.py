@@ -95,6 +95,12 @@ def settings_of(rt: Runtime, slug: str) -> Room:
     return room
 
 
+def room_of(rt: Runtime, slug: str) -> Room | None:
+    """The launch's room as its page shows it, or None when it has none."""
+    with rt.store.read() as tx:
+        return tx.waiting_rooms.get(slug)
+
+
 def _room(tx: Transaction, slug: str) -> Room:
     room = tx.waiting_rooms.get(slug)
     if room is None or not room.enabled:

@@ -216,6 +216,11 @@ STRINGS = Words(
         "preorder_on_offer": N_("On offer"),
         "preorder_limited": N_("limited: {cap} units, then a waitlist"),
         "preorder_limit": N_("At most {limit} units per customer."),
+        "preorder_queue": N_(
+            "A waiting room is on: join its pre-queue from {at}. Everyone in it before the opening is "
+            "put in an order drawn by a shuffle anyone can check; later arrivals follow in order."
+        ),
+        "preorder_queue_link": N_("Join the waiting room"),
         "push_start": N_("Remind me in this browser"),
         "push_stop": N_("Stop reminding me in this browser"),
         "push_on": N_("This browser will show this launch's reminders and changes."),

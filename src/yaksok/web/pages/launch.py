@@ -11,10 +11,11 @@ from starlette.responses import Response
 from yaksok.channels.render import describe_milestone, format_instant, notice_url
 from yaksok.domain.launch import Launch, Milestone
 from yaksok.domain.promise import Precision, PromiseVersion
-from yaksok.domain.reservation import PreorderStatus, preorder_status
+from yaksok.domain.reservation import PreorderState, PreorderStatus, preorder_status
 from yaksok.domain.scorecard import VersionOutcome, milestone_outcomes
 from yaksok.domain.texts import pick_text
-from yaksok.services import queries
+from yaksok.domain.waiting_room import Room
+from yaksok.services import queries, waiting_room
 from yaksok.web.pages import i18n, labels
 from yaksok.web.pages.notice import notice_views
 from yaksok.web.pages.subscribe import subscribe_form
@@ -116,6 +117,7 @@ def launch_page(request: Request) -> Response:
     launch = board.launches[slug]
     milestones = sorted(board.milestones.values(), key=by_promised_time)
     status = preorder_status(launch, milestones, board.now)
+    room = waiting_room.room_of(runtime(request), slug)
     return render(
         request,
         "launch.html",
@@ -123,14 +125,14 @@ def launch_page(request: Request) -> Response:
         launch=launch,
         launch_title=launch.title(lang),
         milestones=[milestone_view(m, launch, lang, board.now) for m in milestones],
-        preorder=None if status is None else preorder_view(status, launch, lang),
+        preorder=None if status is None else preorder_view(status, launch, lang, room),
         notices=notice_views(board.notices, lang, board.milestones, board.launches),
         feeds={"atom": f"/launches/{slug}/feed.atom", "calendar": f"/launches/{slug}/calendar.ics"},
         subscribe=subscribe_form(request, lang, launches=board.launches, chosen=(slug,)),
     )
 
 
-def preorder_view(status: PreorderStatus, launch: Launch, lang: str) -> dict[str, object]:
+def preorder_view(status: PreorderStatus, launch: Launch, lang: str, room: Room | None) -> dict[str, object]:
     """The pre-order's state in words, each time in the launch's zone with UTC beside it."""
     t = i18n.STRINGS[lang]
 
@@ -144,7 +146,10 @@ def preorder_view(status: PreorderStatus, launch: Launch, lang: str) -> dict[str
         for sku in launch.skus
     ]
     limit = t["preorder_limit"].format(limit=launch.per_customer_limit)
-    return {"state": status.state.value, "line": line, "offer": offer, "limit": limit}
+    queue = ""
+    if room is not None and room.enabled and status.state is not PreorderState.CLOSED:
+        queue = t["preorder_queue"].format(at=format_instant(room.prequeue_opens, launch.zone))
+    return {"state": status.state.value, "line": line, "offer": offer, "limit": limit, "queue": queue}
 
 
 _NO_TIME_YET = datetime.max.replace(tzinfo=UTC)
