@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from delivery_runs import deliver as run_delivery
 from standardwebhooks.webhooks import Webhook
 from starlette.testclient import TestClient
 from webhook_receiver import Receiver, running_receiver
@@ -69,14 +70,7 @@ def publish(rt: Runtime, title: str = "Pre-orders open") -> str:
 
 
 def deliver(rt: Runtime) -> int:
-    async def run() -> int:
-        worker = DeliveryWorker(rt, SETTINGS)
-        try:
-            return await worker.fan_out() + await worker.retry()
-        finally:
-            await worker.aclose()
-
-    return asyncio.run(run())
+    return run_delivery(rt, SETTINGS)
 
 
 def test_a_published_notice_reaches_a_webhook_signed_per_standard_webhooks(

@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from delivery_runs import deliver as run_delivery
 from push_service import PushService, running_push_service
 from starlette.testclient import TestClient
 
@@ -64,14 +65,7 @@ def milestone(rt: Runtime, key: str, title: str, time: str = "2010-11-09T20:00")
 
 
 def deliver(rt: Runtime) -> int:
-    async def run() -> int:
-        worker = DeliveryWorker(rt, SETTINGS)
-        try:
-            return await worker.fan_out() + await worker.retry()
-        finally:
-            await worker.aclose()
-
-    return asyncio.run(run())
+    return run_delivery(rt, SETTINGS)
 
 
 def subscribe(public: TestClient, body: dict[str, object], slug: str = SLUG) -> dict[str, object]:

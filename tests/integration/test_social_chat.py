@@ -3,10 +3,10 @@ API; a published notice reaches a local receiver that refuses what Slack or Team
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 
 import pytest
+from delivery_runs import deliver as run_delivery
 from social_servers import Slack, Teams, running
 from starlette.testclient import TestClient
 
@@ -16,7 +16,6 @@ from yaksok.domain.notice import Claim, NoticeKind, Verdict
 from yaksok.services.notices import create_notice
 from yaksok.services.runtime import Runtime
 from yaksok.web.app import create_app
-from yaksok.workers.delivery import DeliveryWorker
 
 SETTINGS = Settings(
     database_url="unused",
@@ -66,14 +65,7 @@ def publish(rt: Runtime, channels: tuple[str, ...], title: str = "Pre-orders <op
 
 
 def deliver(rt: Runtime) -> int:
-    async def run() -> int:
-        worker = DeliveryWorker(rt, SETTINGS)
-        try:
-            return await worker.fan_out() + await worker.retry()
-        finally:
-            await worker.aclose()
-
-    return asyncio.run(run())
+    return run_delivery(rt, SETTINGS)
 
 
 def test_a_notice_reaches_a_slack_webhook_as_block_kit(

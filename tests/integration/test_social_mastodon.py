@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from delivery_runs import deliver as run_delivery
 from social_servers import Mastodon, graphemes, running
 from starlette.testclient import TestClient
 
@@ -27,7 +28,6 @@ from yaksok.services import social
 from yaksok.services.notices import create_notice
 from yaksok.services.runtime import Runtime
 from yaksok.web.app import create_app
-from yaksok.workers.delivery import DeliveryWorker
 
 SETTINGS = Settings(
     database_url="unused",
@@ -72,14 +72,7 @@ def publish(rt: Runtime, body: str = "", **fields: object) -> str:
 
 
 def deliver(rt: Runtime) -> int:
-    async def run() -> int:
-        worker = DeliveryWorker(rt, SETTINGS)
-        try:
-            return await worker.fan_out() + await worker.retry()
-        finally:
-            await worker.aclose()
-
-    return asyncio.run(run())
+    return run_delivery(rt, SETTINGS)
 
 
 def test_a_short_notice_is_one_status_linking_to_the_notice(

@@ -4,11 +4,11 @@ tweet too long, a reply to an unknown tweet, bad credentials, duplicates and a s
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
+from delivery_runs import deliver as run_delivery
 from social_servers import X, running, x_weight
 from starlette.testclient import TestClient
 
@@ -21,7 +21,6 @@ from yaksok.services import social
 from yaksok.services.notices import create_notice
 from yaksok.services.runtime import Runtime
 from yaksok.web.app import create_app
-from yaksok.workers.delivery import DeliveryWorker
 
 SETTINGS = Settings(
     database_url="unused",
@@ -66,14 +65,7 @@ def publish(rt: Runtime, body: str, **fields: object) -> str:
 
 
 def deliver(rt: Runtime) -> int:
-    async def run() -> int:
-        worker = DeliveryWorker(rt, SETTINGS)
-        try:
-            return await worker.fan_out() + await worker.retry()
-        finally:
-            await worker.aclose()
-
-    return asyncio.run(run())
+    return run_delivery(rt, SETTINGS)
 
 
 def test_a_korean_notice_is_a_thread_of_tweets_within_280_weighted(

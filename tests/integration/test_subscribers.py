@@ -3,11 +3,11 @@ its delivery history; a webhook endpoint paused gets nothing and, resumed, says 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
+from delivery_runs import deliver as run_delivery
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from starlette.testclient import TestClient
 from webhook_receiver import Receiver, running_receiver
@@ -19,7 +19,6 @@ from yaksok.domain.notice import NoticeKind
 from yaksok.services.notices import create_notice
 from yaksok.services.runtime import Runtime
 from yaksok.web.app import create_app
-from yaksok.workers.delivery import DeliveryWorker
 
 SETTINGS = Settings(
     database_url="unused", run_scheduler=False, webhook_allow_hosts=("127.0.0.1",), webhook_timeout=2.0
@@ -52,14 +51,7 @@ def publish(rt: Runtime, title: str = "Pre-orders open") -> str:
 
 
 def deliver(rt: Runtime) -> int:
-    async def run() -> int:
-        worker = DeliveryWorker(rt, SETTINGS)
-        try:
-            return await worker.fan_out() + await worker.retry()
-        finally:
-            await worker.aclose()
-
-    return asyncio.run(run())
+    return run_delivery(rt, SETTINGS)
 
 
 @pytest.fixture
