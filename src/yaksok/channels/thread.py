@@ -22,15 +22,25 @@ URL = regex.compile(r"https?://[^\s<>\"]+")
 # Times as channels.when writes them in every language (exact, day or month precision):
 # English as domain.promise.Promise.describe, Korean and Japanese with their own date words.
 _ZONE = r"[A-Za-z0-9+\-]+"
+_ISO_DATE = r"\d{4}-\d{2}-\d{2}"
 _KO_DATE = r"\d{4}년 \d{1,2}월 \d{1,2}일"
 _JA_DATE = r"\d{4}年\d{1,2}月\d{1,2}日"
+_CLOCK = r"\d{1,2}:\d{2}"
+_NOT_ANNOUNCED = r" \([^()\n]{1,40}\)"
+
+
+def _beside(day: str) -> str:
+    """The wall time's zone, then UTC beside it (with its date when that differs)."""
+    return rf" {_ZONE}(?: \((?:{day} )?{_CLOCK} UTC\))?"
+
+
 TIME = regex.compile(
-    rf"\d{{4}}-\d{{2}}-\d{{2}} \d{{2}}:\d{{2}} {_ZONE}(?: \((?:\d{{4}}-\d{{2}}-\d{{2}} )?\d{{2}}:\d{{2}} UTC\))?"
-    r"|\d{4}-\d{2}(?:-\d{2})? \([^()\n]{1,40}\)"
-    rf"|{_KO_DATE} \(\w\) (?:오전|오후) \d{{1,2}}:\d{{2}} {_ZONE}(?: \((?:{_KO_DATE} )?\d{{2}}:\d{{2}} UTC\))?"
-    rf"|\d{{4}}년 \d{{1,2}}월(?: \d{{1,2}}일 \(\w\))? \([^()\n]{{1,40}}\)"
-    rf"|{_JA_DATE}\(\w\) \d{{1,2}}:\d{{2}} {_ZONE}(?: \((?:{_JA_DATE} )?\d{{2}}:\d{{2}} UTC\))?"
-    rf"|\d{{4}}年\d{{1,2}}月(?:\d{{1,2}}日\(\w\))? \([^()\n]{{1,40}}\)"
+    rf"{_ISO_DATE} {_CLOCK}{_beside(_ISO_DATE)}"
+    rf"|\d{{4}}-\d{{2}}(?:-\d{{2}})?{_NOT_ANNOUNCED}"
+    rf"|{_KO_DATE} \(\w\) (?:오전|오후) {_CLOCK}{_beside(_KO_DATE)}"
+    rf"|\d{{4}}년 \d{{1,2}}월(?: \d{{1,2}}일 \(\w\))?{_NOT_ANNOUNCED}"
+    rf"|{_JA_DATE}\(\w\) {_CLOCK}{_beside(_JA_DATE)}"
+    rf"|\d{{4}}年\d{{1,2}}月(?:\d{{1,2}}日\(\w\))?{_NOT_ANNOUNCED}"
 )
 # A chunk: a time (spaces inside), or a run of non-space, with the whitespace after it.
 _CHUNK = regex.compile(rf"(?:{TIME.pattern}|\S+)\s*|\s+")
