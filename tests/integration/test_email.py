@@ -5,6 +5,7 @@ link mailed to the address, publish a notice, let the delivery worker send it to
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import socket
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from starlette.testclient import TestClient
 
+from yaksok.channels import email
 from yaksok.config import Settings
 from yaksok.domain.clock import SimulatedClock
 from yaksok.domain.commands import AddMilestone, CreateLaunch, RevisePromise, WriteNotice
@@ -287,3 +289,16 @@ def test_a_korean_email_shows_every_time_in_korean_words_with_utc_beside(
     assert "2010년 11월 9일 (화) 오후 8:00 KST (11:00 UTC)" in page.get_content()
     assert "다음 업데이트: 2010년 10월 28일 (목) 오전 3:00 UTC" in text.get_content()
     assert "2010-11-09" not in text.get_content()
+
+
+def test_a_failing_webhooks_owner_reads_the_times_in_their_language_in_utc() -> None:
+    since, until = datetime(2010, 11, 9, 11, 0, tzinfo=UTC), datetime(2010, 11, 10, 11, 0, tzinfo=UTC)
+
+    korean = json.loads(email.endpoint_alert_body("ko", "warned", "https://hook.example/", since, until))
+    english = json.loads(email.endpoint_alert_body("en", "warned", "https://hook.example/", since, until))
+
+    assert "2010년 11월 9일 (화) 오전 11:00 UTC 부터" in korean["text"]
+    assert "2010년 11월 10일 (수) 오전 11:00 UTC 까지" in korean["text"]
+    assert (
+        "failing since 2010-11-09 11:00 UTC. Unless it answers 2xx by 2010-11-10 11:00 UTC" in english["text"]
+    )
