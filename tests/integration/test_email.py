@@ -5,11 +5,12 @@ link mailed to the address, publish a notice, let the delivery worker send it to
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
@@ -18,12 +19,15 @@ import pytest
 from aiosmtpd.controller import Controller
 from starlette.testclient import TestClient
 
+from yaksok.channels import email
 from yaksok.config import Settings
 from yaksok.domain.clock import SimulatedClock
-from yaksok.domain.commands import WriteNotice
+from yaksok.domain.commands import AddMilestone, CreateLaunch, RevisePromise, WriteNotice
 from yaksok.domain.delivery import DeliveryStatus
+from yaksok.domain.launch import MilestoneKind
 from yaksok.domain.notice import NoticeKind
-from yaksok.services import delivery, subscriber_links
+from yaksok.domain.promise import Precision
+from yaksok.services import delivery, launches, subscriber_links
 from yaksok.services.notices import create_notice
 from yaksok.services.runtime import Runtime
 from yaksok.web.app import create_app
@@ -241,3 +245,60 @@ def test_an_address_unsubscribed_before_confirming_cannot_be_confirmed_later(
 
     assert deliver(rt, mail.settings) == 0
     assert mail.sink.received == [] and confirmation["To"] == "reader@example.com"
+
+
+def test_a_korean_email_shows_every_time_in_korean_words_with_utc_beside(
+    rt: Runtime, public: TestClient, mail: Mail
+) -> None:
+    launches.create_launch(
+        rt, CreateLaunch(slug="ipad", titles={"ko": "아이패드", "en": "iPad"}, zone="Asia/Seoul")
+    )
+    launches.add_milestone(
+        rt,
+        AddMilestone(
+            launch_slug="ipad",
+            key="opens",
+            kind=MilestoneKind.PREORDER_OPENS,
+            titles={"ko": "예약", "en": "Opens"},
+        ),
+    )
+    launches.revise_promise(
+        rt, RevisePromise("ipad.opens", time="2010-11-09T20:00", precision=Precision.EXACT)
+    )
+    subscribe(public, "reader@example.com", language="ko")
+    confirm(public, mail)
+    mail.sink.received.clear()
+    command = WriteNotice(
+        kind=NoticeKind.ANNOUNCEMENT,
+        titles={"en": "When", "ko": "일정"},
+        bodies={"en": "Opens {{milestone:ipad.opens}}.", "ko": "시작: {{milestone:ipad.opens}}."},
+        launch_slug="ipad",
+        milestone_ids=("ipad.opens",),
+        channels=("board", "email"),
+        next_update_at=datetime(2010, 10, 28, 3, 0, tzinfo=UTC),
+        publish_now=True,
+    )
+    create_notice(rt, command)
+
+    assert deliver(rt, mail.settings) >= 1
+
+    [message] = [m for m in mail.sink.received if m["Subject"] == "일정"]
+    text, page = message.get_body(("plain",)), message.get_body(("html",))
+    assert text is not None and page is not None
+    assert "시작: 2010년 11월 9일 (화) 오후 8:00 KST (11:00 UTC)." in text.get_content()
+    assert "2010년 11월 9일 (화) 오후 8:00 KST (11:00 UTC)" in page.get_content()
+    assert "다음 업데이트: 2010년 10월 28일 (목) 오전 3:00 UTC" in text.get_content()
+    assert "2010-11-09" not in text.get_content()
+
+
+def test_a_failing_webhooks_owner_reads_the_times_in_their_language_in_utc() -> None:
+    since, until = datetime(2010, 11, 9, 11, 0, tzinfo=UTC), datetime(2010, 11, 10, 11, 0, tzinfo=UTC)
+
+    korean = json.loads(email.endpoint_alert_body("ko", "warned", "https://hook.example/", since, until))
+    english = json.loads(email.endpoint_alert_body("en", "warned", "https://hook.example/", since, until))
+
+    assert "2010년 11월 9일 (화) 오전 11:00 UTC 부터" in korean["text"]
+    assert "2010년 11월 10일 (수) 오전 11:00 UTC 까지" in korean["text"]
+    assert (
+        "failing since 2010-11-09 11:00 UTC. Unless it answers 2xx by 2010-11-10 11:00 UTC" in english["text"]
+    )

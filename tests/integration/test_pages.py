@@ -159,6 +159,35 @@ def test_the_board_shows_notices_newest_first_with_times_in_kst_and_utc(
     assert "2010-10-28 09:00 KST (00:00 UTC)" in html  # the first announcement's
 
 
+def test_the_korean_and_japanese_boards_show_the_same_times_in_their_own_words_with_utc_beside(
+    web: TestClient, rt: Runtime, clock: SimulatedClock
+) -> None:
+    tell_the_kt_story(rt, clock)
+
+    korean = web.get("/", headers=KOREAN).text
+    japanese = web.get("/?lang=ja").text
+
+    assert "2010년 11월 9일 (화) 오후 7:50 KST (10:50 UTC)" in korean  # the postponement's publication
+    assert "2010년 10월 28일 (목) 오전 9:00 KST (00:00 UTC)" in korean  # the first announcement's
+    assert "2010年11月9日(火) 19:50 KST (10:50 UTC)" in japanese
+    assert "2010年10月28日(木) 9:00 KST (00:00 UTC)" in japanese
+    assert "2010-11-09 19:50" not in korean and "2010-11-09 19:50" not in japanese
+
+
+def test_a_korean_launch_page_words_each_promise_in_korean_with_utc_beside(
+    web: TestClient, rt: Runtime, clock: SimulatedClock
+) -> None:
+    tell_the_kt_story(rt, clock)
+
+    korean = web.get(f"/launches/{SLUG}", headers=KOREAN).text
+    japanese = web.get(f"/launches/{SLUG}?lang=ja").text
+
+    assert "2010년 11월 (날짜·시간 미정)" in korean  # promised now
+    assert "2010년 11월 9일 (화) (시간 미정)" in korean  # the first version
+    assert "2010년 11월 9일 (화) 오후 8:00 KST (11:00 UTC)" in korean  # the second
+    assert "2010年11月 (日時未定)" in japanese and "2010年11月9日(火) 20:00 KST (11:00 UTC)" in japanese
+
+
 def test_the_board_can_show_only_one_kind_of_notice_and_ignores_an_unknown_kind(
     web: TestClient, rt: Runtime, clock: SimulatedClock
 ) -> None:
@@ -544,6 +573,6 @@ def test_the_launch_page_shows_the_pre_order_as_it_stands_by_the_rule_that_takes
 
     assert "preorder-not_announced" in day_only and "No opening time is announced yet" in day_only
     assert "preorder-announced" in announced
-    assert "사전 예약은 2010-11-09 20:00 KST (11:00 UTC)에 시작합니다." in announced
+    assert "사전 예약은 2010년 11월 9일 (화) 오후 8:00 KST (11:00 UTC)에 시작합니다." in announced
     assert "preorder-open" in opened and "open (since 2010-11-09 20:00 KST (11:00 UTC))" in opened
     assert "preorder-closed" in closed and "closed at 2010-11-12 20:00 KST (11:00 UTC)" in closed

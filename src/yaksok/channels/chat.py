@@ -51,26 +51,25 @@ def _mrkdwn(text: str) -> str:
 def _times(notice: Notice, lang: str, zone: str) -> list[str]:
     words = _WORDS["ko" if lang == "ko" else "en"]
     assert notice.published_at is not None
-    times = [f"{words['published']}: {render.format_instant(notice.published_at, zone)}"]
+    times = [f"{words['published']}: {render.format_instant(notice.published_at, zone, lang)}"]
     if notice.next_update_at is not None:
-        times.append(f"{words['update']}: {render.format_instant(notice.next_update_at, zone)}")
+        times.append(f"{words['update']}: {render.format_instant(notice.next_update_at, zone, lang)}")
     return times
 
 
 def _texts(notice: Notice, lang: str, milestones: Mapping[str, Milestone], zone: str) -> list[str]:
     """The extras (a claim with its source and verdict, what it corrects: never cut) and the body."""
-    extras = [
-        line for line in render.notice_extras(notice, lang, zone) if line not in _times_words(notice, zone)
-    ]
+    shown_as_times = _times_words(notice, zone, lang)
+    extras = [line for line in render.notice_extras(notice, lang, zone) if line not in shown_as_times]
     texts = ["\n".join(extras), render.body_text(notice, lang, milestones).strip()]
     return [text for text in texts if text]
 
 
-def _times_words(notice: Notice, zone: str) -> set[str]:
+def _times_words(notice: Notice, zone: str, lang: str) -> set[str]:
     """The extras' next-update line, which the times show instead."""
     if notice.next_update_at is None:
         return set()
-    when = render.format_instant(notice.next_update_at, zone)
+    when = render.format_instant(notice.next_update_at, zone, lang)
     return {f"Next update at {when}", f"다음 업데이트: {when}"}
 
 

@@ -72,7 +72,7 @@ def confirmation_body(lang: str, confirm_url: str) -> bytes:
 def endpoint_alert_body(lang: str, kind: str, url: str, since: datetime, disables_at: datetime) -> bytes:
     """The email to a failing webhook's owner: ``warned`` (it will be disabled at
     ``disables_at`` unless it answers) or ``disabled``."""
-    when, until = f"{since:%Y-%m-%d %H:%M} UTC", f"{disables_at:%Y-%m-%d %H:%M} UTC"
+    when, until = render.format_instant(since, "UTC", lang), render.format_instant(disables_at, "UTC", lang)
     if lang == "ko":
         if kind == "warned":
             subject = "yaksok 웹훅이 계속 실패하고 있습니다"

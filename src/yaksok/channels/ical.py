@@ -13,10 +13,10 @@ from datetime import date, datetime, timedelta
 
 from icalendar import STATUS, TRANSP, Calendar, Event, vText
 
-from yaksok.channels.render import describe_milestone, launch_url
+from yaksok.channels.render import launch_url
 from yaksok.channels.safe_text import one_line, text_lines
 from yaksok.domain.launch import Launch, Milestone
-from yaksok.domain.promise import Precision, PromiseVersion
+from yaksok.domain.promise import Precision, Promise, PromiseVersion
 from yaksok.domain.texts import pick_text
 
 # A milestone is a moment (pre-orders open at 20:00), not a meeting; calendars show a
@@ -108,7 +108,7 @@ def _event(
         start=start,
         end=end,
         summary=one_line(_summary_prefix(milestone, lang) + title),
-        description=text_lines(f"{describe_milestone(milestone, lang)}\n\n{history}\n\n{url}"),
+        description=text_lines(f"{_described(milestone, lang)}\n\n{history}\n\n{url}"),
         url=url,
         status=_status(milestone),
         transparency=TRANSP.TRANSPARENT,
@@ -155,6 +155,17 @@ def _summary_prefix(milestone: Milestone, lang: str) -> str:
     if promise is not None and promise.precision is Precision.DAY:
         return words["day"]
     return ""
+
+
+def _described(milestone: Milestone, lang: str) -> str:
+    """The milestone's promise as the domain words it (``Promise.describe``): a calendar is a
+    machine format whose text stays as it was, whatever ``channels.when`` writes for people."""
+    promise = milestone.promise
+    if promise is None:
+        return Promise.unannounced("UTC").describe(lang)
+    if milestone.cancelled:
+        return ("취소됨 (원래 " if lang == "ko" else "cancelled (was ") + promise.describe(lang) + ")"
+    return promise.describe(lang)
 
 
 def _history_line(version: PromiseVersion, lang: str) -> str:

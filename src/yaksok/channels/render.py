@@ -15,11 +15,10 @@ from urllib.parse import quote, urlsplit
 
 from markdown_it import MarkdownIt
 
-from yaksok.domain import codes
-from yaksok.domain.errors import InvalidInput
+from yaksok.channels import when
 from yaksok.domain.launch import Milestone
 from yaksok.domain.notice import Claim, Notice, Verdict
-from yaksok.domain.promise import Promise, zone_info
+from yaksok.domain.promise import zone_info
 from yaksok.domain.texts import pick_text
 
 # Milestone ids are "<launch slug>.<key>", both slugs; anything else is left as the author wrote it.
@@ -36,11 +35,10 @@ _VERDICTS = {
 }
 
 
-def format_instant(at: datetime, zone: str) -> str:
-    """Any instant in the words promises use, e.g. ``2010-11-09 20:00 KST (11:00 UTC)``."""
-    if at.tzinfo is None:
-        raise InvalidInput("an instant needs a time zone", code=codes.TIME_INVALID)
-    return Promise.exact(at, zone).describe()
+def format_instant(at: datetime, zone: str, lang: str = "en") -> str:
+    """Any instant in the words promises use in ``lang``, e.g. ``2010-11-09 20:00 KST (11:00 UTC)``
+    (``channels.when`` writes them)."""
+    return when.format_instant(at, zone, lang)
 
 
 def notice_url(base_url: str, notice_id: str) -> str:
@@ -54,11 +52,9 @@ def launch_url(base_url: str, slug: str) -> str:
 def describe_milestone(milestone: Milestone, lang: str) -> str:
     """A milestone's current promise in words; a cancelled one says so rather than show a live time."""
     promise = milestone.promise
-    if promise is None:
-        return Promise.unannounced("UTC").describe(lang)
-    if milestone.cancelled:
-        return ("취소됨 (원래 " if lang == "ko" else "cancelled (was ") + promise.describe(lang) + ")"
-    return promise.describe(lang)
+    if promise is not None and milestone.cancelled:
+        return when.cancelled(promise, lang)
+    return when.describe(promise, lang)
 
 
 def expand_placeholders(text: str, lang: str, milestones: Mapping[str, Milestone]) -> str:
@@ -124,8 +120,8 @@ def _more_extras(notice: Notice, lang: str, zone: str) -> list[str]:
     if notice.supersedes:
         lines.append(f"정정 대상 공지: {notice.supersedes}" if ko else f"Corrects notice {notice.supersedes}")
     if notice.next_update_at is not None:
-        when = format_instant(notice.next_update_at, zone)
-        lines.append(f"다음 업데이트: {when}" if ko else f"Next update at {when}")
+        next_at = format_instant(notice.next_update_at, zone, lang)
+        lines.append(f"다음 업데이트: {next_at}" if ko else f"Next update at {next_at}")
     late = _lateness_line(notice, ko, zone)
     if late:
         lines.append(late)

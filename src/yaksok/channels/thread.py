@@ -2,9 +2,10 @@
 network's own counting: pure logic, no I/O.
 
 Text is cut between words, preferring the end of a sentence; a word longer than a whole post is
-cut between graphemes (``regex``'s ``\\X``), never inside one. A URL or a rendered time
-(``2010-11-09 20:00 KST (11:00 UTC)``) is never cut. A thread's posts end with ``i/n``; the first
-carries the link to the full notice. The pieces, joined, are the text as given.
+cut between graphemes (``regex``'s ``\\X``), never inside one. A URL or a rendered time in any
+language (``2010-11-09 20:00 KST (11:00 UTC)``, ``2010년 11월 9일 (화) 오후 8:00 KST (11:00 UTC)``)
+is never cut. A thread's posts end with ``i/n``; the first carries the link to the full notice.
+The pieces, joined, are the text as given.
 """
 
 from __future__ import annotations
@@ -18,10 +19,28 @@ from twitter_text import parse_tweet
 Count = Callable[[str], int]
 
 URL = regex.compile(r"https?://[^\s<>\"]+")
-# Times as domain.promise.Promise.describe writes them (exact, day or month precision).
+# Times as channels.when writes them in every language (exact, day or month precision):
+# English as domain.promise.Promise.describe, Korean and Japanese with their own date words.
+_ZONE = r"[A-Za-z0-9+\-]+"
+_ISO_DATE = r"\d{4}-\d{2}-\d{2}"
+_KO_DATE = r"\d{4}년 \d{1,2}월 \d{1,2}일"
+_JA_DATE = r"\d{4}年\d{1,2}月\d{1,2}日"
+_CLOCK = r"\d{1,2}:\d{2}"
+_NOT_ANNOUNCED = r" \([^()\n]{1,40}\)"
+
+
+def _beside(day: str) -> str:
+    """The wall time's zone, then UTC beside it (with its date when that differs)."""
+    return rf" {_ZONE}(?: \((?:{day} )?{_CLOCK} UTC\))?"
+
+
 TIME = regex.compile(
-    r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} [A-Za-z0-9+\-]+(?: \((?:\d{4}-\d{2}-\d{2} )?\d{2}:\d{2} UTC\))?"
-    r"|\d{4}-\d{2}(?:-\d{2})? \([^()\n]{1,40}\)"
+    rf"{_ISO_DATE} {_CLOCK}{_beside(_ISO_DATE)}"
+    rf"|\d{{4}}-\d{{2}}(?:-\d{{2}})?{_NOT_ANNOUNCED}"
+    rf"|{_KO_DATE} \(\w\) (?:오전|오후) {_CLOCK}{_beside(_KO_DATE)}"
+    rf"|\d{{4}}년 \d{{1,2}}월(?: \d{{1,2}}일 \(\w\))?{_NOT_ANNOUNCED}"
+    rf"|{_JA_DATE}\(\w\) {_CLOCK}{_beside(_JA_DATE)}"
+    rf"|\d{{4}}年\d{{1,2}}月(?:\d{{1,2}}日\(\w\))?{_NOT_ANNOUNCED}"
 )
 # A chunk: a time (spaces inside), or a run of non-space, with the whitespace after it.
 _CHUNK = regex.compile(rf"(?:{TIME.pattern}|\S+)\s*|\s+")

@@ -62,9 +62,9 @@ def _owed(board: queries.Board, lang: str) -> list[OwedView]:
         line = t["owed_line"].format(
             milestone=owed.milestone.title(lang),
             launch=owed.launch.title(lang),
-            broke_at=format_instant(owed.broke_at, zone),
+            broke_at=format_instant(owed.broke_at, zone, lang),
         )
-        due = t["owed_due"].format(due_by=format_instant(owed.due_by, zone))
+        due = t["owed_due"].format(due_by=format_instant(owed.due_by, zone, lang))
         url = f"{launch_url('', owed.launch.slug)}#m-{owed.milestone.key}"
         views.append(OwedView(line, due, board.now > owed.due_by, url))
     return views

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from yaksok.channels import when
 from yaksok.channels.render import format_instant
 from yaksok.domain.launch import Milestone
 from yaksok.domain.promise import Precision, zone_info
@@ -93,7 +94,9 @@ def drift_chart(milestone: Milestone, zone: str, lang: str) -> DriftChart | None
         assert at is not None and end is not None
         shape = "cancel" if v.cancelled else "exact" if v.promise.precision is Precision.EXACT else "window"
         label = t["point_label"].format(
-            version=v.version, promised=v.promise.describe(lang), announced=format_instant(v.made_at, zone)
+            version=v.version,
+            promised=when.describe(v.promise, lang),
+            announced=format_instant(v.made_at, zone, lang),
         )
         marks.append(Mark(shape, x(v.made_at), y(at), y(end) if shape == "window" else y(at), label))
     abbreviation = min(made).astimezone(zone_info(zone)).tzname() or zone
@@ -108,7 +111,7 @@ def drift_chart(milestone: Milestone, zone: str, lang: str) -> DriftChart | None
         y_ticks=_ticks(y, zone),
         x_label=t["axis_x"].format(zone=abbreviation),
         y_label=t["axis_y"].format(zone=abbreviation),
-        actual=_actual(occurred, x, y, zone, t) if occurred else None,
+        actual=_actual(occurred, x, y, zone, lang, t) if occurred else None,
         diagonal=_diagonal(x, y),
     )
 
@@ -152,8 +155,8 @@ def _ticks(scale: _Scale, zone: str) -> list[Tick]:
     return ticks
 
 
-def _actual(occurred: datetime, x: _Scale, y: _Scale, zone: str, t: Mapping[str, str]) -> Mark:
-    label = t["actual_label"].format(at=format_instant(occurred, zone))
+def _actual(occurred: datetime, x: _Scale, y: _Scale, zone: str, lang: str, t: Mapping[str, str]) -> Mark:
+    label = t["actual_label"].format(at=format_instant(occurred, zone, lang))
     return Mark("actual", x(occurred), y(occurred), y(occurred), label)
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from starlette.requests import Request
 from starlette.responses import Response
 
+from yaksok.channels import when
 from yaksok.channels.render import describe_milestone, format_instant, notice_url
 from yaksok.domain.launch import Launch, Milestone
 from yaksok.domain.promise import Precision, PromiseVersion
@@ -68,7 +69,7 @@ def milestone_view(milestone: Milestone, launch: Launch, lang: str, now: datetim
         countdown_iso=_countdown_target(milestone),
         outcome=outcome,
         outcome_label=labels.OUTCOMES[lang][outcome],
-        occurred=format_instant(milestone.occurrence.at, launch.zone) if milestone.occurrence else "",
+        occurred=format_instant(milestone.occurrence.at, launch.zone, lang) if milestone.occurrence else "",
         history=[_version_view(v, by_version.get(v.version), launch, lang) for v in milestone.versions],
     )
 
@@ -97,8 +98,8 @@ def _version_view(
     verdict = outcome.outcome.value if outcome else ""
     return VersionView(
         version=version.version,
-        promised=version.promise.describe(lang),
-        announced=format_instant(version.made_at, launch.zone),
+        promised=when.describe(version.promise, lang),
+        announced=format_instant(version.made_at, launch.zone, lang),
         change=labels.CHANGE_KINDS[lang][change],
         reason=pick_text(version.reason, lang),
         overrides=[labels.RULES[lang].get(rule, rule) for rule in version.overridden],
@@ -137,7 +138,7 @@ def preorder_view(status: PreorderStatus, launch: Launch, lang: str, room: Room 
     t = i18n.STRINGS[lang]
 
     at = status.closed_at or status.opens_at
-    line = t[f"preorder_{status.state.value}"].format(at=format_instant(at, launch.zone) if at else "")
+    line = t[f"preorder_{status.state.value}"].format(at=format_instant(at, launch.zone, lang) if at else "")
     offer = [
         (
             pick_text(sku.titles, lang) or sku.code,

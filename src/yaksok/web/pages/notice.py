@@ -57,7 +57,7 @@ def notice_view(
         kind=notice.kind.value,
         kind_label=labels.NOTICE_KINDS[lang][notice.kind.value],
         title=notice.title(lang),
-        published=format_instant(published_at, zone),
+        published=format_instant(published_at, zone, lang),
         published_iso=published_at.isoformat(),
         # body_html escapes the author's HTML and refuses unsafe links: it is safe as it stands.
         body_html=Markup(body_html(notice, lang, milestones)),

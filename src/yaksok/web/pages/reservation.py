@@ -9,6 +9,7 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import Response
 
+from yaksok.channels import when
 from yaksok.channels.render import format_instant, launch_url
 from yaksok.domain.reservation import ReservationState
 from yaksok.domain.texts import pick_text
@@ -51,8 +52,8 @@ def reservation_page(request: Request, standing: Standing, secret: str) -> Respo
         sku_title=pick_text(sku.titles, lang) if sku and sku.titles else made.sku,
         quantity=made.quantity,
         pickup_store=made.pickup_store,
-        ships=ships.describe(lang) if ships else None,
-        cancelled_at=format_instant(made.cancelled_at, launch.zone) if made.cancelled_at else None,
+        ships=when.describe(ships, lang) if ships else None,
+        cancelled_at=format_instant(made.cancelled_at, launch.zone, lang) if made.cancelled_at else None,
     )
     path = f"/reservations/{quote(made.code, safe='')}?secret={quote(secret, safe='')}"
     response = render(request, "reservation.html", lang, view=view, path=path)

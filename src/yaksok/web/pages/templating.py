@@ -12,6 +12,7 @@ import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from yaksok.channels import when
 from yaksok.domain.errors import NotFound
 from yaksok.services.runtime import Runtime
 from yaksok.web.pages import i18n
@@ -33,6 +34,8 @@ def _environment(lang: str) -> jinja2.Environment:
         extensions=["jinja2.ext.i18n"],
     )
     env.install_gettext_translations(i18n.translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    # ``{{ promise | when }}``: a promise in the page's language, as channels.when words it.
+    env.filters["when"] = functools.partial(when.describe, lang=lang)
     return env
 
 
