@@ -13,7 +13,6 @@ from yaksok.domain.policy import Policy
 from yaksok.domain.review import Proposal, ProposalAction, ProposalState
 from yaksok.store import port
 from yaksok.store.memory import MemoryStore
-from yaksok.store.unit_of_work import Store
 
 T0 = datetime(2010, 11, 1, 9, 30, 15, 123456, tzinfo=UTC)
 COMMAND = {"milestone_id": "ipad.sale", "time": "2010-11-09 20:00", "reason": {"ko": "사유", "en": "why"}}
@@ -68,7 +67,11 @@ def test_a_decision_is_kept_with_who_when_why_and_the_notice(store: port.Store) 
     with store.read() as tx:
         assert tx.proposals.get("p_1") == approved
         assert tx.proposals.get("p_2") == rejected
-    assert (approved.state, approved.decided_by, approved.notice_id) == (ProposalState.APPROVED, "t_editor2", "n_1")
+    assert (approved.state, approved.decided_by, approved.notice_id) == (
+        ProposalState.APPROVED,
+        "t_editor2",
+        "n_1",
+    )
     assert (rejected.state, rejected.reason) == (ProposalState.REJECTED, "not yet")
 
 
