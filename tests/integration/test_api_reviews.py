@@ -13,7 +13,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from yaksok.domain.clock import SimulatedClock
-from yaksok.services import audit_trail, notices
+from yaksok.services import audit_trail, cadences, notices
 from yaksok.services.runtime import Runtime
 
 Headers = dict[str, str]
@@ -191,3 +191,30 @@ def test_an_unknown_proposal_is_404(client: TestClient, bearer: Callable[[str], 
         client.post("/api/v1/proposals/p_nope/reject", json={"reason": "x"}, headers=editor),
     ):
         assert (response.status_code, response.json()["code"]) == (404, "proposal.not_found")
+
+
+def test_a_notice_written_for_a_cadence_goes_out_at_its_slot_only_once_approved(
+    client: TestClient, bearer: Callable[[str], Headers], reviewed: str, rt: Runtime, clock: SimulatedClock
+) -> None:
+    editor, reviewer = bearer("editor"), bearer("editor")
+    cadence = {"weekdays": "daily", "at": "10:00", "titles": {"en": "Shipping update"}}
+    made = client.post("/api/v1/launches/ipad/cadences", json=cadence, headers=editor).json()
+    body = {"kind": "shipping_update", "titles": {"en": "Boxes"}, "launch": "ipad", "cadence": made["id"]}
+
+    unapproved = client.post("/api/v1/notices", json=body, headers=editor)
+    clock.advance_to(datetime(2010, 10, 28, 1, 0, tzinfo=UTC))  # 10:00 KST: the first slot
+    first = cadences.run_cadences(rt)
+
+    assert unapproved.status_code == 202, unapproved.text
+    assert unapproved.json()["action"] == "notice.schedule"
+    assert len(first) == 1 and first[0].id != unapproved.json()["notice"]  # the "no change" notice
+    draft = client.get(f"/api/v1/notices/{unapproved.json()['notice']}", headers=editor).json()
+    assert draft["state"] == "draft"
+
+    held = client.post("/api/v1/notices", json=body, headers=editor).json()
+    approved = client.post(f"/api/v1/proposals/{held['id']}/approve", headers=reviewer)
+    clock.advance_to(datetime(2010, 10, 29, 1, 0, tzinfo=UTC))  # the next slot
+    second = cadences.run_cadences(rt)
+
+    assert approved.status_code == 200, approved.text
+    assert [n.id for n in second] == [held["notice"]]

@@ -108,7 +108,8 @@ def create_notice(rt: Runtime, command: WriteNotice) -> Notice | Proposal:
                     code=codes.NOTICE_NOT_PUBLISHED,
                 )
             launch_slug = launch_slug or old.launch_slug
-        if command.cadence_id is not None and tx.cadences.get(command.cadence_id) is None:
+        cadence = None if command.cadence_id is None else tx.cadences.get(command.cadence_id)
+        if command.cadence_id is not None and cadence is None:
             raise NotFound(f"no cadence {command.cadence_id!r}", code=codes.CADENCE_NOT_FOUND)
         notice = Notice(
             id=rt.new_id("n"),
@@ -124,11 +125,14 @@ def create_notice(rt: Runtime, command: WriteNotice) -> Notice | Proposal:
             cadence_id=command.cadence_id,
             supersedes=command.supersedes,
         )
-        reviewed = (command.publish_now or command.publish_at is not None) and _needs_review(tx, rt, notice)
-        if reviewed:
+        goes_out = command.publish_now or command.publish_at is not None or cadence is not None
+        if goes_out and _needs_review(tx, rt, notice):
             tx.notices.add(notice)  # a draft until the proposal is approved
-            if command.publish_at is not None:
-                return _propose_schedule(tx, rt, notice, command.publish_at)
+            # A cadence publishes only the notices written for it that are scheduled (approved)
+            # on a launch under review: this one is proposed for the cadence's next slot.
+            publish_at = command.publish_at or (None if cadence is None else cadence.next_slot(now))
+            if publish_at is not None and not command.publish_now:
+                return _propose_schedule(tx, rt, notice, publish_at)
             return _propose_publication(tx, rt, notice)
         if command.publish_at is not None and not command.publish_now:
             notice = notice.schedule(command.publish_at, now)
