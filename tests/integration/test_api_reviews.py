@@ -155,6 +155,8 @@ def test_an_approved_schedule_is_published_by_the_scheduler_without_another_revi
         "titles": {"en": "Doors open"},
         "launch": "ipad",
         "publish_at": "2010-11-01T00:00:00Z",
+        # Another offset than the store's UTC: the same instant must still match on approval.
+        "next_update_at": "2010-11-02T09:00:00+09:00",
     }
     response = client.post("/api/v1/notices", json=body, headers=editor)
     assert response.status_code == 202, response.text

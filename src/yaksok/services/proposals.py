@@ -5,6 +5,7 @@ services.reviews, which carries the change out through the same services."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC
 from typing import TypeVar
 
 import msgspec
@@ -46,7 +47,10 @@ def notice_content(notice: Notice) -> dict[str, JSON]:
             "channels": list(notice.channels),
             "milestones": list(notice.milestone_ids),
             "claim": None if notice.claim is None else notice.claim.to_dict(),
-            "next_update_at": notice.next_update_at,
+            # In UTC, as the store gives it back: the same instant compares equal on approval.
+            "next_update_at": None
+            if notice.next_update_at is None
+            else notice.next_update_at.astimezone(UTC),
             "supersedes": notice.supersedes,
         }
     )
