@@ -20,6 +20,7 @@ from starlette.testclient import TestClient
 
 from yaksok.domain.clock import SimulatedClock
 from yaksok.services import ledger, subscriber_links, waiting_room
+from yaksok.services.auth import create_token
 from yaksok.services.runtime import Runtime
 
 Headers = dict[str, str]
@@ -234,9 +235,29 @@ def walk_waiting_room(api: Api, rt: Runtime) -> None:
     assert api("POST", f"{queue}/join", 201, {"contact": "late@example.com"}, slug="ipad")["number"] == 2
 
 
+def walk_reviews(api: Api, rt: Runtime) -> None:
+    api("PUT", f"{LAUNCH}/review", 200, {"required": True}, slug="ipad")
+    now = {"kind": "general", "titles": {"en": "Held"}, "launch": "ipad", "publish_now": True}
+    held = api("POST", "/api/v1/notices", 202, now)
+    draft = api(
+        "POST", "/api/v1/notices", 201, {"kind": "general", "titles": {"en": "Also held"}, "launch": "ipad"}
+    )
+    held_too = api("POST", f"{NOTICE}/publish", 202, notice_id=draft["id"])
+    api("GET", "/api/v1/proposals", 200, params={"state": "pending", "launch": "ipad"})
+    api("GET", "/api/v1/proposals/{proposal_id}", 200, proposal_id=held["id"])
+    other = {"Authorization": f"Bearer {create_token(rt, 'editor').secret}"}
+    reviewer = Api(api.client, other, api.spec, api.called)
+    approved = reviewer("POST", "/api/v1/proposals/{proposal_id}/approve", 200, proposal_id=held["id"])
+    assert approved["state"] == "approved" and approved["notice"] == held["notice"]
+    reason = {"reason": "not now"}
+    reviewer("POST", "/api/v1/proposals/{proposal_id}/reject", 200, reason, proposal_id=held_too["id"])
+    api("PUT", f"{LAUNCH}/review", 200, {"required": False}, slug="ipad")
+
+
 def test_every_success_response_matches_its_documented_schema(api: Api, rt: Runtime) -> None:
     walk_launches(api)
     walk_notices(api)
+    walk_reviews(api, rt)
     walk_ledger(api, rt)
     walk_subscribers(api)
     walk_push(api)

@@ -72,6 +72,14 @@ NOTICE_PUBLISH_NOW_WITH_PUBLISH_AT = Code(
 )
 CADENCE_ENDED = Code("cadence.ended", Conflict, "the cadence has already ended")
 
+# Two-person review
+PROPOSAL_NOT_FOUND = Code("proposal.not_found", NotFound, "no proposal has that id")
+REVIEW_OWN_PROPOSAL = Code("review.own_proposal", Conflict, "an operator cannot review their own proposal")
+REVIEW_NOT_PENDING = Code("review.not_pending", Conflict, "the proposal was already approved or rejected")
+REVIEW_NOTICE_CHANGED = Code(
+    "review.notice_changed", Conflict, "the proposed notice was edited or published since it was proposed"
+)
+
 # Subscriptions and delivery
 SUBSCRIPTION_URL_INVALID = Code(
     "subscription.url_invalid", InvalidInput, "a webhook URL is not http(s)://host/path without credentials"

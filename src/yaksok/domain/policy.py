@@ -36,6 +36,9 @@ class Policy:
     # ``to_dict``, which lists the rules a launch is created with.
     reminder_offsets: tuple[timedelta, ...] = (timedelta(hours=72), timedelta(hours=24), timedelta(hours=1))
     reminders_set_at: datetime | None = None  # when the offsets were last set (None: the defaults)
+    # Whether an operator's public change waits for another operator's approval (domain/review.py);
+    # stored like the offsets, set on its own (``launch.review_set``).
+    review_required: bool = False
 
     def __post_init__(self) -> None:
         for name in ("min_lead", "min_change_lead", "tolerance", "apology_within"):
@@ -63,6 +66,8 @@ class Policy:
         stored["reminder_offsets_minutes"] = [o / timedelta(minutes=1) for o in self.reminder_offsets]
         if self.reminders_set_at is not None:
             stored["reminders_set_at"] = self.reminders_set_at.isoformat()
+        if self.review_required:
+            stored["review_required"] = True
         return stored
 
     @classmethod
@@ -75,6 +80,8 @@ class Policy:
             policy = replace(policy, reminder_offsets=tuple(timedelta(minutes=float(m)) for m in minutes))
         if isinstance(set_at, str):
             policy = replace(policy, reminders_set_at=datetime.fromisoformat(set_at))
+        if data.get("review_required") is True:
+            policy = replace(policy, review_required=True)
         return policy
 
     def to_dict(self) -> dict[str, float | bool]:

@@ -52,6 +52,7 @@ from yaksok.services import (
     ledger,
     lookups,
     notices,
+    proposals,
     queries,
     reservations,
     upkeep,
@@ -266,7 +267,7 @@ class _Replay:
             bodies=spec.bodies.as_dict() if spec else None,
             next_update_at=spec.next_update_at if spec else None,
         )
-        return _promise_outcome(*launches.revise_promise(self.rt, command))
+        return _promise_outcome(*proposals.done(launches.revise_promise(self.rt, command)))
 
     def cancel(self, action: CancelAction) -> tuple[str, dict[str, Any]]:
         spec = action.notice
@@ -277,7 +278,7 @@ class _Replay:
             titles=spec.titles.as_dict() if spec else None,
             bodies=spec.bodies.as_dict() if spec else None,
         )
-        return _promise_outcome(*launches.cancel_milestone(self.rt, command))
+        return _promise_outcome(*proposals.done(launches.cancel_milestone(self.rt, command)))
 
     def notice(self, action: NoticeAction) -> tuple[str, dict[str, Any]]:
         spec = action.notice
@@ -292,7 +293,7 @@ class _Replay:
             publish_at=spec.publish_at,
             publish_now=spec.publish_at is None and spec.cadence is None,
         )
-        notice = notices.create_notice(self.rt, command)
+        notice = proposals.done(notices.create_notice(self.rt, command))
         if notice.cadence_id is not None:
             self.written_for_cadence.add(notice.id)
             return "scheduled", {**_notice_fields(notice), "message": "goes out at the next update slot"}
@@ -311,7 +312,7 @@ class _Replay:
             milestone_ids=self.milestone_ids(spec),
             next_update_at=spec.next_update_at,
         )
-        notice = notices.clarify(self.rt, command)
+        notice = proposals.done(notices.clarify(self.rt, command))
         verdict = command.claim.verdict.value
         return "clarification", {**_notice_fields(notice), "message": f"claim judged {verdict}"}
 

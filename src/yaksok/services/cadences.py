@@ -8,7 +8,7 @@ from yaksok.domain import codes
 from yaksok.domain.cadence import Cadence, parse_weekdays
 from yaksok.domain.commands import CreateCadence, EndCadence
 from yaksok.domain.errors import Conflict, InvalidInput, NotFound
-from yaksok.domain.notice import Notice
+from yaksok.domain.notice import Notice, NoticeState
 from yaksok.services import ledger, wording
 from yaksok.services.launches import get_launch
 from yaksok.services.notices import publish_in
@@ -96,10 +96,14 @@ def run_cadences(rt: Runtime) -> list[Notice]:
 
 
 def _fill_slot(tx: Transaction, rt: Runtime, cadence: Cadence, slot: datetime) -> Notice:
+    launch = tx.launches.get(cadence.launch_slug)
+    reviewed = launch is not None and launch.policy.review_required
     written = [
         n
         for n in tx.notices.claim_pending_for_cadence(cadence.id)
-        if n.publish_at is None or n.publish_at <= slot
+        if (n.publish_at is None or n.publish_at <= slot)
+        # On a launch under review, a draft was not approved: only a scheduled notice was.
+        and not (reviewed and n.state is NoticeState.DRAFT)
     ]
     next_slot = cadence.next_slot(slot)
     if written:

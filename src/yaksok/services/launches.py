@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from yaksok.domain import codes
@@ -23,8 +23,9 @@ from yaksok.domain.ledger import JSON
 from yaksok.domain.notice import DEFAULT_CHANNELS, Notice, NoticeKind
 from yaksok.domain.policy import Override, Violation, promise_violations
 from yaksok.domain.promise import ChangeKind, Precision, Promise, PromiseVersion, classify_change
+from yaksok.domain.review import Proposal, ProposalAction
 from yaksok.domain.texts import as_texts, check_texts
-from yaksok.services import ledger, wording
+from yaksok.services import ledger, proposals, wording
 from yaksok.services.notices import publish_in
 from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
@@ -74,6 +75,19 @@ def set_reminder_offsets(rt: Runtime, slug: str, offsets: Sequence[timedelta]) -
                 "previous_hours": [o / timedelta(hours=1) for o in launch.policy.reminder_offsets],
             },
         )
+    return replace(launch, policy=policy)
+
+
+def set_review(rt: Runtime, slug: str, *, required: bool) -> Launch:
+    """Whether operators' public changes to the launch wait for a second operator's approval
+    (services.proposals); recorded in the ledger. Setting the current value records nothing."""
+    with rt.store.write() as tx:
+        launch = claim_launch(tx, slug)
+        if launch.policy.review_required == required:
+            return launch
+        policy = replace(launch.policy, review_required=required)
+        tx.launches.set_policy(slug, policy)
+        ledger.record(tx, rt, "launch.review_set", {"launch": slug, "review_required": required})
     return replace(launch, policy=policy)
 
 
@@ -187,30 +201,42 @@ def retitle_milestone(rt: Runtime, command: RetitleMilestone) -> Milestone:
     return retitled
 
 
-def revise_promise(rt: Runtime, command: RevisePromise) -> tuple[PromiseVersion, Notice]:
+def revise_promise(rt: Runtime, command: RevisePromise) -> tuple[PromiseVersion, Notice] | Proposal:
     """Make (or change) a milestone's public promise and announce it on every channel at once.
 
     The policy is checked at this moment; a broken rule is refused unless ``override`` gives a
     public justification. The announcing notice is yaksok's standard wording unless titles are given.
     ``reason`` and ``override`` are ``{ko, en}`` texts; a plain string is taken as English.
+    On a launch under review (services.proposals) an operator's change passes the same checks,
+    then waits as a proposal instead.
     """
     with rt.store.write() as tx:
-        milestone = claim_milestone(tx, command.milestone_id)
-        launch = get_launch(tx, milestone.launch_slug)
-        promise = Promise.parse(command.time, launch.zone, command.precision)
-        return _revise_in(
-            tx,
-            rt,
-            launch,
-            milestone,
-            promise,
-            reason=command.reason,
-            change_kind=command.change_kind,
-            override=command.override,
-            titles=command.titles,
-            bodies=command.bodies,
-            next_update_at=command.next_update_at,
-        )
+        return revise_promise_in(tx, rt, command)
+
+
+def revise_promise_in(
+    tx: Transaction, rt: Runtime, command: RevisePromise
+) -> tuple[PromiseVersion, Notice] | Proposal:
+    milestone = claim_milestone(tx, command.milestone_id)
+    launch = get_launch(tx, milestone.launch_slug)
+    promise = Promise.parse(command.time, launch.zone, command.precision)
+    change = _Change(command.reason, command.change_kind, command.override)
+    if proposals.needs_review(rt, launch):
+        _revision(rt, launch, milestone, promise, change, notice_id="")  # refused now if it would be
+        summary = f"{milestone.id}: promise {promise.describe('en')}"
+        action = ProposalAction.REVISE_PROMISE
+        return proposals.propose_in(tx, rt, launch.slug, action, proposals.encode(command), summary)
+    return _revise_in(
+        tx,
+        rt,
+        launch,
+        milestone,
+        promise,
+        change,
+        titles=command.titles,
+        bodies=command.bodies,
+        next_update_at=command.next_update_at,
+    )
 
 
 def preview_revision(
@@ -228,24 +254,59 @@ def preview_revision(
     return promise_violations(launch.policy, previous, promise, change_kind, reason, rt.clock.now())
 
 
-def cancel_milestone(rt: Runtime, command: CancelMilestone) -> tuple[PromiseVersion, Notice]:
+def cancel_milestone(rt: Runtime, command: CancelMilestone) -> tuple[PromiseVersion, Notice] | Proposal:
+    """Cancel the milestone, announced at once (or proposed, on a launch under review)."""
     with rt.store.write() as tx:
-        milestone = claim_milestone(tx, command.milestone_id)
-        launch = get_launch(tx, milestone.launch_slug)
-        current = milestone.promise or Promise.unannounced(launch.zone)
-        return _revise_in(
-            tx,
-            rt,
-            launch,
-            milestone,
-            current,
-            reason=command.reason,
-            change_kind=ChangeKind.CANCEL,
-            override=command.override,
-            titles=command.titles,
-            bodies=command.bodies,
-            next_update_at=None,
-        )
+        return cancel_milestone_in(tx, rt, command)
+
+
+def cancel_milestone_in(
+    tx: Transaction, rt: Runtime, command: CancelMilestone
+) -> tuple[PromiseVersion, Notice] | Proposal:
+    milestone = claim_milestone(tx, command.milestone_id)
+    launch = get_launch(tx, milestone.launch_slug)
+    current = milestone.promise or Promise.unannounced(launch.zone)
+    change = _Change(command.reason, ChangeKind.CANCEL, command.override)
+    if proposals.needs_review(rt, launch):
+        _revision(rt, launch, milestone, current, change, notice_id="")  # refused now if it would be
+        action = ProposalAction.CANCEL_MILESTONE
+        summary = f"{milestone.id}: cancel"
+        return proposals.propose_in(tx, rt, launch.slug, action, proposals.encode(command), summary)
+    return _revise_in(
+        tx,
+        rt,
+        launch,
+        milestone,
+        current,
+        change,
+        titles=command.titles,
+        bodies=command.bodies,
+        next_update_at=None,
+    )
+
+
+@dataclass(frozen=True)
+class _Change:
+    reason: LooseTexts
+    change_kind: ChangeKind | None
+    override: LooseTexts | None
+
+
+def _revision(
+    rt: Runtime, launch: Launch, milestone: Milestone, promise: Promise, change: _Change, *, notice_id: str
+) -> PromiseVersion:
+    """The milestone's next version, checked against the launch's policy now."""
+    justification = check_texts(as_texts(change.override or ""), "override justification", required=False)
+    _milestone, version = milestone.revise(
+        promise,
+        policy=launch.policy,
+        now=rt.clock.now(),
+        reason=as_texts(change.reason),
+        change_kind=change.change_kind,
+        override=Override(justification) if justification else None,
+        notice_id=notice_id,
+    )
+    return version
 
 
 def _revise_in(
@@ -254,10 +315,8 @@ def _revise_in(
     launch: Launch,
     milestone: Milestone,
     promise: Promise,
+    change: _Change,
     *,
-    reason: LooseTexts,
-    change_kind: ChangeKind | None,
-    override: LooseTexts | None,
     titles: dict[str, str] | None,
     bodies: dict[str, str] | None,
     next_update_at: datetime | None,
@@ -265,16 +324,7 @@ def _revise_in(
     now = rt.clock.now()
     previous = milestone.promise
     notice_id = rt.new_id("n")
-    justification = check_texts(as_texts(override or ""), "override justification", required=False)
-    _milestone, version = milestone.revise(
-        promise,
-        policy=launch.policy,
-        now=now,
-        reason=as_texts(reason),
-        change_kind=change_kind,
-        override=Override(justification) if justification else None,
-        notice_id=notice_id,
-    )
+    version = _revision(rt, launch, milestone, promise, change, notice_id=notice_id)
     tx.milestones.add_version(version)
     auto_titles, auto_bodies = wording.promise_notice(launch, milestone, version, previous)
     first = previous is None

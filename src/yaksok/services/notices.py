@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from yaksok.domain import codes
 from yaksok.domain.commands import Clarify, EditNotice, ScheduleNotice, WriteNotice
 from yaksok.domain.errors import Conflict, InvalidInput, NotFound
 from yaksok.domain.ledger import JSON
 from yaksok.domain.notice import Notice, NoticeKind, NoticeState
-from yaksok.services import delivery, ledger
+from yaksok.domain.review import Proposal, ProposalAction
+from yaksok.domain.texts import pick_text
+from yaksok.services import delivery, ledger, proposals
 from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
 
@@ -88,8 +90,10 @@ def _check_links(tx: Transaction, launch_slug: str | None, milestone_ids: tuple[
             )
 
 
-def create_notice(rt: Runtime, command: WriteNotice) -> Notice:
-    """Write a notice: a draft, scheduled for ``publish_at``, or published now (not both)."""
+def create_notice(rt: Runtime, command: WriteNotice) -> Notice | Proposal:
+    """Write a notice: a draft, scheduled for ``publish_at``, or published now (not both). On a
+    launch under review (services.proposals) an operator's notice is kept as a draft and its
+    publication or scheduling proposed instead."""
     now = rt.clock.now()
     launch_slug = command.launch_slug
     with rt.store.write() as tx:
@@ -104,7 +108,8 @@ def create_notice(rt: Runtime, command: WriteNotice) -> Notice:
                     code=codes.NOTICE_NOT_PUBLISHED,
                 )
             launch_slug = launch_slug or old.launch_slug
-        if command.cadence_id is not None and tx.cadences.get(command.cadence_id) is None:
+        cadence = None if command.cadence_id is None else tx.cadences.get(command.cadence_id)
+        if command.cadence_id is not None and cadence is None:
             raise NotFound(f"no cadence {command.cadence_id!r}", code=codes.CADENCE_NOT_FOUND)
         notice = Notice(
             id=rt.new_id("n"),
@@ -120,6 +125,15 @@ def create_notice(rt: Runtime, command: WriteNotice) -> Notice:
             cadence_id=command.cadence_id,
             supersedes=command.supersedes,
         )
+        goes_out = command.publish_now or command.publish_at is not None or cadence is not None
+        if goes_out and _needs_review(tx, rt, notice):
+            tx.notices.add(notice)  # a draft until the proposal is approved
+            # A cadence publishes only the notices written for it that are scheduled (approved)
+            # on a launch under review: this one is proposed for the cadence's next slot.
+            publish_at = command.publish_at or (None if cadence is None else cadence.next_slot(now))
+            if publish_at is not None and not command.publish_now:
+                return _propose_schedule(tx, rt, notice, publish_at)
+            return _propose_publication(tx, rt, notice)
         if command.publish_at is not None and not command.publish_now:
             notice = notice.schedule(command.publish_at, now)
         tx.notices.add(notice)
@@ -128,11 +142,58 @@ def create_notice(rt: Runtime, command: WriteNotice) -> Notice:
         return notice
 
 
-def schedule_notice(rt: Runtime, command: ScheduleNotice) -> Notice:
+def _needs_review(tx: Transaction, rt: Runtime, notice: Notice) -> bool:
+    launch = None if notice.launch_slug is None else tx.launches.get(notice.launch_slug)
+    return proposals.needs_review(rt, launch)
+
+
+def _propose_publication(tx: Transaction, rt: Runtime, notice: Notice) -> Proposal:
+    notice.publish(rt.clock.now())  # refused now if it would be
+    assert notice.launch_slug is not None
+    command: dict[str, JSON] = {"notice_id": notice.id, "content": proposals.notice_content(notice)}
+    summary = f"publish {notice.kind.value} {notice.id}: {pick_text(notice.titles, 'en')}"
+    action = ProposalAction.PUBLISH_NOTICE
+    return proposals.propose_in(tx, rt, notice.launch_slug, action, command, summary, notice.id)
+
+
+def _propose_schedule(tx: Transaction, rt: Runtime, notice: Notice, publish_at: datetime) -> Proposal:
+    notice.schedule(publish_at, rt.clock.now())  # refused now if it would be
+    assert notice.launch_slug is not None
+    command: dict[str, JSON] = {
+        "notice_id": notice.id,
+        "publish_at": publish_at.isoformat(),
+        "content": proposals.notice_content(notice),
+    }
+    summary = f"schedule {notice.kind.value} {notice.id} for {publish_at.isoformat()}: "
+    summary += pick_text(notice.titles, "en")
+    action = ProposalAction.SCHEDULE_NOTICE
+    return proposals.propose_in(tx, rt, notice.launch_slug, action, command, summary, notice.id)
+
+
+def reviewed_notice(tx: Transaction, notice_id: str, content: object) -> Notice:
+    """The notice a proposal names, claimed, as the reviewer saw it; refused if it changed since."""
+    notice = claim_notice(tx, notice_id)
+    if notice.state is NoticeState.PUBLISHED or proposals.notice_content(notice) != content:
+        raise Conflict(
+            f"notice {notice_id!r} was edited or published since it was proposed; propose it again",
+            code=codes.REVIEW_NOTICE_CHANGED,
+        )
+    return notice
+
+
+def schedule_notice(rt: Runtime, command: ScheduleNotice) -> Notice | Proposal:
     with rt.store.write() as tx:
-        notice = claim_notice(tx, command.notice_id).schedule(command.publish_at, rt.clock.now())
-        _save(tx, notice)
-        return notice
+        notice = claim_notice(tx, command.notice_id)
+        if _needs_review(tx, rt, notice):
+            return _propose_schedule(tx, rt, notice, command.publish_at)
+        return schedule_in(tx, rt, notice, command.publish_at)
+
+
+def schedule_in(tx: Transaction, rt: Runtime, notice: Notice, publish_at: datetime) -> Notice:
+    """Schedule a claimed notice inside the caller's transaction."""
+    scheduled = notice.schedule(publish_at, rt.clock.now())
+    _save(tx, scheduled)
+    return scheduled
 
 
 def unschedule_notice(rt: Runtime, notice_id: str) -> Notice:
@@ -142,15 +203,18 @@ def unschedule_notice(rt: Runtime, notice_id: str) -> Notice:
         return notice
 
 
-def publish_notice(rt: Runtime, notice_id: str) -> Notice:
+def publish_notice(rt: Runtime, notice_id: str) -> Notice | Proposal:
     with rt.store.write() as tx:
-        return publish_in(tx, rt, claim_notice(tx, notice_id))
+        notice = claim_notice(tx, notice_id)
+        if _needs_review(tx, rt, notice):
+            return _propose_publication(tx, rt, notice)
+        return publish_in(tx, rt, notice)
 
 
 def publish_due(rt: Runtime) -> list[Notice]:
     """Publish every scheduled notice whose time has come, oldest first, each in its own
     transaction; a notice whose time passed while the service was down goes out now, and its
-    ledger entry says how late."""
+    ledger entry says how late. Not reviewed: on a launch under review, scheduling was."""
     published: list[Notice] = []
     with rt.store.read() as tx:
         due = [n.id for n in tx.notices.due(rt.clock.now())]
@@ -163,7 +227,7 @@ def publish_due(rt: Runtime) -> list[Notice]:
     return published
 
 
-def clarify(rt: Runtime, command: Clarify) -> Notice:
+def clarify(rt: Runtime, command: Clarify) -> Notice | Proposal:
     """Answer a claim made elsewhere, on every channel, now."""
     return create_notice(
         rt,
@@ -181,9 +245,13 @@ def clarify(rt: Runtime, command: Clarify) -> Notice:
 
 
 def edit_notice(rt: Runtime, command: EditNotice) -> Notice:
-    """Change a draft or scheduled notice; a published one is immutable."""
+    """Change a draft or scheduled notice; a published one is immutable. A scheduled notice of a
+    launch under review goes back to draft: its new text needs scheduling (and review) again."""
     with rt.store.write() as tx:
-        notice = claim_notice(tx, command.notice_id).edit(
+        notice = claim_notice(tx, command.notice_id)
+        if notice.state is NoticeState.SCHEDULED and _needs_review(tx, rt, notice):
+            notice = notice.unschedule()
+        notice = notice.edit(
             kind=command.kind,
             titles=command.titles,
             bodies=command.bodies,

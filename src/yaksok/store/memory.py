@@ -37,6 +37,7 @@ from yaksok.domain.policy import Policy
 from yaksok.domain.promise import PromiseVersion
 from yaksok.domain.push import VapidKey
 from yaksok.domain.reservation import Reservation, ReservationState
+from yaksok.domain.review import Proposal, ProposalState
 from yaksok.domain.social import SocialPost
 from yaksok.domain.subscription import Recipient, Subscription
 from yaksok.domain.waiting_room import Entry, Room
@@ -104,6 +105,7 @@ class _Tables:
     tokens: dict[str, _TokenRow] = field(default_factory=dict)
     operators: dict[str, Operator] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
+    proposals: dict[str, Proposal] = field(default_factory=dict)
     reservations: dict[str, Reservation] = field(default_factory=dict)
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
     vapid_keys: list[VapidKey] = field(default_factory=list)
@@ -528,6 +530,40 @@ class OperatorRepository(_Repository, port.OperatorRepository):
 
     def by_email(self, email: str) -> Operator | None:
         return next((op for op in self._tables.operators.values() if op.email == email), None)
+
+
+class ProposalRepository(_Repository, port.ProposalRepository):
+    def add(self, proposal: Proposal) -> None:
+        _insert(self._write().proposals, proposal.id, _stored_proposal(proposal), "proposal")
+
+    def get(self, proposal_id: str) -> Proposal | None:
+        found = self._tables.proposals.get(proposal_id)
+        return None if found is None else copy.deepcopy(found)
+
+    def claim(self, proposal_id: str) -> Proposal | None:
+        self._write()
+        return self.get(proposal_id)
+
+    def save(self, proposal: Proposal) -> None:
+        tables = self._write()
+        _require(proposal.id in tables.proposals, f"proposal {proposal.id!r}")
+        tables.proposals[proposal.id] = _stored_proposal(proposal)
+
+    def list(self, *, state: ProposalState | None = None, launch_slug: str | None = None) -> list[Proposal]:
+        found = [
+            copy.deepcopy(p)
+            for p in self._tables.proposals.values()
+            if (state is None or p.state is state) and (launch_slug is None or p.launch_slug == launch_slug)
+        ]
+        return sorted(found, key=lambda p: (p.proposed_at, p.id))
+
+
+def _stored_proposal(proposal: Proposal) -> Proposal:
+    return replace(
+        copy.deepcopy(proposal),
+        proposed_at=_utc(proposal.proposed_at),
+        decided_at=_utc_or_none(proposal.decided_at),
+    )
 
 
 class AuditRepository(_Repository, port.AuditRepository):
@@ -1002,6 +1038,7 @@ class MemoryTransaction(port.Transaction):
         self.tokens = TokenRepository(tables, writable)
         self.operators = OperatorRepository(tables, writable)
         self.audit = AuditRepository(tables, writable)
+        self.proposals = ProposalRepository(tables, writable)
         self.reservations = ReservationRepository(tables, writable)
         self.subscriptions = SubscriptionRepository(tables, writable)
         self.deliveries = DeliveryRepository(tables, writable)

@@ -31,6 +31,7 @@ from yaksok.domain.policy import Policy
 from yaksok.domain.promise import PromiseVersion
 from yaksok.domain.push import VapidKey
 from yaksok.domain.reservation import Reservation, ReservationState
+from yaksok.domain.review import Proposal, ProposalState
 from yaksok.domain.social import SocialPost
 from yaksok.domain.subscription import Recipient, Subscription
 from yaksok.domain.waiting_room import Entry, Room
@@ -290,6 +291,28 @@ class AuditRepository(ABC):
     @abstractmethod
     def entries(self, *, limit: int = 1000) -> list[AuditEntry]:
         """The newest ``limit`` entries, oldest first."""
+
+
+class ProposalRepository(ABC):
+    """Changes waiting for a second operator's review: not public, like the audit trail."""
+
+    @abstractmethod
+    def add(self, proposal: Proposal) -> None: ...
+
+    @abstractmethod
+    def get(self, proposal_id: str) -> Proposal | None: ...
+
+    @abstractmethod
+    def claim(self, proposal_id: str) -> Proposal | None:
+        """The proposal, claimed until the transaction ends: two reviewers of one proposal take turns."""
+
+    @abstractmethod
+    def save(self, proposal: Proposal) -> None:
+        """Store the proposal's decision (its state, who decided, when, why, the notice)."""
+
+    @abstractmethod
+    def list(self, *, state: ProposalState | None = None, launch_slug: str | None = None) -> list[Proposal]:
+        """Proposals, oldest first, of this state and launch when given."""
 
 
 class ReservationRepository(ABC):
@@ -567,6 +590,7 @@ class Transaction(ABC):
     tokens: TokenRepository
     operators: OperatorRepository
     audit: AuditRepository
+    proposals: ProposalRepository
     reservations: ReservationRepository
     subscriptions: SubscriptionRepository
     deliveries: DeliveryRepository

@@ -171,6 +171,26 @@ audit = Table(
     Column("details", JSON, nullable=False),
 )
 
+# Changes waiting for a second operator's review (domain/review.py): not public, the ledger
+# records only the approved act, with its proposal's id.
+proposals = Table(
+    "proposals",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("launch_slug", String(64), ForeignKey("launches.slug"), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("command", JSON, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("proposed_by", String(32), nullable=False),
+    Column("proposed_at", UTCDateTime, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("decided_by", String(32)),
+    Column("decided_at", UTCDateTime),
+    Column("reason", Text, nullable=False),
+    Column("notice_id", String(64)),
+    Index("ix_proposals_state_proposed_at", "state", "proposed_at"),
+)
+
 # Customers' reservations: customer data, not public (the ledger holds no contact).
 reservations = Table(
     "reservations",

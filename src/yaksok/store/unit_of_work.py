@@ -23,6 +23,7 @@ from yaksok.store.ledger import LedgerRepository
 from yaksok.store.live_events import LiveEvents, PublicationListener, can_listen
 from yaksok.store.notices import NoticeRepository
 from yaksok.store.operators import OperatorRepository
+from yaksok.store.proposals import ProposalRepository
 from yaksok.store.push import PushRepository
 from yaksok.store.reservations import ReservationRepository
 from yaksok.store.social import SocialRepository
@@ -47,6 +48,7 @@ class Transaction(port.Transaction):
         self.tokens = TokenRepository(connection)
         self.operators = OperatorRepository(connection)
         self.audit = AuditRepository(connection)
+        self.proposals = ProposalRepository(connection)
         self.reservations = ReservationRepository(connection)
         self.subscriptions = SubscriptionRepository(connection)
         self.deliveries = DeliveryRepository(connection)

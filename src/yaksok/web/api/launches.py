@@ -6,12 +6,27 @@ from datetime import timedelta
 
 from starlette.routing import BaseRoute
 
+from yaksok.domain.review import Proposal
 from yaksok.services import cadences, launches, lookups
 from yaksok.services.auth import Role
 from yaksok.web.api import schemas
 from yaksok.web.api.operation import Call, operation
-from yaksok.web.api.responses import CadenceOut, LaunchDetailOut, LaunchOut, MilestoneOut, RevisionOut
-from yaksok.web.api.views import cadence_view, launch_detail_view, launch_view, milestone_view, revision_view
+from yaksok.web.api.responses import (
+    CadenceOut,
+    HeldOut,
+    LaunchDetailOut,
+    LaunchOut,
+    MilestoneOut,
+    RevisionOut,
+)
+from yaksok.web.api.views import (
+    cadence_view,
+    held_view,
+    launch_detail_view,
+    launch_view,
+    milestone_view,
+    revision_view,
+)
 
 PREFIX = "/api/v1"
 
@@ -55,16 +70,23 @@ def retitle_milestone(call: Call[schemas.Retitle]) -> MilestoneOut:
     return milestone_view(milestone)
 
 
-def revise_promise(call: Call[schemas.PromiseRevision]) -> RevisionOut:
-    command = call.body.to_command(call.path["milestone_id"])
-    version, notice = launches.revise_promise(call.rt, command)
-    return revision_view(version, notice, call.settings.public_url)
+def set_review(call: Call[schemas.ReviewSetting]) -> LaunchOut:
+    launch = launches.set_review(call.rt, call.path["slug"], required=call.body.required)
+    return launch_view(launch, call.settings.public_url)
 
 
-def cancel_milestone(call: Call[schemas.Cancellation]) -> RevisionOut:
-    command = call.body.to_command(call.path["milestone_id"])
-    version, notice = launches.cancel_milestone(call.rt, command)
-    return revision_view(version, notice, call.settings.public_url)
+def revise_promise(call: Call[schemas.PromiseRevision]) -> RevisionOut | HeldOut:
+    done = launches.revise_promise(call.rt, call.body.to_command(call.path["milestone_id"]))
+    if isinstance(done, Proposal):
+        return held_view(done, call.actor)
+    return revision_view(*done, call.settings.public_url)
+
+
+def cancel_milestone(call: Call[schemas.Cancellation]) -> RevisionOut | HeldOut:
+    done = launches.cancel_milestone(call.rt, call.body.to_command(call.path["milestone_id"]))
+    if isinstance(done, Proposal):
+        return held_view(done, call.actor)
+    return revision_view(*done, call.settings.public_url)
 
 
 def record_occurrence(call: Call[schemas.OccurrenceReport]) -> MilestoneOut:
@@ -102,6 +124,9 @@ def routes() -> list[BaseRoute]:
         operation("PUT", f"{launch}/reminder-offsets", set_reminder_offsets, role=editor, tag="launches",
                   body=schemas.ReminderOffsets,
                   summary="Set how long before each exact promise subscribers are reminded (in the ledger)"),
+        operation("PUT", f"{launch}/review", set_review, role=Role.ADMIN, tag="launches",
+                  body=schemas.ReviewSetting,
+                  summary="Set whether operators' promise changes and notices wait for a second operator"),
         operation("POST", f"{launch}/milestones", add_milestone, role=editor, tag="milestones",
                   summary="Add a milestone to a launch", body=schemas.NewMilestone, status=201),
         operation("GET", milestone, get_milestone, role=viewer, tag="milestones",
@@ -109,10 +134,12 @@ def routes() -> list[BaseRoute]:
         operation("PATCH", milestone, retitle_milestone, role=editor, tag="milestones",
                   summary="Correct the milestone's titles (recorded in the ledger)", body=schemas.Retitle),
         operation("POST", f"{milestone}/promises", revise_promise, role=editor, tag="milestones",
-                  summary="Make or change the milestone's promise, announced by a notice at once",
+                  summary="Make or change the milestone's promise, announced by a notice at once "
+                  "(under review: 202 with the proposal)",
                   body=schemas.PromiseRevision, status=201),
         operation("POST", f"{milestone}/cancel", cancel_milestone, role=editor, tag="milestones",
-                  summary="Cancel the milestone, announced by a notice at once",
+                  summary="Cancel the milestone, announced by a notice at once "
+                  "(under review: 202 with the proposal)",
                   body=schemas.Cancellation, status=201),
         operation("POST", f"{milestone}/occurrence", record_occurrence, role=editor, tag="milestones",
                   summary="Record when the milestone really happened (default: now)",

@@ -5,25 +5,36 @@ from __future__ import annotations
 from starlette.routing import BaseRoute
 
 from yaksok.domain import codes
-from yaksok.domain.notice import NoticeState
+from yaksok.domain.notice import Notice, NoticeState
+from yaksok.domain.review import Proposal
 from yaksok.services import figures, lookups, notices
 from yaksok.services.auth import Role
 from yaksok.web.api import schemas
-from yaksok.web.api.operation import Call, operation
-from yaksok.web.api.responses import ChannelDeliveriesOut, LatencyOut, NoticeDeliveriesOut, NoticeOut
-from yaksok.web.api.views import notice_view
+from yaksok.web.api.operation import B, Call, operation
+from yaksok.web.api.responses import (
+    ChannelDeliveriesOut,
+    HeldOut,
+    LatencyOut,
+    NoticeDeliveriesOut,
+    NoticeOut,
+)
+from yaksok.web.api.views import held_view, notice_view
 
 PREFIX = "/api/v1"
 
 
-def create_notice(call: Call[schemas.NewNotice]) -> NoticeOut:
-    notice = notices.create_notice(call.rt, call.body.to_command())
-    return notice_view(notice, call.settings.public_url)
+def _view(call: Call[B], done: Notice | Proposal) -> NoticeOut | HeldOut:
+    if isinstance(done, Proposal):
+        return held_view(done, call.actor)
+    return notice_view(done, call.settings.public_url)
 
 
-def supersede_notice(call: Call[schemas.Correction]) -> NoticeOut:
-    notice = notices.create_notice(call.rt, call.body.to_command(call.path["notice_id"]))
-    return notice_view(notice, call.settings.public_url)
+def create_notice(call: Call[schemas.NewNotice]) -> NoticeOut | HeldOut:
+    return _view(call, notices.create_notice(call.rt, call.body.to_command()))
+
+
+def supersede_notice(call: Call[schemas.Correction]) -> NoticeOut | HeldOut:
+    return _view(call, notices.create_notice(call.rt, call.body.to_command(call.path["notice_id"])))
 
 
 def list_notices(call: Call[None]) -> list[NoticeOut]:
@@ -59,22 +70,20 @@ def edit_notice(call: Call[schemas.NoticeEdit]) -> NoticeOut:
     return notice_view(notice, call.settings.public_url)
 
 
-def schedule_notice(call: Call[schemas.Schedule]) -> NoticeOut:
-    notice = notices.schedule_notice(call.rt, call.body.to_command(call.path["notice_id"]))
-    return notice_view(notice, call.settings.public_url)
+def schedule_notice(call: Call[schemas.Schedule]) -> NoticeOut | HeldOut:
+    return _view(call, notices.schedule_notice(call.rt, call.body.to_command(call.path["notice_id"])))
 
 
 def unschedule_notice(call: Call[None]) -> NoticeOut:
     return notice_view(notices.unschedule_notice(call.rt, call.path["notice_id"]), call.settings.public_url)
 
 
-def publish_notice(call: Call[None]) -> NoticeOut:
-    return notice_view(notices.publish_notice(call.rt, call.path["notice_id"]), call.settings.public_url)
+def publish_notice(call: Call[None]) -> NoticeOut | HeldOut:
+    return _view(call, notices.publish_notice(call.rt, call.path["notice_id"]))
 
 
-def clarify(call: Call[schemas.NewClarification]) -> NoticeOut:
-    notice = notices.clarify(call.rt, call.body.to_command())
-    return notice_view(notice, call.settings.public_url)
+def clarify(call: Call[schemas.NewClarification]) -> NoticeOut | HeldOut:
+    return _view(call, notices.clarify(call.rt, call.body.to_command()))
 
 
 _LIST_QUERY = (

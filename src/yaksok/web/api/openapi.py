@@ -8,7 +8,9 @@ the handlers return and the server encodes, so what is documented is exactly wha
 from __future__ import annotations
 
 import re
+import types
 from collections.abc import Iterable
+from typing import get_args
 
 import msgspec
 from starlette.requests import Request
@@ -17,6 +19,7 @@ from starlette.routing import BaseRoute
 
 import yaksok
 from yaksok.web.api.operation import JSON, Doc, DocumentedRoute
+from yaksok.web.api.responses import HeldOut
 
 _PARAM = re.compile(r"{(\w+)}")
 _REF = "#/components/schemas/{name}"
@@ -44,7 +47,8 @@ PROBLEM: JSON = {
 def document(routes: Iterable[BaseRoute], server_url: str) -> JSON:
     documented = [route for route in routes if isinstance(route, DocumentedRoute)]
     # One call for requests and responses, so a type both use (an enum, say) is one component.
-    types = {route.doc.body for route in documented} | {route.doc.reply for route in documented}
+    types: set[object] = {route.doc.body for route in documented}
+    types |= {reply for route in documented for reply in _replies(route.doc).values()}
     ordered = sorted(types - {None}, key=repr)
     refs, schemas = msgspec.json.schema_components(ordered, ref_template=_REF)
     type_refs = dict(zip(ordered, refs, strict=True))
@@ -86,7 +90,7 @@ def _operation(route: DocumentedRoute, type_refs: dict[object, JSON]) -> JSON:
         "security": [] if doc.role is None else [{"bearer": []}],
         "parameters": _parameters(route.path, doc),
         "responses": {
-            str(doc.status): _success(doc, type_refs),
+            **{str(status): _success(doc, reply, type_refs) for status, reply in _replies(doc).items()},
             **{str(status): {"$ref": "#/components/responses/Problem"} for status in _errors(route)},
         },
     }
@@ -112,9 +116,19 @@ def _parameters(path: str, doc: Doc) -> list[JSON]:
     return in_path + in_query
 
 
-def _success(doc: Doc, type_refs: dict[object, JSON]) -> JSON:
-    if doc.reply is not None:
-        schema = type_refs[doc.reply]
+def _replies(doc: Doc) -> dict[int, object]:
+    """The success body per status: a route that may hold a change for review answers ``HeldOut``
+    with 202, its other reply with its own status."""
+    members = get_args(doc.reply) if isinstance(doc.reply, types.UnionType) else ()
+    if HeldOut in members:
+        (done,) = [member for member in members if member is not HeldOut]
+        return {doc.status: done, 202: HeldOut}
+    return {doc.status: doc.reply}
+
+
+def _success(doc: Doc, reply: object, type_refs: dict[object, JSON]) -> JSON:
+    if reply is not None:
+        schema = type_refs[reply]
     elif doc.media_type == "application/json":
         schema = {"type": "object"}
     else:

@@ -30,6 +30,7 @@ from yaksok.services import auth
 from yaksok.services.auth import Actor, Role
 from yaksok.services.runtime import Runtime
 from yaksok.web.api.body import read_body
+from yaksok.web.api.responses import HeldOut
 from yaksok.web.errors import (
     AUTH_FORBIDDEN,
     AUTH_INVALID_TOKEN,
@@ -55,6 +56,7 @@ _NOT_FOUND = {
     "notice_id": codes.NOTICE_NOT_FOUND,
     "cadence_id": codes.CADENCE_NOT_FOUND,
     "token_id": codes.TOKEN_NOT_FOUND,
+    "proposal_id": codes.PROPOSAL_NOT_FOUND,
 }
 
 
@@ -155,7 +157,9 @@ def operation(
         reply = await run_in_threadpool(handler, call)
         if isinstance(reply, str):
             return Response(reply, status_code=status, media_type=media_type)
-        return Response(msgspec.json.encode(reply), status_code=status, media_type="application/json")
+        # A change held for review is accepted, not done, whichever route asked for it.
+        code = 202 if isinstance(reply, HeldOut) else status
+        return Response(msgspec.json.encode(reply), status_code=code, media_type="application/json")
 
     struct = cast("type[msgspec.Struct] | None", body)
     reply = _reply_type(handler) if media_type == "application/json" else None

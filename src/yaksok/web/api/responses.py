@@ -17,6 +17,7 @@ from yaksok.domain.launch import MilestoneKind
 from yaksok.domain.notice import NoticeKind, NoticeState, Verdict
 from yaksok.domain.promise import ChangeKind, Precision
 from yaksok.domain.reservation import ReservationState
+from yaksok.domain.review import ProposalAction, ProposalState
 from yaksok.web.api.schemas import RoleName, Texts
 
 Instant = Annotated[
@@ -41,6 +42,9 @@ class PolicyOut(Out):
     reminder_offsets_hours: Annotated[
         list[float], Meta(description="subscribers are reminded this long before each exact promise")
     ] = []
+    review_required: Annotated[
+        bool, Meta(description="operators' promise changes and notices wait for a second operator's approval")
+    ] = False
 
 
 class SkuOut(Out):
@@ -142,6 +146,28 @@ class RevisionOut(Out):
 
     version: VersionOut
     notice: NoticeOut
+
+
+class ProposalOut(Out):
+    """A change waiting for a second operator's review, or the decision on it."""
+
+    id: str
+    launch: str
+    action: ProposalAction
+    summary: Annotated[str, Meta(description="what it would do, in a line")]
+    state: ProposalState
+    yours: Annotated[bool, Meta(description="whether the asking token (or operator) proposed it")]
+    proposed_at: Instant
+    decided_at: Instant | None
+    reason: Annotated[str, Meta(description="why it was rejected; empty otherwise")]
+    notice: Annotated[str | None, Meta(description="the notice it publishes or schedules")]
+    command: Annotated[
+        dict[str, Any], Meta(description="the change as it was asked, carried out on approval")
+    ]
+
+
+class HeldOut(ProposalOut):
+    """A change held for a second operator's review, answered 202: nothing is published yet."""
 
 
 class CadenceOut(Out):

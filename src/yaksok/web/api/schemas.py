@@ -116,6 +116,16 @@ class SkuSetting(Body):
         return commands.SetSku(launch_slug=launch_slug, sku=Sku(code=code, titles=self.titles, cap=self.cap))
 
 
+class ReviewSetting(Body):
+    """Whether operators' promise changes and notices for the launch wait for a second operator."""
+
+    required: bool
+
+
+class Rejection(Body):
+    reason: Annotated[str, Meta(min_length=1, max_length=2000, description="why, for the proposer")]
+
+
 class ReminderOffsets(Body):
     """How long before each exactly promised milestone the launch's subscribers are reminded."""
 

@@ -15,11 +15,13 @@ from yaksok.domain.launch import Launch, Milestone, Occurrence
 from yaksok.domain.ledger import Checkpoint, LedgerEntry
 from yaksok.domain.notice import Claim, Notice
 from yaksok.domain.promise import Promise, PromiseVersion
+from yaksok.domain.review import Proposal
 from yaksok.web.api.responses import (
     AuditEntryOut,
     CadenceOut,
     CheckpointOut,
     ClaimOut,
+    HeldOut,
     LaunchDetailOut,
     LaunchOut,
     LedgerEntryOut,
@@ -28,6 +30,7 @@ from yaksok.web.api.responses import (
     OccurrenceOut,
     PolicyOut,
     PromiseOut,
+    ProposalOut,
     RevisionOut,
     SkuOut,
     TokenRecordOut,
@@ -100,6 +103,7 @@ def launch_view(launch: Launch, base_url: str) -> LaunchOut:
             {
                 **launch.policy.to_dict(),
                 "reminder_offsets_hours": [o / timedelta(hours=1) for o in launch.policy.reminder_offsets],
+                "review_required": launch.policy.review_required,
             },
             PolicyOut,
         ),
@@ -140,6 +144,27 @@ def notice_view(notice: Notice, base_url: str) -> NoticeOut:
         cadence=notice.cadence_id,
         created_at=notice.created_at.isoformat(),
         url=f"{base_url}/notices/{notice.id}",
+    )
+
+
+def held_view(proposal: Proposal, actor: str | None) -> HeldOut:
+    """A change just held for review (the API answers it 202)."""
+    return msgspec.convert(msgspec.to_builtins(proposal_view(proposal, actor)), HeldOut)
+
+
+def proposal_view(proposal: Proposal, actor: str | None) -> ProposalOut:
+    return ProposalOut(
+        id=proposal.id,
+        launch=proposal.launch_slug,
+        action=proposal.action,
+        summary=proposal.summary,
+        state=proposal.state,
+        yours=proposal.proposed_by == actor,
+        proposed_at=proposal.proposed_at.isoformat(),
+        decided_at=None if proposal.decided_at is None else proposal.decided_at.isoformat(),
+        reason=proposal.reason,
+        notice=proposal.notice_id,
+        command=dict(proposal.command),
     )
 
 

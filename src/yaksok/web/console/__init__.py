@@ -15,7 +15,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import BaseRoute, Mount, Route
 
 from yaksok.config import Settings
-from yaksok.web.console import audit, calendar, deliveries, launches, notices, preorder, session
+from yaksok.web.console import audit, calendar, deliveries, launches, notices, preorder, reviews, session
 
 
 def routes(settings: Settings) -> list[BaseRoute]:
@@ -39,12 +39,16 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/launches/{slug}", launches.launch_page, methods=["GET"]),
         Route("/launches/{slug}/titles", launches.retitle_launch, methods=["POST"]),
         Route("/launches/{slug}/milestones", launches.add_milestone, methods=["POST"]),
+        Route("/launches/{slug}/review", launches.set_review, methods=["POST"]),
         Route("/milestones/{milestone_id}", launches.milestone_page, methods=["GET"]),
         Route("/milestones/{milestone_id}/verdict", launches.verdict, methods=["POST"]),
         Route("/milestones/{milestone_id}/promises", launches.revise_promise, methods=["POST"]),
         Route("/notices", notices.notices_page, methods=["GET"]),
         Route("/notices", notices.compose, methods=["POST"]),
         Route("/notices/{notice_id}", deliveries.notice_page, methods=["GET"]),
+        Route("/reviews", reviews.reviews_page, methods=["GET"]),
+        Route("/reviews/{proposal_id}/approve", reviews.approve, methods=["POST"]),
+        Route("/reviews/{proposal_id}/reject", reviews.reject, methods=["POST"]),
         Route("/launches/{slug}/skus", preorder.set_sku, methods=["POST"]),
         Route("/launches/{slug}/per-customer-limit", preorder.set_limit, methods=["POST"]),
         Route("/launches/{slug}/reservations", preorder.reservations_page, methods=["GET"]),

@@ -27,6 +27,7 @@ from yaksok.domain.launch import Launch, Milestone, MilestoneKind, Sku
 from yaksok.domain.notice import Notice, NoticeKind, NoticeState
 from yaksok.domain.policy import Violation
 from yaksok.domain.promise import Precision, Promise, PromiseVersion
+from yaksok.domain.review import Proposal
 from yaksok.services import launches, lookups, notices, reservations
 from yaksok.services.runtime import Runtime
 
@@ -90,7 +91,7 @@ def preview_revision(rt: Runtime, milestone_id: str, form: Form) -> list[Violati
     )
 
 
-def revise_promise(rt: Runtime, milestone_id: str, form: Form) -> tuple[PromiseVersion, Notice]:
+def revise_promise(rt: Runtime, milestone_id: str, form: Form) -> tuple[PromiseVersion, Notice] | Proposal:
     override = texts(form, "override")
     command = RevisePromise(
         milestone_id,
@@ -102,9 +103,10 @@ def revise_promise(rt: Runtime, milestone_id: str, form: Form) -> tuple[PromiseV
     return launches.revise_promise(rt, command)
 
 
-def compose_notice(rt: Runtime, form: Form) -> Notice:
+def compose_notice(rt: Runtime, form: Form) -> Notice | Proposal:
     """A general notice from the composer: kept as a draft, scheduled at ``publish_at`` (wall
-    time in ``zone``) or published now, as the button pressed (``action``) says."""
+    time in ``zone``) or published now, as the button pressed (``action``) says; on a launch
+    under review, the schedule or publication waits as a proposal."""
     action = form.get("action", "draft")
     slug = form.get("launch", "").strip() or None
     command = WriteNotice(

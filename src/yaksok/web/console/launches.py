@@ -8,6 +8,8 @@ from yaksok.domain.errors import PolicyViolation
 from yaksok.domain.launch import MilestoneKind
 from yaksok.domain.notice import DEFAULT_CHANNELS
 from yaksok.domain.policy import Violation
+from yaksok.domain.review import Proposal
+from yaksok.services import launches
 from yaksok.services.auth import Role
 from yaksok.web.console import actions
 from yaksok.web.console.session import Visit, console_view
@@ -79,8 +81,18 @@ def verdict(visit: Visit) -> Response:
 def revise_promise(visit: Visit) -> Response:
     milestone_id = visit.request.path_params["milestone_id"]
     try:
-        version, notice = actions.revise_promise(visit.rt, milestone_id, visit.form)
+        done = actions.revise_promise(visit.rt, milestone_id, visit.form)
     except PolicyViolation:
         broken = actions.preview_revision(visit.rt, milestone_id, visit.form)
         return _milestone(visit, verdict=broken, status=422)
+    if isinstance(done, Proposal):
+        return _see(f"/console/reviews?proposed={done.id}")
+    version, notice = done
     return _see(f"/console/milestones/{version.milestone_id}?published={notice.id}")
+
+
+@console_view(Role.ADMIN)
+def set_review(visit: Visit) -> Response:
+    slug = visit.request.path_params["slug"]
+    launches.set_review(visit.rt, slug, required=visit.form.get("required") == "on")
+    return _see(f"/console/launches/{slug}")

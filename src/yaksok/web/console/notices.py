@@ -6,6 +6,7 @@ from __future__ import annotations
 from starlette.responses import RedirectResponse, Response
 
 from yaksok.channels.preview import Preview
+from yaksok.domain.review import Proposal
 from yaksok.services.auth import Role
 from yaksok.web.console import actions
 from yaksok.web.console.session import Visit, console_view
@@ -36,5 +37,7 @@ def compose(visit: Visit) -> Response:
     if visit.form.get("action") == "preview":
         base_url = visit.request.app.state.settings.public_url
         return _composer(visit, previews=actions.channel_previews(visit.rt, visit.form, base_url))
-    notice = actions.compose_notice(visit.rt, visit.form)
-    return RedirectResponse(f"/console/notices?saved={notice.id}", status_code=303)
+    done = actions.compose_notice(visit.rt, visit.form)
+    if isinstance(done, Proposal):
+        return RedirectResponse(f"/console/reviews?proposed={done.id}", status_code=303)
+    return RedirectResponse(f"/console/notices?saved={done.id}", status_code=303)
