@@ -54,10 +54,11 @@ Outcome = Accepted | YaksokError
 
 class Terms:
     """What a batch is decided on besides the reservations and the launch row: each launch's
-    milestones and the key codes and secrets are derived from, kept between batches by one writer
-    while the ledger's head stays where it was read. Every change to a milestone (a promise
-    moved, a milestone cancelled, the opening recorded) is a ledger entry in the same
-    transaction, so a moved head means read them again. The launch itself (SKUs, caps, limit) is
+    milestones, whether it has a waiting room on, and the key codes and secrets are derived
+    from, kept between batches by one writer while the ledger's head stays where it was read.
+    Every change to a milestone (a promise moved, a milestone cancelled, the opening recorded)
+    and every room made, turned on or off is a ledger entry in the same transaction, so a moved
+    head means read them again. The launch itself (SKUs, caps, limit) is
     still claimed and read in every batch: the claim is what makes writers and the admin API take
     turns on PostgreSQL."""
 
@@ -65,6 +66,7 @@ class Terms:
         self.head = -1
         self.key = b""
         self.milestones: dict[str, list[Milestone]] = {}
+        self.roomless: set[str] = set()  # launches read to have no waiting room on
 
     def current(self, tx: Transaction, rt: Runtime) -> Terms:
         head = tx.ledger.head_seq()  # read before anything it vouches for
@@ -78,6 +80,7 @@ class Terms:
         """Read everything again next time (a batch rolled back: what it read may not stand)."""
         self.head = -1
         self.milestones = {}
+        self.roomless = set()
 
     def of(self, tx: Transaction, slug: str) -> tuple[Launch | None, list[Milestone]]:
         launch = tx.launches.claim(slug)
@@ -135,7 +138,9 @@ def _reserve_in(
     # Units held matter only against a cap: without one, the sum over the whole line is skipped.
     held = tx.reservations.units_held(slug) if any(sku.cap is not None for sku in launch.skus) else {}
     sequence = tx.reservations.last_sequence(slug)
-    gate = admission.gate(tx, rt, slug, commands, now)  # None unless the launch has a waiting room on
+    gate = None if slug in terms.roomless else admission.gate(tx, rt, slug, commands, now)
+    if gate is None:  # no waiting room on: nothing more to read until the ledger moves
+        terms.roomless.add(slug)
     outcomes: list[Outcome] = []
     made: list[Reservation] = []
     for command in commands:
