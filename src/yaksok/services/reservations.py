@@ -60,11 +60,13 @@ class Terms:
     and every room made, turned on or off is a ledger entry in the same transaction, so a moved
     head means read them again. The launch itself (SKUs, caps, limit) is
     still claimed and read in every batch: the claim is what makes writers and the admin API take
-    turns on PostgreSQL."""
+    turns on PostgreSQL; on a store whose writers take turns anyway (SQLite) it is kept too, as
+    every change to it (titles, SKUs, caps, limit, policy) is a ledger entry as well."""
 
     def __init__(self) -> None:
         self.head = -1
         self.key = b""
+        self.launches: dict[str, Launch] = {}  # only where writes take turns
         self.milestones: dict[str, list[Milestone]] = {}
         self.roomless: set[str] = set()  # launches read to have no waiting room on
 
@@ -79,13 +81,18 @@ class Terms:
     def forget(self) -> None:
         """Read everything again next time (a batch rolled back: what it read may not stand)."""
         self.head = -1
+        self.launches = {}
         self.milestones = {}
         self.roomless = set()
 
-    def of(self, tx: Transaction, slug: str) -> tuple[Launch | None, list[Milestone]]:
-        launch = tx.launches.claim(slug)
+    def of(self, tx: Transaction, rt: Runtime, slug: str) -> tuple[Launch | None, list[Milestone]]:
+        launch = self.launches.get(slug)
         if launch is None:
-            return None, []
+            launch = tx.launches.claim(slug)
+            if launch is None:
+                return None, []
+            if rt.store.writes_take_turns:
+                self.launches[slug] = launch
         milestones = self.milestones.get(slug)
         if milestones is None:
             milestones = self.milestones[slug] = tx.milestones.for_launch(slug)
@@ -125,7 +132,7 @@ def flush_reservations(rt: Runtime) -> None:
 def _reserve_in(
     tx: Transaction, rt: Runtime, terms: Terms, slug: str, commands: list[Reserve], now: datetime
 ) -> list[Outcome]:
-    launch, milestones = terms.of(tx, slug)
+    launch, milestones = terms.of(tx, rt, slug)
     if launch is None:
         return [NotFound(f"no launch {slug!r}", code=codes.LAUNCH_NOT_FOUND) for _ in commands]
     key = terms.key

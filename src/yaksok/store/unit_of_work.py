@@ -69,6 +69,7 @@ class Store(port.Store):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._directory_flushed = False
+        self.writes_take_turns = engine.dialect.name == "sqlite"  # BEGIN IMMEDIATE (engine.py)
 
     @classmethod
     def connect(cls, url: str, *, migrate: bool = True) -> Store:
