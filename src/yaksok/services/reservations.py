@@ -59,10 +59,10 @@ class Terms:
     from, kept between batches by one writer while the ledger's head stays where it was read.
     Every change to a milestone (a promise moved, a milestone cancelled, the opening recorded)
     and every room made, turned on or off is a ledger entry in the same transaction, so a moved
-    head means read them again. The launch itself (SKUs, caps, limit) is
-    still claimed and read in every batch: the claim is what makes writers and the admin API take
-    turns on PostgreSQL; on a store whose writers take turns anyway (SQLite) it is kept too, as
-    every change to it (titles, SKUs, caps, limit, policy) is a ledger entry as well."""
+    head means read them again. On PostgreSQL the launch itself (SKUs, caps, limit) is claimed
+    and read in every batch: the claim is what makes writers and the admin API take turns there.
+    On a store whose writes take turns anyway (SQLite) it is kept too, as every change to it
+    (titles, SKUs, caps, limit, policy) is a ledger entry as well."""
 
     def __init__(self) -> None:
         self.head = -1
