@@ -269,6 +269,19 @@ def test_a_room_turned_off_asks_no_admission_and_has_no_status(
     assert client.get("/launches/tab/queue/status").status_code == 404
 
 
+def test_a_room_turned_on_after_reservations_without_one_asks_for_admission_at_once(
+    client: TestClient, admin: Headers, clock: SimulatedClock
+) -> None:
+    _launch(client, admin, "tab")
+    assert _room(client, admin, "tab", enabled=False).status_code == 200
+    clock.advance_to(OPENS)
+    assert reserve(client, "k1", None, slug="tab").status_code == 201  # the writer reads: no room on
+    turned_on = _room(client, admin, "tab", enabled=True)
+    assert turned_on.status_code == 200, turned_on.text
+    refused = reserve(client, "k2", None, slug="tab")
+    assert refused.status_code == 409 and refused.json()["code"] == "admission.required"
+
+
 def test_the_settings_are_ledgered_with_the_commitment_and_read_back(
     client: TestClient, admin: Headers, room: str, rt: Runtime
 ) -> None:

@@ -9,6 +9,7 @@ reservations durable. Each launch in the batch is claimed first, so every writer
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import hmac
 from collections.abc import Sequence
@@ -54,17 +55,21 @@ Outcome = Accepted | YaksokError
 
 class Terms:
     """What a batch is decided on besides the reservations and the launch row: each launch's
-    milestones and the key codes and secrets are derived from, kept between batches by one writer
-    while the ledger's head stays where it was read. Every change to a milestone (a promise
-    moved, a milestone cancelled, the opening recorded) is a ledger entry in the same
-    transaction, so a moved head means read them again. The launch itself (SKUs, caps, limit) is
-    still claimed and read in every batch: the claim is what makes writers and the admin API take
-    turns on PostgreSQL."""
+    milestones, whether it has a waiting room on, and the key codes and secrets are derived
+    from, kept between batches by one writer while the ledger's head stays where it was read.
+    Every change to a milestone (a promise moved, a milestone cancelled, the opening recorded)
+    and every room made, turned on or off is a ledger entry in the same transaction, so a moved
+    head means read them again. On PostgreSQL the launch itself (SKUs, caps, limit) is claimed
+    and read in every batch: the claim is what makes writers and the admin API take turns there.
+    On a store whose writes take turns anyway (SQLite) it is kept too, as every change to it
+    (titles, SKUs, caps, limit, policy) is a ledger entry as well."""
 
     def __init__(self) -> None:
         self.head = -1
         self.key = b""
+        self.launches: dict[str, Launch] = {}  # only where writes take turns
         self.milestones: dict[str, list[Milestone]] = {}
+        self.roomless: set[str] = set()  # launches read to have no waiting room on
 
     def current(self, tx: Transaction, rt: Runtime) -> Terms:
         head = tx.ledger.head_seq()  # read before anything it vouches for
@@ -77,12 +82,18 @@ class Terms:
     def forget(self) -> None:
         """Read everything again next time (a batch rolled back: what it read may not stand)."""
         self.head = -1
+        self.launches = {}
         self.milestones = {}
+        self.roomless = set()
 
-    def of(self, tx: Transaction, slug: str) -> tuple[Launch | None, list[Milestone]]:
-        launch = tx.launches.claim(slug)
+    def of(self, tx: Transaction, rt: Runtime, slug: str) -> tuple[Launch | None, list[Milestone]]:
+        launch = self.launches.get(slug)
         if launch is None:
-            return None, []
+            launch = tx.launches.claim(slug)
+            if launch is None:
+                return None, []
+            if rt.store.writes_take_turns:
+                self.launches[slug] = launch
         milestones = self.milestones.get(slug)
         if milestones is None:
             milestones = self.milestones[slug] = tx.milestones.for_launch(slug)
@@ -122,7 +133,7 @@ def flush_reservations(rt: Runtime) -> None:
 def _reserve_in(
     tx: Transaction, rt: Runtime, terms: Terms, slug: str, commands: list[Reserve], now: datetime
 ) -> list[Outcome]:
-    launch, milestones = terms.of(tx, slug)
+    launch, milestones = terms.of(tx, rt, slug)
     if launch is None:
         return [NotFound(f"no launch {slug!r}", code=codes.LAUNCH_NOT_FOUND) for _ in commands]
     key = terms.key
@@ -135,7 +146,9 @@ def _reserve_in(
     # Units held matter only against a cap: without one, the sum over the whole line is skipped.
     held = tx.reservations.units_held(slug) if any(sku.cap is not None for sku in launch.skus) else {}
     sequence = tx.reservations.last_sequence(slug)
-    gate = admission.gate(tx, rt, slug, commands, now)  # None unless the launch has a waiting room on
+    gate = None if slug in terms.roomless else admission.gate(tx, rt, slug, commands, now)
+    if gate is None:  # no waiting room on: nothing more to read until the ledger moves
+        terms.roomless.add(slug)
     outcomes: list[Outcome] = []
     made: list[Reservation] = []
     for command in commands:
@@ -257,7 +270,17 @@ def _secret_key(tx: Transaction, rt: Runtime) -> bytes:
 
 
 def _code(key: bytes, slug: str, sequence: int) -> str:
-    return "r" + hmac.digest(key, f"code\0{slug}\0{sequence}".encode(), "sha256").hex()[:15]
+    """``r``, the launch's tag (9 hex digits of a MAC of its slug: a launch's codes share it) and
+    the sequence in hex (6 digits or more). Codes of one launch thus follow each other in the
+    code index: a batch's inserts touch a page or two of it, where codes spread at random
+    touched one page per reservation (a third of a batch's commit, in writing the log). The
+    code is public and only names the reservation; the secret proves its holder."""
+    return "r" + _launch_tag(key, slug) + f"{sequence:06x}"
+
+
+@functools.lru_cache(maxsize=256)
+def _launch_tag(key: bytes, slug: str) -> str:
+    return hmac.digest(key, f"code\0{slug}".encode(), "sha256").hex()[:9]
 
 
 def _secret(key: bytes, code: str) -> str:

@@ -1063,6 +1063,8 @@ class LeaderLock(port.LeaderLock):
 
 
 class MemoryStore(port.Store):
+    writes_take_turns = True  # one lock for every write transaction
+
     def __init__(self) -> None:
         self._tables = _Tables()
         self._writer = threading.Lock()

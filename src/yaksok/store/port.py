@@ -626,6 +626,11 @@ class PublicationListener(ABC):
 
 
 class Store(ABC):
+    # True when every write transaction holds the store's one write lock from its start (SQLite's
+    # BEGIN IMMEDIATE, the in-memory store's lock): claiming a row then adds nothing, and a writer
+    # may keep what it read while nothing it depends on has changed (``Terms`` of reservations).
+    writes_take_turns: bool = False
+
     @abstractmethod
     def write(self) -> AbstractContextManager[Transaction]:
         """A read-write transaction, committed when the block ends without an exception and rolled
