@@ -102,6 +102,7 @@ class Worker:
             YAKSOK_DELIVERY_CONNECTIONS="16",
             YAKSOK_DELIVERY_INTERVAL="0.2",
             YAKSOK_DELIVERY_LEASE=str(lease),
+            PYTHONUNBUFFERED="1",  # its start-up line reaches the log at once
         )
         self.log = log
         with log.open("ab") as out:
@@ -181,6 +182,13 @@ def test_two_workers_deliver_every_webhook_once(fanout: Fanout, receiver: Receiv
     logs = [tmp_path / f"worker-{i}.log" for i in range(2)]
     workers = [Worker(fanout.database_url, log, lease=60) for log in logs]
     try:
+        # Both running before the notice: a worker still importing when the other has delivered
+        # everything would be interrupted mid-import, which is not what this test is about.
+        wait_for(
+            "the workers did not start",
+            lambda: all("yaksok worker on" in log.read_text() for log in logs),
+            logs,
+        )
         _, expected = publish(fanout)
         wait_for("not every webhook arrived", lambda: len(receiver.ids()) >= SUBSCRIBERS, logs)
         for worker in workers:
