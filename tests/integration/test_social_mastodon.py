@@ -295,3 +295,18 @@ def test_a_promise_and_its_change_are_posted_without_the_operator_naming_the_net
 
     [posted] = mastodon.posted()
     assert "2010-11-20 20:00 KST (11:00 UTC)" in posted.text
+
+
+def test_a_clarification_of_a_press_claim_is_posted_at_once_without_naming_the_network(
+    rt: Runtime, client: TestClient, admin: Headers, mastodon: Mastodon
+) -> None:
+    launch = {"slug": "ipad", "titles": {"en": "iPad"}, "zone": "Asia/Seoul"}
+    assert client.post("/api/v1/launches", json=launch, headers=admin).status_code == 201
+    add_account(client, admin, mastodon.url, launches=["ipad"])
+    claim = {"text": "Pre-orders open at 09:00", "verdict": "false", "source_url": "https://news.example/1"}
+    answer = {"claim": claim, "titles": {"en": "No time was announced"}, "launch": "ipad"}
+    assert client.post("/api/v1/clarifications", json=answer, headers=admin).status_code == 201
+    deliver(rt)
+
+    [posted] = mastodon.posted()
+    assert "Pre-orders open at 09:00" in posted.text and "false" in posted.text

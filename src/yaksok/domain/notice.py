@@ -32,6 +32,9 @@ CHANNELS = (
     "webpush",
 )
 DEFAULT_CHANNELS = ("board", "atom", "sse")
+# What every follower of a launch must hear (a promise, its changes, a clarification of a claim)
+# goes to every channel: subscribers, and the launch's social accounts and chat webhooks.
+ANNOUNCED_CHANNELS = CHANNELS
 # Listed on notices once although nothing of a notice ever reached it; such stored notices are
 # read without it.
 _NEVER_CARRIED = frozenset({"ics"})

@@ -20,7 +20,7 @@ from yaksok.domain.commands import (
 from yaksok.domain.errors import Conflict, NotFound
 from yaksok.domain.launch import Launch, Milestone
 from yaksok.domain.ledger import JSON
-from yaksok.domain.notice import DEFAULT_CHANNELS, Notice, NoticeKind
+from yaksok.domain.notice import ANNOUNCED_CHANNELS, Notice, NoticeKind
 from yaksok.domain.policy import Override, Violation, promise_violations
 from yaksok.domain.promise import ChangeKind, Precision, Promise, PromiseVersion, classify_change
 from yaksok.domain.review import Proposal, ProposalAction
@@ -30,21 +30,7 @@ from yaksok.services.notices import publish_in
 from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
 
-# A promise, and every change to it, goes to subscribers too (email, webhook, browser push): everyone
-# told of the old time is told of the new one (domain/subscription.py lets changes past kind filters).
-# It goes to the launch's social accounts and chat webhooks as well: in 2010 a postponement was
-# one tweet; here the same notice, as a complete thread linking to the full notice.
-PROMISE_CHANNELS = (
-    *DEFAULT_CHANNELS,
-    "email",
-    "webhook",
-    "webpush",
-    "mastodon",
-    "bluesky",
-    "x",
-    "slack",
-    "teams",
-)
+PROMISE_CHANNELS = ANNOUNCED_CHANNELS  # a promise and every change to it reach every follower
 
 
 def get_launch(tx: Transaction, slug: str) -> Launch:

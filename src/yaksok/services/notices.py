@@ -8,7 +8,7 @@ from yaksok.domain import codes
 from yaksok.domain.commands import Clarify, EditNotice, ScheduleNotice, WriteNotice
 from yaksok.domain.errors import Conflict, InvalidInput, NotFound
 from yaksok.domain.ledger import JSON
-from yaksok.domain.notice import Notice, NoticeKind, NoticeState
+from yaksok.domain.notice import ANNOUNCED_CHANNELS, Notice, NoticeKind, NoticeState
 from yaksok.domain.review import Proposal, ProposalAction
 from yaksok.domain.texts import pick_text
 from yaksok.services import delivery, ledger, proposals
@@ -239,6 +239,7 @@ def clarify(rt: Runtime, command: Clarify) -> Notice | Proposal:
             milestone_ids=command.milestone_ids,
             claim=command.claim,
             next_update_at=command.next_update_at,
+            channels=ANNOUNCED_CHANNELS,
             publish_now=True,
         ),
     )
