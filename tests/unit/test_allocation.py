@@ -103,8 +103,9 @@ def test_each_sku_and_each_pickup_store_is_its_own_line() -> None:
 
 def test_a_batch_needs_a_known_sku_units_and_a_store_only_for_pickup() -> None:
     check_batch(5, BatchKind.SHIP, None, ["a"], "a")
-    for units, kind, store, sku in [(0, BatchKind.SHIP, None, "a"), (1, BatchKind.SHIP, None, "z"),
-                                    (1, BatchKind.PICKUP, None, "a"), (1, BatchKind.SHIP, "s", "a")]:  # fmt: skip
+    bad = [(0, BatchKind.SHIP, None, "a"), (1, BatchKind.SHIP, None, "z"),
+           (1, BatchKind.PICKUP, None, "a"), (1, BatchKind.SHIP, "s", "a")]  # fmt: skip
+    for units, kind, store, sku in bad:
         with pytest.raises(InvalidInput):
             check_batch(units, kind, store, ["a"], sku)
 
