@@ -13,9 +13,9 @@ time in the promise's zone, with the zone's abbreviation, and UTC beside it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 
 from yaksok.domain import codes
 from yaksok.domain.errors import InvalidInput
@@ -97,6 +97,16 @@ def format_instant(at: datetime, zone: str, lang: str = "en") -> str:
     if at.tzinfo is None:
         raise InvalidInput("an instant needs a time zone", code=codes.TIME_INVALID)
     return describe(Promise.exact(at, zone), lang)
+
+
+_DAYS = {"en": "d MMMM y (EEE)", "ko": "y년 M월 d일 (E)", "ja": "y年M月d日(E)"}
+
+
+def format_day(day: date, lang: str) -> str:
+    """A calendar date (a ship date) in ``lang``'s words, e.g. ``30 November 2026 (Mon)``,
+    ``2026년 11월 30일 (월)``, ``2026年11月30日(月)``."""
+    chosen = lang if lang in _DAYS else "en"
+    return str(format_date(day, _DAYS[chosen], locale=chosen))
 
 
 def _format(moment: datetime, pattern: str, lang: str) -> str:
