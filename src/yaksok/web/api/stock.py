@@ -7,6 +7,8 @@ from datetime import date
 from typing import Annotated
 
 from msgspec import Meta
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from yaksok.domain import codes
@@ -15,9 +17,11 @@ from yaksok.domain.commands import MoveBatch, RecordBatch
 from yaksok.domain.errors import InvalidInput, NotFound
 from yaksok.services import allocation
 from yaksok.services.auth import Role
-from yaksok.web.api.operation import Call, operation
+from yaksok.services.runtime import Runtime
+from yaksok.web.api.operation import Call, Doc, DocumentedRoute, operation
 from yaksok.web.api.responses import Out
 from yaksok.web.api.schemas import Body
+from yaksok.web.errors import REQUEST_INVALID_PARAMETER, BadRequest
 
 PREFIX = "/api/v1"
 Day = Annotated[str, Meta(description="a calendar date, YYYY-MM-DD", examples=["2026-12-01"])]
@@ -136,6 +140,15 @@ def last_run(call: Call[None]) -> AllocationRunOut:
     return run_view(run)
 
 
+def reservation_order(request: Request) -> Response:
+    rt: Runtime = request.app.state.rt
+    raw = request.query_params.get("through", "")
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 10:
+        raise BadRequest("through must be a whole number (a run's through)", code=REQUEST_INVALID_PARAMETER)
+    text = allocation.public_order(rt, request.path_params["slug"], int(raw))
+    return Response(text, media_type="text/plain; charset=utf-8")
+
+
 def routes() -> list[BaseRoute]:
     launch = f"{PREFIX}/launches/{{slug}}"
     editor, viewer = Role.EDITOR, Role.VIEWER
@@ -153,4 +166,9 @@ def routes() -> list[BaseRoute]:
                   "order, per SKU (and pickup store); recorded in the ledger"),
         operation("GET", f"{launch}/allocations/last", last_run, role=viewer, tag="stock",
                   summary="The summary of the launch's last allocation run"),
+        DocumentedRoute("/launches/{slug}/reservation-order", reservation_order, method="GET", doc=Doc(
+            "The public reservation order through a sequence: `sequence,sku,quantity,store` lines "
+            "(no customer data); its SHA-256 is a run's order_digest", "ledger", None,
+            query=(("through", "the last sequence, as an allocation.run entry's through"),),
+            media_type="text/plain")),
     ]  # fmt: skip
