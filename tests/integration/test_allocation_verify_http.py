@@ -64,8 +64,8 @@ def server_url(sqlite_store: Store) -> Iterator[str]:
 def _made(sequence: int) -> Reservation:
     return Reservation(
         launch_slug="ipad", sequence=sequence, code=f"r{sequence}", secret_hash="",
-        idempotency_key=f"k{sequence}", fingerprint="", sku="wifi", quantity=1, contact=f"c{sequence}@example.com", pickup_store=None,
-        state=ReservationState.QUEUED, created_at=T0,
+        idempotency_key=f"k{sequence}", fingerprint="", sku="wifi", quantity=1,
+        contact=f"c{sequence}@example.com", pickup_store=None, state=ReservationState.QUEUED, created_at=T0,
     )  # fmt: skip
 
 
