@@ -8,7 +8,7 @@ writes them all), so the bulk reads and writes go to the driver as plain SQL wit
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -85,22 +85,22 @@ class AllocationRepository(port.AllocationRepository):
             "SELECT sequence, sku, quantity, pickup_store, state FROM reservations "
             "WHERE launch_slug = ? ORDER BY sequence"
         )
-        line = Line()
-        add, states = line.add, _STATES
-        for sequence, sku, quantity, store, state in self._rows(sql, (slug,)):
-            add(sequence, sku, quantity, store, states[state])
-        return line
+        rows = self._rows(sql, (slug,))
+        if not rows:
+            return Line()
+        sequences, skus, quantities, stores, states = (list(column) for column in zip(*rows, strict=True))
+        return Line(sequences, skus, quantities, stores, [_STATES[state] for state in states])
 
     def public_order(self, slug: str, through: int) -> Line:
         sql = (
             "SELECT sequence, sku, quantity, pickup_store FROM reservations "
             "WHERE launch_slug = ? AND sequence <= ? ORDER BY sequence"
         )
-        line = Line()
-        add = line.add
-        for sequence, sku, quantity, store in self._rows(sql, (slug, through)):
-            add(sequence, sku, quantity, store)
-        return line
+        rows = self._rows(sql, (slug, through))
+        if not rows:
+            return Line()
+        sequences, skus, quantities, stores = (list(column) for column in zip(*rows, strict=True))
+        return Line(sequences, skus, quantities, stores, [QUEUED] * len(sequences))
 
     def current(self, slug: str) -> dict[int, tuple[int, date]]:
         sql = "SELECT sequence, batch, ship_date FROM allocations WHERE launch_slug = ?"
@@ -188,7 +188,7 @@ class AllocationRepository(port.AllocationRepository):
         return [(s, old, new, b, Reason(r), n) for s, old, new, b, r, n in self._db.execute(query)]
 
     # The driver itself, in this same transaction (see store/reservations.py).
-    def _rows(self, sql: str, values: tuple[object, ...]) -> Iterable[tuple[Any, ...]]:
+    def _rows(self, sql: str, values: tuple[object, ...]) -> list[tuple[Any, ...]]:
         driver = self._db.connection.driver_connection
         if self._postgres:
             assert isinstance(driver, psycopg.Connection)

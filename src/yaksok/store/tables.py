@@ -361,6 +361,7 @@ allocations = Table(
     Column("sequence", Integer, primary_key=True),
     Column("batch", Integer, nullable=False),
     Column("ship_date", Date, nullable=False),
+    sqlite_with_rowid=False,  # one B-tree keyed by the primary key: a run may write a row per reservation
 )
 
 ship_date_changes = Table(
@@ -375,6 +376,7 @@ ship_date_changes = Table(
     Column("reason", String(32), nullable=False),
     Column("reason_batch", Integer, nullable=False),
     Index("ix_ship_date_changes_launch_sequence", "launch_slug", "sequence"),
+    sqlite_with_rowid=False,
 )
 
 allocation_runs = Table(

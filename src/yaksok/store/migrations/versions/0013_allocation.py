@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.Column("batch", sa.Integer(), nullable=False),
         sa.Column("ship_date", sa.Date(), nullable=False),
         sa.PrimaryKeyConstraint("launch_slug", "sequence"),
+        sqlite_with_rowid=False,  # one B-tree, keyed by the primary key: a run writes a row per reservation
     )
     op.create_table(
         "ship_date_changes",
@@ -51,6 +52,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.String(length=32), nullable=False),
         sa.Column("reason_batch", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("launch_slug", "run", "sequence"),
+        sqlite_with_rowid=False,
     )
     op.create_index("ix_ship_date_changes_launch_sequence", "ship_date_changes", ["launch_slug", "sequence"])
     op.create_table(
