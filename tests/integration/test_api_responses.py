@@ -235,6 +235,17 @@ def walk_waiting_room(api: Api, rt: Runtime) -> None:
     assert api("POST", f"{queue}/join", 201, {"contact": "late@example.com"}, slug="ipad")["number"] == 2
 
 
+def walk_stock(api: Api) -> None:
+    batch = {"sku": "wifi-16", "units": 10, "date": "2010-11-30"}
+    assert api("POST", f"{LAUNCH}/stock-batches", 201, batch, slug="ipad")["number"] == 1
+    assert api("GET", f"{LAUNCH}/stock-batches", 200, slug="ipad")["batches"]
+    moved = {"date": "2010-12-01", "reason": "customs"}
+    api("PUT", f"{LAUNCH}/stock-batches/{{number}}/date", 200, moved, slug="ipad", number="1")
+    run = api("POST", f"{LAUNCH}/allocations", 201, slug="ipad")
+    assert api("GET", f"{LAUNCH}/allocations/last", 200, slug="ipad")["run"] == run["run"]
+    api("GET", "/launches/{slug}/reservation-order", 200, params={"through": "0"}, slug="ipad")
+
+
 def walk_reviews(api: Api, rt: Runtime) -> None:
     api("PUT", f"{LAUNCH}/review", 200, {"required": True}, slug="ipad")
     now = {"kind": "general", "titles": {"en": "Held"}, "launch": "ipad", "publish_now": True}
@@ -262,6 +273,7 @@ def test_every_success_response_matches_its_documented_schema(api: Api, rt: Runt
     walk_subscribers(api)
     walk_push(api)
     walk_waiting_room(api, rt)
+    walk_stock(api)
     documented = {
         (method.upper(), path)
         for path, operations in api.spec["paths"].items()

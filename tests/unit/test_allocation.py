@@ -13,6 +13,7 @@ from yaksok.domain.allocation import (
     CANCELLED,
     QUEUED,
     WAITLISTED,
+    Assignment,
     BatchKind,
     Line,
     Previous,
@@ -194,3 +195,13 @@ def test_the_same_inputs_give_the_same_assignment_and_a_re_run_changes_no_date(
 
     assert again.batches == first.batches and again.hash() == first.hash()
     assert changes(previous, again, batches, line.having(CANCELLED)) == ([], [], [])
+
+
+def test_an_assignment_where_a_later_reservation_got_an_earlier_batch_is_caught_unless_it_passed() -> None:
+    line = line_of(1, 1)
+    batches = [batch(1, 1), batch(2, 1, days=7)]
+    swapped = Assignment(line.sequences, [2, 1], [])
+
+    assert overtaken(line, swapped, batches) == (1, 2)
+    assert overtaken(line, swapped, batches, passers={2}) is None
+    assert overfilled(line, Assignment(line.sequences, [1, 1], []), batches) == (1, 2, 1)

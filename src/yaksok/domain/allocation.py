@@ -574,7 +574,8 @@ def check_assignment(run: RunInputs, public: Line, stored: Mapping[int, int]) ->
             f"{run.where}: in the stored assignment reservation {jumped[1]} overtook {jumped[0]} "
             "without a recorded pass"
         )
-    if any(s not in set(line.sequences) for s in stored):
+    read = set(line.sequences)
+    if any(s not in read for s in stored):
         return f"{run.where}: the stored assignment schedules a reservation the run did not read"
     if held.hash() != run.data.get("assignment_hash"):
         return f"{run.where}: the stored assignment differs from the run's assignment_hash"
