@@ -28,6 +28,7 @@ from yaksok.store.memory import MemoryStore
 from yaksok.store.unit_of_work import Store
 
 T0 = datetime(2026, 11, 1, 3, 4, 5, tzinfo=UTC)
+T1 = datetime(2026, 11, 2, 3, 4, 5, tzinfo=UTC)
 DEC1, DEC8 = date(2026, 12, 1), date(2026, 12, 8)
 LAUNCH = Launch(
     slug="ipad", titles={"en": "iPad"}, zone="Asia/Seoul", skus=(Sku(code="wifi", titles={"en": "W"}),)
@@ -101,17 +102,23 @@ def test_assignments_history_and_runs_are_kept_per_launch(store: port.Store) -> 
         tx.allocations.save("ipad", [(1, 1, DEC1), (2, 1, DEC1)], [])
         tx.allocations.add_changes("ipad", 1, first)
         tx.allocations.add_run(run)
+    lost = [(2, DEC1, None, 0, Reason.CANCELLED, 0)]
+    second = replace(run, number=2, ran_at=T1, ledger_seq=9)
     with store.write() as tx:
         tx.allocations.save("ipad", [(1, 1, DEC8)], [2])
+        tx.allocations.add_changes("ipad", 2, lost)
+        tx.allocations.add_run(second)
     with store.read() as tx:
         assert tx.allocations.current("ipad") == {1: (1, DEC8)}
         assert tx.allocations.assignment_of("ipad", 1) == (1, DEC8)
         assert tx.allocations.assignment_of("ipad", 2) is None
         assert tx.allocations.changed_in("ipad", 1) == first
+        assert tx.allocations.changed_in("ipad", 2) == lost
         assert tx.allocations.history_of("ipad", 2) == [
-            HistoryEntry(1, T0, None, DEC1, Reason.FIRST_SCHEDULED, 1)
+            HistoryEntry(1, T0, None, DEC1, Reason.FIRST_SCHEDULED, 1),
+            HistoryEntry(2, T1, DEC1, None, Reason.CANCELLED, 0),
         ]
-        assert tx.allocations.runs("ipad") == [run] and tx.allocations.last_run("ipad") == run
+        assert tx.allocations.runs("ipad") == [run, second] and tx.allocations.last_run("ipad") == second
         assert tx.allocations.last_run("other") is None
 
 

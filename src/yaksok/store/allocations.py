@@ -46,6 +46,17 @@ _CHANGE = (
     "INSERT INTO ship_date_changes (launch_slug, run, sequence, old_date, new_date, batch, reason, "
     "reason_batch) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_UPSERT_UNNEST = (
+    "INSERT INTO allocations (launch_slug, sequence, batch, ship_date) "
+    "SELECT %s, * FROM unnest(%s::int[], %s::int[], %s::date[]) "
+    "ON CONFLICT (launch_slug, sequence) DO UPDATE SET batch = excluded.batch, ship_date = excluded.ship_date"
+)
+_DELETE_ANY = "DELETE FROM allocations WHERE launch_slug = %s AND sequence = ANY(%s::int[])"
+_CHANGE_UNNEST = (
+    "INSERT INTO ship_date_changes (launch_slug, run, sequence, old_date, new_date, batch, reason, "
+    "reason_batch) SELECT %s, %s, * FROM unnest(%s::int[], %s::date[], %s::date[], %s::int[], "
+    "%s::text[], %s::int[])"
+)
 _STATES = {
     ReservationState.QUEUED.value: QUEUED,
     ReservationState.WAITLISTED.value: WAITLISTED,
@@ -114,11 +125,24 @@ class AllocationRepository(port.AllocationRepository):
         return found
 
     def save(self, slug: str, rows: Sequence[tuple[int, int, date]], dropped: Sequence[int]) -> None:
+        if self._postgres:  # one statement per kind, one array per column: one round trip each
+            if rows:
+                sequences, batches, dates = (list(column) for column in zip(*rows, strict=True))
+                self._execute(_UPSERT_UNNEST, (slug, sequences, batches, dates))
+            if dropped:
+                self._execute(_DELETE_ANY, (slug, list(dropped)))
+            return
         to_db = self._date_param()
         self._many(_UPSERT, [(slug, s, b, to_db(d)) for s, b, d in rows])
         self._many(_DELETE, [(slug, s) for s in dropped])
 
     def add_changes(self, slug: str, run: int, changes: Sequence[DateChange]) -> None:
+        if self._postgres:
+            if changes:
+                sequences, olds, news, batches, reasons, named = (list(c) for c in zip(*changes, strict=True))
+                texts = [reason.value for reason in reasons]
+                self._execute(_CHANGE_UNNEST, (slug, run, sequences, olds, news, batches, texts, named))
+            return
         to_db = self._date_param()
         self._many(
             _CHANGE,
@@ -195,6 +219,11 @@ class AllocationRepository(port.AllocationRepository):
             return driver.execute(sql.replace("?", "%s"), values, prepare=False).fetchall()
         assert isinstance(driver, sqlite3.Connection)
         return driver.execute(sql, values).fetchall()
+
+    def _execute(self, sql: str, values: tuple[object, ...]) -> None:
+        driver = self._db.connection.driver_connection
+        assert isinstance(driver, psycopg.Connection)
+        driver.execute(sql, values, prepare=False)
 
     def _many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         if not rows:
