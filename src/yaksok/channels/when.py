@@ -13,9 +13,9 @@ time in the promise's zone, with the zone's abbreviation, and UTC beside it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 
 from yaksok.domain import codes
 from yaksok.domain.errors import InvalidInput
@@ -97,6 +97,15 @@ def format_instant(at: datetime, zone: str, lang: str = "en") -> str:
     if at.tzinfo is None:
         raise InvalidInput("an instant needs a time zone", code=codes.TIME_INVALID)
     return describe(Promise.exact(at, zone), lang)
+
+
+_DAY = {"en": "EEE d MMMM y", "ko": "y년 M월 d일 (E)", "ja": "y年M月d日(E)"}
+
+
+def day(on: date, lang: str) -> str:
+    """A calendar day with no time, such as a ship date: ``Tue 30 November 2010``,
+    ``2010년 11월 30일 (화)``, ``2010年11月30日(火)``."""
+    return str(format_date(on, _DAY.get(lang, _DAY["en"]), locale=lang if lang in _DAY else "en"))
 
 
 def _format(moment: datetime, pattern: str, lang: str) -> str:

@@ -33,6 +33,7 @@ from yaksok.domain.figures import DeliveryTally, ReservationTally, per_second
 from yaksok.domain.launch import Launch, Milestone, Occurrence, Sku
 from yaksok.domain.ledger import JSON, Checkpoint, LedgerEntry, SigningKey
 from yaksok.domain.notice import Notice, NoticeKind, NoticeState
+from yaksok.domain.personal_message import PersonalMessage
 from yaksok.domain.policy import Policy
 from yaksok.domain.promise import PromiseVersion
 from yaksok.domain.push import VapidKey
@@ -117,6 +118,7 @@ class _Tables:
     rooms: dict[str, tuple[Room, bytes]] = field(default_factory=dict)
     entries: dict[str, Entry] = field(default_factory=dict)
     admissions_used: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    personal_messages: dict[str, PersonalMessage] = field(default_factory=dict)
 
     def copy(self) -> _Tables:
         # Shallow is enough: rows are frozen and hold copies nobody else can reach.
@@ -1028,6 +1030,66 @@ class SocialRepository(_Repository, port.SocialRepository):
         return sorted(found, key=lambda p: p.subscription_id)
 
 
+def _stored_message(m: PersonalMessage) -> PersonalMessage:
+    return replace(
+        m,
+        due_at=_utc(m.due_at),
+        next_attempt_at=_utc_or_none(m.next_attempt_at),
+        delivered_at=_utc_or_none(m.delivered_at),
+    )
+
+
+class PersonalMessageRepository(_Repository, port.PersonalMessageRepository):
+    def add_many(self, messages: Sequence[PersonalMessage]) -> int:
+        table = self._write().personal_messages
+        added = 0
+        for message in messages:
+            if message.id not in table:
+                table[message.id] = _stored_message(message)
+                added += 1
+        return added
+
+    def claim_due(self, now: datetime, limit: int) -> list[PersonalMessage]:
+        due = [
+            m
+            for m in self._tables.personal_messages.values()
+            if m.status is DeliveryStatus.PENDING
+            and m.next_attempt_at is not None
+            and m.next_attempt_at <= now
+        ]
+        return sorted(due, key=lambda m: (m.next_attempt_at or now, m.id))[:limit]
+
+    def save_many(self, changed: Sequence[PersonalMessage]) -> None:
+        table = self._write().personal_messages
+        for message in changed:
+            if message.id in table:
+                table[message.id] = replace(
+                    table[message.id],
+                    status=message.status,
+                    attempts=message.attempts,
+                    next_attempt_at=_utc_or_none(message.next_attempt_at),
+                    delivered_at=_utc_or_none(message.delivered_at),
+                    last_error=message.last_error,
+                )
+
+    def for_launch(self, launch_slug: str, *, limit: int = 100) -> list[PersonalMessage]:
+        found = [m for m in self._tables.personal_messages.values() if m.launch_slug == launch_slug]
+        found.sort(key=lambda m: m.id)
+        found.sort(key=lambda m: m.due_at, reverse=True)
+        return found[:limit]
+
+    def tally(self, launch_slug: str | None = None) -> DeliveryTally:
+        by_status: dict[str, Counter[DeliveryStatus]] = {}
+        latencies: dict[str, list[timedelta]] = {}
+        for m in self._tables.personal_messages.values():
+            if launch_slug is not None and m.launch_slug != launch_slug:
+                continue
+            by_status.setdefault(m.kind.value, Counter())[m.status] += 1
+            if m.delivered_at is not None:
+                latencies.setdefault(m.kind.value, []).append(m.delivered_at - m.due_at)
+        return DeliveryTally(by_status, latencies)
+
+
 class MemoryTransaction(port.Transaction):
     def __init__(self, tables: _Tables, *, writable: bool) -> None:
         self.launches = LaunchRepository(tables, writable)
@@ -1045,6 +1107,7 @@ class MemoryTransaction(port.Transaction):
         self.social = SocialRepository(tables, writable)
         self.push = PushRepository(tables, writable)
         self.waiting_rooms = WaitingRoomRepository(tables, writable)
+        self.personal_messages = PersonalMessageRepository(tables, writable)
         self.live_events = LiveEvents(tables, writable)
         self.after_commit: list[Callable[[], None]] = []
 
