@@ -59,6 +59,7 @@ def _view(reservation: Reservation) -> ReservationOut:
         pickup_store=reservation.pickup_store,
         created_at=reservation.created_at.isoformat(),
         cancelled_at=None if reservation.cancelled_at is None else reservation.cancelled_at.isoformat(),
+        language=reservation.language,
     )
 
 

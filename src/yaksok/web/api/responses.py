@@ -369,6 +369,7 @@ class ReservationOut(Out):
     pickup_store: str | None
     created_at: Instant
     cancelled_at: Instant | None
+    language: Annotated[str, Meta(description="what the customer is told in (ko or en)")]
 
 
 class ReservationPageOut(Out):
