@@ -417,8 +417,14 @@ def _crowd_arrivals(action: CrowdAction, launch: Launch) -> list[tuple[timedelta
 
     def request(n: int, key: str, quantity: int) -> Reserve:
         sku, contact = skus[n % len(skus)], f"customer-{n:06d}@example.kr"
+        language = "en" if n % 10 == 9 else "ko"  # a few customers read English
         return Reserve(
-            launch_slug=launch.slug, idempotency_key=key, sku=sku, quantity=quantity, contact=contact
+            launch_slug=launch.slug,
+            idempotency_key=key,
+            sku=sku,
+            quantity=quantity,
+            contact=contact,
+            language=language,
         )
 
     def arrival(after: float = 0.0) -> timedelta:
