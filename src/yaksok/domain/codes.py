@@ -202,3 +202,11 @@ INVALID_EMAIL = Code(
 INVALID_PASSWORD = Code(
     "invalid.password", InvalidInput, "a password shorter than 12 or longer than 1024 characters"
 )
+
+# Stock and allocation
+STOCK_BATCH_INVALID = Code(
+    "stock.batch_invalid", InvalidInput, "a stock batch's SKU, units, date, kind or store cannot be used"
+)
+STOCK_BATCH_NOT_FOUND = Code(
+    "stock.batch_not_found", NotFound, "the launch has no stock batch of that number"
+)

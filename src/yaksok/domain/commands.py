@@ -8,9 +8,10 @@ may happen. Each field is declared here once: an adapter builds the command, a s
 from __future__ import annotations
 
 from dataclasses import KW_ONLY, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from yaksok.domain import codes
+from yaksok.domain.allocation import BatchKind
 from yaksok.domain.errors import InvalidInput
 from yaksok.domain.launch import MilestoneKind, Sku
 from yaksok.domain.notice import DEFAULT_CHANNELS, KEEP, Claim, Keep, NoticeKind
@@ -236,3 +237,25 @@ class Subscribe:
     kinds: tuple[NoticeKind, ...] = ()  # empty: every kind
     contact: str = ""  # an email address of the endpoint's owner, told when it keeps failing
     keys: str = ""  # what the channel encrypts to: a browser push subscription's ``p256dh.auth``
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordBatch:
+    """Stock of one SKU that ships (or is ready at a store for pickup) on a date."""
+
+    launch_slug: str
+    sku: str
+    units: int
+    date: date
+    kind: BatchKind = BatchKind.SHIP
+    store: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class MoveBatch:
+    """A batch's date changed, and why (public: every reservation in it gets a new date)."""
+
+    launch_slug: str
+    number: int
+    date: date
+    reason: str

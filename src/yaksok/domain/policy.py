@@ -39,6 +39,9 @@ class Policy:
     # Whether an operator's public change waits for another operator's approval (domain/review.py);
     # stored like the offsets, set on its own (``launch.review_set``).
     review_required: bool = False
+    # Whether allocation may let a later, smaller reservation take units an earlier one could not
+    # fit (domain/allocation.py records each such pass); stored like the offsets, set on its own.
+    allocation_passing: bool = False
 
     def __post_init__(self) -> None:
         for name in ("min_lead", "min_change_lead", "tolerance", "apology_within"):
@@ -68,6 +71,8 @@ class Policy:
             stored["reminders_set_at"] = self.reminders_set_at.isoformat()
         if self.review_required:
             stored["review_required"] = True
+        if self.allocation_passing:
+            stored["allocation_passing"] = True
         return stored
 
     @classmethod
@@ -82,6 +87,8 @@ class Policy:
             policy = replace(policy, reminders_set_at=datetime.fromisoformat(set_at))
         if data.get("review_required") is True:
             policy = replace(policy, review_required=True)
+        if data.get("allocation_passing") is True:
+            policy = replace(policy, allocation_passing=True)
         return policy
 
     def to_dict(self) -> dict[str, float | bool]:

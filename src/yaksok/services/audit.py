@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from yaksok.services import waiting_room
+from yaksok.services import allocation, waiting_room
 from yaksok.services.ledger import Verification, verify, verify_store
 from yaksok.services.runtime import Runtime
 from yaksok.store.databases import (
@@ -39,6 +39,8 @@ def verify_database(url: str) -> Verification:
         result = verify_store(rt)
         if result.ok:  # the pre-queue's numbers in the database must be the ledger's order too
             result = replace(result, waiting_room=waiting_room.check_numbers(rt))
+        if result.ok:  # and the stored assignment the last run's
+            result = replace(result, allocation=allocation.check_stored(rt))
         return result
     finally:
         store.close()

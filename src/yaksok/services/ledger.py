@@ -11,6 +11,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from yaksok.domain.allocation import OrderSource, check_runs
 from yaksok.domain.ledger import JSON, ChainReport, Checkpoint, LedgerEntry, checkpoint_message, verify_chain
 from yaksok.domain.waiting_room import check_ledger
 from yaksok.services import audit_trail
@@ -90,10 +91,11 @@ class Verification:
     bad_checkpoint: int | None = None
     problem: str = ""
     waiting_room: str = ""  # a waiting room whose order is not the recomputed one
+    allocation: str = ""  # an allocation run that does not recompute, or a stored assignment
 
     @property
     def ok(self) -> bool:
-        return self.chain.ok and self.bad_checkpoint is None and not self.waiting_room
+        return self.chain.ok and self.bad_checkpoint is None and not self.waiting_room and not self.allocation
 
     def describe(self) -> str:
         if not self.chain.ok:
@@ -102,6 +104,8 @@ class Verification:
             return f"checkpoint at seq {self.bad_checkpoint} does not verify: {self.problem}"
         if self.waiting_room:
             return self.waiting_room
+        if self.allocation:
+            return self.allocation
         return (
             f"ledger intact: {self.chain.count} entries, head {self.chain.head_hash[:16]}…, "
             f"{self.checkpoints_checked} signed checkpoints verified"
@@ -109,9 +113,14 @@ class Verification:
 
 
 def verify(
-    entries: Iterable[LedgerEntry], checkpoints: Iterable[Checkpoint], public_pem: str | None
+    entries: Iterable[LedgerEntry],
+    checkpoints: Iterable[Checkpoint],
+    public_pem: str | None,
+    order_of: OrderSource | None = None,
 ) -> Verification:
-    """Check the hash chain, then every checkpoint's signature and that it matches the chain."""
+    """Check the hash chain, then every checkpoint's signature and that it matches the chain, then
+    recompute the waiting rooms' orders and the allocation runs (these from the public reservation
+    order ``order_of`` gives; without it only their batches are checked)."""
     entries = list(entries)
     chain = verify_chain(entries)
     if not chain.ok:
@@ -137,7 +146,16 @@ def verify(
             except (InvalidSignature, ValueError):
                 return Verification(chain, checked, seq, "bad signature")
         checked += 1
-    return Verification(chain, checked, waiting_room=check_ledger(entries))
+    return Verification(
+        chain,
+        checked,
+        waiting_room=check_ledger(entries),
+        allocation=check_runs(entries, order_of or _no_order),
+    )
+
+
+def _no_order(slug: str, through: int) -> None:
+    return None
 
 
 def verify_store(rt: Runtime) -> Verification:
@@ -145,4 +163,6 @@ def verify_store(rt: Runtime) -> Verification:
         entries = list(tx.ledger.entries())
         checkpoints = tx.ledger.checkpoints()
         stored = tx.ledger.signing_key()
-    return verify(entries, checkpoints, None if stored is None else stored.public_pem)
+        return verify(
+            entries, checkpoints, None if stored is None else stored.public_pem, tx.allocations.public_order
+        )

@@ -21,11 +21,21 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 
 from yaksok.domain import codes
 from yaksok.domain.administration import AuditEntry, Operator, TokenRecord
+from yaksok.domain.allocation import (
+    CANCELLED,
+    QUEUED,
+    WAITLISTED,
+    DateChange,
+    HistoryEntry,
+    Line,
+    Run,
+    StockBatch,
+)
 from yaksok.domain.cadence import Cadence, parse_weekdays
 from yaksok.domain.delivery import Delivery, DeliveryStatus, Fanout
 from yaksok.domain.errors import Conflict
@@ -119,6 +129,10 @@ class _Tables:
     entries: dict[str, Entry] = field(default_factory=dict)
     admissions_used: dict[tuple[str, str], datetime] = field(default_factory=dict)
     personal_messages: dict[str, PersonalMessage] = field(default_factory=dict)
+    stock_batches: dict[tuple[str, int], StockBatch] = field(default_factory=dict)
+    allocations: dict[tuple[str, int], tuple[int, date]] = field(default_factory=dict)
+    ship_date_changes: dict[tuple[str, int, int], DateChange] = field(default_factory=dict)
+    allocation_runs: dict[tuple[str, int], Run] = field(default_factory=dict)
 
     def copy(self) -> _Tables:
         # Shallow is enough: rows are frozen and hold copies nobody else can reach.
@@ -1088,6 +1102,88 @@ class PersonalMessageRepository(_Repository, port.PersonalMessageRepository):
             if m.delivered_at is not None:
                 latencies.setdefault(m.kind.value, []).append(m.delivered_at - m.due_at)
         return DeliveryTally(by_status, latencies)
+class AllocationRepository(_Repository, port.AllocationRepository):
+    def add_batch(self, batch: StockBatch) -> None:
+        tables = self._write()
+        _require(batch.launch_slug in tables.launches, f"launch {batch.launch_slug!r}")
+        stored = replace(batch, recorded_at=_utc(batch.recorded_at))
+        _insert(tables.stock_batches, (batch.launch_slug, batch.number), stored, "stock batch")
+
+    def batches(self, slug: str) -> list[StockBatch]:
+        return sorted(
+            (b for (s, _), b in self._tables.stock_batches.items() if s == slug), key=lambda b: b.number
+        )
+
+    def move_batch(self, slug: str, number: int, when: date) -> None:
+        tables = self._write()
+        found = tables.stock_batches.get((slug, number))
+        if found is not None:
+            tables.stock_batches[(slug, number)] = replace(found, date=when)
+
+    def line(self, slug: str) -> Line:
+        line = Line()
+        states = {ReservationState.QUEUED: QUEUED, ReservationState.WAITLISTED: WAITLISTED}
+        for r in self._of(slug):
+            line.add(r.sequence, r.sku, r.quantity, r.pickup_store, states.get(r.state, CANCELLED))
+        return line
+
+    def public_order(self, slug: str, through: int) -> Line:
+        line = Line()
+        for r in self._of(slug):
+            if r.sequence <= through:
+                line.add(r.sequence, r.sku, r.quantity, r.pickup_store)
+        return line
+
+    def _of(self, slug: str) -> list[Reservation]:
+        return sorted(
+            (r for r in self._tables.reservations.values() if r.launch_slug == slug), key=lambda r: r.sequence
+        )
+
+    def current(self, slug: str) -> dict[int, tuple[int, date]]:
+        return {q: row for (s, q), row in self._tables.allocations.items() if s == slug}
+
+    def save(self, slug: str, rows: Sequence[tuple[int, int, date]], dropped: Sequence[int]) -> None:
+        tables = self._write()
+        for sequence, batch, when in rows:
+            tables.allocations[(slug, sequence)] = (batch, when)
+        for sequence in dropped:
+            tables.allocations.pop((slug, sequence), None)
+
+    def add_changes(self, slug: str, run: int, changes: Sequence[DateChange]) -> None:
+        tables = self._write()
+        for change in changes:
+            _insert(tables.ship_date_changes, (slug, run, change[0]), change, "ship date change")
+
+    def add_run(self, run: Run) -> None:
+        tables = self._write()
+        _require(run.launch_slug in tables.launches, f"launch {run.launch_slug!r}")
+        stored = replace(run, ran_at=_utc(run.ran_at))
+        _insert(tables.allocation_runs, (run.launch_slug, run.number), stored, "allocation run")
+
+    def runs(self, slug: str) -> list[Run]:
+        return sorted(
+            (r for (s, _), r in self._tables.allocation_runs.items() if s == slug), key=lambda r: r.number
+        )
+
+    def last_run(self, slug: str) -> Run | None:
+        runs = self.runs(slug)
+        return runs[-1] if runs else None
+
+    def assignment_of(self, slug: str, sequence: int) -> tuple[int, date] | None:
+        return self._tables.allocations.get((slug, sequence))
+
+    def history_of(self, slug: str, sequence: int) -> list[HistoryEntry]:
+        runs = {r.number: r for r in self.runs(slug)}
+        found = sorted(
+            (run, c)
+            for (s, run, q), c in self._tables.ship_date_changes.items()
+            if s == slug and q == sequence
+        )
+        return [HistoryEntry(run, runs[run].ran_at, c[1], c[2], c[4], c[5]) for run, c in found]
+
+    def changed_in(self, slug: str, run: int) -> list[DateChange]:
+        found = [c for (s, r, _), c in self._tables.ship_date_changes.items() if s == slug and r == run]
+        return sorted(found, key=lambda c: c[0])
 
 
 class MemoryTransaction(port.Transaction):
@@ -1108,6 +1204,7 @@ class MemoryTransaction(port.Transaction):
         self.push = PushRepository(tables, writable)
         self.waiting_rooms = WaitingRoomRepository(tables, writable)
         self.personal_messages = PersonalMessageRepository(tables, writable)
+        self.allocations = AllocationRepository(tables, writable)
         self.live_events = LiveEvents(tables, writable)
         self.after_commit: list[Callable[[], None]] = []
 

@@ -18,9 +18,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import date, datetime
 
 from yaksok.domain.administration import AuditEntry, Operator, TokenRecord
+from yaksok.domain.allocation import DateChange, HistoryEntry, Line, Run, StockBatch
 from yaksok.domain.cadence import Cadence
 from yaksok.domain.delivery import Delivery, Fanout
 from yaksok.domain.figures import DeliveryTally, ReservationTally
@@ -574,6 +575,61 @@ class WaitingRoomRepository(ABC):
         """Mark these entries' admissions used (none of them may be already)."""
 
 
+class AllocationRepository(ABC):
+    """Stock batches, each reservation's current batch and date, the history of dates, the runs."""
+
+    @abstractmethod
+    def add_batch(self, batch: StockBatch) -> None: ...
+
+    @abstractmethod
+    def batches(self, slug: str) -> list[StockBatch]:
+        """The launch's batches by number."""
+
+    @abstractmethod
+    def move_batch(self, slug: str, number: int, when: date) -> None: ...
+
+    @abstractmethod
+    def line(self, slug: str) -> Line:
+        """Every reservation of the launch in sequence order, with its state."""
+
+    @abstractmethod
+    def public_order(self, slug: str, through: int) -> Line:
+        """Every reservation up to ``through``, each marked queued: what the public reservation
+        order holds (no contacts, no states)."""
+
+    @abstractmethod
+    def current(self, slug: str) -> dict[int, tuple[int, date]]:
+        """Each scheduled reservation's (batch, date), by sequence."""
+
+    @abstractmethod
+    def save(self, slug: str, rows: Sequence[tuple[int, int, date]], dropped: Sequence[int]) -> None:
+        """Set these (sequence, batch, date) rows and delete the rows of ``dropped``."""
+
+    @abstractmethod
+    def add_changes(self, slug: str, run: int, changes: Sequence[DateChange]) -> None: ...
+
+    @abstractmethod
+    def add_run(self, run: Run) -> None: ...
+
+    @abstractmethod
+    def runs(self, slug: str) -> list[Run]:
+        """The launch's runs by number."""
+
+    @abstractmethod
+    def last_run(self, slug: str) -> Run | None: ...
+
+    @abstractmethod
+    def assignment_of(self, slug: str, sequence: int) -> tuple[int, date] | None: ...
+
+    @abstractmethod
+    def history_of(self, slug: str, sequence: int) -> list[HistoryEntry]:
+        """The reservation's date changes, oldest first."""
+
+    @abstractmethod
+    def changed_in(self, slug: str, run: int) -> list[DateChange]:
+        """The date changes written by run ``run``, by sequence."""
+
+
 class LiveEvents(ABC):
     @abstractmethod
     def announce(self, seq: int) -> None:
@@ -624,6 +680,7 @@ class Transaction(ABC):
     push: PushRepository
     waiting_rooms: WaitingRoomRepository
     personal_messages: PersonalMessageRepository
+    allocations: AllocationRepository
     live_events: LiveEvents
     after_commit: list[Callable[[], None]]
 

@@ -6,6 +6,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -357,4 +358,58 @@ personal_messages = Table(
     Column("last_error", Text, nullable=False, default=""),
     Index("ix_personal_messages_status_next_attempt_at", "status", "next_attempt_at"),
     Index("ix_personal_messages_launch_due_at", "launch_slug", "due_at"),
+)
+
+# Stock and allocation (docs/allocation.md): batches recorded per launch, each reservation's current
+# batch and date (rows only for the scheduled), every change of a date with its reason, and a
+# summary of each run (the ledger holds the public one).
+stock_batches = Table(
+    "stock_batches",
+    metadata,
+    Column("launch_slug", String(64), ForeignKey("launches.slug"), primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("sku", String(64), nullable=False),
+    Column("units", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("store", String(64)),
+    Column("ship_date", Date, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+allocations = Table(
+    "allocations",
+    metadata,
+    Column("launch_slug", String(64), primary_key=True),
+    Column("sequence", Integer, primary_key=True),
+    Column("batch", Integer, nullable=False),
+    Column("ship_date", Date, nullable=False),
+)
+
+ship_date_changes = Table(
+    "ship_date_changes",
+    metadata,
+    Column("launch_slug", String(64), primary_key=True),
+    Column("run", Integer, primary_key=True),
+    Column("sequence", Integer, primary_key=True),
+    Column("old_date", Date),
+    Column("new_date", Date),
+    Column("batch", Integer, nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("reason_batch", Integer, nullable=False),
+    Index("ix_ship_date_changes_launch_sequence", "launch_slug", "sequence"),
+)
+
+allocation_runs = Table(
+    "allocation_runs",
+    metadata,
+    Column("launch_slug", String(64), ForeignKey("launches.slug"), primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("ran_at", UTCDateTime, nullable=False),
+    Column("ledger_seq", Integer, nullable=False),
+    Column("batch_dates", JSON, nullable=False),
+    Column("reservations", Integer, nullable=False),
+    Column("scheduled", Integer, nullable=False),
+    Column("changed", Integer, nullable=False),
+    Column("passes", Integer, nullable=False),
+    Column("assignment_hash", String(64), nullable=False),
 )

@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from yaksok.domain import codes
 from yaksok.domain.errors import Conflict
 from yaksok.store import port
+from yaksok.store.allocations import AllocationRepository
 from yaksok.store.audit import AuditRepository
 from yaksok.store.delivery import DeliveryRepository, SubscriptionRepository
 from yaksok.store.engine import make_engine, upgrade
@@ -57,6 +58,7 @@ class Transaction(port.Transaction):
         self.push = PushRepository(connection)
         self.waiting_rooms = WaitingRoomRepository(connection)
         self.personal_messages = PersonalMessageRepository(connection)
+        self.allocations = AllocationRepository(connection)
         self.live_events = LiveEvents(connection)
         self.after_commit: list[Callable[[], None]] = []
 
