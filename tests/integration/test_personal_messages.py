@@ -36,7 +36,7 @@ def told(rt: Runtime, *, language: str, hours_from_now: float = 0, previous: str
         rt, CreateLaunch(slug="ipad", titles={"en": "iPad", "ko": "아이패드"}, zone="Asia/Seoul")
     )
     due = rt.clock.now() + timedelta(hours=hours_from_now)
-    ship = ShipDate(48213, "r0000000000bc55", "2010-11-30", previous, None, "batch 1 (30,000 units) recorded")
+    ship = ShipDate(48213, "r0000000000bc55", "2010-11-30", previous, None, "batch_added", 1)
     message = PersonalMessage(
         id=ship_date_message_id("ipad", 48213, "2010-11-30", due),
         launch_slug="ipad",
@@ -63,7 +63,7 @@ def test_a_ship_date_goes_to_the_customer_in_their_language_with_the_lookup_link
     assert message["Subject"] == "아이패드: 예약 #48,213은(는) 2010년 11월 30일 (화)에 출고됩니다."
     text = message.get_body(("plain",))
     assert text is not None
-    assert "사유: batch 1 (30,000 units) recorded" in text.get_content()
+    assert "사유: 1차 물량이 새로 등록되었습니다." in text.get_content()
     assert f"{BASE_URL}/reservations/r0000000000bc55" in text.get_content()
     assert "List-Unsubscribe" not in message  # about the customer's own order, not a subscription
     [figures] = personal_messages.figures(rt, "ipad").values()

@@ -26,7 +26,7 @@ def store(request: pytest.FixtureRequest) -> port.Store:
 
 
 def message(sequence: int, due_at: datetime = SLOT, date: str | None = "2010-11-30") -> PersonalMessage:
-    ship = ShipDate(sequence, f"r{sequence:015x}", date, None, None, "first scheduled")
+    ship = ShipDate(sequence, f"r{sequence:015x}", date, None, None, "first_scheduled", 1)
     return PersonalMessage(
         id=ship_date_message_id("ipad", sequence, date, due_at),
         launch_slug="ipad",
@@ -48,7 +48,7 @@ def test_a_message_is_stored_once_however_often_its_slot_is_run(store: port.Stor
         stored = tx.personal_messages.for_launch("ipad")
     assert sorted(m.ship_date.sequence for m in stored) == [1, 2, 3]
     assert {m.language for m in stored} == {"ko", "en"}
-    assert stored[0].ship_date.date == "2010-11-30" and stored[0].ship_date.reason == "first scheduled"
+    assert stored[0].ship_date.date == "2010-11-30" and stored[0].ship_date.reason == "first_scheduled"
 
 
 def test_only_pending_messages_whose_hour_has_come_are_claimed_oldest_first(store: port.Store) -> None:

@@ -18,6 +18,30 @@ def _day(iso: str | None, lang: str) -> str | None:
     return None if iso is None else day(date.fromisoformat(iso), lang)
 
 
+_REASONS = {
+    "ko": {
+        "first_scheduled": "처음으로 일정이 정해졌습니다 ({batch}차 물량).",
+        "batch_added": "{batch}차 물량이 새로 등록되었습니다.",
+        "batch_moved": "{batch}차 물량의 일정이 바뀌었습니다.",
+        "cancellation_ahead": "앞 순서의 예약이 취소되어 물량이 생겼습니다.",
+        "line_changed": "대기 순서에 변동이 있었습니다.",
+    },
+    "en": {
+        "first_scheduled": "your reservation was scheduled for the first time (stock batch {batch}).",
+        "batch_added": "stock batch {batch} was recorded.",
+        "batch_moved": "stock batch {batch} was rescheduled.",
+        "cancellation_ahead": "cancellations ahead of you freed units.",
+        "line_changed": "the line ahead of you changed.",
+    },
+}
+
+
+def reason(ship: ShipDate, lang: str) -> str:
+    """Why the date was set or moved, in a sentence."""
+    words = _REASONS.get(lang, _REASONS["en"])
+    return words.get(ship.reason, ship.reason).format(batch=ship.reason_batch)
+
+
 def headline(ship: ShipDate, lang: str) -> str:
     """One sentence: ``Your reservation #48,213 ships on Tue 30 November 2010.``"""
     number, when, was = f"#{ship.sequence:,}", _day(ship.date, lang), _day(ship.previous, lang)
@@ -38,18 +62,13 @@ def email_body(ship: ShipDate, lang: str, launch_title: str, lookup_url: str) ->
     """The message as the email transport takes it (subject, text, HTML, language)."""
     lead = headline(ship, lang)
     if lang == "ko":
-        subject = f"{launch_title}: {lead}"
-        why, look = f"사유: {ship.reason}", "예약 조회 (예약할 때 받은 링크의 비밀 코드가 필요합니다):"
+        why, look = f"사유: {reason(ship, lang)}", "예약 조회 (예약할 때 받은 비밀 코드가 필요합니다):"
     else:
-        subject = f"{launch_title}: {lead}"
-        why, look = (
-            f"Why: {ship.reason}",
-            "Look up your reservation (with the secret from when you reserved):",
-        )
+        why, look = f"Why: {reason(ship, lang)}", "Look up your reservation (with the secret you got):"
     text = f"{lead}\n\n{why}\n\n{look}\n{lookup_url}\n"
     page = (
         f"<p><strong>{html.escape(lead)}</strong></p><p>{html.escape(why)}</p>"
         f'<p>{html.escape(look)} <a href="{html.escape(lookup_url)}">{html.escape(lookup_url)}</a></p>'
     )
-    parts = {"language": lang, "subject": subject, "text": text, "html": page}
+    parts = {"language": lang, "subject": f"{launch_title}: {lead}", "text": text, "html": page}
     return json.dumps(parts, ensure_ascii=False).encode()

@@ -36,7 +36,8 @@ class ShipDate:
     date: str | None  # ISO date; None: no longer scheduled
     previous: str | None  # the date the customer was last told; None: told for the first time
     pickup_store: str | None
-    reason: str  # why it was set or moved, in the operator's words or yaksok's
+    reason: str  # why it was set or moved: a ``domain.allocation.Reason`` value
+    reason_batch: int = 0  # the stock batch the reason names (0: none)
 
     @property
     def moved(self) -> bool:

@@ -129,6 +129,7 @@ class _Tables:
     entries: dict[str, Entry] = field(default_factory=dict)
     admissions_used: dict[tuple[str, str], datetime] = field(default_factory=dict)
     personal_messages: dict[str, PersonalMessage] = field(default_factory=dict)
+    ship_dates_told: dict[str, tuple[int, datetime]] = field(default_factory=dict)
     stock_batches: dict[tuple[str, int], StockBatch] = field(default_factory=dict)
     allocations: dict[tuple[str, int], tuple[int, date]] = field(default_factory=dict)
     ship_date_changes: dict[tuple[str, int, int], DateChange] = field(default_factory=dict)
@@ -1102,6 +1103,15 @@ class PersonalMessageRepository(_Repository, port.PersonalMessageRepository):
             if m.delivered_at is not None:
                 latencies.setdefault(m.kind.value, []).append(m.delivered_at - m.due_at)
         return DeliveryTally(by_status, latencies)
+
+    def told_through(self, launch_slug: str) -> int:
+        found = self._tables.ship_dates_told.get(launch_slug)
+        return 0 if found is None else found[0]
+
+    def mark_told(self, launch_slug: str, through_run: int, slot_at: datetime) -> None:
+        self._write().ship_dates_told[launch_slug] = (through_run, _utc(slot_at))
+
+
 class AllocationRepository(_Repository, port.AllocationRepository):
     def add_batch(self, batch: StockBatch) -> None:
         tables = self._write()

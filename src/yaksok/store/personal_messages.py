@@ -15,10 +15,11 @@ from yaksok.domain.delivery import DeliveryStatus
 from yaksok.domain.figures import DeliveryTally
 from yaksok.domain.personal_message import MessageKind, PersonalMessage, ShipDate
 from yaksok.store import port
-from yaksok.store.tables import personal_messages
+from yaksok.store.tables import personal_messages, ship_dates_told
 
 _T = personal_messages.c
 _CHUNK = 1000
+_TOLD = ship_dates_told.c
 
 
 class PersonalMessageRepository(port.PersonalMessageRepository):
@@ -97,6 +98,19 @@ class PersonalMessageRepository(port.PersonalMessageRepository):
             if delivered_at is not None:
                 latencies.setdefault(kind, []).append(delivered_at - due_at)
         return DeliveryTally(by_status, latencies)
+
+    def told_through(self, launch_slug: str) -> int:
+        query = select(_TOLD.through_run).where(_TOLD.launch_slug == launch_slug)
+        found = self._db.execute(query).scalar_one_or_none()
+        return 0 if found is None else int(found)
+
+    def mark_told(self, launch_slug: str, through_run: int, slot_at: datetime) -> None:
+        values = {"through_run": through_run, "slot_at": slot_at}
+        changed = self._db.execute(
+            update(ship_dates_told).where(_TOLD.launch_slug == launch_slug).values(values)
+        )
+        if not changed.rowcount:
+            self._db.execute(ship_dates_told.insert().values(launch_slug=launch_slug, **values))
 
 
 def _row(m: PersonalMessage) -> dict[str, object]:

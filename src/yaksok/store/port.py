@@ -660,6 +660,13 @@ class PersonalMessageRepository(ABC):
     def tally(self, launch_slug: str | None = None) -> DeliveryTally:
         """Counts per kind and status, and each delivered message's latency from ``due_at``."""
 
+    @abstractmethod
+    def told_through(self, launch_slug: str) -> int:
+        """The last allocation run whose dates the launch's customers were told; 0: none."""
+
+    @abstractmethod
+    def mark_told(self, launch_slug: str, through_run: int, slot_at: datetime) -> None: ...
+
 
 class Transaction(ABC):
     """Repositories sharing one transaction; ``after_commit`` callbacks run only once it commits."""

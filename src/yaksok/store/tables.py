@@ -360,6 +360,15 @@ personal_messages = Table(
     Index("ix_personal_messages_launch_due_at", "launch_slug", "due_at"),
 )
 
+# Per launch, the last allocation run whose dates its customers were told (at which slot).
+ship_dates_told = Table(
+    "ship_dates_told",
+    metadata,
+    Column("launch_slug", String(64), primary_key=True),
+    Column("through_run", Integer, nullable=False),
+    Column("slot_at", UTCDateTime, nullable=False),
+)
+
 # Stock and allocation (docs/allocation.md): batches recorded per launch, each reservation's current
 # batch and date (rows only for the scheduled), every change of a date with its reason, and a
 # summary of each run (the ledger holds the public one).

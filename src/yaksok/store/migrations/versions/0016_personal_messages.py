@@ -41,9 +41,17 @@ def upgrade() -> None:
         "ix_personal_messages_status_next_attempt_at", "personal_messages", ["status", "next_attempt_at"]
     )
     op.create_index("ix_personal_messages_launch_due_at", "personal_messages", ["launch_slug", "due_at"])
+    op.create_table(
+        "ship_dates_told",
+        sa.Column("launch_slug", sa.String(length=64), nullable=False),
+        sa.Column("through_run", sa.Integer(), nullable=False),
+        sa.Column("slot_at", yaksok.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("launch_slug"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("ship_dates_told")
     op.drop_index("ix_personal_messages_launch_due_at", table_name="personal_messages")
     op.drop_index("ix_personal_messages_status_next_attempt_at", table_name="personal_messages")
     op.drop_table("personal_messages")
