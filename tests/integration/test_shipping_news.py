@@ -6,9 +6,11 @@ delivery worker and a real ``aiosmtpd`` on 127.0.0.1 (the ``mail`` fixture of te
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 import pytest
+from starlette.testclient import TestClient
 from test_email import Mail
 from test_email import mail as mail  # the fixture, by its name
 
@@ -32,6 +34,7 @@ from yaksok.workers.delivery import DeliveryWorker
 NOV30, DEC3 = date(2010, 11, 30), date(2010, 12, 3)
 SLOT_29 = datetime(2010, 11, 29, 1, 0, tzinfo=UTC)  # Monday 10:00 KST
 SLOT_30 = datetime(2010, 11, 30, 1, 0, tzinfo=UTC)
+Headers = dict[str, str]
 
 
 @pytest.fixture
@@ -171,3 +174,25 @@ def test_a_cancellation_ahead_moves_the_next_in_line_who_is_told_why_at_the_next
     )
     text = moved.get_body(("plain",))
     assert text is not None and "앞 순서의 예약이 취소되어 물량이 생겼습니다." in text.get_content()
+
+
+def test_support_sees_what_was_told_to_whom_and_a_viewer_does_not(
+    launch: Runtime, clock: SimulatedClock, mail: Mail, client: TestClient, bearer: Callable[[str], Headers]
+) -> None:
+    stock(launch, 3, NOV30)
+    allocation.run_allocation(launch, "ipad")
+    slot(launch, clock, SLOT_29)
+    send(launch, mail)
+
+    answer = client.get("/api/v1/launches/ipad/personal-messages", headers=bearer("support"))
+
+    assert answer.status_code == 200, answer.text
+    told = answer.json()
+    assert told["kinds"]["ship_date"]["delivered"] == 3
+    first = next(m for m in told["latest"] if m["sequence"] == 1)
+    assert (first["date"], first["previous"], first["reason"]) == ("2010-11-30", None, "first_scheduled")
+    assert first["contact"] == "buyer1@example.kr" and first["status"] == "delivered"
+    viewer = bearer("viewer")
+    assert client.get("/api/v1/launches/ipad/personal-messages", headers=viewer).status_code == 403
+    unknown = client.get("/api/v1/launches/nope/personal-messages", headers=bearer("support"))
+    assert unknown.status_code == 404

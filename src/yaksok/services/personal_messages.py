@@ -23,6 +23,7 @@ from yaksok.domain.figures import ChannelFigures, delivery_figures
 from yaksok.domain.personal_message import PersonalMessage
 from yaksok.domain.texts import pick_text
 from yaksok.services.delivery import LEASE
+from yaksok.services.launches import get_launch
 from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
 
@@ -64,6 +65,19 @@ def record(rt: Runtime, attempted: Sequence[tuple[PersonalMessage, Outcome]]) ->
     changed = [m.after(outcome, now, jitter=random.uniform(-1, 1)) for m, outcome in attempted]
     with rt.store.write() as tx:
         tx.personal_messages.save_many(changed)
+
+
+def told(
+    rt: Runtime, launch_slug: str, limit: int = 100
+) -> tuple[dict[str, ChannelFigures], list[PersonalMessage]]:
+    """What the launch's customers were told: figures per kind, and the latest messages."""
+    with rt.store.read() as tx:
+        get_launch(tx, launch_slug)
+        tally, latest = (
+            tx.personal_messages.tally(launch_slug),
+            tx.personal_messages.for_launch(launch_slug, limit=limit),
+        )
+    return delivery_figures(tally), latest
 
 
 def figures(rt: Runtime, launch_slug: str | None = None) -> dict[str, ChannelFigures]:
