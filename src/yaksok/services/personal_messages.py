@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from yaksok.channels import ship_date
@@ -78,6 +78,14 @@ def told(
             tx.personal_messages.for_launch(launch_slug, limit=limit),
         )
     return delivery_figures(tally), latest
+
+
+def told_at(rt: Runtime, launch_slug: str, slot: datetime | None) -> int:
+    """How many customers were told at one slot."""
+    if slot is None:
+        return 0
+    with rt.store.read() as tx:
+        return tx.personal_messages.count_due_at(launch_slug, slot)
 
 
 def figures(rt: Runtime, launch_slug: str | None = None) -> dict[str, ChannelFigures]:

@@ -1104,6 +1104,13 @@ class PersonalMessageRepository(_Repository, port.PersonalMessageRepository):
                 latencies.setdefault(m.kind.value, []).append(m.delivered_at - m.due_at)
         return DeliveryTally(by_status, latencies)
 
+    def count_due_at(self, launch_slug: str, due_at: datetime) -> int:
+        return sum(
+            1
+            for m in self._tables.personal_messages.values()
+            if m.launch_slug == launch_slug and m.due_at == due_at
+        )
+
     def told_through(self, launch_slug: str) -> int:
         found = self._tables.ship_dates_told.get(launch_slug)
         return 0 if found is None else found[0]

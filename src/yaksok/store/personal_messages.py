@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, RowMapping
@@ -98,6 +98,10 @@ class PersonalMessageRepository(port.PersonalMessageRepository):
             if delivered_at is not None:
                 latencies.setdefault(kind, []).append(delivered_at - due_at)
         return DeliveryTally(by_status, latencies)
+
+    def count_due_at(self, launch_slug: str, due_at: datetime) -> int:
+        query = select(func.count()).where(_T.launch_slug == launch_slug, _T.due_at == due_at)
+        return int(self._db.execute(query).scalar_one())
 
     def told_through(self, launch_slug: str) -> int:
         query = select(_TOLD.through_run).where(_TOLD.launch_slug == launch_slug)

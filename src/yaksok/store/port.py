@@ -661,6 +661,10 @@ class PersonalMessageRepository(ABC):
         """Counts per kind and status, and each delivered message's latency from ``due_at``."""
 
     @abstractmethod
+    def count_due_at(self, launch_slug: str, due_at: datetime) -> int:
+        """How many of the launch's messages went out at one slot."""
+
+    @abstractmethod
     def told_through(self, launch_slug: str) -> int:
         """The last allocation run whose dates the launch's customers were told; 0: none."""
 
