@@ -64,6 +64,12 @@ COMMANDS = [
     ["waiting-room"],
     ["waiting-room", "set"],
     ["waiting-room", "show"],
+    ["stock"],
+    ["stock", "add"],
+    ["stock", "list"],
+    ["stock", "move"],
+    ["allocate"],
+    ["bench", "allocate"],
 ]
 
 

@@ -78,7 +78,7 @@ def test_a_moved_date_says_what_it_was_in_english(rt: Runtime, mail: Mail) -> No
 
     [message] = mail.sink.received
     assert message["Subject"] == (
-        "iPad: Your reservation #48,213 ships on Tue 30 November 2010 (it was Fri 3 December 2010)."
+        "iPad: Your reservation #48,213 ships on 30 November 2010 (Tue) (it was 3 December 2010 (Fri))."
     )
 
 

@@ -111,11 +111,11 @@ def test_a_run_at_any_hour_is_told_at_the_next_slot_to_each_customer_and_in_publ
 
     told = subjects(mail)
     assert told["buyer1@example.kr"] == "아이패드: 예약 #1은(는) 2010년 11월 30일 (화)에 출고됩니다."
-    assert told["buyer2@example.kr"] == "iPad: Your reservation #2 ships on Tue 30 November 2010."
+    assert told["buyer2@example.kr"] == "iPad: Your reservation #2 ships on 30 November 2010 (Tue)."
     assert told["buyer4@example.kr"] == "아이패드: 예약 #4은(는) 2010년 12월 3일 (금)에 출고됩니다."
     assert "buyer5@example.kr" in told and len(told) == 5  # #6 gave a phone number: not emailed
     assert (
-        "#1–#3: Tue 30 November 2010; #4–#5: Fri 3 December 2010; from #6: not yet scheduled"
+        "#1–#3: 30 November 2010 (Tue); #4–#5: 3 December 2010 (Fri); from #6: not yet scheduled"
         in (notice.bodies["en"])
     )
     assert "5 customers whose date was set or moved were emailed" in notice.bodies["en"]
@@ -138,7 +138,7 @@ def test_a_slot_with_no_new_dates_tells_nobody_and_says_no_change_with_the_summa
 
     assert send(launch, mail) == 0
     assert notice.bodies["en"].startswith("No change since")
-    assert "#1–#3: Tue 30 November 2010; from #4: not yet scheduled" in notice.bodies["en"]
+    assert "#1–#3: 30 November 2010 (Tue); from #4: not yet scheduled" in notice.bodies["en"]
 
 
 def test_a_cancellation_ahead_moves_the_next_in_line_who_is_told_why_at_the_next_slot(

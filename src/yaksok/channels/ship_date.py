@@ -10,12 +10,12 @@ import html
 import json
 from datetime import date
 
-from yaksok.channels.when import day
+from yaksok.channels.when import format_day
 from yaksok.domain.personal_message import ShipDate
 
 
 def _day(iso: str | None, lang: str) -> str | None:
-    return None if iso is None else day(date.fromisoformat(iso), lang)
+    return None if iso is None else format_day(date.fromisoformat(iso), lang)
 
 
 _REASONS = {

@@ -99,13 +99,14 @@ def format_instant(at: datetime, zone: str, lang: str = "en") -> str:
     return describe(Promise.exact(at, zone), lang)
 
 
-_DAY = {"en": "EEE d MMMM y", "ko": "y년 M월 d일 (E)", "ja": "y年M月d日(E)"}
+_DAYS = {"en": "d MMMM y (EEE)", "ko": "y년 M월 d일 (E)", "ja": "y年M月d日(E)"}
 
 
-def day(on: date, lang: str) -> str:
-    """A calendar day with no time, such as a ship date: ``Tue 30 November 2010``,
-    ``2010년 11월 30일 (화)``, ``2010年11月30日(火)``."""
-    return str(format_date(on, _DAY.get(lang, _DAY["en"]), locale=lang if lang in _DAY else "en"))
+def format_day(day: date, lang: str) -> str:
+    """A calendar date (a ship date) in ``lang``'s words, e.g. ``30 November 2026 (Mon)``,
+    ``2026년 11월 30일 (월)``, ``2026年11月30日(月)``."""
+    chosen = lang if lang in _DAYS else "en"
+    return str(format_date(day, _DAYS[chosen], locale=chosen))
 
 
 def _format(moment: datetime, pattern: str, lang: str) -> str:

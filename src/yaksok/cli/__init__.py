@@ -18,6 +18,7 @@ from yaksok.cli.replay import demo, replay
 from yaksok.cli.reservations import reservations
 from yaksok.cli.serve import serve, worker
 from yaksok.cli.social import social
+from yaksok.cli.stock import allocate, stock
 from yaksok.cli.subscriptions import subscriptions
 from yaksok.cli.tokens import token
 from yaksok.cli.users import user
@@ -49,5 +50,7 @@ for command in (
     launches,
     social,
     waiting_room,
+    stock,
+    allocate,
 ):
     main.add_command(command)

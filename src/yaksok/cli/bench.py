@@ -301,7 +301,7 @@ def allocate_bench(reservations: int, skus: int, batches: int, as_json: bool) ->
         f"allocation of {figures['reservations']} reservations ({skus} SKUs, {batches} batches): "
         f"{figures['seconds']:.2f} s ({figures['reservations_per_s']:.0f}/s), a tenth in "
         f"{figures['tenth_seconds']:.2f} s (per-reservation ratio {figures['linearity']:.2f}); baseline "
-        f"{figures['baseline_seconds']:.1f} s (extrapolated from {figures['baseline_measured_reservations']}), "
+        f"{figures['baseline_seconds']:.1f} s (from {figures['baseline_measured_reservations']} measured), "
         f"ratio {figures['ratio']:.1f}x; same assignment: {figures['baseline_same_assignment']}",
         err=as_json,
     )

@@ -21,7 +21,10 @@ def verify_command(source: str, timeout: float) -> None:
 
     SOURCE is a yaksok server (http://HOST:PORT, read through its public /ledger endpoints) or a
     database URL (sqlite:///PATH, postgresql://USER@HOST/NAME; only read, never migrated).
-    Recomputes the hash chain and checks every signed checkpoint against the ledger's public key.
+    Recomputes the hash chain and checks every signed checkpoint against the ledger's public key;
+    recomputes every waiting room's order and every allocation run (from the public reservation
+    order: the database's, or the server's GET /launches/{slug}/reservation-order), and on a
+    database checks the stored assignment against the last run (docs/allocation.md).
 
     Exits 0 on an intact ledger, 1 naming the first bad entry, 2 if SOURCE cannot be read.
     """

@@ -162,15 +162,28 @@ def assignment_hash(sequences: Sequence[int], batches: Sequence[int]) -> str:
     return hashlib.sha256(pairs.tobytes()).hexdigest()
 
 
-def order_digest(line: Line) -> str:
-    """SHA-256 of the public order read: ``sequence,sku,quantity,store`` lines (store empty for
-    delivery), in sequence order, cancelled ones included; each one's state is in the run's
-    ledger entry."""
-    text = "\n".join(
+def order_text(line: Line) -> str:
+    """The public reservation order as text: ``sequence,sku,quantity,store`` lines (store empty
+    for delivery) in sequence order, joined by newlines; no contact, code or state."""
+    return "\n".join(
         f"{q},{k},{n},{s or ''}"
         for q, k, n, s in zip(line.sequences, line.skus, line.quantities, line.stores, strict=True)
     )
-    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def order_digest(line: Line) -> str:
+    """SHA-256 of ``order_text``: the order a run read, cancelled ones included; each one's state
+    is in the run's ledger entry."""
+    return hashlib.sha256(order_text(line).encode()).hexdigest()
+
+
+def parse_order(text: str) -> Line:
+    """``order_text`` read back; ValueError if a line is not ``sequence,sku,quantity,store``."""
+    line = Line()
+    for row in text.split("\n") if text else []:
+        sequence, sku, quantity, store = row.split(",")
+        line.add(int(sequence), sku, int(quantity), store or None)
+    return line
 
 
 def allocate(line: Line, batches: Sequence[StockBatch], *, passing: bool = False) -> Assignment:

@@ -210,3 +210,4 @@ STOCK_BATCH_INVALID = Code(
 STOCK_BATCH_NOT_FOUND = Code(
     "stock.batch_not_found", NotFound, "the launch has no stock batch of that number"
 )
+ALLOCATION_NO_RUN = Code("allocation.no_run", NotFound, "the launch has had no allocation run yet")

@@ -31,6 +31,7 @@ from yaksok.domain.allocation import (
     check_assignment,
     check_batch,
     order_digest,
+    order_text,
     ranges,
 )
 from yaksok.domain.commands import MoveBatch, RecordBatch
@@ -218,6 +219,14 @@ def expected_of(tx: Transaction, reservation: Reservation) -> Expected:
         return Expected(None, None, history)
     batch = next((b for b in tx.allocations.batches(slug) if b.number == found[0]), None)
     return Expected(found[1], batch, history)
+
+
+def public_order(rt: Runtime, slug: str, through: int) -> str:
+    """The launch's reservation order through ``through`` as ``order_text`` (no customer data):
+    what anyone needs, with the ledger, to recompute its allocation runs."""
+    with rt.store.read() as tx:
+        get_launch(tx, slug)
+        return order_text(tx.allocations.public_order(slug, through))
 
 
 def check_stored(rt: Runtime) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from yaksok.domain.allocation import Line
 from yaksok.services import allocation, waiting_room
 from yaksok.services.ledger import Verification, verify, verify_store
 from yaksok.services.runtime import Runtime
@@ -19,13 +20,17 @@ from yaksok.store.databases import (
     schema_revision,
     sqlite_file,
 )
-from yaksok.store.remote_ledger import read_server_ledger
+from yaksok.store.remote_ledger import read_reservation_order, read_server_ledger
 
 
 def verify_server(source: str, timeout: float) -> Verification:
     """Verify the ledger the server at ``source`` (``http://HOST:PORT``) publishes."""
     published = read_server_ledger(source, timeout)
-    return verify(published.entries, published.checkpoints, published.public_pem)
+
+    def order_of(slug: str, through: int) -> Line | None:
+        return read_reservation_order(source, slug, through, timeout)
+
+    return verify(published.entries, published.checkpoints, published.public_pem, order_of)
 
 
 def verify_database(url: str) -> Verification:

@@ -13,7 +13,7 @@ import functools
 import hashlib
 import hmac
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import NoReturn, TextIO
 
@@ -33,7 +33,7 @@ from yaksok.domain.reservation import (
     normal_contact,
     state_for,
 )
-from yaksok.services import admission, ledger
+from yaksok.services import admission, allocation, ledger
 from yaksok.services.launches import PROMISE_CHANNELS, claim_launch, get_launch
 from yaksok.services.notices import publish_in
 from yaksok.services.runtime import Runtime
@@ -295,7 +295,8 @@ class Standing:
     reservation: Reservation
     launch: Launch
     place: int | None  # among the queued (or, waitlisted, among the SKU's waitlist); None if cancelled
-    ships: Milestone | None  # the next shipping batch with a promise, if any
+    ships: Milestone | None  # the next shipping batch with a promise: only for a launch never allocated
+    expected: allocation.Expected | None = None  # None: the launch has had no allocation run
 
 
 def look_up(rt: Runtime, code: str, secret: str) -> Standing:
@@ -303,9 +304,13 @@ def look_up(rt: Runtime, code: str, secret: str) -> Standing:
         reservation = _held(tx, code, secret)
         launch = tx.launches.get(reservation.launch_slug)
         assert launch is not None
-        return Standing(
-            reservation, launch, _place(tx, reservation), _shipping(tx.milestones.for_launch(launch.slug))
-        )
+        place = _place(tx, reservation)
+        if tx.allocations.last_run(launch.slug) is None:  # no stock recorded: the launch-wide guess
+            return Standing(reservation, launch, place, _shipping(tx.milestones.for_launch(launch.slug)))
+        expected = allocation.expected_of(tx, reservation)
+        if reservation.state is ReservationState.CANCELLED:
+            expected = replace(expected, date=None, batch=None)
+        return Standing(reservation, launch, place, None, expected)
 
 
 def cancel(rt: Runtime, command: CancelReservation) -> Reservation:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from yaksok.channels.when import day, format_instant
+from yaksok.channels.when import format_day, format_instant
 from yaksok.domain.launch import Launch
 from yaksok.domain.personal_message import MessageKind, PersonalMessage, ShipDate, ship_date_message_id
 from yaksok.domain.shipping_news import LineSummary, NetChange, Span, net_changes, summarise
@@ -125,4 +125,4 @@ def _span(span: Span, lang: str) -> str:
     numbers = f"#{span.first:,}" if span.first == span.last else f"#{span.first:,}–#{span.last:,}"
     if span.on is None:
         return f"{numbers}: " + ("미정" if lang == "ko" else "not yet scheduled")
-    return f"{numbers}: {day(span.on, lang)}"
+    return f"{numbers}: {format_day(span.on, lang)}"

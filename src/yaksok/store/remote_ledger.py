@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import httpx
 import msgspec
 
+from yaksok.domain.allocation import Line, parse_order
 from yaksok.domain.ledger import Checkpoint, LedgerEntry, canonical_json
 from yaksok.store.databases import SourceUnavailable, first_line
 
@@ -94,3 +95,23 @@ def _checkpoints(response: httpx.Response) -> list[Checkpoint]:
         raise SourceUnavailable(f"{response.url} did not answer a list of checkpoints: {exc}") from exc
     except msgspec.DecodeError as exc:
         raise SourceUnavailable(f"{response.url} did not answer JSON") from exc
+
+
+def read_reservation_order(source: str, slug: str, through: int, timeout: float) -> Line | None:
+    """The launch's public reservation order through ``through`` from the server at ``source``
+    (``GET /launches/{slug}/reservation-order``); None where the server does not publish it."""
+    base = source.rstrip("/").removesuffix("/ledger")
+    url = f"{base}/launches/{slug}/reservation-order"
+    try:
+        with httpx.Client(timeout=timeout, follow_redirects=True) as client:
+            response = client.get(url, params={"through": through})
+    except httpx.HTTPError as exc:
+        raise SourceUnavailable(f"cannot read the reservation order from {url}: {first_line(exc)}") from exc
+    if response.status_code == 404:
+        return None
+    if response.status_code != 200:
+        raise SourceUnavailable(f"{url} answered {response.status_code}, not the reservation order")
+    try:
+        return parse_order(response.text)
+    except ValueError as exc:
+        raise SourceUnavailable(f"{url} sent a line that is not sequence,sku,quantity,store") from exc

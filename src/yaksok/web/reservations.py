@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from yaksok.channels import when
 from yaksok.domain.commands import CancelReservation
 from yaksok.domain.errors import NotFound
 from yaksok.domain.reservation import Reservation, ReservationState
@@ -27,6 +28,15 @@ from yaksok.web.rate_limit import RateLimit, client_address
 _FORM = "application/x-www-form-urlencoded"
 
 
+class ShipDateChangeOut(msgspec.Struct):
+    run: int
+    at: str
+    old: str | None
+    new: str | None
+    reason: str  # first_scheduled, batch_added, batch_moved, cancellation_ahead, line_changed, cancelled
+    batch: int | None  # the batch the reason names
+
+
 class StandingOut(msgspec.Struct):
     code: str
     launch: str
@@ -36,8 +46,13 @@ class StandingOut(msgspec.Struct):
     sku: str
     quantity: int
     pickup_store: str | None
-    ships: str | None  # the next shipping batch's promise in words; None: not yet scheduled
+    # The expected date in words (for a launch never allocated: the next shipping milestone's
+    # promise); None: not yet scheduled.
+    ships: str | None
     cancelled_at: str | None
+    ship_date: str | None = None  # YYYY-MM-DD from the last allocation run; None: not yet scheduled
+    ship_kind: str | None = None  # "ship" or "pickup" (at pickup_store)
+    ship_date_history: list[ShipDateChangeOut] = []
 
 
 class CancelBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -66,7 +81,24 @@ def show(request: Request) -> Response:
         return reservation_page(request, found, secret)
     found = reservations.look_up(_rt(request), request.path_params["code"], secret)
     ships = found.ships.promise.describe("en") if found.ships and found.ships.promise else None
-    return _json(_out(found.reservation, found.place, ships))
+    out = _out(found.reservation, found.place, ships)
+    expected = found.expected
+    if expected is not None:
+        out.ships = None if expected.date is None else when.format_day(expected.date, "en")
+        out.ship_date = None if expected.date is None else expected.date.isoformat()
+        out.ship_kind = None if expected.batch is None else expected.batch.kind.value
+        out.ship_date_history = [
+            ShipDateChangeOut(
+                run=h.run,
+                at=h.at.isoformat(),
+                old=None if h.old is None else h.old.isoformat(),
+                new=None if h.new is None else h.new.isoformat(),
+                reason=h.reason.value,
+                batch=h.reason_batch or None,
+            )
+            for h in expected.history
+        ]
+    return _json(out)
 
 
 async def cancel(request: Request) -> Response:

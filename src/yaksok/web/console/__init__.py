@@ -15,7 +15,17 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import BaseRoute, Mount, Route
 
 from yaksok.config import Settings
-from yaksok.web.console import audit, calendar, deliveries, launches, notices, preorder, reviews, session
+from yaksok.web.console import (
+    audit,
+    calendar,
+    deliveries,
+    launches,
+    notices,
+    preorder,
+    reviews,
+    session,
+    stock,
+)
 
 
 def routes(settings: Settings) -> list[BaseRoute]:
@@ -53,6 +63,10 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/launches/{slug}/per-customer-limit", preorder.set_limit, methods=["POST"]),
         Route("/launches/{slug}/reservations", preorder.reservations_page, methods=["GET"]),
         Route("/launches/{slug}/reservations.csv", preorder.reservations_csv, methods=["GET"]),
+        Route("/launches/{slug}/stock", stock.stock_page, methods=["GET"]),
+        Route("/launches/{slug}/stock", stock.record_batch, methods=["POST"]),
+        Route("/launches/{slug}/stock/date", stock.move_batch, methods=["POST"]),
+        Route("/launches/{slug}/allocations", stock.run_allocation, methods=["POST"]),
         Route("/subscribers", deliveries.subscribers_page, methods=["GET"]),
         Route("/subscribers/{subscription_id}", deliveries.subscriber_page, methods=["GET"]),
         Route("/subscribers/{subscription_id}/pause", deliveries.pause, methods=["POST"]),

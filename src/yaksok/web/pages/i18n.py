@@ -252,6 +252,9 @@ STRINGS = Words(
         "reservation_delivery": N_("Delivered to your address"),
         "reservation_ships": N_("Expected to ship"),
         "reservation_not_scheduled": N_("not yet scheduled"),
+        "reservation_ready": N_("Ready for pick-up"),
+        "reservation_history": N_("How the expected date changed"),
+        "reservation_history_row": N_("{at}: from {old} to {new}, because {reason}"),
         "reservation_waitlisted_note": N_(
             "Every unit on offer is reserved. You are on the waitlist: units that others cancel go "
             "to the waitlist in order."

@@ -25,6 +25,18 @@ RESERVATION_STATES = Words(
     }
 )
 
+# Why a reservation's expected date changed (domain.allocation.Reason); "{batch}" is its number.
+DATE_CHANGE_REASONS = Words(
+    {
+        "first_scheduled": label("date change", "it was first scheduled"),
+        "batch_added": label("date change", "batch {batch} was added"),
+        "batch_moved": label("date change", "batch {batch} was moved"),
+        "cancellation_ahead": label("date change", "a cancellation ahead freed units"),
+        "line_changed": label("date change", "the line ahead changed"),
+        "cancelled": label("date change", "the reservation was cancelled"),
+    }
+)
+
 VERDICTS = Words(
     {
         "false": label("verdict", "false"),

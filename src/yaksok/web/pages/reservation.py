@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from yaksok.channels import when
 from yaksok.channels.render import format_instant, launch_url
+from yaksok.domain.allocation import HistoryEntry
 from yaksok.domain.reservation import ReservationState
 from yaksok.domain.texts import pick_text
 from yaksok.services.reservations import Standing
@@ -33,6 +34,8 @@ class ReservationView:
     pickup_store: str | None
     ships: str | None
     cancelled_at: str | None
+    pickup: bool = False  # the date is when it is ready at the store
+    history: tuple[str, ...] = ()  # each change of the expected date, in words, oldest first
 
 
 def reservation_page(request: Request, standing: Standing, secret: str) -> Response:
@@ -40,6 +43,14 @@ def reservation_page(request: Request, standing: Standing, secret: str) -> Respo
     made, launch = standing.reservation, standing.launch
     sku = next((sku for sku in launch.skus if sku.code == made.sku), None)
     ships = standing.ships.promise if standing.ships else None
+    shown = when.describe(ships, lang) if ships else None
+    pickup = False
+    history: tuple[str, ...] = ()
+    if standing.expected is not None:  # the launch allocates: its result, not the milestone
+        day = standing.expected.date
+        shown = None if day is None else when.format_day(day, lang)
+        pickup = standing.expected.batch is not None and standing.expected.batch.store is not None
+        history = tuple(_change(h, launch.zone, lang) for h in standing.expected.history)
     view = ReservationView(
         code=made.code,
         secret=secret,
@@ -52,10 +63,23 @@ def reservation_page(request: Request, standing: Standing, secret: str) -> Respo
         sku_title=pick_text(sku.titles, lang) if sku and sku.titles else made.sku,
         quantity=made.quantity,
         pickup_store=made.pickup_store,
-        ships=when.describe(ships, lang) if ships else None,
+        ships=shown,
         cancelled_at=format_instant(made.cancelled_at, launch.zone, lang) if made.cancelled_at else None,
+        pickup=pickup,
+        history=history,
     )
     path = f"/reservations/{quote(made.code, safe='')}?secret={quote(secret, safe='')}"
     response = render(request, "reservation.html", lang, view=view, path=path)
     response.headers["Cache-Control"] = "private, no-store"  # the page shows the secret
     return response
+
+
+def _change(change: HistoryEntry, zone: str, lang: str) -> str:
+    texts = i18n.STRINGS[lang]
+    unscheduled = texts["reservation_not_scheduled"]
+    return texts["reservation_history_row"].format(
+        at=format_instant(change.at, zone, lang),
+        old=unscheduled if change.old is None else when.format_day(change.old, lang),
+        new=unscheduled if change.new is None else when.format_day(change.new, lang),
+        reason=labels.DATE_CHANGE_REASONS[lang][change.reason.value].format(batch=change.reason_batch),
+    )
