@@ -90,4 +90,10 @@ def test_a_reservation_whose_ship_date_moved_can_be_looked_up_on_the_replayed_da
 
     assert reply.status_code == 200, reply.text
     assert reply.json()["state"] == "queued", reply.json()
-    assert reply.json()["sku"] == "wifi-16gb"  # the SKU whose second batch came early
+    standing = reply.json()
+    assert standing["sku"] == "wifi-16gb"  # the SKU whose second batch came early
+    assert standing["ship_date"] == "2010-12-01"
+    assert [(h["old"], h["new"], h["reason"]) for h in standing["ship_date_history"]] == [
+        (None, "2010-12-03", "first_scheduled"),
+        ("2010-12-03", "2010-12-01", "batch_moved"),
+    ]
