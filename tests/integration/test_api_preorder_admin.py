@@ -137,6 +137,19 @@ def test_support_reads_reservations_a_page_at_a_time_filtered_by_state(
     assert "secret_hash" not in first["reservations"][0]
 
 
+def test_each_reservation_keeps_the_language_its_customer_is_told_in(
+    client: TestClient, opened: str, admin: Headers
+) -> None:
+    reserve(client, "k1", language="ko")
+    reserve(client, "k2", contact="b@example.com")
+    refused = reserve(client, "k3", contact="c@example.com", language="fr")
+
+    listed = client.get(LIST, headers=admin).json()["reservations"]
+
+    assert [r["language"] for r in listed] == ["ko", "en"]  # English unless the customer said
+    assert refused.status_code == 422 and "language" in refused.json()["detail"]
+
+
 def test_a_viewer_may_not_read_reservations(
     client: TestClient, opened: str, bearer: Callable[[str], Headers]
 ) -> None:
@@ -163,7 +176,7 @@ def test_the_csv_export_has_every_column_but_the_secret_and_defuses_formulas(
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.text)))
-    columns = "sequence code state sku quantity contact pickup_store created_at cancelled_at"
+    columns = "sequence code state sku quantity contact pickup_store created_at cancelled_at language"
     assert list(rows[0]) == columns.split()
     assert rows[0]["contact"] == '\'=hyperlink("http://evil")' and rows[0]["pickup_store"] == "'@store"
     assert made["secret"] not in response.text

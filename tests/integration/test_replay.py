@@ -76,7 +76,7 @@ def test_the_demo_never_replaces_a_database_holding_other_data(tmp_path: Path) -
     assert path.exists()
 
 
-def test_a_reservation_from_the_opening_crowd_can_be_looked_up_on_the_replayed_database(
+def test_a_reservation_whose_ship_date_moved_can_be_looked_up_on_the_replayed_database(
     tmp_path: Path,
 ) -> None:
     url = f"sqlite:///{tmp_path / 'replayed.db'}"
@@ -89,4 +89,11 @@ def test_a_reservation_from_the_opening_crowd_can_be_looked_up_on_the_replayed_d
         reply = TestClient(app).get(lookup, headers={"Accept": "application/json"})
 
     assert reply.status_code == 200, reply.text
-    assert reply.json()["sequence"] == 1 and reply.json()["state"] == "queued", reply.json()
+    assert reply.json()["state"] == "queued", reply.json()
+    standing = reply.json()
+    assert standing["sku"] == "wifi-16gb"  # the SKU whose second batch came early
+    assert standing["ship_date"] == "2010-12-01"
+    assert [(h["old"], h["new"], h["reason"]) for h in standing["ship_date_history"]] == [
+        (None, "2010-12-03", "first_scheduled"),
+        ("2010-12-03", "2010-12-01", "batch_moved"),
+    ]

@@ -300,6 +300,11 @@ def test_the_page_shows_the_number_and_the_wait_in_korean(client: TestClient, op
     assert page.status_code == 200
     assert f'data-number="{number}"' in page.text and "내 번호" in page.text
     assert '<meta http-equiv="refresh" content="10">' in page.text
+    assert '<script src="/static/queue.js" defer></script>' in page.text  # no inline script: the CSP holds
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["cache-control"] == "no-store"
+    japanese = client.get("/launches/ipad/queue", params={"ticket": ticket, "lang": "ja"})
+    assert "あなたの番号" in japanese.text and f"ticket={ticket}" in japanese.text  # the switch keeps it
 
 
 def _rechained(entries: list[LedgerEntry], kind: str, change: dict[str, Any]) -> list[LedgerEntry]:

@@ -24,7 +24,7 @@ def reservations() -> None:
 @database_option()
 def reservations_export(slug: str, state: str | None, database_url: str | None) -> None:
     """Write the launch SLUG's reservations to standard output as CSV, in sequence order:
-    sequence, code, state, sku, quantity, contact, pickup_store, created_at, cancelled_at.
+    sequence, code, state, sku, quantity, contact, pickup_store, created_at, cancelled_at, language.
 
     Never a secret or its hash; a cell starting with = + - @ gets a leading apostrophe."""
     chosen = None if state is None else ReservationState(state)

@@ -194,6 +194,7 @@ class Reserve:
     contact: str
     pickup_store: str | None = None  # None: delivered to the contact's address
     admission: str | None = None  # the Admission-Token header, when the launch has a waiting room
+    language: str = "en"  # what the customer is told in later (ko or en)
 
 
 def instant(text: str) -> datetime:

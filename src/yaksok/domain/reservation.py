@@ -45,6 +45,7 @@ class Reservation:
     state: ReservationState
     created_at: datetime
     cancelled_at: datetime | None = None
+    language: str = "en"  # what the customer is told in: ship dates, answers
 
     @property
     def holds_units(self) -> bool:

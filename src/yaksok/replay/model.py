@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import ClassVar
 
@@ -146,14 +146,50 @@ class CrowdAction:
 
 
 @dataclass(frozen=True)
+class BatchSpec:
+    sku: str
+    units: int
+    date: date
+
+
+@dataclass(frozen=True)
+class StockAction:
+    """Stock batches recorded (numbered in order), then the allocation run: customers hear of
+    their dates at the next shipping update slot, not now."""
+
+    name: ClassVar[str] = "stock"
+    batches: tuple[BatchSpec, ...]
+
+
+@dataclass(frozen=True)
+class MoveStockAction:
+    """A batch's date changes (with the public reason), then the allocation runs again."""
+
+    name: ClassVar[str] = "move_stock"
+    batch: int
+    date: date
+    reason: str
+
+
+@dataclass(frozen=True)
 class NoteAction:
     """Narration only: something happened that yaksok takes no part in."""
 
     name: ClassVar[str] = "note"
 
 
-Action = PromiseAction | NoticeAction | ClarifyAction | OccurAction | CancelAction | CrowdAction | NoteAction
-ACTIONS = ("promise", "notice", "clarify", "occur", "cancel", "crowd", "note")
+Action = (
+    PromiseAction
+    | NoticeAction
+    | ClarifyAction
+    | OccurAction
+    | CancelAction
+    | CrowdAction
+    | StockAction
+    | MoveStockAction
+    | NoteAction
+)
+ACTIONS = ("promise", "notice", "clarify", "occur", "cancel", "crowd", "stock", "move_stock", "note")
 
 
 @dataclass(frozen=True)

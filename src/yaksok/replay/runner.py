@@ -23,6 +23,8 @@ from yaksok.domain.commands import (
     CreateCadence,
     CreateLaunch,
     EndCadence,
+    MoveBatch,
+    RecordBatch,
     RecordOccurrence,
     Reserve,
     RevisePromise,
@@ -37,6 +39,7 @@ from yaksok.replay.model import (
     CancelAction,
     ClarifyAction,
     CrowdAction,
+    MoveStockAction,
     NoteAction,
     NoticeAction,
     NoticeSpec,
@@ -44,14 +47,17 @@ from yaksok.replay.model import (
     PromiseAction,
     Scenario,
     Step,
+    StockAction,
 )
 from yaksok.replay.report import ReplayReport, ReplayStep
 from yaksok.services import (
+    allocation,
     cadences,
     launches,
     ledger,
     lookups,
     notices,
+    personal_messages,
     proposals,
     queries,
     reservations,
@@ -106,6 +112,7 @@ class _Replay:
         self.pending_cadences = sorted(scenario.cadences, key=lambda c: c.created_at)
         self.written_for_cadence: set[str] = set()
         self.lookup = ""
+        self.secrets: dict[int, str] = {}  # each crowd reservation's, to print one lookup link
 
     def log(self, actor: str, action: str, what: dict[str, str], outcome: str, **more: Any) -> None:
         at = more.pop("at", None) or self.clock.now()
@@ -224,7 +231,18 @@ class _Replay:
                 "Update slot with nothing written: yaksok's standard \u201cno change\u201d notice.",
                 "쓴 안내가 없는 정기 안내 시각: yaksok의 '변동 없음' 안내",
             )
-        self.log(YAKSOK, "publish", what, "published", **_notice_fields(notice))
+        fields = _notice_fields(notice)
+        told = personal_messages.told_at(self.rt, self.slug, notice.publish_at) if notice.cadence_id else 0
+        if told:
+            fields["message"] = (
+                f"{told:,} customers emailed their own ship date at this hour, in their language"
+            )
+            if notice.id not in self.written_for_cadence:
+                what = _texts(
+                    "Update slot with nothing written, but dates moved: yaksok's summary of who ships when.",
+                    "쓴 안내가 없지만 출고일이 바뀐 정기 안내 시각: yaksok이 예약 번호별 일정을 알립니다.",
+                )
+        self.log(YAKSOK, "publish", what, "published", **fields)
 
     def log_broken(self, milestone: Milestone, version: PromiseVersion) -> None:
         what = {lang: wording.broken_promise_note(milestone, version, lang) for lang in ("ko", "en")}
@@ -251,6 +269,8 @@ class _Replay:
             ClarifyAction: self.clarify,
             OccurAction: self.occur,
             CrowdAction: self.crowd,
+            StockAction: self.stock,
+            MoveStockAction: self.move_stock,
             NoteAction: lambda _action: ("noted", {}),
         }
 
@@ -350,7 +370,41 @@ class _Replay:
             return "replayed"
         if not self.lookup:
             self.lookup = f"/reservations/{outcome.reservation.code}?secret={outcome.secret}"
+        self.secrets[outcome.reservation.sequence] = f"{outcome.reservation.code}?secret={outcome.secret}"
         return outcome.reservation.state.value
+
+    def stock(self, action: StockAction) -> tuple[str, dict[str, Any]]:
+        for spec in action.batches:
+            command = RecordBatch(launch_slug=self.slug, sku=spec.sku, units=spec.units, date=spec.date)
+            allocation.record_batch(self.rt, command)
+        units = sum(spec.units for spec in action.batches)
+        return self._allocated(f"{len(action.batches)} stock batches recorded ({units:,} units)")
+
+    def move_stock(self, action: MoveStockAction) -> tuple[str, dict[str, Any]]:
+        command = MoveBatch(
+            launch_slug=self.slug, number=action.batch, date=action.date, reason=action.reason
+        )
+        allocation.move_batch(self.rt, command)
+        return self._allocated(f"batch {action.batch} moved to {action.date.isoformat()}")
+
+    def _allocated(self, done: str) -> tuple[str, dict[str, Any]]:
+        report = allocation.run_allocation(self.rt, self.slug)
+        run = report.run
+        self._follow_a_moved_date(run.number)
+        message = (
+            f"{done}; allocation run {run.number}: {run.scheduled:,} of {run.reservations:,} reservations "
+            f"scheduled, {run.changed:,} dates set or moved, in reservation order; customers are told "
+            "at the next shipping update slot"
+        )
+        return "allocated", {"message": message}
+
+    def _follow_a_moved_date(self, run: int) -> None:
+        """Print the lookup of a reservation whose date moved, so its page shows a history."""
+        moved = next(
+            (c for c in allocation.changed_in_run(self.rt, self.slug, run) if c[1] is not None), None
+        )
+        if moved is not None and moved[0] in self.secrets:
+            self.lookup = f"/reservations/{self.secrets[moved[0]]}"
 
     def milestone_ids(self, spec: NoticeSpec) -> tuple[str, ...]:
         return tuple(self.scenario.milestone_id(key) for key in spec.milestones)
@@ -417,8 +471,14 @@ def _crowd_arrivals(action: CrowdAction, launch: Launch) -> list[tuple[timedelta
 
     def request(n: int, key: str, quantity: int) -> Reserve:
         sku, contact = skus[n % len(skus)], f"customer-{n:06d}@example.kr"
+        language = "en" if n % 10 == 9 else "ko"  # a few customers read English
         return Reserve(
-            launch_slug=launch.slug, idempotency_key=key, sku=sku, quantity=quantity, contact=contact
+            launch_slug=launch.slug,
+            idempotency_key=key,
+            sku=sku,
+            quantity=quantity,
+            contact=contact,
+            language=language,
         )
 
     def arrival(after: float = 0.0) -> timedelta:

@@ -28,12 +28,14 @@ from yaksok.replay.model import (
     ACTIONS,
     Action,
     Actor,
+    BatchSpec,
     CadenceSpec,
     CancelAction,
     ClaimSpec,
     ClarifyAction,
     CrowdAction,
     MilestoneSpec,
+    MoveStockAction,
     NoteAction,
     NoticeAction,
     NoticeSpec,
@@ -41,6 +43,7 @@ from yaksok.replay.model import (
     PromiseAction,
     Scenario,
     Step,
+    StockAction,
     Texts,
     step_label,
 )
@@ -345,6 +348,41 @@ def _crowd(fields: Fields, at: datetime, context: _Context) -> CrowdAction:
     return crowd
 
 
+def _day(fields: Fields, key: str) -> date:
+    value = fields.raw(key)
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            raise fields.fail(key, f"cannot read {value!r} as a date") from None
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise fields.fail(key, "expected a date such as 2010-11-30")
+    return value
+
+
+def _stock(fields: Fields, at: datetime, context: _Context) -> StockAction:
+    skus = {sku.code for sku in context.launch.skus}
+    batches = []
+    for batch in fields.subs("batches"):
+        spec = BatchSpec(sku=batch.text("sku"), units=batch.integer("units", 0), date=_day(batch, "date"))
+        if spec.sku not in skus:
+            raise batch.fail("sku", f"the launch has no SKU {spec.sku!r}")
+        if spec.units < 1:
+            raise batch.fail("units", "expected at least 1 unit")
+        batch.finish()
+        batches.append(spec)
+    if not batches:
+        raise fields.fail("batches", "expected at least one batch")
+    return StockAction(batches=tuple(batches))
+
+
+def _move_stock(fields: Fields, at: datetime, context: _Context) -> MoveStockAction:
+    batch = fields.integer("batch", 0)
+    if batch < 1:
+        raise fields.fail("batch", "expected a batch number (1 for the first recorded)")
+    return MoveStockAction(batch=batch, date=_day(fields, "date"), reason=fields.text("reason"))
+
+
 def _note(fields: Fields, at: datetime, context: _Context) -> NoteAction:
     return NoteAction()
 
@@ -356,5 +394,7 @@ _ACTION_READERS: dict[str, Callable[[Fields, datetime, _Context], Action]] = {
     "occur": _occur,
     "cancel": _cancel,
     "crowd": _crowd,
+    "stock": _stock,
+    "move_stock": _move_stock,
     "note": _note,
 }

@@ -8,8 +8,9 @@ from yaksok.domain import codes
 from yaksok.domain.cadence import Cadence, parse_weekdays
 from yaksok.domain.commands import CreateCadence, EndCadence
 from yaksok.domain.errors import Conflict, InvalidInput, NotFound
-from yaksok.domain.notice import Notice, NoticeState
-from yaksok.services import ledger, wording
+from yaksok.domain.launch import Launch
+from yaksok.domain.notice import Notice, NoticeKind, NoticeState
+from yaksok.services import ledger, shipping_news, wording
 from yaksok.services.launches import get_launch
 from yaksok.services.notices import publish_in
 from yaksok.services.runtime import Runtime
@@ -106,16 +107,27 @@ def _fill_slot(tx: Transaction, rt: Runtime, cadence: Cadence, slot: datetime) -
         and not (reviewed and n.state is NoticeState.DRAFT)
     ]
     next_slot = cadence.next_slot(slot)
+    news = None
+    if launch is not None and cadence.kind is NoticeKind.SHIPPING_UPDATE:
+        news = shipping_news.at_slot(tx, launch, slot)
     if written:
         notice = written[0]
         if notice.next_update_at is None:
             notice = notice.edit(next_update_at=next_slot)
+        if news is not None and launch is not None:
+            notice = notice.edit(bodies=_with_news(notice.bodies, news, launch, next_slot))
         if notice.publish_at is None:
             notice = notice.schedule(slot, slot)
         return publish_in(tx, rt, notice)
     previous = tx.notices.last_published_for_cadence(cadence.id)
     since = None if previous is None else previous.publish_at
-    titles, bodies = wording.no_change_notice(cadence.titles, since, next_slot, cadence.zone)
+    if news is not None and launch is not None and (news.told or news.unreachable):
+        titles = {lang: text for lang, text in cadence.titles.items() if text}
+        bodies = _with_news({lang: "" for lang in titles}, news, launch, next_slot)
+    else:
+        titles, bodies = wording.no_change_notice(cadence.titles, since, next_slot, cadence.zone)
+        if news is not None and launch is not None:
+            bodies = _with_news(bodies, news, launch, next_slot)
     notice = Notice(
         id=rt.new_id("n"),
         kind=cadence.kind,
@@ -128,3 +140,17 @@ def _fill_slot(tx: Transaction, rt: Runtime, cadence: Cadence, slot: datetime) -
     ).schedule(slot, slot)
     tx.notices.add(notice)
     return publish_in(tx, rt, notice)
+
+
+def _with_news(
+    bodies: dict[str, str], news: shipping_news.ShippingNews, launch: Launch, next_slot: datetime
+) -> dict[str, str]:
+    """Each language's body followed by yaksok's summary of who ships when."""
+    return {
+        lang: "\n\n".join(
+            part
+            for part in (text.strip(), shipping_news.summary_section(news, launch, next_slot, lang))
+            if part
+        )
+        for lang, text in bodies.items()
+    }

@@ -207,6 +207,7 @@ def _decide(
         pickup_store=command.pickup_store,
         state=state,
         created_at=now,
+        language=command.language,
     )
     return Accepted(reservation, secret)
 
@@ -441,6 +442,7 @@ CSV_COLUMNS = (
     "pickup_store",
     "created_at",
     "cancelled_at",
+    "language",
 )
 
 
@@ -470,6 +472,7 @@ def csv_row(reservation: Reservation) -> list[str]:
         reservation.pickup_store or "",
         reservation.created_at.isoformat(),
         "" if reservation.cancelled_at is None else reservation.cancelled_at.isoformat(),
+        reservation.language,
     )
     return [_inert(str(cell)) for cell in cells]
 

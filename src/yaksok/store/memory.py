@@ -43,6 +43,7 @@ from yaksok.domain.figures import DeliveryTally, ReservationTally, per_second
 from yaksok.domain.launch import Launch, Milestone, Occurrence, Sku
 from yaksok.domain.ledger import JSON, Checkpoint, LedgerEntry, SigningKey
 from yaksok.domain.notice import Notice, NoticeKind, NoticeState
+from yaksok.domain.personal_message import PersonalMessage
 from yaksok.domain.policy import Policy
 from yaksok.domain.promise import PromiseVersion
 from yaksok.domain.push import VapidKey
@@ -127,6 +128,8 @@ class _Tables:
     rooms: dict[str, tuple[Room, bytes]] = field(default_factory=dict)
     entries: dict[str, Entry] = field(default_factory=dict)
     admissions_used: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    personal_messages: dict[str, PersonalMessage] = field(default_factory=dict)
+    ship_dates_told: dict[str, tuple[int, datetime]] = field(default_factory=dict)
     stock_batches: dict[tuple[str, int], StockBatch] = field(default_factory=dict)
     allocations: dict[tuple[str, int], tuple[int, date]] = field(default_factory=dict)
     ship_date_changes: dict[tuple[str, int, int], DateChange] = field(default_factory=dict)
@@ -1042,6 +1045,80 @@ class SocialRepository(_Repository, port.SocialRepository):
         return sorted(found, key=lambda p: p.subscription_id)
 
 
+def _stored_message(m: PersonalMessage) -> PersonalMessage:
+    return replace(
+        m,
+        due_at=_utc(m.due_at),
+        next_attempt_at=_utc_or_none(m.next_attempt_at),
+        delivered_at=_utc_or_none(m.delivered_at),
+    )
+
+
+class PersonalMessageRepository(_Repository, port.PersonalMessageRepository):
+    def add_many(self, messages: Sequence[PersonalMessage]) -> int:
+        table = self._write().personal_messages
+        added = 0
+        for message in messages:
+            if message.id not in table:
+                table[message.id] = _stored_message(message)
+                added += 1
+        return added
+
+    def claim_due(self, now: datetime, limit: int) -> list[PersonalMessage]:
+        due = [
+            m
+            for m in self._tables.personal_messages.values()
+            if m.status is DeliveryStatus.PENDING
+            and m.next_attempt_at is not None
+            and m.next_attempt_at <= now
+        ]
+        return sorted(due, key=lambda m: (m.next_attempt_at or now, m.id))[:limit]
+
+    def save_many(self, changed: Sequence[PersonalMessage]) -> None:
+        table = self._write().personal_messages
+        for message in changed:
+            if message.id in table:
+                table[message.id] = replace(
+                    table[message.id],
+                    status=message.status,
+                    attempts=message.attempts,
+                    next_attempt_at=_utc_or_none(message.next_attempt_at),
+                    delivered_at=_utc_or_none(message.delivered_at),
+                    last_error=message.last_error,
+                )
+
+    def for_launch(self, launch_slug: str, *, limit: int = 100) -> list[PersonalMessage]:
+        found = [m for m in self._tables.personal_messages.values() if m.launch_slug == launch_slug]
+        found.sort(key=lambda m: m.id)
+        found.sort(key=lambda m: m.due_at, reverse=True)
+        return found[:limit]
+
+    def tally(self, launch_slug: str | None = None) -> DeliveryTally:
+        by_status: dict[str, Counter[DeliveryStatus]] = {}
+        latencies: dict[str, list[timedelta]] = {}
+        for m in self._tables.personal_messages.values():
+            if launch_slug is not None and m.launch_slug != launch_slug:
+                continue
+            by_status.setdefault(m.kind.value, Counter())[m.status] += 1
+            if m.delivered_at is not None:
+                latencies.setdefault(m.kind.value, []).append(m.delivered_at - m.due_at)
+        return DeliveryTally(by_status, latencies)
+
+    def count_due_at(self, launch_slug: str, due_at: datetime) -> int:
+        return sum(
+            1
+            for m in self._tables.personal_messages.values()
+            if m.launch_slug == launch_slug and m.due_at == due_at
+        )
+
+    def told_through(self, launch_slug: str) -> int:
+        found = self._tables.ship_dates_told.get(launch_slug)
+        return 0 if found is None else found[0]
+
+    def mark_told(self, launch_slug: str, through_run: int, slot_at: datetime) -> None:
+        self._write().ship_dates_told[launch_slug] = (through_run, _utc(slot_at))
+
+
 class AllocationRepository(_Repository, port.AllocationRepository):
     def add_batch(self, batch: StockBatch) -> None:
         tables = self._write()
@@ -1143,6 +1220,7 @@ class MemoryTransaction(port.Transaction):
         self.social = SocialRepository(tables, writable)
         self.push = PushRepository(tables, writable)
         self.waiting_rooms = WaitingRoomRepository(tables, writable)
+        self.personal_messages = PersonalMessageRepository(tables, writable)
         self.allocations = AllocationRepository(tables, writable)
         self.live_events = LiveEvents(tables, writable)
         self.after_commit: list[Callable[[], None]] = []

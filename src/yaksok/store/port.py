@@ -28,6 +28,7 @@ from yaksok.domain.figures import DeliveryTally, ReservationTally
 from yaksok.domain.launch import Launch, Milestone, Sku
 from yaksok.domain.ledger import JSON, Checkpoint, LedgerEntry, SigningKey
 from yaksok.domain.notice import Notice, NoticeKind
+from yaksok.domain.personal_message import PersonalMessage
 from yaksok.domain.policy import Policy
 from yaksok.domain.promise import PromiseVersion
 from yaksok.domain.push import VapidKey
@@ -635,6 +636,42 @@ class LiveEvents(ABC):
         """Tell every listening process, once this transaction commits, that ``seq`` was published."""
 
 
+class PersonalMessageRepository(ABC):
+    """The outbox of personal messages: one customer told about their own reservation."""
+
+    @abstractmethod
+    def add_many(self, messages: Sequence[PersonalMessage]) -> int:
+        """Store new messages, skipping any whose id is already stored; how many were added."""
+
+    @abstractmethod
+    def claim_due(self, now: datetime, limit: int) -> list[PersonalMessage]:
+        """Pending messages whose next attempt is due, oldest first, locked for this
+        transaction (SKIP LOCKED: another worker's claim is passed over)."""
+
+    @abstractmethod
+    def save_many(self, changed: Sequence[PersonalMessage]) -> None:
+        """Store each message's status, attempts, next attempt, delivery time and last error."""
+
+    @abstractmethod
+    def for_launch(self, launch_slug: str, *, limit: int = 100) -> list[PersonalMessage]:
+        """The launch's latest messages, newest slot first."""
+
+    @abstractmethod
+    def tally(self, launch_slug: str | None = None) -> DeliveryTally:
+        """Counts per kind and status, and each delivered message's latency from ``due_at``."""
+
+    @abstractmethod
+    def count_due_at(self, launch_slug: str, due_at: datetime) -> int:
+        """How many of the launch's messages went out at one slot."""
+
+    @abstractmethod
+    def told_through(self, launch_slug: str) -> int:
+        """The last allocation run whose dates the launch's customers were told; 0: none."""
+
+    @abstractmethod
+    def mark_told(self, launch_slug: str, through_run: int, slot_at: datetime) -> None: ...
+
+
 class Transaction(ABC):
     """Repositories sharing one transaction; ``after_commit`` callbacks run only once it commits."""
 
@@ -653,6 +690,7 @@ class Transaction(ABC):
     social: SocialRepository
     push: PushRepository
     waiting_rooms: WaitingRoomRepository
+    personal_messages: PersonalMessageRepository
     allocations: AllocationRepository
     live_events: LiveEvents
     after_commit: list[Callable[[], None]]

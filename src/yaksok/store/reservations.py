@@ -52,6 +52,7 @@ class ReservationRepository(port.ReservationRepository):
                     made.state.value,
                     converted[made.created_at],
                     converted[made.cancelled_at],
+                    made.language,
                 )
             )
         if dialect.name == "postgresql":  # one statement, one array per column: one round trip
@@ -197,6 +198,7 @@ _COLUMNS = (
     "state",
     "created_at",
     "cancelled_at",
+    "language",
 )
 
 
@@ -204,7 +206,7 @@ _COLUMN_TYPES = ("text", "text", "int", "text", "text", "text", "text", "int", "
 _INSERT = f"INSERT INTO reservations ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
 _INSERT_UNNEST = (
     f"INSERT INTO reservations ({', '.join(_COLUMNS)}) SELECT * FROM unnest("
-    + ", ".join(f"%s::{kind}[]" for kind in (*_COLUMN_TYPES, "timestamptz", "timestamptz"))
+    + ", ".join(f"%s::{kind}[]" for kind in (*_COLUMN_TYPES, "timestamptz", "timestamptz", "text"))
     + ")"
 )
 
@@ -224,4 +226,5 @@ def _reservation(row: RowMapping) -> Reservation:
         state=ReservationState(row["state"]),
         created_at=row["created_at"],
         cancelled_at=row["cancelled_at"],
+        language=row["language"],
     )

@@ -209,6 +209,7 @@ reservations = Table(
     Column("state", String(16), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("cancelled_at", UTCDateTime),
+    Column("language", String(8), nullable=False, server_default="en"),
     UniqueConstraint("launch_slug", "sequence", name="uq_reservations_launch_sequence"),
     UniqueConstraint("launch_slug", "idempotency_key", name="uq_reservations_launch_key"),
     Index("ix_reservations_launch_contact", "launch_slug", "contact"),
@@ -336,6 +337,36 @@ admissions_used = Table(
     Column("launch_slug", String(64), primary_key=True),
     Column("entry_id", String(32), primary_key=True),
     Column("used_at", UTCDateTime, nullable=False),
+)
+
+# Personal messages (a ship date set or moved): one reservation's contact told, through the
+# delivery worker; ``ship`` holds what the message says (domain.personal_message.ShipDate).
+personal_messages = Table(
+    "personal_messages",
+    metadata,
+    Column("id", String(200), primary_key=True),  # the same on every attempt
+    Column("launch_slug", String(64), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("contact", String(200), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("ship", JSON, nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime),
+    Column("delivered_at", UTCDateTime),
+    Column("last_error", Text, nullable=False, default=""),
+    Index("ix_personal_messages_status_next_attempt_at", "status", "next_attempt_at"),
+    Index("ix_personal_messages_launch_due_at", "launch_slug", "due_at"),
+)
+
+# Per launch, the last allocation run whose dates its customers were told (at which slot).
+ship_dates_told = Table(
+    "ship_dates_told",
+    metadata,
+    Column("launch_slug", String(64), primary_key=True),
+    Column("through_run", Integer, nullable=False),
+    Column("slot_at", UTCDateTime, nullable=False),
 )
 
 # Stock and allocation (docs/allocation.md): batches recorded per launch, each reservation's current

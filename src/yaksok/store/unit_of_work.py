@@ -24,6 +24,7 @@ from yaksok.store.ledger import LedgerRepository
 from yaksok.store.live_events import LiveEvents, PublicationListener, can_listen
 from yaksok.store.notices import NoticeRepository
 from yaksok.store.operators import OperatorRepository
+from yaksok.store.personal_messages import PersonalMessageRepository
 from yaksok.store.proposals import ProposalRepository
 from yaksok.store.push import PushRepository
 from yaksok.store.reservations import ReservationRepository
@@ -56,6 +57,7 @@ class Transaction(port.Transaction):
         self.social = SocialRepository(connection)
         self.push = PushRepository(connection)
         self.waiting_rooms = WaitingRoomRepository(connection)
+        self.personal_messages = PersonalMessageRepository(connection)
         self.allocations = AllocationRepository(connection)
         self.live_events = LiveEvents(connection)
         self.after_commit: list[Callable[[], None]] = []

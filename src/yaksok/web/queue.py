@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import html
 import logging
 import re
 import time
+from dataclasses import dataclass
 from typing import Annotated, NamedTuple, NoReturn
 from urllib.parse import urlencode
 
@@ -22,7 +22,7 @@ import msgspec
 from msgspec import Meta
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -39,6 +39,7 @@ from yaksok.web.api.body import read_body
 from yaksok.web.api.operation import Doc, DocumentedRoute
 from yaksok.web.errors import problem
 from yaksok.web.pages.i18n import choose_lang
+from yaksok.web.pages.templating import render
 from yaksok.web.rate_limit import client_address
 
 log = logging.getLogger(__name__)
@@ -298,51 +299,14 @@ async def queue_admission(request: Request) -> Response:
     return _json(AdmissionOut(given.token, given.expires_at.isoformat()))
 
 
-_TEXTS = {
-    "en": {
-        "title": "Waiting room",
-        "number": "Your number",
-        "position": "Ahead of you",
-        "wait": "Estimated wait",
-        "seconds": "seconds",
-        "turn": "It is your turn: ask for your admission, then reserve with it.",
-        "prequeue": "You are in the pre-queue. The order is drawn fairly at the opening; "
-        "this page then shows your number.",
-        "admit": "Get my admission",
-        "nojs": "Without JavaScript this page refreshes every 10 seconds.",
-    },
-    "ko": {
-        "title": "대기실",
-        "number": "내 번호",
-        "position": "내 앞 인원",
-        "wait": "예상 대기 시간",
-        "seconds": "초",
-        "turn": "입장 차례입니다. 입장권을 받은 뒤 예약하세요.",
-        "prequeue": "사전 대기열에 있습니다. 순서는 오픈 시각에 공정하게 추첨되며, "
-        "그때 이 페이지에 번호가 표시됩니다.",
-        "admit": "입장권 받기",
-        "nojs": "JavaScript가 없으면 이 페이지는 10초마다 새로 고쳐집니다.",
-    },
-}
-
-_SCRIPT = """
-const box = document.getElementById("queue"), n = Number(box.dataset.number);
-async function poll() {
-  try {
-    const s = await (await fetch(box.dataset.status)).json(), ahead = Math.max(0, n - s.admitting_up_to);
-    document.getElementById("ahead").textContent = ahead;
-    document.getElementById("wait").textContent = Math.ceil(ahead / s.admit_per_second);
-    document.getElementById("turn").hidden = ahead > 0;
-  } catch (e) {}
-}
-async function admit() {
-  const r = await fetch(box.dataset.admission, {method: "POST", headers: {"content-type": "application/json"},
-    body: JSON.stringify({ticket: box.dataset.ticket})});
-  document.getElementById("token").textContent = (await r.json()).admission || "";
-}
-document.getElementById("admit").addEventListener("click", admit);
-poll(); setInterval(poll, 2000);
-"""
+@dataclass(frozen=True)
+class QueueView:
+    number: int
+    ahead: int
+    wait: int  # seconds, at the room's admission rate
+    ticket: str
+    status_url: str
+    admission_url: str
 
 
 async def queue_page(request: Request) -> Response:
@@ -352,41 +316,36 @@ async def queue_page(request: Request) -> Response:
     status: QueueStatus = request.app.state.queue_status
     slug = request.path_params["slug"]
     lang = choose_lang(request)
-    words = _TEXTS.get(lang, _TEXTS["en"])
     given_ticket = request.query_params.get("ticket")
     found = (await status.fresh()).get(slug)
     if found is None:
         raise_missing(slug)
     doc = msgspec.json.decode(found.body)
-    refresh = '<meta http-equiv="refresh" content="10">'
-    head = (
-        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">{refresh}'
-        f"<title>{words['title']}</title></head>"
-    )
     if given_ticket is None:
         token = request.query_params.get("token", "")
         try:
             number = (await run_in_threadpool(waiting_room.ticket_for, rt, slug, token)).ticket
         except YaksokError:
-            body = f"<h1>{words['title']}</h1><p>{html.escape(words['prequeue'])}</p><p>{words['nojs']}</p>"
-            return HTMLResponse(f"{head}<body>{body}</body></html>", headers=_NO_STORE)
+            return _no_store(render(request, "queue.html", lang, queue=None))
         return Response(status_code=303, headers={"location": _page_url(slug, ticket=number, lang=lang)})
     key = await run_in_threadpool(_key, rt)
     _, number_ = admission.ticket_of(key, slug, given_ticket)
     ahead = max(0, number_ - int(doc["admitting_up_to"]))
-    wait = int(-(-ahead // float(doc["admit_per_second"])))
-    body = (
-        f'<main id="queue" data-number="{number_}" data-status="/launches/{slug}/queue/status" '
-        f'data-admission="/launches/{slug}/queue/admission" data-ticket="{html.escape(given_ticket)}">'
-        f"<h1>{words['title']}</h1>"
-        f'<p>{words["number"]}: <strong id="number">{number_}</strong></p>'
-        f'<p>{words["position"]}: <strong id="ahead">{ahead}</strong></p>'
-        f'<p>{words["wait"]}: <strong id="wait">{wait}</strong> {words["seconds"]}</p>'
-        f'<p id="turn"{"" if ahead == 0 else " hidden"}>{html.escape(words["turn"])} '
-        f'<button id="admit" type="button">{words["admit"]}</button> <code id="token"></code></p>'
-        f"<noscript><p>{words['nojs']}</p></noscript></main><script>{_SCRIPT}</script>"
+    view = QueueView(
+        number=number_,
+        ahead=ahead,
+        wait=int(-(-ahead // float(doc["admit_per_second"]))),
+        ticket=given_ticket,
+        status_url=f"/launches/{slug}/queue/status",
+        admission_url=f"/launches/{slug}/queue/admission",
     )
-    return HTMLResponse(f"{head}<body>{body}</body></html>", headers=_NO_STORE)
+    page = render(request, "queue.html", lang, queue=view, path=_page_url(slug, ticket=given_ticket))
+    return _no_store(page)
+
+
+def _no_store(response: Response) -> Response:
+    response.headers.update(_NO_STORE)  # a visitor's own number: never kept by a cache
+    return response
 
 
 def _key(rt: Runtime) -> bytes:

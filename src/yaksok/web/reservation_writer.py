@@ -9,7 +9,7 @@ flusher thread (``Flusher``) flushes everything committed so far and then sends 
 this thread decides and commits the next batch (docs/operations.md, "The reservation writer").
 
 Frames on the socket are a 4-byte big-endian length and a msgpack array: requests ``[ticket,
-launch, key, sku, quantity, contact, pickup_store, admission]``, replies ``[ticket, status,
+launch, key, sku, quantity, contact, pickup_store, admission, language]``, replies ``[ticket, status,
 headers, body]``; an empty frame from the writer asks for its next batch (the first one also says
 it is ready), and the serving process sends what it has queued only then. The writer exits when
 the serving process closes its end (or dies), so ``kill -9`` of the server never leaves a writer
@@ -44,10 +44,10 @@ from yaksok.web.reserve import decided
 log = logging.getLogger(__name__)
 
 CHECKPOINT_EVERY = 0.05  # seconds
-Request = tuple[int, str, str, str, int, str, "str | None", "str | None"]
+Request = tuple[int, str, str, str, int, str, "str | None", "str | None", str]
 _encode = msgspec.msgpack.Encoder().encode
 _decode_requests = msgspec.msgpack.Decoder(
-    list[tuple[int, str, str, str, int, str, str | None, str | None]]
+    list[tuple[int, str, str, str, int, str, str | None, str | None, str]]
 ).decode
 _decode_replies = msgspec.msgpack.Decoder(list[tuple[int, int, list[tuple[bytes, bytes]], bytes]]).decode
 
@@ -115,6 +115,7 @@ class ProcessWriter(asyncio.Protocol):
                 command.contact,
                 command.pickup_store,
                 command.admission,
+                command.language,
             )
         )
         return await future
@@ -319,8 +320,9 @@ def _replies(rt: Runtime, requests: list[Request], terms: reservations.Terms) ->
             contact=contact,
             pickup_store=store,
             admission=admission,
+            language=language,
         )
-        for _, slug, key, sku, quantity, contact, store, admission in requests
+        for _, slug, key, sku, quantity, contact, store, admission, language in requests
     ]
     try:
         replies = decided(rt, commands, flushed=False, terms=terms)

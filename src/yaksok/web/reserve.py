@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 from msgspec import Meta
@@ -57,6 +57,7 @@ class ReserveBody(msgspec.Struct, forbid_unknown_fields=True):
     quantity: Annotated[int, Meta(ge=1, le=1000)]
     contact: Annotated[str, Meta(min_length=1, max_length=MAX_CONTACT)]
     pickup_store: Annotated[str, Meta(min_length=1, max_length=64)] | None = None
+    language: Literal["ko", "en"] = "en"
 
 
 class ReservationOut(msgspec.Struct):
@@ -124,6 +125,7 @@ class ReservationRoute:
             contact=body.contact,
             pickup_store=body.pickup_store,
             admission=admission,
+            language=body.language,
         )
         if (slug, key) in self.in_flight:
             raise Conflict(

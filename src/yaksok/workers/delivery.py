@@ -18,7 +18,7 @@ from yaksok.channels.transports import REGISTRY
 from yaksok.config import Settings
 from yaksok.domain.delivery import Outcome
 from yaksok.domain.notice import Notice
-from yaksok.services import delivery
+from yaksok.services import delivery, personal_messages
 from yaksok.services.delivery import Attempted, Batch
 from yaksok.services.runtime import Runtime
 
@@ -95,6 +95,18 @@ class DeliveryWorker:
             await self.send(batch)
         return len(batch)
 
+    async def personal(self) -> int:
+        """Send the personal messages that are due (ship dates); how many were tried."""
+        due = await asyncio.to_thread(
+            personal_messages.claim_due, self.rt, self.base_url, RETRY_PAGE, self.lease
+        )
+        if due:
+            transport = self.transports[personal_messages.CHANNEL]
+            outcomes = await transport.deliver_many([outgoing for _, outgoing in due])
+            attempted = [(message, outcome) for (message, _), outcome in zip(due, outcomes, strict=True)]
+            await asyncio.to_thread(personal_messages.record, self.rt, attempted)
+        return len(due)
+
     async def aclose(self) -> None:
         for transport in self.transports.values():
             await transport.aclose()
@@ -116,7 +128,7 @@ async def run(rt: Runtime, settings: Settings, stop: asyncio.Event) -> None:
         while not stop.is_set():
             wake.clear()
             try:
-                busy = await worker.fan_out() + await worker.retry()
+                busy = await worker.fan_out() + await worker.retry() + await worker.personal()
             except Exception:
                 log.exception("delivery failed; trying again in %.2f s", settings.delivery_interval)
                 busy = 0

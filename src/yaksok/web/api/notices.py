@@ -12,13 +12,11 @@ from yaksok.services.auth import Role
 from yaksok.web.api import schemas
 from yaksok.web.api.operation import B, Call, operation
 from yaksok.web.api.responses import (
-    ChannelDeliveriesOut,
     HeldOut,
-    LatencyOut,
     NoticeDeliveriesOut,
     NoticeOut,
 )
-from yaksok.web.api.views import held_view, notice_view
+from yaksok.web.api.views import deliveries_out, held_view, notice_view
 
 PREFIX = "/api/v1"
 
@@ -53,15 +51,7 @@ def notice_deliveries(call: Call[None]) -> NoticeDeliveriesOut:
     channels = figures.notice_deliveries(call.rt, notice_id)
     return NoticeDeliveriesOut(
         notice_id=notice_id,
-        channels={
-            channel: ChannelDeliveriesOut(
-                delivered=f.delivered,
-                pending=f.pending,
-                failed=f.failed,
-                latency_seconds=LatencyOut(p50=f.latency_p50_seconds, p99=f.latency_p99_seconds),
-            )
-            for channel, f in channels.items()
-        },
+        channels={channel: deliveries_out(f) for channel, f in channels.items()},
     )
 
 

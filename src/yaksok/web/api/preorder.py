@@ -7,13 +7,20 @@ import io
 
 from starlette.routing import BaseRoute
 
+from yaksok.domain.personal_message import PersonalMessage
 from yaksok.domain.reservation import Reservation, ReservationState
-from yaksok.services import reservations
+from yaksok.services import personal_messages, reservations
 from yaksok.services.auth import Role
 from yaksok.web.api import schemas
 from yaksok.web.api.operation import Call, operation
-from yaksok.web.api.responses import LaunchOut, ReservationOut, ReservationPageOut
-from yaksok.web.api.views import launch_view
+from yaksok.web.api.responses import (
+    LaunchOut,
+    PersonalMessageOut,
+    PersonalMessagesOut,
+    ReservationOut,
+    ReservationPageOut,
+)
+from yaksok.web.api.views import deliveries_out, launch_view
 
 PREFIX = "/api/v1"
 
@@ -59,6 +66,35 @@ def _view(reservation: Reservation) -> ReservationOut:
         pickup_store=reservation.pickup_store,
         created_at=reservation.created_at.isoformat(),
         cancelled_at=None if reservation.cancelled_at is None else reservation.cancelled_at.isoformat(),
+        language=reservation.language,
+    )
+
+
+def told(call: Call[None]) -> PersonalMessagesOut:
+    slug = call.path["slug"]
+    limit = call.int_param("limit", 100, 1, 1000)
+    figures, latest = personal_messages.told(call.rt, slug, limit)
+    return PersonalMessagesOut(
+        kinds={kind: deliveries_out(f) for kind, f in figures.items()},
+        latest=[_message(m) for m in latest],
+    )
+
+
+def _message(m: PersonalMessage) -> PersonalMessageOut:
+    return PersonalMessageOut(
+        id=m.id,
+        kind=m.kind.value,
+        sequence=m.ship_date.sequence,
+        date=m.ship_date.date,
+        previous=m.ship_date.previous,
+        reason=m.ship_date.reason,
+        contact=m.contact,
+        language=m.language,
+        due_at=m.due_at.isoformat(),
+        status=m.status.value,
+        attempts=m.attempts,
+        delivered_at=None if m.delivered_at is None else m.delivered_at.isoformat(),
+        last_error=m.last_error,
     )
 
 
@@ -80,4 +116,8 @@ def routes() -> list[BaseRoute]:
         operation("GET", f"{launch}/reservations.csv", export_reservations, role=support, tag="pre-order",
                   summary="Every reservation of the launch as CSV, in sequence order (customer data)",
                   query=(state,), media_type="text/csv"),
+        operation("GET", f"{launch}/personal-messages", told, role=support, tag="pre-order",
+                  summary="Ship dates told to the launch's customers at the shipping cadence hour: "
+                  "delivered, pending, failed and latency from the slot, and the latest messages",
+                  query=(("limit", "at most this many latest messages, 1-1000 (default 100)"),)),
     ]  # fmt: skip

@@ -242,6 +242,31 @@ class ChannelDeliveriesOut(Out):
     latency_seconds: LatencyOut
 
 
+class PersonalMessageOut(Out):
+    """One customer told their own ship date (customer data: their contact)."""
+
+    id: Annotated[str, Meta(description="the same on every attempt (the email's Message-ID)")]
+    kind: str
+    sequence: int
+    date: Annotated[str | None, Meta(description="the date told (ISO); null: no longer scheduled")]
+    previous: Annotated[str | None, Meta(description="the date told before; null: the first")]
+    reason: str
+    contact: str
+    language: str
+    due_at: Annotated[Instant, Meta(description="the shipping cadence slot it went out at")]
+    status: str
+    attempts: int
+    delivered_at: Instant | None
+    last_error: str
+
+
+class PersonalMessagesOut(Out):
+    """Ship dates told to a launch's customers: figures per kind, and the latest messages."""
+
+    kinds: dict[str, ChannelDeliveriesOut]
+    latest: list[PersonalMessageOut]
+
+
 class NoticeDeliveriesOut(Out):
     """A notice's deliveries to subscribers, per channel (no channel until its fan-out starts)."""
 
@@ -369,6 +394,7 @@ class ReservationOut(Out):
     pickup_store: str | None
     created_at: Instant
     cancelled_at: Instant | None
+    language: Annotated[str, Meta(description="what the customer is told in (ko or en)")]
 
 
 class ReservationPageOut(Out):

@@ -11,6 +11,7 @@ import msgspec
 
 from yaksok.domain.administration import AuditEntry, TokenRecord
 from yaksok.domain.cadence import WEEKDAY_NAMES, Cadence
+from yaksok.domain.figures import ChannelFigures
 from yaksok.domain.launch import Launch, Milestone, Occurrence
 from yaksok.domain.ledger import Checkpoint, LedgerEntry
 from yaksok.domain.notice import Claim, Notice
@@ -19,9 +20,11 @@ from yaksok.domain.review import Proposal
 from yaksok.web.api.responses import (
     AuditEntryOut,
     CadenceOut,
+    ChannelDeliveriesOut,
     CheckpointOut,
     ClaimOut,
     HeldOut,
+    LatencyOut,
     LaunchDetailOut,
     LaunchOut,
     LedgerEntryOut,
@@ -225,4 +228,13 @@ def audit_entry_view(entry: AuditEntry) -> AuditEntryOut:
         actor=entry.actor,
         action=entry.action,
         details=dict(entry.details),
+    )
+
+
+def deliveries_out(f: ChannelFigures) -> ChannelDeliveriesOut:
+    return ChannelDeliveriesOut(
+        delivered=f.delivered,
+        pending=f.pending,
+        failed=f.failed,
+        latency_seconds=LatencyOut(p50=f.latency_p50_seconds, p99=f.latency_p99_seconds),
     )

@@ -240,6 +240,18 @@ STRINGS = Words(
         "not_found_title": N_("Not found"),
         "not_found_text": N_("There is no such page. It may never have been published."),
         "back_to_board": N_("Back to the notice board"),
+        "queue_title": N_("Waiting room"),
+        "queue_number": N_("Your number"),
+        "queue_ahead": N_("Ahead of you"),
+        "queue_wait": N_("Estimated wait"),
+        "queue_seconds": N_("seconds"),
+        "queue_turn": N_("It is your turn: ask for your admission, then reserve with it."),
+        "queue_prequeue": N_(
+            "You are in the pre-queue. The order is drawn fairly at the opening; this page then shows "
+            "your number."
+        ),
+        "queue_admit": N_("Get my admission"),
+        "queue_nojs": N_("Without JavaScript this page refreshes every 10 seconds."),
         "reservation_title": N_("Your reservation"),
         "reservation_code": N_("Lookup code"),
         "reservation_place": N_("Place in line"),

@@ -1,0 +1,94 @@
+"""Personal messages: one customer told something about their own reservation.
+
+A notice is public and fans out to subscribers; a personal message (a ship date set or moved)
+goes to one reservation's contact, in the language the customer chose, at an announced hour
+rather than the moment an operator pressed a button. It is written to the outbox in the same
+transaction as what it tells, and the delivery worker sends it with the notices' transports and
+retry schedule. Its id is the same on every attempt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+from yaksok.domain.delivery import (
+    Delivered,
+    DeliveryStatus,
+    GiveUp,
+    Outcome,
+    RetryLater,
+    next_attempt_at,
+)
+
+
+class MessageKind(StrEnum):
+    SHIP_DATE = "ship_date"  # a reservation's expected ship (or pickup) date was set or moved
+
+
+@dataclass(frozen=True)
+class ShipDate:
+    """What a ship-date message says: reservation #``sequence`` now ships on ``date``."""
+
+    sequence: int
+    code: str
+    date: str | None  # ISO date; None: no longer scheduled
+    previous: str | None  # the date the customer was last told; None: told for the first time
+    pickup_store: str | None
+    reason: str  # why it was set or moved: a ``domain.allocation.Reason`` value
+    reason_batch: int = 0  # the stock batch the reason names (0: none)
+
+    @property
+    def moved(self) -> bool:
+        return self.previous is not None
+
+
+@dataclass(frozen=True)
+class PersonalMessage:
+    id: str  # the same on every attempt, so the receiver can de-duplicate
+    launch_slug: str
+    kind: MessageKind
+    contact: str
+    language: str
+    ship_date: ShipDate
+    due_at: datetime  # the announced hour it goes out at: latency is counted from here
+    status: DeliveryStatus = DeliveryStatus.PENDING
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    delivered_at: datetime | None = None
+    last_error: str = ""
+
+    def after(self, outcome: Outcome, now: datetime, jitter: float) -> PersonalMessage:
+        """The message once an attempt came to ``outcome``; ``jitter`` in [-1, 1]."""
+        attempts = self.attempts + 1
+        if isinstance(outcome, Delivered):
+            return replace(
+                self,
+                status=DeliveryStatus.DELIVERED,
+                attempts=attempts,
+                delivered_at=outcome.at,
+                next_attempt_at=None,
+                last_error="",
+            )
+        if isinstance(outcome, RetryLater):
+            when = next_attempt_at(attempts, now, outcome, jitter)
+            if when is not None:
+                return replace(self, attempts=attempts, next_attempt_at=when, last_error=outcome.why)
+        assert isinstance(outcome, RetryLater | GiveUp)
+        return self.failed(outcome.why, attempts)
+
+    def failed(self, why: str, attempts: int | None = None) -> PersonalMessage:
+        return replace(
+            self,
+            status=DeliveryStatus.FAILED,
+            attempts=self.attempts if attempts is None else attempts,
+            next_attempt_at=None,
+            last_error=why,
+        )
+
+
+def ship_date_message_id(launch_slug: str, sequence: int, date: str | None, told_at: datetime) -> str:
+    """One id per reservation per date told at one slot: a second run of the slot finds it taken."""
+    stamp = told_at.strftime("%Y%m%dT%H%M%SZ")
+    return f"ship_{launch_slug}_{sequence}_{date or 'none'}_{stamp}"
