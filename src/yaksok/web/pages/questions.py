@@ -9,6 +9,7 @@ refused when posted from another site (``Origin``, ``Sec-Fetch-Site``), as the s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
@@ -21,11 +22,11 @@ from yaksok.channels.render import format_instant
 from yaksok.config import Settings
 from yaksok.domain import codes
 from yaksok.domain.errors import InvalidInput, NotFound, YaksokError
+from yaksok.domain.launch import Launch
 from yaksok.domain.question import LANGUAGES, MAX_QUESTION_CHARS, Question, QuestionState
 from yaksok.services import questions, subscriber_links
 from yaksok.services.live import question_url
 from yaksok.web import errors
-from yaksok.web.api.body import read_limited
 from yaksok.web.pages import i18n
 from yaksok.web.pages.i18n import N_, Words
 from yaksok.web.pages.subscribe import Choice
@@ -72,6 +73,7 @@ class QuestionView:
     url: str
     merged: bool
     answers: list[AnswerView]
+    launch_title: str
 
 
 @dataclass(frozen=True)
@@ -89,13 +91,15 @@ def plain(text: str) -> Markup:
     return Markup("<br>").join(escape(line) for line in text.split("\n"))
 
 
-def question_views(found: list[Question], zone: str, lang: str) -> list[QuestionView]:
+def question_views(found: list[Question], launches: Mapping[str, Launch], lang: str) -> list[QuestionView]:
     """Open questions first (oldest first), then answered ones (newest first); a question merged
-    into another shows that one's answers."""
+    into another shows that one's answers. Times are in the question's launch's zone."""
     by_id = {q.id: q for q in found}
     views = []
     for q in found:
         target = by_id.get(q.merged_into or "", q)
+        launch = launches.get(q.launch_slug)
+        zone = launch.zone if launch else "UTC"
         views.append(
             QuestionView(
                 id=q.id,
@@ -108,6 +112,7 @@ def question_views(found: list[Question], zone: str, lang: str) -> list[Question
                     AnswerView(plain(a.text), a.official, format_instant(a.answered_at, zone, lang))
                     for a in target.answers
                 ],
+                launch_title=launch.title(lang) if launch else q.launch_slug,
             )
         )
     waiting = [v for v in reversed(views) if v.state == QuestionState.OPEN.value]
@@ -139,7 +144,13 @@ class _Posted:
 async def _form(request: Request) -> _Posted:
     """The posted form; its bytes must be UTF-8 (``question.encoding``), percent-escaped or not."""
     settings: Settings = request.app.state.settings
-    body = await read_limited(request, settings.max_body_bytes)
+    body = await request.body()
+    if len(body) > settings.max_body_bytes:
+        raise InvalidInput(
+            f"the form is larger than {settings.max_body_bytes} bytes",
+            code=codes.QUESTION_TOO_LONG,
+            details={"max_body_bytes": settings.max_body_bytes},
+        )
     posted = _Posted()
     try:
         pairs = parse_qsl(body.decode("ascii", errors="strict"), keep_blank_values=True, errors="strict")
