@@ -12,6 +12,7 @@ from datetime import timedelta
 from html import unescape
 
 import pytest
+from console_client import post, signed_in
 from starlette.testclient import TestClient
 from test_email import BASE_URL, Mail
 from test_email import mail as mail
@@ -67,7 +68,9 @@ def test_a_customer_asks_with_the_launch_page_form_and_is_sent_back_to_the_quest
     page = site.get(f"/launches/{SLUG}?lang=en").text
     assert f'<form method="post" action="/launches/{SLUG}/questions"' in page
 
-    status, location, _ = ask_by_form(site, f"/launches/{SLUG}/questions", b"When+does+it+open%3F%0AAt+what+time%3F")
+    status, location, _ = ask_by_form(
+        site, f"/launches/{SLUG}/questions", b"When+does+it+open%3F%0AAt+what+time%3F"
+    )
 
     [question] = questions.questions(rt)
     assert status == 303 and location == f"/launches/{SLUG}?asked={question.id}#{question.id}"
@@ -84,7 +87,9 @@ def test_a_question_form_posted_from_another_site_is_refused_and_nothing_is_stor
         site, f"/launches/{SLUG}/questions", b"hello", Origin="https://evil.example"
     )
     assert status == 422 and "question.form_stale" in page
-    status, _, page = ask_by_form(site, f"/launches/{SLUG}/questions", b"hello", **{"Sec-Fetch-Site": "cross-site"})
+    status, _, page = ask_by_form(
+        site, f"/launches/{SLUG}/questions", b"hello", **{"Sec-Fetch-Site": "cross-site"}
+    )
     assert status == 422
     forged = site.post(
         f"/launches/{SLUG}/questions", content=b"token=1.abc&text=hello&language=en", headers=FORM
@@ -146,7 +151,8 @@ def test_the_json_api_refuses_bad_questions_with_stable_codes_and_stores_nothing
         (site.post(path, json={"text": "   "}), 422, "question.empty"),
         (site.post(path, json={"text": "x" * 2001}), 422, "question.too_long"),
         (site.post(path, json={"text": "hi", "language": "fr"}), 422, "invalid.language"),
-        (site.post(path, json={"text": "hi", "contact": "not an address"}), 422, "subscription.address_invalid"),
+        (site.post(path, json={"text": "hi", "contact": "not an address"}), 422,
+         "subscription.address_invalid"),
         (site.post(path, content=b'{"text": "\xff\xfe"}', headers={"Content-Type": "application/json"}), 400,
          "request.malformed_json"),
         (site.post(path, content=b"{" + b" " * 70_000 + b"}", headers={"Content-Type": "application/json"}),
@@ -177,7 +183,9 @@ def test_support_answers_through_the_api_and_the_asker_is_mailed_in_their_langua
     ).json()
     assert "contact" not in asked
     answer = site.post(
-        f"/api/v1/questions/{asked['id']}/answer", json={"text": "11월 12일 12:00에 발표합니다."}, headers=support
+        f"/api/v1/questions/{asked['id']}/answer",
+        json={"text": "11월 12일 12:00에 발표합니다."},
+        headers=support,
     )
     assert answer.status_code == 200, answer.text
     body = answer.json()
@@ -193,7 +201,9 @@ def test_support_answers_through_the_api_and_the_asker_is_mailed_in_their_langua
     assert "asker@example.com" not in page and "asker@example.com" not in site.get("/").text
 
 
-def test_an_official_answer_is_a_live_update_after_its_seq(site: TestClient, rt: Runtime, support: Headers) -> None:
+def test_an_official_answer_is_a_live_update_after_its_seq(
+    site: TestClient, rt: Runtime, support: Headers
+) -> None:
     asked = site.post(f"/launches/{SLUG}/questions", json={"text": "Is 64GB capped?"}).json()
     before = max(f.seq for f in published_after(rt, 0)) if published_after(rt, 0) else 0
     site.post(f"/api/v1/questions/{asked['id']}/answer", json={"text": "Yes, at 300."}, headers=support)
@@ -205,12 +215,16 @@ def test_support_can_answer_but_not_publish_notices_and_a_viewer_cannot_answer(
     site: TestClient, rt: Runtime, support: Headers, bearer: Callable[[str], Headers]
 ) -> None:
     asked = site.post(f"/launches/{SLUG}/questions", json={"text": "When?"}).json()
-    viewer = site.post(f"/api/v1/questions/{asked['id']}/answer", json={"text": "x"}, headers=bearer("viewer"))
+    viewer = site.post(
+        f"/api/v1/questions/{asked['id']}/answer", json={"text": "x"}, headers=bearer("viewer")
+    )
     assert (viewer.status_code, viewer.json()["code"]) == (403, "auth.forbidden")
     notice = {"kind": "general", "titles": {"en": "t"}, "bodies": {"en": "b"}, "publish_now": True}
     refused = site.post("/api/v1/notices", json=notice, headers=support)
     assert (refused.status_code, refused.json()["code"]) == (403, "auth.forbidden")
-    assert site.post(f"/api/v1/questions/{asked['id']}/answer", json={"text": "Soon"}, headers=support).is_success
+    assert site.post(
+        f"/api/v1/questions/{asked['id']}/answer", json={"text": "Soon"}, headers=support
+    ).is_success
 
 
 def test_a_hidden_question_is_gone_from_the_pages_and_ledgered_without_its_text(
@@ -243,7 +257,9 @@ def test_a_merged_question_gets_the_answer_of_the_one_it_was_merged_into(
     assert [m["To"] for m in mail.sink.received] == ["b@example.com"]
     direct = site.post(f"/api/v1/questions/{second['id']}/answer", json={"text": "x"}, headers=support)
     assert direct.json()["code"] == "question.merged"
-    self_merge = site.post(f"/api/v1/questions/{first['id']}/merge", json={"into": first["id"]}, headers=support)
+    self_merge = site.post(
+        f"/api/v1/questions/{first['id']}/merge", json={"into": first["id"]}, headers=support
+    )
     assert self_merge.json()["code"] == "question.merge_invalid"
 
 
@@ -272,3 +288,39 @@ def test_the_korean_launch_page_words_the_questions_in_korean(site: TestClient) 
     site.post(f"/launches/{SLUG}/questions", json={"text": "언제요?", "language": "ko"})
     page = unescape(site.get(f"/launches/{SLUG}?lang=ko").text)
     assert "질문하기" in page and "답변을 기다리는 중" in page
+
+
+def test_support_answers_hides_and_merges_from_the_console_without_script(
+    site: TestClient, rt: Runtime, mail: Mail
+) -> None:
+    app = create_app(rt, replace(mail.settings, base_url="http://testserver"))
+    first = site.post(
+        f"/launches/{SLUG}/questions", json={"text": "Price?", "contact": "a@example.com"}
+    ).json()
+    second = site.post(f"/launches/{SLUG}/questions", json={"text": "How much?"}).json()
+    abuse = site.post(f"/launches/{SLUG}/questions", json={"text": "rude words"}).json()
+    console = signed_in(app, rt, "support")
+    page = console.get("/console/questions").text
+    assert 'href="/console/questions"' in page and first["id"] in page and "a@example.com" in page
+
+    merged = post(console, f"/console/questions/{second['id']}/merge", "/console/questions", into=first["id"])
+    answered = post(
+        console, f"/console/questions/{first['id']}/answer", "/console/questions", text="629,000 won"
+    )
+    hidden = post(console, f"/console/questions/{abuse['id']}/hide", "/console/questions", reason="insults")
+    assert [getattr(r, "status_code", 0) for r in (merged, answered, hidden)] == [303, 303, 303]
+
+    public = site.get(f"/launches/{SLUG}?lang=en").text
+    assert "629,000 won" in public and "rude words" not in public and "a@example.com" not in public
+    assert [m["To"] for m in mail.sink.received] == ["a@example.com"]
+    cross = console.post(
+        f"/console/questions/{second['id']}/answer",
+        data={"csrf": "forged", "text": "x"},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert cross.status_code == 403
+
+
+def test_a_viewer_cannot_open_the_questions_page(site: TestClient, rt: Runtime, mail: Mail) -> None:
+    app = create_app(rt, replace(mail.settings, base_url="http://testserver"))
+    assert signed_in(app, rt, "viewer").get("/console/questions").status_code == 403

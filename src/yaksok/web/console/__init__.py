@@ -15,7 +15,17 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import BaseRoute, Mount, Route
 
 from yaksok.config import Settings
-from yaksok.web.console import audit, calendar, deliveries, launches, notices, preorder, reviews, session
+from yaksok.web.console import (
+    audit,
+    calendar,
+    deliveries,
+    launches,
+    notices,
+    preorder,
+    questions,
+    reviews,
+    session,
+)
 
 
 def routes(settings: Settings) -> list[BaseRoute]:
@@ -47,6 +57,10 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/notices", notices.compose, methods=["POST"]),
         Route("/notices/{notice_id}", deliveries.notice_page, methods=["GET"]),
         Route("/reviews", reviews.reviews_page, methods=["GET"]),
+        Route("/questions", questions.questions_page, methods=["GET"]),
+        Route("/questions/{question_id}/answer", questions.answer, methods=["POST"]),
+        Route("/questions/{question_id}/hide", questions.hide, methods=["POST"]),
+        Route("/questions/{question_id}/merge", questions.merge, methods=["POST"]),
         Route("/reviews/{proposal_id}/approve", reviews.approve, methods=["POST"]),
         Route("/reviews/{proposal_id}/reject", reviews.reject, methods=["POST"]),
         Route("/launches/{slug}/skus", preorder.set_sku, methods=["POST"]),
