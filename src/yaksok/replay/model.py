@@ -146,14 +146,44 @@ class CrowdAction:
 
 
 @dataclass(frozen=True)
+class AskAction:
+    """A customer asks a question on the launch (in one language), known later by ``key``."""
+
+    name: ClassVar[str] = "ask"
+    key: str
+    text: str
+    language: str
+
+
+@dataclass(frozen=True)
+class AnswerAction:
+    """Support staff answer the question asked as ``question`` (a key): officially unless said."""
+
+    name: ClassVar[str] = "answer"
+    question: str
+    text: str
+    official: bool = True
+
+
+@dataclass(frozen=True)
 class NoteAction:
     """Narration only: something happened that yaksok takes no part in."""
 
     name: ClassVar[str] = "note"
 
 
-Action = PromiseAction | NoticeAction | ClarifyAction | OccurAction | CancelAction | CrowdAction | NoteAction
-ACTIONS = ("promise", "notice", "clarify", "occur", "cancel", "crowd", "note")
+Action = (
+    PromiseAction
+    | NoticeAction
+    | ClarifyAction
+    | OccurAction
+    | CancelAction
+    | CrowdAction
+    | AskAction
+    | AnswerAction
+    | NoteAction
+)
+ACTIONS = ("promise", "notice", "clarify", "occur", "cancel", "crowd", "ask", "answer", "note")
 
 
 @dataclass(frozen=True)

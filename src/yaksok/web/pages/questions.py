@@ -53,6 +53,13 @@ WORDS = Words(
         "none": N_("No questions yet."),
         "recent": N_("Recent questions"),
         "back": N_("Back"),
+        "score_title": N_("Questions answered"),
+        "score_asked": N_("Questions asked"),
+        "score_answered": N_("Answered officially"),
+        "score_unanswered": N_("Still unanswered"),
+        "score_median": N_("Time to first official answer (median)"),
+        "score_p90": N_("Time to first official answer (90th percentile)"),
+        "minutes": N_("{value} min"),
     }
 )
 
