@@ -33,7 +33,7 @@ class QuestionState(StrEnum):
 
 
 @dataclass(frozen=True)
-class Answer:
+class StaffAnswer:
     """An answer by support staff; ``author`` is the operator's or token's id (not public)."""
 
     id: str
@@ -62,7 +62,7 @@ class Question:
     merged_at: datetime | None = None
     hidden_reason: str = ""
     hidden_at: datetime | None = None
-    answers: tuple[Answer, ...] = field(default=())
+    answers: tuple[StaffAnswer, ...] = field(default=())
 
     @property
     def public(self) -> bool:
@@ -72,7 +72,7 @@ class Question:
     def first_official_at(self) -> datetime | None:
         return min((a.answered_at for a in self.answers if a.official), default=None)
 
-    def answered(self, answer: Answer) -> Question:
+    def answered(self, answer: StaffAnswer) -> Question:
         """The question with ``answer`` added: refused if hidden or merged into another one."""
         if self.state is QuestionState.HIDDEN:
             raise Conflict(f"question {self.id!r} is hidden", code=codes.QUESTION_HIDDEN)

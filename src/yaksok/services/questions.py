@@ -20,7 +20,7 @@ from yaksok.domain.delivery import Delivered
 from yaksok.domain.errors import NotFound
 from yaksok.domain.notice import NoticeState
 from yaksok.domain.question import (
-    Answer,
+    StaffAnswer,
     Question,
     QuestionFigures,
     QuestionState,
@@ -56,7 +56,7 @@ class Answered:
     """An answer given, with the questions whose askers are to be told (contacts, languages)."""
 
     question: Question
-    answer: Answer
+    answer: StaffAnswer
     tell: tuple[Question, ...]
 
 
@@ -104,7 +104,7 @@ def ask(rt: Runtime, command: Ask) -> Question:
 
 
 def answer(rt: Runtime, question_id: str, text: str, *, official: bool = True) -> Answered:
-    """Answer a question (support, editor or admin). An official answer marks the question (and
+    """StaffAnswer a question (support, editor or admin). An official answer marks the question (and
     those merged into it) answered, goes out on the live updates and is to be mailed to askers
     who left a contact (``tell_askers``, after the commit)."""
     assert rt.actor is not None, "a question is answered by an operator"
@@ -112,7 +112,7 @@ def answer(rt: Runtime, question_id: str, text: str, *, official: bool = True) -
     now = rt.clock.now()
     with rt.store.write() as tx:
         question = _found(tx.questions.claim(question_id), question_id)
-        draft = Answer(rt.new_id("qa"), question.id, rt.actor, cleaned, official, now)
+        draft = StaffAnswer(rt.new_id("qa"), question.id, rt.actor, cleaned, official, now)
         question.answered(draft)  # refused here if hidden or merged
         entry = ledger.record(tx, rt, "question.answered", {
             "question": question.id, "answer": draft.id, "launch": question.launch_slug,

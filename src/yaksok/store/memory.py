@@ -36,7 +36,7 @@ from yaksok.domain.notice import Notice, NoticeKind, NoticeState
 from yaksok.domain.policy import Policy
 from yaksok.domain.promise import PromiseVersion
 from yaksok.domain.push import VapidKey
-from yaksok.domain.question import Answer, Question, QuestionState
+from yaksok.domain.question import StaffAnswer, Question, QuestionState
 from yaksok.domain.reservation import Reservation, ReservationState
 from yaksok.domain.review import Proposal, ProposalState
 from yaksok.domain.social import SocialPost
@@ -108,7 +108,7 @@ class _Tables:
     audit: list[AuditEntry] = field(default_factory=list)
     proposals: dict[str, Proposal] = field(default_factory=dict)
     questions: dict[str, Question] = field(default_factory=dict)  # without their answers
-    answers: dict[str, Answer] = field(default_factory=dict)
+    answers: dict[str, StaffAnswer] = field(default_factory=dict)
     reservations: dict[str, Reservation] = field(default_factory=dict)
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
     vapid_keys: list[VapidKey] = field(default_factory=list)
@@ -602,7 +602,7 @@ class QuestionRepository(_Repository, port.QuestionRepository):
             hidden_at=_utc_or_none(question.hidden_at),
         )
 
-    def add_answer(self, answer: Answer) -> None:
+    def add_answer(self, answer: StaffAnswer) -> None:
         tables = self._write()
         _require(answer.question_id in tables.questions, f"question {answer.question_id!r}")
         stored = replace(answer, answered_at=_utc(answer.answered_at))
@@ -626,7 +626,7 @@ class QuestionRepository(_Repository, port.QuestionRepository):
         found.sort(key=lambda q: (q.asked_at, q.id), reverse=True)
         return [self._with_answers(q) for q in found[:limit]]
 
-    def answers_with_seq(self, after_seq: int, limit: int = 500) -> list[tuple[Question, Answer]]:
+    def answers_with_seq(self, after_seq: int, limit: int = 500) -> list[tuple[Question, StaffAnswer]]:
         found = sorted(
             (a for a in self._official() if a.ledger_seq is not None and a.ledger_seq > after_seq),
             key=lambda a: a.ledger_seq or 0,
@@ -638,7 +638,7 @@ class QuestionRepository(_Repository, port.QuestionRepository):
         seqs = (a.ledger_seq for a in self._official() if a.ledger_seq is not None)
         return max((s for s in seqs if s < seq), default=None)
 
-    def _official(self) -> list[Answer]:
+    def _official(self) -> list[StaffAnswer]:
         return [a for a in self._tables.answers.values() if a.official]
 
     def _with_answers(self, question: Question) -> Question:

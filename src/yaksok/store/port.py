@@ -30,7 +30,7 @@ from yaksok.domain.notice import Notice, NoticeKind
 from yaksok.domain.policy import Policy
 from yaksok.domain.promise import PromiseVersion
 from yaksok.domain.push import VapidKey
-from yaksok.domain.question import Answer, Question, QuestionState
+from yaksok.domain.question import StaffAnswer, Question, QuestionState
 from yaksok.domain.reservation import Reservation, ReservationState
 from yaksok.domain.review import Proposal, ProposalState
 from yaksok.domain.social import SocialPost
@@ -314,7 +314,7 @@ class QuestionRepository(ABC):
         """Store the question's state, merge and hiding (not its text, contact or answers)."""
 
     @abstractmethod
-    def add_answer(self, answer: Answer) -> None: ...
+    def add_answer(self, answer: StaffAnswer) -> None: ...
 
     @abstractmethod
     def find(
@@ -328,7 +328,7 @@ class QuestionRepository(ABC):
         """Questions with their answers, newest first, filtered when asked."""
 
     @abstractmethod
-    def answers_with_seq(self, after_seq: int, limit: int = 500) -> list[tuple[Question, Answer]]:
+    def answers_with_seq(self, after_seq: int, limit: int = 500) -> list[tuple[Question, StaffAnswer]]:
         """Official answers ledgered after ``after_seq``, in ledger order, with their questions."""
 
     @abstractmethod

@@ -8,7 +8,7 @@ from dataclasses import replace
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
-from yaksok.domain.question import Answer, Question, QuestionState
+from yaksok.domain.question import StaffAnswer, Question, QuestionState
 from yaksok.store import port
 from yaksok.store.tables import question_answers, questions
 
@@ -39,7 +39,7 @@ class QuestionRepository(port.QuestionRepository):
         }
         self._db.execute(update(questions).where(questions.c.id == question.id).values(**values))
 
-    def add_answer(self, answer: Answer) -> None:
+    def add_answer(self, answer: StaffAnswer) -> None:
         self._db.execute(
             insert(question_answers).values(
                 id=answer.id,
@@ -71,7 +71,7 @@ class QuestionRepository(port.QuestionRepository):
             query = query.limit(limit)
         return self._with_answers([_question(row) for row in self._db.execute(query).mappings()])
 
-    def answers_with_seq(self, after_seq: int, limit: int = 500) -> list[tuple[Question, Answer]]:
+    def answers_with_seq(self, after_seq: int, limit: int = 500) -> list[tuple[Question, StaffAnswer]]:
         query = (
             select(question_answers)
             .where(question_answers.c.official.is_(True), question_answers.c.ledger_seq > after_seq)
@@ -104,13 +104,13 @@ class QuestionRepository(port.QuestionRepository):
             .where(question_answers.c.question_id.in_([q.id for q in found]))
             .order_by(question_answers.c.answered_at, question_answers.c.id)
         )
-        by_question: dict[str, list[Answer]] = defaultdict(list)
+        by_question: dict[str, list[StaffAnswer]] = defaultdict(list)
         for row in self._db.execute(query).mappings():
             by_question[row["question_id"]].append(_answer(row))
         return [_replace_answers(q, by_question.get(q.id, [])) for q in found]
 
 
-def _replace_answers(question: Question, answers: list[Answer]) -> Question:
+def _replace_answers(question: Question, answers: list[StaffAnswer]) -> Question:
     return replace(question, answers=tuple(answers))
 
 
@@ -148,8 +148,8 @@ def _question(row: RowMapping) -> Question:
     )
 
 
-def _answer(row: RowMapping) -> Answer:
-    return Answer(
+def _answer(row: RowMapping) -> StaffAnswer:
+    return StaffAnswer(
         id=row["id"],
         question_id=row["question_id"],
         author=row["author"],
