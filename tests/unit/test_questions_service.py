@@ -4,8 +4,8 @@ merging, what the ledger and the audit trail keep, and who is to be told."""
 from __future__ import annotations
 
 import dataclasses
-import json
 import hashlib
+import json
 from datetime import timedelta
 
 import pytest

@@ -20,10 +20,10 @@ from yaksok.domain.delivery import Delivered
 from yaksok.domain.errors import NotFound
 from yaksok.domain.notice import NoticeState
 from yaksok.domain.question import (
-    StaffAnswer,
     Question,
     QuestionFigures,
     QuestionState,
+    StaffAnswer,
     check_answer,
     check_question,
     question_figures,

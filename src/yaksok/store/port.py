@@ -30,7 +30,7 @@ from yaksok.domain.notice import Notice, NoticeKind
 from yaksok.domain.policy import Policy
 from yaksok.domain.promise import PromiseVersion
 from yaksok.domain.push import VapidKey
-from yaksok.domain.question import StaffAnswer, Question, QuestionState
+from yaksok.domain.question import Question, QuestionState, StaffAnswer
 from yaksok.domain.reservation import Reservation, ReservationState
 from yaksok.domain.review import Proposal, ProposalState
 from yaksok.domain.social import SocialPost

@@ -8,7 +8,7 @@ from dataclasses import replace
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
-from yaksok.domain.question import StaffAnswer, Question, QuestionState
+from yaksok.domain.question import Question, QuestionState, StaffAnswer
 from yaksok.store import port
 from yaksok.store.tables import question_answers, questions
 
