@@ -324,3 +324,24 @@ def test_support_answers_hides_and_merges_from_the_console_without_script(
 def test_a_viewer_cannot_open_the_questions_page(site: TestClient, rt: Runtime, mail: Mail) -> None:
     app = create_app(rt, replace(mail.settings, base_url="http://testserver"))
     assert signed_in(app, rt, "viewer").get("/console/questions").status_code == 403
+
+
+def test_the_scorecard_shows_time_to_first_official_answer_and_what_is_still_open(
+    site: TestClient, rt: Runtime, clock: SimulatedClock, support: Headers
+) -> None:
+    ids = [site.post(f"/launches/{SLUG}/questions", json={"text": f"q{n}"}).json()["id"] for n in range(3)]
+    for question_id, minutes in zip(ids[:2], (15, 45), strict=True):
+        clock.advance(timedelta(minutes=minutes))
+        site.post(f"/api/v1/questions/{question_id}/answer", json={"text": "a"}, headers=support)
+    numbers = site.get(f"/launches/{SLUG}/scorecard.json").json()
+    assert numbers["questions"][SLUG] == {
+        "asked": 3,
+        "answered": 2,
+        "unanswered": 1,
+        "first_answer_minutes_median": 37.5,
+        "first_answer_minutes_p90": 60.0,
+    }
+    assert numbers["question_response_minutes"] == {"median": 37.5, "p90": 60.0}
+    page = unescape(site.get("/scorecard?lang=en").text)
+    assert "Time to first official answer (median)" in page and "37.5 min" in page
+    assert "Still unanswered" in page
