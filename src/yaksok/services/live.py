@@ -46,8 +46,9 @@ class LiveAnswer:
 
 
 def answered_after(rt: Runtime, seq: int, limit: int) -> list[tuple[int, LiveAnswer]]:
-    """Up to ``limit`` official answers ledgered after ``seq``, with their seqs, in ledger order;
-    answers to questions hidden since are left out."""
+    """Up to ``limit`` official answers ledgered after ``seq``, with their seqs, in ledger order.
+    An answer is public like its ledger entry even once its question is hidden (the frame never
+    carries the question's text), and leaving none out keeps every page complete up to its end."""
     with rt.store.read() as tx:
         found = tx.questions.answers_with_seq(seq, limit)
     return [
@@ -63,7 +64,6 @@ def answered_after(rt: Runtime, seq: int, limit: int) -> list[tuple[int, LiveAns
             ),
         )
         for question, answer in found
-        if question.public
     ]
 
 

@@ -5,7 +5,10 @@ never holds the loop (and the scheduler and page requests with it) for its whole
 
 News comes three ways: from this process right after each publication's commit
 (``rt.on_publish``); on PostgreSQL from every process through LISTEN/NOTIFY; and, as a safety net,
-by polling the store. Each notice's frame is encoded once (``channels/sse.py``).
+by polling the store. Each notice's frame is encoded once (``channels/sse.py``). An official
+answer to a customer's question is a frame too, at its ledger entry's seq: it always comes from the
+store, the hub woken after its commit (``rt.on_answer``) or by NOTIFY, and a notice's predecessor
+seq counts answers as well, so the order below holds for both.
 
 Invariant: the hub holds the frame of every notice published in ``(base_seq, last_seq]``, in seq
 order, and every notice up to ``base_seq`` was visible in the store when the hub started or forgot
