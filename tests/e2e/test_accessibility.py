@@ -3,6 +3,7 @@ the public pages and the console: no serious or critical violation of WCAG 2 A/A
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +16,7 @@ from yaksok.domain.commands import AddMilestone, CreateLaunch, RevisePromise, Wr
 from yaksok.domain.launch import MilestoneKind
 from yaksok.domain.notice import NoticeKind
 from yaksok.domain.promise import Precision
-from yaksok.services import launches, notices
+from yaksok.services import launches, notices, questions
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import ConsoleServer
@@ -93,6 +94,12 @@ def a_launch_with_history(server: ConsoleServer) -> str:
             publish_now=True,
         ),
     )
+    # Questions on the pages: one answered officially, one still open.
+    answered = questions.ask(
+        rt, questions.Ask("ipad", "몇 시에 열리나요?\n가격은요?", "ko", contact="a@example.com")
+    )
+    questions.ask(rt, questions.Ask("ipad", "Will there be a waitlist?", "en", notice_id=notice.id))
+    questions.answer(dataclasses.replace(rt, actor="t_support"), answered.id, "20:00 KST에 엽니다.")
     return notice.id
 
 
@@ -144,7 +151,7 @@ def test_the_console_pages_have_no_serious_accessibility_violation(
     page.get_by_role("button", name="Preview").click()
     page.locator("section.preview").wait_for()
     found += severe_violations(page, axe_source, "console-notices-preview")
-    for path in ("calendar", "launches/ipad/reservations", "subscribers", "audit"):
+    for path in ("calendar", "launches/ipad/reservations", "subscribers", "audit", "questions"):
         page.goto(f"{console_server.url}/console/{path}")
         found += severe_violations(page, axe_source, "console-" + path.replace("/", "-"))
 

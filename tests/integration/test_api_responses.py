@@ -265,6 +265,22 @@ def walk_reviews(api: Api, rt: Runtime) -> None:
     api("PUT", f"{LAUNCH}/review", 200, {"required": False}, slug="ipad")
 
 
+def walk_questions(api: Api) -> None:
+    asked = api(
+        "POST", "/launches/{slug}/questions", 201, {"text": "When?", "contact": "a@example.com"}, slug="ipad"
+    )
+    api("GET", "/launches/{slug}/questions", 200, slug="ipad")
+    notice = api("POST", "/api/v1/notices", 201, {"kind": "general", "titles": {"en": "Q"}, "launch": "ipad",
+                                                   "publish_now": True})  # fmt: skip
+    other = api("POST", "/notices/{notice_id}/questions", 201, {"text": "Which?"}, notice_id=notice["id"])
+    spam = api("POST", "/launches/{slug}/questions", 201, {"text": "spam"}, slug="ipad")
+    api("GET", "/api/v1/questions", 200, params={"launch": "ipad", "state": "open"})
+    api("GET", "/api/v1/questions/{question_id}", 200, question_id=asked["id"])
+    api("POST", "/api/v1/questions/{question_id}/merge", 200, {"into": asked["id"]}, question_id=other["id"])
+    api("POST", "/api/v1/questions/{question_id}/answer", 200, {"text": "Soon."}, question_id=asked["id"])
+    api("POST", "/api/v1/questions/{question_id}/hide", 200, {"reason": "spam"}, question_id=spam["id"])
+
+
 def test_every_success_response_matches_its_documented_schema(api: Api, rt: Runtime) -> None:
     walk_launches(api)
     walk_notices(api)
@@ -274,6 +290,7 @@ def test_every_success_response_matches_its_documented_schema(api: Api, rt: Runt
     walk_push(api)
     walk_waiting_room(api, rt)
     walk_stock(api)
+    walk_questions(api)
     documented = {
         (method.upper(), path)
         for path, operations in api.spec["paths"].items()

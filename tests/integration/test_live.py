@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import socket
 import threading
@@ -20,7 +21,7 @@ from yaksok.channels import sse
 from yaksok.config import Settings
 from yaksok.domain.commands import CreateLaunch, WriteNotice
 from yaksok.domain.notice import Notice, NoticeKind
-from yaksok.services import launches, notices
+from yaksok.services import launches, notices, questions
 from yaksok.services.runtime import Runtime
 from yaksok.store.unit_of_work import Store
 from yaksok.web import live, live_hub
@@ -532,3 +533,24 @@ def test_a_publication_from_another_process_in_between_is_read_from_the_store(
             assert not any(here_3 in found for _, found in reads.calls)  # back on the direct path
 
     asyncio.run(scenario())
+
+
+def test_an_official_answer_reaches_open_streams_between_notices_in_ledger_order(
+    rt: Runtime, server: LiveServer, client: httpx.Client
+) -> None:
+    launches.create_launch(rt, CreateLaunch(slug="ipad", titles={"en": "iPad"}, zone="Asia/Seoul"))
+    asked = questions.ask(rt, questions.Ask("ipad", "<b>When</b>?"))
+    with stream(client) as events:
+        wait_until(lambda: server.hub.open_streams == 1)
+        publish(rt, "before", "ipad")
+        done = questions.answer(dataclasses.replace(rt, actor="t_support"), asked.id, "At 20:00.")
+        publish(rt, "after", "ipad")
+        blocks: list[dict[str, str]] = []
+        while len(blocks) < 3:
+            block = events.next_block()
+            blocks += [block] if "event" in block else []
+    assert [b["event"] for b in blocks] == ["notice", "answer", "notice"]
+    assert [int(b["id"]) for b in blocks] == sorted(int(b["id"]) for b in blocks)
+    answer = json.loads(blocks[1]["data"])
+    assert answer["text"] == "At 20:00." and answer["question"] == asked.id and answer["launch"] == "ipad"
+    assert int(blocks[1]["id"]) == done.answer.ledger_seq and answer["url"] == f"/launches/ipad#{asked.id}"

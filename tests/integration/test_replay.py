@@ -97,3 +97,22 @@ def test_a_reservation_whose_ship_date_moved_can_be_looked_up_on_the_replayed_da
         (None, "2010-12-03", "first_scheduled"),
         ("2010-12-03", "2010-12-01", "batch_moved"),
     ]
+    assert reply.json()["sequence"] == 1 and reply.json()["state"] == "queued", reply.json()
+
+
+def test_the_replayed_board_shows_the_questions_answered_and_the_one_still_open(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'replayed.db'}"
+    result = CliRunner().invoke(main, ["replay", str(SHIPPED), "--db", url])
+    assert result.exit_code == 0, result.output
+    assert "-> answered official answer to q_0001, 15 min after it was asked" in result.output
+    assert "questions asked / answered / open    4 / 3 / 1" in result.output
+
+    with databases.opened(url) as rt:
+        site = TestClient(create_app(rt, Settings(database_url=url, run_scheduler=False)))
+        board = site.get("/?lang=en").text
+        scorecard = site.get("/scorecard?lang=en").text
+
+    assert board.count('class="question question-answered"') == 3
+    assert board.count('class="question question-open"') == 1
+    assert "Nothing opened at 20:00, so nobody has lost a place" in board
+    assert "Still unanswered" in scorecard and "100 min" in scorecard

@@ -163,3 +163,21 @@ def test_the_opening_crowd_is_taken_in_order_with_retries_replayed_and_the_limit
     assert opens is not None and opens.occurrence is not None
     assert opens.occurrence.at == kst("2010-11-17T10:00")  # recorded at the promised instant
     assert report.lookup.startswith("/reservations/") and "?secret=" in report.lookup
+
+
+def test_customers_questions_are_answered_and_one_is_still_open_on_the_scorecard(
+    report: ReplayReport,
+) -> None:
+    asked = [s for s in report.steps if s.outcome == "asked"]
+    answered = [s for s in report.steps if s.outcome == "answered"]
+    assert len(asked) == 4 and len(answered) == 3
+    assert step(report, "2010-11-09T12:35", "operator").message.startswith(
+        "official answer to q_0001, 15 min"
+    )
+    assert report.scorecard["questions"] == {
+        "asked": 4,
+        "answered": 3,
+        "unanswered": 1,
+        "first_answer_minutes_median": 20.0,
+        "first_answer_minutes_p90": 100.0,
+    }

@@ -13,6 +13,8 @@ from yaksok.domain.policy import LATE_CHANGE, LEAD_TIME, REASON_REQUIRED, Overri
 from yaksok.domain.promise import Precision
 from yaksok.replay import (
     Actor,
+    AnswerAction,
+    AskAction,
     ClarifyAction,
     CrowdAction,
     NoticeAction,
@@ -355,3 +357,41 @@ def test_a_sku_cap_in_a_scenario_must_be_a_whole_number_of_units() -> None:
     assert "cap" in refused(data).message
     data["launch"]["skus"][0]["cap"] = 10
     assert parse_scenario(data, "t.yaml").launch.skus[0].cap == 10
+
+
+def conversation(*steps: dict[str, Any]) -> dict[str, Any]:
+    data = minimal()
+    at = ["2010-11-09T08:00:00+09:00", "2010-11-09T08:10:00+09:00", "2010-11-09T08:20:00+09:00"]
+    data["steps"][1:2] = [
+        {"at": at[n], "actor": "customers" if s["action"] == "ask" else "operator", "what": both("q"), **s}
+        for n, s in enumerate(steps)
+    ]
+    return data
+
+
+def test_a_question_and_its_answer_read_with_the_key_that_joins_them() -> None:
+    ask = {"action": "ask", "key": "when", "language": "ko", "text": "언제요?"}
+    answer = {"action": "answer", "question": "when", "text": "12:00에 알려 드립니다."}
+    steps = parse_scenario(conversation(ask, answer), "t.yaml").steps
+    assert steps[1].action == AskAction(key="when", text="언제요?", language="ko")
+    assert steps[2].action == AnswerAction(question="when", text="12:00에 알려 드립니다.", official=True)
+
+
+@pytest.mark.parametrize(
+    ("steps", "named"),
+    [
+        (({"action": "answer", "question": "when", "text": "x"},), "no question asked before"),
+        (({"action": "ask", "key": "when", "language": "fr", "text": "x"},), "language"),
+        (
+            (
+                {"action": "ask", "key": "when", "language": "en", "text": "x"},
+                {"action": "ask", "key": "when", "language": "en", "text": "y"},
+            ),
+            "asked already",
+        ),
+    ],
+)
+def test_an_answer_to_no_question_or_a_question_twice_over_is_refused(
+    steps: tuple[dict[str, Any], ...], named: str
+) -> None:
+    assert named in refused(conversation(*steps)).message

@@ -119,6 +119,30 @@ def queue_code_body(lang: str, launch_title: str, code: str) -> bytes:
     return _encode(lang, subject, text, f"<p>{html.escape(lead)}</p><p><strong>{code}</strong></p>")
 
 
+def answer_body(lang: str, launch_title: str, question: str, answer: str, url: str) -> bytes:
+    """The official answer to a customer's question, to the contact they left, in their language."""
+    if lang == "ko":
+        subject = f"{launch_title}: 질문에 공식 답변이 달렸습니다"
+        asked, answered, more = "질문", "공식 답변", "공개 페이지에서 보기:"
+    elif lang == "ja":
+        subject = f"{launch_title}: ご質問に公式の回答がありました"
+        asked, answered, more = "ご質問", "公式の回答", "公開ページで見る:"
+    else:
+        subject = f"{launch_title}: your question has an official answer"
+        asked, answered, more = "Your question", "Official answer", "On the public page:"
+    text = f"{asked}:\n{question}\n\n{answered}:\n{answer}\n\n{more} {url}"
+    link = html.escape(url)
+    page = (
+        f"<h1>{html.escape(subject)}</h1><h2>{asked}</h2><p>{_lines(question)}</p>"
+        f'<h2>{answered}</h2><p>{_lines(answer)}</p><p>{more} <a href="{link}">{link}</a></p>'
+    )
+    return _encode(lang, subject, text, page)
+
+
+def _lines(text: str) -> str:
+    return "<br>".join(html.escape(line) for line in text.split("\n"))
+
+
 def _encode(lang: str, subject: str, text: str, page: str) -> bytes:
     parts = {"language": lang, "subject": subject, "text": text, "html": page}
     return json.dumps(parts, ensure_ascii=False).encode()

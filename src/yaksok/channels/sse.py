@@ -37,3 +37,17 @@ def notice_frame(notice: Notice, seq: int, *, base_url: str) -> bytes:
     # A line break ends an SSE field; JSON escapes every one inside strings (\n, \r), so the
     # whole event always fits on a single data line whatever the titles hold.
     return b"id: %d\nevent: %s\ndata: %s\n\n" % (seq, EVENT.encode(), msgspec.json.encode(event))
+
+
+ANSWER_EVENT = "answer"
+
+
+def answer_frame(
+    seq: int, *, question: str, launch: str, notice: str | None, text: str, at: str, url: str
+) -> bytes:
+    """The SSE frame of an official answer to a customer's question: ``event: answer`` and one
+    ``data:`` line of JSON (question id, launch, notice, the answer's text, answered_at, url).
+    Plain text in JSON: a page showing it must escape it, as the pages do."""
+    event = {"question": question, "seq": seq, "launch": launch, "notice": notice, "text": text,
+             "answered_at": at, "url": url}  # fmt: skip
+    return b"id: %d\nevent: %s\ndata: %s\n\n" % (seq, ANSWER_EVENT.encode(), msgspec.json.encode(event))

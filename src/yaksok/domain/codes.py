@@ -80,6 +80,26 @@ REVIEW_NOTICE_CHANGED = Code(
     "review.notice_changed", Conflict, "the proposed notice was edited or published since it was proposed"
 )
 
+# Questions answered in the open
+QUESTION_NOT_FOUND = Code("question.not_found", NotFound, "no question has that id")
+QUESTION_EMPTY = Code("question.empty", InvalidInput, "a question with no text")
+QUESTION_TOO_LONG = Code(
+    "question.too_long", InvalidInput, "a question, answer or reason over its size: see `details`"
+)
+QUESTION_ENCODING = Code("question.encoding", InvalidInput, "the question's bytes are not valid UTF-8")
+QUESTION_FORM_STALE = Code(
+    "question.form_stale", InvalidInput, "the question form came from another site, or is too old"
+)
+QUESTION_HIDDEN = Code(
+    "question.hidden", Conflict, "the question is hidden: it cannot be answered or hidden again"
+)
+QUESTION_MERGED = Code(
+    "question.merged", Conflict, "the question was merged: answer the one it was merged into"
+)
+QUESTION_MERGE_INVALID = Code(
+    "question.merge_invalid", Conflict, "questions of two launches, a hidden one, or a chain of merges"
+)
+
 # Subscriptions and delivery
 SUBSCRIPTION_URL_INVALID = Code(
     "subscription.url_invalid", InvalidInput, "a webhook URL is not http(s)://host/path without credentials"

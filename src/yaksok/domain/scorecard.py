@@ -131,7 +131,6 @@ class Scorecard:
             "notices_published": self.notices_published,
             "apologies": {"owed": self.apologies_owed, "on_time": self.apologies_on_time},
             "delivery_latency_ms": None,  # measured once delivery channels land
-            "question_response_minutes": None,  # measured once questions land
         }
 
 

@@ -171,6 +171,25 @@ class MoveStockAction:
     reason: str
 
 
+class AskAction:
+    """A customer asks a question on the launch (in one language), known later by ``key``."""
+
+    name: ClassVar[str] = "ask"
+    key: str
+    text: str
+    language: str
+
+
+@dataclass(frozen=True)
+class AnswerAction:
+    """Support staff answer the question asked as ``question`` (a key): officially unless said."""
+
+    name: ClassVar[str] = "answer"
+    question: str
+    text: str
+    official: bool = True
+
+
 @dataclass(frozen=True)
 class NoteAction:
     """Narration only: something happened that yaksok takes no part in."""
@@ -187,9 +206,23 @@ Action = (
     | CrowdAction
     | StockAction
     | MoveStockAction
+    | AskAction
+    | AnswerAction
     | NoteAction
 )
-ACTIONS = ("promise", "notice", "clarify", "occur", "cancel", "crowd", "stock", "move_stock", "note")
+ACTIONS = (
+    "promise",
+    "notice",
+    "clarify",
+    "occur",
+    "cancel",
+    "crowd",
+    "stock",
+    "move_stock",
+    "ask",
+    "answer",
+    "note",
+)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ class ReplayStep:
     action: str
     what: dict[str, str]
     # published | refused | overridden | clarification | occurred | noted | scheduled | broken | reserved
+    # | asked | answered
     outcome: str
     codes: tuple[str, ...] = ()
     justification: dict[str, str] = field(default_factory=dict)
@@ -98,6 +99,8 @@ _OUTCOME_WORDS = {
     "scheduled": "scheduled",
     "broken": "BROKEN",
     "reserved": "reserved",
+    "asked": "asked",
+    "answered": "answered",
 }
 
 
@@ -167,6 +170,23 @@ def _hours(value: Any) -> str:
     return "-" if value is None else f"{value:g} h"
 
 
+def _minutes(value: Any) -> str:
+    return "-" if value is None else f"{value:g} min"
+
+
+def _question_rows(found: dict[str, Any] | None) -> list[tuple[str, Any]]:
+    if not found:
+        return []
+    median, p90 = found["first_answer_minutes_median"], found["first_answer_minutes_p90"]
+    return [
+        (
+            "questions asked / answered / open",
+            f"{found['asked']} / {found['answered']} / {found['unanswered']}",
+        ),
+        ("first official answer, median / p90", f"{_minutes(median)} / {_minutes(p90)}"),
+    ]
+
+
 def _scorecard_lines(report: ReplayReport, lang: str) -> Iterator[str]:
     card = report.scorecard
     promises = card["promises"]
@@ -190,6 +210,7 @@ def _scorecard_lines(report: ReplayReport, lang: str) -> Iterator[str]:
         ("notices published", card["notices_published"]),
         ("publication lateness, median / max", f"{lateness['median']} s / {lateness['max']} s"),
         ("apologies owed / on time", f"{card['apologies']['owed']} / {card['apologies']['on_time']}"),
+        *_question_rows(card.get("questions")),
     ]
     yield f"Scorecard: {report.launch}"
     label_width = max(len(label) for label, _ in rows) + 2

@@ -8,6 +8,7 @@ refuses is an outcome of the replay, not a failure of it.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections import Counter
 from collections.abc import Callable
@@ -35,6 +36,8 @@ from yaksok.domain.launch import Launch, Milestone
 from yaksok.domain.notice import Claim, Notice
 from yaksok.domain.promise import Precision, Promise, PromiseVersion
 from yaksok.replay.model import (
+    AnswerAction,
+    AskAction,
     CadenceSpec,
     CancelAction,
     ClarifyAction,
@@ -60,6 +63,7 @@ from yaksok.services import (
     personal_messages,
     proposals,
     queries,
+    questions,
     reservations,
     upkeep,
     wording,
@@ -67,6 +71,7 @@ from yaksok.services import (
 from yaksok.services.runtime import Runtime
 
 YAKSOK = "yaksok"  # the actor of what the scheduler does on its own
+OPERATOR = "operator"  # who answers customers' questions in a replay, for the audit trail
 # A crowd's requests are decided in batches through the service the reservation writer calls:
 # what arrives within one second goes in one transaction. The writer commits far more often;
 # that changes the number of commits, not the order or the outcome of any request.
@@ -113,6 +118,7 @@ class _Replay:
         self.written_for_cadence: set[str] = set()
         self.lookup = ""
         self.secrets: dict[int, str] = {}  # each crowd reservation's, to print one lookup link
+        self.question_ids: dict[str, str] = {}  # scenario keys to question ids
 
     def log(self, actor: str, action: str, what: dict[str, str], outcome: str, **more: Any) -> None:
         at = more.pop("at", None) or self.clock.now()
@@ -271,6 +277,8 @@ class _Replay:
             CrowdAction: self.crowd,
             StockAction: self.stock,
             MoveStockAction: self.move_stock,
+            AskAction: self.ask,
+            AnswerAction: self.answer,
             NoteAction: lambda _action: ("noted", {}),
         }
 
@@ -363,6 +371,20 @@ class _Replay:
         )
         return "reserved", {"codes": tuple(code for code, _ in refused), "message": message}
 
+    def ask(self, action: AskAction) -> tuple[str, dict[str, Any]]:
+        asked = questions.ask(self.rt, questions.Ask(self.slug, action.text, action.language))
+        self.question_ids[action.key] = asked.id
+        return "asked", {"message": f"question {asked.id}: {action.text}"}
+
+    def answer(self, action: AnswerAction) -> tuple[str, dict[str, Any]]:
+        question_id = self.question_ids[action.question]
+        support = dataclasses.replace(self.rt, actor=OPERATOR)
+        done = questions.answer(support, question_id, action.text, official=action.official)
+        waited = done.answer.answered_at - done.question.asked_at
+        after = f"{waited / timedelta(minutes=1):g} min after it was asked"
+        kind = "official answer" if action.official else "reply"
+        return "answered", {"message": f"{kind} to {question_id}, {after}: {action.text}"}
+
     def _counted(self, outcome: reservations.Outcome) -> str:
         if isinstance(outcome, YaksokError):
             return outcome.code
@@ -434,7 +456,7 @@ class _Replay:
             launch=self.slug,
             zone=self.scenario.launch.zone,
             steps=tuple(self.steps),
-            scorecard=card.to_dict(),
+            scorecard={**card.to_dict(), "questions": questions.figures(self.rt, self.slug).to_dict()},
             promises=promises,
             lookup=self.lookup,
             ledger={

@@ -10,7 +10,7 @@ touches a service or a database, and every problem is an ``InvalidInput`` with t
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -23,11 +23,14 @@ from yaksok.domain.launch import Launch, MilestoneKind, Sku, check_slug
 from yaksok.domain.notice import NoticeKind, Verdict
 from yaksok.domain.policy import Policy
 from yaksok.domain.promise import ChangeKind, Precision, Promise
+from yaksok.domain.question import LANGUAGES as QUESTION_LANGUAGES
 from yaksok.replay.fields import Fields, fail_at, unique
 from yaksok.replay.model import (
     ACTIONS,
     Action,
     Actor,
+    AnswerAction,
+    AskAction,
     BatchSpec,
     CadenceSpec,
     CancelAction,
@@ -195,6 +198,7 @@ class _Context:
     launch: Launch
     milestones: set[str]
     cadences: dict[str, CadenceSpec]
+    questions: set[str] = field(default_factory=set)  # keys of the questions asked so far
 
 
 def _step(raw: object, index: int, context: _Context) -> Step:
@@ -383,6 +387,27 @@ def _move_stock(fields: Fields, at: datetime, context: _Context) -> MoveStockAct
     return MoveStockAction(batch=batch, date=_day(fields, "date"), reason=fields.text("reason"))
 
 
+def _ask(fields: Fields, at: datetime, context: _Context) -> AskAction:
+    key = fields.text("key")
+    if key in context.questions:
+        raise fields.fail("key", f"a question with key {key!r} was asked already")
+    language = fields.text("language")
+    if language not in QUESTION_LANGUAGES:
+        raise fields.fail("language", f"expected one of {', '.join(QUESTION_LANGUAGES)}")
+    context.questions.add(key)
+    return AskAction(key=key, text=fields.text("text"), language=language)
+
+
+def _answer(fields: Fields, at: datetime, context: _Context) -> AnswerAction:
+    question = fields.text("question")
+    if question not in context.questions:
+        raise fields.fail("question", f"no question asked before with key {question!r}")
+    official = fields.raw("official", True)
+    if not isinstance(official, bool):
+        raise fields.fail("official", "expected true or false")
+    return AnswerAction(question=question, text=fields.text("text"), official=official)
+
+
 def _note(fields: Fields, at: datetime, context: _Context) -> NoteAction:
     return NoteAction()
 
@@ -396,5 +421,7 @@ _ACTION_READERS: dict[str, Callable[[Fields, datetime, _Context], Action]] = {
     "crowd": _crowd,
     "stock": _stock,
     "move_stock": _move_stock,
+    "ask": _ask,
+    "answer": _answer,
     "note": _note,
 }

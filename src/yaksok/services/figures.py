@@ -11,6 +11,7 @@ from yaksok.domain.errors import NotFound
 from yaksok.domain.figures import ChannelFigures, PreorderFigures, delivery_figures, preorder_figures
 from yaksok.domain.launch import Milestone, MilestoneKind
 from yaksok.domain.promise import Precision
+from yaksok.domain.question import QuestionFigures, question_figures
 from yaksok.services.notices import get_notice
 from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
@@ -21,6 +22,8 @@ class ScorecardFigures:
     preorder: dict[str, PreorderFigures]  # per launch slug, sorted
     deliveries: dict[str, ChannelFigures]  # per channel, sorted
     launch_deliveries: dict[str, dict[str, ChannelFigures]]  # per launch slug, if asked for
+    questions: dict[str, QuestionFigures]  # per launch slug, sorted
+    all_questions: QuestionFigures  # every launch in scope together
 
 
 def scorecard_figures(
@@ -39,7 +42,10 @@ def scorecard_figures(
         launch_deliveries = {
             slug: delivery_figures(tx.deliveries.tally(launch_slug=slug)) for slug in slugs if per_launch
         }
-    return ScorecardFigures(preorder, deliveries, launch_deliveries)
+        asked = {slug: tx.questions.find(launch_slug=slug) for slug in sorted(slugs)}
+    per_launch_questions = {slug: question_figures(found) for slug, found in asked.items()}
+    every = question_figures([q for found in asked.values() for q in found])
+    return ScorecardFigures(preorder, deliveries, launch_deliveries, per_launch_questions, every)
 
 
 def notice_deliveries(rt: Runtime, notice_id: str) -> dict[str, ChannelFigures]:

@@ -50,7 +50,9 @@ def publish_in(tx: Transaction, rt: Runtime, notice: Notice) -> Notice:
     # Exact because record() took the ledger lock, held until commit: every earlier publication has
     # committed and no other can come between. The live hub uses it to tell whether the notice is
     # the very next one it expects or one before it has not reached it yet.
-    previous_seq = tx.notices.published_seq_before(entry.seq)
+    # Official answers to questions are live frames too (services.questions): the one before may be one.
+    before = (tx.notices.published_seq_before(entry.seq), tx.questions.answer_seq_before(entry.seq))
+    previous_seq = max((seq for seq in before if seq is not None), default=None)
     _save(tx, published, ledger_seq=entry.seq)
     delivery.record_publication(tx, published)  # the outbox: its deliveries follow from this row
     tx.live_events.announce(entry.seq)  # delivered only if this transaction commits

@@ -41,7 +41,14 @@ class Runtime:
     # The proposal being carried out after its approval (services.reviews): the change is not
     # held for review again, and its ledger entries say it was reviewed.
     reviewed: str | None = None
+    # Called after commit for each official answer to a customer's question (live updates
+    # listen here, and read the answer from the store in ledger order).
+    on_answer: list[Callable[[], None]] = field(default_factory=list)
 
     def published(self, seq: int, previous_seq: int | None, notice: Notice) -> None:
         for listener in self.on_publish:
             listener(seq, previous_seq, notice)
+
+    def answered(self) -> None:
+        for listener in self.on_answer:
+            listener()

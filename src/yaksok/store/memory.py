@@ -47,6 +47,7 @@ from yaksok.domain.personal_message import PersonalMessage
 from yaksok.domain.policy import Policy
 from yaksok.domain.promise import PromiseVersion
 from yaksok.domain.push import VapidKey
+from yaksok.domain.question import Question, QuestionState, StaffAnswer
 from yaksok.domain.reservation import Reservation, ReservationState
 from yaksok.domain.review import Proposal, ProposalState
 from yaksok.domain.social import SocialPost
@@ -117,6 +118,8 @@ class _Tables:
     operators: dict[str, Operator] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
     proposals: dict[str, Proposal] = field(default_factory=dict)
+    questions: dict[str, Question] = field(default_factory=dict)  # without their answers
+    answers: dict[str, StaffAnswer] = field(default_factory=dict)
     reservations: dict[str, Reservation] = field(default_factory=dict)
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
     vapid_keys: list[VapidKey] = field(default_factory=list)
@@ -581,6 +584,86 @@ def _stored_proposal(proposal: Proposal) -> Proposal:
         proposed_at=_utc(proposal.proposed_at),
         decided_at=_utc_or_none(proposal.decided_at),
     )
+
+
+class QuestionRepository(_Repository, port.QuestionRepository):
+    def add(self, question: Question) -> None:
+        stored = replace(
+            question,
+            answers=(),
+            asked_at=_utc(question.asked_at),
+            merged_at=_utc_or_none(question.merged_at),
+            hidden_at=_utc_or_none(question.hidden_at),
+        )
+        _insert(self._write().questions, question.id, stored, "question")
+
+    def get(self, question_id: str) -> Question | None:
+        found = self._tables.questions.get(question_id)
+        return None if found is None else self._with_answers(found)
+
+    def claim(self, question_id: str) -> Question | None:
+        self._write()
+        return self.get(question_id)
+
+    def save(self, question: Question) -> None:
+        tables = self._write()
+        old = tables.questions.get(question.id)
+        _require(old is not None, f"question {question.id!r}")
+        assert old is not None
+        tables.questions[question.id] = replace(
+            old,
+            state=question.state,
+            merged_into=question.merged_into,
+            merged_at=_utc_or_none(question.merged_at),
+            hidden_reason=question.hidden_reason,
+            hidden_at=_utc_or_none(question.hidden_at),
+        )
+
+    def add_answer(self, answer: StaffAnswer) -> None:
+        tables = self._write()
+        _require(answer.question_id in tables.questions, f"question {answer.question_id!r}")
+        stored = replace(answer, answered_at=_utc(answer.answered_at))
+        _insert(tables.answers, answer.id, stored, "answer")
+
+    def find(
+        self,
+        *,
+        launch_slug: str | None = None,
+        notice_id: str | None = None,
+        state: QuestionState | None = None,
+        limit: int | None = None,
+    ) -> list[Question]:
+        found = [
+            q
+            for q in self._tables.questions.values()
+            if (launch_slug is None or q.launch_slug == launch_slug)
+            and (notice_id is None or q.notice_id == notice_id)
+            and (state is None or q.state is state)
+        ]
+        found.sort(key=lambda q: (q.asked_at, q.id), reverse=True)
+        return [self._with_answers(q) for q in found[:limit]]
+
+    def answers_with_seq(self, after_seq: int, limit: int = 500) -> list[tuple[Question, StaffAnswer]]:
+        found = sorted(
+            (a for a in self._official() if a.ledger_seq is not None and a.ledger_seq > after_seq),
+            key=lambda a: a.ledger_seq or 0,
+        )
+        questions = self._tables.questions
+        return [(self._with_answers(questions[a.question_id]), a) for a in found[:limit]]
+
+    def answer_seq_before(self, seq: int) -> int | None:
+        seqs = (a.ledger_seq for a in self._official() if a.ledger_seq is not None)
+        return max((s for s in seqs if s < seq), default=None)
+
+    def _official(self) -> list[StaffAnswer]:
+        return [a for a in self._tables.answers.values() if a.official]
+
+    def _with_answers(self, question: Question) -> Question:
+        answers = sorted(
+            (a for a in self._tables.answers.values() if a.question_id == question.id),
+            key=lambda a: (a.answered_at, a.id),
+        )
+        return replace(question, answers=tuple(answers))
 
 
 class AuditRepository(_Repository, port.AuditRepository):
@@ -1214,6 +1297,7 @@ class MemoryTransaction(port.Transaction):
         self.operators = OperatorRepository(tables, writable)
         self.audit = AuditRepository(tables, writable)
         self.proposals = ProposalRepository(tables, writable)
+        self.questions = QuestionRepository(tables, writable)
         self.reservations = ReservationRepository(tables, writable)
         self.subscriptions = SubscriptionRepository(tables, writable)
         self.deliveries = DeliveryRepository(tables, writable)

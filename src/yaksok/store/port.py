@@ -32,6 +32,7 @@ from yaksok.domain.personal_message import PersonalMessage
 from yaksok.domain.policy import Policy
 from yaksok.domain.promise import PromiseVersion
 from yaksok.domain.push import VapidKey
+from yaksok.domain.question import Question, QuestionState, StaffAnswer
 from yaksok.domain.reservation import Reservation, ReservationState
 from yaksok.domain.review import Proposal, ProposalState
 from yaksok.domain.social import SocialPost
@@ -293,6 +294,48 @@ class AuditRepository(ABC):
     @abstractmethod
     def entries(self, *, limit: int = 1000) -> list[AuditEntry]:
         """The newest ``limit`` entries, oldest first."""
+
+
+class QuestionRepository(ABC):
+    """Customers' questions and the answers to them; the contact is private (never listed publicly)."""
+
+    @abstractmethod
+    def add(self, question: Question) -> None:
+        """Store a new question (without answers)."""
+
+    @abstractmethod
+    def get(self, question_id: str) -> Question | None:
+        """The question with its answers, oldest first."""
+
+    @abstractmethod
+    def claim(self, question_id: str) -> Question | None:
+        """The question, claimed until the transaction ends: two answers or merges take turns."""
+
+    @abstractmethod
+    def save(self, question: Question) -> None:
+        """Store the question's state, merge and hiding (not its text, contact or answers)."""
+
+    @abstractmethod
+    def add_answer(self, answer: StaffAnswer) -> None: ...
+
+    @abstractmethod
+    def find(
+        self,
+        *,
+        launch_slug: str | None = None,
+        notice_id: str | None = None,
+        state: QuestionState | None = None,
+        limit: int | None = None,
+    ) -> list[Question]:
+        """Questions with their answers, newest first, filtered when asked."""
+
+    @abstractmethod
+    def answers_with_seq(self, after_seq: int, limit: int = 500) -> list[tuple[Question, StaffAnswer]]:
+        """Official answers ledgered after ``after_seq``, in ledger order, with their questions."""
+
+    @abstractmethod
+    def answer_seq_before(self, seq: int) -> int | None:
+        """The ledger seq of the last official answer ledgered before ``seq``, if any."""
 
 
 class ProposalRepository(ABC):
@@ -684,6 +727,7 @@ class Transaction(ABC):
     operators: OperatorRepository
     audit: AuditRepository
     proposals: ProposalRepository
+    questions: QuestionRepository
     reservations: ReservationRepository
     subscriptions: SubscriptionRepository
     deliveries: DeliveryRepository

@@ -424,3 +424,36 @@ allocation_runs = Table(
     Column("passes", Integer, nullable=False),
     Column("assignment_hash", String(64), nullable=False),
 )
+
+# Customers' questions (domain/question.py): the text is public unless hidden; the contact never is.
+questions = Table(
+    "questions",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("launch_slug", String(64), ForeignKey("launches.slug"), nullable=False),
+    Column("notice_id", String(64)),
+    Column("text", Text, nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("contact", String(254), nullable=False, default=""),
+    Column("asked_at", UTCDateTime, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("merged_into", String(32)),
+    Column("merged_at", UTCDateTime),
+    Column("hidden_reason", Text, nullable=False, default=""),
+    Column("hidden_at", UTCDateTime),
+    Index("ix_questions_launch_asked_at", "launch_slug", "asked_at"),
+)
+
+question_answers = Table(
+    "question_answers",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("question_id", String(32), ForeignKey("questions.id"), nullable=False),
+    Column("author", String(32), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("official", Boolean, nullable=False),
+    Column("answered_at", UTCDateTime, nullable=False),
+    Column("ledger_seq", Integer),  # the answer's public ledger entry (live updates follow it)
+    Index("ix_question_answers_question", "question_id"),
+    Index("ix_question_answers_ledger_seq", "ledger_seq"),
+)

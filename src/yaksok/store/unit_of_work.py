@@ -27,6 +27,7 @@ from yaksok.store.operators import OperatorRepository
 from yaksok.store.personal_messages import PersonalMessageRepository
 from yaksok.store.proposals import ProposalRepository
 from yaksok.store.push import PushRepository
+from yaksok.store.questions import QuestionRepository
 from yaksok.store.reservations import ReservationRepository
 from yaksok.store.social import SocialRepository
 from yaksok.store.tokens import TokenRepository
@@ -51,6 +52,7 @@ class Transaction(port.Transaction):
         self.operators = OperatorRepository(connection)
         self.audit = AuditRepository(connection)
         self.proposals = ProposalRepository(connection)
+        self.questions = QuestionRepository(connection)
         self.reservations = ReservationRepository(connection)
         self.subscriptions = SubscriptionRepository(connection)
         self.deliveries = DeliveryRepository(connection)

@@ -5,7 +5,10 @@ never holds the loop (and the scheduler and page requests with it) for its whole
 
 News comes three ways: from this process right after each publication's commit
 (``rt.on_publish``); on PostgreSQL from every process through LISTEN/NOTIFY; and, as a safety net,
-by polling the store. Each notice's frame is encoded once (``channels/sse.py``).
+by polling the store. Each notice's frame is encoded once (``channels/sse.py``). An official
+answer to a customer's question is a frame too, at its ledger entry's seq: it always comes from the
+store, the hub woken after its commit (``rt.on_answer``) or by NOTIFY, and a notice's predecessor
+seq counts answers as well, so the order below holds for both.
 
 Invariant: the hub holds the frame of every notice published in ``(base_seq, last_seq]``, in seq
 order, and every notice up to ``base_seq`` was visible in the store when the hub started or forgot
@@ -62,8 +65,22 @@ def encode_frame(seq: int, notice: Notice) -> Frame:
 
 
 def published_after(rt: Runtime, seq: int) -> list[Frame]:
-    """Frames of the notices published after ``seq``, in ledger order, at most ``PAGE`` (blocking)."""
-    return [encode_frame(s, notice) for s, notice in live.published_after(rt, seq, PAGE)]
+    """Frames of the notices published and the official answers given after ``seq``, in ledger
+    order, at most ``PAGE`` (blocking). Each list is complete up to its last seq, so the first
+    ``PAGE`` of the two merged are too."""
+    notices = [encode_frame(s, notice) for s, notice in live.published_after(rt, seq, PAGE)]
+    answers = [encode_answer(s, answer) for s, answer in live.answered_after(rt, seq, PAGE)]
+    if not answers:
+        return notices
+    return sorted(notices + answers, key=lambda frame: frame.seq)[:PAGE]
+
+
+def encode_answer(seq: int, answer: live.LiveAnswer) -> Frame:
+    data = sse.answer_frame(
+        seq, question=answer.question, launch=answer.launch, notice=answer.notice, text=answer.text,
+        at=answer.answered_at, url=answer.url,
+    )  # fmt: skip
+    return Frame(seq, answer.launch, data)
 
 
 def tune_gc_for_broadcasts() -> None:
@@ -118,6 +135,7 @@ class LiveHub:
         self._news = asyncio.Event()  # bound to this loop: a restarted app may run on another
         self.base_seq = self.last_seq = await asyncio.to_thread(live.ledger_head_seq, self.rt)
         self.rt.on_publish.append(self._heard)
+        self.rt.on_answer.append(self._answered)
         self._news.set()  # what committed between reading the head and listening was heard by nobody
         self._task = asyncio.create_task(self._follow())
         self.listener = live.publication_listener(self.rt) if self.listen else None
@@ -129,6 +147,8 @@ class LiveHub:
         """Stop following publications and end every open stream."""
         with contextlib.suppress(ValueError):
             self.rt.on_publish.remove(self._heard)
+        with contextlib.suppress(ValueError):
+            self.rt.on_answer.remove(self._answered)
         tasks = [task for task in (self._listener_task, self._task) if task is not None]
         self._listener_task = self._task = None  # stop() runs twice on a signalled shutdown
         for task in tasks:
@@ -151,6 +171,12 @@ class LiveHub:
             frame = None
         with contextlib.suppress(RuntimeError):  # the loop has already closed: nobody is listening
             self._loop.call_soon_threadsafe(self._take, seq, previous_seq or 0, frame)
+
+    def _answered(self) -> None:
+        # An official answer committed in this process: read it from the store, in ledger order.
+        assert self._loop is not None
+        with contextlib.suppress(RuntimeError):  # the loop has already closed: nobody is listening
+            self._loop.call_soon_threadsafe(self._news.set)
 
     def _take(self, seq: int, previous_seq: int, frame: Frame | None) -> None:
         """On the loop: notice ``seq`` was published in this process, right after ``previous_seq``."""

@@ -57,6 +57,7 @@ _NOT_FOUND = {
     "cadence_id": codes.CADENCE_NOT_FOUND,
     "token_id": codes.TOKEN_NOT_FOUND,
     "proposal_id": codes.PROPOSAL_NOT_FOUND,
+    "question_id": codes.QUESTION_NOT_FOUND,
 }
 
 

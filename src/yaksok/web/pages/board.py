@@ -10,14 +10,16 @@ from starlette.responses import Response
 
 from yaksok.channels.render import format_instant, launch_url
 from yaksok.domain.notice import NoticeKind
-from yaksok.services import queries
+from yaksok.services import queries, questions
 from yaksok.web.pages import i18n, labels
+from yaksok.web.pages import questions as questions_page
 from yaksok.web.pages.launch import MilestoneView, by_promised_time, milestone_view
 from yaksok.web.pages.notice import notice_views
 from yaksok.web.pages.subscribe import subscribe_form
 from yaksok.web.pages.templating import render, runtime
 
 BOARD_SIZE = 50
+BOARD_QUESTIONS = 10  # the newest questions, answered or not; each launch page shows its own
 
 
 @dataclass(frozen=True)
@@ -119,4 +121,8 @@ def board_page(request: Request) -> Response:
         older_url=_older_url(kind, page, lang) if older else None,
         newest_url=f"/?{f'kind={kind.value}&' if kind else ''}lang={lang}" if page > 1 else None,
         subscribe=subscribe_form(request, lang, launches=board.launches),
+        q=questions_page.WORDS[lang],
+        questions=questions_page.question_views(
+            questions.public_questions(runtime(request), limit=BOARD_QUESTIONS), board.launches, lang
+        ),
     )

@@ -16,8 +16,9 @@ from yaksok.domain.reservation import PreorderState, PreorderStatus, preorder_st
 from yaksok.domain.scorecard import VersionOutcome, milestone_outcomes
 from yaksok.domain.texts import pick_text
 from yaksok.domain.waiting_room import Room
-from yaksok.services import queries, waiting_room
+from yaksok.services import queries, questions, waiting_room
 from yaksok.web.pages import i18n, labels
+from yaksok.web.pages import questions as questions_page
 from yaksok.web.pages.notice import notice_views
 from yaksok.web.pages.subscribe import subscribe_form
 from yaksok.web.pages.templating import html_page, render, runtime
@@ -130,6 +131,12 @@ def launch_page(request: Request) -> Response:
         notices=notice_views(board.notices, lang, board.milestones, board.launches),
         feeds={"atom": f"/launches/{slug}/feed.atom", "calendar": f"/launches/{slug}/calendar.ics"},
         subscribe=subscribe_form(request, lang, launches=board.launches, chosen=(slug,)),
+        q=questions_page.WORDS[lang],
+        questions=questions_page.question_views(
+            questions.public_questions(runtime(request), launch_slug=slug), board.launches, lang
+        ),
+        question_form=questions_page.question_form(request, lang, f"/launches/{slug}/questions"),
+        asked=request.query_params.get("asked", ""),
     )
 
 

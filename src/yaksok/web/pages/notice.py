@@ -12,8 +12,9 @@ from starlette.responses import Response
 from yaksok.channels.render import body_html, format_instant, launch_url, notice_extras_html, notice_url
 from yaksok.domain.launch import Launch, Milestone
 from yaksok.domain.notice import Notice
-from yaksok.services import queries, social
+from yaksok.services import queries, questions, social
 from yaksok.web.pages import i18n, labels
+from yaksok.web.pages import questions as questions_page
 from yaksok.web.pages.templating import html_page, render, runtime
 
 NETWORK_NAMES = {"mastodon": "Mastodon", "bluesky": "Bluesky", "x": "X"}
@@ -106,4 +107,12 @@ def notice_page(request: Request) -> Response:
         notice=notice_view(page.notice, lang, page.milestones, launches, superseded_by=superseded_by),
         links=links,
         posts=posts,
+        q=questions_page.WORDS[lang],
+        questions=questions_page.question_views(
+            questions.public_questions(runtime(request), notice_id=page.notice.id), launches, lang
+        ),
+        question_form=questions_page.question_form(request, lang, f"/notices/{page.notice.id}/questions")
+        if page.launch
+        else None,
+        asked=request.query_params.get("asked", ""),
     )

@@ -10,9 +10,11 @@ from starlette.responses import JSONResponse, Response
 from yaksok.channels.render import launch_url
 from yaksok.domain import scorecard as scoring
 from yaksok.domain.figures import ChannelFigures, PreorderFigures, deliveries_to_dict
+from yaksok.domain.question import QuestionFigures
 from yaksok.services import figures as reach
 from yaksok.services import queries
 from yaksok.web.pages import i18n, labels
+from yaksok.web.pages import questions as questions_page
 from yaksok.web.pages.charts import DriftChart, drift_chart
 from yaksok.web.pages.launch import by_promised_time
 from yaksok.web.pages.templating import render, runtime
@@ -39,6 +41,7 @@ class LaunchCard:
     charts: list[tuple[str, DriftChart | None]]
     preorder: list[Figure]  # empty while the launch has no reservation
     deliveries: list[ChannelCard]
+    questions: list[Figure]
 
 
 def figures(card: scoring.Scorecard, lang: str) -> list[Figure]:
@@ -101,6 +104,19 @@ def delivery_cards(deliveries: dict[str, ChannelFigures], lang: str) -> list[Cha
     ]
 
 
+def question_lines(found: QuestionFigures, lang: str) -> list[Figure]:
+    """A launch's questions as labelled lines; the values are those of the JSON."""
+    words = questions_page.WORDS[lang]
+    rows: list[tuple[str, object]] = [
+        (words["score_asked"], found.asked),
+        (words["score_answered"], found.answered),
+        (words["score_unanswered"], found.unanswered),
+        (words["score_median"], _unit(found.first_answer_minutes_median, words["minutes"])),
+        (words["score_p90"], _unit(found.first_answer_minutes_p90, words["minutes"])),
+    ]
+    return [Figure(text, str(value)) for text, value in rows]
+
+
 def _unit(value: float | None, pattern: str) -> str:
     return "—" if value is None else pattern.format(value=f"{value:g}")
 
@@ -127,6 +143,7 @@ def _launch_cards(board: queries.Board, extra: reach.ScorecardFigures, lang: str
                 charts,
                 preorder_lines(preorder, lang) if preorder.accepted else [],
                 delivery_cards(extra.launch_deliveries[launch.slug], lang),
+                question_lines(extra.questions[launch.slug], lang),
             )
         )
     return cards
@@ -143,6 +160,7 @@ def scorecard_page(request: Request) -> Response:
         overall=figures(card, lang),
         overall_deliveries=delivery_cards(extra.deliveries, lang),
         score_words=labels.SCORE_LABELS[lang],
+        q=questions_page.WORDS[lang],
         launches=_launch_cards(board, extra, lang),
     )
 
@@ -155,5 +173,10 @@ def scorecard_json(request: Request) -> Response:
         **card.to_dict(),
         "preorder": {launch: preorder.to_dict() for launch, preorder in extra.preorder.items()},
         "deliveries": deliveries_to_dict(extra.deliveries),
+        "questions": {launch: found.to_dict() for launch, found in extra.questions.items()},
+        "question_response_minutes": {
+            "median": extra.all_questions.first_answer_minutes_median,
+            "p90": extra.all_questions.first_answer_minutes_p90,
+        },
     }
     return JSONResponse(numbers, headers={"Cache-Control": "no-cache"})
