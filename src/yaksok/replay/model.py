@@ -171,6 +171,7 @@ class MoveStockAction:
     reason: str
 
 
+@dataclass(frozen=True)
 class AskAction:
     """A customer asks a question on the launch (in one language), known later by ``key``."""
 
