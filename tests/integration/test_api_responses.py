@@ -244,6 +244,7 @@ def walk_stock(api: Api) -> None:
     run = api("POST", f"{LAUNCH}/allocations", 201, slug="ipad")
     assert api("GET", f"{LAUNCH}/allocations/last", 200, slug="ipad")["run"] == run["run"]
     api("GET", "/launches/{slug}/reservation-order", 200, params={"through": "0"}, slug="ipad")
+    api("GET", f"{LAUNCH}/personal-messages", 200, slug="ipad")  # told at the next shipping slot
 
 
 def walk_reviews(api: Api, rt: Runtime) -> None:

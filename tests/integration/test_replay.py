@@ -97,7 +97,6 @@ def test_a_reservation_whose_ship_date_moved_can_be_looked_up_on_the_replayed_da
         (None, "2010-12-03", "first_scheduled"),
         ("2010-12-03", "2010-12-01", "batch_moved"),
     ]
-    assert reply.json()["sequence"] == 1 and reply.json()["state"] == "queued", reply.json()
 
 
 def test_the_replayed_board_shows_the_questions_answered_and_the_one_still_open(tmp_path: Path) -> None:
