@@ -20,6 +20,8 @@ class TokenRecord:
     label: str
     created_at: datetime
     revoked_at: datetime | None = None
+    # The launches the token may act on, sorted; None: every launch (services.scope).
+    launches: tuple[str, ...] | None = None
 
     @property
     def revoked(self) -> bool:
@@ -41,10 +43,12 @@ class AuditEntry:
 @dataclass(frozen=True)
 class Operator:
     """A person who signs in to the console: their email (lower-cased, unique), their role and
-    an argon2 hash of their password (never the password)."""
+    an argon2 hash of their password (never the password); ``launches`` limits them to some
+    launches (sorted; None: every launch)."""
 
     id: str
     email: str
     role: str
     password_hash: str
     created_at: datetime
+    launches: tuple[str, ...] | None = None

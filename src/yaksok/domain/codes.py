@@ -8,7 +8,7 @@ The web layer's own codes (malformed requests, authentication) are in ``yaksok.w
 
 from __future__ import annotations
 
-from yaksok.domain.errors import Code, Conflict, InvalidInput, NotFound, PolicyViolation
+from yaksok.domain.errors import Code, Conflict, InvalidInput, NotFound, OutOfScope, PolicyViolation
 
 # Values that make no sense, whatever the state
 INVALID_SLUG = Code("invalid.slug", InvalidInput, "a slug is not 1-64 lowercase letters, digits, hyphens")
@@ -201,4 +201,15 @@ INVALID_EMAIL = Code(
 )
 INVALID_PASSWORD = Code(
     "invalid.password", InvalidInput, "a password shorter than 12 or longer than 1024 characters"
+)
+
+# Roles limited to some launches ("a store team edits its own launch only")
+SCOPE_OTHER_LAUNCH = Code(
+    "scope.other_launch", OutOfScope, "the token or operator is limited to other launches than this one"
+)
+INVALID_SCOPE = Code(
+    "invalid.scope", InvalidInput, "a limit to launches names none, or one that does not exist"
+)
+SCOPE_ALL_LAUNCHES = Code(
+    "scope.all_launches", OutOfScope, "the act concerns every launch and needs a role not limited to some"
 )

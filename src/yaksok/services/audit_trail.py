@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from yaksok.domain.administration import AuditEntry
+from yaksok.services import scope
 from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
 
@@ -25,5 +26,6 @@ def record(
 
 def trail(rt: Runtime, *, limit: int = 1000) -> list[AuditEntry]:
     """The newest ``limit`` entries, oldest first."""
+    scope.require_all(rt, "the audit trail")
     with rt.store.read() as tx:
         return tx.audit.entries(limit=limit)

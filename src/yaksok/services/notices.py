@@ -11,7 +11,7 @@ from yaksok.domain.ledger import JSON
 from yaksok.domain.notice import ANNOUNCED_CHANNELS, Notice, NoticeKind, NoticeState
 from yaksok.domain.review import Proposal, ProposalAction
 from yaksok.domain.texts import pick_text
-from yaksok.services import delivery, ledger, proposals
+from yaksok.services import delivery, ledger, proposals, scope
 from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
 
@@ -108,6 +108,7 @@ def create_notice(rt: Runtime, command: WriteNotice) -> Notice | Proposal:
                     code=codes.NOTICE_NOT_PUBLISHED,
                 )
             launch_slug = launch_slug or old.launch_slug
+        scope.require_launch(rt, launch_slug)
         cadence = None if command.cadence_id is None else tx.cadences.get(command.cadence_id)
         if command.cadence_id is not None and cadence is None:
             raise NotFound(f"no cadence {command.cadence_id!r}", code=codes.CADENCE_NOT_FOUND)
@@ -184,6 +185,7 @@ def reviewed_notice(tx: Transaction, notice_id: str, content: object) -> Notice:
 def schedule_notice(rt: Runtime, command: ScheduleNotice) -> Notice | Proposal:
     with rt.store.write() as tx:
         notice = claim_notice(tx, command.notice_id)
+        scope.require_launch(rt, notice.launch_slug)
         if _needs_review(tx, rt, notice):
             return _propose_schedule(tx, rt, notice, command.publish_at)
         return schedule_in(tx, rt, notice, command.publish_at)
@@ -198,7 +200,9 @@ def schedule_in(tx: Transaction, rt: Runtime, notice: Notice, publish_at: dateti
 
 def unschedule_notice(rt: Runtime, notice_id: str) -> Notice:
     with rt.store.write() as tx:
-        notice = claim_notice(tx, notice_id).unschedule()
+        claimed = claim_notice(tx, notice_id)
+        scope.require_launch(rt, claimed.launch_slug)
+        notice = claimed.unschedule()
         _save(tx, notice)
         return notice
 
@@ -206,6 +210,7 @@ def unschedule_notice(rt: Runtime, notice_id: str) -> Notice:
 def publish_notice(rt: Runtime, notice_id: str) -> Notice | Proposal:
     with rt.store.write() as tx:
         notice = claim_notice(tx, notice_id)
+        scope.require_launch(rt, notice.launch_slug)
         if _needs_review(tx, rt, notice):
             return _propose_publication(tx, rt, notice)
         return publish_in(tx, rt, notice)
@@ -250,6 +255,7 @@ def edit_notice(rt: Runtime, command: EditNotice) -> Notice:
     launch under review goes back to draft: its new text needs scheduling (and review) again."""
     with rt.store.write() as tx:
         notice = claim_notice(tx, command.notice_id)
+        scope.require_launch(rt, notice.launch_slug)
         if notice.state is NoticeState.SCHEDULED and _needs_review(tx, rt, notice):
             notice = notice.unschedule()
         notice = notice.edit(

@@ -30,7 +30,7 @@ from yaksok.domain.waiting_room import (
     opening_at,
     order,
 )
-from yaksok.services import admission, ledger
+from yaksok.services import admission, ledger, scope
 from yaksok.services.launches import claim_launch, get_launch
 from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
@@ -39,6 +39,7 @@ from yaksok.store.port import Transaction
 def configure(rt: Runtime, command: ConfigureWaitingRoom) -> Room:
     """Set the room's settings; the first time, commit to a fresh secret in the ledger."""
     check_settings(command)
+    scope.require_launch(rt, command.launch_slug)
     now = rt.clock.now()
     with rt.store.write() as tx:
         claim_launch(tx, command.launch_slug)
@@ -87,6 +88,7 @@ def configure(rt: Runtime, command: ConfigureWaitingRoom) -> Room:
 
 def settings_of(rt: Runtime, slug: str) -> Room:
     """The launch's room, on or off."""
+    scope.require_launch(rt, slug)
     with rt.store.read() as tx:
         get_launch(tx, slug)
         room = tx.waiting_rooms.get(slug)

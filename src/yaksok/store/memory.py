@@ -88,6 +88,7 @@ class _TokenRow:
     label: str
     created_at: datetime
     revoked_at: datetime | None = None
+    launches: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -478,11 +479,20 @@ class LedgerRepository(_Repository, port.LedgerRepository):
 
 
 class TokenRepository(_Repository, port.TokenRepository):
-    def add(self, token_id: str, token_hash: str, role: str, label: str, now: datetime) -> None:
+    def add(
+        self,
+        token_id: str,
+        token_hash: str,
+        role: str,
+        label: str,
+        now: datetime,
+        launches: tuple[str, ...] | None = None,
+    ) -> None:
         tables = self._write()
         if any(row.token_hash == token_hash for row in tables.tokens.values()):
             raise ConstraintViolation("a token with this hash is already stored")
-        _insert(tables.tokens, token_id, _TokenRow(token_hash, role, label, _utc(now)), "token")
+        row = _TokenRow(token_hash, role, label, _utc(now), launches=launches)
+        _insert(tables.tokens, token_id, row, "token")
 
     def role_for(self, token_hash: str) -> str | None:
         active = self.active_for(token_hash)
@@ -512,7 +522,7 @@ class TokenRepository(_Repository, port.TokenRepository):
 
 
 def _token(token_id: str, row: _TokenRow) -> TokenRecord:
-    return TokenRecord(token_id, row.role, row.label, row.created_at, row.revoked_at)
+    return TokenRecord(token_id, row.role, row.label, row.created_at, row.revoked_at, row.launches)
 
 
 class OperatorRepository(_Repository, port.OperatorRepository):

@@ -25,6 +25,7 @@ class OperatorRepository(port.OperatorRepository):
                 role=operator.role,
                 password_hash=operator.password_hash,
                 created_at=operator.created_at,
+                launches=None if operator.launches is None else list(operator.launches),
             )
         )
         return True
@@ -47,4 +48,5 @@ def _operator(row: RowMapping) -> Operator:
         role=row["role"],
         password_hash=row["password_hash"],
         created_at=row["created_at"],
+        launches=None if row["launches"] is None else tuple(row["launches"]),
     )

@@ -244,7 +244,15 @@ class LedgerRepository(ABC):
 
 class TokenRepository(ABC):
     @abstractmethod
-    def add(self, token_id: str, token_hash: str, role: str, label: str, now: datetime) -> None: ...
+    def add(
+        self,
+        token_id: str,
+        token_hash: str,
+        role: str,
+        label: str,
+        now: datetime,
+        launches: tuple[str, ...] | None = None,
+    ) -> None: ...
 
     @abstractmethod
     def role_for(self, token_hash: str) -> str | None:

@@ -148,6 +148,7 @@ api_tokens = Table(
     Column("label", String(200), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime),
+    Column("launches", JSON(none_as_null=True)),  # the slugs the token may act on; NULL: every launch
 )
 
 operators = Table(
@@ -158,6 +159,7 @@ operators = Table(
     Column("role", String(16), nullable=False),
     Column("password_hash", String(200), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("launches", JSON(none_as_null=True)),  # the slugs the operator may act on; NULL: every launch
 )
 
 # Operator administration (tokens made and revoked): not public, unlike ledger_entries.

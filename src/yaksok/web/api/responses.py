@@ -187,6 +187,7 @@ class TokenOut(Out):
     token: Annotated[str, Meta(description="shown this once; only its hash is kept")]
     role: RoleName
     label: str
+    launches: Annotated[list[str] | None, Meta(description="the launches it may act on; null: every launch")]
 
 
 class TokenRecordOut(Out):
@@ -197,6 +198,7 @@ class TokenRecordOut(Out):
     label: str
     created_at: Instant
     revoked_at: Annotated[Instant | None, Meta(description="null while the token works")]
+    launches: Annotated[list[str] | None, Meta(description="the launches it may act on; null: every launch")]
 
 
 class AuditEntryOut(Out):

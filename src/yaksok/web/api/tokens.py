@@ -16,8 +16,10 @@ PREFIX = "/api/v1"
 
 
 def create_token(call: Call[schemas.NewToken]) -> TokenOut:
-    made = auth.create_token(call.rt, call.body.role, call.body.label, actor=call.actor)
-    return TokenOut(id=made.id, token=made.secret, role=call.body.role, label=made.label)
+    body = call.body
+    made = auth.create_token(call.rt, body.role, body.label, launches=body.launches, actor=call.actor)
+    limited = None if made.launches is None else list(made.launches)
+    return TokenOut(id=made.id, token=made.secret, role=body.role, label=made.label, launches=limited)
 
 
 def list_tokens(call: Call[None]) -> list[TokenRecordOut]:

@@ -215,6 +215,7 @@ def token_record_view(token: TokenRecord) -> TokenRecordOut:
         label=token.label,
         created_at=token.created_at.isoformat(),
         revoked_at=instant(token.revoked_at),
+        launches=None if token.launches is None else list(token.launches),
     )
 
 
