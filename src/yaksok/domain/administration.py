@@ -39,6 +39,51 @@ class AuditEntry:
     action: str
     details: Mapping[str, object]
 
+    @property
+    def launch(self) -> str | None:
+        """The launch the act concerned, named by its details or by its milestone's id
+        (``slug.key``); None for administration of every launch (tokens, say)."""
+        named = self.details.get("launch")
+        if isinstance(named, str):
+            return named
+        milestone = self.details.get("milestone")
+        return milestone.split(".", 1)[0] if isinstance(milestone, str) and "." in milestone else None
+
+    @property
+    def before(self) -> object:
+        """What the act changed, as it was (None: nothing before it, or nothing it names)."""
+        return self.details.get("previous", self.details.get("previous_hours"))
+
+    @property
+    def after(self) -> dict[str, object]:
+        """What the act set or did, its facts without the old values and the ledger seq."""
+        return {k: v for k, v in self.details.items() if k not in _NOT_AFTER}
+
+
+_NOT_AFTER = frozenset({"previous", "previous_hours", "ledger_seq"})
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which audit entries an admin asks for; an empty field asks for all. ``action`` matches a
+    prefix (``promise.`` is every promise act); ``since`` and ``until`` bound ``at`` (until
+    excluded)."""
+
+    actor: str = ""
+    action: str = ""
+    launch: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def matches(self, entry: AuditEntry) -> bool:
+        return (
+            (not self.actor or (entry.actor or "") == self.actor)
+            and (not self.action or entry.action.startswith(self.action))
+            and (not self.launch or entry.launch == self.launch)
+            and (self.since is None or entry.at >= self.since)
+            and (self.until is None or entry.at < self.until)
+        )
+
 
 @dataclass(frozen=True)
 class Operator:

@@ -338,7 +338,9 @@ def _revise_in(
         next_update_at=next_update_at,
     )
     tx.notices.add(notice)
-    ledger.record(tx, rt, "promise.made" if first else "promise.changed", _version_view(version))
+    before = None if previous is None else _promise_view(previous)
+    kind = "promise.made" if first else "promise.changed"
+    ledger.record(tx, rt, kind, _version_view(version), previous=before)
     if version.overridden:
         ledger.record(
             tx,
@@ -353,6 +355,16 @@ def _revise_in(
             },
         )
     return version, publish_in(tx, rt, notice)
+
+
+def _promise_view(promise: Promise) -> dict[str, JSON]:
+    """A promise as the audit trail shows the one a change replaced."""
+    return {
+        "at": None if promise.at is None else promise.at.isoformat(),
+        "zone": promise.zone,
+        "precision": promise.precision.value,
+        "described": promise.describe("en"),
+    }
 
 
 def _version_view(version: PromiseVersion) -> dict[str, JSON]:

@@ -11,7 +11,7 @@ from yaksok.domain.ledger import JSON
 from yaksok.domain.notice import ANNOUNCED_CHANNELS, Notice, NoticeKind, NoticeState
 from yaksok.domain.review import Proposal, ProposalAction
 from yaksok.domain.texts import pick_text
-from yaksok.services import delivery, ledger, proposals, scope
+from yaksok.services import audit_trail, delivery, ledger, proposals, scope
 from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
 
@@ -46,7 +46,8 @@ def publish_in(tx: Transaction, rt: Runtime, notice: Notice) -> Notice:
     however many try."""
     now = rt.clock.now()
     published = notice.publish(now)
-    entry = ledger.record(tx, rt, "notice.published", _ledger_view(published))
+    before = {"state": notice.state.value}
+    entry = ledger.record(tx, rt, "notice.published", _ledger_view(published), previous=before)
     # Exact because record() took the ledger lock, held until commit: every earlier publication has
     # committed and no other can come between. The live hub uses it to tell whether the notice is
     # the very next one it expects or one before it has not reached it yet.
@@ -75,6 +76,25 @@ def _ledger_view(notice: Notice) -> dict[str, JSON]:
         "overridden": list(notice.overridden),
         "justification": notice.justification,
     }
+
+
+def _draft_view(notice: Notice, *, bodies: bool = False) -> dict[str, JSON]:
+    """A notice not yet published, as the audit trail notes it."""
+    view: dict[str, JSON] = {
+        "notice": notice.id,
+        "kind": notice.kind.value,
+        "launch": notice.launch_slug,
+        "state": notice.state.value,
+        "titles": dict(notice.titles),
+        "publish_at": _instant(notice.publish_at),
+    }
+    if bodies:
+        view["bodies"] = dict(notice.bodies)
+    return view
+
+
+def _instant(at: datetime | None) -> str | None:
+    return None if at is None else at.isoformat()
 
 
 def _check_links(tx: Transaction, launch_slug: str | None, milestone_ids: tuple[str, ...]) -> None:
@@ -138,6 +158,8 @@ def create_notice(rt: Runtime, command: WriteNotice) -> Notice | Proposal:
         if command.publish_at is not None and not command.publish_now:
             notice = notice.schedule(command.publish_at, now)
         tx.notices.add(notice)
+        if not command.publish_now:
+            audit_trail.operator_act(tx, rt, f"notice.{notice.state.value}", _draft_view(notice))
         if command.publish_now:
             notice = publish_in(tx, rt, notice)
         return notice
@@ -195,6 +217,8 @@ def schedule_in(tx: Transaction, rt: Runtime, notice: Notice, publish_at: dateti
     """Schedule a claimed notice inside the caller's transaction."""
     scheduled = notice.schedule(publish_at, rt.clock.now())
     _save(tx, scheduled)
+    previous = {"state": notice.state.value, "publish_at": _instant(notice.publish_at)}
+    audit_trail.operator_act(tx, rt, "notice.scheduled", {**_draft_view(scheduled), "previous": previous})
     return scheduled
 
 
@@ -204,6 +228,8 @@ def unschedule_notice(rt: Runtime, notice_id: str) -> Notice:
         scope.require_launch(rt, claimed.launch_slug)
         notice = claimed.unschedule()
         _save(tx, notice)
+        previous = {"state": claimed.state.value, "publish_at": _instant(claimed.publish_at)}
+        audit_trail.operator_act(tx, rt, "notice.unscheduled", {**_draft_view(notice), "previous": previous})
         return notice
 
 
@@ -258,6 +284,7 @@ def edit_notice(rt: Runtime, command: EditNotice) -> Notice:
         scope.require_launch(rt, notice.launch_slug)
         if notice.state is NoticeState.SCHEDULED and _needs_review(tx, rt, notice):
             notice = notice.unschedule()
+        before = notice
         notice = notice.edit(
             kind=command.kind,
             titles=command.titles,
@@ -267,4 +294,6 @@ def edit_notice(rt: Runtime, command: EditNotice) -> Notice:
             next_update_at=command.next_update_at,
         )
         _save(tx, notice)
+        details = {**_draft_view(notice, bodies=True), "previous": _draft_view(before, bodies=True)}
+        audit_trail.operator_act(tx, rt, "notice.edited", details)
         return notice

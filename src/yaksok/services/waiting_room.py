@@ -17,6 +17,7 @@ from yaksok.channels.outbound import Outgoing
 from yaksok.domain import codes, shuffle
 from yaksok.domain.commands import ConfigureWaitingRoom
 from yaksok.domain.errors import Conflict, InvalidInput, NotFound
+from yaksok.domain.ledger import JSON
 from yaksok.domain.reservation import normal_contact
 from yaksok.domain.waiting_room import (
     CLOSED,
@@ -51,6 +52,14 @@ def configure(rt: Runtime, command: ConfigureWaitingRoom) -> Room:
                 "the pre-queue must open after the commitment is recorded, so later than now",
                 code=codes.WAITING_ROOM_INVALID,
             )
+        before: JSON = None
+        if room is not None:
+            before = {
+                "enabled": room.enabled,
+                "prequeue_opens": room.prequeue_opens.isoformat(),
+                "admit_per_second": room.admit_per_second,
+                "token_minutes": room.token_minutes,
+            }
         settings = {
             "enabled": command.enabled,
             "prequeue_opens": command.prequeue_opens,
@@ -80,6 +89,7 @@ def configure(rt: Runtime, command: ConfigureWaitingRoom) -> Room:
                 "admit_per_second": command.admit_per_second,
                 "token_minutes": command.token_minutes,
             },
+            previous=before,
         )
         stored = tx.waiting_rooms.get(command.launch_slug)
         assert stored is not None

@@ -208,7 +208,11 @@ class AuditEntryOut(Out):
     at: Instant
     actor: Annotated[str | None, Meta(description="the acting token's id; null from the command line")]
     action: Annotated[str, Meta(examples=["token.created", "token.revoked"])]
-    details: dict[str, Any]
+    launch: Annotated[str | None, Meta(description="the launch acted on; null: none in particular")]
+    details: Annotated[
+        dict[str, Any],
+        Meta(description="the act's facts; `previous` holds what it replaced, where it replaced anything"),
+    ]
 
 
 class LedgerEntryOut(Out):

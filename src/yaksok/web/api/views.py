@@ -225,5 +225,6 @@ def audit_entry_view(entry: AuditEntry) -> AuditEntryOut:
         at=entry.at.isoformat(),
         actor=entry.actor,
         action=entry.action,
+        launch=entry.launch,
         details=dict(entry.details),
     )

@@ -60,5 +60,6 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/calendar", calendar.calendar_page, methods=["GET"]),
         Route("/audit", audit.audit_page, methods=["GET"]),
         Route("/audit.csv", audit.audit_csv, methods=["GET"]),
+        Route("/audit.json", audit.audit_json, methods=["GET"]),
     ]
     return [Mount("/console", routes=pages, middleware=[cookies])]
