@@ -162,7 +162,7 @@ def test_the_console_pages_have_no_serious_accessibility_violation(
     page.get_by_role("button", name="Preview").click()
     page.locator("section.preview").wait_for()
     found += severe_violations(page, axe_source, "console-notices-preview")
-    for path in ("calendar", "launches/ipad/reservations", "subscribers", "audit", "reviews"):
+    for path in ("calendar", "launches/ipad/reservations", "subscribers", "audit", "reviews", "account"):
         page.goto(f"{console_server.url}/console/{path}")
         found += severe_violations(page, axe_source, "console-" + path.replace("/", "-"))
 

@@ -86,6 +86,19 @@ class AuditFilter:
 
 
 @dataclass(frozen=True)
+class Passkey:
+    """An operator's WebAuthn credential: its id and public key as the authenticator gave them
+    (base64url), the signature counter last seen, and when it was registered and last used."""
+
+    id: str
+    operator_id: str
+    public_key: str
+    sign_count: int
+    created_at: datetime
+    last_used_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Operator:
     """A person who signs in to the console: their email (lower-cased, unique), their role and
     an argon2 hash of their password (never the password); ``launches`` limits them to some

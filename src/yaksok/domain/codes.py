@@ -213,3 +213,9 @@ INVALID_SCOPE = Code(
 SCOPE_ALL_LAUNCHES = Code(
     "scope.all_launches", OutOfScope, "the act concerns every launch and needs a role not limited to some"
 )
+
+# Passkeys (WebAuthn) of operator accounts
+OPERATOR_NOT_FOUND = Code("operator.not_found", NotFound, "no operator account has that id")
+PASSKEY_INVALID = Code(
+    "passkey.invalid", InvalidInput, "a passkey answer that does not verify, or a passkey already registered"
+)

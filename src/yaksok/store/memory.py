@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from yaksok.domain import codes
-from yaksok.domain.administration import AuditEntry, Operator, TokenRecord
+from yaksok.domain.administration import AuditEntry, Operator, Passkey, TokenRecord
 from yaksok.domain.cadence import Cadence, parse_weekdays
 from yaksok.domain.delivery import Delivery, DeliveryStatus, Fanout
 from yaksok.domain.errors import Conflict
@@ -105,6 +105,7 @@ class _Tables:
     signing_keys: dict[str, SigningKey] = field(default_factory=dict)
     tokens: dict[str, _TokenRow] = field(default_factory=dict)
     operators: dict[str, Operator] = field(default_factory=dict)
+    passkeys: dict[str, Passkey] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
     proposals: dict[str, Proposal] = field(default_factory=dict)
     reservations: dict[str, Reservation] = field(default_factory=dict)
@@ -540,6 +541,30 @@ class OperatorRepository(_Repository, port.OperatorRepository):
 
     def by_email(self, email: str) -> Operator | None:
         return next((op for op in self._tables.operators.values() if op.email == email), None)
+
+
+class PasskeyRepository(_Repository, port.PasskeyRepository):
+    def add(self, passkey: Passkey) -> bool:
+        tables = self._write()
+        if passkey.id in tables.passkeys:
+            return False
+        _require(passkey.operator_id in tables.operators, f"operator {passkey.operator_id!r}")
+        tables.passkeys[passkey.id] = replace(passkey, created_at=_utc(passkey.created_at))
+        return True
+
+    def get(self, passkey_id: str) -> Passkey | None:
+        return self._tables.passkeys.get(passkey_id)
+
+    def of_operator(self, operator_id: str) -> list[Passkey]:
+        mine = (p for p in self._tables.passkeys.values() if p.operator_id == operator_id)
+        return sorted(mine, key=lambda p: (p.created_at, p.id))
+
+    def used(self, passkey_id: str, sign_count: int, now: datetime) -> None:
+        tables = self._write()
+        _require(passkey_id in tables.passkeys, f"passkey {passkey_id!r}")
+        tables.passkeys[passkey_id] = replace(
+            tables.passkeys[passkey_id], sign_count=sign_count, last_used_at=_utc(now)
+        )
 
 
 class ProposalRepository(_Repository, port.ProposalRepository):
@@ -1047,6 +1072,7 @@ class MemoryTransaction(port.Transaction):
         self.ledger = LedgerRepository(tables, writable)
         self.tokens = TokenRepository(tables, writable)
         self.operators = OperatorRepository(tables, writable)
+        self.passkeys = PasskeyRepository(tables, writable)
         self.audit = AuditRepository(tables, writable)
         self.proposals = ProposalRepository(tables, writable)
         self.reservations = ReservationRepository(tables, writable)

@@ -162,6 +162,18 @@ operators = Table(
     Column("launches", JSON(none_as_null=True)),  # the slugs the operator may act on; NULL: every launch
 )
 
+# Operators' passkeys (WebAuthn credentials): the id and public key, never a secret.
+passkeys = Table(
+    "passkeys",
+    metadata,
+    Column("id", String(512), primary_key=True),  # the credential id, base64url
+    Column("operator_id", String(32), ForeignKey("operators.id"), nullable=False, index=True),
+    Column("public_key", Text, nullable=False),  # COSE key, base64url
+    Column("sign_count", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_used_at", UTCDateTime),
+)
+
 # Operator administration (tokens made and revoked): not public, unlike ledger_entries.
 audit = Table(
     "audit",

@@ -15,7 +15,17 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import BaseRoute, Mount, Route
 
 from yaksok.config import Settings
-from yaksok.web.console import audit, calendar, deliveries, launches, notices, preorder, reviews, session
+from yaksok.web.console import (
+    audit,
+    calendar,
+    deliveries,
+    launches,
+    notices,
+    passkeys,
+    preorder,
+    reviews,
+    session,
+)
 
 
 def routes(settings: Settings) -> list[BaseRoute]:
@@ -61,5 +71,10 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/audit", audit.audit_page, methods=["GET"]),
         Route("/audit.csv", audit.audit_csv, methods=["GET"]),
         Route("/audit.json", audit.audit_json, methods=["GET"]),
+        Route("/account", passkeys.account_page, methods=["GET"]),
+        Route("/passkeys/options", passkeys.registration_options, methods=["POST"]),
+        Route("/passkeys", passkeys.register, methods=["POST"]),
+        Route("/sign-in/passkey/options", passkeys.sign_in_options, methods=["POST"]),
+        Route("/sign-in/passkey", passkeys.sign_in, methods=["POST"]),
     ]
     return [Mount("/console", routes=pages, middleware=[cookies])]
