@@ -103,6 +103,22 @@ def a_launch_with_history(server: ConsoleServer) -> str:
     return notice.id
 
 
+def a_change_held_for_review(server: ConsoleServer) -> None:
+    """A second launch under two-person review with another operator's promise change waiting, so
+    the review page shows its approve and reject forms."""
+    rt = server.rt
+    launches.create_launch(rt, CreateLaunch(slug="iphone", titles={"en": "iPhone"}, zone="Asia/Seoul"))
+    opens = AddMilestone(
+        launch_slug="iphone", key="sale", kind=MilestoneKind.SALE_STARTS, titles={"en": "Sale"}
+    )
+    launches.add_milestone(rt, opens)
+    launches.set_review(rt, "iphone", required=True)
+    proposer = dataclasses.replace(rt, actor="o_store_team")
+    launches.revise_promise(
+        proposer, RevisePromise("iphone.sale", time="2010-12-01T10:00", precision=Precision.EXACT)
+    )
+
+
 def test_the_public_pages_have_no_serious_accessibility_violation(
     console_server: ConsoleServer, chromium_page: Page, axe_source: str
 ) -> None:
@@ -128,6 +144,7 @@ def test_the_console_pages_have_no_serious_accessibility_violation(
     console_server: ConsoleServer, chromium_page: Page, axe_source: str
 ) -> None:
     a_launch_with_history(console_server)
+    a_change_held_for_review(console_server)
     page, found = chromium_page, []
     page.goto(f"{console_server.url}/console/sign-in")
     found += severe_violations(page, axe_source, "console-sign-in")
@@ -151,7 +168,15 @@ def test_the_console_pages_have_no_serious_accessibility_violation(
     page.get_by_role("button", name="Preview").click()
     page.locator("section.preview").wait_for()
     found += severe_violations(page, axe_source, "console-notices-preview")
-    for path in ("calendar", "launches/ipad/reservations", "subscribers", "audit", "questions"):
+    for path in (
+        "calendar",
+        "launches/ipad/reservations",
+        "subscribers",
+        "audit",
+        "questions",
+        "reviews",
+        "account",
+    ):
         page.goto(f"{console_server.url}/console/{path}")
         found += severe_violations(page, axe_source, "console-" + path.replace("/", "-"))
 

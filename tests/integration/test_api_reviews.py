@@ -44,7 +44,7 @@ def test_setting_review_is_in_the_ledger_once_and_for_admins_only(
     assert (refused.status_code, refused.json()["code"]) == (403, "auth.forbidden")
     assert set_on.status_code == again.status_code == 200
     assert [e for e in ledger(client) if e["kind"] == "launch.review_set"] == [
-        {"kind": "launch.review_set", "launch": "ipad", "review_required": True}
+        {"kind": "launch.review_set", "launch": "ipad", "review_required": True, "previous": False}
     ]
 
 

@@ -52,7 +52,7 @@ def test_the_token_list_shows_ids_roles_and_labels_but_never_a_secret_or_its_has
     tokens = listed.json()
     assert [(t["role"], t["label"]) for t in tokens] == [("admin", ""), ("viewer", "press office")]
     assert tokens[1]["id"] == made["id"] and tokens[1]["revoked_at"] is None
-    assert set(tokens[1]) == {"id", "role", "label", "created_at", "revoked_at"}
+    assert set(tokens[1]) == {"id", "role", "label", "created_at", "revoked_at", "launches"}
     secret = made["token"]
     assert secret.removeprefix("yk_viewer_") not in listed.text
     assert admin["Authorization"].removeprefix("Bearer yk_admin_") not in listed.text

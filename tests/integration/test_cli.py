@@ -143,8 +143,8 @@ def test_token_list_shows_each_token_but_never_its_secret(database_url: str) -> 
 
     assert result.exit_code == 0, result.output
     [line] = result.stdout.strip().splitlines()
-    token_id, role, _created, revoked, label = line.split("\t")
-    assert (role, revoked, label) == ("editor", "-", "comms team")
+    token_id, role, _created, revoked, launches, label = line.split("\t")
+    assert (role, revoked, launches, label) == ("editor", "-", "*", "comms team")
     assert token_id in made.stderr
     assert secret.removeprefix("yk_editor_") not in result.output
 

@@ -362,7 +362,7 @@ def test_a_launch_page_in_korean_says_the_time_is_not_yet_announced(web: TestCli
 
     html = web.get(f"/launches/{SLUG}", headers=KOREAN).text
 
-    assert "날짜 발표, 시간 미정" in html and "2010-11-09 (시간 미정)" in html
+    assert "날짜 발표, 시간 미정" in html and "2010년 11월 9일 (화) (시간 미정)" in html
 
 
 def test_a_launch_page_keeps_the_full_promise_history_with_reasons_overrides_and_notices(

@@ -93,7 +93,7 @@ def test_a_promise_reaches_a_subscribed_browser_encrypted_for_it_and_signed_with
     assert pushed.headers["urgency"] == "normal"
     assert pushed.headers["topic"] == topic(opens)
     message = pushed.message
-    assert "2010-11-09 20:00 KST" in message["title"] + message["body"]
+    assert "2010년 11월 9일 (화) 오후 8:00 KST" in message["title"] + message["body"]
     assert message["url"].startswith(SETTINGS.public_url + "/notices/")
     assert message["tag"] == topic(opens)
     figures = delivery.figures(rt, message["url"].rsplit("/", 1)[1])

@@ -23,11 +23,18 @@ def token() -> None:
     help="What the token may do; each role includes the ones after it.",
 )
 @click.option("--label", default="", help="A note on whose token this is.")
+@click.option(
+    "--launch",
+    "launches",
+    multiple=True,
+    metavar="SLUG",
+    help="Limit the token to this launch (repeat for several); without it, it may act on every launch.",
+)
 @database_option()
-def token_create(role: str, label: str, database_url: str | None) -> None:
+def token_create(role: str, label: str, launches: tuple[str, ...], database_url: str | None) -> None:
     """Create a token and print it once, alone on the last line; only its hash is stored."""
     with opened(resolve_database(database_url)) as rt, yaksok_errors():
-        made = auth.create_token(rt, role, label)
+        made = auth.create_token(rt, role, label, launches=launches or None)
     click.echo(f"{role} token {made.id} created; it is shown only this once:", err=True)
     click.echo(made.secret)
 
@@ -35,14 +42,17 @@ def token_create(role: str, label: str, database_url: str | None) -> None:
 @token.command("list")
 @database_option()
 def token_list(database_url: str | None) -> None:
-    """List every token, revoked ones too, oldest first: id, role, made, revoked, label.
+    """List every token, revoked ones too, oldest first: id, role, made, revoked, launches (`*`:
+    every launch), label.
 
     Never a token's secret or its hash."""
     with opened(resolve_database(database_url)) as rt:
         tokens = auth.list_tokens(rt)
     for made in tokens:
         revoked = "-" if made.revoked_at is None else f"{made.revoked_at:%Y-%m-%dT%H:%MZ}"
-        click.echo(f"{made.id}\t{made.role}\t{made.created_at:%Y-%m-%dT%H:%MZ}\t{revoked}\t{made.label}")
+        launches = "*" if made.launches is None else ",".join(made.launches)
+        made_at = f"{made.created_at:%Y-%m-%dT%H:%MZ}"
+        click.echo(f"{made.id}\t{made.role}\t{made_at}\t{revoked}\t{launches}\t{made.label}")
 
 
 @token.command("revoke")

@@ -29,8 +29,17 @@ def user() -> None:
     is_flag=True,
     help="Read the password from the first line of standard input instead of prompting for it.",
 )
+@click.option(
+    "--launch",
+    "launches",
+    multiple=True,
+    metavar="SLUG",
+    help="Limit the operator to this launch (repeat for several); without it, they may act on every launch.",
+)
 @database_option()
-def user_create(email: str, role: str, password_stdin: bool, database_url: str | None) -> None:
+def user_create(
+    email: str, role: str, password_stdin: bool, launches: tuple[str, ...], database_url: str | None
+) -> None:
     """Create an operator account (the first one: --role admin). The password is prompted for
     (twice, hidden) or read from standard input; only its argon2 hash is stored."""
     if password_stdin:
@@ -38,5 +47,6 @@ def user_create(email: str, role: str, password_stdin: bool, database_url: str |
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     with opened(resolve_database(database_url)) as rt, yaksok_errors():
-        made = operators.create_operator(rt, email, role, password)
-    click.echo(f"{made.role} {made.email} created ({made.id})")
+        made = operators.create_operator(rt, email, role, password, launches=launches or None)
+    only = "" if made.launches is None else f", only for {', '.join(made.launches)}"
+    click.echo(f"{made.role} {made.email} created ({made.id}{only})")

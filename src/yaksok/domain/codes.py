@@ -8,7 +8,7 @@ The web layer's own codes (malformed requests, authentication) are in ``yaksok.w
 
 from __future__ import annotations
 
-from yaksok.domain.errors import Code, Conflict, InvalidInput, NotFound, PolicyViolation
+from yaksok.domain.errors import Code, Conflict, InvalidInput, NotFound, OutOfScope, PolicyViolation
 
 # Values that make no sense, whatever the state
 INVALID_SLUG = Code("invalid.slug", InvalidInput, "a slug is not 1-64 lowercase letters, digits, hyphens")
@@ -231,3 +231,19 @@ STOCK_BATCH_NOT_FOUND = Code(
     "stock.batch_not_found", NotFound, "the launch has no stock batch of that number"
 )
 ALLOCATION_NO_RUN = Code("allocation.no_run", NotFound, "the launch has had no allocation run yet")
+# Roles limited to some launches ("a store team edits its own launch only")
+SCOPE_OTHER_LAUNCH = Code(
+    "scope.other_launch", OutOfScope, "the token or operator is limited to other launches than this one"
+)
+INVALID_SCOPE = Code(
+    "invalid.scope", InvalidInput, "a limit to launches names none, or one that does not exist"
+)
+SCOPE_ALL_LAUNCHES = Code(
+    "scope.all_launches", OutOfScope, "the act concerns every launch and needs a role not limited to some"
+)
+
+# Passkeys (WebAuthn) of operator accounts
+OPERATOR_NOT_FOUND = Code("operator.not_found", NotFound, "no operator account has that id")
+PASSKEY_INVALID = Code(
+    "passkey.invalid", InvalidInput, "a passkey answer that does not verify, or a passkey already registered"
+)

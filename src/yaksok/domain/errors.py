@@ -4,7 +4,8 @@
     ├── InvalidInput               bad values: ``invalid.slug``, ``time.nonexistent``, ...
     │   └── PolicyViolation        a rule of the launch's policy: ``policy.lead_time``, ...
     ├── NotFound                   ``launch.not_found``, ``notice.not_found``, ...
-    └── Conflict                   state clashes: ``notice.immutable``, ``launch.exists``, ...
+    ├── Conflict                   state clashes: ``notice.immutable``, ``launch.exists``, ...
+    └── OutOfScope                 an operator limited to some launches acting beyond them
 
 Every code is a ``Code`` declared once, in ``yaksok.domain.codes``; the kind of error it names
 is part of its declaration, so raising ``NotFound`` with a conflict's code does not type-check.
@@ -61,3 +62,7 @@ class NotFound(YaksokError):
 
 class Conflict(YaksokError):
     pass
+
+
+class OutOfScope(YaksokError):
+    """A token or operator limited to some launches acted on another, or on all of them."""

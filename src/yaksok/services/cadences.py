@@ -10,7 +10,7 @@ from yaksok.domain.commands import CreateCadence, EndCadence
 from yaksok.domain.errors import Conflict, InvalidInput, NotFound
 from yaksok.domain.launch import Launch
 from yaksok.domain.notice import Notice, NoticeKind, NoticeState
-from yaksok.services import ledger, shipping_news, wording
+from yaksok.services import ledger, scope, shipping_news, wording
 from yaksok.services.launches import get_launch
 from yaksok.services.notices import publish_in
 from yaksok.services.runtime import Runtime
@@ -27,6 +27,7 @@ def create_cadence(rt: Runtime, command: CreateCadence) -> Cadence:
         ) from exc
     now = rt.clock.now()
     launch_slug = command.launch_slug
+    scope.require_launch(rt, launch_slug)
     with rt.store.write() as tx:
         launch = get_launch(tx, launch_slug)
         cadence = Cadence(
@@ -64,6 +65,7 @@ def end_cadence(rt: Runtime, command: EndCadence) -> Cadence:
         cadence = tx.cadences.get(cadence_id)
         if cadence is None:
             raise NotFound(f"no cadence {cadence_id!r}", code=codes.CADENCE_NOT_FOUND)
+        scope.require_launch(rt, cadence.launch_slug)
         if not tx.cadences.deactivate(cadence_id):
             raise Conflict(f"cadence {cadence_id!r} has already ended", code=codes.CADENCE_ENDED)
         ledger.record(

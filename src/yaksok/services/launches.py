@@ -25,7 +25,7 @@ from yaksok.domain.policy import Override, Violation, promise_violations
 from yaksok.domain.promise import ChangeKind, Precision, Promise, PromiseVersion, classify_change
 from yaksok.domain.review import Proposal, ProposalAction
 from yaksok.domain.texts import as_texts, check_texts
-from yaksok.services import ledger, proposals, wording
+from yaksok.services import ledger, proposals, scope, wording
 from yaksok.services.notices import publish_in
 from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
@@ -44,6 +44,7 @@ def set_reminder_offsets(rt: Runtime, slug: str, offsets: Sequence[timedelta]) -
     """Remind the launch's subscribers at ``offsets`` before each exact promise (recorded in the
     ledger). Reminders not yet sent move at once: the next are derived from the new offsets; one
     whose time has already passed is not sent late. Setting the current offsets records nothing."""
+    scope.require_launch(rt, slug)
     now = rt.clock.now()
     with rt.store.write() as tx:
         launch = claim_launch(tx, slug)
@@ -67,13 +68,15 @@ def set_reminder_offsets(rt: Runtime, slug: str, offsets: Sequence[timedelta]) -
 def set_review(rt: Runtime, slug: str, *, required: bool) -> Launch:
     """Whether operators' public changes to the launch wait for a second operator's approval
     (services.proposals); recorded in the ledger. Setting the current value records nothing."""
+    scope.require_launch(rt, slug)
     with rt.store.write() as tx:
         launch = claim_launch(tx, slug)
         if launch.policy.review_required == required:
             return launch
         policy = replace(launch.policy, review_required=required)
         tx.launches.set_policy(slug, policy)
-        ledger.record(tx, rt, "launch.review_set", {"launch": slug, "review_required": required})
+        details: dict[str, JSON] = {"launch": slug, "review_required": required, "previous": not required}
+        ledger.record(tx, rt, "launch.review_set", details)
     return replace(launch, policy=policy)
 
 
@@ -102,6 +105,7 @@ def _found(milestone: Milestone | None, milestone_id: str) -> Milestone:
 
 
 def create_launch(rt: Runtime, command: CreateLaunch) -> Launch:
+    scope.require_all(rt, "creating a launch")
     launch = Launch(
         slug=command.slug,
         titles=command.titles,
@@ -131,6 +135,7 @@ def create_launch(rt: Runtime, command: CreateLaunch) -> Launch:
 
 def add_milestone(rt: Runtime, command: AddMilestone) -> Milestone:
     launch_slug = command.launch_slug
+    scope.require_launch(rt, launch_slug)
     with rt.store.write() as tx:
         # Claimed: milestones added at once to one launch get distinct positions, and one key once.
         claim_launch(tx, launch_slug)
@@ -161,6 +166,7 @@ def add_milestone(rt: Runtime, command: AddMilestone) -> Milestone:
 def retitle_launch(rt: Runtime, command: RetitleLaunch) -> Launch:
     """Correct a launch's titles. Titles are public, so the change is in the ledger."""
     slug = command.slug
+    scope.require_launch(rt, slug)
     with rt.store.write() as tx:
         launch = claim_launch(tx, slug)
         retitled = launch.retitled(command.titles)
@@ -176,6 +182,7 @@ def retitle_milestone(rt: Runtime, command: RetitleMilestone) -> Milestone:
     milestone_id = command.milestone_id
     with rt.store.write() as tx:
         milestone = claim_milestone(tx, milestone_id)
+        scope.require_launch(rt, milestone.launch_slug)
         retitled = milestone.retitled(command.titles)
         tx.milestones.set_titles(milestone_id, retitled.titles)
         ledger.record(
@@ -204,6 +211,7 @@ def revise_promise_in(
     tx: Transaction, rt: Runtime, command: RevisePromise
 ) -> tuple[PromiseVersion, Notice] | Proposal:
     milestone = claim_milestone(tx, command.milestone_id)
+    scope.require_launch(rt, milestone.launch_slug)
     launch = get_launch(tx, milestone.launch_slug)
     promise = Promise.parse(command.time, launch.zone, command.precision)
     change = _Change(command.reason, command.change_kind, command.override)
@@ -232,6 +240,7 @@ def preview_revision(
     reason, each with its figures as the policy states them; nothing is written."""
     with rt.store.read() as tx:
         milestone = get_milestone(tx, milestone_id)
+        scope.require_launch(rt, milestone.launch_slug)
         launch = get_launch(tx, milestone.launch_slug)
     promise = Promise.parse(time, launch.zone, precision)
     previous = milestone.promise
@@ -250,6 +259,7 @@ def cancel_milestone_in(
     tx: Transaction, rt: Runtime, command: CancelMilestone
 ) -> tuple[PromiseVersion, Notice] | Proposal:
     milestone = claim_milestone(tx, command.milestone_id)
+    scope.require_launch(rt, milestone.launch_slug)
     launch = get_launch(tx, milestone.launch_slug)
     current = milestone.promise or Promise.unannounced(launch.zone)
     change = _Change(command.reason, ChangeKind.CANCEL, command.override)
@@ -328,7 +338,9 @@ def _revise_in(
         next_update_at=next_update_at,
     )
     tx.notices.add(notice)
-    ledger.record(tx, rt, "promise.made" if first else "promise.changed", _version_view(version))
+    before = None if previous is None else _promise_view(previous)
+    kind = "promise.made" if first else "promise.changed"
+    ledger.record(tx, rt, kind, _version_view(version), previous=before)
     if version.overridden:
         ledger.record(
             tx,
@@ -343,6 +355,16 @@ def _revise_in(
             },
         )
     return version, publish_in(tx, rt, notice)
+
+
+def _promise_view(promise: Promise) -> dict[str, JSON]:
+    """A promise as the audit trail shows the one a change replaced."""
+    return {
+        "at": None if promise.at is None else promise.at.isoformat(),
+        "zone": promise.zone,
+        "precision": promise.precision.value,
+        "described": promise.describe("en"),
+    }
 
 
 def _version_view(version: PromiseVersion) -> dict[str, JSON]:
@@ -367,7 +389,9 @@ def record_occurrence(rt: Runtime, command: RecordOccurrence) -> Milestone:
     now = rt.clock.now()
     milestone_id = command.milestone_id
     with rt.store.write() as tx:
-        milestone = claim_milestone(tx, milestone_id).occur(command.at or now, now, command.note)
+        claimed = claim_milestone(tx, milestone_id)
+        scope.require_launch(rt, claimed.launch_slug)
+        milestone = claimed.occur(command.at or now, now, command.note)
         if not tx.milestones.record_occurrence(milestone):  # unreachable after the claim
             raise Conflict("this milestone's occurrence is already recorded", code=codes.MILESTONE_OCCURRED)
         assert milestone.occurrence is not None

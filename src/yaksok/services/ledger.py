@@ -19,16 +19,22 @@ from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
 
 
-def record(tx: Transaction, rt: Runtime, kind: str, data: Mapping[str, JSON]) -> LedgerEntry:
+def record(
+    tx: Transaction, rt: Runtime, kind: str, data: Mapping[str, JSON], *, previous: JSON = None
+) -> LedgerEntry:
     """Append a public act to the ledger inside the use case's transaction; an operator's act is
-    also noted in the (private) audit trail with who did it, in the same transaction."""
+    also noted in the (private) audit trail with who did it, in the same transaction, with
+    ``previous`` (what the act replaced, when the ledger's own data does not say) beside it."""
     if rt.reviewed is not None:
         # Who proposed and who approved stay in the audit trail (operators are not public); the
         # ledger says the act was approved by a second operator, and which proposal it was.
         data = {**data, "reviewed": {"proposal": rt.reviewed}}
     entry = tx.ledger.append(rt.clock.now(), kind, data)
     if rt.actor is not None:
-        audit_trail.record(tx, rt, kind, {"ledger_seq": entry.seq, **data}, actor=rt.actor)
+        details = {"ledger_seq": entry.seq, **data}
+        if previous is not None:
+            details["previous"] = previous
+        audit_trail.record(tx, rt, kind, details, actor=rt.actor)
     return entry
 
 

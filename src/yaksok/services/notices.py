@@ -11,7 +11,7 @@ from yaksok.domain.ledger import JSON
 from yaksok.domain.notice import ANNOUNCED_CHANNELS, Notice, NoticeKind, NoticeState
 from yaksok.domain.review import Proposal, ProposalAction
 from yaksok.domain.texts import pick_text
-from yaksok.services import delivery, ledger, proposals
+from yaksok.services import audit_trail, delivery, ledger, proposals, scope
 from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
 
@@ -46,13 +46,14 @@ def publish_in(tx: Transaction, rt: Runtime, notice: Notice) -> Notice:
     however many try."""
     now = rt.clock.now()
     published = notice.publish(now)
-    entry = ledger.record(tx, rt, "notice.published", _ledger_view(published))
+    before = {"state": notice.state.value}
+    entry = ledger.record(tx, rt, "notice.published", _ledger_view(published), previous=before)
     # Exact because record() took the ledger lock, held until commit: every earlier publication has
     # committed and no other can come between. The live hub uses it to tell whether the notice is
     # the very next one it expects or one before it has not reached it yet.
     # Official answers to questions are live frames too (services.questions): the one before may be one.
-    before = (tx.notices.published_seq_before(entry.seq), tx.questions.answer_seq_before(entry.seq))
-    previous_seq = max((seq for seq in before if seq is not None), default=None)
+    frames_before = (tx.notices.published_seq_before(entry.seq), tx.questions.answer_seq_before(entry.seq))
+    previous_seq = max((seq for seq in frames_before if seq is not None), default=None)
     _save(tx, published, ledger_seq=entry.seq)
     delivery.record_publication(tx, published)  # the outbox: its deliveries follow from this row
     tx.live_events.announce(entry.seq)  # delivered only if this transaction commits
@@ -77,6 +78,25 @@ def _ledger_view(notice: Notice) -> dict[str, JSON]:
         "overridden": list(notice.overridden),
         "justification": notice.justification,
     }
+
+
+def _draft_view(notice: Notice, *, bodies: bool = False) -> dict[str, JSON]:
+    """A notice not yet published, as the audit trail notes it."""
+    view: dict[str, JSON] = {
+        "notice": notice.id,
+        "kind": notice.kind.value,
+        "launch": notice.launch_slug,
+        "state": notice.state.value,
+        "titles": dict(notice.titles),
+        "publish_at": _instant(notice.publish_at),
+    }
+    if bodies:
+        view["bodies"] = dict(notice.bodies)
+    return view
+
+
+def _instant(at: datetime | None) -> str | None:
+    return None if at is None else at.isoformat()
 
 
 def _check_links(tx: Transaction, launch_slug: str | None, milestone_ids: tuple[str, ...]) -> None:
@@ -110,6 +130,7 @@ def create_notice(rt: Runtime, command: WriteNotice) -> Notice | Proposal:
                     code=codes.NOTICE_NOT_PUBLISHED,
                 )
             launch_slug = launch_slug or old.launch_slug
+        scope.require_launch(rt, launch_slug)
         cadence = None if command.cadence_id is None else tx.cadences.get(command.cadence_id)
         if command.cadence_id is not None and cadence is None:
             raise NotFound(f"no cadence {command.cadence_id!r}", code=codes.CADENCE_NOT_FOUND)
@@ -139,6 +160,8 @@ def create_notice(rt: Runtime, command: WriteNotice) -> Notice | Proposal:
         if command.publish_at is not None and not command.publish_now:
             notice = notice.schedule(command.publish_at, now)
         tx.notices.add(notice)
+        if not command.publish_now:
+            audit_trail.operator_act(tx, rt, f"notice.{notice.state.value}", _draft_view(notice))
         if command.publish_now:
             notice = publish_in(tx, rt, notice)
         return notice
@@ -186,6 +209,7 @@ def reviewed_notice(tx: Transaction, notice_id: str, content: object) -> Notice:
 def schedule_notice(rt: Runtime, command: ScheduleNotice) -> Notice | Proposal:
     with rt.store.write() as tx:
         notice = claim_notice(tx, command.notice_id)
+        scope.require_launch(rt, notice.launch_slug)
         if _needs_review(tx, rt, notice):
             return _propose_schedule(tx, rt, notice, command.publish_at)
         return schedule_in(tx, rt, notice, command.publish_at)
@@ -195,19 +219,26 @@ def schedule_in(tx: Transaction, rt: Runtime, notice: Notice, publish_at: dateti
     """Schedule a claimed notice inside the caller's transaction."""
     scheduled = notice.schedule(publish_at, rt.clock.now())
     _save(tx, scheduled)
+    previous = {"state": notice.state.value, "publish_at": _instant(notice.publish_at)}
+    audit_trail.operator_act(tx, rt, "notice.scheduled", {**_draft_view(scheduled), "previous": previous})
     return scheduled
 
 
 def unschedule_notice(rt: Runtime, notice_id: str) -> Notice:
     with rt.store.write() as tx:
-        notice = claim_notice(tx, notice_id).unschedule()
+        claimed = claim_notice(tx, notice_id)
+        scope.require_launch(rt, claimed.launch_slug)
+        notice = claimed.unschedule()
         _save(tx, notice)
+        previous = {"state": claimed.state.value, "publish_at": _instant(claimed.publish_at)}
+        audit_trail.operator_act(tx, rt, "notice.unscheduled", {**_draft_view(notice), "previous": previous})
         return notice
 
 
 def publish_notice(rt: Runtime, notice_id: str) -> Notice | Proposal:
     with rt.store.write() as tx:
         notice = claim_notice(tx, notice_id)
+        scope.require_launch(rt, notice.launch_slug)
         if _needs_review(tx, rt, notice):
             return _propose_publication(tx, rt, notice)
         return publish_in(tx, rt, notice)
@@ -252,8 +283,10 @@ def edit_notice(rt: Runtime, command: EditNotice) -> Notice:
     launch under review goes back to draft: its new text needs scheduling (and review) again."""
     with rt.store.write() as tx:
         notice = claim_notice(tx, command.notice_id)
+        scope.require_launch(rt, notice.launch_slug)
         if notice.state is NoticeState.SCHEDULED and _needs_review(tx, rt, notice):
             notice = notice.unschedule()
+        before = notice
         notice = notice.edit(
             kind=command.kind,
             titles=command.titles,
@@ -263,4 +296,6 @@ def edit_notice(rt: Runtime, command: EditNotice) -> Notice:
             next_update_at=command.next_update_at,
         )
         _save(tx, notice)
+        details = {**_draft_view(notice, bodies=True), "previous": _draft_view(before, bodies=True)}
+        audit_trail.operator_act(tx, rt, "notice.edited", details)
         return notice

@@ -8,6 +8,8 @@ so the console and the admin API decide with the same role check (``auth.permits
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import replace
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -15,7 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from yaksok.domain import codes
 from yaksok.domain.administration import Operator
 from yaksok.domain.errors import Conflict, InvalidInput
-from yaksok.services import audit_trail
+from yaksok.services import audit_trail, scope
 from yaksok.services.auth import Actor, Role
 from yaksok.services.runtime import Runtime
 
@@ -35,9 +37,17 @@ def _email(raw: str) -> str:
 
 
 def create_operator(
-    rt: Runtime, email: str, role: str, password: str, *, actor: str | None = None
+    rt: Runtime,
+    email: str,
+    role: str,
+    password: str,
+    *,
+    launches: Sequence[str] | None = None,
+    actor: str | None = None,
 ) -> Operator:
-    """A new operator account with ``role``; recorded in the audit trail, without the password."""
+    """A new operator account with ``role``, limited to ``launches`` if they are given; recorded
+    in the audit trail, without the password."""
+    scope.require_all(rt, "making an operator account")
     granted = Role.named(role)
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise InvalidInput(
@@ -47,9 +57,12 @@ def create_operator(
         rt.new_id("o"), _email(email), granted.name.lower(), _HASHER.hash(password), rt.clock.now()
     )
     with rt.store.write() as tx:
+        operator = replace(operator, launches=scope.chosen(tx, launches))
         if not tx.operators.add(operator):
             raise Conflict(f"an operator {operator.email!r} already exists", code=codes.OPERATOR_EXISTS)
-        details = {"operator": operator.id, "email": operator.email, "role": operator.role}
+        details: dict[str, object] = {"operator": operator.id, "email": operator.email, "role": operator.role}
+        if operator.launches is not None:
+            details["launches"] = list(operator.launches)
         audit_trail.record(tx, rt, "operator.created", details, actor=actor)
     return operator
 
@@ -64,14 +77,19 @@ def sign_in(rt: Runtime, email: str, password: str) -> Actor | None:
         return None
     if not _verifies(operator.password_hash, password):
         return None
-    return Actor(operator.id, Role.named(operator.role))
+    return _actor(operator)
 
 
 def operator_actor(rt: Runtime, operator_id: str) -> Actor | None:
     """A signed-in operator as they are now (their current role); None if the account is gone."""
     with rt.store.read() as tx:
         operator = tx.operators.get(operator_id)
-    return None if operator is None else Actor(operator.id, Role.named(operator.role))
+    return None if operator is None else _actor(operator)
+
+
+def _actor(operator: Operator) -> Actor:
+    limited = None if operator.launches is None else frozenset(operator.launches)
+    return Actor(operator.id, Role.named(operator.role), limited)
 
 
 def _verifies(password_hash: str, password: str) -> bool:

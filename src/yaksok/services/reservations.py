@@ -33,7 +33,7 @@ from yaksok.domain.reservation import (
     normal_contact,
     state_for,
 )
-from yaksok.services import admission, allocation, ledger
+from yaksok.services import admission, allocation, ledger, scope
 from yaksok.services.launches import PROMISE_CHANNELS, claim_launch, get_launch
 from yaksok.services.notices import publish_in
 from yaksok.services.runtime import Runtime
@@ -373,6 +373,7 @@ def set_sku(rt: Runtime, command: SetSku) -> Launch:
     already hold is refused; a higher cap (or none) admits the waitlist's head at once."""
     now = rt.clock.now()
     sku = command.sku
+    scope.require_launch(rt, command.launch_slug)
     with rt.store.write() as tx:
         launch = claim_launch(tx, command.launch_slug)  # taking turns with the batch writer
         held = tx.reservations.units_held(launch.slug).get(sku.code, 0)
@@ -401,6 +402,7 @@ def set_sku(rt: Runtime, command: SetSku) -> Launch:
 def set_limit(rt: Runtime, command: SetLimit) -> Launch:
     """Set the per-customer limit. Reservations already made stay; later ones are counted
     against the new limit (with everything the contact already holds or waits for)."""
+    scope.require_launch(rt, command.launch_slug)
     with rt.store.write() as tx:
         launch = claim_launch(tx, command.launch_slug)
         if command.per_customer_limit == launch.per_customer_limit:
@@ -427,6 +429,7 @@ def reservations_of(
     rt: Runtime, slug: str, state: ReservationState | None = None, *, after: int = 0, limit: int = 100
 ) -> list[Reservation]:
     """A page of the launch's reservations in sequence order (customer data: support role)."""
+    scope.require_launch(rt, slug)
     with rt.store.read() as tx:
         get_launch(tx, slug)
         return tx.reservations.for_launch(slug, state, after=after, limit=limit)
@@ -449,6 +452,7 @@ CSV_COLUMNS = (
 def export_csv(rt: Runtime, slug: str, out: TextIO, state: ReservationState | None = None) -> int:
     """Write the launch's reservations to ``out`` as CSV with a header row, a page at a time;
     never the secret's hash. Returns how many were written."""
+    scope.require_launch(rt, slug)
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     written, after = 0, 0

@@ -14,7 +14,7 @@ from yaksok.domain import codes
 from yaksok.domain.commands import CancelMilestone, RevisePromise
 from yaksok.domain.errors import NotFound
 from yaksok.domain.review import Proposal, ProposalAction, ProposalState
-from yaksok.services import audit_trail, launches, notices
+from yaksok.services import audit_trail, launches, notices, scope
 from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
 
@@ -24,12 +24,15 @@ def proposals(
 ) -> list[Proposal]:
     """Proposals, oldest first; only those in ``state`` or of ``launch_slug`` when given."""
     with rt.store.read() as tx:
-        return tx.proposals.list(state=state, launch_slug=launch_slug)
+        found = tx.proposals.list(state=state, launch_slug=launch_slug)
+    return scope.visible(rt, found, lambda p: p.launch_slug)
 
 
 def proposal(rt: Runtime, proposal_id: str) -> Proposal:
     with rt.store.read() as tx:
-        return _found(tx.proposals.get(proposal_id), proposal_id)
+        found = _found(tx.proposals.get(proposal_id), proposal_id)
+    scope.require_launch(rt, found.launch_slug)
+    return found
 
 
 def _found(found: Proposal | None, proposal_id: str) -> Proposal:
@@ -45,6 +48,7 @@ def approve(rt: Runtime, proposal_id: str) -> Proposal:
     now = rt.clock.now()
     with rt.store.write() as tx:
         pending = _found(tx.proposals.claim(proposal_id), proposal_id)
+        scope.require_launch(rt, pending.launch_slug)
         pending.approved(rt.actor, now, None)  # refused here if it is not another's pending proposal
         acting = dataclasses.replace(rt, reviewed=pending.id)
         notice_id = _carry_out(tx, acting, pending)
@@ -68,6 +72,7 @@ def reject(rt: Runtime, proposal_id: str, reason: str) -> Proposal:
     assert rt.actor is not None, "a proposal is rejected by an operator"
     with rt.store.write() as tx:
         pending = _found(tx.proposals.claim(proposal_id), proposal_id)
+        scope.require_launch(rt, pending.launch_slug)
         rejected = pending.rejected(rt.actor, rt.clock.now(), reason)
         tx.proposals.save(rejected)
         details = {

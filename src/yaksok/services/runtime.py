@@ -38,6 +38,9 @@ class Runtime:
     # Who acts, for the audit trail: the admin token's or signed-in operator's id, set per
     # request by the admin API and the console; None for the command line and the scheduler.
     actor: str | None = None
+    # The launches that actor is limited to (services.scope); None: every launch, and always for
+    # the command line, the scheduler and the public pages.
+    scope: frozenset[str] | None = None
     # The proposal being carried out after its approval (services.reviews): the change is not
     # held for review again, and its ledger entries say it was reviewed.
     reviewed: str | None = None

@@ -16,6 +16,7 @@ from yaksok.domain.notice import NoticeState
 from yaksok.domain.promise import Precision
 from yaksok.domain.reminder import reminders_of
 from yaksok.domain.texts import pick_text
+from yaksok.services import scope
 from yaksok.services.runtime import Runtime
 
 DEFAULT_HORIZON = timedelta(days=14)
@@ -44,7 +45,10 @@ class CalendarItem:
 def calendar(
     rt: Runtime, *, launch_slug: str | None = None, horizon: timedelta = DEFAULT_HORIZON
 ) -> list[CalendarItem]:
-    """Everything scheduled from now to ``now + horizon``, earliest first."""
+    """Everything scheduled from now to ``now + horizon``, earliest first (of the launches the
+    acting role may see)."""
+    if launch_slug is not None:
+        scope.require_launch(rt, launch_slug)
     now = rt.clock.now()
     until = now + horizon
     with rt.store.read() as tx:
@@ -89,4 +93,5 @@ def calendar(
                         hours,
                     )
                 )
-    return sorted(items, key=lambda item: (item.at, item.kind.value, item.launch_slug or ""))
+    mine = scope.visible(rt, items, lambda item: item.launch_slug)
+    return sorted(mine, key=lambda item: (item.at, item.kind.value, item.launch_slug or ""))

@@ -17,7 +17,7 @@ from yaksok.domain.errors import InvalidInput, NotFound
 from yaksok.domain.notice import NoticeKind
 from yaksok.domain.social import CHATS, NETWORKS, SocialPost
 from yaksok.domain.subscription import Subscription
-from yaksok.services import audit_trail
+from yaksok.services import audit_trail, scope
 from yaksok.services.runtime import Runtime
 
 _EVERY = 1_000_000_000
@@ -64,6 +64,7 @@ def add_account(
 ) -> Subscription:
     """A social account (``credentials`` needed) or a chat webhook (its URL is the target),
     noted in the audit trail (never its credentials); ``actor`` as ``audit_trail.record`` says."""
+    scope.require_all(rt, "adding a social account")
     if network not in NETWORKS + CHATS or network not in REGISTRY:
         known = ", ".join(n for n in NETWORKS + CHATS if n in REGISTRY)
         raise InvalidInput(
@@ -96,6 +97,7 @@ def add_account(
 
 def accounts(rt: Runtime) -> list[Account]:
     """Every social account and chat webhook with its backlog; never a credential."""
+    scope.require_all(rt, "the list of social accounts")
     found = []
     with rt.store.read() as tx:
         every = tx.subscriptions.page(after="", created_by=rt.clock.now(), limit=_EVERY)

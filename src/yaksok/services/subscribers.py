@@ -22,6 +22,7 @@ from yaksok.domain.delivery import Delivery, DeliveryStatus, delivery_id
 from yaksok.domain.errors import Conflict, InvalidInput, NotFound
 from yaksok.domain.notice import Notice
 from yaksok.domain.subscription import UNSUBSCRIBED, Subscription
+from yaksok.services import audit_trail, scope
 from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
 
@@ -42,6 +43,7 @@ class History:
 
 def listing(rt: Runtime, channel: str | None = None, state: str | None = None) -> Listing:
     """Subscriptions in id order, of one channel or state if asked, counted per channel."""
+    scope.require_all(rt, "the list of subscribers")
     with rt.store.read() as tx:
         every = tx.subscriptions.page(after="", created_by=rt.clock.now(), limit=_EVERY)
     chosen = [
@@ -51,13 +53,15 @@ def listing(rt: Runtime, channel: str | None = None, state: str | None = None) -
 
 
 def history(rt: Runtime, subscription_id: str) -> History:
+    scope.require_all(rt, "a subscriber")
     with rt.store.read() as tx:
         found = _get(tx, subscription_id)
         return History(found, tx.deliveries.for_subscription(subscription_id))
 
 
 def pause(rt: Runtime, subscription_id: str) -> Subscription:
-    """Send nothing more to an active subscription until it is resumed."""
+    """Send nothing more to an active subscription until it is resumed (noted in the audit trail)."""
+    scope.require_all(rt, "pausing a subscriber")
     now = rt.clock.now()
     with rt.store.write() as tx:
         found = _get(tx, subscription_id)
@@ -67,7 +71,9 @@ def pause(rt: Runtime, subscription_id: str) -> Subscription:
                 code=codes.SUBSCRIPTION_NOT_ACTIVE,
             )
         tx.subscriptions.pause(subscription_id, now)
-        return replace(found, paused_at=now)
+        paused = replace(found, paused_at=now)
+        _audit(tx, rt, "subscription.paused", found, paused)
+        return paused
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,7 @@ def resume(rt: Runtime, subscription_id: str) -> Resumed:
     """Send to a paused subscription again, or to a webhook disabled for failing (or ``410``);
     with how many notices it chose were published meanwhile (they are not sent: a replay
     from ``since`` would). An unsubscribed or unconfirmed one cannot be resumed by an operator."""
+    scope.require_all(rt, "resuming a subscriber")
     now = rt.clock.now()
     with rt.store.write() as tx:
         found = _get(tx, subscription_id)
@@ -102,6 +109,7 @@ def resume(rt: Runtime, subscription_id: str) -> Resumed:
             failure_warned_at=None,
         )
         tx.subscriptions.save(resumed)
+        _audit(tx, rt, "subscription.resumed", found, resumed)
         return Resumed(resumed, missed, since)
 
 
@@ -131,6 +139,7 @@ class Replay:
 def replay(rt: Runtime, subscription_id: str, since: datetime) -> Replay:
     """Queue, due now, a delivery of every notice published after ``since`` that an active
     subscription chose (``409 subscription.not_active`` otherwise)."""
+    scope.require_all(rt, "replaying to a subscriber")
     now = rt.clock.now()
     if since > now:
         raise InvalidInput("since is in the future", code=codes.TIME_INVALID)
@@ -174,12 +183,15 @@ def replay(rt: Runtime, subscription_id: str, since: datetime) -> Replay:
                 )
         tx.deliveries.save_many(again)
         tx.deliveries.add_many(new)
+        details = {"subscription": found.id, "since": since.isoformat(), "queued": len(again) + len(new)}
+        audit_trail.record(tx, rt, "subscription.replayed", details, actor=rt.actor)
     return Replay(since, [d.id for d in again], [d.id for d in new])
 
 
 def rotate_secret(rt: Runtime, subscription_id: str, window: timedelta) -> tuple[str, datetime]:
     """A new ``whsec_`` secret for a webhook (returned once), and until when the one it replaces
     signs too: every webhook carries both signatures during the window."""
+    scope.require_all(rt, "a subscriber's secret")
     now, new = rt.clock.now(), new_secret()
     with rt.store.write() as tx:
         found = _get(tx, subscription_id)
@@ -190,7 +202,15 @@ def rotate_secret(rt: Runtime, subscription_id: str, window: timedelta) -> tuple
             )
         until = now + window
         tx.subscriptions.set_secret(subscription_id, new, found.secret, until)
+        details = {"subscription": found.id, "secret": "rotated", "previous_signs_until": until.isoformat()}
+        audit_trail.record(tx, rt, "subscription.secret_rotated", details, actor=rt.actor)
     return new, until
+
+
+def _audit(tx: Transaction, rt: Runtime, action: str, before: Subscription, after: Subscription) -> None:
+    """An operator's change of a subscription's state, old beside new (never its address)."""
+    details = {"subscription": after.id, "channel": after.channel, "state": after.state}
+    audit_trail.record(tx, rt, action, {**details, "previous": {"state": before.state}}, actor=rt.actor)
 
 
 def instant(text: str) -> datetime:

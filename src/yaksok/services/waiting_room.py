@@ -17,6 +17,7 @@ from yaksok.channels.outbound import Outgoing
 from yaksok.domain import codes, shuffle
 from yaksok.domain.commands import ConfigureWaitingRoom
 from yaksok.domain.errors import Conflict, InvalidInput, NotFound
+from yaksok.domain.ledger import JSON
 from yaksok.domain.reservation import normal_contact
 from yaksok.domain.waiting_room import (
     CLOSED,
@@ -30,7 +31,7 @@ from yaksok.domain.waiting_room import (
     opening_at,
     order,
 )
-from yaksok.services import admission, ledger
+from yaksok.services import admission, ledger, scope
 from yaksok.services.launches import claim_launch, get_launch
 from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
@@ -39,6 +40,7 @@ from yaksok.store.port import Transaction
 def configure(rt: Runtime, command: ConfigureWaitingRoom) -> Room:
     """Set the room's settings; the first time, commit to a fresh secret in the ledger."""
     check_settings(command)
+    scope.require_launch(rt, command.launch_slug)
     now = rt.clock.now()
     with rt.store.write() as tx:
         claim_launch(tx, command.launch_slug)
@@ -50,6 +52,14 @@ def configure(rt: Runtime, command: ConfigureWaitingRoom) -> Room:
                 "the pre-queue must open after the commitment is recorded, so later than now",
                 code=codes.WAITING_ROOM_INVALID,
             )
+        before: JSON = None
+        if room is not None:
+            before = {
+                "enabled": room.enabled,
+                "prequeue_opens": room.prequeue_opens.isoformat(),
+                "admit_per_second": room.admit_per_second,
+                "token_minutes": room.token_minutes,
+            }
         settings = {
             "enabled": command.enabled,
             "prequeue_opens": command.prequeue_opens,
@@ -79,6 +89,7 @@ def configure(rt: Runtime, command: ConfigureWaitingRoom) -> Room:
                 "admit_per_second": command.admit_per_second,
                 "token_minutes": command.token_minutes,
             },
+            previous=before,
         )
         stored = tx.waiting_rooms.get(command.launch_slug)
         assert stored is not None
@@ -87,6 +98,7 @@ def configure(rt: Runtime, command: ConfigureWaitingRoom) -> Room:
 
 def settings_of(rt: Runtime, slug: str) -> Room:
     """The launch's room, on or off."""
+    scope.require_launch(rt, slug)
     with rt.store.read() as tx:
         get_launch(tx, slug)
         room = tx.waiting_rooms.get(slug)

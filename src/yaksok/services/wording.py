@@ -1,9 +1,12 @@
-"""yaksok's standard wording, in Korean and English, for notices it writes itself."""
+"""yaksok's standard wording, in Korean and English, for notices it writes itself. Times are
+written in each language's words by ``channels.when``, as every page and message writes them
+(Korean: ``2010년 11월 9일 (화) 오후 8:00 KST (11:00 UTC)``; English keeps the domain's own)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from yaksok.channels.when import describe as in_words
 from yaksok.domain.launch import Launch, Milestone
 from yaksok.domain.promise import ChangeKind, Precision, Promise, PromiseVersion
 from yaksok.domain.reminder import Reminder
@@ -11,7 +14,7 @@ from yaksok.domain.texts import pick_text
 
 
 def _when(promise: Promise | None, lang: str) -> str:
-    return (promise or Promise.unannounced("UTC")).describe(lang)
+    return in_words(promise, lang)
 
 
 def promise_notice(
@@ -74,13 +77,13 @@ def no_change_notice(
     nxt = Promise.exact(next_slot, zone)
     bodies = {
         "ko": (
-            (f"{Promise.exact(since, zone).describe('ko')} 이후 " if since else "")
-            + f"변경 사항이 없습니다. 다음 업데이트: {nxt.describe('ko')}."
+            (f"{_when(Promise.exact(since, zone), 'ko')} 이후 " if since else "")
+            + f"변경 사항이 없습니다. 다음 업데이트: {_when(nxt, 'ko')}."
         ),
         "en": (
             "No change"
-            + (f" since {Promise.exact(since, zone).describe('en')}" if since else "")
-            + f". Next update at {nxt.describe('en')}."
+            + (f" since {_when(Promise.exact(since, zone), 'en')}" if since else "")
+            + f". Next update at {_when(nxt, 'en')}."
         ),
     }
     return {lang: text for lang, text in titles.items() if text}, bodies
@@ -118,7 +121,7 @@ def reminder_notice(
     bodies: dict[str, str] = {}
     for lang in ("ko", "en"):
         name = f"{launch.title(lang)} — {reminder.milestone.title(lang)}"
-        when = version.promise.describe(lang)
+        when = _when(version.promise, lang)
         if lang == "ko":
             titles[lang] = f"[{'늦은 알림' if late else '알림'}] {name}: {_duration(left, lang)} 후 — {when}"
             bodies[lang] = f"**{name}**: {when}."
@@ -139,7 +142,7 @@ def opening_notice(launch: Launch, opens: Milestone) -> tuple[dict[str, str], di
     titles: dict[str, str] = {}
     bodies: dict[str, str] = {}
     for lang in ("ko", "en"):
-        when = opens.promise.describe(lang)
+        when = _when(opens.promise, lang)
         if lang == "ko":
             titles[lang] = f"{launch.title(lang)} 사전 예약이 열렸습니다 — {when}"
             bodies[lang] = (

@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 
 from yaksok.domain import codes
-from yaksok.domain.administration import AuditEntry, Operator, TokenRecord
+from yaksok.domain.administration import AuditEntry, Operator, Passkey, TokenRecord
 from yaksok.domain.allocation import (
     CANCELLED,
     QUEUED,
@@ -100,6 +100,7 @@ class _TokenRow:
     label: str
     created_at: datetime
     revoked_at: datetime | None = None
+    launches: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -116,6 +117,7 @@ class _Tables:
     signing_keys: dict[str, SigningKey] = field(default_factory=dict)
     tokens: dict[str, _TokenRow] = field(default_factory=dict)
     operators: dict[str, Operator] = field(default_factory=dict)
+    passkeys: dict[str, Passkey] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
     proposals: dict[str, Proposal] = field(default_factory=dict)
     questions: dict[str, Question] = field(default_factory=dict)  # without their answers
@@ -498,11 +500,20 @@ class LedgerRepository(_Repository, port.LedgerRepository):
 
 
 class TokenRepository(_Repository, port.TokenRepository):
-    def add(self, token_id: str, token_hash: str, role: str, label: str, now: datetime) -> None:
+    def add(
+        self,
+        token_id: str,
+        token_hash: str,
+        role: str,
+        label: str,
+        now: datetime,
+        launches: tuple[str, ...] | None = None,
+    ) -> None:
         tables = self._write()
         if any(row.token_hash == token_hash for row in tables.tokens.values()):
             raise ConstraintViolation("a token with this hash is already stored")
-        _insert(tables.tokens, token_id, _TokenRow(token_hash, role, label, _utc(now)), "token")
+        row = _TokenRow(token_hash, role, label, _utc(now), launches=launches)
+        _insert(tables.tokens, token_id, row, "token")
 
     def role_for(self, token_hash: str) -> str | None:
         active = self.active_for(token_hash)
@@ -532,7 +543,7 @@ class TokenRepository(_Repository, port.TokenRepository):
 
 
 def _token(token_id: str, row: _TokenRow) -> TokenRecord:
-    return TokenRecord(token_id, row.role, row.label, row.created_at, row.revoked_at)
+    return TokenRecord(token_id, row.role, row.label, row.created_at, row.revoked_at, row.launches)
 
 
 class OperatorRepository(_Repository, port.OperatorRepository):
@@ -550,6 +561,30 @@ class OperatorRepository(_Repository, port.OperatorRepository):
 
     def by_email(self, email: str) -> Operator | None:
         return next((op for op in self._tables.operators.values() if op.email == email), None)
+
+
+class PasskeyRepository(_Repository, port.PasskeyRepository):
+    def add(self, passkey: Passkey) -> bool:
+        tables = self._write()
+        if passkey.id in tables.passkeys:
+            return False
+        _require(passkey.operator_id in tables.operators, f"operator {passkey.operator_id!r}")
+        tables.passkeys[passkey.id] = replace(passkey, created_at=_utc(passkey.created_at))
+        return True
+
+    def get(self, passkey_id: str) -> Passkey | None:
+        return self._tables.passkeys.get(passkey_id)
+
+    def of_operator(self, operator_id: str) -> list[Passkey]:
+        mine = (p for p in self._tables.passkeys.values() if p.operator_id == operator_id)
+        return sorted(mine, key=lambda p: (p.created_at, p.id))
+
+    def used(self, passkey_id: str, sign_count: int, now: datetime) -> None:
+        tables = self._write()
+        _require(passkey_id in tables.passkeys, f"passkey {passkey_id!r}")
+        tables.passkeys[passkey_id] = replace(
+            tables.passkeys[passkey_id], sign_count=sign_count, last_used_at=_utc(now)
+        )
 
 
 class ProposalRepository(_Repository, port.ProposalRepository):
@@ -1295,6 +1330,7 @@ class MemoryTransaction(port.Transaction):
         self.ledger = LedgerRepository(tables, writable)
         self.tokens = TokenRepository(tables, writable)
         self.operators = OperatorRepository(tables, writable)
+        self.passkeys = PasskeyRepository(tables, writable)
         self.audit = AuditRepository(tables, writable)
         self.proposals = ProposalRepository(tables, writable)
         self.questions = QuestionRepository(tables, writable)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
 
-from yaksok.domain.administration import AuditEntry, Operator, TokenRecord
+from yaksok.domain.administration import AuditEntry, Operator, Passkey, TokenRecord
 from yaksok.domain.allocation import DateChange, HistoryEntry, Line, Run, StockBatch
 from yaksok.domain.cadence import Cadence
 from yaksok.domain.delivery import Delivery, Fanout
@@ -247,7 +247,15 @@ class LedgerRepository(ABC):
 
 class TokenRepository(ABC):
     @abstractmethod
-    def add(self, token_id: str, token_hash: str, role: str, label: str, now: datetime) -> None: ...
+    def add(
+        self,
+        token_id: str,
+        token_hash: str,
+        role: str,
+        label: str,
+        now: datetime,
+        launches: tuple[str, ...] | None = None,
+    ) -> None: ...
 
     @abstractmethod
     def role_for(self, token_hash: str) -> str | None:
@@ -282,6 +290,25 @@ class OperatorRepository(ABC):
     @abstractmethod
     def by_email(self, email: str) -> Operator | None:
         """The account with exactly this (lower-cased) email, if any."""
+
+
+class PasskeyRepository(ABC):
+    """Operators' passkeys (WebAuthn credentials): ids and public keys, never a secret."""
+
+    @abstractmethod
+    def add(self, passkey: Passkey) -> bool:
+        """Add it; False, adding nothing, when a passkey of that id is already registered."""
+
+    @abstractmethod
+    def get(self, passkey_id: str) -> Passkey | None: ...
+
+    @abstractmethod
+    def of_operator(self, operator_id: str) -> list[Passkey]:
+        """The operator's passkeys, oldest first."""
+
+    @abstractmethod
+    def used(self, passkey_id: str, sign_count: int, now: datetime) -> None:
+        """Note a sign-in with it: its new signature counter and when."""
 
 
 class AuditRepository(ABC):
@@ -725,6 +752,7 @@ class Transaction(ABC):
     ledger: LedgerRepository
     tokens: TokenRepository
     operators: OperatorRepository
+    passkeys: PasskeyRepository
     audit: AuditRepository
     proposals: ProposalRepository
     questions: QuestionRepository

@@ -149,6 +149,7 @@ api_tokens = Table(
     Column("label", String(200), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime),
+    Column("launches", JSON(none_as_null=True)),  # the slugs the token may act on; NULL: every launch
 )
 
 operators = Table(
@@ -159,6 +160,19 @@ operators = Table(
     Column("role", String(16), nullable=False),
     Column("password_hash", String(200), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("launches", JSON(none_as_null=True)),  # the slugs the operator may act on; NULL: every launch
+)
+
+# Operators' passkeys (WebAuthn credentials): the id and public key, never a secret.
+passkeys = Table(
+    "passkeys",
+    metadata,
+    Column("id", String(512), primary_key=True),  # the credential id, base64url
+    Column("operator_id", String(32), ForeignKey("operators.id"), nullable=False, index=True),
+    Column("public_key", Text, nullable=False),  # COSE key, base64url
+    Column("sign_count", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_used_at", UTCDateTime),
 )
 
 # Operator administration (tokens made and revoked): not public, unlike ledger_entries.

@@ -17,6 +17,7 @@ _RECORD = (
     api_tokens.c.label,
     api_tokens.c.created_at,
     api_tokens.c.revoked_at,
+    api_tokens.c.launches,
 )
 
 
@@ -24,12 +25,25 @@ class TokenRepository(port.TokenRepository):
     def __init__(self, connection: Connection) -> None:
         self._db = connection
 
-    def add(self, token_id: str, token_hash: str, role: str, label: str, now: datetime) -> None:
-        self._db.execute(
-            insert(api_tokens).values(
-                id=token_id, token_hash=token_hash, role=role, label=label, created_at=now
-            )
-        )
+    def add(
+        self,
+        token_id: str,
+        token_hash: str,
+        role: str,
+        label: str,
+        now: datetime,
+        launches: tuple[str, ...] | None = None,
+    ) -> None:
+        row: dict[str, object] = {
+            "id": token_id,
+            "token_hash": token_hash,
+            "role": role,
+            "label": label,
+            "created_at": now,
+        }
+        if launches is not None:  # left out when unlimited: a database before 0015 has no such column
+            row["launches"] = list(launches)
+        self._db.execute(insert(api_tokens).values(row))
 
     def role_for(self, token_hash: str) -> str | None:
         active = self.active_for(token_hash)
@@ -65,4 +79,5 @@ def _record(row: RowMapping) -> TokenRecord:
         label=row["label"],
         created_at=row["created_at"],
         revoked_at=row["revoked_at"],
+        launches=None if row["launches"] is None else tuple(row["launches"]),
     )

@@ -23,7 +23,7 @@ from yaksok.store.leadership import LeaderLock
 from yaksok.store.ledger import LedgerRepository
 from yaksok.store.live_events import LiveEvents, PublicationListener, can_listen
 from yaksok.store.notices import NoticeRepository
-from yaksok.store.operators import OperatorRepository
+from yaksok.store.operators import OperatorRepository, PasskeyRepository
 from yaksok.store.personal_messages import PersonalMessageRepository
 from yaksok.store.proposals import ProposalRepository
 from yaksok.store.push import PushRepository
@@ -50,6 +50,7 @@ class Transaction(port.Transaction):
         self.ledger = LedgerRepository(connection)
         self.tokens = TokenRepository(connection)
         self.operators = OperatorRepository(connection)
+        self.passkeys = PasskeyRepository(connection)
         self.audit = AuditRepository(connection)
         self.proposals = ProposalRepository(connection)
         self.questions = QuestionRepository(connection)

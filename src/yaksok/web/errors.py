@@ -7,7 +7,7 @@ The errors only HTTP has are declared here with their codes, beside the domain's
     ├── BadRequest (400)            ``request.malformed_json``, ``request.invalid`` (a parameter),
     │                               ``request.out_of_range``
     ├── Unauthorized (401)          ``auth.required``, ``auth.invalid_token``
-    ├── Forbidden (403)             ``auth.forbidden``
+    ├── Forbidden (403)             ``auth.forbidden`` (and the domain's OutOfScope: ``scope.*``)
     ├── PayloadTooLarge (413)       ``request.too_large``
     ├── UnsupportedMediaType (415)  ``request.unsupported_media_type``
     └── TooManyRequests (429)       ``rate.limited`` (with ``Retry-After``)
@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from yaksok.domain.errors import Code, Conflict, InvalidInput, NotFound, YaksokError
+from yaksok.domain.errors import Code, Conflict, InvalidInput, NotFound, OutOfScope, YaksokError
 from yaksok.web.pages.templating import not_found
 
 log = logging.getLogger("yaksok.web")
@@ -95,6 +95,7 @@ STATUS: dict[type[YaksokError], int] = {
     BadRequest: 400,
     Unauthorized: 401,
     Forbidden: 403,
+    OutOfScope: 403,
     NotFound: 404,
     Conflict: 409,
     PayloadTooLarge: 413,

@@ -48,6 +48,7 @@ def get_notice(call: Call[None]) -> NoticeOut:
 
 def notice_deliveries(call: Call[None]) -> NoticeDeliveriesOut:
     notice_id = call.path["notice_id"]
+    lookups.notice(call.rt, notice_id)  # a role limited to other launches is refused here
     channels = figures.notice_deliveries(call.rt, notice_id)
     return NoticeDeliveriesOut(
         notice_id=notice_id,

@@ -153,7 +153,7 @@ def operation(
         decoded = (
             cast(B, None) if decoder is None else await read_body(request, decoder, settings.max_body_bytes)
         )
-        acting = dataclasses.replace(rt, actor=actor.token_id)
+        acting = dataclasses.replace(rt, actor=actor.token_id, scope=actor.launches)
         call = Call(acting, settings, decoded, request.path_params, request.query_params, actor.token_id)
         reply = await run_in_threadpool(handler, call)
         if isinstance(reply, str):

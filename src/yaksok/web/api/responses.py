@@ -187,6 +187,7 @@ class TokenOut(Out):
     token: Annotated[str, Meta(description="shown this once; only its hash is kept")]
     role: RoleName
     label: str
+    launches: Annotated[list[str] | None, Meta(description="the launches it may act on; null: every launch")]
 
 
 class TokenRecordOut(Out):
@@ -197,6 +198,7 @@ class TokenRecordOut(Out):
     label: str
     created_at: Instant
     revoked_at: Annotated[Instant | None, Meta(description="null while the token works")]
+    launches: Annotated[list[str] | None, Meta(description="the launches it may act on; null: every launch")]
 
 
 class AuditEntryOut(Out):
@@ -206,7 +208,11 @@ class AuditEntryOut(Out):
     at: Instant
     actor: Annotated[str | None, Meta(description="the acting token's id; null from the command line")]
     action: Annotated[str, Meta(examples=["token.created", "token.revoked"])]
-    details: dict[str, Any]
+    launch: Annotated[str | None, Meta(description="the launch acted on; null: none in particular")]
+    details: Annotated[
+        dict[str, Any],
+        Meta(description="the act's facts; `previous` holds what it replaced, where it replaced anything"),
+    ]
 
 
 class LedgerEntryOut(Out):

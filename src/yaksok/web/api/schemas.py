@@ -370,6 +370,10 @@ class CadenceEnd(Body):
 class NewToken(Body):
     role: RoleName
     label: Short = ""
+    launches: (
+        Annotated[list[Short], Meta(max_length=100, description="the launch slugs the token may act on")]
+        | None
+    ) = None  # null or absent: every launch
 
 
 class ReplayRequest(Body):

@@ -218,6 +218,7 @@ def token_record_view(token: TokenRecord) -> TokenRecordOut:
         label=token.label,
         created_at=token.created_at.isoformat(),
         revoked_at=instant(token.revoked_at),
+        launches=None if token.launches is None else list(token.launches),
     )
 
 
@@ -227,6 +228,7 @@ def audit_entry_view(entry: AuditEntry) -> AuditEntryOut:
         at=entry.at.isoformat(),
         actor=entry.actor,
         action=entry.action,
+        launch=entry.launch,
         details=dict(entry.details),
     )
 

@@ -21,6 +21,7 @@ from yaksok.web.console import (
     deliveries,
     launches,
     notices,
+    passkeys,
     preorder,
     questions,
     reviews,
@@ -79,5 +80,11 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/calendar", calendar.calendar_page, methods=["GET"]),
         Route("/audit", audit.audit_page, methods=["GET"]),
         Route("/audit.csv", audit.audit_csv, methods=["GET"]),
+        Route("/audit.json", audit.audit_json, methods=["GET"]),
+        Route("/account", passkeys.account_page, methods=["GET"]),
+        Route("/passkeys/options", passkeys.registration_options, methods=["POST"]),
+        Route("/passkeys", passkeys.register, methods=["POST"]),
+        Route("/sign-in/passkey/options", passkeys.sign_in_options, methods=["POST"]),
+        Route("/sign-in/passkey", passkeys.sign_in, methods=["POST"]),
     ]
     return [Mount("/console", routes=pages, middleware=[cookies])]

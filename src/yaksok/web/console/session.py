@@ -52,6 +52,11 @@ class Visit:
     def may(self, role: str) -> bool:
         return auth.permits(self.actor, Role.named(role))
 
+    @property
+    def everywhere(self) -> bool:
+        """Whether the operator may act on every launch (acts on all of them need it)."""
+        return self.actor.launches is None
+
 
 Handler = Callable[[Visit], Response]
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -135,7 +140,8 @@ def console_view(role: Role) -> Callable[[Handler], Endpoint]:
                 actor = await run_in_threadpool(operators.operator_actor, rt, operator_id)
             if actor is None:
                 return RedirectResponse(SIGN_IN, status_code=303)
-            visit = Visit(request, dataclasses.replace(rt, actor=actor.token_id), actor, form)
+            acting = dataclasses.replace(rt, actor=actor.token_id, scope=actor.launches)
+            visit = Visit(request, acting, actor, form)
             if not auth.permits(actor, role):
                 message = words(request, "this needs the {needed} role; you have {held}").format(
                     needed=role.name.lower(), held=actor.role.name.lower()

@@ -1,7 +1,7 @@
 """personal messages (ship dates told to one customer) and each reservation's language
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-11-30 00:00:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import yaksok.store.types
 
 revision = "0016"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
