@@ -23,7 +23,16 @@ from pathlib import Path
 from typing import Any
 
 from yaksok.bench.fanout_clients import CANDIDATES, compare
-from yaksok.bench.processes import WRK_MISSING, BenchError, child, free_port, machine, paused_gc, run_async
+from yaksok.bench.processes import (
+    WRK_MISSING,
+    BenchError,
+    Child,
+    child,
+    free_port,
+    machine,
+    paused_gc,
+    run_async,
+)
 from yaksok.channels.outbound import Outgoing, TransportOptions
 from yaksok.channels.webhook import new_secret
 from yaksok.config import Settings
@@ -59,7 +68,7 @@ def run_fanout(
             url = f"sqlite:///{tmp}/fanout.db"
             settings = Settings(database_url=url, webhook_allow_hosts=("127.0.0.1",), delivery_interval=0.2)
             with databases.opened(url) as rt:
-                figures = _measure(rt, settings, base, subscribers, run_delivery, progress)
+                figures = _measure(rt, settings, base, subscribers, run_delivery, progress, receiver)
             progress(f"receiver ceiling: wrk, {WRK_CONNECTIONS} connections, {WRK_SECONDS} s …")
             figures["receiver_ceiling_per_s"] = _ceiling(base, Path(tmp))
             if compare_clients:
@@ -76,6 +85,7 @@ def _measure(
     subscribers: int,
     run_delivery: DeliveryLoop,
     progress: Progress,
+    receiver: Child,
 ) -> dict[str, Any]:
     started = time.perf_counter()
     options = delivery.transport_options(settings, rt)
@@ -86,10 +96,13 @@ def _measure(
         progress(f"subscribed {done + count}/{subscribers}")
     progress(f"{subscribers} subscriptions in {time.perf_counter() - started:.1f} s; publishing one notice")
 
+    cpu: dict[str, float] = {}
+
     async def fan_out() -> tuple[str, float]:
         stop = asyncio.Event()
         worker = asyncio.create_task(run_delivery(rt, settings, stop))
         await asyncio.sleep(0.3)  # the worker is idle, waiting for a publication
+        cpu.update(process=-time.process_time(), loop=-time.thread_time(), receiver=-receiver.cpu_seconds())
         announcement = WriteNotice(
             kind=NoticeKind.ANNOUNCEMENT,
             titles={"en": "Pre-orders open", "ko": "예약 판매 시작"},
@@ -99,6 +112,9 @@ def _measure(
         )
         notice = await asyncio.to_thread(create_notice, rt, announcement)
         elapsed = await _until_received(base, subscribers, progress)
+        cpu["process"] += time.process_time()
+        cpu["loop"] += time.thread_time()
+        cpu["receiver"] += receiver.cpu_seconds()
         stop.set()
         await worker
         return notice.id, elapsed
@@ -121,7 +137,16 @@ def _measure(
         "pending": result.pending,
         "failed": result.failed,
         "client": "yaksok lean asyncio sender (httptools parser)",
+        # CPU per delivery while the fan-out ran (µs): the bench's process (the delivery worker:
+        # its event loop, and the threads that read and write the store), and the receiver.
+        "sender_cpu_us": _per(cpu["process"], result.delivered),
+        "sender_loop_cpu_us": _per(cpu["loop"], result.delivered),
+        "receiver_cpu_us": _per(cpu["receiver"], result.delivered),
     }
+
+
+def _per(seconds: float, deliveries: int) -> float:
+    return seconds * 1e6 / deliveries if deliveries else 0.0
 
 
 def _compare(

@@ -255,7 +255,9 @@ def fanout(subscribers: int, compare_clients: int, as_json: bool) -> None:
         f"{figures['deliveries_per_s']:.0f} deliveries/s, "
         f"receiver ceiling {figures['receiver_ceiling_per_s']:.0f}/s (ratio {figures['ratio']:.2f}); "
         f"from publish_at: first {figures['first_delivery_s'] * 1000:.1f} ms, p50 {figures['p50_s']:.2f} s, "
-        f"p99 {figures['p99_s']:.2f} s; missing {figures['missing']}, duplicates {figures['duplicates']}",
+        f"p99 {figures['p99_s']:.2f} s; missing {figures['missing']}, duplicates {figures['duplicates']}; "
+        f"CPU per delivery: sender {figures['sender_cpu_us']:.1f} µs "
+        f"(event loop {figures['sender_loop_cpu_us']:.1f}), receiver {figures['receiver_cpu_us']:.1f} µs",
         err=as_json,
     )
     if as_json:

@@ -17,6 +17,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from itertools import repeat
 from statistics import quantiles
 from typing import Protocol
 
@@ -42,7 +43,7 @@ from yaksok.domain.delivery import (
 )
 from yaksok.domain.errors import InvalidInput, NotFound
 from yaksok.domain.notice import Notice
-from yaksok.domain.subscription import Subscription, allowed_networks, signing_secrets
+from yaksok.domain.subscription import Recipient, Subscription, allowed_networks, signing_secrets
 from yaksok.services import audit_trail, social, subscriber_links
 from yaksok.services.push_keys import vapid_key
 from yaksok.services.runtime import Runtime
@@ -262,31 +263,12 @@ def expand_next(
         page = tx.subscriptions.recipients(after=job.after, created_by=notice.published_at, limit=page_size)
         last = page[-1].id if page else job.after
         tx.deliveries.advance_fanout(job.notice_id, last, done=len(page) < page_size)
-        bodies, until = _Bodies(tx, base_url), now + lease
-        leased: dict[str, _Leased] = {}
-        for recipient in page:
-            if recipient.wants(notice):
-                lot = leased.get(recipient.channel)
-                if lot is None:
-                    lot = leased[recipient.channel] = _Leased(
-                        notice.id, recipient.channel, job.publish_at, until, [], []
-                    )
-                lot.subscription_ids.append(recipient.id)
-                body = bodies.body(notice, recipient.channel, recipient.language)
-                lot.messages.append(
-                    Outgoing(
-                        delivery_id(notice.id, recipient.id),
-                        recipient.target,
-                        signing_secrets(
-                            recipient.secret, recipient.previous_secret, recipient.previous_secret_until, now
-                        ),
-                        body,
-                    )
-                )
+        until = now + lease
+        leased = _lease(page, notice, job.publish_at, until, _Bodies(tx, base_url), now)
         rows = [
-            (message.id, subscription_id, lot.channel)
+            row
             for lot in leased.values()
-            for message, subscription_id in zip(lot.messages, lot.subscription_ids, strict=True)
+            for row in zip([m.id for m in lot.messages], lot.subscription_ids, repeat(lot.channel))
         ]
         tx.deliveries.add_leased(notice.id, job.publish_at, until, rows)
         return Batch(
@@ -294,6 +276,40 @@ def expand_next(
             messages={channel: lot.messages for channel, lot in leased.items()},
             alerts=alerts,
         )
+
+
+def _lease(
+    page: list[Recipient],
+    notice: Notice,
+    publish_at: datetime,
+    until: datetime,
+    bodies: _Bodies,
+    now: datetime,
+) -> dict[str, _Leased]:
+    """The page's messages, by channel, to those of ``page`` who want ``notice``. Run once per
+    subscriber of a fan-out: locals only, and no call but the message's for the common subscriber
+    (no launches or kinds chosen, no secret being rotated)."""
+    leased: dict[str, _Leased] = {}
+    channels, prefix = notice.channels, delivery_id(notice.id, "")
+    rendered: dict[tuple[str, str], bytes] = {}
+    for recipient in page:
+        id_, channel, target, secret, language, launches, kinds, previous, previous_until = recipient
+        if launches or kinds:
+            if not recipient.wants(notice):
+                continue
+        elif channel not in channels:
+            continue
+        if previous:
+            secret = signing_secrets(secret, previous, previous_until, now)
+        body = rendered.get((channel, language))
+        if body is None:
+            body = rendered[channel, language] = bodies.body(notice, channel, language)
+        lot = leased.get(channel)
+        if lot is None:
+            lot = leased[channel] = _Leased(notice.id, channel, publish_at, until, [], [])
+        lot.subscription_ids.append(id_)
+        lot.messages.append(Outgoing(prefix + id_, target, secret, body))
+    return leased
 
 
 def _message(delivery: Delivery, subscription: Subscription, body: bytes, now: datetime) -> Outgoing:
