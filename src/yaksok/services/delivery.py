@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from itertools import repeat
@@ -223,18 +223,45 @@ class _Leased:
 
 
 class _Bodies:
-    """Each notice rendered once per language for the page being prepared."""
+    """Each notice rendered once per language for the page being prepared; on a channel whose
+    messages carry the subscriber's manage link (``Channel.personal``), cut where it goes."""
 
-    def __init__(self, tx: Transaction, base_url: str) -> None:
-        self.tx, self.base_url = tx, base_url
+    def __init__(self, tx: Transaction, rt: Runtime, base_url: str) -> None:
+        self.tx, self.rt, self.base_url = tx, rt, base_url
         self.rendered: dict[tuple[str, str, str], bytes] = {}
+        self.parts: dict[tuple[str, str, str], tuple[bytes, bytes] | None] = {}
         self.milestones = {m.id: m for m in tx.milestones.all()}
+        self._key: bytes | None = None
 
     def body(self, notice: Notice, channel: str, lang: str) -> bytes:
         key = (notice.id, channel, lang)
         if key not in self.rendered:
             self.rendered[key] = REGISTRY[channel].render(notice, lang, self.base_url, self.milestones)
         return self.rendered[key]
+
+    def personal(self, notice: Notice, channel: str, lang: str) -> tuple[bytes, bytes] | None:
+        """The body in two parts with the subscriber's manage token to go between, or None when
+        the channel's body is the same for every subscriber."""
+        key = (notice.id, channel, lang)
+        if key not in self.parts:
+            cut = REGISTRY[channel].personal
+            prefix = email.manage_url(self.base_url, "")
+            self.parts[key] = None if cut is None else cut(self.body(notice, channel, lang), prefix)
+        return self.parts[key]
+
+    @property
+    def link_key(self) -> bytes:
+        if self._key is None:
+            self._key = subscriber_links.link_key(self.tx, self.rt)
+        return self._key
+
+    def message(self, notice: Notice, channel: str, lang: str, subscription_id: str) -> bytes:
+        """What one subscriber is sent."""
+        parts = self.personal(notice, channel, lang)
+        if parts is None:
+            return self.body(notice, channel, lang)
+        token = subscriber_links.manage_path_token(self.link_key, subscription_id)
+        return b"%s%s%s" % (parts[0], token.encode(), parts[1])
 
 
 @dataclass(frozen=True)
@@ -264,7 +291,7 @@ def expand_next(
         last = page[-1].id if page else job.after
         tx.deliveries.advance_fanout(job.notice_id, last, done=len(page) < page_size)
         until = now + lease
-        leased = _lease(page, notice, job.publish_at, until, _Bodies(tx, base_url), now)
+        leased = _lease(page, notice, job.publish_at, until, _Bodies(tx, rt, base_url), now)
         rows = [
             row
             for lot in leased.values()
@@ -291,7 +318,8 @@ def _lease(
     (no launches or kinds chosen, no secret being rotated)."""
     leased: dict[str, _Leased] = {}
     channels, prefix = notice.channels, delivery_id(notice.id, "")
-    rendered: dict[tuple[str, str], bytes] = {}
+    rendered: dict[tuple[str, str], bytes | tuple[bytes, bytes]] = {}
+    token: Callable[[str], bytes] | None = None
     for recipient in page:
         id_, channel, target, secret, language, launches, kinds, previous, previous_until = recipient
         if launches or kinds:
@@ -301,9 +329,16 @@ def _lease(
             continue
         if previous:
             secret = signing_secrets(secret, previous, previous_until, now)
-        body = rendered.get((channel, language))
-        if body is None:
-            body = rendered[channel, language] = bodies.body(notice, channel, language)
+        found = rendered.get((channel, language))
+        if found is None:
+            found = bodies.personal(notice, channel, language) or bodies.body(notice, channel, language)
+            rendered[channel, language] = found
+        if isinstance(found, bytes):
+            body = found
+        else:  # the subscriber's manage link goes in the middle
+            if token is None:
+                token = subscriber_links.manage_tokens(bodies.link_key)
+            body = b"%s%s%s" % (found[0], token(id_), found[1])
         lot = leased.get(channel)
         if lot is None:
             lot = leased[channel] = _Leased(notice.id, channel, publish_at, until, [], [])
@@ -323,7 +358,7 @@ def claim_retries(rt: Runtime, base_url: str, limit: int, lease: timedelta = LEA
     batch = Batch()
     with rt.store.write() as tx:
         due = tx.deliveries.claim_due(now, limit)
-        bodies = _Bodies(tx, base_url)
+        bodies = _Bodies(tx, rt, base_url)
         leased, dropped = [], []
         for delivery in due:
             subscription = tx.subscriptions.get(delivery.subscription_id)
@@ -338,7 +373,7 @@ def claim_retries(rt: Runtime, base_url: str, limit: int, lease: timedelta = LEA
                 _message(
                     delivery,
                     subscription,
-                    bodies.body(notice, subscription.channel, subscription.language),
+                    bodies.message(notice, subscription.channel, subscription.language, subscription.id),
                     now,
                 ),
             )
