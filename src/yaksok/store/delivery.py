@@ -317,11 +317,13 @@ class DeliveryRepository(port.DeliveryRepository):
             if ids is None:
                 ids = by_time[at] = []
             ids.append(delivered_id)
-        if self._db.dialect.name == "sqlite":  # one step per instant, its ids as a JSON array
-            grouped = [
-                (done, times(at), json.dumps(ids, separators=(",", ":"))) for at, ids in by_time.items()
-            ]
-            self._db.exec_driver_sql(_MARK_DELIVERED_SQLITE, grouped)
+        if self._db.dialect.name == "sqlite":  # one step: {time: [id, …], …}
+            grouped: dict[str, list[str]] = {}
+            for at, ids in by_time.items():
+                grouped.setdefault(str(times(at)), []).extend(ids)
+            self._db.exec_driver_sql(
+                _MARK_DELIVERED_SQLITE, (done, json.dumps(grouped, separators=(",", ":")))
+            )
             return
         rows = [(done, when, each) for at, ids in by_time.items() for when in (times(at),) for each in ids]
         self._db.exec_driver_sql(_MARK_DELIVERED, rows)
@@ -426,9 +428,12 @@ _ADD_LEASED_IDS_SQLITE = (
     " next_attempt_at, delivered_at, last_error) SELECT ?1 || value, ?2, value, ?3, ?4, 0, ?5, ?6, NULL, ''"
     " FROM json_each(?7)"
 )
+# One statement, not one per instant: an ``executemany`` takes the GIL back between its steps, and
+# each time waits for the sending event loop to let go of it (docs/benchmarks.md, "Webhook fan-out").
 _MARK_DELIVERED_SQLITE = (
-    "UPDATE deliveries SET status = ?, attempts = attempts + 1, delivered_at = ?, next_attempt_at = NULL,"
-    " last_error = '' WHERE id IN (SELECT value FROM json_each(?))"
+    "UPDATE deliveries SET status = ?, attempts = attempts + 1, delivered_at = d.at, next_attempt_at = NULL,"
+    " last_error = '' FROM (SELECT g.key AS at, i.value AS id FROM json_each(?) AS g,"
+    " json_each(g.value) AS i) AS d WHERE deliveries.id = d.id"
 )
 
 
