@@ -84,7 +84,9 @@ def test_percentiles_are_values_that_were_measured() -> None:
 
 
 def test_bench_fanout_reaches_every_subscriber_and_compares_each_client_on_the_same_webhooks() -> None:
-    result = bench("fanout", "--subscribers", "300", "--compare-clients", "200", "--json")
+    result = bench(
+        "fanout", "--subscribers", "300", "--compare-clients", "200", "--email-subscribers", "0", "--json"
+    )
 
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout.strip().splitlines()[-1])
@@ -94,3 +96,15 @@ def test_bench_fanout_reaches_every_subscriber_and_compares_each_client_on_the_s
     for name, client in figures["clients"].items():
         assert client.get("delivered") == 200, (name, client)
         assert client["per_s"] > 0 and client["cpu_us_per_delivery"] > 0
+
+
+def test_bench_fanout_mails_every_email_subscriber_through_smtp_to_a_sink_that_parses_each() -> None:
+    result = bench("fanout", "--subscribers", "50", "--email-subscribers", "300", "--json")
+
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert (figures["email_missing"], figures["email_duplicates"], figures["email_unparsed"]) == (0, 0, 0)
+    assert figures["email_subscribers"] == 300 and figures["email_per_s"] > 0
+    assert 0 < figures["email_first_s"] <= figures["email_p50_s"] <= figures["email_p99_s"]
+    assert figures["sender_cpu_us"] > 0 and figures["receiver_cpu_us"] >= 0
+    assert "emails/s" in result.stderr

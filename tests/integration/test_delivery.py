@@ -36,7 +36,7 @@ SETTINGS = Settings(
 EVENT = (
     b'{"type":"notice.published","timestamp":"2010-11-09T11:00:00+00:00","data":{"notice":"n_1",'
     b'"kind":"general","launch":null,"language":"en","title":"t","body":"b","url":"https://x/notices/n_1",'
-    b'"publish_at":"2010-11-09T11:00:00+00:00","published_at":"2010-11-09T11:00:00+00:00","supersedes":null}}'
+    b'"publish_at":"2010-11-09T11:00:00+00:00","published_at":"2010-11-09T11:00:00+00:00","supersedes":null,"manage_url":"https://example.com/subscriptions/manage/s_1.x"}}'
 )
 
 
@@ -132,6 +132,7 @@ def test_a_refusal_is_retried_after_the_wait_the_receiver_asked_for_with_the_sam
 
     first, second = receiver.received
     assert first[0]["webhook-id"] == second[0]["webhook-id"]
+    assert first[1] == second[1]  # the same event, its subscriber's manage link included
     Webhook(str(made["secret"])).verify(second[1], second[0])
     [record] = delivery.deliveries_of(rt, str(made["id"]))
     assert (record.status, record.attempts) == ("delivered", 2)

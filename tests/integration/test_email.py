@@ -9,7 +9,7 @@ import json
 import re
 import socket
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -19,11 +19,13 @@ import pytest
 from aiosmtpd.controller import Controller
 from starlette.testclient import TestClient
 
+from yaksok.bench.processes import free_port
 from yaksok.channels import email
+from yaksok.channels.outbound import Outgoing, Smtp, TransportOptions
 from yaksok.config import Settings
 from yaksok.domain.clock import SimulatedClock
 from yaksok.domain.commands import AddMilestone, CreateLaunch, RevisePromise, WriteNotice
-from yaksok.domain.delivery import DeliveryStatus
+from yaksok.domain.delivery import Delivered, DeliveryStatus, RetryLater
 from yaksok.domain.launch import MilestoneKind
 from yaksok.domain.notice import NoticeKind
 from yaksok.domain.promise import Precision
@@ -43,8 +45,10 @@ class Sink:
     answers: list[str] = field(default_factory=list)  # e.g. "451 4.3.0 try later"; then 250
     received: list[EmailMessage] = field(default_factory=list)
     envelopes: list[list[str]] = field(default_factory=list)
+    peers: list[Any] = field(default_factory=list)  # the connection each message came on
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.peers.append(session.peer)
         if self.answers:
             return self.answers.pop(0)
         parsed = message_from_bytes(envelope.content, policy=policy.default)
@@ -302,3 +306,46 @@ def test_a_failing_webhooks_owner_reads_the_times_in_their_language_in_utc() -> 
     assert (
         "failing since 2010-11-09 11:00 UTC. Unless it answers 2xx by 2010-11-10 11:00 UTC" in english["text"]
     )
+
+
+def _mails(count: int) -> list[Outgoing]:
+    body = json.dumps({"language": "en", "subject": "Hello", "text": "Hi.", "html": "<p>Hi.</p>"}).encode()
+    return [Outgoing(f"msg_n_1.s_{i}", f"r{i}@example.com", f"s_{i}.t", body) for i in range(count)]
+
+
+def _transport(mail: Mail, sessions: int) -> email.EmailTransport:
+    smtp = Smtp(host="127.0.0.1", port=mail.settings.smtp_port, sender="notices@yaksok.example", timeout=5.0)
+    return email.EmailTransport(TransportOptions(smtp=replace(smtp, sessions=sessions), base_url=BASE_URL))
+
+
+def test_a_batch_of_emails_goes_over_a_few_smtp_sessions_and_a_refusal_leaves_its_session_open(
+    mail: Mail,
+) -> None:
+    mail.sink.answers = ["550 5.1.1 no such mailbox"]
+    outcomes = asyncio.run(_transport(mail, sessions=2).deliver_many(_mails(12)))
+
+    assert sorted(type(o).__name__ for o in outcomes) == ["Delivered"] * 11 + ["GiveUp"]
+    assert len(mail.sink.received) == 11 and len(set(mail.sink.peers)) <= 2  # not one connection each
+    assert len({str(m["To"]) for m in mail.sink.received}) == 11
+
+
+def test_an_smtp_session_the_server_closed_is_opened_again_for_the_next_message(mail: Mail) -> None:
+    transport = _transport(mail, sessions=1)
+    first, second = _mails(2)
+    outcome, session = transport._send_on(None, transport.message(first))
+    assert isinstance(outcome, Delivered) and session is not None
+    assert session.sock is not None
+    session.sock.shutdown(socket.SHUT_RDWR)  # as when a server closes an idle session
+
+    outcome, again = transport._send_on(session, transport.message(second))
+
+    assert isinstance(outcome, Delivered) and again is not None and again is not session
+    again.quit()
+    assert [str(m["To"]) for m in mail.sink.received] == ["r0@example.com", "r1@example.com"]
+
+
+def test_no_smtp_server_leaves_every_email_to_a_retry(mail: Mail) -> None:
+    transport = _transport(mail, sessions=3)
+    transport.options = replace(transport.options, smtp=replace(transport.options.smtp, port=free_port()))
+    outcomes = asyncio.run(transport.deliver_many(_mails(5)))
+    assert [type(o) for o in outcomes] == [RetryLater] * 5

@@ -1001,6 +1001,49 @@ def test_leased_deliveries_are_pending_until_their_lease_and_are_marked_delivere
     assert second.status is DeliveryStatus.PENDING
 
 
+def test_a_page_leased_on_two_channels_and_delivered_at_several_instants_keeps_each_time(
+    store: port.Store,
+) -> None:
+    from yaksok.domain.delivery import DeliveryStatus
+
+    until = T0 + timedelta(minutes=1)
+    rows = [(f"msg_n.s_{i}", f"s_{i}", "webhook" if i % 2 else "email") for i in range(1, 7)]
+    with store.write() as tx:
+        tx.deliveries.add_leased("n", T0, until, rows)
+        tx.deliveries.add_leased("m", T0, until, [("other_id_form", "s_1", "webhook")])
+        tx.deliveries.mark_delivered(
+            [(f"msg_n.s_{i}", T0 + timedelta(milliseconds=i // 2)) for i in range(1, 6)]
+            + [("other_id_form", T0)]
+        )
+    with store.read() as tx:
+        found = {d.id: d for d in tx.deliveries.for_notice("n")}
+        [other] = tx.deliveries.for_notice("m")
+    assert [(d.subscription_id, d.channel) for d in found.values()] == [(s, c) for _, s, c in rows]
+    assert [found[f"msg_n.s_{i}"].latency for i in range(1, 6)] == [
+        timedelta(milliseconds=i // 2) for i in range(1, 6)
+    ]
+    assert found["msg_n.s_6"].status is DeliveryStatus.PENDING
+    assert (other.status, other.subscription_id, other.latency) == (
+        DeliveryStatus.DELIVERED,
+        "s_1",
+        timedelta(0),
+    )
+
+
+def test_a_recipient_whose_target_holds_a_control_character_is_read_whole(store: port.Store) -> None:
+    from yaksok.domain.subscription import Subscription
+
+    odd = Subscription(
+        id="s_1", channel="slack", target="https://example.com/\x1e\x1fx", secret="", language="en",
+        created_at=T0,
+    )  # fmt: skip
+    with store.write() as tx:
+        tx.subscriptions.add_many([odd, replace(odd, id="s_2", target="https://example.com/2")])
+    with store.read() as tx:
+        found = tx.subscriptions.recipients(after="", created_by=T0, limit=5)
+    assert [(r.id, r.target) for r in found] == [("s_1", odd.target), ("s_2", "https://example.com/2")]
+
+
 def test_the_last_delivery_to_a_subscription_is_known(store: port.Store) -> None:
     with store.write() as tx:
         tx.deliveries.add_leased(

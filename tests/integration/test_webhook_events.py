@@ -123,3 +123,39 @@ def test_an_event_that_breaks_its_schema_is_caught() -> None:
     body = json.dumps({"type": "reminder.due", "timestamp": "2010-11-09T11:00:00+00:00", "data": {}})
     with pytest.raises(ValidationError):
         validate_event(body.encode())
+
+
+def test_every_webhook_carries_its_own_subscribers_manage_link_which_opens_its_manage_page(
+    rt: Runtime, receiver: Receiver
+) -> None:
+    client = TestClient(create_app(rt, SETTINGS))
+    secrets = [
+        str(client.post("/subscriptions", json={"url": receiver.url, "language": lang}).json()["secret"])
+        for lang in ("en", "ko")
+    ]
+    hello = WriteNotice(
+        kind=NoticeKind.GENERAL, titles={"en": "Hello", "ko": "안녕"}, channels=("webhook",), publish_now=True
+    )
+    create_notice(rt, hello)
+    deliver(rt)
+
+    received = list(receiver.received)
+    links = set()
+    for headers, body in received:
+        event = validate_event(body)
+        assert any(_verifies(secret, body, headers) for secret in secrets)  # signed with the link in it
+        link = str(event["data"]["manage_url"])
+        assert link.startswith(f"{SETTINGS.public_url.rstrip('/')}/subscriptions/manage/")
+        page = client.get(link.removeprefix(SETTINGS.public_url.rstrip("/")))
+        lang = event["data"]["language"]
+        assert page.status_code == 200 and f'<option value="{lang}" selected>' in page.text
+        links.add(link)
+    assert len(received) == 2 and len(links) == 2  # each subscriber its own
+
+
+def _verifies(secret: str, body: bytes, headers: dict[str, str]) -> bool:
+    try:
+        Webhook(secret).verify(body, headers)
+    except Exception:
+        return False
+    return True

@@ -23,14 +23,23 @@ from pathlib import Path
 from typing import Any
 
 from yaksok.bench.fanout_clients import CANDIDATES, compare
-from yaksok.bench.processes import WRK_MISSING, BenchError, child, free_port, machine, paused_gc, run_async
+from yaksok.bench.processes import (
+    WRK_MISSING,
+    BenchError,
+    Child,
+    child,
+    free_port,
+    machine,
+    paused_gc,
+    run_async,
+)
 from yaksok.channels.outbound import Outgoing, TransportOptions
 from yaksok.channels.webhook import new_secret
 from yaksok.config import Settings
 from yaksok.domain.commands import Subscribe, WriteNotice
 from yaksok.domain.notice import NoticeKind
 from yaksok.domain.subscription import allowed_networks
-from yaksok.services import databases, delivery
+from yaksok.services import databases, delivery, subscriber_links
 from yaksok.services.notices import create_notice
 from yaksok.services.runtime import Runtime
 
@@ -44,10 +53,15 @@ Progress = Callable[[str], None]
 
 
 def run_fanout(
-    subscribers: int, run_delivery: DeliveryLoop, progress: Progress, compare_clients: int = 0
+    subscribers: int,
+    run_delivery: DeliveryLoop,
+    progress: Progress,
+    compare_clients: int = 0,
+    email_subscribers: int = 0,
 ) -> dict[str, Any]:
     """The fan-out's figures; with ``compare_clients`` > 0, also that many webhooks sent by each
-    HTTP client candidate alone (``bench.fanout_clients``), under ``clients``."""
+    HTTP client candidate alone (``bench.fanout_clients``), under ``clients``; with
+    ``email_subscribers`` > 0, one notice mailed to that many through SMTP, under ``email_*``."""
     if shutil.which("wrk") is None:
         raise BenchError(WRK_MISSING)
     with tempfile.TemporaryDirectory(prefix="yaksok-fanout-") as tmp:
@@ -59,11 +73,13 @@ def run_fanout(
             url = f"sqlite:///{tmp}/fanout.db"
             settings = Settings(database_url=url, webhook_allow_hosts=("127.0.0.1",), delivery_interval=0.2)
             with databases.opened(url) as rt:
-                figures = _measure(rt, settings, base, subscribers, run_delivery, progress)
+                figures = _measure(rt, settings, base, subscribers, run_delivery, progress, receiver)
             progress(f"receiver ceiling: wrk, {WRK_CONNECTIONS} connections, {WRK_SECONDS} s …")
             figures["receiver_ceiling_per_s"] = _ceiling(base, Path(tmp))
             if compare_clients:
                 figures["clients"] = _compare(base, settings, compare_clients, figures, progress)
+        if email_subscribers:
+            figures.update(_email(email_subscribers, run_delivery, progress, Path(tmp)))
     figures["ratio"] = figures["deliveries_per_s"] / figures["receiver_ceiling_per_s"]
     figures["machine"] = machine()
     return figures
@@ -76,6 +92,7 @@ def _measure(
     subscribers: int,
     run_delivery: DeliveryLoop,
     progress: Progress,
+    receiver: Child,
 ) -> dict[str, Any]:
     started = time.perf_counter()
     options = delivery.transport_options(settings, rt)
@@ -86,19 +103,18 @@ def _measure(
         progress(f"subscribed {done + count}/{subscribers}")
     progress(f"{subscribers} subscriptions in {time.perf_counter() - started:.1f} s; publishing one notice")
 
+    cpu: dict[str, float] = {}
+
     async def fan_out() -> tuple[str, float]:
         stop = asyncio.Event()
         worker = asyncio.create_task(run_delivery(rt, settings, stop))
         await asyncio.sleep(0.3)  # the worker is idle, waiting for a publication
-        announcement = WriteNotice(
-            kind=NoticeKind.ANNOUNCEMENT,
-            titles={"en": "Pre-orders open", "ko": "예약 판매 시작"},
-            bodies={"en": "Pre-orders for the iPad open now.", "ko": "아이패드 예약 판매를 시작합니다."},
-            channels=("board", "webhook"),
-            publish_now=True,
-        )
-        notice = await asyncio.to_thread(create_notice, rt, announcement)
+        cpu.update(process=-time.process_time(), loop=-time.thread_time(), receiver=-receiver.cpu_seconds())
+        notice = await asyncio.to_thread(create_notice, rt, _notice(("board", "webhook")))
         elapsed = await _until_received(base, subscribers, progress)
+        cpu["process"] += time.process_time()
+        cpu["loop"] += time.thread_time()
+        cpu["receiver"] += receiver.cpu_seconds()
         stop.set()
         await worker
         return notice.id, elapsed
@@ -121,7 +137,83 @@ def _measure(
         "pending": result.pending,
         "failed": result.failed,
         "client": "yaksok lean asyncio sender (httptools parser)",
+        # CPU per delivery while the fan-out ran (µs): the bench's process (the delivery worker:
+        # its event loop, and the threads that read and write the store), and the receiver.
+        "sender_cpu_us": _per(cpu["process"], result.delivered),
+        "sender_loop_cpu_us": _per(cpu["loop"], result.delivered),
+        "receiver_cpu_us": _per(cpu["receiver"], result.delivered),
     }
+
+
+def _per(seconds: float, deliveries: int) -> float:
+    return seconds * 1e6 / deliveries if deliveries else 0.0
+
+
+def _email(subscribers: int, run_delivery: DeliveryLoop, progress: Progress, tmp: Path) -> dict[str, Any]:
+    """One notice to ``subscribers`` confirmed email subscribers, sent through yaksok's SMTP
+    transport to an aiosmtpd sink (``bench.smtp_sink``, its own process) that parses and counts
+    each message; on a fresh SQLite file. Figures as for webhooks, prefixed ``email_``."""
+    smtp_port, http_port = free_port(), free_port()
+    sink_args = [sys.executable, "-m", "yaksok.bench.smtp_sink", str(smtp_port), str(http_port)]
+    with child("smtp sink", sink_args, tmp / "sink.log") as sink:
+        base = f"http://127.0.0.1:{http_port}"
+        _wait_until_up(base, sink.alive)
+        url = f"sqlite:///{tmp}/email.db"
+        settings = Settings(
+            database_url=url,
+            smtp_host="127.0.0.1",
+            smtp_port=smtp_port,
+            email_from="notices@yaksok.example",
+            delivery_interval=0.2,
+        )
+        with databases.opened(url) as rt:
+            options = delivery.transport_options(settings, rt)
+            commands = [Subscribe(channel="email", target=f"r{i}@example.com") for i in range(subscribers)]
+            made = delivery.subscribe_many(rt, commands, options)
+            subscriber_links.confirm_many(rt, [m.id for m in made])
+            progress(f"{subscribers} confirmed email subscriptions; publishing one notice")
+            cpu: dict[str, float] = {}
+
+            async def mail_out() -> tuple[str, float]:
+                stop = asyncio.Event()
+                worker = asyncio.create_task(run_delivery(rt, settings, stop))
+                await asyncio.sleep(0.3)
+                cpu.update(process=-time.process_time(), sink=-sink.cpu_seconds())
+                notice = await asyncio.to_thread(create_notice, rt, _notice(("board", "email")))
+                elapsed = await _until_received(base, subscribers, progress, what="mailed")
+                cpu["process"] += time.process_time()
+                cpu["sink"] += sink.cpu_seconds()
+                stop.set()
+                await worker
+                return notice.id, elapsed
+
+            with paused_gc():
+                notice_id, elapsed = run_async(mail_out())
+            counted = _get(f"{base}/_count")
+            result = delivery.figures(rt, notice_id)
+    return {
+        "email_subscribers": subscribers,
+        "email_per_s": result.delivered / elapsed if elapsed else 0.0,
+        "email_elapsed_s": elapsed,
+        "email_first_s": _s(result.first),
+        "email_p50_s": _s(result.p50),
+        "email_p99_s": _s(result.p99),
+        "email_missing": subscribers - min(int(counted["distinct"]), result.delivered),
+        "email_duplicates": int(counted["received"]) - int(counted["distinct"]) - int(counted["unparsed"]),
+        "email_unparsed": counted["unparsed"],
+        "email_sender_cpu_us": _per(cpu["process"], result.delivered),
+        "email_sink_cpu_us": _per(cpu["sink"], result.delivered),
+    }
+
+
+def _notice(channels: tuple[str, ...]) -> WriteNotice:
+    return WriteNotice(
+        kind=NoticeKind.ANNOUNCEMENT,
+        titles={"en": "Pre-orders open", "ko": "예약 판매 시작"},
+        bodies={"en": "Pre-orders for the iPad open now.", "ko": "아이패드 예약 판매를 시작합니다."},
+        channels=channels,
+        publish_now=True,
+    )
 
 
 def _compare(
@@ -150,7 +242,9 @@ def _s(value: Any) -> float:
     return float("inf") if value is None else float(value.total_seconds())
 
 
-async def _until_received(base: str, expected: int, progress: Progress, limit: float = 90.0) -> float:
+async def _until_received(
+    base: str, expected: int, progress: Progress, limit: float = 90.0, what: str = "delivered"
+) -> float:
     """Seconds from now until the receiver has heard from every subscriber (or ``limit``)."""
     started = time.perf_counter()
     last = -1
@@ -158,7 +252,7 @@ async def _until_received(base: str, expected: int, progress: Progress, limit: f
         counted = await asyncio.to_thread(_get, f"{base}/_count")
         distinct = int(counted["distinct"])
         if distinct != last:
-            progress(f"delivered {distinct}/{expected}")
+            progress(f"{what} {distinct}/{expected}")
             last = distinct
         if distinct >= expected:
             break

@@ -43,6 +43,7 @@ class Smtp:
     password: str = ""
     sender: str = "yaksok@localhost"  # the From address
     timeout: float = 10.0
+    sessions: int = 4  # a batch goes over up to this many SMTP connections, each carrying many messages
 
 
 @dataclass(frozen=True)

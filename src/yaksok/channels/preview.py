@@ -53,7 +53,12 @@ def previews(
     ]
     for name in _JSON_CHANNELS:
         if name in REGISTRY:
-            body = json.loads(REGISTRY[name].render(notice, lang, base_url, milestones))
+            channel = REGISTRY[name]
+            raw = channel.render(notice, lang, base_url, milestones)
+            if channel.personal is not None:  # each subscriber's own manage link: its token elided
+                head, tail = channel.personal(raw, email.manage_url(base_url, ""))
+                raw = head + "…".encode() + tail
+            body = json.loads(raw)
             shown.append(Preview(name, text=json.dumps(body, ensure_ascii=False, indent=2)))
     message = read_message(social_body(notice, lang, base_url, milestones))
     for name, rules in SOCIAL_RULES.items():

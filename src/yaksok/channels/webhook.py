@@ -109,8 +109,26 @@ def event_body(notice: Notice, lang: str, base_url: str, milestones: Mapping[str
         if promised is not None:
             kind = "promise.changed"
             data.update(_promise_data(*promised, lang))
+    data["manage_url"] = MANAGE_SLOT  # last: each subscriber's own link goes there (``manage_parts``)
     event = {"type": kind, "timestamp": notice.published_at.isoformat(), "data": data}
     return json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+# Every event carries the subscriber's own signed link to manage what it gets (``data.manage_url``,
+# signed with the rest of the body). The body is rendered once per notice and language with this
+# slot at its very end; each subscriber's message is that body with its link in the slot.
+MANAGE_SLOT = "{manage_url}"
+_SLOT_END = b'"manage_url":"{manage_url}"}}'
+
+
+def manage_parts(body: bytes, manage_prefix: str) -> tuple[bytes, bytes]:
+    """An event as ``event_body`` renders it, cut where a subscriber's manage token goes: the
+    two parts with the token between are the subscriber's event, its ``data.manage_url`` being
+    ``manage_prefix`` + token (a token is URL- and JSON-safe as it is)."""
+    if not body.endswith(_SLOT_END):
+        raise ValueError("not an event with a manage_url slot")
+    prefix = json.dumps(manage_prefix, ensure_ascii=False)[1:-1].encode()
+    return body[: -len(_SLOT_END)] + b'"manage_url":"' + prefix, b'"}}'
 
 
 def _reminded(

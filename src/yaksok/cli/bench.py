@@ -232,9 +232,14 @@ def _x(value: float | None) -> str:
     "candidate (aiohttp, niquests, pyreqwest: pip install 'yaksok[bench]') alone, and compare.",
 )  # fmt: skip
 @click.option(
+    "--email-subscribers", type=click.IntRange(0, 1_000_000), default=10_000, show_default=True, metavar="N",
+    help="Afterwards mail one notice to N confirmed email subscribers through SMTP, to a local "
+    "aiosmtpd sink that parses and counts each message (0: no email phase).",
+)  # fmt: skip
+@click.option(
     "--json", "as_json", is_flag=True, help="End with the figures as one JSON object on the last line."
 )
-def fanout(subscribers: int, compare_clients: int, as_json: bool) -> None:
+def fanout(subscribers: int, compare_clients: int, email_subscribers: int, as_json: bool) -> None:
     """One notice to SUBSCRIBERS webhooks on a local receiver, beside the receiver's ceiling.
 
     A raw-ASGI receiver on uvicorn (127.0.0.1) answers 204 and counts webhook ids; yaksok, on a
@@ -248,6 +253,7 @@ def fanout(subscribers: int, compare_clients: int, as_json: bool) -> None:
             delivery.run,
             progress=lambda line: click.echo(line, err=True),
             compare_clients=compare_clients,
+            email_subscribers=email_subscribers,
         )
     except BenchError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -256,9 +262,20 @@ def fanout(subscribers: int, compare_clients: int, as_json: bool) -> None:
         f"{figures['deliveries_per_s']:.0f} deliveries/s, "
         f"receiver ceiling {figures['receiver_ceiling_per_s']:.0f}/s (ratio {figures['ratio']:.2f}); "
         f"from publish_at: first {figures['first_delivery_s'] * 1000:.1f} ms, p50 {figures['p50_s']:.2f} s, "
-        f"p99 {figures['p99_s']:.2f} s; missing {figures['missing']}, duplicates {figures['duplicates']}",
+        f"p99 {figures['p99_s']:.2f} s; missing {figures['missing']}, duplicates {figures['duplicates']}; "
+        f"CPU per delivery: sender {figures['sender_cpu_us']:.1f} µs "
+        f"(event loop {figures['sender_loop_cpu_us']:.1f}), receiver {figures['receiver_cpu_us']:.1f} µs",
         err=as_json,
     )
+    if email_subscribers:
+        click.echo(
+            f"email to {figures['email_subscribers']} subscribers: {figures['email_per_s']:.0f} emails/s; "
+            f"from publish_at: first {figures['email_first_s'] * 1000:.1f} ms, "
+            f"p50 {figures['email_p50_s']:.2f} s, p99 {figures['email_p99_s']:.2f} s; "
+            f"missing {figures['email_missing']}, unparsed {figures['email_unparsed']}; CPU per email: "
+            f"sender {figures['email_sender_cpu_us']:.0f} µs, sink {figures['email_sink_cpu_us']:.0f} µs",
+            err=as_json,
+        )
     if as_json:
         click.echo(json.dumps(figures))
 

@@ -14,9 +14,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from itertools import repeat
 from statistics import quantiles
 from typing import Protocol
 
@@ -42,7 +43,7 @@ from yaksok.domain.delivery import (
 )
 from yaksok.domain.errors import InvalidInput, NotFound
 from yaksok.domain.notice import Notice
-from yaksok.domain.subscription import Subscription, allowed_networks, signing_secrets
+from yaksok.domain.subscription import Recipient, Subscription, allowed_networks, signing_secrets
 from yaksok.services import audit_trail, social, subscriber_links
 from yaksok.services.push_keys import vapid_key
 from yaksok.services.runtime import Runtime
@@ -222,18 +223,45 @@ class _Leased:
 
 
 class _Bodies:
-    """Each notice rendered once per language for the page being prepared."""
+    """Each notice rendered once per language for the page being prepared; on a channel whose
+    messages carry the subscriber's manage link (``Channel.personal``), cut where it goes."""
 
-    def __init__(self, tx: Transaction, base_url: str) -> None:
-        self.tx, self.base_url = tx, base_url
+    def __init__(self, tx: Transaction, rt: Runtime, base_url: str) -> None:
+        self.tx, self.rt, self.base_url = tx, rt, base_url
         self.rendered: dict[tuple[str, str, str], bytes] = {}
+        self.parts: dict[tuple[str, str, str], tuple[bytes, bytes] | None] = {}
         self.milestones = {m.id: m for m in tx.milestones.all()}
+        self._key: bytes | None = None
 
     def body(self, notice: Notice, channel: str, lang: str) -> bytes:
         key = (notice.id, channel, lang)
         if key not in self.rendered:
             self.rendered[key] = REGISTRY[channel].render(notice, lang, self.base_url, self.milestones)
         return self.rendered[key]
+
+    def personal(self, notice: Notice, channel: str, lang: str) -> tuple[bytes, bytes] | None:
+        """The body in two parts with the subscriber's manage token to go between, or None when
+        the channel's body is the same for every subscriber."""
+        key = (notice.id, channel, lang)
+        if key not in self.parts:
+            cut = REGISTRY[channel].personal
+            prefix = email.manage_url(self.base_url, "")
+            self.parts[key] = None if cut is None else cut(self.body(notice, channel, lang), prefix)
+        return self.parts[key]
+
+    @property
+    def link_key(self) -> bytes:
+        if self._key is None:
+            self._key = subscriber_links.link_key(self.tx, self.rt)
+        return self._key
+
+    def message(self, notice: Notice, channel: str, lang: str, subscription_id: str) -> bytes:
+        """What one subscriber is sent."""
+        parts = self.personal(notice, channel, lang)
+        if parts is None:
+            return self.body(notice, channel, lang)
+        token = subscriber_links.manage_path_token(self.link_key, subscription_id)
+        return b"%s%s%s" % (parts[0], token.encode(), parts[1])
 
 
 @dataclass(frozen=True)
@@ -262,31 +290,12 @@ def expand_next(
         page = tx.subscriptions.recipients(after=job.after, created_by=notice.published_at, limit=page_size)
         last = page[-1].id if page else job.after
         tx.deliveries.advance_fanout(job.notice_id, last, done=len(page) < page_size)
-        bodies, until = _Bodies(tx, base_url), now + lease
-        leased: dict[str, _Leased] = {}
-        for recipient in page:
-            if recipient.wants(notice):
-                lot = leased.get(recipient.channel)
-                if lot is None:
-                    lot = leased[recipient.channel] = _Leased(
-                        notice.id, recipient.channel, job.publish_at, until, [], []
-                    )
-                lot.subscription_ids.append(recipient.id)
-                body = bodies.body(notice, recipient.channel, recipient.language)
-                lot.messages.append(
-                    Outgoing(
-                        delivery_id(notice.id, recipient.id),
-                        recipient.target,
-                        signing_secrets(
-                            recipient.secret, recipient.previous_secret, recipient.previous_secret_until, now
-                        ),
-                        body,
-                    )
-                )
+        until = now + lease
+        leased = _lease(page, notice, job.publish_at, until, _Bodies(tx, rt, base_url), now)
         rows = [
-            (message.id, subscription_id, lot.channel)
+            row
             for lot in leased.values()
-            for message, subscription_id in zip(lot.messages, lot.subscription_ids, strict=True)
+            for row in zip([m.id for m in lot.messages], lot.subscription_ids, repeat(lot.channel))
         ]
         tx.deliveries.add_leased(notice.id, job.publish_at, until, rows)
         return Batch(
@@ -294,6 +303,48 @@ def expand_next(
             messages={channel: lot.messages for channel, lot in leased.items()},
             alerts=alerts,
         )
+
+
+def _lease(
+    page: list[Recipient],
+    notice: Notice,
+    publish_at: datetime,
+    until: datetime,
+    bodies: _Bodies,
+    now: datetime,
+) -> dict[str, _Leased]:
+    """The page's messages, by channel, to those of ``page`` who want ``notice``. Run once per
+    subscriber of a fan-out: locals only, and no call but the message's for the common subscriber
+    (no launches or kinds chosen, no secret being rotated)."""
+    leased: dict[str, _Leased] = {}
+    channels, prefix = notice.channels, delivery_id(notice.id, "")
+    rendered: dict[tuple[str, str], bytes | tuple[bytes, bytes]] = {}
+    token: Callable[[str], bytes] | None = None
+    for recipient in page:
+        id_, channel, target, secret, language, launches, kinds, previous, previous_until = recipient
+        if launches or kinds:
+            if not recipient.wants(notice):
+                continue
+        elif channel not in channels:
+            continue
+        if previous:
+            secret = signing_secrets(secret, previous, previous_until, now)
+        found = rendered.get((channel, language))
+        if found is None:
+            found = bodies.personal(notice, channel, language) or bodies.body(notice, channel, language)
+            rendered[channel, language] = found
+        if isinstance(found, bytes):
+            body = found
+        else:  # the subscriber's manage link goes in the middle
+            if token is None:
+                token = subscriber_links.manage_tokens(bodies.link_key)
+            body = b"%s%s%s" % (found[0], token(id_), found[1])
+        lot = leased.get(channel)
+        if lot is None:
+            lot = leased[channel] = _Leased(notice.id, channel, publish_at, until, [], [])
+        lot.subscription_ids.append(id_)
+        lot.messages.append(Outgoing(prefix + id_, target, secret, body))
+    return leased
 
 
 def _message(delivery: Delivery, subscription: Subscription, body: bytes, now: datetime) -> Outgoing:
@@ -307,7 +358,7 @@ def claim_retries(rt: Runtime, base_url: str, limit: int, lease: timedelta = LEA
     batch = Batch()
     with rt.store.write() as tx:
         due = tx.deliveries.claim_due(now, limit)
-        bodies = _Bodies(tx, base_url)
+        bodies = _Bodies(tx, rt, base_url)
         leased, dropped = [], []
         for delivery in due:
             subscription = tx.subscriptions.get(delivery.subscription_id)
@@ -322,7 +373,7 @@ def claim_retries(rt: Runtime, base_url: str, limit: int, lease: timedelta = LEA
                 _message(
                     delivery,
                     subscription,
-                    bodies.body(notice, subscription.channel, subscription.language),
+                    bodies.message(notice, subscription.channel, subscription.language, subscription.id),
                     now,
                 ),
             )

@@ -14,9 +14,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
 from yaksok.channels import email
 from yaksok.channels.outbound import Outgoing
@@ -49,6 +51,33 @@ def _sign(key: bytes, purpose: str, payload: str) -> str:
 
 def unsubscribe_token(key: bytes, subscription_id: str) -> str:
     return f"{subscription_id}.{_sign(key, 'unsubscribe', subscription_id)}"
+
+
+_URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
+
+
+def manage_path_token(key: bytes, subscription_id: str) -> str:
+    """The token of a subscription's manage link as its URL's last segment (``email.manage_url``
+    quotes it; an id of letters, digits and ``_.~-`` needs no quoting, which a fan-out skips)."""
+    token = unsubscribe_token(key, subscription_id)
+    return token if _URL_SAFE(subscription_id) else quote(token, safe="")
+
+
+def manage_tokens(key: bytes) -> Callable[[str], bytes]:
+    """``manage_path_token`` as bytes, for the many subscribers of a fan-out: the key is set up
+    once (its HMAC state copied per subscriber), and plain ids skip the quoting check's regex."""
+    base = hmac.new(key, b"unsubscribe\0", hashlib.sha256)
+    encode = base64.urlsafe_b64encode
+
+    def token(subscription_id: str) -> bytes:
+        if not (subscription_id.isascii() and subscription_id.replace("_", "").isalnum()):
+            return manage_path_token(key, subscription_id).encode()
+        raw = subscription_id.encode()
+        mac = base.copy()
+        mac.update(raw)
+        return b"%s.%s" % (raw, encode(mac.digest()[:24]))
+
+    return token
 
 
 def confirm_token(key: bytes, subscription_id: str, expires: datetime) -> str:
@@ -89,6 +118,13 @@ def confirm(rt: Runtime, token: str) -> str:
             raise _invalid()
         tx.subscriptions.confirm(subscription_id)
     return subscription_id
+
+
+def confirm_many(rt: Runtime, subscription_ids: Sequence[str]) -> int:
+    """Confirm held subscriptions in one transaction, as each one's link would; how many were held.
+    For a caller that holds the addresses' consent already: the fan-out bench's sink."""
+    with rt.store.write() as tx:
+        return sum(tx.subscriptions.confirm(subscription_id) for subscription_id in subscription_ids)
 
 
 def unsubscribe(rt: Runtime, token: str) -> str:
