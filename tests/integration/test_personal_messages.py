@@ -43,7 +43,7 @@ def told(rt: Runtime, *, language: str, hours_from_now: float = 0, previous: str
         kind=MessageKind.SHIP_DATE,
         contact="buyer@example.com",
         language=language,
-        ship_date=ship,
+        about=ship,
         due_at=due,
     )
     with rt.store.write() as tx:

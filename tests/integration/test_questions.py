@@ -5,6 +5,7 @@ input is refused with a 4xx and stores nothing, or is shown as inert text."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -26,6 +27,7 @@ from yaksok.services.notices import create_notice
 from yaksok.services.runtime import Runtime
 from yaksok.web.app import create_app
 from yaksok.web.live import published_after
+from yaksok.workers.delivery import DeliveryWorker
 
 SLUG = "ipad-kt-2010"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -174,6 +176,19 @@ def test_public_questions_are_rate_limited_per_address_with_retry_after(rt: Runt
     assert len(stored(rt)) == 2
 
 
+def send_personal(rt: Runtime, mail: Mail) -> int:
+    """Run the delivery worker's personal messages once, as ``yaksok serve`` does in its loop."""
+
+    async def run() -> int:
+        worker = DeliveryWorker(rt, mail.settings)
+        try:
+            return await worker.personal()
+        finally:
+            await worker.aclose()
+
+    return asyncio.run(run())
+
+
 def test_support_answers_through_the_api_and_the_asker_is_mailed_in_their_language(
     site: TestClient, rt: Runtime, mail: Mail, support: Headers
 ) -> None:
@@ -191,6 +206,7 @@ def test_support_answers_through_the_api_and_the_asker_is_mailed_in_their_langua
     body = answer.json()
     assert body["state"] == "answered" and body["answers"][0]["official"] is True
 
+    assert send_personal(rt, mail) == 1  # the delivery worker sends it from the outbox
     [message] = mail.sink.received
     assert message["To"] == "asker@example.com" and "공식 답변" in str(message["Subject"])
     text = message.get_body(("plain",))
@@ -254,6 +270,7 @@ def test_a_merged_question_gets_the_answer_of_the_one_it_was_merged_into(
 
     listed = {q["id"]: q for q in site.get("/api/v1/questions", headers=support).json()}
     assert listed[second["id"]]["state"] == "answered"
+    send_personal(rt, mail)
     assert [m["To"] for m in mail.sink.received] == ["b@example.com"]
     direct = site.post(f"/api/v1/questions/{second['id']}/answer", json={"text": "x"}, headers=support)
     assert direct.json()["code"] == "question.merged"
@@ -312,6 +329,7 @@ def test_support_answers_hides_and_merges_from_the_console_without_script(
 
     public = site.get(f"/launches/{SLUG}?lang=en").text
     assert "629,000 won" in public and "rude words" not in public and "a@example.com" not in public
+    send_personal(rt, mail)
     assert [m["To"] for m in mail.sink.received] == ["a@example.com"]
     cross = console.post(
         f"/console/questions/{second['id']}/answer",

@@ -33,7 +33,7 @@ def message(sequence: int, due_at: datetime = SLOT, date: str | None = "2010-11-
         kind=MessageKind.SHIP_DATE,
         contact=f"buyer{sequence}@example.com",
         language="ko" if sequence % 2 else "en",
-        ship_date=ship,
+        about=ship,
         due_at=due_at,
         next_attempt_at=due_at,
     )
@@ -46,9 +46,9 @@ def test_a_message_is_stored_once_however_often_its_slot_is_run(store: port.Stor
         assert tx.personal_messages.add_many([message(1), message(3)]) == 1
     with store.read() as tx:
         stored = tx.personal_messages.for_launch("ipad")
-    assert sorted(m.ship_date.sequence for m in stored) == [1, 2, 3]
+    assert sorted(m.about.sequence for m in stored) == [1, 2, 3]
     assert {m.language for m in stored} == {"ko", "en"}
-    assert stored[0].ship_date.date == "2010-11-30" and stored[0].ship_date.reason == "first_scheduled"
+    assert stored[0].about.date == "2010-11-30" and stored[0].about.reason == "first_scheduled"
 
 
 def test_only_pending_messages_whose_hour_has_come_are_claimed_oldest_first(store: port.Store) -> None:
@@ -57,8 +57,8 @@ def test_only_pending_messages_whose_hour_has_come_are_claimed_oldest_first(stor
         tx.personal_messages.add_many([message(2), message(1), later])
     with store.write() as tx:
         due = tx.personal_messages.claim_due(SLOT, 10)
-    assert [m.ship_date.sequence for m in due] == sorted(m.ship_date.sequence for m in due)
-    assert {m.ship_date.sequence for m in due} == {1, 2}
+    assert [m.about.sequence for m in due] == sorted(m.about.sequence for m in due)
+    assert {m.about.sequence for m in due} == {1, 2}
     with store.write() as tx:
         assert tx.personal_messages.claim_due(SLOT, 1) == due[:1]
 
@@ -76,7 +76,7 @@ def test_outcomes_are_kept_and_tallied_with_their_latency_from_the_announced_hou
     with store.write() as tx:
         tx.personal_messages.save_many(changed)
     with store.read() as tx:
-        stored = {m.ship_date.sequence: m for m in tx.personal_messages.for_launch("ipad")}
+        stored = {m.about.sequence: m for m in tx.personal_messages.for_launch("ipad")}
         tally = tx.personal_messages.tally("ipad")
         elsewhere = tx.personal_messages.tally("galaxy-tab")
     assert stored[1].status is DeliveryStatus.DELIVERED and stored[1].delivered_at == sent

@@ -14,6 +14,7 @@ from yaksok.domain.clock import SimulatedClock
 from yaksok.domain.commands import CreateLaunch, WriteNotice
 from yaksok.domain.errors import InvalidInput, NotFound
 from yaksok.domain.notice import NoticeKind
+from yaksok.domain.personal_message import AnswerNote, MessageKind
 from yaksok.domain.question import QuestionState
 from yaksok.services import launches, notices, questions
 from yaksok.services.runtime import Runtime
@@ -73,9 +74,12 @@ def test_an_official_answer_tells_the_askers_with_a_contact_of_it_and_its_merged
     assert {q.id: q.state for q in questions.questions(rt)} == dict.fromkeys(
         (first.id, second.id, third.id), QuestionState.ANSWERED
     )
-    mails = questions.answer_mails(rt, done, "https://yaksok.example")
-    assert [m.target for m in mails] == ["a@example.com", "b@example.com"]
-    assert "공식 답변" in mails[1].body.decode() and "629,000 won." in mails[1].body.decode()
+    with rt.store.read() as tx:
+        told = {m.contact: m for m in tx.personal_messages.for_launch(SLUG)}
+    assert sorted(told) == ["a@example.com", "b@example.com"]  # in the outbox, for the delivery worker
+    korean = told["b@example.com"]
+    assert korean.language == "ko" and korean.kind is MessageKind.ANSWER and korean.due_at == rt.clock.now()
+    assert korean.about == AnswerNote(second.id, "How much?", "629,000 won.", f"/launches/{SLUG}#{second.id}")
     assert questions.figures(rt, SLUG).to_dict()["first_answer_minutes_median"] == 25.0
 
 

@@ -1,10 +1,11 @@
-"""Personal messages: one customer told something about their own reservation.
+"""Personal messages: one customer told something of their own.
 
-A notice is public and fans out to subscribers; a personal message (a ship date set or moved)
-goes to one reservation's contact, in the language the customer chose, at an announced hour
-rather than the moment an operator pressed a button. It is written to the outbox in the same
-transaction as what it tells, and the delivery worker sends it with the notices' transports and
-retry schedule. Its id is the same on every attempt.
+A notice is public and fans out to subscribers; a personal message goes to one customer's
+contact, in their language: a reservation's ship date set or moved (at the launch's shipping
+cadence hour, not the moment an operator pressed a button), or the official answer to the
+question they asked. It is written to the outbox in the same transaction as what it tells, and
+the delivery worker sends it with the notices' transports and retry schedule. Its id is the same
+on every attempt.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from yaksok.domain.delivery import (
 
 class MessageKind(StrEnum):
     SHIP_DATE = "ship_date"  # a reservation's expected ship (or pickup) date was set or moved
+    ANSWER = "answer"  # the official answer to the customer's question
 
 
 @dataclass(frozen=True)
@@ -45,14 +47,27 @@ class ShipDate:
 
 
 @dataclass(frozen=True)
+class AnswerNote:
+    """What an answer message says: the question asked, its official answer, where both are public."""
+
+    question_id: str
+    question: str
+    answer: str
+    path: str  # on the site, e.g. /launches/ipad#q_0001
+
+
+About = ShipDate | AnswerNote
+
+
+@dataclass(frozen=True)
 class PersonalMessage:
     id: str  # the same on every attempt, so the receiver can de-duplicate
     launch_slug: str
     kind: MessageKind
     contact: str
     language: str
-    ship_date: ShipDate
-    due_at: datetime  # the announced hour it goes out at: latency is counted from here
+    about: About
+    due_at: datetime  # when it may go out (a shipping slot, or the answer's time): latency counts from here
     status: DeliveryStatus = DeliveryStatus.PENDING
     attempts: int = 0
     next_attempt_at: datetime | None = None
@@ -86,6 +101,10 @@ class PersonalMessage:
             next_attempt_at=None,
             last_error=why,
         )
+
+
+def answer_message_id(answer_id: str, question_id: str) -> str:
+    return f"answer_{answer_id}_{question_id}"
 
 
 def ship_date_message_id(launch_slug: str, sequence: int, date: str | None, told_at: datetime) -> str:

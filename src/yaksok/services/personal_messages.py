@@ -1,7 +1,8 @@
-"""Personal messages: the outbox's work for messages to one customer (a ship date set or moved).
+"""Personal messages: the outbox's work for messages to one customer (a ship date set or moved,
+the official answer to their question).
 
 They are written in the transaction that decides what they tell (``tell``), due at an announced
-hour; the delivery worker leases the due ones a page at a time (``claim_due``: a worker killed
+hour or at once; the delivery worker leases the due ones a page at a time (``claim_due``: a worker killed
 mid-page leaves them to be retried with the same ids once the lease ends), sends them through the
 email transport, and records each outcome on the notices' retry schedule (``record``).
 """
@@ -14,13 +15,13 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
-from yaksok.channels import ship_date
+from yaksok.channels import email, ship_date
 from yaksok.channels.email import check_address
 from yaksok.channels.outbound import Outgoing
 from yaksok.domain.delivery import Outcome
 from yaksok.domain.errors import InvalidInput
 from yaksok.domain.figures import ChannelFigures, delivery_figures
-from yaksok.domain.personal_message import PersonalMessage
+from yaksok.domain.personal_message import PersonalMessage, ShipDate
 from yaksok.domain.texts import pick_text
 from yaksok.services.delivery import LEASE
 from yaksok.services.launches import get_launch
@@ -110,6 +111,10 @@ def _title(tx: Transaction, slug: str) -> dict[str, str]:
 
 def _outgoing(message: PersonalMessage, titles: dict[str, str], base_url: str) -> Outgoing:
     title = pick_text(titles, message.language) or message.launch_slug
-    url = lookup_url(base_url, message.ship_date.code)
-    body = ship_date.email_body(message.ship_date, message.language, title, url)
+    about, lang = message.about, message.language
+    if isinstance(about, ShipDate):
+        body = ship_date.email_body(about, lang, title, lookup_url(base_url, about.code))
+    else:
+        page = f"{base_url.rstrip('/')}{about.path}"
+        body = email.answer_body(lang, title, about.question, about.answer, page)
     return Outgoing(message.id, message.contact, "", body)

@@ -6,19 +6,16 @@ asking). The asker's contact is private: the official answer is mailed there, no
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from yaksok.channels import email
-from yaksok.channels.outbound import Outgoing
-from yaksok.channels.transports import REGISTRY
-from yaksok.config import Settings
 from yaksok.domain import codes
-from yaksok.domain.delivery import Delivered
 from yaksok.domain.errors import NotFound
 from yaksok.domain.notice import NoticeState
+from yaksok.domain.personal_message import AnswerNote, MessageKind, PersonalMessage, answer_message_id
 from yaksok.domain.question import (
     Question,
     QuestionFigures,
@@ -28,8 +25,7 @@ from yaksok.domain.question import (
     check_question,
     question_figures,
 )
-from yaksok.services import audit_trail, ledger
-from yaksok.services.delivery import transport_options
+from yaksok.services import audit_trail, ledger, personal_messages
 from yaksok.services.launches import get_launch
 from yaksok.services.live import question_url
 from yaksok.services.runtime import Runtime
@@ -106,7 +102,7 @@ def ask(rt: Runtime, command: Ask) -> Question:
 def answer(rt: Runtime, question_id: str, text: str, *, official: bool = True) -> Answered:
     """StaffAnswer a question (support, editor or admin). An official answer marks the question (and
     those merged into it) answered, goes out on the live updates and is to be mailed to askers
-    who left a contact (``tell_askers``, after the commit)."""
+    who left a contact (a personal message in the same transaction, sent by the delivery worker)."""
     assert rt.actor is not None, "a question is answered by an operator"
     cleaned = check_answer(text)
     now = rt.clock.now()
@@ -128,8 +124,24 @@ def answer(rt: Runtime, question_id: str, text: str, *, official: bool = True) -
             tell = [answered, *_merged_into(tx, answered)]
             tx.live_events.announce(entry.seq)  # other processes' live updates read it
             tx.after_commit.append(rt.answered)
-    with_contact = tuple(q for q in tell if q.contact)
+        with_contact = tuple(q for q in tell if q.contact)
+        personal_messages.tell(tx, [_answer_message(asked, given, now) for asked in with_contact])
     return Answered(answered, given, with_contact)
+
+
+def _answer_message(asked: Question, answer: StaffAnswer, now: datetime) -> PersonalMessage:
+    """The official answer for one asker, in their language, through the delivery worker's outbox
+    (retried like a notice's email if their server refuses it for now)."""
+    note = AnswerNote(asked.id, asked.text, answer.text, question_url(asked))
+    return PersonalMessage(
+        id=answer_message_id(answer.id, asked.id),
+        launch_slug=asked.launch_slug,
+        kind=MessageKind.ANSWER,
+        contact=asked.contact,
+        language=asked.language,
+        about=note,
+        due_at=now,
+    )
 
 
 def _merged_into(tx: Transaction, target: Question) -> list[Question]:
@@ -209,38 +221,3 @@ def figures(rt: Runtime, launch_slug: str) -> QuestionFigures:
     """The launch's time to first official answer (median, p90) and what is still unanswered."""
     with rt.store.read() as tx:
         return question_figures(tx.questions.find(launch_slug=launch_slug))
-
-
-def answer_mails(rt: Runtime, done: Answered, base_url: str) -> list[Outgoing]:
-    """The emails telling each asker with a contact of the official answer, in their language."""
-    with rt.store.read() as tx:
-        launch = get_launch(tx, done.question.launch_slug)
-    mails = []
-    for asked in done.tell:
-        lang = asked.language
-        title = launch.titles.get(lang) or launch.titles.get("en") or launch.slug
-        url = question_url(asked, base_url)
-        body = email.answer_body(lang, title, asked.text, done.answer.text, url)
-        mails.append(Outgoing(f"answer_{done.answer.id}_{asked.id}", asked.contact, "", body))
-    return mails
-
-
-async def tell_askers(rt: Runtime, settings: Settings, done: Answered) -> None:
-    """Mail the official answer to the askers who left a contact (logged if it cannot be sent)."""
-    if not done.tell:
-        return
-    mails = await asyncio.to_thread(answer_mails, rt, done, settings.public_url)
-    transport = REGISTRY["email"].transport(transport_options(settings, rt))
-    try:
-        for mail in mails:
-            outcome = await transport.deliver(mail)
-            if not isinstance(outcome, Delivered):
-                log.warning("the answer %s was not mailed to its asker: %s", done.answer.id, outcome.why)
-    finally:
-        await transport.aclose()
-
-
-def mail_answer(rt: Runtime, settings: Settings, done: Answered) -> None:
-    """``tell_askers`` for a caller in a worker thread (the admin API's handlers, the console's)."""
-    if done.tell:
-        asyncio.run(tell_askers(rt, settings, done))

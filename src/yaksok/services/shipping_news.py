@@ -75,7 +75,7 @@ def _messages(tx: Transaction, slug: str, changes: list[NetChange], slot: dateti
                 kind=MessageKind.SHIP_DATE,
                 contact=reservation.contact,
                 language=reservation.language,
-                ship_date=ship,
+                about=ship,
                 due_at=slot,
             )
         )

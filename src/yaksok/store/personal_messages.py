@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from yaksok.domain.delivery import DeliveryStatus
 from yaksok.domain.figures import DeliveryTally
-from yaksok.domain.personal_message import MessageKind, PersonalMessage, ShipDate
+from yaksok.domain.personal_message import About, AnswerNote, MessageKind, PersonalMessage, ShipDate
 from yaksok.store import port
 from yaksok.store.tables import personal_messages, ship_dates_told
 
@@ -124,7 +124,7 @@ def _row(m: PersonalMessage) -> dict[str, object]:
         "kind": m.kind.value,
         "contact": m.contact,
         "language": m.language,
-        "ship": asdict(m.ship_date),
+        "about": asdict(m.about),
         "due_at": m.due_at,
         "status": m.status.value,
         "attempts": m.attempts,
@@ -141,7 +141,7 @@ def _message(row: RowMapping) -> PersonalMessage:
         kind=MessageKind(row["kind"]),
         contact=row["contact"],
         language=row["language"],
-        ship_date=ShipDate(**row["ship"]),
+        about=_about(MessageKind(row["kind"]), row["about"]),
         due_at=row["due_at"],
         status=DeliveryStatus(row["status"]),
         attempts=row["attempts"],
@@ -149,3 +149,9 @@ def _message(row: RowMapping) -> PersonalMessage:
         delivered_at=row["delivered_at"],
         last_error=row["last_error"],
     )
+
+
+def _about(kind: MessageKind, data: dict[str, object]) -> About:
+    if kind is MessageKind.ANSWER:
+        return AnswerNote(**data)  # type: ignore[arg-type]
+    return ShipDate(**data)  # type: ignore[arg-type]

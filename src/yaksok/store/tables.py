@@ -353,8 +353,8 @@ admissions_used = Table(
     Column("used_at", UTCDateTime, nullable=False),
 )
 
-# Personal messages (a ship date set or moved): one reservation's contact told, through the
-# delivery worker; ``ship`` holds what the message says (domain.personal_message.ShipDate).
+# Personal messages (a ship date set or moved, an official answer): one customer's contact told,
+# through the delivery worker; ``about`` holds what the message says (domain.personal_message).
 personal_messages = Table(
     "personal_messages",
     metadata,
@@ -363,7 +363,7 @@ personal_messages = Table(
     Column("kind", String(32), nullable=False),
     Column("contact", String(200), nullable=False),
     Column("language", String(8), nullable=False),
-    Column("ship", JSON, nullable=False),
+    Column("about", JSON, nullable=False),
     Column("due_at", UTCDateTime, nullable=False),
     Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False),

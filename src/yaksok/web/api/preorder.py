@@ -7,7 +7,7 @@ import io
 
 from starlette.routing import BaseRoute
 
-from yaksok.domain.personal_message import PersonalMessage
+from yaksok.domain.personal_message import AnswerNote, PersonalMessage, ShipDate
 from yaksok.domain.reservation import Reservation, ReservationState
 from yaksok.services import personal_messages, reservations
 from yaksok.services.auth import Role
@@ -81,13 +81,15 @@ def told(call: Call[None]) -> PersonalMessagesOut:
 
 
 def _message(m: PersonalMessage) -> PersonalMessageOut:
+    ship = m.about if isinstance(m.about, ShipDate) else None
     return PersonalMessageOut(
         id=m.id,
         kind=m.kind.value,
-        sequence=m.ship_date.sequence,
-        date=m.ship_date.date,
-        previous=m.ship_date.previous,
-        reason=m.ship_date.reason,
+        sequence=ship.sequence if ship else None,
+        date=ship.date if ship else None,
+        previous=ship.previous if ship else None,
+        reason=ship.reason if ship else None,
+        question=None if ship or not isinstance(m.about, AnswerNote) else m.about.question_id,
         contact=m.contact,
         language=m.language,
         due_at=m.due_at.isoformat(),

@@ -179,7 +179,6 @@ def merge(call: Call[MergeBody]) -> QuestionOut:
 
 def answer_question(call: Call[AnswerBody]) -> QuestionOut:
     done = questions.answer(call.rt, call.path["question_id"], call.body.text, official=call.body.official)
-    questions.mail_answer(call.rt, call.settings, done)  # after the commit; logged if it fails
     return question_view(done.question)
 
 

@@ -249,14 +249,16 @@ class ChannelDeliveriesOut(Out):
 
 
 class PersonalMessageOut(Out):
-    """One customer told their own ship date (customer data: their contact)."""
+    """One customer told something of their own (customer data: their contact): a ship date
+    (``kind`` ship_date: sequence, date, previous, reason) or an answer (``kind`` answer: question)."""
 
     id: Annotated[str, Meta(description="the same on every attempt (the email's Message-ID)")]
     kind: str
-    sequence: int
+    sequence: int | None
     date: Annotated[str | None, Meta(description="the date told (ISO); null: no longer scheduled")]
     previous: Annotated[str | None, Meta(description="the date told before; null: the first")]
-    reason: str
+    reason: str | None
+    question: Annotated[str | None, Meta(description="the question answered (its id)")]
     contact: str
     language: str
     due_at: Annotated[Instant, Meta(description="the shipping cadence slot it went out at")]
@@ -267,7 +269,7 @@ class PersonalMessageOut(Out):
 
 
 class PersonalMessagesOut(Out):
-    """Ship dates told to a launch's customers: figures per kind, and the latest messages."""
+    """What a launch's customers were told personally: figures per kind, and the latest messages."""
 
     kinds: dict[str, ChannelDeliveriesOut]
     latest: list[PersonalMessageOut]

@@ -39,8 +39,7 @@ def _back(question_id: str) -> Response:
 def answer(visit: Visit) -> Response:
     question_id = visit.request.path_params["question_id"]
     official = visit.form.get("official", "on") == "on"
-    done = questions.answer(visit.rt, question_id, visit.form.get("text", ""), official=official)
-    questions.mail_answer(visit.rt, visit.request.app.state.settings, done)
+    questions.answer(visit.rt, question_id, visit.form.get("text", ""), official=official)
     return _back(question_id)
 
 

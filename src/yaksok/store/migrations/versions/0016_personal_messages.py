@@ -1,4 +1,4 @@
-"""personal messages (ship dates told to one customer) and each reservation's language
+"""personal messages (ship dates, answers: told to one customer) and each reservation's language
 
 Revision ID: 0016
 Revises: 0015
@@ -28,7 +28,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("contact", sa.String(length=200), nullable=False),
         sa.Column("language", sa.String(length=8), nullable=False),
-        sa.Column("ship", sa.JSON(), nullable=False),
+        sa.Column("about", sa.JSON(), nullable=False),
         sa.Column("due_at", yaksok.store.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
