@@ -20,3 +20,16 @@ def deliver(rt: Runtime, settings: Settings) -> int:
             await worker.aclose()
 
     return asyncio.run(run())
+
+
+def send_personal(rt: Runtime, settings: Settings) -> int:
+    """Send the personal messages that are due (ship dates, answers), once; how many were tried."""
+
+    async def run() -> int:
+        worker = DeliveryWorker(rt, settings)
+        try:
+            return await worker.personal()
+        finally:
+            await worker.aclose()
+
+    return asyncio.run(run())

@@ -5,9 +5,9 @@ notices' schedule with the same Message-ID."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
+from delivery_runs import send_personal
 from test_email import BASE_URL, Mail
 from test_email import mail as mail  # the fixture, by its name
 
@@ -17,18 +17,6 @@ from yaksok.domain.delivery import DeliveryStatus
 from yaksok.domain.personal_message import MessageKind, PersonalMessage, ShipDate, ship_date_message_id
 from yaksok.services import launches, personal_messages
 from yaksok.services.runtime import Runtime
-from yaksok.workers.delivery import DeliveryWorker
-
-
-def send(rt: Runtime, mail: Mail) -> int:
-    async def run() -> int:
-        worker = DeliveryWorker(rt, mail.settings)
-        try:
-            return await worker.personal()
-        finally:
-            await worker.aclose()
-
-    return asyncio.run(run())
 
 
 def told(rt: Runtime, *, language: str, hours_from_now: float = 0, previous: str | None = None) -> str:
@@ -56,7 +44,7 @@ def test_a_ship_date_goes_to_the_customer_in_their_language_with_the_lookup_link
 ) -> None:
     told(rt, language="ko")
 
-    assert send(rt, mail) == 1
+    assert send_personal(rt, mail.settings) == 1
 
     [message] = mail.sink.received
     assert mail.sink.envelopes == [["buyer@example.com"]]
@@ -68,13 +56,13 @@ def test_a_ship_date_goes_to_the_customer_in_their_language_with_the_lookup_link
     assert "List-Unsubscribe" not in message  # about the customer's own order, not a subscription
     [figures] = personal_messages.figures(rt, "ipad").values()
     assert (figures.delivered, figures.pending, figures.failed) == (1, 0, 0)
-    assert send(rt, mail) == 0  # sent once
+    assert send_personal(rt, mail.settings) == 0  # sent once
 
 
 def test_a_moved_date_says_what_it_was_in_english(rt: Runtime, mail: Mail) -> None:
     told(rt, language="en", previous="2010-12-03")
 
-    send(rt, mail)
+    send_personal(rt, mail.settings)
 
     [message] = mail.sink.received
     assert message["Subject"] == (
@@ -85,9 +73,9 @@ def test_a_moved_date_says_what_it_was_in_english(rt: Runtime, mail: Mail) -> No
 def test_nothing_goes_out_before_its_announced_hour(rt: Runtime, clock: SimulatedClock, mail: Mail) -> None:
     told(rt, language="en", hours_from_now=2)
 
-    assert send(rt, mail) == 0
+    assert send_personal(rt, mail.settings) == 0
     clock.advance(timedelta(hours=2))
-    assert send(rt, mail) == 1 and len(mail.sink.received) == 1
+    assert send_personal(rt, mail.settings) == 1 and len(mail.sink.received) == 1
 
 
 def test_a_refused_message_is_retried_on_schedule_with_the_same_message_id(
@@ -96,13 +84,13 @@ def test_a_refused_message_is_retried_on_schedule_with_the_same_message_id(
     message_id = told(rt, language="en")
     mail.sink.answers.append("451 4.3.0 try again later")
 
-    assert send(rt, mail) == 1 and mail.sink.received == []
+    assert send_personal(rt, mail.settings) == 1 and mail.sink.received == []
     [pending] = personal_messages.recent(rt, "ipad")
     assert pending.status is DeliveryStatus.PENDING and pending.attempts == 1 and "451" in pending.last_error
-    assert send(rt, mail) == 0  # not before its retry is due
+    assert send_personal(rt, mail.settings) == 0  # not before its retry is due
     clock.advance(timedelta(seconds=20))
 
-    assert send(rt, mail) == 1
+    assert send_personal(rt, mail.settings) == 1
 
     [message] = mail.sink.received
     assert message["Message-ID"] == f"<{message_id}@yaksok.example>"

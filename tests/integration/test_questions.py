@@ -5,7 +5,6 @@ input is refused with a 4xx and stores nothing, or is shown as inert text."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -14,6 +13,7 @@ from html import unescape
 
 import pytest
 from console_client import post, signed_in
+from delivery_runs import send_personal
 from starlette.testclient import TestClient
 from test_email import BASE_URL, Mail
 from test_email import mail as mail
@@ -27,7 +27,6 @@ from yaksok.services.notices import create_notice
 from yaksok.services.runtime import Runtime
 from yaksok.web.app import create_app
 from yaksok.web.live import published_after
-from yaksok.workers.delivery import DeliveryWorker
 
 SLUG = "ipad-kt-2010"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -176,19 +175,6 @@ def test_public_questions_are_rate_limited_per_address_with_retry_after(rt: Runt
     assert len(stored(rt)) == 2
 
 
-def send_personal(rt: Runtime, mail: Mail) -> int:
-    """Run the delivery worker's personal messages once, as ``yaksok serve`` does in its loop."""
-
-    async def run() -> int:
-        worker = DeliveryWorker(rt, mail.settings)
-        try:
-            return await worker.personal()
-        finally:
-            await worker.aclose()
-
-    return asyncio.run(run())
-
-
 def test_support_answers_through_the_api_and_the_asker_is_mailed_in_their_language(
     site: TestClient, rt: Runtime, mail: Mail, support: Headers
 ) -> None:
@@ -206,7 +192,7 @@ def test_support_answers_through_the_api_and_the_asker_is_mailed_in_their_langua
     body = answer.json()
     assert body["state"] == "answered" and body["answers"][0]["official"] is True
 
-    assert send_personal(rt, mail) == 1  # the delivery worker sends it from the outbox
+    assert send_personal(rt, mail.settings) == 1  # the delivery worker sends it from the outbox
     [message] = mail.sink.received
     assert message["To"] == "asker@example.com" and "공식 답변" in str(message["Subject"])
     text = message.get_body(("plain",))
@@ -270,7 +256,7 @@ def test_a_merged_question_gets_the_answer_of_the_one_it_was_merged_into(
 
     listed = {q["id"]: q for q in site.get("/api/v1/questions", headers=support).json()}
     assert listed[second["id"]]["state"] == "answered"
-    send_personal(rt, mail)
+    send_personal(rt, mail.settings)
     assert [m["To"] for m in mail.sink.received] == ["b@example.com"]
     direct = site.post(f"/api/v1/questions/{second['id']}/answer", json={"text": "x"}, headers=support)
     assert direct.json()["code"] == "question.merged"
@@ -329,7 +315,7 @@ def test_support_answers_hides_and_merges_from_the_console_without_script(
 
     public = site.get(f"/launches/{SLUG}?lang=en").text
     assert "629,000 won" in public and "rude words" not in public and "a@example.com" not in public
-    send_personal(rt, mail)
+    send_personal(rt, mail.settings)
     assert [m["To"] for m in mail.sink.received] == ["a@example.com"]
     cross = console.post(
         f"/console/questions/{second['id']}/answer",

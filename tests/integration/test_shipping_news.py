@@ -5,11 +5,11 @@ delivery worker and a real ``aiosmtpd`` on 127.0.0.1 (the ``mail`` fixture of te
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 import pytest
+from delivery_runs import send_personal
 from starlette.testclient import TestClient
 from test_email import Mail
 from test_email import mail as mail  # the fixture, by its name
@@ -29,7 +29,6 @@ from yaksok.domain.notice import Notice
 from yaksok.domain.promise import Precision
 from yaksok.services import allocation, cadences, launches, personal_messages, reservations
 from yaksok.services.runtime import Runtime
-from yaksok.workers.delivery import DeliveryWorker
 
 NOV30, DEC3 = date(2010, 11, 30), date(2010, 12, 3)
 SLOT_29 = datetime(2010, 11, 29, 1, 0, tzinfo=UTC)  # Monday 10:00 KST
@@ -81,17 +80,6 @@ def slot(rt: Runtime, clock: SimulatedClock, at: datetime) -> Notice:
     return cadences.run_cadences(rt)[-1]  # the slots since the cadence began are filled too
 
 
-def send(rt: Runtime, mail: Mail) -> int:
-    async def run() -> int:
-        worker = DeliveryWorker(rt, mail.settings)
-        try:
-            return await worker.personal()
-        finally:
-            await worker.aclose()
-
-    return asyncio.run(run())
-
-
 def subjects(mail: Mail) -> dict[str, str]:
     return {str(m["To"]): str(m["Subject"]) for m in mail.sink.received}
 
@@ -104,10 +92,10 @@ def test_a_run_at_any_hour_is_told_at_the_next_slot_to_each_customer_and_in_publ
     stock(launch, 2, DEC3)
     allocation.run_allocation(launch, "ipad")
 
-    assert send(launch, mail) == 0  # nobody is told at a random hour
+    assert send_personal(launch, mail.settings) == 0  # nobody is told at a random hour
 
     notice = slot(launch, clock, SLOT_29)
-    assert send(launch, mail) == 5
+    assert send_personal(launch, mail.settings) == 5
 
     told = subjects(mail)
     assert told["buyer1@example.kr"] == "아이패드: 예약 #1은(는) 2010년 11월 30일 (화)에 출고됩니다."
@@ -130,13 +118,13 @@ def test_a_slot_with_no_new_dates_tells_nobody_and_says_no_change_with_the_summa
     stock(launch, 3, NOV30)
     allocation.run_allocation(launch, "ipad")
     slot(launch, clock, SLOT_29)
-    send(launch, mail)
+    send_personal(launch, mail.settings)
     mail.sink.received.clear()
     allocation.run_allocation(launch, "ipad")  # the same stock again: no date moves
 
     notice = slot(launch, clock, SLOT_30)
 
-    assert send(launch, mail) == 0
+    assert send_personal(launch, mail.settings) == 0
     assert notice.bodies["en"].startswith("No change since")
     assert "#1–#3: 30 November 2010 (Tue); from #4: not yet scheduled" in notice.bodies["en"]
 
@@ -148,7 +136,7 @@ def test_a_cancellation_ahead_moves_the_next_in_line_who_is_told_why_at_the_next
     stock(launch, 2, DEC3)
     allocation.run_allocation(launch, "ipad")
     slot(launch, clock, SLOT_29)
-    send(launch, mail)
+    send_personal(launch, mail.settings)
     mail.sink.received.clear()
     clock.advance_to(datetime(2010, 11, 29, 6, 0, tzinfo=UTC))
     first = reservations.reserve_batch(
@@ -164,7 +152,7 @@ def test_a_cancellation_ahead_moves_the_next_in_line_who_is_told_why_at_the_next
     allocation.run_allocation(launch, "ipad")
 
     slot(launch, clock, SLOT_30)
-    assert send(launch, mail) == 1
+    assert send_personal(launch, mail.settings) == 1
 
     [moved] = mail.sink.received
     assert moved["To"] == "buyer4@example.kr"  # #1 cancelled (and knows it); #4 moves up to 30 November
@@ -182,7 +170,7 @@ def test_support_sees_what_was_told_to_whom_and_a_viewer_does_not(
     stock(launch, 3, NOV30)
     allocation.run_allocation(launch, "ipad")
     slot(launch, clock, SLOT_29)
-    send(launch, mail)
+    send_personal(launch, mail.settings)
 
     answer = client.get("/api/v1/launches/ipad/personal-messages", headers=bearer("support"))
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class DeliveryStatus(StrEnum):
@@ -73,6 +74,31 @@ def next_attempt_at(attempts: int, now: datetime, outcome: RetryLater, jitter: f
     if outcome.after is not None:
         wait = max(wait, min(outcome.after, LONGEST_RETRY_AFTER))
     return now + wait
+
+
+class AttemptResult(NamedTuple):
+    """Where a delivery (or a personal message) stands after one more attempt."""
+
+    status: DeliveryStatus
+    attempts: int
+    next_attempt_at: datetime | None
+    delivered_at: datetime | None
+    last_error: str
+
+
+def after_attempt(
+    attempts: int, delivered_at: datetime | None, outcome: Outcome, now: datetime, jitter: float
+) -> AttemptResult:
+    """The state after the ``attempts + 1``-th attempt came to ``outcome``: delivered, pending until
+    its retry (on the schedule, ``jitter`` in [-1, 1]), or failed when that was the last."""
+    attempts += 1
+    if isinstance(outcome, Delivered):
+        return AttemptResult(DeliveryStatus.DELIVERED, attempts, None, outcome.at, "")
+    if isinstance(outcome, RetryLater):
+        when = next_attempt_at(attempts, now, outcome, jitter)
+        if when is not None:
+            return AttemptResult(DeliveryStatus.PENDING, attempts, when, delivered_at, outcome.why)
+    return AttemptResult(DeliveryStatus.FAILED, attempts, None, delivered_at, outcome.why)
 
 
 # An endpoint whose every attempt fails: its owner is warned once it has failed for 3 days (the

@@ -14,14 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from yaksok.domain.delivery import (
-    Delivered,
-    DeliveryStatus,
-    GiveUp,
-    Outcome,
-    RetryLater,
-    next_attempt_at,
-)
+from yaksok.domain.delivery import DeliveryStatus, Outcome, after_attempt
 
 
 class MessageKind(StrEnum):
@@ -76,30 +69,8 @@ class PersonalMessage:
 
     def after(self, outcome: Outcome, now: datetime, jitter: float) -> PersonalMessage:
         """The message once an attempt came to ``outcome``; ``jitter`` in [-1, 1]."""
-        attempts = self.attempts + 1
-        if isinstance(outcome, Delivered):
-            return replace(
-                self,
-                status=DeliveryStatus.DELIVERED,
-                attempts=attempts,
-                delivered_at=outcome.at,
-                next_attempt_at=None,
-                last_error="",
-            )
-        if isinstance(outcome, RetryLater):
-            when = next_attempt_at(attempts, now, outcome, jitter)
-            if when is not None:
-                return replace(self, attempts=attempts, next_attempt_at=when, last_error=outcome.why)
-        assert isinstance(outcome, RetryLater | GiveUp)
-        return self.failed(outcome.why, attempts)
-
-    def failed(self, why: str, attempts: int | None = None) -> PersonalMessage:
         return replace(
-            self,
-            status=DeliveryStatus.FAILED,
-            attempts=self.attempts if attempts is None else attempts,
-            next_attempt_at=None,
-            last_error=why,
+            self, **after_attempt(self.attempts, self.delivered_at, outcome, now, jitter)._asdict()
         )
 
 

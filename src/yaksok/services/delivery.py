@@ -36,10 +36,9 @@ from yaksok.domain.delivery import (
     Fanout,
     GiveUp,
     Outcome,
-    RetryLater,
+    after_attempt,
     delivery_id,
     failing,
-    next_attempt_at,
 )
 from yaksok.domain.errors import InvalidInput, NotFound
 from yaksok.domain.notice import Notice
@@ -474,21 +473,8 @@ async def tell_owners(alerts: Sequence[EndpointAlert], transport: Transport, bas
 
 
 def _after(delivery: Delivery, outcome: Outcome, now: datetime) -> Delivery:
-    attempts = delivery.attempts + 1
-    if isinstance(outcome, Delivered):
-        return replace(
-            delivery,
-            status=DeliveryStatus.DELIVERED,
-            attempts=attempts,
-            delivered_at=outcome.at,
-            next_attempt_at=None,
-            last_error="",
-        )
-    if isinstance(outcome, RetryLater):
-        when = next_attempt_at(attempts, now, outcome, jitter=random.uniform(-1, 1))
-        if when is not None:
-            return replace(delivery, attempts=attempts, next_attempt_at=when, last_error=outcome.why)
-    return _failed(replace(delivery, attempts=attempts), outcome.why)
+    result = after_attempt(delivery.attempts, delivery.delivered_at, outcome, now, random.uniform(-1, 1))
+    return replace(delivery, **result._asdict())
 
 
 def _failed(delivery: Delivery, why: str) -> Delivery:
