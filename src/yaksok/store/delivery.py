@@ -14,9 +14,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Text, and_, bindparam, func, insert, select, type_coerce, update
+from sqlalchemy import Table, Text, and_, bindparam, func, insert, select, type_coerce, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from yaksok.domain.delivery import Delivery, DeliveryStatus, Fanout, delivery_id
@@ -329,31 +329,7 @@ class DeliveryRepository(port.DeliveryRepository):
         self._db.exec_driver_sql(_MARK_DELIVERED, rows)
 
     def save_many(self, changed: Sequence[Delivery]) -> None:
-        if not changed:
-            return
-        query = (
-            update(deliveries)
-            .where(deliveries.c.id == bindparam("b_id"))
-            .values(
-                status=bindparam("status"),
-                attempts=bindparam("attempts"),
-                next_attempt_at=bindparam("next_attempt_at"),
-                delivered_at=bindparam("delivered_at"),
-                last_error=bindparam("last_error"),
-            )
-        )
-        rows = [
-            {
-                "b_id": d.id,
-                "status": d.status.value,
-                "attempts": d.attempts,
-                "next_attempt_at": d.next_attempt_at,
-                "delivered_at": d.delivered_at,
-                "last_error": d.last_error,
-            }
-            for d in changed
-        ]
-        self._db.execute(query.execution_options(synchronize_session=False), rows)
+        save_attempts(self._db, deliveries, changed)
 
     def claim_due(self, now: datetime, limit: int) -> list[Delivery]:
         query = (
@@ -475,3 +451,49 @@ def _delivery(row: RowMapping) -> Delivery:
         delivered_at=row["delivered_at"],
         last_error=row["last_error"],
     )
+
+
+class Attempted(Protocol):
+    """What an attempt changes on a row of the outbox (a delivery or a personal message)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def status(self) -> DeliveryStatus: ...
+    @property
+    def attempts(self) -> int: ...
+    @property
+    def next_attempt_at(self) -> datetime | None: ...
+    @property
+    def delivered_at(self) -> datetime | None: ...
+    @property
+    def last_error(self) -> str: ...
+
+
+def save_attempts(db: Connection, table: Table, changed: Sequence[Attempted]) -> None:
+    """Store each row's status, attempts, next attempt, delivery time and last error."""
+    if not changed:
+        return
+    query = (
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values(
+            status=bindparam("status"),
+            attempts=bindparam("attempts"),
+            next_attempt_at=bindparam("next_attempt_at"),
+            delivered_at=bindparam("delivered_at"),
+            last_error=bindparam("last_error"),
+        )
+    )
+    rows = [
+        {
+            "b_id": row.id,
+            "status": row.status.value,
+            "attempts": row.attempts,
+            "next_attempt_at": row.next_attempt_at,
+            "delivered_at": row.delivered_at,
+            "last_error": row.last_error,
+        }
+        for row in changed
+    ]
+    db.execute(query.execution_options(synchronize_session=False), rows)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, RowMapping
@@ -15,6 +15,7 @@ from yaksok.domain.delivery import DeliveryStatus
 from yaksok.domain.figures import DeliveryTally
 from yaksok.domain.personal_message import About, AnswerNote, MessageKind, PersonalMessage, ShipDate
 from yaksok.store import port
+from yaksok.store.delivery import save_attempts
 from yaksok.store.tables import personal_messages, ship_dates_told
 
 _T = personal_messages.c
@@ -51,31 +52,7 @@ class PersonalMessageRepository(port.PersonalMessageRepository):
         return [_message(row) for row in self._db.execute(query).mappings()]
 
     def save_many(self, changed: Sequence[PersonalMessage]) -> None:
-        if not changed:
-            return
-        query = (
-            update(personal_messages)
-            .where(_T.id == bindparam("b_id"))
-            .values(
-                status=bindparam("status"),
-                attempts=bindparam("attempts"),
-                next_attempt_at=bindparam("next_attempt_at"),
-                delivered_at=bindparam("delivered_at"),
-                last_error=bindparam("last_error"),
-            )
-        )
-        rows = [
-            {
-                "b_id": m.id,
-                "status": m.status.value,
-                "attempts": m.attempts,
-                "next_attempt_at": m.next_attempt_at,
-                "delivered_at": m.delivered_at,
-                "last_error": m.last_error,
-            }
-            for m in changed
-        ]
-        self._db.execute(query.execution_options(synchronize_session=False), rows)
+        save_attempts(self._db, personal_messages, changed)
 
     def for_launch(self, launch_slug: str, *, limit: int = 100) -> list[PersonalMessage]:
         query = (
