@@ -3,7 +3,7 @@ forms without JavaScript, with CSRF, each action with its role."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from console_client import post, signed_in
@@ -11,10 +11,17 @@ from starlette.applications import Starlette
 
 from yaksok.config import Settings
 from yaksok.domain.clock import SimulatedClock
-from yaksok.domain.commands import AddMilestone, CreateLaunch, Reserve, RevisePromise
+from yaksok.domain.commands import (
+    AddMilestone,
+    CreateCadence,
+    CreateLaunch,
+    RecordBatch,
+    Reserve,
+    RevisePromise,
+)
 from yaksok.domain.launch import MilestoneKind, Sku
 from yaksok.domain.promise import Precision
-from yaksok.services import allocation, launches, lookups, reservations
+from yaksok.services import allocation, cadences, launches, lookups, reservations
 from yaksok.services.runtime import Runtime
 from yaksok.web.app import create_app
 
@@ -80,3 +87,22 @@ def test_a_bad_batch_is_refused_and_a_viewer_sees_the_page_without_its_forms(
     assert allocation.batches_of(sqlite_rt, "ipad") == []
     assert "No stock batch yet" in page and "Run allocation" not in page
     assert forbidden.status_code == 403  # type: ignore[attr-defined]
+
+
+def test_the_stock_page_shows_what_customers_were_told_personally(
+    app: Starlette, sqlite_rt: Runtime, clock: SimulatedClock
+) -> None:
+    client = signed_in(app, sqlite_rt, "viewer")
+    assert "Nobody has been told anything personally yet." in client.get(PAGE).text
+    shipping = CreateCadence(launch_slug="ipad", weekdays="daily", at="10:00", titles={"en": "Shipping"})
+    cadences.create_cadence(sqlite_rt, shipping)
+    allocation.record_batch(
+        sqlite_rt, RecordBatch(launch_slug="ipad", sku="wifi-16", units=2, date=date(2010, 11, 30))
+    )
+    allocation.run_allocation(sqlite_rt, "ipad")
+    clock.advance_to(datetime(2010, 11, 10, 1, 0, tzinfo=UTC))  # the next 10:00 KST slot
+    cadences.run_cadences(sqlite_rt)
+
+    told = client.get(PAGE).text
+
+    assert "Ship date" in told and "<td>2</td>" in told  # both customers' emails wait in the outbox

@@ -11,7 +11,7 @@ from yaksok.domain import codes
 from yaksok.domain.allocation import BatchKind
 from yaksok.domain.commands import MoveBatch, RecordBatch
 from yaksok.domain.errors import InvalidInput
-from yaksok.services import allocation
+from yaksok.services import allocation, personal_messages
 from yaksok.services.auth import Role
 from yaksok.web.console import actions
 from yaksok.web.console.session import Visit, console_view
@@ -27,6 +27,7 @@ def stock_page(visit: Visit) -> Response:
         batches=allocation.batches_of(visit.rt, slug),
         last_run=allocation.last_run(visit.rt, slug),
         kinds=[kind.value for kind in BatchKind],
+        told=personal_messages.figures(visit.rt, slug),
     )
 
 
