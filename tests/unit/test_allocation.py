@@ -22,11 +22,8 @@ from yaksok.domain.allocation import (
     allocate,
     changes,
     check_batch,
-    in_ranges,
-    overfilled,
-    overtaken,
-    ranges,
 )
+from yaksok.domain.allocation_check import in_ranges, overfilled, overtaken, ranges
 from yaksok.domain.errors import InvalidInput
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)

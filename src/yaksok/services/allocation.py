@@ -24,16 +24,14 @@ from yaksok.domain.allocation import (
     HistoryEntry,
     Previous,
     Run,
-    RunInputs,
     StockBatch,
     allocate,
     changes,
-    check_assignment,
     check_batch,
     order_digest,
     order_text,
-    ranges,
 )
+from yaksok.domain.allocation_check import RunInputs, check_assignment, ranges
 from yaksok.domain.commands import MoveBatch, RecordBatch
 from yaksok.domain.errors import InvalidInput, NotFound
 from yaksok.domain.launch import Launch

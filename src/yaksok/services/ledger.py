@@ -11,7 +11,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from yaksok.domain.allocation import OrderSource, check_runs
+from yaksok.domain.allocation_check import OrderSource, check_runs
 from yaksok.domain.ledger import JSON, ChainReport, Checkpoint, LedgerEntry, checkpoint_message, verify_chain
 from yaksok.domain.waiting_room import check_ledger
 from yaksok.services import audit_trail
