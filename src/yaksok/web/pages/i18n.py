@@ -4,8 +4,8 @@ The words are gettext messages: English in the code (the msgids), translated in 
 ``web/locale/<lang>/LC_MESSAGES/messages.po`` (Babel extracts them; docs/operations.md says how
 a translator adds a language). The ``.po`` files are compiled in memory when first used, so a
 wheel carries only them and nothing can go stale. Notice text itself comes from
-``channels.render`` so every channel says the same; its languages are the content's (Korean and
-English), whatever the interface speaks.
+``channels.render`` so every channel says the same; its languages are the launch's own
+(``Launch.languages``, some of ``domain.texts.LANGUAGES``), whatever the interface speaks.
 """
 
 from __future__ import annotations
@@ -22,9 +22,11 @@ from babel.messages.pofile import read_po
 from starlette.requests import Request
 from starlette.responses import Response
 
+from yaksok.domain import texts
+
 SOURCE_LANG = "en"  # the msgids are English: English needs no catalog
 LANGS = ("ko", "en", "ja")
-CONTENT_LANGS = ("ko", "en")  # the languages notices, titles and feeds are written in
+CONTENT_LANGS = texts.LANGUAGES  # the languages a launch's notices, titles and feeds may be in
 DEFAULT_LANG = "en"  # a visitor whose browser asks for none of LANGS reads English
 LANGUAGE_NAMES = {"ko": "한국어", "en": "English", "ja": "日本語"}  # each in its own language
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
