@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import feedparser
+import icalendar
 import msgspec
 import pytest
 from starlette.testclient import TestClient
@@ -167,3 +169,59 @@ def test_a_language_dropped_keeps_its_texts_shown_only_as_a_fallback(
     page = client.get("/launches/ipad", params={"lang": "ko"})
     assert page.status_code == 200
     assert "<h1>iPad" in page.text or ">iPad<" in page.text
+
+
+def publish_ja_en_notice(client: TestClient, admin: Headers) -> str:
+    notice = {
+        "kind": "shipping_update",
+        "titles": {"ja": "配送のお知らせ", "en": "Shipping update"},
+        "bodies": {"ja": "来週お届けします。", "en": "It ships next week."},
+        "launch": "ipad-jp",
+    }
+    response = client.post("/api/v1/notices", json=notice, headers=admin)
+    assert response.status_code == 201, response.text
+    notice_id = str(response.json()["id"])
+    assert client.post(f"/api/v1/notices/{notice_id}/publish", headers=admin).status_code == 200
+    return notice_id
+
+
+def test_a_korean_page_shows_a_japanese_launch_in_its_primary_language_and_says_so(
+    client: TestClient, admin: Headers, ipad_jp: str
+) -> None:
+    notice_id = publish_ja_en_notice(client, admin)
+    for path in ["/launches/ipad-jp", "/", f"/notices/{notice_id}"]:
+        korean = client.get(path, params={"lang": "ko"}).text
+        assert "이 출시는 일본어·영어로 공지합니다. 일본어로 보여 드립니다." in korean, path
+        assert "配送のお知らせ" in korean and "Shipping update" not in korean, path
+    launch_page = client.get("/launches/ipad-jp", params={"lang": "ko"}).text
+    assert "アイパッド" in launch_page and "予約受付" in launch_page
+    english = client.get("/launches/ipad-jp", params={"lang": "en"}).text
+    assert "Shipping update" in english and "publishes in" not in english
+    japanese = client.get("/launches/ipad-jp", params={"lang": "ja"}).text
+    assert "配送のお知らせ" in japanese and "でお知らせしています" not in japanese
+
+
+def test_a_korean_launch_on_a_japanese_page_says_it_is_shown_in_korean(
+    client: TestClient, admin: Headers, ipad: str
+) -> None:
+    page = client.get("/launches/ipad", params={"lang": "ja"}).text
+    assert "この発売は韓国語と英語でお知らせしています。韓国語で表示しています。" in page
+    assert "아이패드" in page
+
+
+def test_a_feed_in_a_language_the_launch_lacks_falls_back_to_its_primary_as_the_pages_do(
+    client: TestClient, admin: Headers, ipad_jp: str
+) -> None:
+    publish_ja_en_notice(client, admin)
+    korean = feedparser.parse(client.get("/launches/ipad-jp/feed.atom", params={"lang": "ko"}).content)
+    english = feedparser.parse(client.get("/feed.atom", params={"lang": "en"}).content)
+    assert [e.title for e in korean.entries] == ["配送のお知らせ"]
+    assert "来週お届けします。" in korean.entries[0].content[0].value
+    assert [e.title for e in english.entries] == ["Shipping update"]
+    exact = {"time": "2010-11-09T20:00", "precision": "exact"}
+    assert client.post(f"/api/v1/milestones/{ipad_jp}/promises", json=exact, headers=admin).status_code == 201
+    calendar = icalendar.Calendar.from_ical(
+        client.get("/launches/ipad-jp/calendar.ics", params={"lang": "ko"}).text
+    )
+    [event] = calendar.walk("VEVENT")
+    assert "アイパッド — 予約受付" in str(event["SUMMARY"])

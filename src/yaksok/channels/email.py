@@ -36,10 +36,12 @@ from yaksok.domain.notice import Notice
 _FOOTER = {
     "en": ("You get this because you subscribed to yaksok notices. Unsubscribe:", "Unsubscribe"),
     "ko": ("yaksok 공지를 구독하셔서 받으신 메일입니다. 구독 해지:", "구독 해지"),
+    "ja": ("yaksok のお知らせを購読されているため、このメールをお送りしています。購読の解除:", "購読を解除"),
 }
 _MANAGE = {
     "en": ("Choose what you get (launches, kinds, language):", "Manage your subscription"),
     "ko": ("받을 공지 고르기 (출시, 종류, 언어):", "구독 설정"),
+    "ja": ("受け取るお知らせを選ぶ（発売、種類、言語）:", "購読の設定"),
 }
 
 
@@ -64,6 +66,9 @@ def confirmation_body(lang: str, confirm_url: str) -> bytes:
             "yaksok 공지 구독 확인",
             "아래 링크를 누르면 구독이 확인됩니다. 요청하지 않으셨다면 무시하세요.",
         )
+    elif lang == "ja":
+        subject = "yaksok のお知らせ購読の確認"
+        lead = "下のリンクを開くと購読が確認されます。お心当たりがなければ、このメールは無視してください。"
     else:
         subject = "Confirm your yaksok subscription"
         lead = "Open the link below to confirm your subscription. If you did not ask for it, ignore this."

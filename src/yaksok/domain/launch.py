@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -160,8 +161,9 @@ class Milestone:
     def make_id(launch_slug: str, key: str) -> str:
         return f"{launch_slug}.{check_slug(key, 'milestone key')}"
 
-    def title(self, lang: str) -> str:
-        return pick_text(self.titles, lang)
+    def title(self, lang: str, languages: Sequence[str] | None = None) -> str:
+        """The title for a reader of ``lang``, falling back as its launch's ``languages`` say."""
+        return pick_text(self.titles, lang, languages)
 
     def retitled(self, titles: dict[str, str]) -> Milestone:
         """The milestone under new titles; its key, id and promises stay as they are."""

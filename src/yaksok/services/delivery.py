@@ -231,9 +231,17 @@ class _Bodies:
         self.rendered: dict[tuple[str, str, str], bytes] = {}
         self.parts: dict[tuple[str, str, str], tuple[bytes, bytes] | None] = {}
         self.milestones = {m.id: m for m in tx.milestones.all()}
+        self.launches = {launch.slug: launch for launch in tx.launches.list()}
         self._key: bytes | None = None
 
+    def reading(self, notice: Notice, lang: str) -> str:
+        """The language a subscriber of ``lang`` is sent the notice in: theirs if its launch
+        publishes in it, else the launch's primary (``Launch.reading_language``)."""
+        launch = self.launches.get(notice.launch_slug) if notice.launch_slug else None
+        return lang if launch is None else launch.reading_language(lang)
+
     def body(self, notice: Notice, channel: str, lang: str) -> bytes:
+        lang = self.reading(notice, lang)
         key = (notice.id, channel, lang)
         if key not in self.rendered:
             self.rendered[key] = REGISTRY[channel].render(notice, lang, self.base_url, self.milestones)
@@ -242,6 +250,7 @@ class _Bodies:
     def personal(self, notice: Notice, channel: str, lang: str) -> tuple[bytes, bytes] | None:
         """The body in two parts with the subscriber's manage token to go between, or None when
         the channel's body is the same for every subscriber."""
+        lang = self.reading(notice, lang)
         key = (notice.id, channel, lang)
         if key not in self.parts:
             cut = REGISTRY[channel].personal

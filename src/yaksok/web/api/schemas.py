@@ -406,7 +406,7 @@ class NewSubscription(Body):
         Meta(max_length=254, description="the email address (channel email), confirmed by a link"),
     ] = ""
     channel: Literal["webhook", "email"] = "webhook"
-    language: Literal["ko", "en"] = "en"
+    language: Literal["ko", "en", "ja"] = "en"
     launches: Annotated[list[Short], Meta(max_length=100, description="launch slugs; none: all")] = []
     kinds: Annotated[list[NoticeKind], Meta(description="notice kinds; none: every kind")] = []
     contact: Annotated[

@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from yaksok.domain import texts
+from yaksok.domain.launch import Launch
 
 SOURCE_LANG = "en"  # the msgids are English: English needs no catalog
 LANGS = ("ko", "en", "ja")
@@ -287,5 +288,35 @@ STRINGS = Words(
         "chart_label": N_("Promise drift for {milestone}: {count} promise versions"),
         "point_label": N_("v{version} {promised}, announced {announced}"),
         "actual_label": N_("happened {at}"),
+        "content_note": N_("This launch publishes in {languages}; shown in {shown}."),
+        "languages_two": N_("{first} and {second}"),
+        "languages_three": N_("{first}, {second} and {third}"),
     }
 )
+
+# The content languages by name, in the page's language (``content_note``).
+LANGUAGE_WORDS = Words(
+    {
+        "ko": label("language", "Korean"),
+        "en": label("language", "English"),
+        "ja": label("language", "Japanese"),
+    }
+)
+
+
+def content_note(launch: Launch, lang: str) -> str:
+    """A short note when the launch's texts are shown in another language than the page's:
+    "This launch publishes in Korean and English; shown in Korean." ("" when the launch
+    publishes in the page's language: ``Launch.reading_language``)."""
+    if lang in launch.languages:
+        return ""
+    names = [LANGUAGE_WORDS[lang][code] for code in launch.languages]
+    t = STRINGS[lang]
+    if len(names) == 1:
+        listed = names[0]
+    elif len(names) == 2:
+        listed = t["languages_two"].format(first=names[0], second=names[1])
+    else:
+        listed = t["languages_three"].format(first=names[0], second=names[1], third=", ".join(names[2:]))
+    shown = LANGUAGE_WORDS[lang][launch.reading_language(lang)]
+    return t["content_note"].format(languages=listed, shown=shown)
