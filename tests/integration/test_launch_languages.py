@@ -225,3 +225,10 @@ def test_a_feed_in_a_language_the_launch_lacks_falls_back_to_its_primary_as_the_
     )
     [event] = calendar.walk("VEVENT")
     assert "アイパッド — 予約受付" in str(event["SUMMARY"])
+
+
+def test_the_subscribe_form_offers_every_language_yaksok_carries(client: TestClient, ipad_jp: str) -> None:
+    page = client.get("/launches/ipad-jp", params={"lang": "ja"}).text
+    assert '<option value="ja" selected>日本語</option>' in page
+    made = client.post("/subscriptions", json={"url": "https://93.184.216.34/yaksok", "language": "ja"})
+    assert made.status_code == 201, made.text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from yaksok.channels import ship_date
+from yaksok.channels import email, ship_date
 from yaksok.domain.launch import Launch, Milestone, MilestoneKind
 from yaksok.domain.personal_message import ShipDate
 from yaksok.domain.promise import Promise, PromiseVersion
@@ -58,3 +58,12 @@ def test_a_ship_date_email_in_japanese_says_when_and_why() -> None:
     )
     assert sent["subject"] == "アイパッド: ご予約 #48,213 は2010年11月30日(火)に出荷されます。"
     assert "理由: 初めて日程が決まりました（第1便の在庫）。" in sent["text"]
+
+
+def test_the_emails_yaksok_writes_to_one_person_have_japanese_words() -> None:
+    queue = json.loads(email.queue_code_body("ja", "アイパッド", "123456"))
+    alert = json.loads(email.endpoint_alert_body("ja", "warned", "https://hooks.example", NOW, NOW))
+    confirmation = json.loads(email.confirmation_body("ja", "https://yaksok.example/confirm/x"))
+    assert queue["subject"] == "アイパッド 待合室の確認コード: 123456"
+    assert alert["subject"] == "yaksok の Webhook が失敗し続けています"
+    assert confirmation["subject"] == "yaksok のお知らせ購読の確認"
