@@ -42,6 +42,7 @@ from yaksok.domain.delivery import (
     next_attempt_at,
 )
 from yaksok.domain.errors import InvalidInput, NotFound
+from yaksok.domain.launch import Launch
 from yaksok.domain.notice import Notice
 from yaksok.domain.subscription import Recipient, Subscription, allowed_networks, signing_secrets
 from yaksok.services import audit_trail, social, subscriber_links
@@ -231,13 +232,18 @@ class _Bodies:
         self.rendered: dict[tuple[str, str, str], bytes] = {}
         self.parts: dict[tuple[str, str, str], tuple[bytes, bytes] | None] = {}
         self.milestones = {m.id: m for m in tx.milestones.all()}
-        self.launches = {launch.slug: launch for launch in tx.launches.list()}
+        self.launches: dict[str, Launch | None] = {}  # read when a notice of theirs is rendered
         self._key: bytes | None = None
 
     def reading(self, notice: Notice, lang: str) -> str:
         """The language a subscriber of ``lang`` is sent the notice in: theirs if its launch
         publishes in it, else the launch's primary (``Launch.reading_language``)."""
-        launch = self.launches.get(notice.launch_slug) if notice.launch_slug else None
+        slug = notice.launch_slug
+        if slug is None:
+            return lang
+        if slug not in self.launches:
+            self.launches[slug] = self.tx.launches.get(slug)
+        launch = self.launches[slug]
         return lang if launch is None else launch.reading_language(lang)
 
     def body(self, notice: Notice, channel: str, lang: str) -> bytes:
