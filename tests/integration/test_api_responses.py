@@ -107,6 +107,8 @@ def walk_launches(api: Api) -> None:
     sku = {"titles": {"en": "3G 64 GB"}, "cap": 100}
     api("PUT", f"{LAUNCH}/skus/{{code}}", 200, sku, slug="ipad", code="3g-64")
     api("PUT", f"{LAUNCH}/per-customer-limit", 200, {"per_customer_limit": 2}, slug="ipad")
+    languages = api("PUT", f"{LAUNCH}/languages", 200, {"languages": ["ko", "en", "ja"]}, slug="ipad")
+    assert languages["languages"] == ["ko", "en", "ja"]
     offsets = api("PUT", f"{LAUNCH}/reminder-offsets", 200, {"hours": [48, 2]}, slug="ipad")
     assert offsets["policy"]["reminder_offsets_hours"] == [48.0, 2.0]
     api("GET", f"{LAUNCH}/reservations", 200, params={"state": "queued"}, slug="ipad")

@@ -61,6 +61,7 @@ COMMANDS = [
     ["reservations", "export"],
     ["launches"],
     ["launches", "reminders"],
+    ["launches", "languages"],
     ["waiting-room"],
     ["waiting-room", "set"],
     ["waiting-room", "show"],
@@ -215,6 +216,25 @@ def test_launches_reminders_sets_a_launchs_reminder_offsets_and_refuses_bad_ones
     assert bad.exit_code == 1 and "policy.invalid" in bad.output
     assert negative.exit_code == 1 and "policy.invalid" in negative.output
     assert unknown.exit_code == 1 and "launch.not_found" in unknown.output
+
+
+def test_launches_languages_sets_a_launchs_content_languages_and_refuses_unknown_ones(
+    database_url: str, store: Store
+) -> None:
+    rt = Runtime(store=store)
+    launches_service.create_launch(rt, CreateLaunch(slug="ipad", titles={"en": "iPad"}, zone="Asia/Tokyo"))
+
+    result = yaksok("launches", "languages", "ipad", "ja, en", "--db", database_url)
+    unknown = yaksok("launches", "languages", "ipad", "ja,fr", "--db", database_url)
+    twice = yaksok("launches", "languages", "ipad", "ja,ja", "--db", database_url)
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "ja,en\n"
+    with store.read() as tx:
+        launch = tx.launches.get("ipad")
+    assert launch is not None and launch.languages == ("ja", "en")
+    assert unknown.exit_code == 1 and "invalid.language" in unknown.output
+    assert twice.exit_code == 1 and "invalid.languages" in twice.output
 
 
 def test_social_add_keeps_the_credentials_from_stdin_and_list_never_shows_them(

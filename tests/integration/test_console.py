@@ -209,3 +209,27 @@ def test_signing_out_ends_the_session(app: Starlette, sqlite_rt: Runtime) -> Non
     client = signed_in(app, sqlite_rt, "viewer")
     post(client, "/console/sign-out", "/console/")
     assert client.get("/console/", follow_redirects=False).status_code == 303
+
+
+def test_the_launch_settings_form_sets_the_content_languages_and_the_title_fields_follow_them(
+    app: Starlette, sqlite_rt: Runtime
+) -> None:
+    admin = signed_in(app, sqlite_rt, "admin")
+    fields = {"slug": "ipad-jp", "title_ja": "アイパッド", "zone": "Asia/Tokyo", "languages": "ja"}
+    created = post(admin, "/console/launches", "/console/", **fields)
+    assert created.status_code == 303, created.text  # type: ignore[attr-defined]
+    changed = post(
+        admin, "/console/launches/ipad-jp/languages", "/console/launches/ipad-jp", languages="ja, en"
+    )
+    refused = post(
+        admin, "/console/launches/ipad-jp/languages", "/console/launches/ipad-jp", languages="ja,fr"
+    )
+
+    assert changed.status_code == 303  # type: ignore[attr-defined]
+    assert refused.status_code == 422 and "invalid.language" in refused.text  # type: ignore[attr-defined]
+    launch, _ = lookups.launch(sqlite_rt, "ipad-jp")
+    assert launch.languages == ("ja", "en") and launch.titles == {"ja": "アイパッド"}
+    page = admin.get("/console/launches/ipad-jp").text
+    assert 'name="title_ja"' in page and 'name="title_en"' in page and 'name="title_ko"' not in page
+    korean = post(admin, "/console/launches/ipad-jp/titles", "/console/launches/ipad-jp", title_ko="아이패드")
+    assert korean.status_code == 422 and "invalid.text_language" in korean.text  # type: ignore[attr-defined]

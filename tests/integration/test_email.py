@@ -349,3 +349,51 @@ def test_no_smtp_server_leaves_every_email_to_a_retry(mail: Mail) -> None:
     transport.options = replace(transport.options, smtp=replace(transport.options.smtp, port=free_port()))
     outcomes = asyncio.run(transport.deliver_many(_mails(5)))
     assert [type(o) for o in outcomes] == [RetryLater] * 5
+
+
+def test_a_japanese_subscriber_reads_japanese_and_each_launch_falls_back_to_its_primary_language(
+    rt: Runtime, public: TestClient, mail: Mail
+) -> None:
+    launches.create_launch(
+        rt,
+        CreateLaunch(
+            slug="ipad-jp",
+            titles={"ja": "アイパッド", "en": "iPad"},
+            zone="Asia/Tokyo",
+            languages=("ja", "en"),
+        ),
+    )
+    launches.create_launch(rt, CreateLaunch(slug="ipad-kr", titles={"ko": "아이패드"}, zone="Asia/Seoul"))
+    subscribe(public, "yomu@example.jp", language="ja")
+    [confirmation] = mail.sink.received
+    assert "確認" in str(confirmation["Subject"])
+    confirm(public, mail)
+    subscribe(public, "ilgeum@example.kr", language="ko")
+    confirm(public, mail)
+    for slug, titles in [
+        ("ipad-jp", {"ja": "予約受付開始", "en": "Pre-orders open"}),
+        ("ipad-kr", {"ko": "예약 시작"}),
+    ]:
+        notice = WriteNotice(
+            kind=NoticeKind.ANNOUNCEMENT,
+            titles=titles,
+            launch_slug=slug,
+            channels=("email",),
+            publish_now=True,
+        )
+        create_notice(rt, notice)
+
+    assert deliver(rt, mail.settings) == 4
+
+    read = {(m["To"], str(m["Subject"])) for m in mail.sink.received}
+    assert read == {
+        ("yomu@example.jp", "予約受付開始"),  # the subscriber's language
+        ("yomu@example.jp", "예약 시작"),  # ipad-kr publishes in Korean (primary) and English only
+        ("ilgeum@example.kr", "予約受付開始"),  # ipad-jp's primary, Japanese
+        ("ilgeum@example.kr", "예약 시작"),
+    }
+    japanese = next(
+        m for m in mail.sink.received if m["Subject"] == "予約受付開始" and m["To"] == "yomu@example.jp"
+    )
+    text = japanese.get_body(("plain",))
+    assert text is not None and "購読の解除" in text.get_content()

@@ -106,8 +106,21 @@ def test_migrating_from_0002_keeps_single_string_reasons_as_english(bare_engine:
         kind=MilestoneKind.PREORDER_OPENS,
         titles={"en": "Pre-orders"},
     )
+    old_launch = sa.text(
+        "INSERT INTO launches (slug, titles, zone, market, skus, per_customer_limit, policy, created_at)"
+        " VALUES (:slug, :titles, 'Asia/Seoul', 'KR', :skus, 2, :policy, :created_at)"
+    ).bindparams(
+        sa.bindparam("titles", type_=sa.JSON()),
+        sa.bindparam("skus", type_=sa.JSON()),
+        sa.bindparam("policy", type_=sa.JSON()),
+        sa.bindparam("created_at", type_=UTCDateTime()),
+    )
+    with bare_engine.begin() as connection:  # the launches table as 0002 left it
+        connection.execute(
+            old_launch,
+            {"slug": LAUNCH.slug, "titles": LAUNCH.titles, "skus": [], "policy": {}, "created_at": T0},
+        )
     with store.write() as tx:
-        tx.launches.add(LAUNCH, T0)
         tx.milestones.add(milestone)
     old_row = sa.text(
         "INSERT INTO promise_versions (milestone_id, version, at, zone, local_time, precision, made_at,"
@@ -147,7 +160,9 @@ def test_migrating_from_0002_keeps_single_string_reasons_as_english(bare_engine:
     with store.read() as tx:
         loaded = tx.milestones.get(milestone.id)
         notice = tx.notices.get("n1")
+        launch = tx.launches.get(LAUNCH.slug)
     assert loaded is not None and notice is not None
+    assert launch is not None and launch.languages == ("ko", "en")  # 0017: launches before it
     assert [(v.reason, v.justification) for v in loaded.versions] == [
         ({}, {}),
         ({"en": "supply is short"}, {"en": "kept the date"}),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from feedgen.feed import FeedGenerator
@@ -56,8 +56,9 @@ def atom_feed(
     feed.link(href=f"{base}/", rel="alternate", type="text/html")
     feed.updated(_published_at(published[0]) if published else updated or _EPOCH)
     for notice in published:
-        zone = _launch_zone(notice, launches)
-        _add_entry(feed, notice, milestones, base=base, lang=lang, zone=zone)
+        launch = _launch(notice, launches)
+        zone, languages = (None, None) if launch is None else (launch.zone, launch.languages)
+        _add_entry(feed, notice, milestones, base=base, lang=lang, zone=zone, languages=languages)
     return feed.atom_str(pretty=True)
 
 
@@ -69,16 +70,18 @@ def _add_entry(
     base: str,
     lang: str,
     zone: str | None,
+    languages: Sequence[str] | None,
 ) -> None:
+    """The notice's entry; its texts fall back as its launch's ``languages`` say."""
     url = notice_url(base, notice.id)
     entry = feed.add_entry(order="append")
     entry.id(url)
-    entry.title(_xml_safe(notice.title(lang)))
+    entry.title(_xml_safe(notice.title(lang, languages)))
     entry.updated(_published_at(notice))
     entry.published(_published_at(notice))
     entry.link(href=url, rel="alternate", type="text/html")
-    extras = "".join(f"<p>{line}</p>\n" for line in notice_extras_html(notice, lang, zone))
-    entry.content(_xml_safe(body_html(notice, lang, milestones) + extras), type="html")
+    extras = "".join(f"<p>{line}</p>\n" for line in notice_extras_html(notice, lang, zone, languages))
+    entry.content(_xml_safe(body_html(notice, lang, milestones, languages) + extras), type="html")
     entry.category(term=notice.kind.value)
 
 
@@ -87,11 +90,10 @@ def _published_at(notice: Notice) -> datetime:
     return notice.published_at
 
 
-def _launch_zone(notice: Notice, launches: Mapping[str, Launch] | None) -> str | None:
+def _launch(notice: Notice, launches: Mapping[str, Launch] | None) -> Launch | None:
     if launches is None or notice.launch_slug is None:
         return None
-    launch = launches.get(notice.launch_slug)
-    return None if launch is None else launch.zone
+    return launches.get(notice.launch_slug)
 
 
 def _xml_safe(text: str) -> str:

@@ -36,10 +36,12 @@ from yaksok.domain.notice import Notice
 _FOOTER = {
     "en": ("You get this because you subscribed to yaksok notices. Unsubscribe:", "Unsubscribe"),
     "ko": ("yaksok 공지를 구독하셔서 받으신 메일입니다. 구독 해지:", "구독 해지"),
+    "ja": ("yaksok のお知らせを購読されているため、このメールをお送りしています。購読の解除:", "購読を解除"),
 }
 _MANAGE = {
     "en": ("Choose what you get (launches, kinds, language):", "Manage your subscription"),
     "ko": ("받을 공지 고르기 (출시, 종류, 언어):", "구독 설정"),
+    "ja": ("受け取るお知らせを選ぶ（発売、種類、言語）:", "購読の設定"),
 }
 
 
@@ -64,6 +66,9 @@ def confirmation_body(lang: str, confirm_url: str) -> bytes:
             "yaksok 공지 구독 확인",
             "아래 링크를 누르면 구독이 확인됩니다. 요청하지 않으셨다면 무시하세요.",
         )
+    elif lang == "ja":
+        subject = "yaksok のお知らせ購読の確認"
+        lead = "下のリンクを開くと購読が確認されます。お心当たりがなければ、このメールは無視してください。"
     else:
         subject = "Confirm your yaksok subscription"
         lead = "Open the link below to confirm your subscription. If you did not ask for it, ignore this."
@@ -89,6 +94,19 @@ def endpoint_alert_body(lang: str, kind: str, url: str, since: datetime, disable
                 f"웹훅 {url} 이(가) {when} 부터 실패해 보내기를 멈췄습니다. 운영자가 다시 켜면"
                 " 그동안 놓친 공지를 다시 보낼 수 있습니다."
             )
+    elif lang == "ja":
+        if kind == "warned":
+            subject = "yaksok の Webhook が失敗し続けています"
+            lead = (
+                f"Webhook {url} は {when} から応答していません。{until} までに 2xx で応答しない場合、"
+                "この Webhook への送信を止めます。"
+            )
+        else:
+            subject = "yaksok は Webhook への送信を止めました"
+            lead = (
+                f"Webhook {url} は {when} から失敗していたため、送信を止めました。運営者が再開すれば、"
+                "その間に届かなかったお知らせを送り直せます。"
+            )
     elif kind == "warned":
         subject = "Your yaksok webhook keeps failing"
         lead = (
@@ -111,6 +129,12 @@ def queue_code_body(lang: str, launch_title: str, code: str) -> bytes:
         lead = (
             f"{launch_title} 사전 대기열 자리를 확인하려면 이 코드를 입력하세요. "
             "요청하지 않으셨다면 무시하세요."
+        )
+    elif lang == "ja":
+        subject = f"{launch_title} 待合室の確認コード: {code}"
+        lead = (
+            f"{launch_title} の事前待合室の順番を確認するには、このコードを入力してください。"
+            "お心当たりがなければ無視してください。"
         )
     else:
         subject = f"{launch_title} waiting room code: {code}"

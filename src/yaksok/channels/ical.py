@@ -8,7 +8,7 @@ day.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 
 from icalendar import STATUS, TRANSP, Calendar, Event, vText
@@ -95,9 +95,11 @@ def _event(
     lang: str,
 ) -> Event:
     current = milestone.versions[-1]
-    title = milestone.title(lang) if launch is None else f"{launch.title(lang)} — {milestone.title(lang)}"
+    languages = None if launch is None else launch.languages  # each text falls back as they say
+    named = milestone.title(lang, languages)
+    title = named if launch is None else f"{launch.title(lang)} — {named}"
     url = launch_url(base_url, milestone.launch_slug)
-    history = "\n".join(_history_line(v, lang) for v in milestone.versions)
+    history = "\n".join(_history_line(v, lang, languages) for v in milestone.versions)
     start, end = _span(precision, local)
     return Event.new(
         uid=f"{milestone.id}@yaksok",
@@ -168,11 +170,12 @@ def _described(milestone: Milestone, lang: str) -> str:
     return promise.describe(lang)
 
 
-def _history_line(version: PromiseVersion, lang: str) -> str:
+def _history_line(version: PromiseVersion, lang: str, languages: Sequence[str] | None) -> str:
     words = _CHANGE_WORDS["ko" if lang == "ko" else "en"]
     kind = None if version.change_kind is None else version.change_kind.value
     line = f"v{version.version} {version.promise.describe(lang)} — {words[kind]}"
-    reason, justification = pick_text(version.reason, lang), pick_text(version.justification, lang)
+    reason = pick_text(version.reason, lang, languages)
+    justification = pick_text(version.justification, lang, languages)
     if reason:
         line += f": {reason}"
     if justification:

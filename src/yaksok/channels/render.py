@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from urllib.parse import quote, urlsplit
 
@@ -65,28 +65,40 @@ def expand_placeholders(text: str, lang: str, milestones: Mapping[str, Milestone
     return _expand(text, lang, milestones, escape=False)
 
 
-def body_html(notice: Notice, lang: str, milestones: Mapping[str, Milestone]) -> str:
-    """The notice body in ``lang`` as safe HTML: placeholders expanded, user HTML escaped."""
-    rendered: str = _MARKDOWN.render(_expand(notice.body(lang), lang, milestones, escape=True))
+def body_html(
+    notice: Notice, lang: str, milestones: Mapping[str, Milestone], languages: Sequence[str] | None = None
+) -> str:
+    """The notice body for a reader of ``lang`` (falling back as its launch's ``languages`` say)
+    as safe HTML: placeholders expanded, user HTML escaped."""
+    body = notice.body(lang, languages)
+    rendered: str = _MARKDOWN.render(_expand(body, lang, milestones, escape=True))
     return rendered
 
 
-def body_text(notice: Notice, lang: str, milestones: Mapping[str, Milestone]) -> str:
-    """The notice body in ``lang`` as plain text: placeholders expanded, Markdown left as written."""
-    return expand_placeholders(notice.body(lang), lang, milestones)
+def body_text(
+    notice: Notice, lang: str, milestones: Mapping[str, Milestone], languages: Sequence[str] | None = None
+) -> str:
+    """The notice body for a reader of ``lang`` (falling back as its launch's ``languages`` say)
+    as plain text: placeholders expanded, Markdown left as written."""
+    return expand_placeholders(notice.body(lang, languages), lang, milestones)
 
 
-def notice_extras(notice: Notice, lang: str, zone: str | None = None) -> list[str]:
+def notice_extras(
+    notice: Notice, lang: str, zone: str | None = None, languages: Sequence[str] | None = None
+) -> list[str]:
     """Short lines every channel shows with the notice: claim and verdict, policy override,
-    correction, next update and lateness. Times are shown in ``zone`` (the launch's), else UTC."""
+    correction, next update and lateness. Times are shown in ``zone`` (the launch's), else UTC;
+    the justification falls back as the launch's ``languages`` say."""
     claim = [] if notice.claim is None else [_claim_line(notice.claim, lang, as_html=False)]
-    return claim + _more_extras(notice, lang, zone or "UTC")
+    return claim + _more_extras(notice, lang, zone or "UTC", languages)
 
 
-def notice_extras_html(notice: Notice, lang: str, zone: str | None = None) -> list[str]:
+def notice_extras_html(
+    notice: Notice, lang: str, zone: str | None = None, languages: Sequence[str] | None = None
+) -> list[str]:
     """The lines of ``notice_extras`` as safe HTML, the claim's source a link (http and https only)."""
     claim = [] if notice.claim is None else [_claim_line(notice.claim, lang, as_html=True)]
-    return claim + [html.escape(line) for line in _more_extras(notice, lang, zone or "UTC")]
+    return claim + [html.escape(line) for line in _more_extras(notice, lang, zone or "UTC", languages)]
 
 
 def source_link(url: str) -> str:
@@ -109,14 +121,12 @@ def _claim_line(claim: Claim, lang: str, *, as_html: bool) -> str:
     return line
 
 
-def _more_extras(notice: Notice, lang: str, zone: str) -> list[str]:
+def _more_extras(notice: Notice, lang: str, zone: str, languages: Sequence[str] | None) -> list[str]:
     ko = lang == "ko"
     lines: list[str] = []
     if notice.overridden:
-        rules = ", ".join(notice.overridden)
-        lines.append(
-            f"{'정책 예외' if ko else 'Policy override'} ({rules}): {pick_text(notice.justification, lang)}"
-        )
+        rules, why = ", ".join(notice.overridden), pick_text(notice.justification, lang, languages)
+        lines.append(f"{'정책 예외' if ko else 'Policy override'} ({rules}): {why}")
     if notice.supersedes:
         lines.append(f"정정 대상 공지: {notice.supersedes}" if ko else f"Corrects notice {notice.supersedes}")
     if notice.next_update_at is not None:

@@ -26,6 +26,13 @@ _REASONS = {
         "cancellation_ahead": "앞 순서의 예약이 취소되어 물량이 생겼습니다.",
         "line_changed": "대기 순서에 변동이 있었습니다.",
     },
+    "ja": {
+        "first_scheduled": "初めて日程が決まりました（第{batch}便の在庫）。",
+        "batch_added": "第{batch}便の在庫が新たに登録されました。",
+        "batch_moved": "第{batch}便の在庫の日程が変わりました。",
+        "cancellation_ahead": "前の順番の予約が取り消され、在庫が空きました。",
+        "line_changed": "前の順番に変動がありました。",
+    },
     "en": {
         "first_scheduled": "your reservation was scheduled for the first time (stock batch {batch}).",
         "batch_added": "stock batch {batch} was recorded.",
@@ -51,6 +58,12 @@ def headline(ship: ShipDate, lang: str) -> str:
         verb = f"{ship.pickup_store} 매장에서 수령 가능합니다" if ship.pickup_store else "출고됩니다"
         moved = f" (이전 안내: {was})" if was else ""
         return f"예약 {number}은(는) {when}에 {verb}{moved}."
+    if lang == "ja":
+        if when is None:
+            return f"ご予約 {number} の出荷日は未定になりました（以前のお知らせ: {was}）。"
+        verb = f"{ship.pickup_store} 店舗でお受け取りいただけます" if ship.pickup_store else "出荷されます"
+        moved = f"（以前のお知らせ: {was}）" if was else ""
+        return f"ご予約 {number} は{when}に{verb}{moved}。"
     if when is None:
         return f"Your reservation {number} is no longer scheduled (you were told {was})."
     verb = f"is ready for pickup at {ship.pickup_store} on" if ship.pickup_store else "ships on"
@@ -63,6 +76,8 @@ def email_body(ship: ShipDate, lang: str, launch_title: str, lookup_url: str) ->
     lead = headline(ship, lang)
     if lang == "ko":
         why, look = f"사유: {reason(ship, lang)}", "예약 조회 (예약할 때 받은 비밀 코드가 필요합니다):"
+    elif lang == "ja":
+        why, look = f"理由: {reason(ship, lang)}", "予約の照会（予約時に受け取った秘密のコードが必要です）:"
     else:
         why, look = f"Why: {reason(ship, lang)}", "Look up your reservation (with the secret you got):"
     text = f"{lead}\n\n{why}\n\n{look}\n{lookup_url}\n"

@@ -8,6 +8,7 @@ import click
 
 from yaksok.cli.options import database_option, opened, resolve_database, yaksok_errors
 from yaksok.domain import codes
+from yaksok.domain.commands import SetLanguages
 from yaksok.domain.errors import InvalidInput
 from yaksok.services import launches as launch_service
 
@@ -30,6 +31,20 @@ def launches_reminders(slug: str, hours: str, database_url: str | None) -> None:
     with opened(resolve_database(database_url)) as rt, yaksok_errors():
         launch = launch_service.set_reminder_offsets(rt, slug, _offsets(hours))
     click.echo(",".join(f"{o / timedelta(hours=1):g}" for o in launch.policy.reminder_offsets))
+
+
+@launches.command("languages")
+@click.argument("slug")
+@click.argument("languages")
+@database_option()
+def launches_languages(slug: str, languages: str, database_url: str | None) -> None:
+    """Set the languages SLUG publishes in, comma-separated, the first its primary, e.g. ja,en
+    (PUT /api/v1/launches/{slug}/languages; recorded in the ledger). Prints the languages now
+    in force."""
+    chosen = tuple(each.strip() for each in languages.split(",") if each.strip())
+    with opened(resolve_database(database_url)) as rt, yaksok_errors():
+        launch = launch_service.set_languages(rt, SetLanguages(slug=slug, languages=chosen))
+    click.echo(",".join(launch.languages))
 
 
 def _offsets(hours: str) -> list[timedelta]:

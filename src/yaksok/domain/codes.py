@@ -14,7 +14,11 @@ from yaksok.domain.errors import Code, Conflict, InvalidInput, NotFound, OutOfSc
 INVALID_SLUG = Code("invalid.slug", InvalidInput, "a slug is not 1-64 lowercase letters, digits, hyphens")
 INVALID_LIMIT = Code("invalid.limit", InvalidInput, "the per-customer limit is below 1")
 INVALID_SKU = Code("invalid.sku", InvalidInput, "a SKU code longer than 64 characters")
-INVALID_LANGUAGE = Code("invalid.language", InvalidInput, "a text's language is neither Korean nor English")
+INVALID_LANGUAGE = Code("invalid.language", InvalidInput, "a language is not Korean, English or Japanese")
+INVALID_LANGUAGES = Code("invalid.languages", InvalidInput, "a launch's languages are empty or repeat one")
+INVALID_TEXT_LANGUAGE = Code(
+    "invalid.text_language", InvalidInput, "a text is in a language its launch does not publish in"
+)
 INVALID_TEXT_REQUIRED = Code("invalid.text_required", InvalidInput, "a required text is empty")
 INVALID_CHANNEL = Code("invalid.channel", InvalidInput, "a notice names a channel it cannot go to")
 INVALID_CLAIM = Code("invalid.claim", InvalidInput, "a clarification without a claim, or a claim elsewhere")

@@ -17,6 +17,7 @@ from yaksok.domain.launch import MilestoneKind, Sku
 from yaksok.domain.notice import DEFAULT_CHANNELS, KEEP, Claim, Keep, NoticeKind
 from yaksok.domain.policy import Policy
 from yaksok.domain.promise import ChangeKind, Precision
+from yaksok.domain.texts import DEFAULT_LANGUAGES
 
 # Texts a caller may give as {ko, en} or as one string, taken as English.
 LooseTexts = dict[str, str] | str
@@ -31,6 +32,13 @@ class CreateLaunch:
     skus: tuple[Sku, ...] = ()
     per_customer_limit: int = 1
     policy: Policy = field(default_factory=Policy)
+    languages: tuple[str, ...] = DEFAULT_LANGUAGES  # the first is the launch's primary
+
+
+@dataclass(frozen=True)
+class SetLanguages:
+    slug: str
+    languages: tuple[str, ...]  # the first is the launch's primary
 
 
 @dataclass(frozen=True)

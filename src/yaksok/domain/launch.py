@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -11,7 +12,7 @@ from yaksok.domain import codes
 from yaksok.domain.errors import Conflict, InvalidInput
 from yaksok.domain.policy import Override, Policy, enforce, promise_violations
 from yaksok.domain.promise import ChangeKind, Precision, Promise, PromiseVersion, classify_change, zone_info
-from yaksok.domain.texts import check_texts, pick_text
+from yaksok.domain.texts import DEFAULT_LANGUAGES, check_languages, check_texts, pick_text
 
 MAX_SKU = 64  # characters in a SKU code
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
@@ -60,9 +61,12 @@ class Launch:
     skus: tuple[Sku, ...] = ()
     per_customer_limit: int = 1
     policy: Policy = field(default_factory=Policy)
+    # the languages its texts are written in; the first, its primary, is every reader's fallback
+    languages: tuple[str, ...] = DEFAULT_LANGUAGES
 
     def __post_init__(self) -> None:
         check_slug(self.slug)
+        check_languages(self.languages)
         check_texts(self.titles, "launch title")
         zone_info(self.zone)
         if self.per_customer_limit < 1:
@@ -77,10 +81,35 @@ class Launch:
             )
 
     def title(self, lang: str) -> str:
-        return pick_text(self.titles, lang)
+        return pick_text(self.titles, lang, self.languages)
+
+    @property
+    def primary_language(self) -> str:
+        return self.languages[0]
+
+    @property
+    def plain_language(self) -> str:
+        """The language of a text given as a plain string: English if the launch publishes in
+        it (as before texts were per-language), else its primary."""
+        return "en" if "en" in self.languages else self.languages[0]
+
+    def reading_language(self, lang: str) -> str:
+        """The language a reader of ``lang`` is shown this launch's texts in: theirs if the
+        launch publishes in it, else the launch's primary (``texts.pick_text`` falls back alike)."""
+        return lang if lang in self.languages else self.languages[0]
+
+    def own_texts(self, texts: dict[str, str], what: str, *, required: bool = True) -> dict[str, str]:
+        """``texts`` checked to be in this launch's languages only (``invalid.text_language``)."""
+        return check_texts(texts, what, required=required, languages=self.languages)
+
+    def with_languages(self, languages: tuple[str, ...] | list[str]) -> Launch:
+        """The launch publishing in ``languages`` (the first its primary). Texts already written
+        in a language no longer among them are kept, shown only when no other language has one."""
+        return replace(self, languages=check_languages(languages))
 
     def retitled(self, titles: dict[str, str]) -> Launch:
         """The launch under new titles, so a mistyped title need not stay for good."""
+        self.own_texts(titles, "launch title")
         return replace(self, titles=_new_titles(self.titles, titles, "launch title"))
 
     def with_sku(self, sku: Sku, units_held: int) -> Launch:
@@ -88,7 +117,7 @@ class Launch:
         ``units_held`` by queued reservations is refused: they were promised those units."""
         if not 1 <= len(sku.code) <= MAX_SKU:
             raise InvalidInput(f"a SKU code is 1-{MAX_SKU} characters", code=codes.INVALID_SKU)
-        sku = replace(sku, titles=check_texts(sku.titles, "SKU title", required=False))
+        sku = replace(sku, titles=self.own_texts(sku.titles, "SKU title", required=False))
         if sku.cap is not None and sku.cap < units_held:
             raise Conflict(
                 f"SKU {sku.code!r} already has {units_held} units held by queued reservations; "
@@ -132,8 +161,9 @@ class Milestone:
     def make_id(launch_slug: str, key: str) -> str:
         return f"{launch_slug}.{check_slug(key, 'milestone key')}"
 
-    def title(self, lang: str) -> str:
-        return pick_text(self.titles, lang)
+    def title(self, lang: str, languages: Sequence[str] | None = None) -> str:
+        """The title for a reader of ``lang``, falling back as its launch's ``languages`` say."""
+        return pick_text(self.titles, lang, languages)
 
     def retitled(self, titles: dict[str, str]) -> Milestone:
         """The milestone under new titles; its key, id and promises stay as they are."""

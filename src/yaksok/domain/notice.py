@@ -7,7 +7,7 @@ notice that ``supersedes`` it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import Enum, StrEnum
@@ -183,11 +183,12 @@ class Notice:
                 code=codes.INVALID_CLAIM,
             )
 
-    def title(self, lang: str) -> str:
-        return pick_text(self.titles, lang)
+    def title(self, lang: str, languages: Sequence[str] | None = None) -> str:
+        """The title for a reader of ``lang``, falling back as its launch's ``languages`` say."""
+        return pick_text(self.titles, lang, languages)
 
-    def body(self, lang: str) -> str:
-        return pick_text(self.bodies, lang)
+    def body(self, lang: str, languages: Sequence[str] | None = None) -> str:
+        return pick_text(self.bodies, lang, languages)
 
     @property
     def lateness(self) -> timedelta | None:

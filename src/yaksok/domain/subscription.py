@@ -24,8 +24,8 @@ from urllib.parse import urlsplit
 from yaksok.domain import codes
 from yaksok.domain.errors import InvalidInput
 from yaksok.domain.notice import Notice, NoticeKind
+from yaksok.domain.texts import LANGUAGES as LANGUAGES
 
-LANGUAGES = ("ko", "en")
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 UNSUBSCRIBED = "unsubscribed"

@@ -10,6 +10,7 @@ from yaksok.domain.commands import CreateCadence, EndCadence
 from yaksok.domain.errors import Conflict, InvalidInput, NotFound
 from yaksok.domain.launch import Launch
 from yaksok.domain.notice import Notice, NoticeKind, NoticeState
+from yaksok.domain.texts import DEFAULT_LANGUAGES
 from yaksok.services import ledger, scope, shipping_news, wording
 from yaksok.services.launches import get_launch
 from yaksok.services.notices import publish_in
@@ -30,6 +31,7 @@ def create_cadence(rt: Runtime, command: CreateCadence) -> Cadence:
     scope.require_launch(rt, launch_slug)
     with rt.store.write() as tx:
         launch = get_launch(tx, launch_slug)
+        launch.own_texts(command.titles, "cadence title")
         cadence = Cadence(
             id=rt.new_id("c"),
             launch_slug=launch_slug,
@@ -127,7 +129,8 @@ def _fill_slot(tx: Transaction, rt: Runtime, cadence: Cadence, slot: datetime) -
         titles = {lang: text for lang, text in cadence.titles.items() if text}
         bodies = _with_news({lang: "" for lang in titles}, news, launch, next_slot)
     else:
-        titles, bodies = wording.no_change_notice(cadence.titles, since, next_slot, cadence.zone)
+        languages = DEFAULT_LANGUAGES if launch is None else launch.languages
+        titles, bodies = wording.no_change_notice(cadence.titles, since, next_slot, cadence.zone, languages)
         if news is not None and launch is not None:
             bodies = _with_news(bodies, news, launch, next_slot)
     notice = Notice(

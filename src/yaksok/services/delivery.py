@@ -41,6 +41,7 @@ from yaksok.domain.delivery import (
     failing,
 )
 from yaksok.domain.errors import InvalidInput, NotFound
+from yaksok.domain.launch import Launch
 from yaksok.domain.notice import Notice
 from yaksok.domain.subscription import Recipient, Subscription, allowed_networks, signing_secrets
 from yaksok.services import audit_trail, social, subscriber_links
@@ -230,9 +231,22 @@ class _Bodies:
         self.rendered: dict[tuple[str, str, str], bytes] = {}
         self.parts: dict[tuple[str, str, str], tuple[bytes, bytes] | None] = {}
         self.milestones = {m.id: m for m in tx.milestones.all()}
+        self.launches: dict[str, Launch | None] = {}  # read when a notice of theirs is rendered
         self._key: bytes | None = None
 
+    def reading(self, notice: Notice, lang: str) -> str:
+        """The language a subscriber of ``lang`` is sent the notice in: theirs if its launch
+        publishes in it, else the launch's primary (``Launch.reading_language``)."""
+        slug = notice.launch_slug
+        if slug is None:
+            return lang
+        if slug not in self.launches:
+            self.launches[slug] = self.tx.launches.get(slug)
+        launch = self.launches[slug]
+        return lang if launch is None else launch.reading_language(lang)
+
     def body(self, notice: Notice, channel: str, lang: str) -> bytes:
+        lang = self.reading(notice, lang)
         key = (notice.id, channel, lang)
         if key not in self.rendered:
             self.rendered[key] = REGISTRY[channel].render(notice, lang, self.base_url, self.milestones)
@@ -241,6 +255,7 @@ class _Bodies:
     def personal(self, notice: Notice, channel: str, lang: str) -> tuple[bytes, bytes] | None:
         """The body in two parts with the subscriber's manage token to go between, or None when
         the channel's body is the same for every subscriber."""
+        lang = self.reading(notice, lang)
         key = (notice.id, channel, lang)
         if key not in self.parts:
             cut = REGISTRY[channel].personal

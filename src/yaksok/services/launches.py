@@ -16,6 +16,7 @@ from yaksok.domain.commands import (
     RetitleLaunch,
     RetitleMilestone,
     RevisePromise,
+    SetLanguages,
 )
 from yaksok.domain.errors import Conflict, NotFound
 from yaksok.domain.launch import Launch, Milestone
@@ -24,7 +25,7 @@ from yaksok.domain.notice import ANNOUNCED_CHANNELS, Notice, NoticeKind
 from yaksok.domain.policy import Override, Violation, promise_violations
 from yaksok.domain.promise import ChangeKind, Precision, Promise, PromiseVersion, classify_change
 from yaksok.domain.review import Proposal, ProposalAction
-from yaksok.domain.texts import as_texts, check_texts
+from yaksok.domain.texts import as_texts
 from yaksok.services import ledger, proposals, scope, wording
 from yaksok.services.notices import publish_in
 from yaksok.services.runtime import Runtime
@@ -80,6 +81,26 @@ def set_review(rt: Runtime, slug: str, *, required: bool) -> Launch:
     return replace(launch, policy=policy)
 
 
+def set_languages(rt: Runtime, command: SetLanguages) -> Launch:
+    """Set the languages the launch publishes in, the first its primary (every reader's
+    fallback); recorded in the ledger. Texts already written in a language dropped are kept and
+    shown only where no launch language has one. Setting the current languages records nothing."""
+    scope.require_launch(rt, command.slug)
+    with rt.store.write() as tx:
+        launch = claim_launch(tx, command.slug)
+        changed = launch.with_languages(command.languages)
+        if changed.languages == launch.languages:
+            return launch
+        tx.launches.set_languages(launch.slug, changed.languages)
+        details: dict[str, JSON] = {
+            "launch": launch.slug,
+            "languages": list(changed.languages),
+            "previous": list(launch.languages),
+        }
+        ledger.record(tx, rt, "launch.languages_set", details)
+    return changed
+
+
 def claim_launch(tx: Transaction, slug: str) -> Launch:
     """The launch, locked until the transaction ends (retitles and milestone additions take turns)."""
     launch = tx.launches.claim(slug)
@@ -114,7 +135,9 @@ def create_launch(rt: Runtime, command: CreateLaunch) -> Launch:
         skus=command.skus,
         per_customer_limit=command.per_customer_limit,
         policy=command.policy,
+        languages=command.languages,
     )
+    launch.own_texts(launch.titles, "launch title")
     with rt.store.write() as tx:
         if not tx.launches.add(launch, rt.clock.now()):
             raise Conflict(f"launch {launch.slug!r} already exists", code=codes.LAUNCH_EXISTS)
@@ -128,6 +151,7 @@ def create_launch(rt: Runtime, command: CreateLaunch) -> Launch:
                 "zone": launch.zone,
                 "market": launch.market,
                 "policy": launch.policy.to_dict(),
+                "languages": list(launch.languages),
             },
         )
     return launch
@@ -138,7 +162,8 @@ def add_milestone(rt: Runtime, command: AddMilestone) -> Milestone:
     scope.require_launch(rt, launch_slug)
     with rt.store.write() as tx:
         # Claimed: milestones added at once to one launch get distinct positions, and one key once.
-        claim_launch(tx, launch_slug)
+        launch = claim_launch(tx, launch_slug)
+        launch.own_texts(command.titles, "milestone title")
         milestone = Milestone(
             id=Milestone.make_id(launch_slug, command.key),
             launch_slug=launch_slug,
@@ -183,6 +208,7 @@ def retitle_milestone(rt: Runtime, command: RetitleMilestone) -> Milestone:
     with rt.store.write() as tx:
         milestone = claim_milestone(tx, milestone_id)
         scope.require_launch(rt, milestone.launch_slug)
+        get_launch(tx, milestone.launch_slug).own_texts(command.titles, "milestone title")
         retitled = milestone.retitled(command.titles)
         tx.milestones.set_titles(milestone_id, retitled.titles)
         ledger.record(
@@ -245,7 +271,7 @@ def preview_revision(
     promise = Promise.parse(time, launch.zone, precision)
     previous = milestone.promise
     change_kind = None if previous is None else classify_change(previous, promise)
-    reason = check_texts(reason, "reason", required=False)
+    reason = launch.own_texts(reason, "reason", required=False)
     return promise_violations(launch.policy, previous, promise, change_kind, reason, rt.clock.now())
 
 
@@ -292,12 +318,15 @@ def _revision(
     rt: Runtime, launch: Launch, milestone: Milestone, promise: Promise, change: _Change, *, notice_id: str
 ) -> PromiseVersion:
     """The milestone's next version, checked against the launch's policy now."""
-    justification = check_texts(as_texts(change.override or ""), "override justification", required=False)
+    plain = launch.plain_language
+    justification = launch.own_texts(
+        as_texts(change.override or "", plain), "override justification", required=False
+    )
     _milestone, version = milestone.revise(
         promise,
         policy=launch.policy,
         now=rt.clock.now(),
-        reason=as_texts(change.reason),
+        reason=launch.own_texts(as_texts(change.reason, plain), "reason", required=False),
         change_kind=change.change_kind,
         override=Override(justification) if justification else None,
         notice_id=notice_id,
@@ -323,6 +352,8 @@ def _revise_in(
     version = _revision(rt, launch, milestone, promise, change, notice_id=notice_id)
     tx.milestones.add_version(version)
     auto_titles, auto_bodies = wording.promise_notice(launch, milestone, version, previous)
+    launch.own_texts(titles or {}, "notice title", required=False)
+    launch.own_texts(bodies or {}, "notice body", required=False)
     first = previous is None
     notice = Notice(
         id=notice_id,

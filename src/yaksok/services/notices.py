@@ -148,6 +148,7 @@ def create_notice(rt: Runtime, command: WriteNotice) -> Notice | Proposal:
             cadence_id=command.cadence_id,
             supersedes=command.supersedes,
         )
+        _in_launch_languages(tx, notice)
         goes_out = command.publish_now or command.publish_at is not None or cadence is not None
         if goes_out and _needs_review(tx, rt, notice):
             tx.notices.add(notice)  # a draft until the proposal is approved
@@ -165,6 +166,16 @@ def create_notice(rt: Runtime, command: WriteNotice) -> Notice | Proposal:
         if command.publish_now:
             notice = publish_in(tx, rt, notice)
         return notice
+
+
+def _in_launch_languages(tx: Transaction, notice: Notice) -> None:
+    """A launch's notice is written in the launch's languages only (``invalid.text_language``);
+    a notice of no launch may use any language yaksok carries."""
+    launch = None if notice.launch_slug is None else tx.launches.get(notice.launch_slug)
+    if launch is not None:
+        launch.own_texts(notice.titles, "notice title")
+        launch.own_texts(notice.bodies, "notice body", required=False)
+        launch.own_texts(notice.justification, "notice justification", required=False)
 
 
 def _needs_review(tx: Transaction, rt: Runtime, notice: Notice) -> bool:
@@ -295,6 +306,7 @@ def edit_notice(rt: Runtime, command: EditNotice) -> Notice:
             claim=command.claim,
             next_update_at=command.next_update_at,
         )
+        _in_launch_languages(tx, notice)
         _save(tx, notice)
         details = {**_draft_view(notice, bodies=True), "previous": _draft_view(before, bodies=True)}
         audit_trail.operator_act(tx, rt, "notice.edited", details)

@@ -21,8 +21,8 @@ from yaksok.channels.outbound import Outgoing
 from yaksok.domain.delivery import Outcome
 from yaksok.domain.errors import InvalidInput
 from yaksok.domain.figures import ChannelFigures, delivery_figures
+from yaksok.domain.launch import Launch
 from yaksok.domain.personal_message import PersonalMessage, ShipDate
-from yaksok.domain.texts import pick_text
 from yaksok.services.delivery import LEASE
 from yaksok.services.launches import get_launch
 from yaksok.services.runtime import Runtime
@@ -56,8 +56,8 @@ def claim_due(
         due = tx.personal_messages.claim_due(now, limit)
         leased = [replace(m, next_attempt_at=now + lease) for m in due]
         tx.personal_messages.save_many(leased)
-        titles = {m.launch_slug: _title(tx, m.launch_slug) for m in leased}
-    return [(m, _outgoing(m, titles[m.launch_slug], base_url)) for m in leased]
+        found = {m.launch_slug: tx.launches.get(m.launch_slug) for m in leased}
+    return [(m, _outgoing(m, found[m.launch_slug], base_url)) for m in leased]
 
 
 def record(rt: Runtime, attempted: Sequence[tuple[PersonalMessage, Outcome]]) -> None:
@@ -104,13 +104,9 @@ def lookup_url(base_url: str, code: str) -> str:
     return f"{base_url.rstrip('/')}/reservations/{quote(code, safe='')}"
 
 
-def _title(tx: Transaction, slug: str) -> dict[str, str]:
-    launch = tx.launches.get(slug)
-    return {} if launch is None else dict(launch.titles)
-
-
-def _outgoing(message: PersonalMessage, titles: dict[str, str], base_url: str) -> Outgoing:
-    title = pick_text(titles, message.language) or message.launch_slug
+def _outgoing(message: PersonalMessage, launch: Launch | None, base_url: str) -> Outgoing:
+    # the launch's title falls back as its languages say, as every channel's does
+    title = (launch.title(message.language) if launch else "") or message.launch_slug
     about, lang = message.about, message.language
     if isinstance(about, ShipDate):
         body = ship_date.email_body(about, lang, title, lookup_url(base_url, about.code))

@@ -85,12 +85,19 @@ def _messages(tx: Transaction, slug: str, changes: list[NetChange], slot: dateti
 def summary_section(news: ShippingNews, launch: Launch, next_slot: datetime, lang: str) -> str:
     """The public summary in Markdown, in ``lang``: per SKU (and pickup store), which reservation
     numbers ship when, and when the next update comes."""
-    skus = {sku.code: pick_text(sku.titles, lang) or sku.code for sku in launch.skus}
+    skus = {sku.code: pick_text(sku.titles, lang, launch.languages) or sku.code for sku in launch.skus}
     nxt = format_instant(next_slot, launch.zone, lang)
     if lang == "ko":
         head = f"**예약 번호별 출고 일정** ({news.run}차 배정 기준)"
         told = f"출고일이 정해지거나 바뀐 고객 {news.told:,}명께 이 시각에 개별 메일로 알려 드렸습니다."
         tail = f"다음 안내: {nxt}. 예약 조회 페이지에서 내 예약의 일정과 변경 이력을 보실 수 있습니다."
+    elif lang == "ja":
+        head = f"**予約番号ごとの出荷予定**（第{news.run}回の割り当てによる）"
+        told = (
+            f"出荷日が決まった、または変わったお客様{news.told:,}名に、"
+            "この時刻に個別のメールでお知らせしました。"
+        )
+        tail = f"次回のお知らせ: {nxt}。予約照会ページで、ご自分の予約の予定と変更の履歴をご覧いただけます。"
     else:
         head = f"**Ship dates by reservation number** (allocation run {news.run})"
         told = (
@@ -105,6 +112,8 @@ def _line_title(line: LineSummary, skus: dict[str, str], lang: str) -> str:
     title = skus.get(line.sku, line.sku)
     if line.store is None:
         return title
+    if lang == "ja":
+        return f"{title}（{line.store} 店舗受け取り）"
     return f"{title} ({line.store} 매장 수령)" if lang == "ko" else f"{title} (pickup at {line.store})"
 
 
@@ -116,7 +125,9 @@ def _spans(spans: tuple[Span, ...], lang: str) -> str:
         words.append("…")
     if rest is not None:
         words.append(
-            f"#{rest.first:,}부터: 미정" if lang == "ko" else f"from #{rest.first:,}: not yet scheduled"
+            {"ko": f"#{rest.first:,}부터: 미정", "ja": f"#{rest.first:,}以降: 未定"}.get(
+                lang, f"from #{rest.first:,}: not yet scheduled"
+            )
         )
     return "; ".join(words)
 
@@ -124,5 +135,5 @@ def _spans(spans: tuple[Span, ...], lang: str) -> str:
 def _span(span: Span, lang: str) -> str:
     numbers = f"#{span.first:,}" if span.first == span.last else f"#{span.first:,}–#{span.last:,}"
     if span.on is None:
-        return f"{numbers}: " + ("미정" if lang == "ko" else "not yet scheduled")
+        return f"{numbers}: " + {"ko": "미정", "ja": "未定"}.get(lang, "not yet scheduled")
     return f"{numbers}: {format_day(span.on, lang)}"

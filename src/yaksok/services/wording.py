@@ -1,4 +1,5 @@
-"""yaksok's standard wording, in Korean and English, for notices it writes itself. Times are
+"""yaksok's standard wording, in each of the launch's languages (Korean, English, Japanese), for
+notices it writes itself. Times are
 written in each language's words by ``channels.when``, as every page and message writes them
 (Korean: ``2010년 11월 9일 (화) 오후 8:00 KST (11:00 UTC)``; English keeps the domain's own)."""
 
@@ -10,7 +11,7 @@ from yaksok.channels.when import describe as in_words
 from yaksok.domain.launch import Launch, Milestone
 from yaksok.domain.promise import ChangeKind, Precision, Promise, PromiseVersion
 from yaksok.domain.reminder import Reminder
-from yaksok.domain.texts import pick_text
+from yaksok.domain.texts import DEFAULT_LANGUAGES, pick_text
 
 
 def _when(promise: Promise | None, lang: str) -> str:
@@ -24,19 +25,19 @@ def promise_notice(
     placeholder = "{{milestone:" + milestone.id + "}}"
     titles: dict[str, str] = {}
     bodies: dict[str, str] = {}
-    for lang in ("ko", "en"):
+    for lang in launch.languages:
         name = f"{launch.title(lang)} — {milestone.title(lang)}"
         if previous is None:
             titles[lang] = f"{name}: {_when(version.promise, lang)}"
-            bodies[lang] = (
-                f"**{name}**: {placeholder}." if lang == "en" else f"**{name}** 일정: {placeholder}."
-            )
+            bodies[lang] = {
+                "ko": f"**{name}** 일정: {placeholder}.",
+                "ja": f"**{name}** の日程: {placeholder}。",
+            }.get(lang, f"**{name}**: {placeholder}.")
             if version.promise.precision is not Precision.EXACT:
-                bodies[lang] += (
-                    " The exact time is not yet announced; it will be announced here first."
-                    if lang == "en"
-                    else " 정확한 시각은 아직 발표되지 않았습니다. 발표되면 이곳에 가장 먼저 알려 드립니다."
-                )
+                bodies[lang] += {
+                    "ko": " 정확한 시각은 아직 발표되지 않았습니다. 발표되면 이곳에 가장 먼저 알려 드립니다.",
+                    "ja": " 正確な時刻はまだ発表されていません。発表され次第、ここで最初にお知らせします。",
+                }.get(lang, " The exact time is not yet announced; it will be announced here first.")
         else:
             titles[lang] = _change_title(name, version, lang)
             bodies[lang] = _change_body(placeholder, version, previous, lang)
@@ -48,6 +49,9 @@ def _change_title(name: str, version: PromiseVersion, lang: str) -> str:
     if lang == "ko":
         word = {"delay": "연기", "advance": "앞당김", "cancel": "취소", "clarify": "일정 확정"}[kind.value]
         return f"[{word}] {name}"
+    if lang == "ja":
+        word = {"delay": "延期", "advance": "前倒し", "cancel": "中止", "clarify": "日時確定"}[kind.value]
+        return f"【{word}】{name}"
     words = {"delay": "Postponed", "advance": "Brought forward", "cancel": "Cancelled", "clarify": "Time set"}
     return f"{words[kind.value]}: {name}"
 
@@ -62,6 +66,13 @@ def _change_body(placeholder: str, version: PromiseVersion, previous: Promise, l
         if version.change_kind in (ChangeKind.DELAY, ChangeKind.CANCEL):
             lines.append("약속드린 일정을 지키지 못해 죄송합니다.")
         return "\n\n".join(lines)
+    if lang == "ja":
+        lines = [f"以前の日程: {old}", f"新しい日程: {placeholder}"]
+        if reason:
+            lines.append(f"理由: {reason}")
+        if version.change_kind in (ChangeKind.DELAY, ChangeKind.CANCEL):
+            lines.append("お約束した日程を守れず、申し訳ありません。")
+        return "\n\n".join(lines)
     lines = [f"Previously: {old}", f"Now: {placeholder}"]
     if reason:
         lines.append(f"Reason: {reason}")
@@ -71,11 +82,15 @@ def _change_body(placeholder: str, version: PromiseVersion, previous: Promise, l
 
 
 def no_change_notice(
-    titles: dict[str, str], since: datetime | None, next_slot: datetime, zone: str
+    titles: dict[str, str],
+    since: datetime | None,
+    next_slot: datetime,
+    zone: str,
+    languages: tuple[str, ...] = DEFAULT_LANGUAGES,
 ) -> tuple[dict[str, str], dict[str, str]]:
-    """The standard cadence update when the operator wrote none for a slot."""
+    """The standard cadence update when the operator wrote none for a slot, in ``languages``."""
     nxt = Promise.exact(next_slot, zone)
-    bodies = {
+    every = {
         "ko": (
             (f"{_when(Promise.exact(since, zone), 'ko')} 이후 " if since else "")
             + f"변경 사항이 없습니다. 다음 업데이트: {_when(nxt, 'ko')}."
@@ -85,7 +100,12 @@ def no_change_notice(
             + (f" since {_when(Promise.exact(since, zone), 'en')}" if since else "")
             + f". Next update at {_when(nxt, 'en')}."
         ),
+        "ja": (
+            (f"{_when(Promise.exact(since, zone), 'ja')} 以降、" if since else "")
+            + f"変更はありません。次回の更新: {_when(nxt, 'ja')}。"
+        ),
     }
+    bodies = {lang: every[lang] for lang in languages}
     return {lang: text for lang, text in titles.items() if text}, bodies
 
 
@@ -93,6 +113,8 @@ def broken_promise_note(milestone: Milestone, version: PromiseVersion, lang: str
     when = _when(version.promise, lang)
     if lang == "ko":
         return f"{milestone.title(lang)}: 약속한 일정({when})이 지났지만 이루어지지 않았습니다."
+    if lang == "ja":
+        return f"{milestone.title(lang)}: 約束した日時（{when}）を過ぎましたが、実現しませんでした。"
     return f"{milestone.title(lang)}: the promised time ({when}) passed and it did not happen."
 
 
@@ -103,6 +125,8 @@ def _duration(span: timedelta, lang: str) -> str:
         return " ".join(
             part for part in (f"{hours}시간" if hours else "", f"{minutes}분" if minutes else "") if part
         )
+    if lang == "ja":
+        return f"{hours}時間" * bool(hours) + f"{minutes}分" * bool(minutes)
     if hours and minutes:
         return f"{hours} h {minutes} min"
     return f"{hours} h" if hours else f"{minutes} min"
@@ -119,7 +143,7 @@ def reminder_notice(
     assert version is not None
     titles: dict[str, str] = {}
     bodies: dict[str, str] = {}
-    for lang in ("ko", "en"):
+    for lang in launch.languages:
         name = f"{launch.title(lang)} — {reminder.milestone.title(lang)}"
         when = _when(version.promise, lang)
         if lang == "ko":
@@ -127,6 +151,12 @@ def reminder_notice(
             bodies[lang] = f"**{name}**: {when}."
             if late:
                 bodies[lang] += f" 이 알림은 예정보다 {_duration(late, lang)} 늦게 보내 드립니다."
+        elif lang == "ja":
+            word = "遅れたお知らせ" if late else "リマインダー"
+            titles[lang] = f"[{word}] {name}: あと{_duration(left, lang)} — {when}"
+            bodies[lang] = f"**{name}**: {when}。"
+            if late:
+                bodies[lang] += f" このお知らせは予定より{_duration(late, lang)}遅れてお送りしています。"
         else:
             word = "Reminder (sent late)" if late else "Reminder"
             titles[lang] = f"{word}: {name} in {_duration(left, lang)} — {when}"
@@ -141,13 +171,19 @@ def opening_notice(launch: Launch, opens: Milestone) -> tuple[dict[str, str], di
     assert opens.promise is not None
     titles: dict[str, str] = {}
     bodies: dict[str, str] = {}
-    for lang in ("ko", "en"):
+    for lang in launch.languages:
         when = _when(opens.promise, lang)
         if lang == "ko":
             titles[lang] = f"{launch.title(lang)} 사전 예약이 열렸습니다 — {when}"
             bodies[lang] = (
                 f"약속한 시각({when})에 사전 예약을 시작했습니다. 예약은 도착한 순서대로 받으며, "
                 "예약마다 받은 조회 주소에서 순번과 상태를 확인할 수 있습니다."
+            )
+        elif lang == "ja":
+            titles[lang] = f"{launch.title(lang)} の予約受付を開始しました — {when}"
+            bodies[lang] = (
+                f"約束した時刻（{when}）に予約受付を開始しました。予約は到着順に受け付け、"
+                "各予約の照会リンクで順番と状況を確認できます。"
             )
         else:
             titles[lang] = f"{launch.title(lang)}: pre-orders are open — {when}"

@@ -35,6 +35,7 @@ class LaunchRepository(port.LaunchRepository):
             skus=_skus(launch.skus),
             per_customer_limit=launch.per_customer_limit,
             policy=launch.policy.to_stored(),
+            languages=list(launch.languages),
             created_at=now,
         )
         return self._db.execute(query.returning(launches.c.slug)).first() is not None
@@ -44,6 +45,10 @@ class LaunchRepository(port.LaunchRepository):
 
     def set_offer(self, slug: str, skus: tuple[Sku, ...], per_customer_limit: int) -> None:
         values = {"skus": _skus(skus), "per_customer_limit": per_customer_limit}
+        self._db.execute(update(launches).where(launches.c.slug == slug).values(**values))
+
+    def set_languages(self, slug: str, languages: tuple[str, ...]) -> None:
+        values = {"languages": list(languages)}
         self._db.execute(update(launches).where(launches.c.slug == slug).values(**values))
 
     def set_policy(self, slug: str, policy: Policy) -> None:
@@ -89,6 +94,7 @@ def _launch(row: RowMapping) -> Launch:
         skus=tuple(Sku(code=s["code"], titles=dict(s["titles"]), cap=s.get("cap")) for s in row["skus"]),
         per_customer_limit=row["per_customer_limit"],
         policy=Policy.from_stored(row["policy"]),
+        languages=tuple(row["languages"]),
     )
 
 

@@ -221,6 +221,12 @@ class LaunchRepository(_Repository, port.LaunchRepository):
             stored = Policy.from_stored(policy.to_stored())
             tables.launches[slug] = replace(row, launch=replace(row.launch, policy=stored))
 
+    def set_languages(self, slug: str, languages: tuple[str, ...]) -> None:
+        tables = self._write()
+        row = tables.launches.get(slug)
+        if row is not None:
+            tables.launches[slug] = replace(row, launch=replace(row.launch, languages=tuple(languages)))
+
 
 def _stored_version(version: PromiseVersion) -> PromiseVersion:
     promise = replace(version.promise, at=_utc_or_none(version.promise.at))

@@ -72,6 +72,10 @@ class LaunchRepository(ABC):
     def set_offer(self, slug: str, skus: tuple[Sku, ...], per_customer_limit: int) -> None:
         """Replace the launch's SKUs and per-customer limit; nothing else changes."""
 
+    @abstractmethod
+    def set_languages(self, slug: str, languages: tuple[str, ...]) -> None:
+        """Replace the languages the launch publishes in; nothing else changes."""
+
 
 class MilestoneRepository(ABC):
     @abstractmethod

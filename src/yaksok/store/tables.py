@@ -33,6 +33,8 @@ launches = Table(
     Column("per_customer_limit", Integer, nullable=False),
     Column("policy", JSON, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # the languages its texts are in, the first its primary
+    Column("languages", JSON, nullable=False, server_default='["ko", "en"]'),
 )
 
 milestones = Table(

@@ -57,7 +57,7 @@ class ReserveBody(msgspec.Struct, forbid_unknown_fields=True):
     quantity: Annotated[int, Meta(ge=1, le=1000)]
     contact: Annotated[str, Meta(min_length=1, max_length=MAX_CONTACT)]
     pickup_store: Annotated[str, Meta(min_length=1, max_length=64)] | None = None
-    language: Literal["ko", "en"] = "en"
+    language: Literal["ko", "en", "ja"] = "en"
 
 
 class ReservationOut(msgspec.Struct):

@@ -56,6 +56,11 @@ def set_reminder_offsets(call: Call[schemas.ReminderOffsets]) -> LaunchOut:
     return launch_view(launch, call.settings.public_url)
 
 
+def set_languages(call: Call[schemas.LanguagesSetting]) -> LaunchOut:
+    launch = launches.set_languages(call.rt, call.body.to_command(call.path["slug"]))
+    return launch_view(launch, call.settings.public_url)
+
+
 def add_milestone(call: Call[schemas.NewMilestone]) -> MilestoneOut:
     milestone = launches.add_milestone(call.rt, call.body.to_command(call.path["slug"]))
     return milestone_view(milestone)
@@ -124,6 +129,9 @@ def routes() -> list[BaseRoute]:
         operation("PUT", f"{launch}/reminder-offsets", set_reminder_offsets, role=editor, tag="launches",
                   body=schemas.ReminderOffsets,
                   summary="Set how long before each exact promise subscribers are reminded (in the ledger)"),
+        operation("PUT", f"{launch}/languages", set_languages, role=editor, tag="launches",
+                  body=schemas.LanguagesSetting,
+                  summary="Set the languages the launch publishes in, the first its primary (in the ledger)"),
         operation("PUT", f"{launch}/review", set_review, role=Role.ADMIN, tag="launches",
                   body=schemas.ReviewSetting,
                   summary="Set whether operators' promise changes and notices wait for a second operator"),

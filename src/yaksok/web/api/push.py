@@ -36,7 +36,7 @@ class NewPushSubscription(Body):
     endpoint: Annotated[str, Meta(max_length=2000, description="the push service's https URL")]
     keys: PushKeys
     expirationTime: float | None = None  # the browser's name for it
-    language: Literal["ko", "en"] = "en"
+    language: Literal["ko", "en", "ja"] = "en"
 
 
 class PushUnsubscribe(Body):

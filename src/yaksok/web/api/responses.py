@@ -62,6 +62,7 @@ class LaunchOut(Out):
     per_customer_limit: int
     policy: PolicyOut
     url: Annotated[str, Meta(description="the launch's public page")]
+    languages: Annotated[list[str], Meta(description="the languages its texts are in, the first its primary")]
 
 
 class PromiseOut(Out):

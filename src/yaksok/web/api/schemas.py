@@ -28,13 +28,19 @@ from yaksok.domain.notice import (
 )
 from yaksok.domain.policy import Policy
 from yaksok.domain.promise import ChangeKind, Precision
+from yaksok.domain.texts import DEFAULT_LANGUAGES
 
 Instant = Annotated[
     datetime, Meta(tz=True, description="ISO 8601 instant with offset, e.g. 2010-11-09T11:00:00Z")
 ]
-Texts = Annotated[dict[str, str], Meta(description="text per language: ko, en")]
+Texts = Annotated[dict[str, str], Meta(description="text per language: ko, en, ja (the launch's languages)")]
 LooseTexts = Annotated[
-    str | dict[str, str], Meta(description="text per language {ko, en}, or one string taken as English")
+    str | dict[str, str],
+    Meta(description="text per language {ko, en, ja}, or one string taken as English (else the primary)"),
+]
+Languages = Annotated[
+    list[Annotated[str, Meta(max_length=8)]],
+    Meta(max_length=8, description="the languages its texts are in (ko, en, ja), the first its primary"),
 ]
 Channels = Annotated[
     list[str],
@@ -142,6 +148,13 @@ class LimitSetting(Body):
         return commands.SetLimit(launch_slug=launch_slug, per_customer_limit=self.per_customer_limit)
 
 
+class LanguagesSetting(Body):
+    languages: Languages
+
+    def to_command(self, slug: str) -> commands.SetLanguages:
+        return commands.SetLanguages(slug=slug, languages=tuple(self.languages))
+
+
 class WaitingRoomSetting(Body):
     enabled: bool
     prequeue_opens: Annotated[str, Meta(description="ISO 8601 instant with its offset")]
@@ -166,6 +179,7 @@ class NewLaunch(Body):
     skus: list[SkuFields] = []
     per_customer_limit: Annotated[int, Meta(ge=1, le=1_000_000)] = 1
     policy: PolicyFields | None = None
+    languages: Languages = msgspec.field(default_factory=lambda: list(DEFAULT_LANGUAGES))
 
     def to_command(self) -> commands.CreateLaunch:
         return commands.CreateLaunch(
@@ -176,6 +190,7 @@ class NewLaunch(Body):
             skus=tuple(Sku(code=sku.code, titles=sku.titles, cap=sku.cap) for sku in self.skus),
             per_customer_limit=self.per_customer_limit,
             policy=Policy() if self.policy is None else Policy.from_dict(self.policy.given()),
+            languages=tuple(self.languages),
         )
 
 
@@ -391,7 +406,7 @@ class NewSubscription(Body):
         Meta(max_length=254, description="the email address (channel email), confirmed by a link"),
     ] = ""
     channel: Literal["webhook", "email"] = "webhook"
-    language: Literal["ko", "en"] = "en"
+    language: Literal["ko", "en", "ja"] = "en"
     launches: Annotated[list[Short], Meta(max_length=100, description="launch slugs; none: all")] = []
     kinds: Annotated[list[NoticeKind], Meta(description="notice kinds; none: every kind")] = []
     contact: Annotated[

@@ -41,7 +41,7 @@ class NewSocialAccount(Body):
             "chat: none (the URL is the secret). Stored apart, never shown again",
         ),
     ] = ""
-    language: Literal["ko", "en"] = "en"
+    language: Literal["ko", "en", "ja"] = "en"
     launches: Annotated[list[Short], Meta(max_length=100, description="launch slugs; none: all")] = []  # noqa: RUF012
     kinds: Annotated[list[NoticeKind], Meta(description="notice kinds; none: every kind")] = []  # noqa: RUF012
 

@@ -101,6 +101,7 @@ def launch_view(launch: Launch, base_url: str) -> LaunchOut:
         market=launch.market,
         skus=[SkuOut(code=sku.code, titles=sku.titles, cap=sku.cap) for sku in launch.skus],
         per_customer_limit=launch.per_customer_limit,
+        languages=list(launch.languages),
         # convert, not PolicyOut(**...): the policy's own dict stays the one list of its fields
         policy=msgspec.convert(
             {

@@ -52,6 +52,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/launches/{slug}/titles", launches.retitle_launch, methods=["POST"]),
         Route("/launches/{slug}/milestones", launches.add_milestone, methods=["POST"]),
         Route("/launches/{slug}/review", launches.set_review, methods=["POST"]),
+        Route("/launches/{slug}/languages", launches.set_languages, methods=["POST"]),
         Route("/milestones/{milestone_id}", launches.milestone_page, methods=["GET"]),
         Route("/milestones/{milestone_id}/verdict", launches.verdict, methods=["POST"]),
         Route("/milestones/{milestone_id}/promises", launches.revise_promise, methods=["POST"]),

@@ -18,6 +18,7 @@ from yaksok.domain.commands import (
     CreateLaunch,
     RetitleLaunch,
     RevisePromise,
+    SetLanguages,
     SetLimit,
     SetSku,
     WriteNotice,
@@ -28,6 +29,7 @@ from yaksok.domain.notice import Notice, NoticeKind, NoticeState
 from yaksok.domain.policy import Violation
 from yaksok.domain.promise import Precision, Promise, PromiseVersion
 from yaksok.domain.review import Proposal
+from yaksok.domain.texts import DEFAULT_LANGUAGES, LANGUAGES
 from yaksok.services import launches, lookups, notices, reservations
 from yaksok.services.runtime import Runtime
 
@@ -56,15 +58,27 @@ def whole_number(form: Form, name: str, low: int, high: int) -> int | None:
 
 
 def texts(form: Form, name: str) -> dict[str, str]:
-    """``name_ko`` and ``name_en`` as per-language texts, empty ones left out."""
-    return {lang: form[f"{name}_{lang}"] for lang in ("ko", "en") if form.get(f"{name}_{lang}", "").strip()}
+    """``name_ko``, ``name_en`` and ``name_ja`` as per-language texts, empty ones left out."""
+    return {lang: form[f"{name}_{lang}"] for lang in LANGUAGES if form.get(f"{name}_{lang}", "").strip()}
+
+
+def languages(form: Form) -> tuple[str, ...]:
+    """``languages``, comma-separated, as a launch's languages (the first its primary)."""
+    return tuple(each.strip() for each in form.get("languages", "").split(",") if each.strip())
 
 
 def create_launch(rt: Runtime, form: Form) -> Launch:
     command = CreateLaunch(
-        slug=form.get("slug", "").strip(), titles=texts(form, "title"), zone=form.get("zone", "").strip()
+        slug=form.get("slug", "").strip(),
+        titles=texts(form, "title"),
+        zone=form.get("zone", "").strip(),
+        languages=languages(form) if "languages" in form else DEFAULT_LANGUAGES,
     )
     return launches.create_launch(rt, command)
+
+
+def set_languages(rt: Runtime, slug: str, form: Form) -> Launch:
+    return launches.set_languages(rt, SetLanguages(slug=slug, languages=languages(form)))
 
 
 def retitle_launch(rt: Runtime, slug: str, form: Form) -> Launch:

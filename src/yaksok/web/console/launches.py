@@ -96,3 +96,9 @@ def set_review(visit: Visit) -> Response:
     slug = visit.request.path_params["slug"]
     launches.set_review(visit.rt, slug, required=visit.form.get("required") == "on")
     return _see(f"/console/launches/{slug}")
+
+
+@console_view(Role.EDITOR)
+def set_languages(visit: Visit) -> Response:
+    launch = actions.set_languages(visit.rt, visit.request.path_params["slug"], visit.form)
+    return _see(f"/console/launches/{launch.slug}#languages")

@@ -27,6 +27,7 @@ class LaunchSummary:
     title: str
     url: str
     upcoming: list[MilestoneView]
+    content_note: str = ""  # when its texts are shown in another language than the page's
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,8 @@ def _summaries(board: queries.Board, lang: str) -> list[LaunchSummary]:
             key=by_promised_time,
         )
         views = [milestone_view(m, launch, lang, board.now) for m in milestones]
-        summaries.append(LaunchSummary(launch.title(lang), launch_url("", launch.slug), views))
+        note = i18n.content_note(launch, lang)
+        summaries.append(LaunchSummary(launch.title(lang), launch_url("", launch.slug), views, note))
     return summaries
 
 
@@ -62,7 +64,7 @@ def _owed(board: queries.Board, lang: str) -> list[OwedView]:
             continue
         zone = owed.launch.zone
         line = t["owed_line"].format(
-            milestone=owed.milestone.title(lang),
+            milestone=owed.milestone.title(lang, owed.launch.languages),
             launch=owed.launch.title(lang),
             broke_at=format_instant(owed.broke_at, zone, lang),
         )

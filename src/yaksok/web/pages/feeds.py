@@ -24,7 +24,7 @@ from yaksok.web.pages.templating import runtime
 ATOM = "application/atom+xml; charset=utf-8"
 ICS = "text/calendar; charset=utf-8"
 FEED_SIZE = 100
-_FEED_TITLES = {"en": "notices", "ko": "공지"}
+_FEED_TITLES = {"en": "notices", "ko": "공지", "ja": "お知らせ"}
 
 
 def atom(request: Request) -> Response:

@@ -4,8 +4,8 @@ The words are gettext messages: English in the code (the msgids), translated in 
 ``web/locale/<lang>/LC_MESSAGES/messages.po`` (Babel extracts them; docs/operations.md says how
 a translator adds a language). The ``.po`` files are compiled in memory when first used, so a
 wheel carries only them and nothing can go stale. Notice text itself comes from
-``channels.render`` so every channel says the same; its languages are the content's (Korean and
-English), whatever the interface speaks.
+``channels.render`` so every channel says the same; its languages are the launch's own
+(``Launch.languages``, some of ``domain.texts.LANGUAGES``), whatever the interface speaks.
 """
 
 from __future__ import annotations
@@ -22,9 +22,12 @@ from babel.messages.pofile import read_po
 from starlette.requests import Request
 from starlette.responses import Response
 
+from yaksok.domain import texts
+from yaksok.domain.launch import Launch
+
 SOURCE_LANG = "en"  # the msgids are English: English needs no catalog
 LANGS = ("ko", "en", "ja")
-CONTENT_LANGS = ("ko", "en")  # the languages notices, titles and feeds are written in
+CONTENT_LANGS = texts.LANGUAGES  # the languages a launch's notices, titles and feeds may be in
 DEFAULT_LANG = "en"  # a visitor whose browser asks for none of LANGS reads English
 LANGUAGE_NAMES = {"ko": "한국어", "en": "English", "ja": "日本語"}  # each in its own language
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
@@ -285,5 +288,35 @@ STRINGS = Words(
         "chart_label": N_("Promise drift for {milestone}: {count} promise versions"),
         "point_label": N_("v{version} {promised}, announced {announced}"),
         "actual_label": N_("happened {at}"),
+        "content_note": N_("This launch publishes in {languages}; shown in {shown}."),
+        "languages_two": N_("{first} and {second}"),
+        "languages_three": N_("{first}, {second} and {third}"),
     }
 )
+
+# The content languages by name, in the page's language (``content_note``).
+LANGUAGE_WORDS = Words(
+    {
+        "ko": label("language", "Korean"),
+        "en": label("language", "English"),
+        "ja": label("language", "Japanese"),
+    }
+)
+
+
+def content_note(launch: Launch, lang: str) -> str:
+    """A short note when the launch's texts are shown in another language than the page's:
+    "This launch publishes in Korean and English; shown in Korean." ("" when the launch
+    publishes in the page's language: ``Launch.reading_language``)."""
+    if lang in launch.languages:
+        return ""
+    names = [LANGUAGE_WORDS[lang][code] for code in launch.languages]
+    t = STRINGS[lang]
+    if len(names) == 1:
+        listed = names[0]
+    elif len(names) == 2:
+        listed = t["languages_two"].format(first=names[0], second=names[1])
+    else:
+        listed = t["languages_three"].format(first=names[0], second=names[1], third=", ".join(names[2:]))
+    shown = LANGUAGE_WORDS[lang][launch.reading_language(lang)]
+    return t["content_note"].format(languages=listed, shown=shown)

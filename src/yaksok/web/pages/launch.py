@@ -63,7 +63,7 @@ def milestone_view(milestone: Milestone, launch: Launch, lang: str, now: datetim
     return MilestoneView(
         id=milestone.id,
         anchor=f"m-{milestone.key}",
-        title=milestone.title(lang),
+        title=milestone.title(lang, launch.languages),
         promised=describe_milestone(milestone, lang),
         precision=precision,
         precision_label=labels.PRECISIONS[lang][precision],
@@ -102,9 +102,9 @@ def _version_view(
         promised=when.describe(version.promise, lang),
         announced=format_instant(version.made_at, launch.zone, lang),
         change=labels.CHANGE_KINDS[lang][change],
-        reason=pick_text(version.reason, lang),
+        reason=pick_text(version.reason, lang, launch.languages),
         overrides=[labels.RULES[lang].get(rule, rule) for rule in version.overridden],
-        justification=pick_text(version.justification, lang),
+        justification=pick_text(version.justification, lang, launch.languages),
         notice_url=notice_url("", version.notice_id) if version.notice_id else "",
         outcome=verdict,
         outcome_label=labels.OUTCOMES[lang][verdict] if verdict else "",
@@ -126,6 +126,7 @@ def launch_page(request: Request) -> Response:
         lang,
         launch=launch,
         launch_title=launch.title(lang),
+        content_note=i18n.content_note(launch, lang),
         milestones=[milestone_view(m, launch, lang, board.now) for m in milestones],
         preorder=None if status is None else preorder_view(status, launch, lang, room),
         notices=notice_views(board.notices, lang, board.milestones, board.launches),
@@ -148,7 +149,7 @@ def preorder_view(status: PreorderStatus, launch: Launch, lang: str, room: Room 
     line = t[f"preorder_{status.state.value}"].format(at=format_instant(at, launch.zone, lang) if at else "")
     offer = [
         (
-            pick_text(sku.titles, lang) or sku.code,
+            pick_text(sku.titles, lang, launch.languages) or sku.code,
             t["preorder_limited"].format(cap=sku.cap) if sku.cap is not None else "",
         )
         for sku in launch.skus

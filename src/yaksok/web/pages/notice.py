@@ -37,6 +37,7 @@ class NoticeView:
     launch_title: str
     launch_url: str
     superseded_by: str
+    content_note: str = ""  # when its launch's texts are shown in another language than the page's
 
 
 def notice_view(
@@ -50,6 +51,7 @@ def notice_view(
     """Every line comes from ``channels.render``, so the page says what the feeds and messages say."""
     launch = launches.get(notice.launch_slug) if notice.launch_slug else None
     zone = launch.zone if launch else "UTC"
+    languages = launch.languages if launch else None  # each text falls back as they say
     published_at = notice.published_at or notice.created_at
     verdict = notice.claim.verdict.value if notice.claim else ""
     return NoticeView(
@@ -57,19 +59,20 @@ def notice_view(
         url=notice_url("", notice.id),
         kind=notice.kind.value,
         kind_label=labels.NOTICE_KINDS[lang][notice.kind.value],
-        title=notice.title(lang),
+        title=notice.title(lang, languages),
         published=format_instant(published_at, zone, lang),
         published_iso=published_at.isoformat(),
         # body_html escapes the author's HTML and refuses unsafe links: it is safe as it stands.
-        body_html=Markup(body_html(notice, lang, milestones)),
+        body_html=Markup(body_html(notice, lang, milestones, languages)),
         # Escaped by render, with the claim's source as a link.
-        extras=[Markup(line) for line in notice_extras_html(notice, lang, zone)],
+        extras=[Markup(line) for line in notice_extras_html(notice, lang, zone, languages)],
         overridden=bool(notice.overridden),
         verdict=verdict,
         verdict_label=labels.VERDICTS[lang][verdict] if verdict else "",
         launch_title=launch.title(lang) if launch else "",
         launch_url=launch_url("", launch.slug) if launch else "",
         superseded_by=notice_url("", superseded_by) if superseded_by else "",
+        content_note=i18n.content_note(launch, lang) if launch else "",
     )
 
 

@@ -60,7 +60,7 @@ def reservation_page(request: Request, standing: Standing, secret: str) -> Respo
         waitlisted=made.state is ReservationState.WAITLISTED,
         place=standing.place,
         sequence=made.sequence,
-        sku_title=pick_text(sku.titles, lang) if sku and sku.titles else made.sku,
+        sku_title=pick_text(sku.titles, lang, launch.languages) if sku and sku.titles else made.sku,
         quantity=made.quantity,
         pickup_store=made.pickup_store,
         ships=shown,

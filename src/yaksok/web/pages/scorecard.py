@@ -132,7 +132,7 @@ def _launch_cards(board: queries.Board, extra: reach.ScorecardFigures, lang: str
         notices = [n for n in board.notices if n.launch_slug == launch.slug]
         card = scoring.compute(launch.slug, [launch], milestones, notices, board.now)
         url = launch_url("", launch.slug)
-        charts = [(m.title(lang), drift_chart(m, launch.zone, lang)) for m in milestones]
+        charts = [(m.title(lang, launch.languages), drift_chart(m, launch.zone, lang)) for m in milestones]
         preorder = extra.preorder[launch.slug]
         cards.append(
             LaunchCard(
