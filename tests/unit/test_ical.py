@@ -314,3 +314,18 @@ def test_any_text_in_titles_reasons_and_the_name_gives_a_well_formed_calendar(
     assert str(cal["X-WR-CALNAME"]) == str(cal["NAME"]) == vText(one_line(name)).to_ical().decode()
     assert event["SUMMARY"] == one_line(f"iPad {launch_title} — Pre-orders {milestone_title}")
     assert text_lines(reason.strip()) in event["DESCRIPTION"]
+
+
+def test_a_japanese_calendar_says_cancelled_and_the_change_in_japanese() -> None:
+    before = promised("2010-11-09T20:00")
+    cancelled, _ = before.cancel(
+        policy=LAUNCH.policy,
+        now=datetime(2010, 11, 2, tzinfo=UTC),
+        reason={"en": "no stock"},
+        zone=LAUNCH.zone,
+    )
+
+    event = only_event(parse(cancelled, lang="ja"))
+
+    assert str(event["SUMMARY"]).startswith("[中止] ")
+    assert "中止: no stock" in event["DESCRIPTION"] and "中止 (当初 " in event["DESCRIPTION"]

@@ -249,3 +249,17 @@ def test_an_instant_is_formatted_like_a_promise() -> None:
 def test_an_instant_without_a_zone_is_refused() -> None:
     with pytest.raises(InvalidInput):
         format_instant(datetime(2010, 11, 9, 11, 0), "Asia/Seoul")
+
+
+def test_the_lines_under_a_notice_are_written_in_japanese_too() -> None:
+    claim = Claim("Pre-orders open at 9:00", Verdict.FALSE, "https://news.example/a")
+    clarification = notice(kind=NoticeKind.CLARIFICATION, claim=claim, supersedes="n0")
+    announced = notice(next_update_at=datetime(2010, 11, 9, 3, 0, tzinfo=UTC))
+
+    assert notice_extras(clarification, "ja") == [
+        "主張: Pre-orders open at 9:00 — 判定: 事実ではない (出典 https://news.example/a)",
+        "訂正対象のお知らせ: n0",
+    ]
+    assert notice_extras(announced, "ja", "Asia/Seoul") == [
+        "次回の更新: 2010年11月9日(火) 12:00 KST (03:00 UTC)"
+    ]

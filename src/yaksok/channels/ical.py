@@ -37,6 +37,7 @@ _CHANGE_WORDS = {
         "clarify": "clarify",
     },
     "ko": {None: "최초 공지", "delay": "연기", "advance": "앞당김", "cancel": "취소", "clarify": "구체화"},
+    "ja": {None: "初回発表", "delay": "延期", "advance": "前倒し", "cancel": "中止", "clarify": "具体化"},
 }
 _PREFIXES = {
     "en": {
@@ -45,7 +46,10 @@ _PREFIXES = {
         "day": "[Time not announced] ",
     },
     "ko": {"cancelled": "[취소] ", "withdrawn": "[시간 미정] ", "day": "[시간 미정] "},
+    "ja": {"cancelled": "[中止] ", "withdrawn": "[時刻未定] ", "day": "[時刻未定] "},
 }
+_CANCELLED_WAS = {"en": "cancelled (was {when})", "ko": "취소됨 (원래 {when})", "ja": "中止 (当初 {when})"}
+_OVERRIDE = {"en": "policy override", "ko": "정책 예외", "ja": "ポリシー例外"}
 
 
 def calendar(
@@ -148,7 +152,7 @@ def _status(milestone: Milestone) -> STATUS:
 def _summary_prefix(milestone: Milestone, lang: str) -> str:
     # Some clients show a cancelled event like any other, and an all-day one like a promise of
     # the whole day; the title has to say which it is.
-    words = _PREFIXES["ko" if lang == "ko" else "en"]
+    words = _PREFIXES.get(lang, _PREFIXES["en"])
     promise = milestone.promise
     if milestone.cancelled:
         return words["cancelled"]
@@ -166,12 +170,12 @@ def _described(milestone: Milestone, lang: str) -> str:
     if promise is None:
         return Promise.unannounced("UTC").describe(lang)
     if milestone.cancelled:
-        return ("취소됨 (원래 " if lang == "ko" else "cancelled (was ") + promise.describe(lang) + ")"
+        return _CANCELLED_WAS.get(lang, _CANCELLED_WAS["en"]).format(when=promise.describe(lang))
     return promise.describe(lang)
 
 
 def _history_line(version: PromiseVersion, lang: str, languages: Sequence[str] | None) -> str:
-    words = _CHANGE_WORDS["ko" if lang == "ko" else "en"]
+    words = _CHANGE_WORDS.get(lang, _CHANGE_WORDS["en"])
     kind = None if version.change_kind is None else version.change_kind.value
     line = f"v{version.version} {version.promise.describe(lang)} — {words[kind]}"
     reason = pick_text(version.reason, lang, languages)
@@ -179,5 +183,5 @@ def _history_line(version: PromiseVersion, lang: str, languages: Sequence[str] |
     if reason:
         line += f": {reason}"
     if justification:
-        line += f" ({'정책 예외' if lang == 'ko' else 'policy override'}: {justification})"
+        line += f" ({_OVERRIDE.get(lang, _OVERRIDE['en'])}: {justification})"
     return line

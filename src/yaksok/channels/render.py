@@ -32,7 +32,42 @@ _MARKDOWN = MarkdownIt("commonmark", {"html": False})
 _VERDICTS = {
     "en": {Verdict.FALSE: "false", Verdict.UNCONFIRMED: "unconfirmed", Verdict.CORRECT: "correct"},
     "ko": {Verdict.FALSE: "사실 아님", Verdict.UNCONFIRMED: "미확인", Verdict.CORRECT: "사실"},
+    "ja": {Verdict.FALSE: "事実ではない", Verdict.UNCONFIRMED: "未確認", Verdict.CORRECT: "事実"},
 }
+# The lines every channel adds under a notice, in each language yaksok writes.
+_LINES = {
+    "en": {
+        "claim": "Claim: {text} — Verdict: {verdict}",
+        "source": " (source {source})",
+        "override": "Policy override ({rules}): {why}",
+        "corrects": "Corrects notice {notice}",
+        "next": "Next update at {at}",
+        "late": "Published {minutes} min late (scheduled {at})",
+        "unknown": "[unknown milestone {milestone}]",
+    },
+    "ko": {
+        "claim": "주장: {text} — 판정: {verdict}",
+        "source": " (출처 {source})",
+        "override": "정책 예외 ({rules}): {why}",
+        "corrects": "정정 대상 공지: {notice}",
+        "next": "다음 업데이트: {at}",
+        "late": "{minutes}분 늦게 게시됨 (예정 {at})",
+        "unknown": "[알 수 없는 마일스톤 {milestone}]",
+    },
+    "ja": {
+        "claim": "主張: {text} — 判定: {verdict}",
+        "source": " (出典 {source})",
+        "override": "ポリシー例外 ({rules}): {why}",
+        "corrects": "訂正対象のお知らせ: {notice}",
+        "next": "次回の更新: {at}",
+        "late": "{minutes}分遅れて掲載 (予定 {at})",
+        "unknown": "[不明なマイルストーン {milestone}]",
+    },
+}
+
+
+def _line(lang: str, which: str, **values: object) -> str:
+    return _LINES.get(lang, _LINES["en"])[which].format(**values)
 
 
 def format_instant(at: datetime, zone: str, lang: str = "en") -> str:
@@ -112,33 +147,31 @@ def source_link(url: str) -> str:
 
 
 def _claim_line(claim: Claim, lang: str, *, as_html: bool) -> str:
-    verdict = _VERDICTS["ko" if lang == "ko" else "en"][claim.verdict]
+    verdict = _VERDICTS.get(lang, _VERDICTS["en"])[claim.verdict]
     text = html.escape(claim.text) if as_html else claim.text
-    line = f"주장: {text} — 판정: {verdict}" if lang == "ko" else f"Claim: {text} — Verdict: {verdict}"
+    line = _line(lang, "claim", text=text, verdict=verdict)
     if claim.source_url:
         source = source_link(claim.source_url) if as_html else claim.source_url
-        line += f" (출처 {source})" if lang == "ko" else f" (source {source})"
+        line += _line(lang, "source", source=source)
     return line
 
 
 def _more_extras(notice: Notice, lang: str, zone: str, languages: Sequence[str] | None) -> list[str]:
-    ko = lang == "ko"
     lines: list[str] = []
     if notice.overridden:
         rules, why = ", ".join(notice.overridden), pick_text(notice.justification, lang, languages)
-        lines.append(f"{'정책 예외' if ko else 'Policy override'} ({rules}): {why}")
+        lines.append(_line(lang, "override", rules=rules, why=why))
     if notice.supersedes:
-        lines.append(f"정정 대상 공지: {notice.supersedes}" if ko else f"Corrects notice {notice.supersedes}")
+        lines.append(_line(lang, "corrects", notice=notice.supersedes))
     if notice.next_update_at is not None:
-        next_at = format_instant(notice.next_update_at, zone, lang)
-        lines.append(f"다음 업데이트: {next_at}" if ko else f"Next update at {next_at}")
-    late = _lateness_line(notice, ko, zone)
+        lines.append(_line(lang, "next", at=format_instant(notice.next_update_at, zone, lang)))
+    late = _lateness_line(notice, lang, zone)
     if late:
         lines.append(late)
     return lines
 
 
-def _lateness_line(notice: Notice, ko: bool, zone: str) -> str:
+def _lateness_line(notice: Notice, lang: str, zone: str) -> str:
     lateness, scheduled, published = notice.lateness, notice.publish_at, notice.published_at
     # Under a minute is the scheduler's normal jitter, not lateness worth a line on every channel;
     # the exact figure stays in the ledger.
@@ -149,14 +182,14 @@ def _lateness_line(notice: Notice, ko: bool, zone: str) -> str:
     local_scheduled, local_published = scheduled.astimezone(tz), published.astimezone(tz)
     pattern = "%H:%M %Z" if local_scheduled.date() == local_published.date() else "%Y-%m-%d %H:%M %Z"
     at = local_scheduled.strftime(pattern)
-    return f"{minutes}분 늦게 게시됨 (예정 {at})" if ko else f"Published {minutes} min late (scheduled {at})"
+    return _line(lang, "late", minutes=minutes, at=at)
 
 
 def _expand(text: str, lang: str, milestones: Mapping[str, Milestone], *, escape: bool) -> str:
     def replace(match: re.Match[str]) -> str:
         milestone = milestones.get(match[1])
         if milestone is None:
-            words = f"[알 수 없는 마일스톤 {match[1]}]" if lang == "ko" else f"[unknown milestone {match[1]}]"
+            words = _line(lang, "unknown", milestone=match[1])
         else:
             words = describe_milestone(milestone, lang)
         # In Markdown the words must stay words: "[unknown milestone x]" followed by "(url)"
