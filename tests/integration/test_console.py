@@ -190,6 +190,7 @@ def test_a_composed_notice_is_previewed_escaped_and_published_on_the_board(
     preview = post(client, "/console/notices", "/console/notices", action="preview", **texts)
     assert "<strong>매장</strong>" in preview.text and "<em>Stores</em>" in preview.text
     assert "<script>x" not in preview.text and "&lt;script&gt;" in preview.text
+    assert '<div lang="ja">' in preview.text  # a notice of no launch may be read in any language
     scheduled = post(
         client,
         "/console/notices",
@@ -233,3 +234,8 @@ def test_the_launch_settings_form_sets_the_content_languages_and_the_title_field
     assert 'name="title_ja"' in page and 'name="title_en"' in page and 'name="title_ko"' not in page
     korean = post(admin, "/console/launches/ipad-jp/titles", "/console/launches/ipad-jp", title_ko="아이패드")
     assert korean.status_code == 422 and "invalid.text_language" in korean.text  # type: ignore[attr-defined]
+    preview = post(
+        admin, "/console/notices", "/console/notices", action="preview", launch="ipad-jp", title_ja="お知らせ"
+    )
+    assert '<div lang="ja">' in preview.text and '<div lang="en">' in preview.text
+    assert '<div lang="ko">' not in preview.text  # previewed in the launch's languages only

@@ -152,9 +152,9 @@ def channel_previews(rt: Runtime, form: Form, base_url: str) -> dict[str, list[p
         created_at=rt.clock.now(),
     )
     milestones = {m.id: m for m in all_milestones(rt)}
-    return {
-        lang: preview.previews(draft, lang, base_url, milestones, rt.clock.now()) for lang in ("ko", "en")
-    }
+    launch = next((found for found in lookups.launches(rt) if found.slug == draft.launch_slug), None)
+    languages = LANGUAGES if launch is None else launch.languages  # each language readers get it in
+    return {lang: preview.previews(draft, lang, base_url, milestones, rt.clock.now()) for lang in languages}
 
 
 def all_milestones(rt: Runtime) -> list[Milestone]:
