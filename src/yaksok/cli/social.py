@@ -34,7 +34,7 @@ def social() -> None:
 @click.option(
     "--kind", "kinds", multiple=True, type=click.Choice([k.value for k in NoticeKind]), help="Only this kind."
 )
-@click.option("--language", type=click.Choice(["ko", "en"]), default="en", show_default=True)
+@click.option("--language", type=click.Choice(["ko", "en", "ja"]), default="en", show_default=True)
 @database_option()
 def social_add(
     network: str,
