@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 
 from yaksok.config import Settings
 from yaksok.domain.clock import SimulatedClock
+from yaksok.domain.subscription import Subscription
 from yaksok.services import lookups
 from yaksok.services.runtime import Runtime
 from yaksok.web.app import create_app
@@ -239,3 +240,40 @@ def test_the_launch_settings_form_sets_the_content_languages_and_the_title_field
     )
     assert '<div lang="ja">' in preview.text and '<div lang="en">' in preview.text
     assert '<div lang="ko">' not in preview.text  # previewed in the launch's languages only
+
+
+def test_the_verdict_says_who_will_be_told_per_channel_and_how_the_reminders_move(
+    app: Starlette, sqlite_rt: Runtime, clock: SimulatedClock
+) -> None:
+    clock.advance_to(datetime(2010, 11, 1, tzinfo=UTC))
+    client = signed_in(app, sqlite_rt, "admin")
+    post(client, "/console/launches", "/console/", slug="ipad", title_en="iPad", zone="Asia/Seoul")
+    milestones = "/console/launches/ipad/milestones"
+    post(client, milestones, "/console/launches/ipad", key="sale", kind="sale_starts", title_en="Sale")
+    page = "/console/milestones/ipad.sale"
+    post(client, f"{page}/promises", page, time="2010-11-09T20:00", precision="exact")
+    followers = [
+        Subscription(
+            id=f"s{n}",
+            channel=channel,
+            target=f"https://hooks.example/{n}",
+            secret="whsec_x",
+            language="en",
+            created_at=clock.now(),
+            launches=launches,
+        )
+        for n, (channel, launches) in enumerate(
+            [("webhook", ("ipad",)), ("webhook", ()), ("webhook", ("galaxy-tab",)), ("mastodon", ("ipad",))]
+        )
+    ]
+    with sqlite_rt.store.write() as tx:
+        tx.subscriptions.add_many(followers)
+
+    checked = post(
+        client, f"{page}/verdict", page, time="2010-11-10T20:00", precision="exact", reason_en="Stock is late"
+    )
+
+    assert "mastodon 1" in checked.text and "webhook 2" in checked.text  # not the other launch's
+    assert "72 h" in checked.text and "2010-11-06 20:00 KST" in checked.text  # now due
+    assert "2010-11-07 20:00 KST" in checked.text  # after the change
+    assert len(lookups.milestone(sqlite_rt, "ipad.sale").versions) == 1  # nothing written

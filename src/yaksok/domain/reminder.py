@@ -92,3 +92,27 @@ def next_reminder_at(
         ),
         default=None,
     )
+
+
+@dataclass(frozen=True)
+class ReminderMove:
+    """One reminder offset, before and after a promise change: when it was due, when it will be
+    (None: none, because the promise is not an exact time or its time would already have passed)."""
+
+    offset: timedelta
+    before: datetime | None
+    after: datetime | None
+
+
+def reminder_moves(
+    milestone: Milestone, policy: Policy, new_at: datetime | None, now: datetime
+) -> list[ReminderMove]:
+    """How the milestone's reminders move if its promise becomes ``new_at`` (None: not an exact
+    time) at ``now``: per offset of the launch, longest first."""
+    before = {r.offset: r.due_at for r in reminders_of(milestone, policy) if r.due_at > now}
+    moves = []
+    for offset in sorted(set(policy.reminder_offsets), reverse=True):
+        after = None if new_at is None or new_at - offset < now else new_at - offset
+        if before.get(offset) is not None or after is not None:
+            moves.append(ReminderMove(offset, before.get(offset), after))
+    return moves

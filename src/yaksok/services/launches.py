@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -24,6 +25,7 @@ from yaksok.domain.ledger import JSON
 from yaksok.domain.notice import ANNOUNCED_CHANNELS, Notice, NoticeKind
 from yaksok.domain.policy import Override, Violation, promise_violations
 from yaksok.domain.promise import ChangeKind, Precision, Promise, PromiseVersion, classify_change
+from yaksok.domain.reminder import ReminderMove, reminder_moves
 from yaksok.domain.review import Proposal, ProposalAction
 from yaksok.domain.texts import as_texts
 from yaksok.services import ledger, proposals, scope, wording
@@ -31,6 +33,7 @@ from yaksok.services.notices import publish_in
 from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
 
+_EVERY = 1_000_000_000  # subscriptions read to count an audience: all of them
 PROMISE_CHANNELS = ANNOUNCED_CHANNELS  # a promise and every change to it reach every follower
 
 
@@ -273,6 +276,41 @@ def preview_revision(
     change_kind = None if previous is None else classify_change(previous, promise)
     reason = launch.own_texts(reason, "reason", required=False)
     return promise_violations(launch.policy, previous, promise, change_kind, reason, rt.clock.now())
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who a promise change would reach, and how its reminders would move (nothing written)."""
+
+    subscribers: dict[str, int]  # per channel: enabled subscribers who would be told at once
+    reminders: list[ReminderMove]
+
+
+def change_audience(
+    rt: Runtime, milestone_id: str, *, time: str | None, precision: Precision | str
+) -> Audience:
+    """What the console shows beside the verdict: the subscribers per channel the change's
+    notice would go to, and each reminder's time before and after."""
+    now = rt.clock.now()
+    with rt.store.read() as tx:
+        milestone = get_milestone(tx, milestone_id)
+        scope.require_launch(rt, milestone.launch_slug)
+        launch = get_launch(tx, milestone.launch_slug)
+        subscribers = tx.subscriptions.page(after="", created_by=now, limit=_EVERY)
+    promise = Promise.parse(time, launch.zone, precision)
+    kind = NoticeKind.ANNOUNCEMENT if milestone.promise is None else NoticeKind.CHANGE
+    draft = Notice(
+        id="audience",
+        kind=kind,
+        titles={"en": "-"},
+        bodies={},
+        launch_slug=launch.slug,
+        channels=PROMISE_CHANNELS,
+        created_at=now,
+    )
+    counted = Counter(s.channel for s in subscribers if s.wants(draft))
+    exact = promise.at if promise.precision is Precision.EXACT else None
+    return Audience(dict(sorted(counted.items())), reminder_moves(milestone, launch.policy, exact, now))
 
 
 def cancel_milestone(rt: Runtime, command: CancelMilestone) -> tuple[PromiseVersion, Notice] | Proposal:

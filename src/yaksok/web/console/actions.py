@@ -105,6 +105,15 @@ def preview_revision(rt: Runtime, milestone_id: str, form: Form) -> list[Violati
     )
 
 
+def change_audience(rt: Runtime, milestone_id: str, form: Form) -> launches.Audience:
+    return launches.change_audience(
+        rt,
+        milestone_id,
+        time=form.get("time", "").strip() or None,
+        precision=choice(form, "precision", Precision, Precision.EXACT),
+    )
+
+
 def revise_promise(rt: Runtime, milestone_id: str, form: Form) -> tuple[PromiseVersion, Notice] | Proposal:
     override = texts(form, "override")
     command = RevisePromise(

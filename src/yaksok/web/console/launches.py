@@ -11,6 +11,7 @@ from yaksok.domain.policy import Violation
 from yaksok.domain.review import Proposal
 from yaksok.services import launches
 from yaksok.services.auth import Role
+from yaksok.services.launches import Audience
 from yaksok.web.console import actions
 from yaksok.web.console.session import Visit, console_view
 
@@ -49,7 +50,9 @@ def add_milestone(visit: Visit) -> Response:
     return _see(f"/console/launches/{milestone.launch_slug}")
 
 
-def _milestone(visit: Visit, *, verdict: list[Violation] | None, status: int = 200) -> Response:
+def _milestone(
+    visit: Visit, *, verdict: list[Violation] | None, audience: Audience | None = None, status: int = 200
+) -> Response:
     milestone, launch = actions.milestone_with_launch(visit.rt, visit.request.path_params["milestone_id"])
     return visit.page(
         "console/milestone.html",
@@ -58,6 +61,7 @@ def _milestone(visit: Visit, *, verdict: list[Violation] | None, status: int = 2
         launch=launch,
         form=visit.form,
         verdict=verdict,
+        audience=audience,
         channels=DEFAULT_CHANNELS,
     )
 
@@ -71,10 +75,19 @@ def milestone_page(visit: Visit) -> Response:
 def verdict(visit: Visit) -> Response:
     """The rules the change in the form would break, nothing written: the whole page for a
     "Check" without JavaScript, only the verdict for htmx as the time is edited."""
-    broken = actions.preview_revision(visit.rt, visit.request.path_params["milestone_id"], visit.form)
+    milestone_id = visit.request.path_params["milestone_id"]
+    broken = actions.preview_revision(visit.rt, milestone_id, visit.form)
+    audience = actions.change_audience(visit.rt, milestone_id, visit.form)
     if visit.request.headers.get("hx-request") == "true":
-        return visit.page("console/_verdict.html", verdict=broken, channels=DEFAULT_CHANNELS)
-    return _milestone(visit, verdict=broken)
+        launch = actions.milestone_with_launch(visit.rt, milestone_id)[1]
+        return visit.page(
+            "console/_verdict.html",
+            verdict=broken,
+            audience=audience,
+            launch=launch,
+            channels=DEFAULT_CHANNELS,
+        )
+    return _milestone(visit, verdict=broken, audience=audience)
 
 
 @console_view(Role.EDITOR)

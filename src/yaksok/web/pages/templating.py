@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ def _environment(lang: str) -> jinja2.Environment:
     env.install_gettext_translations(i18n.translations(lang), newstyle=True)  # type: ignore[attr-defined]
     # ``{{ promise | when }}``: a promise in the page's language, as channels.when words it.
     env.filters["when"] = functools.partial(when.describe, lang=lang)
+    env.filters["instant"] = functools.partial(_instant, lang=lang)
     return env
 
 
@@ -55,6 +57,10 @@ Endpoint = Callable[[Request], Response]
 def runtime(request: Request) -> Runtime:
     rt: Runtime = request.app.state.rt
     return rt
+
+
+def _instant(at: datetime, zone: str, lang: str) -> str:
+    return when.format_instant(at, zone, lang)
 
 
 def render(request: Request, template: str, lang: str, *, status: int = 200, **context: Any) -> Response:
