@@ -5,20 +5,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import httpx
 import pytest
 import sqlalchemy as sa
-import uvicorn
 from click.testing import CliRunner
+from served_app import served
 
 from yaksok.cli import main
-from yaksok.config import Settings
 from yaksok.domain.clock import SimulatedClock
 from yaksok.domain.commands import RecordBatch
 from yaksok.domain.launch import Launch, Sku
@@ -26,15 +22,8 @@ from yaksok.domain.reservation import Reservation, ReservationState
 from yaksok.services import allocation
 from yaksok.services.runtime import Runtime
 from yaksok.store.unit_of_work import Store
-from yaksok.web.app import create_app
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -47,18 +36,8 @@ def server_url(sqlite_store: Store) -> Iterator[str]:
         tx.reservations.add_many([_made(i) for i in (1, 2, 3)])
     allocation.record_batch(rt, RecordBatch(launch_slug="ipad", sku="wifi", units=3, date=date(2026, 12, 1)))
     allocation.run_allocation(rt, "ipad")
-    port = _free_port()
-    app = create_app(rt, Settings(database_url="unused", port=port, run_scheduler=False))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(rt) as url:
+        yield url
 
 
 def _made(sequence: int) -> Reservation:

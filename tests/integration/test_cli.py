@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import socket
 import sqlite3
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import closing
 from datetime import timedelta
@@ -14,9 +12,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-import uvicorn
 from alembic.script import ScriptDirectory
 from click.testing import CliRunner, Result
+from served_app import free_port, served
 
 from yaksok.cli import main
 from yaksok.config import Settings
@@ -31,7 +29,6 @@ from yaksok.services.runtime import Runtime, counting_ids
 from yaksok.store.engine import alembic_config
 from yaksok.store.tables import ledger_entries
 from yaksok.store.unit_of_work import Store
-from yaksok.web.app import create_app
 
 SHIPPED = Path(__file__).resolve().parents[2] / "scenarios" / "kt-ipad-2010.yaml"
 
@@ -414,7 +411,7 @@ def test_ledger_verify_catches_a_cut_off_head_by_its_signed_checkpoint(
 
 def test_ledger_verify_says_clearly_when_it_cannot_read_the_source(tmp_path: Path) -> None:
     missing = tmp_path / "nothing-here.db"
-    for source in (f"sqlite:///{missing}", "not-a-url", f"http://127.0.0.1:{_free_port()}"):
+    for source in (f"sqlite:///{missing}", "not-a-url", f"http://127.0.0.1:{free_port()}"):
         result = yaksok("ledger", "verify", source, "--timeout", "2")
         assert result.exit_code == 2, result.output
         assert len(result.output.strip().splitlines()) == 1, result.output
@@ -433,27 +430,11 @@ def test_ledger_verify_refuses_a_database_that_holds_no_yaksok_ledger(tmp_path: 
 # --- against a running server ----------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def server_url(replayed: Runtime) -> Iterator[str]:
-    """The app served by a real uvicorn on a free 127.0.0.1 port, in a thread."""
-    port = _free_port()
-    app = create_app(replayed, Settings(database_url="unused", port=port, run_scheduler=False))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    """The replayed app served by a real uvicorn on a free 127.0.0.1 port, in a thread."""
+    with served(replayed) as url:
+        yield url
 
 
 def test_ledger_verify_reads_a_server_through_its_public_endpoints(server_url: str) -> None:
