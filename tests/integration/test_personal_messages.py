@@ -54,7 +54,7 @@ def test_a_ship_date_goes_to_the_customer_in_their_language_with_the_lookup_link
     assert "사유: 1차 물량이 새로 등록되었습니다." in text.get_content()
     assert f"{BASE_URL}/reservations/r0000000000bc55" in text.get_content()
     assert "List-Unsubscribe" not in message  # about the customer's own order, not a subscription
-    [figures] = personal_messages.figures(rt, "ipad").values()
+    [figures] = personal_messages.told(rt, "ipad")[0].values()
     assert (figures.delivered, figures.pending, figures.failed) == (1, 0, 0)
     assert send_personal(rt, mail.settings) == 0  # sent once
 
@@ -85,7 +85,7 @@ def test_a_refused_message_is_retried_on_schedule_with_the_same_message_id(
     mail.sink.answers.append("451 4.3.0 try again later")
 
     assert send_personal(rt, mail.settings) == 1 and mail.sink.received == []
-    [pending] = personal_messages.recent(rt, "ipad")
+    [pending] = personal_messages.told(rt, "ipad")[1]
     assert pending.status is DeliveryStatus.PENDING and pending.attempts == 1 and "451" in pending.last_error
     assert send_personal(rt, mail.settings) == 0  # not before its retry is due
     clock.advance(timedelta(seconds=20))
@@ -94,5 +94,5 @@ def test_a_refused_message_is_retried_on_schedule_with_the_same_message_id(
 
     [message] = mail.sink.received
     assert message["Message-ID"] == f"<{message_id}@yaksok.example>"
-    [delivered] = personal_messages.recent(rt, "ipad")
+    [delivered] = personal_messages.told(rt, "ipad")[1]
     assert delivered.status is DeliveryStatus.DELIVERED and delivered.attempts == 2

@@ -108,7 +108,7 @@ def test_a_run_at_any_hour_is_told_at_the_next_slot_to_each_customer_and_in_publ
     )
     assert "5 customers whose date was set or moved were emailed" in notice.bodies["en"]
     assert "#1–#3: 2010년 11월 30일 (화)" in notice.bodies["ko"]
-    [figures] = personal_messages.figures(launch, "ipad").values()
+    [figures] = personal_messages.told(launch, "ipad")[0].values()
     assert figures.delivered == 5 and figures.latency_p50_seconds == 0
 
 

@@ -89,17 +89,6 @@ def told_at(rt: Runtime, launch_slug: str, slot: datetime | None) -> int:
         return tx.personal_messages.count_due_at(launch_slug, slot)
 
 
-def figures(rt: Runtime, launch_slug: str | None = None) -> dict[str, ChannelFigures]:
-    """Per kind of message: delivered, pending, failed, and p50/p99 latency from the due hour."""
-    with rt.store.read() as tx:
-        return delivery_figures(tx.personal_messages.tally(launch_slug))
-
-
-def recent(rt: Runtime, launch_slug: str, limit: int = 100) -> list[PersonalMessage]:
-    with rt.store.read() as tx:
-        return tx.personal_messages.for_launch(launch_slug, limit=limit)
-
-
 def lookup_url(base_url: str, code: str) -> str:
     return f"{base_url.rstrip('/')}/reservations/{quote(code, safe='')}"
 

@@ -27,7 +27,7 @@ def stock_page(visit: Visit) -> Response:
         batches=allocation.batches_of(visit.rt, slug),
         last_run=allocation.last_run(visit.rt, slug),
         kinds=[kind.value for kind in BatchKind],
-        told=personal_messages.figures(visit.rt, slug),
+        told=personal_messages.told(visit.rt, slug)[0],
     )
 
 
