@@ -33,6 +33,7 @@ class Settings:
     webhook_allow_hosts: tuple[str, ...] = ()
     webhook_timeout: float = 10.0  # seconds to wait for a webhook receiver's answer
     delivery_connections: int = 64  # at most this many connections to one webhook receiver
+    delivery_pipeline: int = 8  # webhook requests sent ahead on one connection (1: one at a time)
     delivery_interval: float = 1.0  # seconds between looks for retries and other processes' work
     delivery_lease: float = 60.0  # seconds a worker holds deliveries it took; then they are retried
     run_delivery: bool = True
@@ -87,7 +88,8 @@ class Settings:
             session_hours=_float(env, "YAKSOK_SESSION_HOURS", 8.0),
             webhook_allow_hosts=_networks(env, "YAKSOK_WEBHOOK_ALLOW_HOSTS"),
             webhook_timeout=_float(env, "YAKSOK_WEBHOOK_TIMEOUT", 10.0),
-            delivery_connections=_int(env, "YAKSOK_DELIVERY_CONNECTIONS", 64),
+            delivery_connections=_count(env, "YAKSOK_DELIVERY_CONNECTIONS", 64, 1024),
+            delivery_pipeline=_count(env, "YAKSOK_DELIVERY_PIPELINE", 8, 64),
             delivery_interval=_float(env, "YAKSOK_DELIVERY_INTERVAL", 1.0),
             public_writes_per_second=_float(env, "YAKSOK_PUBLIC_WRITES_PER_SECOND", 10.0),
             public_writes_burst=_int(env, "YAKSOK_PUBLIC_WRITES_BURST", 30),
@@ -113,6 +115,13 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise InvalidInput(f"{name} must be a whole number, not {raw!r}", code=codes.CONFIG_INVALID) from None
+
+
+def _count(env: Mapping[str, str], name: str, default: int, most: int) -> int:
+    value = _int(env, name, default)
+    if not 1 <= value <= most:
+        raise InvalidInput(f"{name} must be from 1 to {most}, not {value}", code=codes.CONFIG_INVALID)
+    return value
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:

@@ -58,6 +58,7 @@ def run_fanout(
     progress: Progress,
     compare_clients: int = 0,
     email_subscribers: int = 0,
+    pipeline: int = Settings.delivery_pipeline,
 ) -> dict[str, Any]:
     """The fan-out's figures; with ``compare_clients`` > 0, also that many webhooks sent by each
     HTTP client candidate alone (``bench.fanout_clients``), under ``clients``; with
@@ -71,7 +72,12 @@ def run_fanout(
             base = f"http://127.0.0.1:{port}"
             _wait_until_up(base, receiver.alive)
             url = f"sqlite:///{tmp}/fanout.db"
-            settings = Settings(database_url=url, webhook_allow_hosts=("127.0.0.1",), delivery_interval=0.2)
+            settings = Settings(
+                database_url=url,
+                webhook_allow_hosts=("127.0.0.1",),
+                delivery_interval=0.2,
+                delivery_pipeline=pipeline,
+            )
             with databases.opened(url) as rt:
                 figures = _measure(rt, settings, base, subscribers, run_delivery, progress, receiver)
             progress(f"receiver ceiling: wrk, {WRK_CONNECTIONS} connections, {WRK_SECONDS} s …")
@@ -81,6 +87,7 @@ def run_fanout(
         if email_subscribers:
             figures.update(_email(email_subscribers, run_delivery, progress, Path(tmp)))
     figures["ratio"] = figures["deliveries_per_s"] / figures["receiver_ceiling_per_s"]
+    figures["pipeline"] = pipeline
     figures["machine"] = machine()
     return figures
 

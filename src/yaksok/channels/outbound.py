@@ -53,6 +53,7 @@ class TransportOptions:
     allow: tuple[IPNetwork, ...] = ()  # private addresses a webhook may still reach
     timeout: float = 10.0  # seconds to wait for a receiver's answer
     connections: int = 64  # at most this many connections to one receiver
+    pipeline: int = 8  # HTTP/1.1 requests sent ahead on one connection (channels.webhook)
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))  # the runtime's clock
     smtp: Smtp = Smtp()
     base_url: str = ""  # the public URL, for links a message carries (unsubscribe)

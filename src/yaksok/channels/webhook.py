@@ -9,17 +9,19 @@ best candidate (pyreqwest), 5-6x less than aiohttp and ~35x less than niquests.
 
 Messages to one receiver (scheme, host, port) share up to ``connections`` keep-alive
 connections, kept open from one batch to the next (for up to ``KEEP_IDLE`` seconds); each
-connection sends its next request as soon as the previous answer is read, from within the
-parser's callback, without a task switch. The request's bytes are prebuilt per receiver and body:
-only the id and the signature are made per message. Before connecting, the host is resolved and
-every address checked against server-side request forgery (``domain.subscription.refusal``), and
-the connection goes to the address checked, so a name cannot be re-pointed in between.
+connection carries up to ``pipeline`` requests ahead of their answers and sends the next ones
+from within the parser's callback, without a task switch. The request's bytes are prebuilt per
+receiver and body: only the id and the signature are made per message. Before connecting, the
+host is resolved and every address checked against server-side request forgery
+(``domain.subscription.refusal``), and the connection goes to the address checked, so a name
+cannot be re-pointed in between.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import collections
 import email.utils
 import functools
 import hashlib
@@ -203,6 +205,7 @@ class WebhookTransport(Transport):
         self._targets: dict[str, tuple[tuple[str, str, int], bytes]] = {}
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}  # kept-alive, by receiver
         self._sending: dict[tuple[str, str, int], list[_Receiver]] = {}  # batches on the wire, oldest first
+        self._one_at_a_time: set[tuple[str, str, int]] = set()  # receivers that mishandled a pipeline
 
     def check_target(self, target: str) -> str:
         host, port, _ = webhook_url(target)
@@ -287,6 +290,22 @@ class WebhookTransport(Transport):
         finally:
             group.opening -= more
 
+    async def reconnect(self, group: _Receiver) -> None:
+        """A connection in place of one the receiver closed; the caller counted it in ``opening``."""
+        try:
+            if group.take_peek():
+                await self._connect(group.key, group, 1)
+        finally:
+            group.opening -= 1
+
+    def depth(self, receiver: tuple[str, str, int]) -> int:
+        """How many requests may be on one connection to ``receiver`` before its first answer."""
+        return 1 if receiver in self._one_at_a_time else max(1, self.options.pipeline)
+
+    def one_at_a_time(self, receiver: tuple[str, str, int]) -> None:
+        """No more pipelining to ``receiver`` (for as long as this transport lives)."""
+        self._one_at_a_time.add(receiver)
+
     def head(self, target: str, length: int) -> bytes:
         """A request's bytes up to the ``webhook-id`` header's value."""
         _, head = self._target(target)
@@ -349,6 +368,14 @@ class _Receiver:
     def take_peek(self) -> bool:
         return self.next < len(self.queue) and not self.broken
 
+    def put_back(self, indexes: Sequence[int]) -> None:
+        """Messages a receiver closed the connection before reading: sent again, next."""
+        if self.broken:
+            for index in indexes:
+                self.answered(index, RetryLater(self.broken))
+            return
+        self.queue[self.next : self.next] = indexes
+
     def request(self, index: int) -> bytes:
         message = self.messages[index]
         key = (message.target, len(message.body))
@@ -387,7 +414,7 @@ class _Receiver:
         now, taken = self.loop.time(), 0
         for earlier in sending:
             for connection in list(earlier.connections):
-                if taken < self.wanted() and connection.current < 0 and connection.reusable(now):
+                if taken < self.wanted() and not connection.in_flight and connection.reusable(now):
                     earlier.connections.discard(connection)
                     connection.adopt(self)
                     taken += 1
@@ -428,7 +455,7 @@ class _Receiver:
                 watchdog.cancel()
         now = self.loop.time()
         for connection in list(self.connections):
-            if connection.current < 0 and connection.reusable(now):
+            if not connection.in_flight and connection.reusable(now):
                 idle.append(connection)
             else:
                 connection.close()
@@ -440,18 +467,23 @@ class _Receiver:
             await asyncio.sleep(min(timeout, 1.0))
             now = self.loop.time()
             for connection in list(self.connections):
-                if connection.current >= 0 and now - connection.sent_at > timeout:
+                if connection.in_flight and now - connection.waiting_since > timeout:
                     self.give_up(f"no answer within {timeout:g} s")
                     connection.abort()
 
 
 class _Connection(asyncio.Protocol):
+    """One keep-alive connection to a receiver, with up to ``WebhookTransport.depth`` requests on
+    it before their answers (HTTP/1.1 pipelining: fewer system calls and idle turns on both
+    sides, docs/operations.md "Webhook delivery"). A receiver that closes with requests
+    unanswered, or stops answering, gets one request at a time from then on."""
+
     def __init__(self, receiver: _Receiver) -> None:
         self.receiver = receiver
         self.parser = httptools.HttpResponseParser(self)
         self.socket: asyncio.Transport | None = None
-        self.current = -1
-        self.sent_at = 0.0
+        self.in_flight: collections.deque[int] = collections.deque()  # sent, answers due in this order
+        self.waiting_since = 0.0  # when the oldest request in flight began to wait for its answer
         self.idle_since = 0.0
         self.keep_alive = True
         self.retry_after: bytes | None = None
@@ -469,22 +501,32 @@ class _Connection(asyncio.Protocol):
     def reusable(self, now: float) -> bool:
         """Open, kept alive by the receiver, and not idle for long."""
         open_ = self.socket is not None and not self.socket.is_closing()
-        return open_ and self.keep_alive and (self.current >= 0 or now - self.idle_since < KEEP_IDLE)
+        return open_ and self.keep_alive and (bool(self.in_flight) or now - self.idle_since < KEEP_IDLE)
 
     def send_next(self) -> None:
+        """Fill the pipeline from this batch; once it has nothing left for this connection, go on
+        with the next batch to the same receiver, or wait idle."""
         assert self.socket is not None
-        index = self.receiver.take()
-        if index < 0:
-            later = self.receiver.transport.successor(self.receiver)
-            if later is not None:  # the next batch to this receiver goes on without a pause
-                self.receiver.connections.discard(self)
-                self.adopt(later)
-                return
-            self.idle_since = self.receiver.loop.time()
-            return  # idle: kept for the next batch, or closed once this one is finished
-        self.current, self.retry_after = index, None
-        self.sent_at = self.receiver.loop.time()
-        self.socket.write(self.receiver.request(index))
+        receiver = self.receiver
+        room = receiver.transport.depth(receiver.key) - len(self.in_flight)
+        requests = []
+        while room > 0 and (index := receiver.take()) >= 0:
+            self.in_flight.append(index)
+            requests.append(receiver.request(index))
+            room -= 1
+        if requests:
+            if len(self.in_flight) == len(requests):
+                self.waiting_since = receiver.loop.time()
+            self.socket.write(requests[0] if len(requests) == 1 else b"".join(requests))
+            return
+        if self.in_flight:
+            return  # answers still to come on this connection
+        later = receiver.transport.successor(receiver)
+        if later is not None:  # the next batch to this receiver goes on without a pause
+            receiver.connections.discard(self)
+            self.adopt(later)
+            return
+        self.idle_since = receiver.loop.time()  # kept for the next batch, or closed once this one ends
 
     def data_received(self, data: bytes) -> None:
         try:
@@ -498,42 +540,44 @@ class _Connection(asyncio.Protocol):
             self.retry_after = value
 
     def on_message_complete(self) -> None:
-        index, self.current = self.current, -1
-        if index < 0:
+        if not self.in_flight:
             return
+        index = self.in_flight.popleft()
         status = self.parser.get_status_code()
         receiver = self.receiver
         if 200 <= status < 300:
             receiver.answered(index, receiver.delivered())
         else:
             receiver.answered(index, outcome(status, self.retry_after, receiver.now()))
+        self.retry_after = None
         self.keep_alive = self.parser.should_keep_alive()
         if self.keep_alive:
-            self.send_next()
-        else:
-            self.close()
-            receiver.loop.create_task(self._replace())
-
-    async def _replace(self) -> None:
-        """Another connection in place of one the receiver closed, while messages are left."""
-        if self.receiver.take_peek():
-            assert self.socket is not None
-            address, port = self.socket.get_extra_info("peername")[:2]
-            try:
-                await self.receiver.loop.create_connection(lambda: _Connection(self.receiver), address, port)
-            except OSError as exc:
-                self.receiver.give_up(f"cannot reconnect: {exc}")
+            self.waiting_since = receiver.loop.time()
+            if len(self.in_flight) <= receiver.transport.depth(receiver.key) // 2:
+                self.send_next()  # refilled once half is answered: requests go out in groups, a write each
+            return
+        if self.in_flight:  # RFC 9112 §9.6: a server closing after this answer read none of them
+            receiver.transport.one_at_a_time(receiver.key)
+            receiver.put_back(list(self.in_flight))
+            self.in_flight.clear()
+        self.close()
+        if receiver.take_peek():
+            receiver.opening += 1  # counted at once: the batch is not left without a connection
+            receiver.loop.create_task(receiver.transport.reconnect(receiver))
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.receiver.connections.discard(self)
         self._lost(f"connection lost: {exc or 'closed by the receiver'}")
-        if not self.receiver.connections and self.receiver.left:
+        if not self.receiver.held() and self.receiver.left:
             self.receiver.give_up("every connection was closed")
 
     def _lost(self, why: str) -> None:
-        if self.current >= 0:
-            index, self.current = self.current, -1
-            self.receiver.answered(index, RetryLater(why))
+        """The requests in flight may or may not have been read: each is tried again later, with
+        its id (receivers de-duplicate); the receiver gets no more pipelines if there were several."""
+        if len(self.in_flight) > 1:
+            self.receiver.transport.one_at_a_time(self.receiver.key)
+        while self.in_flight:
+            self.receiver.answered(self.in_flight.popleft(), RetryLater(why))
 
     def close(self) -> None:
         if self.socket is not None and not self.socket.is_closing():

@@ -15,6 +15,7 @@ from yaksok.bench.publish_figures import PublishOptions
 from yaksok.bench.reservations import BenchOptions, run_reservations
 from yaksok.bench.waiting_room import RoomBenchOptions, run_waiting_room
 from yaksok.cli.options import database_option
+from yaksok.config import Settings
 from yaksok.workers import delivery
 
 PUBLISH_DB_HELP = (
@@ -237,9 +238,15 @@ def _x(value: float | None) -> str:
     "aiosmtpd sink that parses and counts each message (0: no email phase).",
 )  # fmt: skip
 @click.option(
+    "--pipeline", type=click.IntRange(1, 64), default=Settings.delivery_pipeline, show_default=True,
+    metavar="N", help="Webhook requests sent ahead on one connection (as YAKSOK_DELIVERY_PIPELINE).",
+)  # fmt: skip
+@click.option(
     "--json", "as_json", is_flag=True, help="End with the figures as one JSON object on the last line."
 )
-def fanout(subscribers: int, compare_clients: int, email_subscribers: int, as_json: bool) -> None:
+def fanout(
+    subscribers: int, compare_clients: int, email_subscribers: int, pipeline: int, as_json: bool
+) -> None:
     """One notice to SUBSCRIBERS webhooks on a local receiver, beside the receiver's ceiling.
 
     A raw-ASGI receiver on uvicorn (127.0.0.1) answers 204 and counts webhook ids; yaksok, on a
@@ -254,6 +261,7 @@ def fanout(subscribers: int, compare_clients: int, email_subscribers: int, as_js
             progress=lambda line: click.echo(line, err=True),
             compare_clients=compare_clients,
             email_subscribers=email_subscribers,
+            pipeline=pipeline,
         )
     except BenchError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -60,6 +60,7 @@ def transport_options(settings: Settings, rt: Runtime) -> TransportOptions:
         allow=allowed_networks(settings.webhook_allow_hosts),
         timeout=settings.webhook_timeout,
         connections=settings.delivery_connections,
+        pipeline=settings.delivery_pipeline,
         now=rt.clock.now,
         smtp=Smtp(
             host=settings.smtp_host,
