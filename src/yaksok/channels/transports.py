@@ -12,7 +12,8 @@ from yaksok.channels.bluesky import BlueskyTransport
 from yaksok.channels.mastodon import MastodonTransport
 from yaksok.channels.outbound import Transport, TransportOptions
 from yaksok.channels.social import social_body
-from yaksok.channels.webhook import WebhookTransport, event_body, manage_parts
+from yaksok.channels.webhook import WebhookTransport
+from yaksok.channels.webhook_events import event_body, manage_parts
 from yaksok.channels.x import XTransport
 from yaksok.domain.launch import Milestone
 from yaksok.domain.notice import Notice
@@ -31,7 +32,7 @@ class Channel:
     render: Render
     confirmed: bool = True  # False: a new subscription is held until its owner confirms it
     # The rendered body cut where each subscriber's manage token goes, given the manage links'
-    # prefix (``webhook.manage_parts``); None: every subscriber gets the body as rendered.
+    # prefix (``webhook_events.manage_parts``); None: every subscriber gets the body as rendered.
     personal: Callable[[bytes, str], tuple[bytes, bytes]] | None = None
 
 
