@@ -187,6 +187,16 @@ WAITING_ROOM_INVALID = Code(
     InvalidInput,
     "a waiting room setting is out of range, or the pre-queue opens too late",
 )
+WAITING_ROOM_BEACON_INVALID = Code(
+    "waiting_room.beacon_invalid",
+    InvalidInput,
+    "a beacon setting is wrong: not an http(s) URL, a bad public key, an unknown scheme or period",
+)
+WAITING_ROOM_BEACON_UNREACHABLE = Code(
+    "waiting_room.beacon_unreachable",
+    InvalidInput,
+    "the beacon's /info could not be read to fill its settings",
+)
 WAITING_ROOM_CLOSED = Code(
     "waiting_room.closed", Conflict, "the pre-queue has closed: the room's settings can no longer change"
 )

@@ -330,6 +330,9 @@ waiting_rooms = Table(
     Column("opened_at", UTCDateTime),
     Column("prequeue_size", Integer, nullable=False, default=0),
     Column("collapsed", Integer, nullable=False, default=0),
+    # The fallback seed's drand chain and committed round (domain.beacon.Chain.to_json() with
+    # "round"); null without a beacon.
+    Column("beacon", JSON),
 )
 
 waiting_room_entries = Table(
