@@ -283,3 +283,18 @@ def test_the_command_line_sets_a_beacon_from_its_url_and_shows_its_round(
     with rt.store.read() as tx:
         commitments = [entry.data for entry in tx.ledger.entries() if entry.kind == COMMITTED]
     assert [c.get("beacon", {}).get("round") for c in commitments] == [5, None]  # type: ignore[union-attr]
+
+
+def test_when_the_opening_moves_the_commitment_follows_it_to_the_round_after_the_new_opening(
+    client: TestClient, admin: Headers, beacon_room: str, rt: Runtime
+) -> None:
+    with rt.store.read() as tx:
+        milestone = tx.milestones.for_launch("ipad")[0].id
+    moved = {"time": "2010-11-09T20:01", "precision": "exact", "reason": {"en": "One minute later."}}
+    response = client.post(f"/api/v1/milestones/{milestone}/promises", json=moved, headers=admin)
+    assert response.status_code == 201, response.text
+    with rt.store.read() as tx:
+        rounds = [entry.data["beacon"]["round"] for entry in tx.ledger.entries() if entry.kind == COMMITTED]  # type: ignore[index,call-overload]
+    assert rounds == [5, 25]  # the new opening is genesis + 70 s; round 25 comes at genesis + 72 s
+    shown = client.get("/api/v1/launches/ipad/waiting-room", headers=admin).json()["beacon"]
+    assert shown["round"] == 25 and shown["round_time"] == "2010-11-09T11:01:02+00:00"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from yaksok.channels import drand, email
@@ -25,7 +25,6 @@ from yaksok.domain.waiting_room import (
     BEACON_DRAWN,
     BEACON_UNAVAILABLE,
     CLOSED,
-    COMMITTED,
     ORDERED,
     REVEALED,
     Entry,
@@ -38,7 +37,7 @@ from yaksok.domain.waiting_room import (
     opening_at,
     order,
 )
-from yaksok.services import admission, ledger, scope
+from yaksok.services import admission, ledger, scope, waiting_room_beacon
 from yaksok.services.launches import claim_launch, get_launch
 from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
@@ -68,10 +67,9 @@ def configure(rt: Runtime, command: ConfigureWaitingRoom) -> Room:
                 "prequeue_opens": room.prequeue_opens.isoformat(),
                 "admit_per_second": room.admit_per_second,
                 "token_minutes": room.token_minutes,
-                "beacon": _beacon_json(room.beacon, room.beacon_round),
+                "beacon": waiting_room_beacon.beacon_json(room.beacon, room.beacon_round),
             }
-        opens = opening_at(tx.milestones.for_launch(command.launch_slug))
-        number = None if chain is None or opens is None else chain.first_round_after(opens)
+        number = waiting_room_beacon.round_for(tx, command.launch_slug, chain)
         settings = {
             "enabled": command.enabled,
             "prequeue_opens": command.prequeue_opens,
@@ -84,12 +82,12 @@ def configure(rt: Runtime, command: ConfigureWaitingRoom) -> Room:
             secret = secrets.token_bytes(32)
             room = Room(launch_slug=command.launch_slug, commitment=shuffle.commitment(secret), **settings)  # type: ignore[arg-type]
             tx.waiting_rooms.add(room, secret)
-            ledger.record(tx, rt, COMMITTED, _commitment(room.launch_slug, room.commitment, chain, number))
+            waiting_room_beacon.record_commitment(tx, rt, room)
         else:
             tx.waiting_rooms.set_settings(command.launch_slug, **settings)  # type: ignore[arg-type]
             if (chain, number) != (room.beacon, room.beacon_round):
-                ledger.record(
-                    tx, rt, COMMITTED, _commitment(room.launch_slug, room.commitment, chain, number)
+                waiting_room_beacon.record_commitment(
+                    tx, rt, replace(room, beacon=chain, beacon_round=number)
                 )
         ledger.record(
             tx,
@@ -101,26 +99,13 @@ def configure(rt: Runtime, command: ConfigureWaitingRoom) -> Room:
                 "prequeue_opens": command.prequeue_opens.isoformat(),
                 "admit_per_second": command.admit_per_second,
                 "token_minutes": command.token_minutes,
-                "beacon": _beacon_json(chain, number),
+                "beacon": waiting_room_beacon.beacon_json(chain, number),
             },
             previous=before,
         )
         stored = tx.waiting_rooms.get(command.launch_slug)
         assert stored is not None
         return stored
-
-
-def _commitment(
-    slug: str, commitment: str, chain: beacon.Chain | None, number: int | None
-) -> dict[str, JSON]:
-    data: dict[str, JSON] = {"launch": slug, "commitment": commitment, "algorithm": shuffle.ALGORITHM}
-    if chain is not None:
-        data["beacon"] = _beacon_json(chain, number)
-    return data
-
-
-def _beacon_json(chain: beacon.Chain | None, number: int | None) -> JSON:
-    return None if chain is None else {**chain.to_json(), "round": number, "algorithm": beacon.ALGORITHM}
 
 
 def _chain(setting: BeaconSetting | None) -> beacon.Chain | None:
