@@ -13,25 +13,20 @@ import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from yaksok.channels import drand, email
+from yaksok.channels import email
 from yaksok.channels.outbound import Outgoing
-from yaksok.domain import beacon, codes, shuffle
-from yaksok.domain.commands import BeaconSetting, ConfigureWaitingRoom
+from yaksok.domain import codes, shuffle
+from yaksok.domain.commands import ConfigureWaitingRoom
 from yaksok.domain.errors import Conflict, InvalidInput, NotFound
 from yaksok.domain.ledger import JSON, parse_instant
 from yaksok.domain.reservation import normal_contact
 from yaksok.domain.waiting_room import (
     ARRIVAL,
-    BEACON_DRAWN,
-    BEACON_UNAVAILABLE,
     CLOSED,
     ORDERED,
     REVEALED,
     Entry,
-    Order,
     Room,
-    beacon_order,
-    beacon_usable,
     check_settings,
     collapsed,
     opening_at,
@@ -47,7 +42,9 @@ def configure(rt: Runtime, command: ConfigureWaitingRoom) -> Room:
     """Set the room's settings; the first time, commit to a fresh secret in the ledger. A beacon
     is committed to with its round (the first after the opening), again whenever either changes."""
     check_settings(command)
-    chain = _chain(command.beacon)  # before the transaction: it may read the beacon's /info
+    chain = waiting_room_beacon.chain_of(
+        command.beacon
+    )  # before the transaction: it may read the beacon's /info
     scope.require_launch(rt, command.launch_slug)
     now = rt.clock.now()
     with rt.store.write() as tx:
@@ -106,46 +103,6 @@ def configure(rt: Runtime, command: ConfigureWaitingRoom) -> Room:
         stored = tx.waiting_rooms.get(command.launch_slug)
         assert stored is not None
         return stored
-
-
-def _chain(setting: BeaconSetting | None) -> beacon.Chain | None:
-    """The chain the setting names: as given, or read from its ``/info`` when only the URL is."""
-    if setting is None:
-        return None
-    beacon.check_url(setting.url)
-    given = (setting.public_key, setting.genesis_time, setting.period, setting.scheme)
-    if all(value is None for value in given):
-        try:
-            chain = drand.fetch_info(setting.url)
-        except drand.BeaconUnavailable as error:
-            raise InvalidInput(str(error), code=codes.WAITING_ROOM_BEACON_UNREACHABLE) from error
-        if setting.chain_hash and setting.chain_hash != chain.chain_hash:
-            raise InvalidInput(
-                f"the beacon at {setting.url} serves the chain {chain.chain_hash}, not {setting.chain_hash}",
-                code=codes.WAITING_ROOM_BEACON_INVALID,
-            )
-    elif any(value is None for value in given):
-        raise InvalidInput(
-            "give the beacon's public key, genesis time, period and scheme together, or only its URL "
-            "to have them read from its /info",
-            code=codes.WAITING_ROOM_BEACON_INVALID,
-        )
-    else:
-        chain = beacon.Chain(
-            url=setting.url.rstrip("/"),
-            chain_hash=setting.chain_hash,
-            public_key=str(setting.public_key).lower(),
-            genesis_time=int(setting.genesis_time or 0),
-            period=int(setting.period or 0),
-            scheme=str(setting.scheme),
-        )
-    beacon.check_chain(chain)
-    if not drand.valid_public_key(bytes.fromhex(chain.public_key)):
-        raise InvalidInput(
-            "the beacon public key is not a point of BLS12-381's G1 group",
-            code=codes.WAITING_ROOM_BEACON_INVALID,
-        )
-    return chain
 
 
 def settings_of(rt: Runtime, slug: str) -> Room:
@@ -341,7 +298,7 @@ def _opened_if_due(tx: Transaction, rt: Runtime, room: Room, now: datetime) -> R
         ledger.record(tx, rt, REVEALED, {"launch": slug, "secret": secret.hex(), "seed": seed})
     ordered = order(arrival, room.commitment, secret)
     if ordered.method == ARRIVAL and room.beacon is not None:
-        ordered = _beacon_fallback(tx, rt, room, arrival, parse_instant(closed.at)) or ordered
+        ordered = waiting_room_beacon.drawn_order(tx, rt, room, arrival, parse_instant(closed.at)) or ordered
     ledger.record(
         tx,
         rt,
@@ -353,39 +310,6 @@ def _opened_if_due(tx: Transaction, rt: Runtime, room: Room, now: datetime) -> R
     opened = tx.waiting_rooms.get(slug)
     assert opened is not None
     return opened
-
-
-BEACON_GRACE_SECONDS = 5.0  # how long past its time a round may take to appear at the beacon
-
-
-def _beacon_fallback(
-    tx: Transaction, rt: Runtime, room: Room, arrival: list[str], closed_at: datetime
-) -> Order | None:
-    """The order the committed beacon round seeds, recorded with the round; or None, recording
-    why the round could not be used (the order then stays arrival)."""
-    chain, number = room.beacon, room.beacon_round
-    reason = beacon_usable(chain, number, closed_at)
-    if not reason:
-        assert chain is not None and number is not None
-        # The round is published at most one period after the close: wait for it, not longer.
-        due = (chain.round_time(number) - rt.clock.now()).total_seconds()
-        patience = min(max(due, 0.0), float(chain.period)) + BEACON_GRACE_SECONDS
-        try:
-            got = drand.fetch_round(chain, number, patience=patience)
-        except drand.BeaconUnavailable as error:
-            reason = str(error)
-        else:
-            problem = beacon.round_problem(chain, number, got, drand.verify_signature)
-            if not problem:
-                randomness = bytes.fromhex(got.randomness)
-                seed = beacon.seed(randomness, shuffle.list_hash(arrival)).hex()
-                ledger.record(
-                    tx, rt, BEACON_DRAWN, {"launch": room.launch_slug, **got.to_json(), "seed": seed}
-                )
-                return beacon_order(arrival, randomness)
-            reason = f"the round the beacon served {problem}"
-    ledger.record(tx, rt, BEACON_UNAVAILABLE, {"launch": room.launch_slug, "round": number, "reason": reason})
-    return None
 
 
 def open_due(rt: Runtime) -> list[str]:

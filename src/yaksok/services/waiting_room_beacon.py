@@ -1,18 +1,35 @@
-"""The waiting room's commitment to a beacon round, kept after the opening it depends on.
+"""The waiting room's randomness beacon: the chain it names, the round it commits to, the draw.
 
 The round committed to is the first after the pre-queue's close, the launch's pre-order opening;
 when that opening moves (a promise changed) or the beacon changes, the commitment is recorded
-again with the new round, before the close (docs/waiting-room.md).
+again with the new round, before the close. At the opening, only when the reveal failed, that
+round is fetched, verified and recorded, and seeds the order (docs/waiting-room.md).
 """
 
 from __future__ import annotations
 
-from yaksok.domain import beacon, shuffle
+from datetime import datetime
+
+from yaksok.channels import drand
+from yaksok.domain import beacon, codes, shuffle
+from yaksok.domain.commands import BeaconSetting
+from yaksok.domain.errors import InvalidInput
 from yaksok.domain.ledger import JSON
-from yaksok.domain.waiting_room import COMMITTED, Room, opening_at
+from yaksok.domain.waiting_room import (
+    BEACON_DRAWN,
+    BEACON_UNAVAILABLE,
+    COMMITTED,
+    Order,
+    Room,
+    beacon_order,
+    beacon_usable,
+    opening_at,
+)
 from yaksok.services import ledger
 from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
+
+BEACON_GRACE_SECONDS = 5.0  # how long past its time a round may take to appear at the beacon
 
 
 def round_for(tx: Transaction, slug: str, chain: beacon.Chain | None) -> int | None:
@@ -59,3 +76,73 @@ def follow_opening(tx: Transaction, rt: Runtime, slug: str) -> None:
     moved = tx.waiting_rooms.get(slug)
     assert moved is not None
     record_commitment(tx, rt, moved)
+
+
+def chain_of(setting: BeaconSetting | None) -> beacon.Chain | None:
+    """The chain the setting names: as given, or read from its ``/info`` when only the URL is."""
+    if setting is None:
+        return None
+    beacon.check_url(setting.url)
+    given = (setting.public_key, setting.genesis_time, setting.period, setting.scheme)
+    if all(value is None for value in given):
+        try:
+            chain = drand.fetch_info(setting.url)
+        except drand.BeaconUnavailable as error:
+            raise InvalidInput(str(error), code=codes.WAITING_ROOM_BEACON_UNREACHABLE) from error
+        if setting.chain_hash and setting.chain_hash != chain.chain_hash:
+            raise InvalidInput(
+                f"the beacon at {setting.url} serves the chain {chain.chain_hash}, not {setting.chain_hash}",
+                code=codes.WAITING_ROOM_BEACON_INVALID,
+            )
+    elif any(value is None for value in given):
+        raise InvalidInput(
+            "give the beacon's public key, genesis time, period and scheme together, or only its URL "
+            "to have them read from its /info",
+            code=codes.WAITING_ROOM_BEACON_INVALID,
+        )
+    else:
+        chain = beacon.Chain(
+            url=setting.url.rstrip("/"),
+            chain_hash=setting.chain_hash,
+            public_key=str(setting.public_key).lower(),
+            genesis_time=int(setting.genesis_time or 0),
+            period=int(setting.period or 0),
+            scheme=str(setting.scheme),
+        )
+    beacon.check_chain(chain)
+    if not drand.valid_public_key(bytes.fromhex(chain.public_key)):
+        raise InvalidInput(
+            "the beacon public key is not a point of BLS12-381's G1 group",
+            code=codes.WAITING_ROOM_BEACON_INVALID,
+        )
+    return chain
+
+
+def drawn_order(
+    tx: Transaction, rt: Runtime, room: Room, arrival: list[str], closed_at: datetime
+) -> Order | None:
+    """The order the committed beacon round seeds, recorded with the round; or None, recording
+    why the round could not be used (the order then stays arrival)."""
+    chain, number = room.beacon, room.beacon_round
+    reason = beacon_usable(chain, number, closed_at)
+    if not reason:
+        assert chain is not None and number is not None
+        # The round is published at most one period after the close: wait for it, not longer.
+        due = (chain.round_time(number) - rt.clock.now()).total_seconds()
+        patience = min(max(due, 0.0), float(chain.period)) + BEACON_GRACE_SECONDS
+        try:
+            got = drand.fetch_round(chain, number, patience=patience)
+        except drand.BeaconUnavailable as error:
+            reason = str(error)
+        else:
+            problem = beacon.round_problem(chain, number, got, drand.verify_signature)
+            if not problem:
+                randomness = bytes.fromhex(got.randomness)
+                seed = beacon.seed(randomness, shuffle.list_hash(arrival)).hex()
+                ledger.record(
+                    tx, rt, BEACON_DRAWN, {"launch": room.launch_slug, **got.to_json(), "seed": seed}
+                )
+                return beacon_order(arrival, randomness)
+            reason = f"the round the beacon served {problem}"
+    ledger.record(tx, rt, BEACON_UNAVAILABLE, {"launch": room.launch_slug, "round": number, "reason": reason})
+    return None
