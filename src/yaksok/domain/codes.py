@@ -8,7 +8,15 @@ The web layer's own codes (malformed requests, authentication) are in ``yaksok.w
 
 from __future__ import annotations
 
-from yaksok.domain.errors import Code, Conflict, InvalidInput, NotFound, OutOfScope, PolicyViolation
+from yaksok.domain.errors import (
+    Code,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    OutOfScope,
+    PolicyViolation,
+    Unavailable,
+)
 
 # Values that make no sense, whatever the state
 INVALID_SLUG = Code("invalid.slug", InvalidInput, "a slug is not 1-64 lowercase letters, digits, hyphens")
@@ -199,6 +207,11 @@ WAITING_ROOM_BEACON_UNREACHABLE = Code(
 )
 WAITING_ROOM_CLOSED = Code(
     "waiting_room.closed", Conflict, "the pre-queue has closed: the room's settings can no longer change"
+)
+WAITING_ROOM_OPENING = Code(
+    "waiting_room.opening",
+    Unavailable,
+    "the pre-queue has closed; its order is being drawn from the beacon round: retry after `Retry-After` s",
 )
 WAITING_ROOM_NOT_OPEN = Code("waiting_room.not_open", Conflict, "the pre-queue has not opened yet")
 WAITING_ROOM_CODE_INVALID = Code(

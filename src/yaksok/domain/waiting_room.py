@@ -51,6 +51,7 @@ class Room:
     collapsed: int = 0
     beacon: beacon.Chain | None = None  # the fallback seed's chain, if the room names one
     beacon_round: int | None = None  # the round committed to: the first after the opening
+    closed_seq: int | None = None  # the ledger entry that closed the pre-queue, once it has closed
 
     def admitting_up_to(self, now: datetime) -> int:
         """The highest number admitted at ``now``: the first second's share at the opening, then
@@ -104,14 +105,14 @@ class Entry:
     number: int | None = None
 
 
-def collapsed(entries: Iterable[Entry]) -> tuple[list[Entry], int]:
-    """The closed pre-queue in arrival order: confirmed entries, the earliest per contact; and how
-    many later confirmed duplicates were dropped."""
+def collapsed(entries: Iterable[Entry], closes: datetime | None = None) -> tuple[list[Entry], int]:
+    """The closed pre-queue in arrival order: entries confirmed (before ``closes``, the opening,
+    when given), the earliest per contact; and how many later confirmed duplicates were dropped."""
     kept: list[Entry] = []
     seen: set[str] = set()
     dropped = 0
     for entry in sorted(entries, key=lambda e: (e.joined_at, e.id)):
-        if entry.confirmed_at is None:
+        if entry.confirmed_at is None or (closes is not None and entry.confirmed_at >= closes):
             continue
         if entry.contact in seen:
             dropped += 1

@@ -3,12 +3,14 @@
 The round committed to is the first after the pre-queue's close, the launch's pre-order opening;
 when that opening moves (a promise changed) or the beacon changes, the commitment is recorded
 again with the new round, before the close. At the opening, only when the reveal failed, that
-round is fetched, verified and recorded, and seeds the order (docs/waiting-room.md).
+round is fetched and verified outside any transaction (``fetch_drawn``: it may wait a period),
+then recorded, and seeds the order (``drawn_order``) (docs/waiting-room.md).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from yaksok.channels import drand
 from yaksok.domain import beacon, codes, shuffle
@@ -59,7 +61,7 @@ def follow_opening(tx: Transaction, rt: Runtime, slug: str) -> None:
     """After the launch's opening changed: commit to the round after the new opening, if the
     room names a beacon and has not opened (call with the launch claimed)."""
     room = tx.waiting_rooms.get(slug)
-    if room is None or room.beacon is None or room.opened_at is not None:
+    if room is None or room.beacon is None or room.opened_at is not None or room.closed_seq is not None:
         return
     number = round_for(tx, slug, room.beacon)
     if number == room.beacon_round:
@@ -118,31 +120,56 @@ def chain_of(setting: BeaconSetting | None) -> beacon.Chain | None:
     return chain
 
 
-def drawn_order(
-    tx: Transaction, rt: Runtime, room: Room, arrival: list[str], closed_at: datetime
-) -> Order | None:
-    """The order the committed beacon round seeds, recorded with the round; or None, recording
-    why the round could not be used (the order then stays arrival)."""
+@dataclass(frozen=True)
+class Drawn:
+    """The committed round as fetched and verified outside any transaction: ``got`` when it may
+    seed the order, otherwise ``reason`` (for ``waiting_room.beacon_unavailable``)."""
+
+    number: int | None
+    got: beacon.Round | None
+    reason: str
+
+
+def ready_at(room: Room) -> datetime | None:
+    """When the committed round should be out at the beacon: its time plus the grace."""
+    if room.beacon is None or room.beacon_round is None:
+        return None
+    return room.beacon.round_time(room.beacon_round) + timedelta(seconds=BEACON_GRACE_SECONDS)
+
+
+def fetch_drawn(rt: Runtime, room: Room, closed_at: datetime) -> Drawn:
+    """The room's committed round, fetched and verified; call it outside any transaction: it waits
+    for the round until its time plus the grace (at most one period plus the grace)."""
     chain, number = room.beacon, room.beacon_round
     reason = beacon_usable(chain, number, closed_at)
-    if not reason:
-        assert chain is not None and number is not None
-        # The round is published at most one period after the close: wait for it, not longer.
-        due = (chain.round_time(number) - rt.clock.now()).total_seconds()
-        patience = min(max(due, 0.0), float(chain.period)) + BEACON_GRACE_SECONDS
-        try:
-            got = drand.fetch_round(chain, number, patience=patience)
-        except drand.BeaconUnavailable as error:
-            reason = str(error)
-        else:
-            problem = beacon.round_problem(chain, number, got, drand.verify_signature)
-            if not problem:
-                randomness = bytes.fromhex(got.randomness)
-                seed = beacon.seed(randomness, shuffle.list_hash(arrival)).hex()
-                ledger.record(
-                    tx, rt, BEACON_DRAWN, {"launch": room.launch_slug, **got.to_json(), "seed": seed}
-                )
-                return beacon_order(arrival, randomness)
-            reason = f"the round the beacon served {problem}"
-    ledger.record(tx, rt, BEACON_UNAVAILABLE, {"launch": room.launch_slug, "round": number, "reason": reason})
+    if reason:
+        return Drawn(number, None, reason)
+    assert chain is not None and number is not None
+    # The round is published at most one period after the close: wait for it, not longer.
+    due = (chain.round_time(number) - rt.clock.now()).total_seconds()
+    patience = min(max(due, 0.0), float(chain.period)) + BEACON_GRACE_SECONDS
+    try:
+        got = drand.fetch_round(chain, number, patience=patience)
+    except drand.BeaconUnavailable as error:
+        return Drawn(number, None, str(error))
+    problem = beacon.round_problem(chain, number, got, drand.verify_signature)
+    if problem:
+        return Drawn(number, None, f"the round the beacon served {problem}")
+    return Drawn(number, got, "")
+
+
+def drawn_order(tx: Transaction, rt: Runtime, room: Room, arrival: list[str], drawn: Drawn) -> Order | None:
+    """The order the drawn round seeds, recorded with the round; or None, recording why the round
+    could not be used (the order then stays arrival). No network: the round was fetched before."""
+    reason = drawn.reason
+    if drawn.number != room.beacon_round:  # settings are frozen once closed: a safeguard
+        reason = f"the round fetched ({drawn.number}) is not the committed round ({room.beacon_round})"
+    if not reason and drawn.got is not None:
+        randomness = bytes.fromhex(drawn.got.randomness)
+        seed = beacon.seed(randomness, shuffle.list_hash(arrival)).hex()
+        ledger.record(tx, rt, BEACON_DRAWN, {"launch": room.launch_slug, **drawn.got.to_json(), "seed": seed})
+        return beacon_order(arrival, randomness)
+    ledger.record(
+        tx, rt, BEACON_UNAVAILABLE, {"launch": room.launch_slug, "round": room.beacon_round, "reason": reason}
+    )
     return None

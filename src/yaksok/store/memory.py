@@ -1087,6 +1087,12 @@ class WaitingRoomRepository(_Repository, port.WaitingRoomRepository):
         found = self._tables.rooms.get(slug)
         return None if found is None else found[1]
 
+    def set_closed(self, slug: str, seq: int) -> None:
+        tables = self._write()
+        if slug in tables.rooms:
+            room, secret = tables.rooms[slug]
+            tables.rooms[slug] = (replace(room, closed_seq=seq), secret)
+
     def set_opened(self, slug: str, opened_at: datetime, prequeue_size: int, collapsed: int) -> None:
         tables = self._write()
         if slug in tables.rooms:

@@ -619,6 +619,10 @@ class WaitingRoomRepository(ABC):
     def secret(self, slug: str) -> bytes | None: ...
 
     @abstractmethod
+    def set_closed(self, slug: str, seq: int) -> None:
+        """Record that the pre-queue closed, with the ledger entry ``seq`` that closed it."""
+
+    @abstractmethod
     def set_opened(self, slug: str, opened_at: datetime, prequeue_size: int, collapsed: int) -> None: ...
 
     @abstractmethod

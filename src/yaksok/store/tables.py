@@ -333,6 +333,9 @@ waiting_rooms = Table(
     # The fallback seed's drand chain and committed round (domain.beacon.Chain.to_json() with
     # "round"); null without a beacon.
     Column("beacon", JSON),
+    # The ledger entry (waiting_room.closed) that closed the pre-queue; set before the order when
+    # the order waits for the beacon round, in the same transaction otherwise.
+    Column("closed_seq", Integer),
 )
 
 waiting_room_entries = Table(

@@ -26,6 +26,7 @@ _ROOM = (
     _R.prequeue_size,
     _R.collapsed,
     _R.beacon,
+    _R.closed_seq,
 )
 
 
@@ -54,6 +55,7 @@ class WaitingRoomRepository(port.WaitingRoomRepository):
                 prequeue_size=room.prequeue_size,
                 collapsed=room.collapsed,
                 beacon=_beacon_json(room.beacon, room.beacon_round),
+                closed_seq=room.closed_seq,
             )
         )
 
@@ -83,6 +85,9 @@ class WaitingRoomRepository(port.WaitingRoomRepository):
     def secret(self, slug: str) -> bytes | None:
         found = self._db.execute(select(_R.secret).where(_R.launch_slug == slug)).scalar()
         return None if found is None else bytes.fromhex(found)
+
+    def set_closed(self, slug: str, seq: int) -> None:
+        self._db.execute(update(waiting_rooms).where(_R.launch_slug == slug).values(closed_seq=seq))
 
     def set_opened(self, slug: str, opened_at: datetime, prequeue_size: int, collapsed: int) -> None:
         self._db.execute(
@@ -157,6 +162,7 @@ def _room(row: RowMapping) -> Room:
         collapsed=row["collapsed"],
         beacon=chain_from_json(row["beacon"]),
         beacon_round=None if row["beacon"] is None else row["beacon"].get("round"),
+        closed_seq=row["closed_seq"],
     )
 
 
