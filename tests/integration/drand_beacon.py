@@ -10,6 +10,7 @@ import hashlib
 import json
 import secrets
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ class Beacon:
     period: int
     chain_hash: str
     scheme: str = CHAINED
+    delay: float = 0.0  # seconds a round's answer waits (a slow beacon)
     requests: list[str] = field(default_factory=list)
     signatures: dict[int, bytes] = field(default_factory=dict)
 
@@ -81,6 +83,7 @@ def running_beacon(genesis_time: int, period: int, *, signing_key: int | None = 
                 })  # fmt: skip
             elif self.path.startswith("/public/") and self.path.removeprefix("/public/").isdigit():
                 number = int(self.path.removeprefix("/public/"))
+                time.sleep(beacon.delay)
                 self._answer(200, signed(number)) if number >= 1 else self._answer(404, {})
             else:
                 self._answer(404, {"error": "not found"})

@@ -6,6 +6,8 @@ ledger."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -28,9 +30,10 @@ from yaksok.domain.waiting_room import (
     COMMITTED,
     ORDERED,
 )
-from yaksok.services import ledger, waiting_room_beacon
+from yaksok.services import ledger, waiting_room, waiting_room_beacon
 from yaksok.services.runtime import Runtime
 from yaksok.store.tables import waiting_rooms
+from yaksok.web.queue import QueueStatus
 
 GENESIS = int(OPENS.timestamp()) - 10  # round 5 is the first after the opening: OPENS + 2 s
 PERIOD = 3
@@ -72,8 +75,14 @@ def _lose_the_secret(rt: Runtime) -> None:
         connection.execute(update(waiting_rooms).values(secret="00" * 32))
 
 
-def _open(client: TestClient, clock: SimulatedClock, tokens: dict[str, str]) -> dict[str, int]:
+def _open(
+    client: TestClient, clock: SimulatedClock, tokens: dict[str, str], rt: Runtime | None = None
+) -> dict[str, int]:
+    """The opening, then each visitor's ticket. With ``rt``, the background path (``open_due``)
+    opens the room first: only it may wait for the beacon round."""
     clock.advance_to(OPENS)
+    if rt is not None:
+        assert waiting_room.open_due(rt) == ["ipad"]
     numbers = {}
     for contact, token in tokens.items():
         got = client.get("/launches/ipad/queue/ticket", params={"token": token})
@@ -116,7 +125,7 @@ def test_a_lost_secret_falls_back_to_the_committed_beacon_round_and_verify_recom
 ) -> None:
     tokens = _fill_prequeue(client, clock, sink[0])
     _lose_the_secret(rt)
-    numbers = _open(client, clock, tokens)
+    numbers = _open(client, clock, tokens, rt)
 
     published = _published(rt)
     drawn, ordered = published[BEACON_DRAWN], published[ORDERED]
@@ -143,7 +152,7 @@ def test_ledger_verify_fails_naming_a_beacon_round_whose_signature_was_rewritten
 ) -> None:
     tokens = _fill_prequeue(client, clock, sink[0])
     _lose_the_secret(rt)
-    _open(client, clock, tokens)
+    _open(client, clock, tokens, rt)
     with rt.store.read() as tx:
         entries = list(tx.ledger.entries())
     assert ledger.verify(entries, [], None).ok
@@ -176,7 +185,7 @@ def test_a_beacon_that_cannot_be_read_at_the_opening_leaves_arrival_order_with_t
     _lose_the_secret(rt)
     # The round is due 2 s after the opening; waiting 0.5 s more for it is enough here.
     monkeypatch.setattr(waiting_room_beacon, "BEACON_GRACE_SECONDS", 0.5)
-    _open(client, clock, tokens)
+    _open(client, clock, tokens, rt)
 
     published = _published(rt)
     assert BEACON_DRAWN not in published
@@ -203,7 +212,7 @@ def test_a_round_signed_by_another_key_is_not_used(
         assert _with_beacon(client, admin, impostor.url, **fields).status_code == 200
         tokens = _fill_prequeue(client, clock, sink[0])
         _lose_the_secret(rt)
-        _open(client, clock, tokens)
+        _open(client, clock, tokens, rt)
     published = _published(rt)
     assert "does not verify against the committed public key" in str(published[BEACON_UNAVAILABLE]["reason"])
     assert published[ORDERED]["method"] == "arrival" and ledger.verify_store(rt).ok
@@ -217,12 +226,117 @@ def test_a_correct_reveal_shuffles_as_before_and_never_asks_the_beacon(
     sink: tuple[Sink, int],
     rt: Runtime,
 ) -> None:
-    _open(client, clock, _fill_prequeue(client, clock, sink[0]))
+    _open(client, clock, _fill_prequeue(client, clock, sink[0]))  # a ticket opens it, as before
     published = _published(rt)
     assert published[ORDERED]["method"] == "shuffled"
     assert BEACON_DRAWN not in published and BEACON_UNAVAILABLE not in published
     assert drand.requests == ["/info"]
     assert ledger.verify_store(rt).ok
+
+
+def _written(rt: Runtime) -> tuple[int, list[Any], Any]:
+    with rt.store.read() as tx:
+        return len(list(tx.ledger.entries())), tx.waiting_rooms.entries("ipad"), tx.waiting_rooms.get("ipad")
+
+
+def test_while_the_round_is_awaited_join_and_ticket_answer_503_with_retry_after_and_write_nothing(
+    client: TestClient,
+    beacon_room: str,
+    drand: Beacon,
+    clock: SimulatedClock,
+    sink: tuple[Sink, int],
+    rt: Runtime,
+) -> None:
+    tokens = _fill_prequeue(client, clock, sink[0])
+    _lose_the_secret(rt)
+    clock.advance_to(OPENS)
+    before = _written(rt)
+    status = client.get("/launches/ipad/queue/status")  # a poll opens nothing that needs the beacon
+    assert status.status_code == 200 and status.json()["state"] == "opening"
+    for refused in (
+        client.post("/launches/ipad/queue/join", json={"contact": "late@example.com"}),
+        client.get("/launches/ipad/queue/ticket", params={"token": tokens["kim@example.com"]}),
+    ):
+        assert refused.status_code == 503, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert refused.json()["code"] == "waiting_room.opening"
+        assert refused.headers["Retry-After"] == "7"  # round 5 is due 2 s after the opening, + 5 s of grace
+    assert _written(rt) == before and drand.requests == ["/info"]
+
+    assert waiting_room.open_due(rt) == ["ipad"]  # the background path fetches the round
+    assert _published(rt)[ORDERED]["method"] == "beacon"
+    after = client.post("/launches/ipad/queue/join", json={"contact": "late@example.com"})
+    assert after.status_code == 201 and after.json()["number"] == 5
+    assert client.get("/launches/ipad/queue/status").json()["state"] == "admitting"
+    assert ledger.verify_store(rt).ok
+
+
+def test_no_write_waits_for_the_beacon_round(
+    client: TestClient,
+    admin: Headers,
+    beacon_room: str,
+    drand: Beacon,
+    clock: SimulatedClock,
+    sink: tuple[Sink, int],
+    rt: Runtime,
+) -> None:
+    """The draw waits for a beacon that answers after 2 s: meanwhile writes to the same launch
+    (a refused join claims it) and to the database (a new launch) go through at once."""
+    tokens = _fill_prequeue(client, clock, sink[0])
+    _lose_the_secret(rt)
+    clock.advance_to(OPENS)
+    drand.delay = 2.0
+    opened: list[bool] = []
+    draw = threading.Thread(target=lambda: opened.append(waiting_room.open_drawn(rt, "ipad")))
+    draw.start()
+    deadline = time.monotonic() + 10
+    while "/public/5" not in drand.requests and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert "/public/5" in drand.requests
+    started = time.monotonic()
+    refused = client.post("/launches/ipad/queue/join", json={"contact": "late@example.com"})
+    body = {"slug": "mac", "titles": {"en": "Mac"}, "zone": "Asia/Seoul", "skus": [{"code": "m1"}]}
+    made = client.post("/api/v1/launches", json=body, headers=admin)
+    took = time.monotonic() - started
+    assert took < 1.5, f"the writes waited {took:.1f} s: a transaction was held during the fetch"
+    assert draw.is_alive(), "the beacon had not answered yet"
+    assert refused.status_code == 503 and refused.json()["code"] == "waiting_room.opening"
+    assert made.status_code == 201, made.text
+    with rt.store.read() as tx:
+        room = tx.waiting_rooms.get("ipad")
+        assert room is not None and room.closed_seq is not None and room.opened_at is None  # not ordered
+    draw.join(timeout=20)
+    assert opened == [True]
+    assert _published(rt)[ORDERED]["method"] == "beacon"
+    got = client.get("/launches/ipad/queue/ticket", params={"token": tokens["kim@example.com"]})
+    assert got.status_code == 200, got.text
+    assert ledger.verify_store(rt).ok
+
+
+def test_the_status_timer_draws_in_a_thread_of_its_own_and_polls_never_wait(
+    app: Any, beacon_room: str, drand: Beacon, clock: SimulatedClock, sink: tuple[Sink, int], rt: Runtime
+) -> None:
+    tokens = _fill_prequeue(TestClient(app), clock, sink[0])
+    _lose_the_secret(rt)
+    clock.advance_to(OPENS)
+    drand.delay = 2.0
+    status: QueueStatus = app.state.queue_status
+    status.refresh_every = 0.05
+    states = []
+    with TestClient(app) as running:  # its lifespan runs the status timer
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            started = time.monotonic()
+            state = running.get("/launches/ipad/queue/status").json()["state"]
+            assert time.monotonic() - started < 1.0  # answered from memory, never behind the draw
+            states.append(state)
+            if state == "admitting":
+                break
+            time.sleep(0.05)
+        got = running.get("/launches/ipad/queue/ticket", params={"token": tokens["kim@example.com"]})
+    assert "opening" in states and states[-1] == "admitting"
+    assert got.status_code == 200, got.text
+    assert _published(rt)[ORDERED]["method"] == "beacon"
 
 
 @pytest.mark.parametrize(
