@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from yaksok.cli.options import database_option, opened, resolve_database, yaksok_errors
-from yaksok.domain.commands import ConfigureWaitingRoom, instant
+from yaksok.domain.commands import BeaconSetting, ConfigureWaitingRoom, instant
 from yaksok.domain.waiting_room import Room
 from yaksok.services import waiting_room as room_service
 
@@ -25,12 +25,57 @@ def waiting_room() -> None:
 )
 @click.option("--rate", type=float, required=True, help="Numbers admitted per second after the opening.")
 @click.option("--token-minutes", type=int, default=10, show_default=True, help="Life of an admission token.")
+@click.option(
+    "--beacon",
+    "beacon_url",
+    metavar="URL",
+    help="A drand chain's HTTP API (https://api.drand.sh/CHAIN-HASH) whose round seeds the order if "
+    "the secret is not revealed; alone, its /info is read once to fill the key, genesis, period and "
+    "scheme. Left out: no beacon.",
+)
+@click.option(
+    "--beacon-public-key", metavar="HEX", help="The chain's public key (48 bytes, hex), as its /info says."
+)
+@click.option("--beacon-genesis", type=int, metavar="UNIX", help="The chain's genesis_time (Unix seconds).")
+@click.option(
+    "--beacon-period", type=int, metavar="SECONDS", help="The chain's period (seconds between rounds)."
+)
+@click.option(
+    "--beacon-scheme",
+    type=click.Choice(["pedersen-bls-chained", "pedersen-bls-unchained"]),
+    help="The chain's schemeID.",
+)
+@click.option(
+    "--beacon-chain-hash", default="", metavar="HEX", help="The chain's hash (checked against /info)."
+)
 @database_option()
 def set_command(
-    slug: str, enabled: bool, prequeue_opens: str, rate: float, token_minutes: int, database_url: str | None
+    slug: str,
+    enabled: bool,
+    prequeue_opens: str,
+    rate: float,
+    token_minutes: int,
+    beacon_url: str | None,
+    beacon_public_key: str | None,
+    beacon_genesis: int | None,
+    beacon_period: int | None,
+    beacon_scheme: str | None,
+    beacon_chain_hash: str,
+    database_url: str | None,
 ) -> None:
     """Configure the launch SLUG's waiting room (recorded in the ledger; the first time, with the
-    commitment to the secret that will shuffle its pre-queue)."""
+    commitment to the secret that will shuffle its pre-queue, and with the beacon round it falls
+    back to when one is named)."""
+    beacon = None
+    if beacon_url is not None:
+        beacon = BeaconSetting(
+            url=beacon_url,
+            public_key=beacon_public_key,
+            genesis_time=beacon_genesis,
+            period=beacon_period,
+            scheme=beacon_scheme,
+            chain_hash=beacon_chain_hash,
+        )
     with opened(resolve_database(database_url)) as rt, yaksok_errors():
         command = ConfigureWaitingRoom(
             launch_slug=slug,
@@ -38,6 +83,7 @@ def set_command(
             prequeue_opens=instant(prequeue_opens),
             admit_per_second=rate,
             token_minutes=token_minutes,
+            beacon=beacon,
         )
         click.echo(describe(room_service.configure(rt, command)))
 
@@ -62,5 +108,18 @@ def describe(room: Room) -> str:
             f"admission token minutes: {room.token_minutes}",
             f"commitment: {room.commitment}",
             f"opened: {opened_at} (pre-queue {room.prequeue_size}, duplicates collapsed {room.collapsed})",
+            f"beacon: {_beacon(room)}",
         ]
     )
+
+
+def _beacon(room: Room) -> str:
+    chain, number = room.beacon, room.beacon_round
+    if chain is None:
+        return "none"
+    at = (
+        "no round yet: the opening is not known"
+        if number is None
+        else f"round {number} at {chain.round_time(number).isoformat()}"
+    )
+    return f"{chain.url} ({chain.scheme}, every {chain.period} s; {at})"

@@ -8,7 +8,15 @@ The web layer's own codes (malformed requests, authentication) are in ``yaksok.w
 
 from __future__ import annotations
 
-from yaksok.domain.errors import Code, Conflict, InvalidInput, NotFound, OutOfScope, PolicyViolation
+from yaksok.domain.errors import (
+    Code,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    OutOfScope,
+    PolicyViolation,
+    Unavailable,
+)
 
 # Values that make no sense, whatever the state
 INVALID_SLUG = Code("invalid.slug", InvalidInput, "a slug is not 1-64 lowercase letters, digits, hyphens")
@@ -187,8 +195,23 @@ WAITING_ROOM_INVALID = Code(
     InvalidInput,
     "a waiting room setting is out of range, or the pre-queue opens too late",
 )
+WAITING_ROOM_BEACON_INVALID = Code(
+    "waiting_room.beacon_invalid",
+    InvalidInput,
+    "a beacon setting is wrong: not an http(s) URL, a bad public key, an unknown scheme or period",
+)
+WAITING_ROOM_BEACON_UNREACHABLE = Code(
+    "waiting_room.beacon_unreachable",
+    InvalidInput,
+    "the beacon's /info could not be read to fill its settings",
+)
 WAITING_ROOM_CLOSED = Code(
     "waiting_room.closed", Conflict, "the pre-queue has closed: the room's settings can no longer change"
+)
+WAITING_ROOM_OPENING = Code(
+    "waiting_room.opening",
+    Unavailable,
+    "the pre-queue has closed; its order is being drawn from the beacon round: retry after `Retry-After` s",
 )
 WAITING_ROOM_NOT_OPEN = Code("waiting_room.not_open", Conflict, "the pre-queue has not opened yet")
 WAITING_ROOM_CODE_INVALID = Code(

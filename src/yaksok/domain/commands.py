@@ -217,12 +217,26 @@ def instant(text: str) -> datetime:
 
 
 @dataclass(frozen=True, kw_only=True)
+class BeaconSetting:
+    """A drand chain for the waiting room's fallback seed: its URL, and either every field of its
+    ``/info`` (public key, genesis, period, scheme) or none, to have them read from ``/info``."""
+
+    url: str
+    public_key: str | None = None
+    genesis_time: int | None = None
+    period: int | None = None
+    scheme: str | None = None
+    chain_hash: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class ConfigureWaitingRoom:
     launch_slug: str
     enabled: bool
     prequeue_opens: datetime
     admit_per_second: float
     token_minutes: int
+    beacon: BeaconSetting | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -5,6 +5,7 @@
     │   └── PolicyViolation        a rule of the launch's policy: ``policy.lead_time``, ...
     ├── NotFound                   ``launch.not_found``, ``notice.not_found``, ...
     ├── Conflict                   state clashes: ``notice.immutable``, ``launch.exists``, ...
+    ├── Unavailable                a moment that passes by itself: ``waiting_room.opening``
     └── OutOfScope                 an operator limited to some launches acting beyond them
 
 Every code is a ``Code`` declared once, in ``yaksok.domain.codes``; the kind of error it names
@@ -62,6 +63,10 @@ class NotFound(YaksokError):
 
 class Conflict(YaksokError):
     pass
+
+
+class Unavailable(YaksokError):
+    """Not now, soon: retry after ``details.retry_after`` seconds (nothing was changed)."""
 
 
 class OutOfScope(YaksokError):

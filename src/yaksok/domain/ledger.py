@@ -29,6 +29,11 @@ def format_instant(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def parse_instant(stamp: str) -> datetime:
+    """The instant a ledger entry's ``at`` names (``format_instant`` read back)."""
+    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
 def entry_hash(prev_hash: str, seq: int, at: str, kind: str, payload: str) -> str:
     body = canonical_json({"at": at, "kind": kind, "payload": payload, "seq": seq})
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()

@@ -7,28 +7,32 @@ collapsed to the earliest) is hashed into the ledger, the secret is revealed, an
 shuffled with a seed made of both (``domain.shuffle``). The shuffled pre-queue takes numbers
 1..k; everyone who arrives later takes the next number. Number n is admitted once
 ``admitting_up_to`` reaches n. A reveal that is missing, late or wrong makes the order fall
-back to arrival order, and the ledger shows why.
+back to arrival order — or, when the commitment named a randomness beacon round
+(``domain.beacon``), to the order that round's verified randomness seeds — and the ledger shows why.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from yaksok.domain import codes, shuffle
+from yaksok.domain import beacon, codes, shuffle
 from yaksok.domain.commands import ConfigureWaitingRoom
 from yaksok.domain.errors import InvalidInput
 from yaksok.domain.launch import Milestone, MilestoneKind
-from yaksok.domain.ledger import LedgerEntry
+from yaksok.domain.ledger import LedgerEntry, parse_instant
 from yaksok.domain.promise import Precision
 
 COMMITTED = "waiting_room.committed"
 CLOSED = "waiting_room.closed"
 REVEALED = "waiting_room.revealed"
 ORDERED = "waiting_room.ordered"
+BEACON_DRAWN = "waiting_room.beacon"
+BEACON_UNAVAILABLE = "waiting_room.beacon_unavailable"
 SHUFFLED = "shuffled"
+BEACON = "beacon"
 ARRIVAL = "arrival"
 
 
@@ -45,6 +49,9 @@ class Room:
     opened_at: datetime | None = None
     prequeue_size: int = 0
     collapsed: int = 0
+    beacon: beacon.Chain | None = None  # the fallback seed's chain, if the room names one
+    beacon_round: int | None = None  # the round committed to: the first after the opening
+    closed_seq: int | None = None  # the ledger entry that closed the pre-queue, once it has closed
 
     def admitting_up_to(self, now: datetime) -> int:
         """The highest number admitted at ``now``: the first second's share at the opening, then
@@ -98,14 +105,14 @@ class Entry:
     number: int | None = None
 
 
-def collapsed(entries: Iterable[Entry]) -> tuple[list[Entry], int]:
-    """The closed pre-queue in arrival order: confirmed entries, the earliest per contact; and how
-    many later confirmed duplicates were dropped."""
+def collapsed(entries: Iterable[Entry], closes: datetime | None = None) -> tuple[list[Entry], int]:
+    """The closed pre-queue in arrival order: entries confirmed (before ``closes``, the opening,
+    when given), the earliest per contact; and how many later confirmed duplicates were dropped."""
     kept: list[Entry] = []
     seen: set[str] = set()
     dropped = 0
     for entry in sorted(entries, key=lambda e: (e.joined_at, e.id)):
-        if entry.confirmed_at is None:
+        if entry.confirmed_at is None or (closes is not None and entry.confirmed_at >= closes):
             continue
         if entry.contact in seen:
             dropped += 1
@@ -138,18 +145,54 @@ def order(arrival: Sequence[str], commitment: str, secret: bytes | None) -> Orde
     return Order(shuffle.shuffled(arrival, seed), SHUFFLED, "")
 
 
+def beacon_order(arrival: Sequence[str], randomness: bytes) -> Order:
+    """The pre-queue shuffled with the beacon round's randomness (``yaksok-shuffle-v1-beacon``)."""
+    seed = beacon.seed(randomness, shuffle.list_hash(arrival))
+    return Order(shuffle.shuffled(arrival, seed), BEACON, "")
+
+
+def beacon_committed(data: Mapping[str, object]) -> tuple[beacon.Chain | None, int | None]:
+    """The chain and round a ``waiting_room.committed`` entry names (None, None without a beacon)."""
+    named = data.get("beacon")
+    chain = beacon.chain_from_json(named)
+    if chain is None or not isinstance(named, dict):
+        return None, None
+    number = named.get("round")
+    return chain, (number if isinstance(number, int) else None)
+
+
+def beacon_usable(chain: beacon.Chain | None, number: int | None, closed_at: datetime) -> str:
+    """Why the committed round cannot seed the order; '' when it can: it must be after the close."""
+    if chain is None:
+        return "the commitment names no beacon"
+    if number is None:
+        return "the commitment names no beacon round (the opening was not known when it was made)"
+    if chain.round_time(number) <= closed_at:
+        return (
+            f"the committed beacon round {number} ({chain.round_time(number).isoformat()}) is not "
+            f"after the close ({closed_at.isoformat()}): it may have been known"
+        )
+    return ""
+
+
 @dataclass
 class _Seen:
     commitment: str | None = None
+    chain: beacon.Chain | None = None
+    round: int | None = None
     closed: list[str] | None = None
+    closed_at: datetime | None = None
     secret: bytes | None = None
+    drawn: LedgerEntry | None = None  # the waiting_room.beacon entry after the close
 
 
-def check_ledger(entries: Iterable[LedgerEntry]) -> str:
+def check_ledger(entries: Iterable[LedgerEntry], verify: beacon.VerifySignature | None = None) -> str:
     """Recompute every waiting room's order from the ledger alone; the first problem, or ''.
 
-    Per launch: the last commitment before the close counts; only a reveal after the close and
-    before the order counts; the ordered entry's hash must be the recomputed order's."""
+    Per launch: the last commitment before the close counts; only a reveal (or a beacon round)
+    after the close and before the order counts; the ordered entry's hash must be the recomputed
+    order's. Without a valid reveal, a beacon round recorded for the committed round must verify
+    (``verify``, the BLS check) and then seeds the order; without one the order is arrival."""
     rooms: dict[str, _Seen] = {}
     for entry in entries:
         if not entry.kind.startswith("waiting_room."):
@@ -160,25 +203,54 @@ def check_ledger(entries: Iterable[LedgerEntry]) -> str:
         where = f"waiting room of launch {slug!r} (ledger entry {entry.seq})"
         if entry.kind == COMMITTED and seen.closed is None:
             seen.commitment = str(data["commitment"])
+            seen.chain, seen.round = beacon_committed(data)
         elif entry.kind == CLOSED:
             listed = [str(item) for item in _sequence(data.get("entries"))]
             if shuffle.list_hash(listed) != data.get("list_hash"):
                 return f"{where}: the closed list does not hash to its recorded list_hash"
-            seen.closed, seen.secret = listed, None
+            seen.closed, seen.closed_at, seen.secret, seen.drawn = listed, parse_instant(entry.at), None, None
         elif entry.kind == REVEALED and seen.closed is not None:
             seen.secret = bytes.fromhex(str(data["secret"]))
+        elif entry.kind == BEACON_DRAWN and seen.closed is not None:
+            seen.drawn = entry
         elif entry.kind == ORDERED:
             if seen.closed is None or seen.commitment is None:
                 return f"{where}: an order without a commitment and a closed list before it"
             expected = order(seen.closed, seen.commitment, seen.secret)
+            if expected.method == ARRIVAL and seen.drawn is not None:
+                drawn, problem = _drawn(seen, verify)
+                if problem:
+                    return f"waiting room of launch {slug!r} (ledger entry {seen.drawn.seq}): {problem}"
+                expected = beacon_order(seen.closed, bytes.fromhex(drawn.randomness))
             if data.get("order_hash") != expected.hash or data.get("method") != expected.method:
                 return (
                     f"{where}: the admitted order differs from the one recomputed from the "
                     f"commitment, the closed list and the reveal ({expected.method} order, "
                     f"hash {expected.hash[:16]}…)"
                 )
-            rooms[slug] = _Seen(commitment=seen.commitment)
+            rooms[slug] = _Seen(commitment=seen.commitment, chain=seen.chain, round=seen.round)
     return ""
+
+
+def _drawn(seen: _Seen, verify: beacon.VerifySignature | None) -> tuple[beacon.Round, str]:
+    """The recorded beacon round, and why it may not seed the order ('' when it may)."""
+    assert seen.drawn is not None and seen.closed_at is not None
+    data = seen.drawn.data
+    number = data.get("round")
+    drawn = beacon.Round(
+        number=number if isinstance(number, int) else -1,
+        signature=str(data.get("signature", "")),
+        previous_signature=str(data.get("previous_signature", "")),
+        randomness=str(data.get("randomness", "")),
+    )
+    unusable = beacon_usable(seen.chain, seen.round, seen.closed_at)
+    if unusable:
+        return drawn, f"a beacon round was used but {unusable}"
+    if verify is None:
+        return drawn, "a beacon round was used and no BLS verifier was given to check it"
+    assert seen.chain is not None and seen.round is not None
+    problem = beacon.round_problem(seen.chain, seen.round, drawn, verify)
+    return drawn, (f"the beacon round {problem}" if problem else "")
 
 
 def _sequence(value: object) -> Sequence[object]:

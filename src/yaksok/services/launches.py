@@ -20,7 +20,7 @@ from yaksok.domain.commands import (
     SetLanguages,
 )
 from yaksok.domain.errors import Conflict, NotFound
-from yaksok.domain.launch import Launch, Milestone
+from yaksok.domain.launch import Launch, Milestone, MilestoneKind
 from yaksok.domain.ledger import JSON
 from yaksok.domain.notice import ANNOUNCED_CHANNELS, Notice, NoticeKind
 from yaksok.domain.policy import Override, Violation, promise_violations
@@ -28,7 +28,7 @@ from yaksok.domain.promise import ChangeKind, Precision, Promise, PromiseVersion
 from yaksok.domain.reminder import ReminderMove, reminder_moves
 from yaksok.domain.review import Proposal, ProposalAction
 from yaksok.domain.texts import as_texts
-from yaksok.services import ledger, proposals, scope, wording
+from yaksok.services import ledger, proposals, scope, waiting_room_beacon, wording
 from yaksok.services.notices import publish_in
 from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
@@ -389,6 +389,8 @@ def _revise_in(
     notice_id = rt.new_id("n")
     version = _revision(rt, launch, milestone, promise, change, notice_id=notice_id)
     tx.milestones.add_version(version)
+    if milestone.kind is MilestoneKind.PREORDER_OPENS:
+        waiting_room_beacon.follow_opening(tx, rt, launch.slug)  # the beacon round follows the opening
     auto_titles, auto_bodies = wording.promise_notice(launch, milestone, version, previous)
     launch.own_texts(titles or {}, "notice title", required=False)
     launch.own_texts(bodies or {}, "notice body", required=False)

@@ -11,6 +11,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from yaksok.channels import drand
 from yaksok.domain.allocation_check import OrderSource, check_runs
 from yaksok.domain.ledger import JSON, ChainReport, Checkpoint, LedgerEntry, checkpoint_message, verify_chain
 from yaksok.domain.waiting_room import check_ledger
@@ -155,7 +156,7 @@ def verify(
     return Verification(
         chain,
         checked,
-        waiting_room=check_ledger(entries),
+        waiting_room=check_ledger(entries, drand.verify_signature),
         allocation=check_runs(entries, order_of or _no_order),
     )
 

@@ -1,27 +1,28 @@
 """The waiting room's use cases: configure it, join, confirm, open, ticket, admit, and its status.
 
 Each public act goes in the ledger (docs/waiting-room.md): the settings, the commitment to the
-secret, and at the opening the closed list, the reveal and the order's hash. Contacts never do.
+secret (and the beacon round it falls back to, if the room names a beacon), and at the opening the
+closed list, the reveal (or the beacon round) and the order's hash. Contacts never do.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from yaksok.channels import email
 from yaksok.channels.outbound import Outgoing
 from yaksok.domain import codes, shuffle
 from yaksok.domain.commands import ConfigureWaitingRoom
-from yaksok.domain.errors import Conflict, InvalidInput, NotFound
-from yaksok.domain.ledger import JSON
+from yaksok.domain.errors import Conflict, InvalidInput, NotFound, Unavailable
+from yaksok.domain.ledger import JSON, LedgerEntry, parse_instant
 from yaksok.domain.reservation import normal_contact
 from yaksok.domain.waiting_room import (
     CLOSED,
-    COMMITTED,
     ORDERED,
     REVEALED,
     Entry,
@@ -31,21 +32,25 @@ from yaksok.domain.waiting_room import (
     opening_at,
     order,
 )
-from yaksok.services import admission, ledger, scope
+from yaksok.services import admission, ledger, scope, waiting_room_beacon
 from yaksok.services.launches import claim_launch, get_launch
 from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
 
 
 def configure(rt: Runtime, command: ConfigureWaitingRoom) -> Room:
-    """Set the room's settings; the first time, commit to a fresh secret in the ledger."""
+    """Set the room's settings; the first time, commit to a fresh secret in the ledger. A beacon
+    is committed to with its round (the first after the opening), again whenever either changes."""
     check_settings(command)
+    chain = waiting_room_beacon.chain_of(
+        command.beacon
+    )  # before the transaction: it may read the beacon's /info
     scope.require_launch(rt, command.launch_slug)
     now = rt.clock.now()
     with rt.store.write() as tx:
         claim_launch(tx, command.launch_slug)
         room = tx.waiting_rooms.get(command.launch_slug)
-        if room is not None and room.opened_at is not None:
+        if room is not None and (room.opened_at is not None or room.closed_seq is not None):
             raise Conflict("the pre-queue has closed; its settings stay", code=codes.WAITING_ROOM_CLOSED)
         if command.prequeue_opens <= now and (room is None or command.prequeue_opens != room.prequeue_opens):
             raise InvalidInput(
@@ -59,25 +64,28 @@ def configure(rt: Runtime, command: ConfigureWaitingRoom) -> Room:
                 "prequeue_opens": room.prequeue_opens.isoformat(),
                 "admit_per_second": room.admit_per_second,
                 "token_minutes": room.token_minutes,
+                "beacon": waiting_room_beacon.beacon_json(room.beacon, room.beacon_round),
             }
+        number = waiting_room_beacon.round_for(tx, command.launch_slug, chain)
         settings = {
             "enabled": command.enabled,
             "prequeue_opens": command.prequeue_opens,
             "admit_per_second": command.admit_per_second,
             "token_minutes": command.token_minutes,
+            "beacon": chain,
+            "beacon_round": number,
         }
         if room is None:
             secret = secrets.token_bytes(32)
             room = Room(launch_slug=command.launch_slug, commitment=shuffle.commitment(secret), **settings)  # type: ignore[arg-type]
             tx.waiting_rooms.add(room, secret)
-            ledger.record(
-                tx,
-                rt,
-                COMMITTED,
-                {"launch": room.launch_slug, "commitment": room.commitment, "algorithm": shuffle.ALGORITHM},
-            )
+            waiting_room_beacon.record_commitment(tx, rt, room)
         else:
             tx.waiting_rooms.set_settings(command.launch_slug, **settings)  # type: ignore[arg-type]
+            if (chain, number) != (room.beacon, room.beacon_round):
+                waiting_room_beacon.record_commitment(
+                    tx, rt, replace(room, beacon=chain, beacon_round=number)
+                )
         ledger.record(
             tx,
             rt,
@@ -88,6 +96,7 @@ def configure(rt: Runtime, command: ConfigureWaitingRoom) -> Room:
                 "prequeue_opens": command.prequeue_opens.isoformat(),
                 "admit_per_second": command.admit_per_second,
                 "token_minutes": command.token_minutes,
+                "beacon": waiting_room_beacon.beacon_json(chain, number),
             },
             previous=before,
         )
@@ -131,14 +140,17 @@ class Joined:
 
 
 def join(rt: Runtime, slug: str, contact: str) -> Joined:
-    """Before the opening: a pre-queue entry waiting for its code. After: the next number."""
+    """Before the opening: a pre-queue entry waiting for its code. After: the next number. While
+    the pre-queue's order waits for the beacon round: ``waiting_room.opening``, nothing written."""
     contact = normal_contact(contact)
     if not contact or len(contact) > 200:
         raise InvalidInput("a contact is 1-200 characters", code=codes.RESERVATION_INVALID)
     now = rt.clock.now()
     with rt.store.write() as tx:
         claim_launch(tx, slug)
-        room = _opened_if_due(tx, rt, _room(tx, slug), now)
+        room = _room(tx, slug)
+        _refuse_while_drawing(tx, room, now)
+        room = _opened_if_due(tx, rt, room, now)
         key = admission.room_key(tx, rt)
         entry_id = rt.new_id("w")
         if room.opened_at is not None:
@@ -211,14 +223,18 @@ class Ticket:
 
 
 def ticket_for(rt: Runtime, slug: str, token: str) -> Ticket:
-    """The entry's number and signed ticket, once it has one."""
+    """The entry's number and signed ticket, once it has one (``waiting_room.opening`` while the
+    order waits for the beacon round)."""
+    now = rt.clock.now()
     with rt.store.write() as tx:
         room = _room(tx, slug)
         key = admission.room_key(tx, rt)
         entry_id = admission.entry_of(key, slug, token)
-        if room.opened_at is None and _due(tx, room, rt.clock.now()):
+        if room.opened_at is None and (room.closed_seq is not None or _due(tx, room, now)):
             claim_launch(tx, slug)
-            _opened_if_due(tx, rt, room, rt.clock.now())
+            room = _room(tx, slug)
+            _refuse_while_drawing(tx, room, now)
+            _opened_if_due(tx, rt, room, now)
         entry = tx.waiting_rooms.entry(entry_id)
         if entry is None or entry.number is None:
             raise Conflict(
@@ -268,26 +284,87 @@ def _due(tx: Transaction, room: Room, now: datetime) -> bool:
     return opens is not None and now >= opens
 
 
-def _opened_if_due(tx: Transaction, rt: Runtime, room: Room, now: datetime) -> Room:
-    """Close the pre-queue, reveal, order and number it, if the opening has come (launch claimed)."""
+def _needs_draw(tx: Transaction, room: Room) -> bool:
+    """Whether the room's order will need its beacon round: it names a beacon and the reveal
+    will fail (no secret kept, or one that does not hash to the commitment)."""
+    if room.beacon is None:
+        return False
+    secret = tx.waiting_rooms.secret(room.launch_slug)
+    return secret is None or shuffle.commitment(secret) != room.commitment
+
+
+def _drawing(tx: Transaction, room: Room, now: datetime) -> bool:
+    """Closed (or due to close) and unordered, waiting for the beacon round: only ``open_due``
+    (the background path) may order it."""
+    return (
+        room.opened_at is None
+        and (room.closed_seq is not None or _due(tx, room, now))
+        and _needs_draw(tx, room)
+    )
+
+
+def _refuse_while_drawing(tx: Transaction, room: Room, now: datetime) -> None:
+    """``503 waiting_room.opening`` with ``Retry-After`` while the order waits for the beacon round:
+    a public request never waits for the beacon, and nobody joins the closed pre-queue."""
+    if not _drawing(tx, room, now):
+        return
+    ready = waiting_room_beacon.ready_at(room)
+    wait = 1 if ready is None else max(1, math.ceil((ready - now).total_seconds()))
+    raise Unavailable(
+        f"the pre-queue closed at the opening; its order is being drawn from the beacon round "
+        f"{room.beacon_round}: retry in {wait} s",
+        code=codes.WAITING_ROOM_OPENING,
+        details={"retry_after": wait, "round": room.beacon_round},
+    )
+
+
+def _close(tx: Transaction, rt: Runtime, room: Room, opens: datetime) -> LedgerEntry:
+    """Close the pre-queue at ``opens``: the list (entries confirmed before it) and the reveal."""
     slug = room.launch_slug
-    current = tx.waiting_rooms.get(slug)  # as the claim found it: another writer may have opened it
-    assert current is not None
-    opens = opening_at(tx.milestones.for_launch(slug))
-    if current.opened_at is not None or opens is None or now < opens:
-        return current
-    room = current
-    kept, dropped = collapsed(tx.waiting_rooms.entries(slug))
+    kept, dropped = collapsed(tx.waiting_rooms.entries(slug), opens)
     arrival = [entry.id for entry in kept]
     closed_hash = shuffle.list_hash(arrival)
-    secret = tx.waiting_rooms.secret(slug)
-    ledger.record(
+    closed = ledger.record(
         tx, rt, CLOSED, {"launch": slug, "entries": arrival, "list_hash": closed_hash, "collapsed": dropped}
     )
+    secret = tx.waiting_rooms.secret(slug)
     if secret is not None:
         seed = shuffle.seed(secret, closed_hash).hex()
         ledger.record(tx, rt, REVEALED, {"launch": slug, "secret": secret.hex(), "seed": seed})
-    ordered = order(arrival, room.commitment, secret)
+    tx.waiting_rooms.set_closed(slug, closed.seq)
+    return closed
+
+
+def _closed_entry(tx: Transaction, seq: int) -> LedgerEntry:
+    return next(tx.ledger.entries(after=seq - 1, limit=1))
+
+
+def _opened_if_due(
+    tx: Transaction, rt: Runtime, room: Room, now: datetime, drawn: waiting_room_beacon.Drawn | None = None
+) -> Room:
+    """Close the pre-queue, reveal, order and number it, if the opening has come (launch claimed).
+
+    No network here. When the order needs the beacon round, this only closes the pre-queue unless
+    ``drawn`` is given: the round ``open_due`` fetched outside any transaction after the close."""
+    slug = room.launch_slug
+    current = tx.waiting_rooms.get(slug)  # as the claim found it: another writer may have opened it
+    assert current is not None
+    if current.opened_at is not None:
+        return current
+    opens = opening_at(tx.milestones.for_launch(slug))
+    if current.closed_seq is not None:
+        closed = _closed_entry(tx, current.closed_seq)
+    elif opens is not None and now >= opens:
+        closed = _close(tx, rt, current, opens)
+    else:
+        return current
+    needs_draw = _needs_draw(tx, current)
+    if needs_draw and drawn is None:
+        return replace(current, closed_seq=closed.seq)
+    arrival = [str(entry_id) for entry_id in closed.data["entries"]]  # type: ignore[union-attr]
+    ordered = order(arrival, current.commitment, tx.waiting_rooms.secret(slug))
+    if needs_draw and drawn is not None:
+        ordered = waiting_room_beacon.drawn_order(tx, rt, current, arrival, drawn) or ordered
     ledger.record(
         tx,
         rt,
@@ -295,28 +372,50 @@ def _opened_if_due(tx: Transaction, rt: Runtime, room: Room, now: datetime) -> R
         {"launch": slug, "method": ordered.method, "order_hash": ordered.hash, "size": len(arrival)},
     )
     tx.waiting_rooms.set_numbers(slug, {entry_id: i + 1 for i, entry_id in enumerate(ordered.entry_ids)})
-    tx.waiting_rooms.set_opened(slug, opens, len(arrival), dropped)
+    # Opened when the numbers exist: at the opening, or at the draw (so admissions do not bunch up).
+    opened_at = opens if drawn is None and opens is not None else now
+    tx.waiting_rooms.set_opened(slug, opened_at, len(arrival), int(closed.data["collapsed"]))  # type: ignore[arg-type]
     opened = tx.waiting_rooms.get(slug)
     assert opened is not None
     return opened
 
 
-def open_due(rt: Runtime) -> list[str]:
-    """Open every room whose opening has come; the slugs opened."""
+def open_due(rt: Runtime, *, draws: bool = True) -> list[str]:
+    """Open every room whose opening has come; the slugs opened. With ``draws`` False, a room whose
+    order needs the beacon round is left to ``open_drawn`` (which waits for the round)."""
     now = rt.clock.now()
     with rt.store.read() as tx:
         waiting = [
-            r for r in tx.waiting_rooms.all() if r.enabled and r.opened_at is None and _due(tx, r, now)
+            r.launch_slug
+            for r in tx.waiting_rooms.all()
+            if r.enabled
+            and r.opened_at is None
+            and (r.closed_seq is not None or _due(tx, r, now))
+            and (draws or not _needs_draw(tx, r))
         ]
-    opened = []
-    for room in waiting:
-        with rt.store.write() as tx:
-            claim_launch(tx, room.launch_slug)
-            current = tx.waiting_rooms.get(room.launch_slug)
-            if current is not None and current.opened_at is None:
-                _opened_if_due(tx, rt, current, now)
-                opened.append(room.launch_slug)
-    return opened
+    return [slug for slug in waiting if open_drawn(rt, slug)]
+
+
+def open_drawn(rt: Runtime, slug: str) -> bool:
+    """Open one due room (True when this call opened it). When its order needs the beacon round:
+    close the pre-queue in one short transaction, fetch and verify the round outside any (waiting
+    until its time plus the grace: up to a period plus 5 s), then order it in another short one."""
+    with rt.store.write() as tx:
+        claim_launch(tx, slug)
+        room = tx.waiting_rooms.get(slug)
+        if room is None or not room.enabled or room.opened_at is not None:
+            return False
+        room = _opened_if_due(tx, rt, room, rt.clock.now())
+        if room.opened_at is not None or room.closed_seq is None:
+            return room.opened_at is not None
+        closed_at = parse_instant(_closed_entry(tx, room.closed_seq).at)
+    drawn = waiting_room_beacon.fetch_drawn(rt, room, closed_at)  # no transaction is open
+    with rt.store.write() as tx:
+        claim_launch(tx, slug)
+        current = tx.waiting_rooms.get(slug)
+        if current is None or current.opened_at is not None:
+            return False  # another process ordered it meanwhile
+        return _opened_if_due(tx, rt, current, rt.clock.now(), drawn).opened_at is not None
 
 
 @dataclass(frozen=True)
@@ -330,8 +429,9 @@ class RoomStatus:
 
 
 def statuses(rt: Runtime) -> list[RoomStatus]:
-    """Every enabled room's status now (opening any that is due first)."""
-    open_due(rt)
+    """Every enabled room's status now (opening first any that is due and needs no beacon round;
+    one waiting for its round is ``opening``: ``open_drawn`` orders it)."""
+    open_due(rt, draws=False)
     now = rt.clock.now()
     found = []
     with rt.store.read() as tx:
@@ -339,9 +439,12 @@ def statuses(rt: Runtime) -> list[RoomStatus]:
             if not room.enabled:
                 continue
             opens = opening_at(tx.milestones.for_launch(room.launch_slug))
-            state = (
-                "admitting" if room.opened_at else ("prequeue" if now >= room.prequeue_opens else "not_open")
-            )
+            if room.opened_at:
+                state = "admitting"
+            elif room.closed_seq is not None or (opens is not None and now >= opens):
+                state = "opening"
+            else:
+                state = "prequeue" if now >= room.prequeue_opens else "not_open"
             found.append(RoomStatus(room, opens, state, room.admitting_up_to(now)))
     return found
 

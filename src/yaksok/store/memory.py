@@ -36,6 +36,7 @@ from yaksok.domain.allocation import (
     Run,
     StockBatch,
 )
+from yaksok.domain.beacon import Chain
 from yaksok.domain.cadence import Cadence, parse_weekdays
 from yaksok.domain.delivery import Delivery, DeliveryStatus, Fanout
 from yaksok.domain.errors import Conflict
@@ -1065,6 +1066,8 @@ class WaitingRoomRepository(_Repository, port.WaitingRoomRepository):
         prequeue_opens: datetime,
         admit_per_second: float,
         token_minutes: int,
+        beacon: Chain | None = None,
+        beacon_round: int | None = None,
     ) -> None:
         tables = self._write()
         if slug in tables.rooms:
@@ -1075,12 +1078,20 @@ class WaitingRoomRepository(_Repository, port.WaitingRoomRepository):
                 prequeue_opens=_utc(prequeue_opens),
                 admit_per_second=admit_per_second,
                 token_minutes=token_minutes,
+                beacon=beacon,
+                beacon_round=None if beacon is None else beacon_round,
             )
             tables.rooms[slug] = (changed, secret)
 
     def secret(self, slug: str) -> bytes | None:
         found = self._tables.rooms.get(slug)
         return None if found is None else found[1]
+
+    def set_closed(self, slug: str, seq: int) -> None:
+        tables = self._write()
+        if slug in tables.rooms:
+            room, secret = tables.rooms[slug]
+            tables.rooms[slug] = (replace(room, closed_seq=seq), secret)
 
     def set_opened(self, slug: str, opened_at: datetime, prequeue_size: int, collapsed: int) -> None:
         tables = self._write()

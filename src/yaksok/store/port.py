@@ -22,6 +22,7 @@ from datetime import date, datetime
 
 from yaksok.domain.administration import AuditEntry, Operator, Passkey, TokenRecord
 from yaksok.domain.allocation import DateChange, HistoryEntry, Line, Run, StockBatch
+from yaksok.domain.beacon import Chain
 from yaksok.domain.cadence import Cadence
 from yaksok.domain.delivery import Delivery, Fanout
 from yaksok.domain.figures import DeliveryTally, ReservationTally
@@ -609,11 +610,17 @@ class WaitingRoomRepository(ABC):
         prequeue_opens: datetime,
         admit_per_second: float,
         token_minutes: int,
+        beacon: Chain | None = None,
+        beacon_round: int | None = None,
     ) -> None:
         """Replace the room's settings; its commitment, secret and opening stay."""
 
     @abstractmethod
     def secret(self, slug: str) -> bytes | None: ...
+
+    @abstractmethod
+    def set_closed(self, slug: str, seq: int) -> None:
+        """Record that the pre-queue closed, with the ledger entry ``seq`` that closed it."""
 
     @abstractmethod
     def set_opened(self, slug: str, opened_at: datetime, prequeue_size: int, collapsed: int) -> None: ...

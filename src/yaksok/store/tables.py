@@ -330,6 +330,12 @@ waiting_rooms = Table(
     Column("opened_at", UTCDateTime),
     Column("prequeue_size", Integer, nullable=False, default=0),
     Column("collapsed", Integer, nullable=False, default=0),
+    # The fallback seed's drand chain and committed round (domain.beacon.Chain.to_json() with
+    # "round"); null without a beacon.
+    Column("beacon", JSON),
+    # The ledger entry (waiting_room.closed) that closed the pre-queue; set before the order when
+    # the order waits for the beacon round, in the same transaction otherwise.
+    Column("closed_seq", Integer),
 )
 
 waiting_room_entries = Table(

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
+from yaksok.domain.beacon import Chain, chain_from_json
 from yaksok.domain.waiting_room import Entry, Room
 from yaksok.store import port
 from yaksok.store.tables import admissions_used, waiting_room_entries, waiting_rooms
@@ -24,6 +25,8 @@ _ROOM = (
     _R.opened_at,
     _R.prequeue_size,
     _R.collapsed,
+    _R.beacon,
+    _R.closed_seq,
 )
 
 
@@ -51,6 +54,8 @@ class WaitingRoomRepository(port.WaitingRoomRepository):
                 opened_at=room.opened_at,
                 prequeue_size=room.prequeue_size,
                 collapsed=room.collapsed,
+                beacon=_beacon_json(room.beacon, room.beacon_round),
+                closed_seq=room.closed_seq,
             )
         )
 
@@ -62,6 +67,8 @@ class WaitingRoomRepository(port.WaitingRoomRepository):
         prequeue_opens: datetime,
         admit_per_second: float,
         token_minutes: int,
+        beacon: Chain | None = None,
+        beacon_round: int | None = None,
     ) -> None:
         self._db.execute(
             update(waiting_rooms)
@@ -71,12 +78,16 @@ class WaitingRoomRepository(port.WaitingRoomRepository):
                 prequeue_opens=prequeue_opens,
                 admit_per_second=admit_per_second,
                 token_minutes=token_minutes,
+                beacon=_beacon_json(beacon, beacon_round),
             )
         )
 
     def secret(self, slug: str) -> bytes | None:
         found = self._db.execute(select(_R.secret).where(_R.launch_slug == slug)).scalar()
         return None if found is None else bytes.fromhex(found)
+
+    def set_closed(self, slug: str, seq: int) -> None:
+        self._db.execute(update(waiting_rooms).where(_R.launch_slug == slug).values(closed_seq=seq))
 
     def set_opened(self, slug: str, opened_at: datetime, prequeue_size: int, collapsed: int) -> None:
         self._db.execute(
@@ -149,7 +160,14 @@ def _room(row: RowMapping) -> Room:
         opened_at=row["opened_at"],
         prequeue_size=row["prequeue_size"],
         collapsed=row["collapsed"],
+        beacon=chain_from_json(row["beacon"]),
+        beacon_round=None if row["beacon"] is None else row["beacon"].get("round"),
+        closed_seq=row["closed_seq"],
     )
+
+
+def _beacon_json(chain: Chain | None, number: int | None) -> dict[str, object] | None:
+    return None if chain is None else {**chain.to_json(), "round": number}
 
 
 def _entry(row: RowMapping) -> Entry:

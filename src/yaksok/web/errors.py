@@ -12,6 +12,8 @@ The errors only HTTP has are declared here with their codes, beside the domain's
     ├── UnsupportedMediaType (415)  ``request.unsupported_media_type``
     └── TooManyRequests (429)       ``rate.limited`` (with ``Retry-After``)
 
+The domain's Unavailable is ``503`` with ``Retry-After`` too (``details.retry_after``).
+
 ``STATUS`` is the one mapping from a kind of error to its HTTP status. The one answer that is
 not problem+json: a path no route matches, asked for by a reader outside the API, gets the HTML
 "not found" page.
@@ -28,7 +30,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from yaksok.domain.errors import Code, Conflict, InvalidInput, NotFound, OutOfScope, YaksokError
+from yaksok.domain.errors import Code, Conflict, InvalidInput, NotFound, OutOfScope, Unavailable, YaksokError
 from yaksok.web.pages.templating import not_found
 
 log = logging.getLogger("yaksok.web")
@@ -102,6 +104,7 @@ STATUS: dict[type[YaksokError], int] = {
     UnsupportedMediaType: 415,
     InvalidInput: 422,
     TooManyRequests: 429,
+    Unavailable: 503,
 }
 
 _TITLES = {
@@ -116,6 +119,7 @@ _TITLES = {
     422: "Unprocessable",
     429: "Too many requests",
     500: "Internal error",
+    503: "Service unavailable",
 }
 
 
@@ -142,10 +146,11 @@ async def yaksok_error(_request: Request, exc: Exception) -> Response:
 
 
 def problem_of(exc: YaksokError) -> Response:
-    """The problem answer to ``exc``: its status, code and details (``Retry-After`` when limited)."""
+    """The problem answer to ``exc``: its status, code and details (``Retry-After`` when limited
+    or unavailable for a while)."""
     extra = {"details": exc.details} if exc.details else {}
     response = problem(status_of(type(exc)), exc.code, exc.message, **extra)
-    if isinstance(exc, TooManyRequests):
+    if isinstance(exc, TooManyRequests | Unavailable):
         response.headers["Retry-After"] = str(exc.details["retry_after"])
     return response
 

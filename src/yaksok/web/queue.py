@@ -2,7 +2,9 @@
 
 ``QueueStatusRoute`` answers ``GET /launches/{slug}/queue/status`` ahead of the app's routing,
 from bytes kept in memory: a timer rebuilds every room's document once a second (one read of the
-rooms, not one per poll), and opens a room whose opening has come. The other doors are plain
+rooms, not one per poll), and opens a room whose opening has come; a room whose order waits for
+its beacon round is drawn in a thread of its own, so neither the timer nor a poll waits for the
+beacon. The other doors are plain
 routes: join, confirm, ticket, admission, and the page, which computes the visitor's position
 from its ticket's number and the status document.
 """
@@ -10,6 +12,7 @@ from its ticket's number and the status document.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 import re
@@ -51,7 +54,7 @@ _NO_STORE = {"cache-control": "no-store"}
 class StatusOut(msgspec.Struct):
     launch: str
     enabled: bool
-    state: str  # not_open, prequeue or admitting
+    state: str  # not_open, prequeue, opening (the order is being drawn) or admitting
     prequeue_opens: str
     opens_at: str | None
     opened_at: str | None
@@ -94,6 +97,8 @@ class QueueStatus:
         self.refresh_every = REFRESH_EVERY
         self._refreshing: asyncio.Future[None] | None = None
         self._timer: asyncio.Task[None] | None = None
+        self.opening: set[str] = set()  # rooms waiting for their order, as of the last refresh
+        self._draws: dict[str, asyncio.Task[bool]] = {}  # a thread per room waiting for its beacon round
 
     async def start(self) -> None:
         self._timer = asyncio.create_task(self._run())
@@ -106,9 +111,23 @@ class QueueStatus:
         while True:
             try:
                 await self.refresh()
+                self._draw()
             except Exception:
                 log.exception("the waiting room status could not be refreshed; retrying")
             await asyncio.sleep(self.refresh_every)
+
+    def _draw(self) -> None:
+        """Order each room waiting for its beacon round in a thread of its own (the wait may last
+        a beacon period): the timer goes on refreshing meanwhile. Only the timer starts draws."""
+        for slug in self.opening - self._draws.keys():
+            task = asyncio.create_task(asyncio.to_thread(waiting_room.open_drawn, self.rt, slug))
+            self._draws[slug] = task
+            task.add_done_callback(functools.partial(self._drawn, slug))
+
+    def _drawn(self, slug: str, task: asyncio.Task[bool]) -> None:
+        self._draws.pop(slug, None)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("the waiting room of %s could not be opened; retrying", slug, exc_info=task.exception())
 
     async def refresh(self) -> None:
         if self._refreshing is not None:  # one refresh at a time; others wait for it
@@ -116,18 +135,19 @@ class QueueStatus:
             return
         self._refreshing = asyncio.get_running_loop().create_future()
         try:
-            self.answers, self.rooms, self.key = await run_in_threadpool(self._build)
+            self.answers, self.rooms, self.key, self.opening = await run_in_threadpool(self._build)
             self.refreshed = time.monotonic()
         finally:
             self._refreshing.set_result(None)
             self._refreshing = None
 
-    def _build(self) -> tuple[dict[str, Answer], dict[str, Room], bytes]:
+    def _build(self) -> tuple[dict[str, Answer], dict[str, Room], bytes, set[str]]:
         now = self.rt.clock.now().isoformat()
         found = waiting_room.statuses(self.rt)
         answers = {status.room.launch_slug: Answer.of(status_document(status, now)) for status in found}
         key = self.key or (waiting_room.room_key(self.rt) if found else b"")
-        return answers, {status.room.launch_slug: status.room for status in found}, key
+        opening = {status.room.launch_slug for status in found if status.state == "opening"}
+        return answers, {status.room.launch_slug: status.room for status in found}, key, opening
 
     async def fresh(self) -> dict[str, Answer]:
         if time.monotonic() - self.refreshed >= 2 * self.refresh_every:

@@ -413,6 +413,17 @@ class ReservationPageOut(Out):
     ]
 
 
+class BeaconOut(Out):
+    url: str
+    chain_hash: str
+    public_key: str
+    scheme: str
+    genesis_time: int
+    period: int
+    round: int | None  # the committed round: the first after the opening (null while none is known)
+    round_time: str | None
+
+
 class WaitingRoomOut(Out):
     launch: str
     enabled: bool
@@ -423,3 +434,4 @@ class WaitingRoomOut(Out):
     opened_at: str | None
     prequeue_size: int
     collapsed: int
+    beacon: BeaconOut | None

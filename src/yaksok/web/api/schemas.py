@@ -155,11 +155,37 @@ class LanguagesSetting(Body):
         return commands.SetLanguages(slug=slug, languages=tuple(self.languages))
 
 
+class BeaconFields(Body):
+    """A drand chain: its URL alone (the rest read from its /info), or every field of its /info."""
+
+    url: Annotated[
+        str, Meta(max_length=500, description="the chain's HTTP API: {url}/info, {url}/public/{round}")
+    ]
+    public_key: Annotated[str | None, Meta(description="hex, 48 bytes (G1)")] = None
+    genesis_time: Annotated[int | None, Meta(description="Unix seconds of round 1")] = None
+    period: Annotated[int | None, Meta(description="seconds between rounds")] = None
+    scheme: Annotated[str | None, Meta(description="pedersen-bls-chained or pedersen-bls-unchained")] = None
+    chain_hash: Annotated[str, Meta(max_length=64, description="hex; checked against /info if read")] = ""
+
+    def to_setting(self) -> commands.BeaconSetting:
+        return commands.BeaconSetting(
+            url=self.url,
+            public_key=self.public_key,
+            genesis_time=self.genesis_time,
+            period=self.period,
+            scheme=self.scheme,
+            chain_hash=self.chain_hash,
+        )
+
+
 class WaitingRoomSetting(Body):
     enabled: bool
     prequeue_opens: Annotated[str, Meta(description="ISO 8601 instant with its offset")]
     admit_per_second: Annotated[float, Meta(ge=0.01, le=100_000)]
     token_minutes: Annotated[int, Meta(ge=1, le=1440)] = 10
+    beacon: Annotated[
+        BeaconFields | None, Meta(description="a randomness beacon for the fallback seed; null: none")
+    ] = None
 
     def to_command(self, launch_slug: str) -> commands.ConfigureWaitingRoom:
         return commands.ConfigureWaitingRoom(
@@ -168,6 +194,7 @@ class WaitingRoomSetting(Body):
             prequeue_opens=commands.instant(self.prequeue_opens),
             admit_per_second=self.admit_per_second,
             token_minutes=self.token_minutes,
+            beacon=None if self.beacon is None else self.beacon.to_setting(),
         )
 
 

@@ -9,7 +9,7 @@ from yaksok.services import waiting_room
 from yaksok.services.auth import Role
 from yaksok.web.api import schemas
 from yaksok.web.api.operation import Call, operation
-from yaksok.web.api.responses import WaitingRoomOut
+from yaksok.web.api.responses import BeaconOut, WaitingRoomOut
 
 PREFIX = "/api/v1"
 
@@ -33,6 +33,23 @@ def room_view(room: Room) -> WaitingRoomOut:
         opened_at=None if room.opened_at is None else room.opened_at.isoformat(),
         prequeue_size=room.prequeue_size,
         collapsed=room.collapsed,
+        beacon=beacon_view(room),
+    )
+
+
+def beacon_view(room: Room) -> BeaconOut | None:
+    chain, number = room.beacon, room.beacon_round
+    if chain is None:
+        return None
+    return BeaconOut(
+        url=chain.url,
+        chain_hash=chain.chain_hash,
+        public_key=chain.public_key,
+        scheme=chain.scheme,
+        genesis_time=chain.genesis_time,
+        period=chain.period,
+        round=number,
+        round_time=None if number is None else chain.round_time(number).isoformat(),
     )
 
 
@@ -41,8 +58,9 @@ def routes() -> list[BaseRoute]:
     return [
         operation("PUT", path, set_waiting_room, role=Role.ADMIN, tag="waiting room",
                   summary="Turn the launch's waiting room on or off and set its pre-queue opening, "
-                  "admission rate and token lifetime (recorded in the ledger; the first time, with "
-                  "the commitment to its secret)", body=schemas.WaitingRoomSetting),
+                  "admission rate, token lifetime and optional randomness beacon (recorded in the "
+                  "ledger; the first time, with the commitment to its secret)",
+                  body=schemas.WaitingRoomSetting),
         operation("GET", path, get_waiting_room, role=Role.VIEWER, tag="waiting room",
                   summary="The launch's waiting room settings, commitment and pre-queue figures"),
     ]  # fmt: skip

@@ -1,0 +1,120 @@
+"""A drand beacon on 127.0.0.1 for the waiting room tests: a chain whose rounds are really signed
+with a BLS12-381 key made for the test (py_ecc's ``G2Basic``, the ciphersuite drand's
+``pedersen-bls-chained`` uses), served as drand's HTTP API serves them: ``GET /info`` and
+``GET /public/{round}``. Rounds are signed when first asked for, whatever the wall clock says: the
+tests run on a simulated clock."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from py_ecc.bls.ciphersuites import G2Basic
+from py_ecc.optimized_bls12_381 import curve_order
+
+from yaksok.domain.beacon import CHAINED, message
+
+GENESIS_SEED = hashlib.sha256(b"yaksok test beacon").digest()  # round 0's "signature", as drand's
+
+
+@dataclass
+class Beacon:
+    url: str
+    public_key: str
+    genesis_time: int
+    period: int
+    chain_hash: str
+    scheme: str = CHAINED
+    delay: float = 0.0  # seconds a round's answer waits (a slow beacon)
+    requests: list[str] = field(default_factory=list)
+    signatures: dict[int, bytes] = field(default_factory=dict)
+
+    def round(self, number: int) -> dict[str, object]:
+        signature = self.signatures[number]
+        previous = self.signatures.get(number - 1, GENESIS_SEED) if self.scheme == CHAINED else b""
+        return {
+            "round": number,
+            "randomness": hashlib.sha256(signature).hexdigest(),
+            "signature": signature.hex(),
+            "previous_signature": previous.hex(),
+        }
+
+
+@contextmanager
+def running_beacon(genesis_time: int, period: int, *, signing_key: int | None = None) -> Iterator[Beacon]:
+    """A chained drand beacon on 127.0.0.1; ``signing_key`` signs its rounds (by default the
+    key whose public half ``/info`` gives; another one makes rounds that do not verify)."""
+    key = secrets.randbelow(curve_order - 1) + 1
+    signer = key if signing_key is None else signing_key
+    box: list[Beacon] = []
+    lock = threading.Lock()
+
+    def signed(number: int) -> dict[str, object]:
+        beacon = box[0]
+        with lock:
+            for n in range(1, number + 1):
+                if n not in beacon.signatures:
+                    previous = beacon.signatures.get(n - 1, GENESIS_SEED)
+                    beacon.signatures[n] = G2Basic.Sign(signer, message(CHAINED, n, previous))
+            return beacon.round(number)
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            beacon = box[0]
+            beacon.requests.append(self.path)
+            if self.path == "/info":
+                self._answer(200, {
+                    "public_key": beacon.public_key,
+                    "period": beacon.period,
+                    "genesis_time": beacon.genesis_time,
+                    "hash": beacon.chain_hash,
+                    "groupHash": hashlib.sha256(b"group").hexdigest(),
+                    "schemeID": beacon.scheme,
+                    "metadata": {"beaconID": "yaksok-test"},
+                })  # fmt: skip
+            elif self.path.startswith("/public/") and self.path.removeprefix("/public/").isdigit():
+                number = int(self.path.removeprefix("/public/"))
+                time.sleep(beacon.delay)
+                self._answer(200, signed(number)) if number >= 1 else self._answer(404, {})
+            else:
+                self._answer(404, {"error": "not found"})
+
+        def _answer(self, status: int, body: dict[str, object]) -> None:
+            raw = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    public_key = bytes(G2Basic.SkToPk(key)).hex()
+    box.append(
+        Beacon(
+            url=f"http://127.0.0.1:{server.server_address[1]}",
+            public_key=public_key,
+            genesis_time=genesis_time,
+            period=period,
+            chain_hash=hashlib.sha256(bytes.fromhex(public_key)).hexdigest(),
+        )
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield box[0]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
