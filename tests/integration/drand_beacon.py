@@ -33,6 +33,7 @@ class Beacon:
     chain_hash: str
     scheme: str = CHAINED
     delay: float = 0.0  # seconds a round's answer waits (a slow beacon)
+    unpublished: bool = False  # every round answers 404, as drand does before a round is out
     requests: list[str] = field(default_factory=list)
     signatures: dict[int, bytes] = field(default_factory=dict)
 
@@ -84,7 +85,10 @@ def running_beacon(genesis_time: int, period: int, *, signing_key: int | None = 
             elif self.path.startswith("/public/") and self.path.removeprefix("/public/").isdigit():
                 number = int(self.path.removeprefix("/public/"))
                 time.sleep(beacon.delay)
-                self._answer(200, signed(number)) if number >= 1 else self._answer(404, {})
+                if number >= 1 and not beacon.unpublished:
+                    self._answer(200, signed(number))
+                else:
+                    self._answer(404, {})
             else:
                 self._answer(404, {"error": "not found"})
 

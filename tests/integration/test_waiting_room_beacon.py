@@ -412,3 +412,37 @@ def test_when_the_opening_moves_the_commitment_follows_it_to_the_round_after_the
     assert rounds == [5, 25]  # the new opening is genesis + 70 s; round 25 comes at genesis + 72 s
     shown = client.get("/api/v1/launches/ipad/waiting-room", headers=admin).json()["beacon"]
     assert shown["round"] == 25 and shown["round_time"] == "2010-11-09T11:01:02+00:00"
+
+
+def test_a_stop_ends_the_wait_for_the_round_and_leaves_the_room_closed_for_the_next_start(
+    beacon_room: str,
+    drand: Beacon,
+    clock: SimulatedClock,
+    sink: tuple[Sink, int],
+    client: TestClient,
+    rt: Runtime,
+) -> None:
+    """A server stopping while the draw waits for a round not yet out neither waits for it nor
+    concludes anything: no arrival order, no beacon entry; the next draw orders the room."""
+    tokens = _fill_prequeue(client, clock, sink[0])
+    _lose_the_secret(rt)
+    clock.advance_to(OPENS)
+    drand.unpublished = True  # the round is not out: the draw asks again every half second
+    stop = threading.Event()
+    opened: list[bool] = []
+    draw = threading.Thread(target=lambda: opened.append(waiting_room.open_drawn(rt, "ipad", stop)))
+    draw.start()
+    deadline = time.monotonic() + 10
+    while "/public/5" not in drand.requests and time.monotonic() < deadline:
+        time.sleep(0.02)
+    stop.set()
+    draw.join(timeout=3)
+    assert not draw.is_alive() and opened == [False]
+    published = _published(rt)
+    assert ORDERED not in published and BEACON_UNAVAILABLE not in published and BEACON_DRAWN not in published
+    drand.unpublished = False
+    assert waiting_room.open_drawn(rt, "ipad") is True
+    assert _published(rt)[ORDERED]["method"] == "beacon"
+    got = client.get("/launches/ipad/queue/ticket", params={"token": tokens["kim@example.com"]})
+    assert got.status_code == 200, got.text
+    assert ledger.verify_store(rt).ok

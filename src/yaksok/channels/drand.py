@@ -9,6 +9,7 @@ signature on G2, the ciphersuite ``BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_NUL_``
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -24,6 +25,10 @@ _RETRY_EVERY = 0.5  # seconds between tries while a round is not out yet
 
 class BeaconUnavailable(Exception):
     """The beacon could not be read, or answered something that is not a drand document."""
+
+
+class Stopped(Exception):
+    """The process is stopping: the round was not waited for (nothing is to be concluded)."""
 
 
 def verify_signature(public_key: bytes, message: bytes, signature: bytes) -> bool:
@@ -58,9 +63,10 @@ def fetch_info(url: str) -> Chain:
         raise BeaconUnavailable(f"{url}/info is not a drand chain description ({error!r})") from error
 
 
-def fetch_round(chain: Chain, number: int, *, patience: float) -> Round:
+def fetch_round(chain: Chain, number: int, *, patience: float, stop: threading.Event | None = None) -> Round:
     """Round ``number`` of ``chain``; asked again every half second for up to ``patience``
-    seconds while the beacon has not published it yet (404, 425) or cannot be reached."""
+    seconds while the beacon has not published it yet (404, 425) or cannot be reached, unless
+    ``stop`` is set meanwhile (``Stopped``)."""
     url = f"{chain.url}/public/{number}"
     give_up = time.monotonic() + patience
     while True:
@@ -77,7 +83,10 @@ def fetch_round(chain: Chain, number: int, *, patience: float) -> Round:
         except BeaconUnavailable:
             if time.monotonic() + _RETRY_EVERY > give_up:
                 raise
-            time.sleep(_RETRY_EVERY)
+            if stop is None:
+                time.sleep(_RETRY_EVERY)
+            elif stop.wait(_RETRY_EVERY):
+                raise Stopped(f"stopped while waiting for {url}") from None
 
 
 def _get_json(url: str) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import math
 import secrets
+import threading
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -396,10 +397,11 @@ def open_due(rt: Runtime, *, draws: bool = True) -> list[str]:
     return [slug for slug in waiting if open_drawn(rt, slug)]
 
 
-def open_drawn(rt: Runtime, slug: str) -> bool:
+def open_drawn(rt: Runtime, slug: str, stop: threading.Event | None = None) -> bool:
     """Open one due room (True when this call opened it). When its order needs the beacon round:
     close the pre-queue in one short transaction, fetch and verify the round outside any (waiting
-    until its time plus the grace: up to a period plus 5 s), then order it in another short one."""
+    until its time plus the grace: up to a period plus 5 s), then order it in another short one.
+    Setting ``stop`` ends the wait and leaves the room closed, to be drawn at the next start."""
     with rt.store.write() as tx:
         claim_launch(tx, slug)
         room = tx.waiting_rooms.get(slug)
@@ -409,7 +411,9 @@ def open_drawn(rt: Runtime, slug: str) -> bool:
         if room.opened_at is not None or room.closed_seq is None:
             return room.opened_at is not None
         closed_at = parse_instant(_closed_entry(tx, room.closed_seq).at)
-    drawn = waiting_room_beacon.fetch_drawn(rt, room, closed_at)  # no transaction is open
+    drawn = waiting_room_beacon.fetch_drawn(rt, room, closed_at, stop)  # no transaction is open
+    if drawn is None:
+        return False
     with rt.store.write() as tx:
         claim_launch(tx, slug)
         current = tx.waiting_rooms.get(slug)

@@ -9,6 +9,7 @@ then recorded, and seeds the order (``drawn_order``) (docs/waiting-room.md).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -137,9 +138,12 @@ def ready_at(room: Room) -> datetime | None:
     return room.beacon.round_time(room.beacon_round) + timedelta(seconds=BEACON_GRACE_SECONDS)
 
 
-def fetch_drawn(rt: Runtime, room: Room, closed_at: datetime) -> Drawn:
+def fetch_drawn(
+    rt: Runtime, room: Room, closed_at: datetime, stop: threading.Event | None = None
+) -> Drawn | None:
     """The room's committed round, fetched and verified; call it outside any transaction: it waits
-    for the round until its time plus the grace (at most one period plus the grace)."""
+    for the round until its time plus the grace (at most one period plus the grace). None if
+    ``stop`` was set while it waited: the room stays closed and unordered for the next start."""
     chain, number = room.beacon, room.beacon_round
     reason = beacon_usable(chain, number, closed_at)
     if reason:
@@ -149,7 +153,9 @@ def fetch_drawn(rt: Runtime, room: Room, closed_at: datetime) -> Drawn:
     due = (chain.round_time(number) - rt.clock.now()).total_seconds()
     patience = min(max(due, 0.0), float(chain.period)) + BEACON_GRACE_SECONDS
     try:
-        got = drand.fetch_round(chain, number, patience=patience)
+        got = drand.fetch_round(chain, number, patience=patience, stop=stop)
+    except drand.Stopped:
+        return None
     except drand.BeaconUnavailable as error:
         return Drawn(number, None, str(error))
     problem = beacon.round_problem(chain, number, got, drand.verify_signature)

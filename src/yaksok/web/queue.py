@@ -16,6 +16,7 @@ import functools
 import hashlib
 import logging
 import re
+import threading
 import time
 from dataclasses import dataclass
 from typing import Annotated, NamedTuple, NoReturn
@@ -99,11 +100,13 @@ class QueueStatus:
         self._timer: asyncio.Task[None] | None = None
         self.opening: set[str] = set()  # rooms waiting for their order, as of the last refresh
         self._draws: dict[str, asyncio.Task[bool]] = {}  # a thread per room waiting for its beacon round
+        self._stopping = threading.Event()  # ends the draws' waits: a stop never waits for a beacon
 
     async def start(self) -> None:
         self._timer = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
+        self._stopping.set()
         if self._timer is not None:
             self._timer.cancel()
 
@@ -120,7 +123,8 @@ class QueueStatus:
         """Order each room waiting for its beacon round in a thread of its own (the wait may last
         a beacon period): the timer goes on refreshing meanwhile. Only the timer starts draws."""
         for slug in self.opening - self._draws.keys():
-            task = asyncio.create_task(asyncio.to_thread(waiting_room.open_drawn, self.rt, slug))
+            drawing = asyncio.to_thread(waiting_room.open_drawn, self.rt, slug, self._stopping)
+            task = asyncio.create_task(drawing)
             self._draws[slug] = task
             task.add_done_callback(functools.partial(self._drawn, slug))
 
