@@ -101,6 +101,8 @@ def test_entries_list_in_arrival_order_are_confirmed_once_and_numbered(store: po
         assert tx.waiting_rooms.entry("nope") is None
         assert tx.waiting_rooms.last_number("ipad") == 2
         assert tx.waiting_rooms.last_number("other") == 0
+        assert tx.waiting_rooms.entry_counts("ipad") == (3, 1)
+        assert tx.waiting_rooms.entry_counts("other") == (0, 0)
 
 
 def test_a_number_is_taken_once_per_launch(store: port.Store) -> None:

@@ -437,20 +437,42 @@ def statuses(rt: Runtime) -> list[RoomStatus]:
     one waiting for its round is ``opening``: ``open_drawn`` orders it)."""
     open_due(rt, draws=False)
     now = rt.clock.now()
-    found = []
     with rt.store.read() as tx:
-        for room in tx.waiting_rooms.all():
-            if not room.enabled:
-                continue
-            opens = opening_at(tx.milestones.for_launch(room.launch_slug))
-            if room.opened_at:
-                state = "admitting"
-            elif room.closed_seq is not None or (opens is not None and now >= opens):
-                state = "opening"
-            else:
-                state = "prequeue" if now >= room.prequeue_opens else "not_open"
-            found.append(RoomStatus(room, opens, state, room.admitting_up_to(now)))
-    return found
+        return [_status(tx, room, now) for room in tx.waiting_rooms.all() if room.enabled]
+
+
+def _status(tx: Transaction, room: Room, now: datetime) -> RoomStatus:
+    opens = opening_at(tx.milestones.for_launch(room.launch_slug))
+    if room.opened_at:
+        state = "admitting"
+    elif room.closed_seq is not None or (opens is not None and now >= opens):
+        state = "opening"
+    else:
+        state = "prequeue" if now >= room.prequeue_opens else "not_open"
+    return RoomStatus(room, opens, state, room.admitting_up_to(now))
+
+
+@dataclass(frozen=True)
+class Overview:
+    """A room as its operators follow it: the visitors' status and the pre-queue's figures."""
+
+    status: RoomStatus
+    joined: int  # entries, confirmed or not
+    confirmed: int
+    last_number: int  # the highest number given (pre-queue and later arrivals)
+
+
+def overview(rt: Runtime, slug: str) -> Overview | None:
+    """The launch's room for the console, or None when it has none (on or off)."""
+    scope.require_launch(rt, slug)
+    now = rt.clock.now()
+    with rt.store.read() as tx:
+        get_launch(tx, slug)
+        room = tx.waiting_rooms.get(slug)
+        if room is None:
+            return None
+        joined, confirmed = tx.waiting_rooms.entry_counts(slug)
+        return Overview(_status(tx, room, now), joined, confirmed, tx.waiting_rooms.last_number(slug))
 
 
 def check_numbers(rt: Runtime) -> str:

@@ -1132,6 +1132,10 @@ class WaitingRoomRepository(_Repository, port.WaitingRoomRepository):
         found = [e for e in self._tables.entries.values() if e.launch_slug == slug]
         return sorted(found, key=lambda e: (e.joined_at, e.id))
 
+    def entry_counts(self, slug: str) -> tuple[int, int]:
+        found = [e for e in self._tables.entries.values() if e.launch_slug == slug]
+        return len(found), sum(1 for e in found if e.confirmed_at is not None)
+
     def set_numbers(self, slug: str, numbers: Mapping[str, int]) -> None:
         tables = self._write()
         taken = self._numbers(slug)

@@ -640,6 +640,10 @@ class WaitingRoomRepository(ABC):
         """The launch's entries in arrival order (joined_at, then id)."""
 
     @abstractmethod
+    def entry_counts(self, slug: str) -> tuple[int, int]:
+        """How many entries the launch's room has, and how many of them are confirmed."""
+
+    @abstractmethod
     def set_numbers(self, slug: str, numbers: Mapping[str, int]) -> None:
         """Give each entry id its number; a number is taken once per launch."""
 

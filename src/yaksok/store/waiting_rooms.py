@@ -121,6 +121,11 @@ class WaitingRoomRepository(port.WaitingRoomRepository):
         query = select(waiting_room_entries).where(_E.launch_slug == slug).order_by(_E.joined_at, _E.id)
         return [_entry(row) for row in self._db.execute(query).mappings()]
 
+    def entry_counts(self, slug: str) -> tuple[int, int]:
+        query = select(func.count(), func.count(_E.confirmed_at)).where(_E.launch_slug == slug)
+        joined, confirmed = self._db.execute(query).one()
+        return int(joined), int(confirmed)
+
     def set_numbers(self, slug: str, numbers: Mapping[str, int]) -> None:
         if not numbers:
             return

@@ -27,6 +27,7 @@ from yaksok.web.console import (
     reviews,
     session,
     stock,
+    waiting_room,
 )
 
 
@@ -74,6 +75,8 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/launches/{slug}/stock", stock.record_batch, methods=["POST"]),
         Route("/launches/{slug}/stock/date", stock.move_batch, methods=["POST"]),
         Route("/launches/{slug}/allocations", stock.run_allocation, methods=["POST"]),
+        Route("/launches/{slug}/waiting-room", waiting_room.room_page, methods=["GET"]),
+        Route("/launches/{slug}/waiting-room", waiting_room.configure_room, methods=["POST"]),
         Route("/subscribers", deliveries.subscribers_page, methods=["GET"]),
         Route("/subscribers/{subscription_id}", deliveries.subscriber_page, methods=["GET"]),
         Route("/subscribers/{subscription_id}/pause", deliveries.pause, methods=["POST"]),
