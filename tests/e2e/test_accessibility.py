@@ -171,6 +171,7 @@ def test_the_console_pages_have_no_serious_accessibility_violation(
     for path in (
         "calendar",
         "launches/ipad/reservations",
+        "launches/ipad/waiting-room",
         "subscribers",
         "audit",
         "questions",
