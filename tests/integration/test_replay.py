@@ -115,3 +115,52 @@ def test_the_replayed_board_shows_the_questions_answered_and_the_one_still_open(
     assert board.count('class="question question-open"') == 1
     assert "Nothing opened at 20:00, so nobody has lost a place" in board
     assert "Still unanswered" in scorecard and "100 min" in scorecard
+
+
+JAPANESE_SCENARIO = """
+title: {ko: 일본어 출시, en: A launch in Japanese too}
+summary: {ko: 세 언어, en: Three languages}
+starts_at: 2010-11-01T09:00:00+09:00
+ends_at: 2010-11-10T12:00:00+09:00
+launch:
+  slug: ipad-ja
+  titles: {ko: 아이패드, en: iPad, ja: アイパッド}
+  zone: Asia/Seoul
+  languages: [ko, en, ja]
+  skus:
+    - {code: wifi-16gb, titles: {ko: 와이파이 16GB, en: Wi-Fi 16GB, ja: Wi-Fi 16GB モデル}}
+milestones:
+  - key: preorder-opens
+    kind: preorder_opens
+    titles: {ko: 사전 예약 시작, en: Pre-orders open, ja: 予約開始}
+steps:
+  - at: 2010-11-02T10:00:00+09:00
+    actor: operator
+    what: {ko: 시각을 약속한다, en: promises the time, ja: 時刻を約束する}
+    action: promise
+    milestone: preorder-opens
+    precision: exact
+    time: 2010-11-09T20:00
+  - at: 2010-11-02T11:00:00+09:00
+    actor: operator
+    what: {ko: 안내를 올린다, en: posts a notice}
+    action: notice
+    kind: general
+    milestones: [preorder-opens]
+    titles: {ko: 사전 예약 안내, en: About the pre-orders, ja: 予約のご案内}
+    bodies: {ko: 20시에 시작합니다., en: They open at 20:00., ja: 20時に始まります。}
+"""
+
+
+def test_a_scenario_may_publish_in_japanese_and_the_japanese_board_shows_it(tmp_path: Path) -> None:
+    scenario = tmp_path / "ja.yaml"
+    scenario.write_text(JAPANESE_SCENARIO, encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'replayed.db'}"
+    result = CliRunner().invoke(main, ["replay", str(scenario), "--db", url])
+    assert result.exit_code == 0, result.output
+
+    with databases.opened(url) as rt:
+        site = TestClient(create_app(rt, Settings(database_url=url, run_scheduler=False)))
+        japanese = site.get("/launches/ipad-ja?lang=ja").text
+
+    assert "アイパッド" in japanese and "予約のご案内" in japanese and "予約開始" in japanese

@@ -395,3 +395,41 @@ def test_an_answer_to_no_question_or_a_question_twice_over_is_refused(
     steps: tuple[dict[str, Any], ...], named: str
 ) -> None:
     assert named in refused(conversation(*steps)).message
+
+
+def test_a_launch_listing_japanese_takes_japanese_texts_beside_korean_and_english() -> None:
+    data = minimal()
+    data["launch"]["languages"] = ["ko", "en", "ja"]
+    data["milestones"][0]["titles"] = {**both("Pre-orders"), "ja": "予約開始"}
+    scenario = parse_scenario(data, "test.yaml")
+    assert scenario.launch.languages == ("ko", "en", "ja")
+    assert scenario.milestones[0].titles.as_dict() == {
+        "ko": "Pre-orders (ko)",
+        "en": "Pre-orders",
+        "ja": "予約開始",
+    }
+
+
+def test_a_japanese_text_for_a_launch_without_japanese_is_refused() -> None:
+    data = minimal()
+    data["milestones"][0]["titles"] = {**both("Pre-orders"), "ja": "予約開始"}
+    assert "the launch's languages do not list it" in refused(data).message
+
+
+@pytest.mark.parametrize(
+    ("languages", "problem"),
+    [(["en", "ja"], "publishes in ko and en"), ("ja", "expected a list"), (["ko", "en", "fr"], "fr")],
+)
+def test_launch_languages_without_korean_and_english_or_unknown_are_refused(
+    languages: object, problem: str
+) -> None:
+    data = minimal()
+    data["launch"]["languages"] = languages
+    assert problem in refused(data).message
+
+
+def test_an_empty_japanese_text_is_refused() -> None:
+    data = minimal()
+    data["launch"]["languages"] = ["ko", "en", "ja"]
+    data["steps"][1]["what"] = {**both("writes 9:00"), "ja": " "}
+    assert "'ja'" in refused(data).message

@@ -73,10 +73,13 @@ class Fields:
             text = value.get(lang)
             if not isinstance(text, str) or not text.strip():
                 raise self.fail(key, f"missing language {lang!r}")
-        extra = sorted(str(k) for k in value if k not in ("ko", "en"))
+        extra = sorted(str(k) for k in value if k not in ("ko", "en", "ja"))
         if extra:
-            raise self.fail(key, f"unknown language {extra[0]!r} (expected ko and en)")
-        return Texts(ko=str(value["ko"]).strip(), en=str(value["en"]).strip())
+            raise self.fail(key, f"unknown language {extra[0]!r} (expected ko and en, and perhaps ja)")
+        japanese = value.get("ja", "")
+        if not isinstance(japanese, str) or ("ja" in value and not japanese.strip()):
+            raise self.fail(key, "expected non-empty text for language 'ja'")
+        return Texts(ko=str(value["ko"]).strip(), en=str(value["en"]).strip(), ja=japanese.strip())
 
     def loose_texts(self, key: str) -> Texts:
         """A reason, justification or claim: ``{ko, en}``, one string for both, or empty."""

@@ -22,21 +22,22 @@ class Actor(StrEnum):
 
 @dataclass(frozen=True)
 class Texts:
-    """A text in Korean and English."""
+    """A text in Korean and English, and in Japanese for a launch that publishes in it."""
 
     ko: str
     en: str
+    ja: str = ""
 
     def __bool__(self) -> bool:
-        return bool(self.ko or self.en)
+        return bool(self.ko or self.en or self.ja)
 
     def as_dict(self) -> dict[str, str]:
         """The per-language mapping the domain takes (titles, bodies)."""
-        return {lang: text for lang, text in (("ko", self.ko), ("en", self.en)) if text}
+        return {lang: text for lang, text in (("ko", self.ko), ("en", self.en), ("ja", self.ja)) if text}
 
     def joined(self, separator: str = " / ") -> str:
         """One line for single-language fields (a claim, a note)."""
-        return self.ko if self.ko == self.en else separator.join(t for t in (self.ko, self.en) if t)
+        return separator.join(dict.fromkeys(t for t in (self.ko, self.en, self.ja) if t))
 
 
 NO_TEXT = Texts("", "")

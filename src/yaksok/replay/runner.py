@@ -138,6 +138,7 @@ class _Replay:
                 skus=launch.skus,
                 per_customer_limit=launch.per_customer_limit,
                 policy=launch.policy,
+                languages=launch.languages,
             ),
         )
         for spec in self.scenario.milestones:

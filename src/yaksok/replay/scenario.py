@@ -9,6 +9,7 @@ touches a service or a database, and every problem is an ``InvalidInput`` with t
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -95,6 +96,8 @@ def parse_scenario(data: object, source: str) -> Scenario:
         steps.append(step)
     if not steps:
         raise top.fail("steps", "a scenario needs at least one step")
+    if "ja" not in launch.languages and _japanese_in((milestones, cadences, steps)):
+        raise top.fail("launch", "a text gives ja, but the launch's languages do not list it")
     scenario = Scenario(
         title=top.texts("title"),
         summary=top.texts("summary"),
@@ -131,6 +134,7 @@ def _launch(fields: Fields) -> Launch:
             skus=tuple(skus),
             per_customer_limit=fields.integer("per_customer_limit", 1),
             policy=_policy(policy_fields) if policy_fields else Policy(),
+            languages=_languages(fields),
         )
     except InvalidInput as exc:
         if exc.code == codes.SCENARIO_INVALID.text:
@@ -138,6 +142,28 @@ def _launch(fields: Fields) -> Launch:
         raise fields.fail(None, exc.message) from exc
     fields.finish()
     return launch
+
+
+def _languages(fields: Fields) -> tuple[str, ...]:
+    """The launch's languages: Korean and English, as every text of a scenario gives them, and
+    Japanese too if listed (``languages: [ko, en, ja]``: texts may then give ``ja``)."""
+    value = fields.raw("languages", ["ko", "en"])
+    if not isinstance(value, list) or not all(isinstance(lang, str) for lang in value):
+        raise fields.fail("languages", "expected a list of languages, e.g. [ko, en, ja]")
+    if "ko" not in value or "en" not in value:
+        raise fields.fail("languages", "a scenario's launch publishes in ko and en (every text gives both)")
+    return tuple(value)
+
+
+def _japanese_in(value: object) -> bool:
+    """Whether a parsed part of the scenario holds a text in Japanese."""
+    if isinstance(value, Texts):
+        return bool(value.ja)
+    if isinstance(value, tuple | list):
+        return any(_japanese_in(item) for item in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return any(_japanese_in(getattr(value, f.name)) for f in dataclasses.fields(value))
+    return False
 
 
 def _policy(fields: Fields) -> Policy:
