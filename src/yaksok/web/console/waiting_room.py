@@ -36,6 +36,8 @@ def configure_room(visit: Visit) -> Response:
     launch, _ = actions.launch_with_milestones(visit.rt, slug)
     rate = _rate(form.get("admit_per_second", ""))
     minutes = actions.whole_number(form, "token_minutes", 1, 24 * 60)
+    if minutes is None:
+        raise InvalidInput("token_minutes is required", code=codes.INVALID_NUMBER)
     opens = Promise.parse(form.get("prequeue_opens", "").strip() or None, launch.zone, Precision.EXACT).at
     assert opens is not None
     url = form.get("beacon_url", "").strip()
@@ -44,7 +46,7 @@ def configure_room(visit: Visit) -> Response:
         enabled=form.get("enabled") == "on",
         prequeue_opens=opens,
         admit_per_second=rate,
-        token_minutes=minutes if minutes is not None else 10,
+        token_minutes=minutes,
         beacon=BeaconSetting(url=url) if url else None,
     )
     waiting_room.configure(visit.rt, command)
