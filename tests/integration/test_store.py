@@ -24,6 +24,7 @@ from yaksok.domain.notice import Claim, Notice, NoticeKind, NoticeState, Verdict
 from yaksok.domain.policy import Override, Policy
 from yaksok.domain.promise import Promise
 from yaksok.domain.reservation import Reservation, ReservationState
+from yaksok.domain.subscription import Subscription
 from yaksok.store import port
 from yaksok.store.engine import alembic_config, upgrade
 from yaksok.store.memory import MemoryStore
@@ -235,6 +236,41 @@ def test_migrating_from_0007_gives_unconfirmed_paused_and_rotating_subscriptions
     assert (found["s_3"].secret, found["s_3"].previous_secret) == ("whsec_b", "whsec_a")
     assert found["s_3"].previous_secret_until == (T0 + timedelta(hours=24)).replace(microsecond=0)
     assert (found["s_4"].disabled_at, found["s_4"].disabled_reason) == (T0, "410 Gone")
+
+
+def test_migrating_from_0019_keeps_every_subscription_and_the_social_credentials_that_refer_to_them(
+    bare_engine: sa.Engine,
+) -> None:
+    with bare_engine.connect().execution_options(yaksok_write=True) as connection, connection.begin():
+        command.upgrade(alembic_config(connection), "0019")
+    made = [
+        Subscription(id=f"s_{n}", channel="webhook", target=f"https://example.com/{n}", secret="whsec_a",
+                     language="ko", created_at=T0 + timedelta(minutes=n))
+        for n in (3, 1, 2)
+    ]  # fmt: skip
+    with Store(bare_engine).write() as tx:
+        tx.subscriptions.add_many(made)
+        tx.connection.exec_driver_sql(
+            "INSERT INTO social_credentials (subscription_id, secret) VALUES ('s_2', 'token')"
+        )
+
+    upgrade(bare_engine)
+
+    store = Store(bare_engine)
+    with store.read() as tx:
+        found = tx.subscriptions.page(after="", created_by=T0 + timedelta(hours=1), limit=9)
+        credentials = tx.connection.exec_driver_sql("SELECT * FROM social_credentials").all()
+    assert found == sorted(made, key=lambda s: s.id)
+    assert credentials == [("s_2", "token")]
+    if bare_engine.dialect.name == "sqlite":  # one B-tree in id order; the references still hold
+        with bare_engine.connect() as connection:
+            sql = connection.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE name = 'subscriptions'"
+            ).scalar_one()
+            assert sql.rstrip().endswith("WITHOUT ROWID")
+            assert connection.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+            names = "SELECT name FROM sqlite_master WHERE tbl_name = 'subscriptions' AND type = 'index'"
+            assert "ix_subscriptions_target" in connection.exec_driver_sql(names).scalars().all()
 
 
 def test_a_launch_comes_back_exactly_as_stored(store: port.Store) -> None:
