@@ -1,8 +1,8 @@
 """A drand beacon on 127.0.0.1 for the waiting room tests: a chain whose rounds are really signed
 with a BLS12-381 key made for the test (py_ecc's ``G2Basic``, the ciphersuite drand's
-``pedersen-bls-chained`` uses), served as drand's HTTP API serves them: ``GET /info`` and
-``GET /public/{round}``. Rounds are signed when first asked for, whatever the wall clock says: the
-tests run on a simulated clock."""
+``pedersen-bls-chained`` uses; or, for ``bls-unchained-g1-rfc9380``, quicknet's, signatures on
+G1), served as drand's HTTP API serves them: ``GET /info`` and ``GET /public/{round}``. Rounds
+are signed when first asked for, whatever the wall clock says: the tests run on a simulated clock."""
 
 from __future__ import annotations
 
@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from py_ecc.bls.ciphersuites import G2Basic
-from py_ecc.optimized_bls12_381 import curve_order
+from py_ecc.bls.g2_primitives import G1_to_pubkey, G2_to_signature
+from py_ecc.bls.hash_to_curve import hash_to_G1
+from py_ecc.optimized_bls12_381 import G2, curve_order, multiply
 
-from yaksok.domain.beacon import CHAINED, message
+from yaksok.domain.beacon import CHAINED, G1_UNCHAINED, message
 
 GENESIS_SEED = hashlib.sha256(b"yaksok test beacon").digest()  # round 0's "signature", as drand's
 
@@ -48,10 +50,25 @@ class Beacon:
         }
 
 
+def _public_key(scheme: str, key: int) -> bytes:
+    if scheme == G1_UNCHAINED:
+        return bytes(G2_to_signature(multiply(G2, key)))  # a compressed G2 point
+    return bytes(G2Basic.SkToPk(key))
+
+
+def _sign(scheme: str, key: int, signed: bytes) -> bytes:
+    if scheme == G1_UNCHAINED:  # RFC 9380's hash to G1, as drand's quicknet signs
+        point = hash_to_G1(signed, b"BLS_SIG_BLS12381G1_XMD:SHA-256_SSWU_RO_NUL_", hashlib.sha256)
+        return bytes(G1_to_pubkey(multiply(point, key)))  # a compressed G1 point
+    return bytes(G2Basic.Sign(key, signed))
+
+
 @contextmanager
-def running_beacon(genesis_time: int, period: int, *, signing_key: int | None = None) -> Iterator[Beacon]:
-    """A chained drand beacon on 127.0.0.1; ``signing_key`` signs its rounds (by default the
-    key whose public half ``/info`` gives; another one makes rounds that do not verify)."""
+def running_beacon(
+    genesis_time: int, period: int, *, signing_key: int | None = None, scheme: str = CHAINED
+) -> Iterator[Beacon]:
+    """A drand beacon of ``scheme`` on 127.0.0.1; ``signing_key`` signs its rounds (by default
+    the key whose public half ``/info`` gives; another one makes rounds that do not verify)."""
     key = secrets.randbelow(curve_order - 1) + 1
     signer = key if signing_key is None else signing_key
     box: list[Beacon] = []
@@ -63,7 +80,7 @@ def running_beacon(genesis_time: int, period: int, *, signing_key: int | None = 
             for n in range(1, number + 1):
                 if n not in beacon.signatures:
                     previous = beacon.signatures.get(n - 1, GENESIS_SEED)
-                    beacon.signatures[n] = G2Basic.Sign(signer, message(CHAINED, n, previous))
+                    beacon.signatures[n] = _sign(scheme, signer, message(scheme, n, previous))
             return beacon.round(number)
 
     class Handler(BaseHTTPRequestHandler):
@@ -104,7 +121,7 @@ def running_beacon(genesis_time: int, period: int, *, signing_key: int | None = 
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    public_key = bytes(G2Basic.SkToPk(key)).hex()
+    public_key = _public_key(scheme, key).hex()
     box.append(
         Beacon(
             url=f"http://127.0.0.1:{server.server_address[1]}",
@@ -112,6 +129,7 @@ def running_beacon(genesis_time: int, period: int, *, signing_key: int | None = 
             genesis_time=genesis_time,
             period=period,
             chain_hash=hashlib.sha256(bytes.fromhex(public_key)).hexdigest(),
+            scheme=scheme,
         )
     )
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -41,8 +41,9 @@ app, admin, sink = test_waiting_room.app, test_waiting_room.admin, test_waiting_
 
 
 @pytest.fixture
-def drand() -> Iterator[Beacon]:
-    with running_beacon(GENESIS, PERIOD) as served:
+def drand(request: pytest.FixtureRequest) -> Iterator[Beacon]:
+    """A local beacon: drand's default scheme, or the one a test names (``indirect``)."""
+    with running_beacon(GENESIS, PERIOD, scheme=getattr(request, "param", beacon.CHAINED)) as served:
         yield served
 
 
@@ -115,6 +116,7 @@ def test_the_commitment_names_the_chain_and_the_first_round_after_the_opening(
     assert drand.requests == ["/info"]  # read once, at the configuration
 
 
+@pytest.mark.parametrize("drand", [beacon.CHAINED, beacon.G1_UNCHAINED], indirect=True)
 def test_a_lost_secret_falls_back_to_the_committed_beacon_round_and_verify_recomputes_it(
     client: TestClient,
     beacon_room: str,
@@ -350,7 +352,9 @@ def test_the_status_timer_draws_in_a_thread_of_its_own_and_polls_never_wait(
         ({"url": "http://127.0.0.1:9", "public_key": "ab" * 20, "genesis_time": GENESIS, "period": 3,
           "scheme": "pedersen-bls-chained"}, "waiting_room.beacon_invalid"),
         ({"url": "http://127.0.0.1:9", "public_key": "ab" * 48, "genesis_time": GENESIS, "period": 3,
-          "scheme": "bls-unchained-g1-rfc9380"}, "waiting_room.beacon_invalid"),
+          "scheme": "bls-unchained-g1-rfc9380"}, "waiting_room.beacon_invalid"),  # quicknet's key is on G2
+        ({"url": "http://127.0.0.1:9", "public_key": "ab" * 96, "genesis_time": GENESIS, "period": 3,
+          "scheme": "bls-unchained-g1-rfc9380"}, "waiting_room.beacon_invalid"),  # not a G2 point
         ({"url": "http://127.0.0.1:9"}, "waiting_room.beacon_unreachable"),  # nothing listens: no /info
     ],
 )  # fmt: skip

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from py_ecc.bls.ciphersuites import G2Basic
 
-from yaksok.channels.drand import verify_signature
+from yaksok.channels.drand import valid_public_key, verify_signature
 from yaksok.domain import beacon, shuffle
 from yaksok.domain.errors import InvalidInput
 from yaksok.domain.ledger import LedgerEntry
@@ -48,6 +48,21 @@ ROUND_72785 = beacon.Round(
     "0f0989315f83b12a74fd8679c4f12aae86eaf6ab5690b34f1fddd50ee3cc6f6cdf59e95526d5a5d82aaa84fa6f181e42",
     randomness="8b676484b5fb1f37f9ec5c413d7d29883504e5b669f604a1ce68b3388e9ae3d9",
 )
+# The League of Entropy's "quicknet" (bls-unchained-g1-rfc9380: key on G2, signatures on G1), its
+# /info, and its rounds 2 and 3 as api.drand.sh published them (pinned in ChainSafe's forest tests).
+QUICKNET = beacon.Chain(
+    url="https://api.drand.sh/52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971",
+    chain_hash="52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971",
+    public_key="83cf0f2896adee7eb8b5f01fcad3912212c437e0073e911fb90022d3e760183c8c4b450b6a0a6c3ac6a5776a2d1064510d"
+    "1fec758c921cc22b0e17e63aaf4bcb5ed66304de9cf809bd274ca73bab4af5a6e9c76a4bc09e76eae8991ef5ece45a",
+    genesis_time=1692803367,
+    period=3,
+    scheme=beacon.G1_UNCHAINED,
+)
+QUICKNET_SIGNATURES = {
+    2: "b6b6a585449b66eb12e875b64fcbab3799861a00e4dbf092d99e969a5eac57dd3f798acf61e705fe4f093db926626807",
+    3: "b3fab6df720b68cc47175f2c777e86d84187caab5770906f515ff1099cb01e4deaa027075d860823e49477b93c72bd64",
+}
 IDS = ["w-alice", "w-bob", "w-carol", "w-dave", "w-erin"]
 
 
@@ -92,6 +107,46 @@ def test_a_malformed_signature_is_refused_not_raised() -> None:
     assert "does not verify" in beacon.round_problem(MAINNET, 72785, garbage, verify_signature)
     short = beacon.Round(**{**_fields(ROUND_72785), "signature": "ab"})
     assert "not 96" in beacon.round_problem(MAINNET, 72785, short, verify_signature)
+
+
+def _quicknet_round(number: int, signature: str) -> beacon.Round:
+    return beacon.Round(
+        number=number,
+        signature=signature,
+        previous_signature="",
+        randomness=hashlib.sha256(bytes.fromhex(signature)).hexdigest(),
+    )
+
+
+def test_real_quicknet_rounds_verify_on_g1_and_not_as_each_other() -> None:
+    beacon.check_chain(QUICKNET)
+    for number, signature in QUICKNET_SIGNATURES.items():
+        assert (
+            beacon.round_problem(QUICKNET, number, _quicknet_round(number, signature), verify_signature) == ""
+        )
+    swapped = _quicknet_round(3, QUICKNET_SIGNATURES[2])
+    assert "does not verify" in beacon.round_problem(QUICKNET, 3, swapped, verify_signature)
+    as_g2_scheme = beacon.Chain(**{**_fields(QUICKNET), "scheme": beacon.UNCHAINED})
+    with pytest.raises(InvalidInput, match="48 bytes"):  # a G2 key is not a G1 scheme's key
+        beacon.check_chain(as_g2_scheme)
+
+
+def test_a_quicknet_signature_of_the_wrong_size_or_off_the_curve_is_refused_not_raised() -> None:
+    assert "not 48" in beacon.round_problem(
+        QUICKNET, 2, _quicknet_round(2, ROUND_72785.signature), verify_signature
+    )
+    assert "does not verify" in beacon.round_problem(
+        QUICKNET, 2, _quicknet_round(2, "ff" * 48), verify_signature
+    )
+    assert not verify_signature(beacon.G1_UNCHAINED, bytes(96), b"m", bytes.fromhex(QUICKNET_SIGNATURES[2]))
+
+
+def test_a_quicknet_key_is_a_g2_point_and_not_the_identity() -> None:
+    assert valid_public_key(beacon.G1_UNCHAINED, bytes.fromhex(QUICKNET.public_key))
+    assert not valid_public_key(beacon.CHAINED, bytes.fromhex(QUICKNET.public_key))
+    identity = bytes([0xC0]) + bytes(95)  # the compressed point at infinity
+    assert not valid_public_key(beacon.G1_UNCHAINED, identity)
+    assert not valid_public_key(beacon.G1_UNCHAINED, bytes.fromhex(MAINNET.public_key))
 
 
 @given(st.integers(min_value=0, max_value=10**9), st.integers(min_value=1, max_value=3600))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from yaksok.cli.options import database_option, opened, resolve_database, yaksok_errors
+from yaksok.domain.beacon import SCHEMES as BEACON_SCHEMES
 from yaksok.domain.commands import BeaconSetting, ConfigureWaitingRoom, instant
 from yaksok.domain.waiting_room import Room
 from yaksok.services import waiting_room as room_service
@@ -34,7 +35,9 @@ def waiting_room() -> None:
     "scheme. Left out: no beacon.",
 )
 @click.option(
-    "--beacon-public-key", metavar="HEX", help="The chain's public key (48 bytes, hex), as its /info says."
+    "--beacon-public-key",
+    metavar="HEX",
+    help="The chain's public key (hex: 48 bytes, or 96 for quicknet's scheme), as its /info says.",
 )
 @click.option("--beacon-genesis", type=int, metavar="UNIX", help="The chain's genesis_time (Unix seconds).")
 @click.option(
@@ -42,7 +45,7 @@ def waiting_room() -> None:
 )
 @click.option(
     "--beacon-scheme",
-    type=click.Choice(["pedersen-bls-chained", "pedersen-bls-unchained"]),
+    type=click.Choice(BEACON_SCHEMES),
     help="The chain's schemeID.",
 )
 @click.option(

@@ -23,14 +23,19 @@ from yaksok.domain.errors import InvalidInput
 
 ALGORITHM = "yaksok-shuffle-v1-beacon"
 _SEED_LABEL = b"yaksok-shuffle-v1-beacon\0"
-CHAINED = "pedersen-bls-chained"
+CHAINED = "pedersen-bls-chained"  # drand's "default" chain: key on G1, signatures on G2
 UNCHAINED = "pedersen-bls-unchained"
-SCHEMES = (CHAINED, UNCHAINED)
-PUBLIC_KEY_BYTES = 48  # a compressed G1 point
-SIGNATURE_BYTES = 96  # a compressed G2 point
+G1_UNCHAINED = "bls-unchained-g1-rfc9380"  # drand's "quicknet": key on G2, signatures on G1
+SCHEMES = (CHAINED, UNCHAINED, G1_UNCHAINED)
+G1_BYTES, G2_BYTES = 48, 96  # a compressed point of each group
 
-VerifySignature = Callable[[bytes, bytes, bytes], bool]
-"""``verify(public_key, message, signature)``: BLS12-381, key on G1, signature on G2, drand's DST."""
+VerifySignature = Callable[[str, bytes, bytes, bytes], bool]
+"""``verify(scheme, public_key, message, signature)``: the BLS12-381 check of that drand scheme."""
+
+
+def sizes(scheme: str) -> tuple[int, int]:
+    """The bytes of the scheme's public key and of its signatures."""
+    return (G2_BYTES, G1_BYTES) if scheme == G1_UNCHAINED else (G1_BYTES, G2_BYTES)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -97,9 +102,11 @@ def check_chain(chain: Chain) -> None:
             f"the beacon scheme is {' or '.join(SCHEMES)}, not {chain.scheme!r}",
             code=codes.WAITING_ROOM_BEACON_INVALID,
         )
-    if _hex_length(chain.public_key) != PUBLIC_KEY_BYTES:
+    key_bytes, _ = sizes(chain.scheme)
+    if _hex_length(chain.public_key) != key_bytes:
+        group = "G2" if key_bytes == G2_BYTES else "G1"
         raise InvalidInput(
-            f"the beacon public key is {PUBLIC_KEY_BYTES} bytes in hex (a G1 point), "
+            f"the public key of a {chain.scheme} beacon is {key_bytes} bytes in hex (a {group} point), "
             f"not {chain.public_key[:20]!r}…",
             code=codes.WAITING_ROOM_BEACON_INVALID,
         )
@@ -153,9 +160,11 @@ def round_problem(chain: Chain, committed: int, got: Round, verify: VerifySignat
         randomness = bytes.fromhex(got.randomness)
     except ValueError:
         return "has a signature or randomness that is not hex"
-    if len(signature) != SIGNATURE_BYTES:
-        return f"has a signature of {len(signature)} bytes, not {SIGNATURE_BYTES}"
-    if not verify(bytes.fromhex(chain.public_key), message(chain.scheme, got.number, previous), signature):
+    _, signature_bytes = sizes(chain.scheme)
+    if len(signature) != signature_bytes:
+        return f"has a signature of {len(signature)} bytes, not {signature_bytes}"
+    signed = message(chain.scheme, got.number, previous)
+    if not verify(chain.scheme, bytes.fromhex(chain.public_key), signed, signature):
         return "has a signature that does not verify against the committed public key"
     if randomness != hashlib.sha256(signature).digest():
         return "has a randomness that is not the SHA-256 of its signature"

@@ -113,9 +113,10 @@ def chain_of(setting: BeaconSetting | None) -> beacon.Chain | None:
             scheme=str(setting.scheme),
         )
     beacon.check_chain(chain)
-    if not drand.valid_public_key(bytes.fromhex(chain.public_key)):
+    if not drand.valid_public_key(chain.scheme, bytes.fromhex(chain.public_key)):
+        group = "G2" if chain.scheme == beacon.G1_UNCHAINED else "G1"
         raise InvalidInput(
-            "the beacon public key is not a point of BLS12-381's G1 group",
+            f"the beacon public key is not a point of BLS12-381's {group} group",
             code=codes.WAITING_ROOM_BEACON_INVALID,
         )
     return chain

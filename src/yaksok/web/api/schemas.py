@@ -161,10 +161,17 @@ class BeaconFields(Body):
     url: Annotated[
         str, Meta(max_length=500, description="the chain's HTTP API: {url}/info, {url}/public/{round}")
     ]
-    public_key: Annotated[str | None, Meta(description="hex, 48 bytes (G1)")] = None
+    public_key: Annotated[
+        str | None, Meta(description="hex: 48 bytes (G1), or 96 (G2) for bls-unchained-g1-rfc9380")
+    ] = None
     genesis_time: Annotated[int | None, Meta(description="Unix seconds of round 1")] = None
     period: Annotated[int | None, Meta(description="seconds between rounds")] = None
-    scheme: Annotated[str | None, Meta(description="pedersen-bls-chained or pedersen-bls-unchained")] = None
+    scheme: Annotated[
+        str | None,
+        Meta(
+            description="pedersen-bls-chained, pedersen-bls-unchained or bls-unchained-g1-rfc9380 (quicknet)"
+        ),
+    ] = None
     chain_hash: Annotated[str, Meta(max_length=64, description="hex; checked against /info if read")] = ""
 
     def to_setting(self) -> commands.BeaconSetting:
