@@ -14,8 +14,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from http_servers import QuietHandler, serving
 from py_ecc.bls.ciphersuites import G2Basic
 from py_ecc.bls.g2_primitives import G1_to_pubkey, G2_to_signature
 from py_ecc.bls.hash_to_curve import hash_to_G1
@@ -83,9 +83,7 @@ def running_beacon(
                     beacon.signatures[n] = _sign(scheme, signer, message(scheme, n, previous))
             return beacon.round(number)
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             beacon = box[0]
             beacon.requests.append(self.path)
@@ -117,26 +115,16 @@ def running_beacon(
             self.end_headers()
             self.wfile.write(raw)
 
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     public_key = _public_key(scheme, key).hex()
-    box.append(
-        Beacon(
-            url=f"http://127.0.0.1:{server.server_address[1]}",
-            public_key=public_key,
-            genesis_time=genesis_time,
-            period=period,
-            chain_hash=hashlib.sha256(bytes.fromhex(public_key)).hexdigest(),
-            scheme=scheme,
+    with serving(Handler) as url:
+        box.append(
+            Beacon(
+                url=url,
+                public_key=public_key,
+                genesis_time=genesis_time,
+                period=period,
+                chain_hash=hashlib.sha256(bytes.fromhex(public_key)).hexdigest(),
+                scheme=scheme,
+            )
         )
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
         yield box[0]
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()

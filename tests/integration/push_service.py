@@ -14,12 +14,10 @@ from __future__ import annotations
 import base64
 import json
 import os
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import http_ece
@@ -27,6 +25,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from http_servers import QuietHandler, serving
 
 
 def b64url(raw: bytes) -> str:
@@ -127,9 +126,7 @@ class PushService:
 def running_push_service() -> Iterator[PushService]:
     box: list[PushService] = []
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
+    class Handler(QuietHandler):
         def do_POST(self) -> None:
             service = box[0]
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
@@ -147,13 +144,6 @@ def running_push_service() -> Iterator[PushService]:
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    box.append(PushService(f"http://127.0.0.1:{server.server_address[1]}"))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield box[0]
-    server.shutdown()
-    server.server_close()
+    with serving(Handler) as url:
+        box.append(PushService(url))
+        yield box[0]

@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import regex
+from http_servers import QuietHandler, serving
 
 Answer = tuple[int, dict[str, Any], dict[str, str]]  # status, JSON body, headers
 _URL = regex.compile(r"https?://\S+")
@@ -47,9 +47,7 @@ class Server:
 
 @contextmanager
 def running(server: Server) -> Iterator[Server]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
+    class Handler(QuietHandler):
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
@@ -71,18 +69,9 @@ def running(server: Server) -> Iterator[Server]:
 
         do_GET = do_POST = _serve
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.url = f"http://127.0.0.1:{http.server_address[1]}"
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(Handler) as url:
+        server.url = url
         yield server
-    finally:
-        http.shutdown()
-        http.server_close()
 
 
 @dataclass

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import sqlite3
-import threading
 from collections.abc import Iterator
 from contextlib import closing
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 from click.testing import CliRunner, Result
+from http_servers import QuietHandler, serving
 from served_app import free_port, served
 
 from yaksok.cli import main
@@ -456,7 +455,7 @@ def test_ledger_verify_names_an_entry_altered_behind_a_server(server_url: str, s
 def test_ledger_verify_refuses_a_server_whose_checkpoints_are_not_checkpoints(checkpoints: bytes) -> None:
     answers = {"/ledger/checkpoints": checkpoints, "/.well-known/yaksok-ledger-key": b"not a key"}
 
-    class Answer(BaseHTTPRequestHandler):
+    class Answer(QuietHandler):
         def do_GET(self) -> None:
             body = answers.get(self.path, b"")  # /ledger?after=0: an empty ledger
             self.send_response(200)
@@ -464,10 +463,8 @@ def test_ledger_verify_refuses_a_server_whose_checkpoints_are_not_checkpoints(ch
             self.end_headers()
             self.wfile.write(body)
 
-    with ThreadingHTTPServer(("127.0.0.1", 0), Answer) as server:
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        result = yaksok("ledger", "verify", f"http://127.0.0.1:{server.server_address[1]}")
-        server.shutdown()
+    with serving(Answer) as url:
+        result = yaksok("ledger", "verify", url)
     assert result.exit_code == 2, result.output
     assert "/ledger/checkpoints did not answer" in result.output
 

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import functools
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from http_servers import QuietHandler, serving
 from jsonschema import Draft202012Validator, FormatChecker
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "docs" / "schemas"
@@ -49,9 +48,7 @@ def running_receiver() -> Iterator[Receiver]:
     """An HTTP server on 127.0.0.1 that records each request and answers 204 (or what it is told)."""
     box: list[Receiver] = []
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
+    class Handler(QuietHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             box[0].received.append(({k.lower(): v for k, v in self.headers.items()}, body))
@@ -63,17 +60,8 @@ def running_receiver() -> Iterator[Receiver]:
                 self.send_header(name, value)
             self.end_headers()
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    box.append(Receiver(f"http://127.0.0.1:{server.server_address[1]}/hooks/yaksok"))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(Handler) as url:
+        box.append(Receiver(f"{url}/hooks/yaksok"))
         yield box[0]
-    finally:
-        server.shutdown()
-        server.server_close()
     for body in box[0].bodies:
         validate_event(body)
