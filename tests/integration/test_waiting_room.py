@@ -74,6 +74,7 @@ def app(rt: Runtime, sink: tuple[Sink, int]) -> Starlette:
         smtp_port=sink[1],
         smtp_timeout=5.0,
         email_from="queue@yaksok.example",
+        webhook_allow_hosts=("127.0.0.1",),  # the local beacon of the beacon tests
     )
     made = create_app(rt, settings)
     made.state.queue_status.refresh_every = 0  # the simulated clock moves; rebuild on every poll

@@ -16,13 +16,18 @@ import pytest
 import test_waiting_room
 from click.testing import CliRunner
 from drand_beacon import Beacon, running_beacon
+from http_servers import QuietHandler, serving
 from sqlalchemy import update
 from starlette.testclient import TestClient
 from test_waiting_room import OPENS, Headers, Sink, _launch, _rechained, _room, confirm, join
 
+from yaksok.channels import drand as drand_channel
 from yaksok.cli import main
 from yaksok.domain import beacon, shuffle
 from yaksok.domain.clock import SimulatedClock
+from yaksok.domain.commands import BeaconSetting, ConfigureWaitingRoom
+from yaksok.domain.errors import InvalidInput
+from yaksok.domain.subscription import allowed_networks
 from yaksok.domain.waiting_room import (
     BEACON_DRAWN,
     BEACON_UNAVAILABLE,
@@ -37,6 +42,9 @@ from yaksok.web.queue import QueueStatus
 
 GENESIS = int(OPENS.timestamp()) - 10  # round 5 is the first after the opening: OPENS + 2 s
 PERIOD = 3
+LOCAL = allowed_networks(
+    ["127.0.0.1"]
+)  # where the test beacon is: a loopback address, refused unless allowed
 app, admin, sink = test_waiting_room.app, test_waiting_room.admin, test_waiting_room.sink  # its fixtures
 
 
@@ -83,7 +91,7 @@ def _open(
     opens the room first: only it may wait for the beacon round."""
     clock.advance_to(OPENS)
     if rt is not None:
-        assert waiting_room.open_due(rt) == ["ipad"]
+        assert waiting_room.open_due(rt, allow=LOCAL) == ["ipad"]
     numbers = {}
     for contact, token in tokens.items():
         got = client.get("/launches/ipad/queue/ticket", params={"token": token})
@@ -220,6 +228,61 @@ def test_a_round_signed_by_another_key_is_not_used(
     assert published[ORDERED]["method"] == "arrival" and ledger.verify_store(rt).ok
 
 
+def test_a_beacon_on_a_private_address_is_refused_unless_allowed_and_never_asked(
+    client: TestClient, admin: Headers, drand: Beacon, rt: Runtime
+) -> None:
+    _launch(client, admin, "ipad")
+    with rt.store.read() as tx:
+        before = len(list(tx.ledger.entries()))
+    command = ConfigureWaitingRoom(
+        launch_slug="ipad",
+        enabled=True,
+        prequeue_opens=datetime(2010, 11, 2, tzinfo=UTC),
+        admit_per_second=5,
+        token_minutes=10,
+        beacon=BeaconSetting(url=drand.url),
+    )
+    with pytest.raises(InvalidInput, match=r"127\.0\.0\.1 is a loopback address") as refused:
+        waiting_room.configure(rt, command)  # no allow-list: as YAKSOK_WEBHOOK_ALLOW_HOSTS unset
+    assert refused.value.code == "waiting_room.beacon_invalid"
+    assert drand.requests == []  # refused before connecting
+    with rt.store.read() as tx:
+        assert len(list(tx.ledger.entries())) == before and tx.waiting_rooms.get("ipad") is None
+
+
+def test_at_the_opening_a_beacon_no_longer_allowed_is_not_asked_and_the_order_is_arrival(
+    client: TestClient,
+    beacon_room: str,
+    drand: Beacon,
+    clock: SimulatedClock,
+    sink: tuple[Sink, int],
+    rt: Runtime,
+) -> None:
+    tokens = _fill_prequeue(client, clock, sink[0])
+    _lose_the_secret(rt)
+    clock.advance_to(OPENS)
+    assert waiting_room.open_due(rt) == ["ipad"]  # the allow-list emptied since the configuration
+
+    published = _published(rt)
+    assert "is a loopback address" in str(published[BEACON_UNAVAILABLE]["reason"])
+    assert published[ORDERED]["method"] == "arrival" and ledger.verify_store(rt).ok
+    assert drand.requests == ["/info"]  # the configuration's read; no round was asked for
+    assert len(tokens) == 4
+
+
+def test_a_redirect_to_a_network_not_allowed_is_not_followed() -> None:
+    class Redirect(QuietHandler):
+        def do_GET(self) -> None:
+            self.send_response(302)
+            self.send_header("Location", "http://10.0.0.1/info")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    refused = pytest.raises(drand_channel.BeaconRefused, match=r"10\.0\.0\.1 is a private address")
+    with serving(Redirect) as url, refused:
+        drand_channel.fetch_info(url, LOCAL)
+
+
 def test_a_correct_reveal_shuffles_as_before_and_never_asks_the_beacon(
     client: TestClient,
     beacon_room: str,
@@ -265,7 +328,7 @@ def test_while_the_round_is_awaited_join_and_ticket_answer_503_with_retry_after_
         assert refused.headers["Retry-After"] == "7"  # round 5 is due 2 s after the opening, + 5 s of grace
     assert _written(rt) == before and drand.requests == ["/info"]
 
-    assert waiting_room.open_due(rt) == ["ipad"]  # the background path fetches the round
+    assert waiting_room.open_due(rt, allow=LOCAL) == ["ipad"]  # the background path fetches the round
     assert _published(rt)[ORDERED]["method"] == "beacon"
     after = client.post("/launches/ipad/queue/join", json={"contact": "late@example.com"})
     assert after.status_code == 201 and after.json()["number"] == 5
@@ -289,7 +352,7 @@ def test_no_write_waits_for_the_beacon_round(
     clock.advance_to(OPENS)
     drand.delay = 2.0
     opened: list[bool] = []
-    draw = threading.Thread(target=lambda: opened.append(waiting_room.open_drawn(rt, "ipad")))
+    draw = threading.Thread(target=lambda: opened.append(waiting_room.open_drawn(rt, "ipad", allow=LOCAL)))
     draw.start()
     deadline = time.monotonic() + 10
     while "/public/5" not in drand.requests and time.monotonic() < deadline:
@@ -388,13 +451,16 @@ def test_the_command_line_sets_a_beacon_from_its_url_and_shows_its_round(
     url = str(rt.store.engine.url)  # type: ignore[attr-defined]
     # The command line runs on the wall clock: the pre-queue opens in its future.
     args = ["waiting-room", "set", "ipad", "--prequeue-opens", "2099-01-01T00:00+00:00", "--rate", "5"]
-    result = CliRunner().invoke(main, [*args, "--beacon", drand.url, "--db", url])
+    local = {"YAKSOK_WEBHOOK_ALLOW_HOSTS": "127.0.0.1"}
+    result = CliRunner().invoke(main, [*args, "--beacon", drand.url, "--db", url], env=local)
     assert result.exit_code == 0, result.output
     assert (
         f"beacon: {drand.url} (pedersen-bls-chained, every 3 s; round 5 at 2010-11-09T11:00:02+00:00)"
         in result.output
     )
-    refused = CliRunner().invoke(main, [*args, "--beacon", drand.url, "--beacon-period", "3", "--db", url])
+    refused = CliRunner().invoke(
+        main, [*args, "--beacon", drand.url, "--beacon-period", "3", "--db", url], env=local
+    )
     assert refused.exit_code != 0 and "public key, genesis time, period and scheme together" in refused.output
     dropped = CliRunner().invoke(main, [*args, "--db", url])
     assert dropped.exit_code == 0 and "beacon: none" in dropped.output
@@ -434,7 +500,9 @@ def test_a_stop_ends_the_wait_for_the_round_and_leaves_the_room_closed_for_the_n
     drand.unpublished = True  # the round is not out: the draw asks again every half second
     stop = threading.Event()
     opened: list[bool] = []
-    draw = threading.Thread(target=lambda: opened.append(waiting_room.open_drawn(rt, "ipad", stop)))
+    draw = threading.Thread(
+        target=lambda: opened.append(waiting_room.open_drawn(rt, "ipad", stop, allow=LOCAL))
+    )
     draw.start()
     deadline = time.monotonic() + 10
     while "/public/5" not in drand.requests and time.monotonic() < deadline:
@@ -445,7 +513,7 @@ def test_a_stop_ends_the_wait_for_the_round_and_leaves_the_room_closed_for_the_n
     published = _published(rt)
     assert ORDERED not in published and BEACON_UNAVAILABLE not in published and BEACON_DRAWN not in published
     drand.unpublished = False
-    assert waiting_room.open_drawn(rt, "ipad") is True
+    assert waiting_room.open_drawn(rt, "ipad", allow=LOCAL) is True
     assert _published(rt)[ORDERED]["method"] == "beacon"
     got = client.get("/launches/ipad/queue/ticket", params={"token": tokens["kim@example.com"]})
     assert got.status_code == 200, got.text

@@ -8,14 +8,23 @@ Rounds are verified with ``py_ecc`` (BLS12-381). drand's ``pedersen-bls-chained`
 (the "quicknet" chain) swaps the groups, key on G2 and signatures on G1, hashed to G1 with
 ``BLS_SIG_BLS12381G1_XMD:SHA-256_SSWU_RO_NUL_`` (RFC 9380), which no py_ecc ciphersuite names:
 its pairing check is written out here.
+
+Like a webhook, a beacon is never read from a private, loopback or link-local address unless
+``YAKSOK_WEBHOOK_ALLOW_HOSTS`` allows it (server-side request forgery: an editor names the URL).
+The host is resolved and checked before each request, the request goes to the address checked
+(a name cannot be re-pointed in between), and each redirect is checked the same way.
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
+import socket
 import threading
 import time
+from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 from eth_typing import BLSPubkey, BLSSignature  # py_ecc's own argument types
@@ -27,13 +36,19 @@ from py_ecc.optimized_bls12_381.optimized_curve import G2, is_inf, neg
 from py_ecc.optimized_bls12_381.optimized_pairing import final_exponentiate, pairing
 
 from yaksok.domain.beacon import G1_UNCHAINED, Chain, Round
+from yaksok.domain.subscription import IPNetwork, refusal
 
 TIMEOUT = 5.0  # seconds, for one request
 _RETRY_EVERY = 0.5  # seconds between tries while a round is not out yet
+MAX_REDIRECTS = 3
 
 
 class BeaconUnavailable(Exception):
     """The beacon could not be read, or answered something that is not a drand document."""
+
+
+class BeaconRefused(BeaconUnavailable):
+    """The beacon's address is one yaksok does not send requests to (see the module's doc)."""
 
 
 class Stopped(Exception):
@@ -87,9 +102,10 @@ def _verify_on_g1(public_key: bytes, message: bytes, signature: bytes) -> bool:
     return bool(final_exponentiate(product) == FQ12.one())
 
 
-def fetch_info(url: str) -> Chain:
-    """The chain that ``{url}/info`` describes, with ``url`` as where to read its rounds."""
-    body = _get_json(f"{url.rstrip('/')}/info")
+def fetch_info(url: str, allow: Sequence[IPNetwork] = ()) -> Chain:
+    """The chain that ``{url}/info`` describes, with ``url`` as where to read its rounds; ``allow``
+    names the private networks it may be on."""
+    body = _get_json(f"{url.rstrip('/')}/info", allow)
     try:
         return Chain(
             url=url.rstrip("/"),
@@ -103,15 +119,22 @@ def fetch_info(url: str) -> Chain:
         raise BeaconUnavailable(f"{url}/info is not a drand chain description ({error!r})") from error
 
 
-def fetch_round(chain: Chain, number: int, *, patience: float, stop: threading.Event | None = None) -> Round:
+def fetch_round(
+    chain: Chain,
+    number: int,
+    *,
+    patience: float,
+    stop: threading.Event | None = None,
+    allow: Sequence[IPNetwork] = (),
+) -> Round:
     """Round ``number`` of ``chain``; asked again every half second for up to ``patience``
     seconds while the beacon has not published it yet (404, 425) or cannot be reached, unless
-    ``stop`` is set meanwhile (``Stopped``)."""
+    ``stop`` is set meanwhile (``Stopped``). A refused address is not asked again."""
     url = f"{chain.url}/public/{number}"
     give_up = time.monotonic() + patience
     while True:
         try:
-            body = _get_json(url)
+            body = _get_json(url, allow)
             return Round(
                 number=int(body["round"]),
                 signature=str(body["signature"]),
@@ -120,6 +143,8 @@ def fetch_round(chain: Chain, number: int, *, patience: float, stop: threading.E
             )
         except (KeyError, TypeError, ValueError) as error:
             raise BeaconUnavailable(f"{url} is not a drand round ({error!r})") from error
+        except BeaconRefused:
+            raise
         except BeaconUnavailable:
             if time.monotonic() + _RETRY_EVERY > give_up:
                 raise
@@ -129,11 +154,14 @@ def fetch_round(chain: Chain, number: int, *, patience: float, stop: threading.E
                 raise Stopped(f"stopped while waiting for {url}") from None
 
 
-def _get_json(url: str) -> dict[str, Any]:
-    try:
-        response = httpx.get(url, timeout=TIMEOUT, follow_redirects=True)
-    except httpx.HTTPError as error:
-        raise BeaconUnavailable(f"{url} could not be read: {error.__class__.__name__}") from error
+def _get_json(url: str, allow: Sequence[IPNetwork]) -> dict[str, Any]:
+    for _ in range(MAX_REDIRECTS + 1):
+        response = _get_checked(url, allow)
+        if not response.is_redirect:
+            break
+        url = urljoin(url, response.headers.get("location", ""))
+    else:
+        raise BeaconUnavailable(f"{url}: more than {MAX_REDIRECTS} redirects")
     if response.status_code != 200:
         raise BeaconUnavailable(f"{url} answered {response.status_code}")
     try:
@@ -143,3 +171,29 @@ def _get_json(url: str) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise BeaconUnavailable(f"{url} did not answer a JSON object")
     return body
+
+
+def _get_checked(url: str, allow: Sequence[IPNetwork]) -> httpx.Response:
+    """One GET of ``url``, sent to an address of its host that may be reached."""
+    parts = urlsplit(url)
+    host, scheme = parts.hostname or "", parts.scheme
+    if scheme not in ("http", "https") or not host:
+        raise BeaconRefused(f"{url[:80]!r} is not an http(s) URL")
+    port = parts.port or (443 if scheme == "https" else 80)
+    try:
+        addresses = [str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+    except OSError as error:
+        raise BeaconUnavailable(f"{url} could not be read: {host} does not resolve ({error})") from error
+    for address in addresses:
+        why = refusal(address, allow)
+        if why is not None:
+            raise BeaconRefused(f"a beacon is not read from {host}: {why} (see YAKSOK_WEBHOOK_ALLOW_HOSTS)")
+    pinned = f"[{addresses[0]}]" if ipaddress.ip_address(addresses[0]).version == 6 else addresses[0]
+    target = parts._replace(netloc=f"{pinned}:{port}").geturl()
+    extensions = {"sni_hostname": host} if scheme == "https" else {}  # the certificate is the host's
+    headers = {"Host": parts.netloc.rpartition("@")[2]}
+    try:
+        with httpx.Client(timeout=TIMEOUT) as client:
+            return client.get(target, headers=headers, extensions=extensions)
+    except httpx.HTTPError as error:
+        raise BeaconUnavailable(f"{url} could not be read: {error.__class__.__name__}") from error

@@ -5,8 +5,10 @@ from __future__ import annotations
 import click
 
 from yaksok.cli.options import database_option, opened, resolve_database, yaksok_errors
+from yaksok.config import Settings
 from yaksok.domain.beacon import SCHEMES as BEACON_SCHEMES
 from yaksok.domain.commands import BeaconSetting, ConfigureWaitingRoom, instant
+from yaksok.domain.subscription import allowed_networks
 from yaksok.domain.waiting_room import Room
 from yaksok.services import waiting_room as room_service
 
@@ -79,7 +81,8 @@ def set_command(
             scheme=beacon_scheme,
             chain_hash=beacon_chain_hash,
         )
-    with opened(resolve_database(database_url)) as rt, yaksok_errors():
+    url = resolve_database(database_url)
+    with opened(url) as rt, yaksok_errors():
         command = ConfigureWaitingRoom(
             launch_slug=slug,
             enabled=enabled,
@@ -88,7 +91,9 @@ def set_command(
             token_minutes=token_minutes,
             beacon=beacon,
         )
-        click.echo(describe(room_service.configure(rt, command)))
+        # A beacon on a private network needs YAKSOK_WEBHOOK_ALLOW_HOSTS, as `yaksok serve` does.
+        allow = allowed_networks(Settings.from_env(database_url=url).webhook_allow_hosts)
+        click.echo(describe(room_service.configure(rt, command, allow=allow)))
 
 
 @waiting_room.command("show")
@@ -96,7 +101,8 @@ def set_command(
 @database_option()
 def show_command(slug: str, database_url: str | None) -> None:
     """Show the launch SLUG's waiting room: settings, commitment and pre-queue figures."""
-    with opened(resolve_database(database_url)) as rt, yaksok_errors():
+    url = resolve_database(database_url)
+    with opened(url) as rt, yaksok_errors():
         click.echo(describe(room_service.settings_of(rt, slug)))
 
 

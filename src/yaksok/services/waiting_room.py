@@ -12,6 +12,7 @@ import hmac
 import math
 import secrets
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -22,6 +23,7 @@ from yaksok.domain.commands import ConfigureWaitingRoom
 from yaksok.domain.errors import Conflict, InvalidInput, NotFound, Unavailable
 from yaksok.domain.ledger import JSON, LedgerEntry, parse_instant
 from yaksok.domain.reservation import normal_contact
+from yaksok.domain.subscription import IPNetwork
 from yaksok.domain.waiting_room import (
     CLOSED,
     ORDERED,
@@ -39,13 +41,13 @@ from yaksok.services.runtime import Runtime
 from yaksok.store.port import Transaction
 
 
-def configure(rt: Runtime, command: ConfigureWaitingRoom) -> Room:
+def configure(rt: Runtime, command: ConfigureWaitingRoom, *, allow: Sequence[IPNetwork] = ()) -> Room:
     """Set the room's settings; the first time, commit to a fresh secret in the ledger. A beacon
-    is committed to with its round (the first after the opening), again whenever either changes."""
+    is committed to with its round (the first after the opening), again whenever either changes.
+    A beacon on a private network is read only if ``allow`` holds it."""
     check_settings(command)
-    chain = waiting_room_beacon.chain_of(
-        command.beacon
-    )  # before the transaction: it may read the beacon's /info
+    # Before the transaction: it may read the beacon's /info.
+    chain = waiting_room_beacon.chain_of(command.beacon, allow)
     scope.require_launch(rt, command.launch_slug)
     now = rt.clock.now()
     with rt.store.write() as tx:
@@ -381,7 +383,7 @@ def _opened_if_due(
     return opened
 
 
-def open_due(rt: Runtime, *, draws: bool = True) -> list[str]:
+def open_due(rt: Runtime, *, draws: bool = True, allow: Sequence[IPNetwork] = ()) -> list[str]:
     """Open every room whose opening has come; the slugs opened. With ``draws`` False, a room whose
     order needs the beacon round is left to ``open_drawn`` (which waits for the round)."""
     now = rt.clock.now()
@@ -394,14 +396,17 @@ def open_due(rt: Runtime, *, draws: bool = True) -> list[str]:
             and (r.closed_seq is not None or _due(tx, r, now))
             and (draws or not _needs_draw(tx, r))
         ]
-    return [slug for slug in waiting if open_drawn(rt, slug)]
+    return [slug for slug in waiting if open_drawn(rt, slug, allow=allow)]
 
 
-def open_drawn(rt: Runtime, slug: str, stop: threading.Event | None = None) -> bool:
+def open_drawn(
+    rt: Runtime, slug: str, stop: threading.Event | None = None, *, allow: Sequence[IPNetwork] = ()
+) -> bool:
     """Open one due room (True when this call opened it). When its order needs the beacon round:
     close the pre-queue in one short transaction, fetch and verify the round outside any (waiting
     until its time plus the grace: up to a period plus 5 s), then order it in another short one.
-    Setting ``stop`` ends the wait and leaves the room closed, to be drawn at the next start."""
+    Setting ``stop`` ends the wait and leaves the room closed, to be drawn at the next start. The
+    beacon is read from a private network only if ``allow`` holds it."""
     with rt.store.write() as tx:
         claim_launch(tx, slug)
         room = tx.waiting_rooms.get(slug)
@@ -411,7 +416,7 @@ def open_drawn(rt: Runtime, slug: str, stop: threading.Event | None = None) -> b
         if room.opened_at is not None or room.closed_seq is None:
             return room.opened_at is not None
         closed_at = parse_instant(_closed_entry(tx, room.closed_seq).at)
-    drawn = waiting_room_beacon.fetch_drawn(rt, room, closed_at, stop)  # no transaction is open
+    drawn = waiting_room_beacon.fetch_drawn(rt, room, closed_at, stop, allow)  # no transaction is open
     if drawn is None:
         return False
     with rt.store.write() as tx:

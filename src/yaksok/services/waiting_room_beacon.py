@@ -10,6 +10,7 @@ then recorded, and seeds the order (``drawn_order``) (docs/waiting-room.md).
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,6 +19,7 @@ from yaksok.domain import beacon, codes, shuffle
 from yaksok.domain.commands import BeaconSetting
 from yaksok.domain.errors import InvalidInput
 from yaksok.domain.ledger import JSON
+from yaksok.domain.subscription import IPNetwork
 from yaksok.domain.waiting_room import (
     BEACON_DRAWN,
     BEACON_UNAVAILABLE,
@@ -81,15 +83,18 @@ def follow_opening(tx: Transaction, rt: Runtime, slug: str) -> None:
     record_commitment(tx, rt, moved)
 
 
-def chain_of(setting: BeaconSetting | None) -> beacon.Chain | None:
-    """The chain the setting names: as given, or read from its ``/info`` when only the URL is."""
+def chain_of(setting: BeaconSetting | None, allow: Sequence[IPNetwork] = ()) -> beacon.Chain | None:
+    """The chain the setting names: as given, or read from its ``/info`` when only the URL is
+    (from an address ``allow`` permits, if private)."""
     if setting is None:
         return None
     beacon.check_url(setting.url)
     given = (setting.public_key, setting.genesis_time, setting.period, setting.scheme)
     if all(value is None for value in given):
         try:
-            chain = drand.fetch_info(setting.url)
+            chain = drand.fetch_info(setting.url, allow)
+        except drand.BeaconRefused as error:
+            raise InvalidInput(str(error), code=codes.WAITING_ROOM_BEACON_INVALID) from error
         except drand.BeaconUnavailable as error:
             raise InvalidInput(str(error), code=codes.WAITING_ROOM_BEACON_UNREACHABLE) from error
         if setting.chain_hash and setting.chain_hash != chain.chain_hash:
@@ -140,7 +145,11 @@ def ready_at(room: Room) -> datetime | None:
 
 
 def fetch_drawn(
-    rt: Runtime, room: Room, closed_at: datetime, stop: threading.Event | None = None
+    rt: Runtime,
+    room: Room,
+    closed_at: datetime,
+    stop: threading.Event | None = None,
+    allow: Sequence[IPNetwork] = (),
 ) -> Drawn | None:
     """The room's committed round, fetched and verified; call it outside any transaction: it waits
     for the round until its time plus the grace (at most one period plus the grace). None if
@@ -154,7 +163,7 @@ def fetch_drawn(
     due = (chain.round_time(number) - rt.clock.now()).total_seconds()
     patience = min(max(due, 0.0), float(chain.period)) + BEACON_GRACE_SECONDS
     try:
-        got = drand.fetch_round(chain, number, patience=patience, stop=stop)
+        got = drand.fetch_round(chain, number, patience=patience, stop=stop, allow=allow)
     except drand.Stopped:
         return None
     except drand.BeaconUnavailable as error:

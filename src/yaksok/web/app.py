@@ -12,6 +12,7 @@ from starlette.middleware import Middleware
 from starlette.types import ASGIApp
 
 from yaksok.config import Settings
+from yaksok.domain.subscription import allowed_networks
 from yaksok.services.reservations import Terms
 from yaksok.services.runtime import Runtime
 from yaksok.web import api, console, live, pages, queue
@@ -52,7 +53,8 @@ def create_app(
     group = reservation_writer or GroupCommit(lambda batch: decided(rt, batch, terms=terms))
     hub = live.LiveHub(rt, listen=settings.live_listen)
     public_writes = RateLimit(settings.public_writes_per_second, settings.public_writes_burst)
-    queue_status = queue.QueueStatus(rt)
+    # Outbound requests (webhooks, social networks, the beacon) share one allow-list.
+    queue_status = queue.QueueStatus(rt, beacon_allow=allowed_networks(settings.webhook_allow_hosts))
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

@@ -18,6 +18,7 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, NamedTuple, NoReturn
 from urllib.parse import urlencode
@@ -35,6 +36,7 @@ from yaksok.config import Settings
 from yaksok.domain import codes
 from yaksok.domain.delivery import Delivered
 from yaksok.domain.errors import NotFound, YaksokError
+from yaksok.domain.subscription import IPNetwork
 from yaksok.domain.waiting_room import Room
 from yaksok.services import admission, delivery, waiting_room
 from yaksok.services.runtime import Runtime
@@ -89,8 +91,9 @@ class QueueStatus:
     """Every room's status document, rebuilt by a timer (or, without one, at most once a second
     by the first poll that finds it stale)."""
 
-    def __init__(self, rt: Runtime) -> None:
+    def __init__(self, rt: Runtime, *, beacon_allow: Sequence[IPNetwork] = ()) -> None:
         self.rt = rt
+        self.beacon_allow = beacon_allow  # the private networks a beacon may be read from
         self.answers: dict[str, Answer] = {}
         self.rooms: dict[str, Room] = {}  # as of the last refresh: admissions are issued from them
         self.key = b""
@@ -123,7 +126,9 @@ class QueueStatus:
         """Order each room waiting for its beacon round in a thread of its own (the wait may last
         a beacon period): the timer goes on refreshing meanwhile. Only the timer starts draws."""
         for slug in self.opening - self._draws.keys():
-            drawing = asyncio.to_thread(waiting_room.open_drawn, self.rt, slug, self._stopping)
+            drawing = asyncio.to_thread(
+                waiting_room.open_drawn, self.rt, slug, self._stopping, allow=self.beacon_allow
+            )
             task = asyncio.create_task(drawing)
             self._draws[slug] = task
             task.add_done_callback(functools.partial(self._drawn, slug))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
+from yaksok.domain.subscription import allowed_networks
 from yaksok.domain.waiting_room import Room
 from yaksok.services import waiting_room
 from yaksok.services.auth import Role
@@ -15,7 +16,9 @@ PREFIX = "/api/v1"
 
 
 def set_waiting_room(call: Call[schemas.WaitingRoomSetting]) -> WaitingRoomOut:
-    return room_view(waiting_room.configure(call.rt, call.body.to_command(call.path["slug"])))
+    command = call.body.to_command(call.path["slug"])
+    allow = allowed_networks(call.settings.webhook_allow_hosts)
+    return room_view(waiting_room.configure(call.rt, command, allow=allow))
 
 
 def get_waiting_room(call: Call[None]) -> WaitingRoomOut:

@@ -10,6 +10,7 @@ from yaksok.domain import codes
 from yaksok.domain.commands import BeaconSetting, ConfigureWaitingRoom
 from yaksok.domain.errors import InvalidInput
 from yaksok.domain.promise import Precision, Promise, zone_info
+from yaksok.domain.subscription import allowed_networks
 from yaksok.services import waiting_room
 from yaksok.services.auth import Role
 from yaksok.web.console import actions
@@ -49,7 +50,8 @@ def configure_room(visit: Visit) -> Response:
         token_minutes=minutes,
         beacon=BeaconSetting(url=url) if url else None,
     )
-    waiting_room.configure(visit.rt, command)
+    allow = allowed_networks(visit.request.app.state.settings.webhook_allow_hosts)
+    waiting_room.configure(visit.rt, command, allow=allow)
     return RedirectResponse(f"/console/launches/{slug}/waiting-room", status_code=303)
 
 
