@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
 
 from yaksok.domain import codes
 from yaksok.domain.errors import Conflict, InvalidInput
@@ -82,6 +83,11 @@ class Launch:
 
     def title(self, lang: str) -> str:
         return pick_text(self.titles, lang, self.languages)
+
+    @cached_property
+    def caps(self) -> dict[str, int | None]:
+        """Each SKU's cap by its code (None: no cap): looked up once per reservation at the opening."""
+        return {sku.code: sku.cap for sku in self.skus}
 
     @property
     def primary_language(self) -> str:

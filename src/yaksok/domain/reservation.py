@@ -80,7 +80,7 @@ def check_request(command: Reserve, launch: Launch) -> None:
             f"a reservation needs a quantity of at least 1 and a contact of 1-{MAX_CONTACT} characters",
             code=codes.RESERVATION_INVALID,
         )
-    if command.sku not in {sku.code for sku in launch.skus}:
+    if command.sku not in launch.caps:
         known = sorted(sku.code for sku in launch.skus)
         raise InvalidInput(
             f"launch {launch.slug!r} has no SKU {command.sku!r}; it has: {', '.join(known) or 'none'}",
@@ -102,7 +102,7 @@ def check_limit(command: Reserve, launch: Launch, already_held: int) -> None:
 
 def state_for(launch: Launch, sku_code: str, quantity: int, units_held: int) -> ReservationState:
     """Queued while the SKU's cap (if any) has room for every unit asked, else waitlisted."""
-    cap = next(sku.cap for sku in launch.skus if sku.code == sku_code)
+    cap = launch.caps[sku_code]
     if cap is not None and units_held + quantity > cap:
         return ReservationState.WAITLISTED
     return ReservationState.QUEUED

@@ -31,30 +31,28 @@ class ReservationRepository(port.ReservationRepository):
             return
         dialect = self._db.dialect
         to_db: Callable[[datetime], object] = _T.created_at.type.bind_processor(dialect) or _same
-        converted: dict[datetime | None, object] = {None: None}
-        rows = []
-        for made in batch:
-            for instant in (made.created_at, made.cancelled_at):
-                if instant is not None and instant not in converted:
-                    converted[instant] = to_db(instant)
-            rows.append(
-                (
-                    made.code,
-                    made.launch_slug,
-                    made.sequence,
-                    made.secret_hash,
-                    made.idempotency_key,
-                    made.fingerprint,
-                    made.sku,
-                    made.quantity,
-                    made.contact,
-                    made.pickup_store,
-                    made.state.value,
-                    converted[made.created_at],
-                    converted[made.cancelled_at],
-                    made.language,
-                )
+        bound = _same if dialect.name == "postgresql" else _as_sqlite_stores
+        instants = {made.created_at for made in batch} | {made.cancelled_at for made in batch}
+        converted = {instant: None if instant is None else bound(to_db(instant)) for instant in instants}
+        rows = [
+            (
+                made.code,
+                made.launch_slug,
+                made.sequence,
+                made.secret_hash,
+                made.idempotency_key,
+                made.fingerprint,
+                made.sku,
+                made.quantity,
+                made.contact,
+                made.pickup_store,
+                made.state.value,
+                converted[made.created_at],
+                converted[made.cancelled_at],
+                made.language,
             )
+            for made in batch
+        ]
         if dialect.name == "postgresql":  # one statement, one array per column: one round trip
             columns = tuple(list(column) for column in zip(*rows, strict=True))
             self._db.exec_driver_sql(_INSERT_UNNEST, columns)
@@ -180,8 +178,14 @@ def _utc_second(at: datetime | str) -> datetime:
     return start.replace(tzinfo=UTC) if start.tzinfo is None else start.astimezone(UTC)
 
 
-def _same(instant: datetime) -> object:
+def _same(instant: object) -> object:
     return instant
+
+
+def _as_sqlite_stores(value: object) -> object:
+    """A datetime as sqlite3 would store it (its adapter's ``isoformat(" ")``), made once per batch
+    instead of once per row."""
+    return value.isoformat(" ") if isinstance(value, datetime) else value
 
 
 _COLUMNS = (
