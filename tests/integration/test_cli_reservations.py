@@ -9,12 +9,11 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner, Result
+from preorder_launch import ipad_opening_at_20
 
 from yaksok.cli import main
 from yaksok.domain.clock import SimulatedClock
-from yaksok.domain.commands import AddMilestone, CancelReservation, CreateLaunch, Reserve, RevisePromise
-from yaksok.domain.launch import MilestoneKind, Sku
-from yaksok.domain.promise import Precision
+from yaksok.domain.commands import CancelReservation, CreateLaunch, Reserve
 from yaksok.services import launches
 from yaksok.services import reservations as reservation_service
 from yaksok.services.runtime import Runtime, counting_ids
@@ -45,16 +44,7 @@ def test_reservations_export_has_its_own_help() -> None:
 def test_reservations_export_writes_the_launch_reservations_as_csv(database_url: str, store: Store) -> None:
     clock = SimulatedClock(datetime(2010, 11, 1, tzinfo=UTC))
     rt = Runtime(store=store, clock=clock, new_id=counting_ids())
-    sku = Sku(code="wifi-16", titles={"en": "Wi-Fi"})
-    create = CreateLaunch(
-        slug="ipad", titles={"en": "iPad"}, zone="Asia/Seoul", skus=(sku,), per_customer_limit=5
-    )
-    launches.create_launch(rt, create)
-    milestone = AddMilestone(
-        launch_slug="ipad", key="pre", kind=MilestoneKind.PREORDER_OPENS, titles={"en": "P"}
-    )
-    launches.add_milestone(rt, milestone)
-    launches.revise_promise(rt, RevisePromise("ipad.pre", time="2010-11-09T20:00", precision=Precision.EXACT))
+    ipad_opening_at_20(rt, per_customer_limit=5)
     clock.advance_to(datetime(2010, 11, 9, 11, tzinfo=UTC))
     asked = [("k1", "a@example.com"), ("k2", "-1+cmd|calc"), ("k3", "c@example.com")]
     made = reservation_service.reserve_batch(

@@ -11,24 +11,21 @@ from ipaddress import ip_network
 
 import pytest
 from console_client import post, signed_in
+from preorder_launch import ipad_opening_at_20
 from starlette.applications import Starlette
 
 from yaksok.channels.outbound import TransportOptions
 from yaksok.config import Settings
 from yaksok.domain.clock import SimulatedClock
 from yaksok.domain.commands import (
-    AddMilestone,
     CreateCadence,
-    CreateLaunch,
     Reserve,
-    RevisePromise,
     Subscribe,
     WriteNotice,
 )
-from yaksok.domain.launch import MilestoneKind, Sku
+from yaksok.domain.launch import Sku
 from yaksok.domain.notice import NoticeKind
-from yaksok.domain.promise import Precision
-from yaksok.services import cadences, launches, lookups, notices, reservations
+from yaksok.services import cadences, lookups, notices, reservations
 from yaksok.services import delivery as delivery_service
 from yaksok.services.runtime import Runtime
 from yaksok.web.app import create_app
@@ -49,14 +46,8 @@ def published(rt: Runtime, title: str) -> str:
 def ipad_week(rt: Runtime) -> None:
     """The 2010 launch, with an exact opening on 9 November at 20:00 KST and a shipping cadence."""
     sku = Sku(code="wifi-16", titles={"en": "Wi-Fi 16 GB", "ko": "와이파이 16GB"}, cap=2)
-    launches.create_launch(
-        rt, CreateLaunch(slug="ipad", titles={"en": "iPad", "ko": "아이패드"}, zone="Asia/Seoul", skus=(sku,))
-    )
-    opens = AddMilestone(
-        launch_slug="ipad", key="pre", kind=MilestoneKind.PREORDER_OPENS, titles={"en": "Pre-order opens"}
-    )
-    launches.add_milestone(rt, opens)
-    launches.revise_promise(rt, RevisePromise("ipad.pre", time="2010-11-09T20:00", precision=Precision.EXACT))
+    titles = {"en": "iPad", "ko": "아이패드"}
+    ipad_opening_at_20(rt, skus=(sku,), titles=titles, opening_titles={"en": "Pre-order opens"})
 
 
 def test_the_calendar_lists_everything_scheduled_in_time_order_in_the_launch_zone_and_utc(

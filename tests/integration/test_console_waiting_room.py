@@ -7,14 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 from console_client import post, signed_in
+from preorder_launch import ipad_opening_at_20
 from starlette.applications import Starlette
 
 from yaksok.config import Settings
 from yaksok.domain.clock import SimulatedClock
-from yaksok.domain.commands import AddMilestone, CreateLaunch, RevisePromise
-from yaksok.domain.launch import MilestoneKind, Sku
-from yaksok.domain.promise import Precision
-from yaksok.services import launches, lookups, waiting_room
+from yaksok.services import lookups, waiting_room
 from yaksok.services.runtime import Runtime
 from yaksok.web.app import create_app
 
@@ -29,15 +27,7 @@ SETTINGS = {
 
 @pytest.fixture
 def app(sqlite_rt: Runtime, clock: SimulatedClock) -> Starlette:
-    sku = Sku(code="wifi-16", titles={"en": "Wi-Fi 16 GB"})
-    launches.create_launch(
-        sqlite_rt, CreateLaunch(slug="ipad", titles={"en": "iPad"}, zone="Asia/Seoul", skus=(sku,))
-    )
-    opens = AddMilestone(launch_slug="ipad", key="pre", kind=MilestoneKind.PREORDER_OPENS, titles={"en": "P"})
-    launches.add_milestone(sqlite_rt, opens)
-    launches.revise_promise(
-        sqlite_rt, RevisePromise("ipad.pre", time="2010-11-09T20:00", precision=Precision.EXACT)
-    )
+    ipad_opening_at_20(sqlite_rt)
     clock.advance_to(datetime(2010, 11, 9, 0, 0, tzinfo=UTC))
     return create_app(sqlite_rt, Settings(database_url="unused", run_scheduler=False))
 

@@ -10,24 +10,21 @@ from datetime import UTC, date, datetime
 
 import pytest
 from delivery_runs import send_personal
+from preorder_launch import ipad_opening_at_20
 from starlette.testclient import TestClient
 from test_email import Mail
 from test_email import mail as mail  # the fixture, by its name
 
 from yaksok.domain.clock import SimulatedClock
 from yaksok.domain.commands import (
-    AddMilestone,
     CancelReservation,
     CreateCadence,
-    CreateLaunch,
     RecordBatch,
     Reserve,
-    RevisePromise,
 )
-from yaksok.domain.launch import MilestoneKind, Sku
+from yaksok.domain.launch import Sku
 from yaksok.domain.notice import Notice
-from yaksok.domain.promise import Precision
-from yaksok.services import allocation, cadences, launches, personal_messages, reservations
+from yaksok.services import allocation, cadences, personal_messages, reservations
 from yaksok.services.runtime import Runtime
 
 NOV30, DEC3 = date(2010, 11, 30), date(2010, 12, 3)
@@ -41,12 +38,7 @@ def launch(rt: Runtime, clock: SimulatedClock) -> Runtime:
     """Six customers reserved one iPad each (#6 by phone number); a weekday 10:00 shipping cadence."""
     clock.advance_to(datetime(2010, 11, 1, tzinfo=UTC))
     skus = (Sku(code="wifi", titles={"en": "iPad Wi-Fi", "ko": "아이패드 Wi-Fi"}),)
-    titles = {"en": "iPad", "ko": "아이패드"}
-    launches.create_launch(rt, CreateLaunch(slug="ipad", titles=titles, zone="Asia/Seoul", skus=skus))
-    launches.add_milestone(
-        rt, AddMilestone(launch_slug="ipad", key="pre", kind=MilestoneKind.PREORDER_OPENS, titles={"en": "P"})
-    )
-    launches.revise_promise(rt, RevisePromise("ipad.pre", time="2010-11-09T20:00", precision=Precision.EXACT))
+    ipad_opening_at_20(rt, skus=skus, titles={"en": "iPad", "ko": "아이패드"})
     shipping = {"en": "iPad shipping update", "ko": "아이패드 배송 안내"}
     cadences.create_cadence(
         rt, CreateCadence(launch_slug="ipad", weekdays="weekdays", at="10:00", titles=shipping)
