@@ -2,12 +2,7 @@
 
 ``GET {url}/info`` describes the chain (public key, genesis, period, scheme, hash);
 ``GET {url}/public/{round}`` gives a round ``{round, randomness, signature, previous_signature}``.
-Rounds are verified with ``py_ecc`` (BLS12-381). drand's ``pedersen-bls-chained`` and
-``pedersen-bls-unchained`` schemes have the public key on G1 and sign on G2 with the ciphersuite
-``BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_NUL_`` (``G2Basic``); ``bls-unchained-g1-rfc9380``
-(the "quicknet" chain) swaps the groups, key on G2 and signatures on G1, hashed to G1 with
-``BLS_SIG_BLS12381G1_XMD:SHA-256_SSWU_RO_NUL_`` (RFC 9380), which no py_ecc ciphersuite names:
-its pairing check is written out here.
+Rounds are verified in ``channels.bls`` (loaded only then).
 
 Like a webhook, a beacon is never read from a private, loopback or link-local address unless
 ``YAKSOK_WEBHOOK_ALLOW_HOSTS`` allows it (server-side request forgery: an editor names the URL).
@@ -17,7 +12,6 @@ The host is resolved and checked before each request, the request goes to the ad
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import socket
 import threading
@@ -27,15 +21,8 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
-from eth_typing import BLSPubkey, BLSSignature  # py_ecc's own argument types
-from py_ecc.bls.ciphersuites import G2Basic
-from py_ecc.bls.g2_primitives import pubkey_to_G1, signature_to_G2, subgroup_check
-from py_ecc.bls.hash_to_curve import hash_to_G1
-from py_ecc.fields import optimized_bls12_381_FQ12 as FQ12
-from py_ecc.optimized_bls12_381.optimized_curve import G2, is_inf, neg
-from py_ecc.optimized_bls12_381.optimized_pairing import final_exponentiate, pairing
 
-from yaksok.domain.beacon import G1_UNCHAINED, Chain, Round
+from yaksok.domain.beacon import Chain, Round
 from yaksok.domain.subscription import IPNetwork, refusal
 
 TIMEOUT = 5.0  # seconds, for one request
@@ -56,50 +43,17 @@ class Stopped(Exception):
 
 
 def verify_signature(scheme: str, public_key: bytes, message: bytes, signature: bytes) -> bool:
-    """The BLS signature check of drand's ``scheme`` (about 0.4 s, pure Python)."""
-    try:
-        if scheme == G1_UNCHAINED:
-            return _verify_on_g1(public_key, message, signature)
-        return bool(G2Basic.Verify(BLSPubkey(public_key), message, BLSSignature(signature)))
-    except (ValueError, AssertionError, TypeError):  # not a point on the curve, or not in its group
-        return False
+    """The BLS signature check of drand's ``scheme`` (``channels.bls``; about 0.4 s, pure Python)."""
+    from yaksok.channels import bls  # py_ecc takes ~0.3 s to import: only checking a round needs it
+
+    return bls.verify(scheme, public_key, message, signature)
 
 
 def valid_public_key(scheme: str, public_key: bytes) -> bool:
-    """Whether the bytes are a point of the right subgroup (what a chain's key must be): on G2
-    for ``bls-unchained-g1-rfc9380``, on G1 for the others."""
-    try:
-        if scheme == G1_UNCHAINED:
-            return len(public_key) == 96 and _key_on_g2(public_key)
-        return bool(G2Basic.KeyValidate(BLSPubkey(public_key)))
-    except (ValueError, AssertionError, TypeError):
-        return False
+    """Whether the bytes are a point of the subgroup a key of ``scheme`` must be in (``channels.bls``)."""
+    from yaksok.channels import bls  # as above: loaded when a beacon is set or a round checked
 
-
-_G1_DST = b"BLS_SIG_BLS12381G1_XMD:SHA-256_SSWU_RO_NUL_"
-
-
-def _key_on_g2(public_key: bytes) -> bool:
-    """A G2 point of the prime-order subgroup, not the identity (which every signature would fit)."""
-    key = signature_to_G2(BLSSignature(public_key))
-    return not is_inf(key) and subgroup_check(key)
-
-
-def _verify_on_g1(public_key: bytes, message: bytes, signature: bytes) -> bool:
-    """e(signature, G2) == e(H(message), public key), with the key on G2 and the signature on G1."""
-    if len(public_key) != 96 or len(signature) != 48:
-        return False
-    if not _key_on_g2(public_key):
-        return False
-    key = signature_to_G2(BLSSignature(public_key))  # a compressed G2 point, whatever py_ecc names it
-    signed = pubkey_to_G1(BLSPubkey(signature))  # likewise a compressed G1 point
-    if not subgroup_check(signed):
-        return False
-    hashed = hash_to_G1(message, _G1_DST, hashlib.sha256)  # type: ignore[arg-type]  # py_ecc types the function as a hash object
-    product = pairing(key, hashed, final_exponentiate=False) * pairing(
-        neg(G2), signed, final_exponentiate=False
-    )
-    return bool(final_exponentiate(product) == FQ12.one())
+    return bls.valid_key(scheme, public_key)
 
 
 def fetch_info(url: str, allow: Sequence[IPNetwork] = ()) -> Chain:

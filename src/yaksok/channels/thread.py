@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import regex
-from twitter_text import parse_tweet
 
 Count = Callable[[str], int]
 
@@ -61,6 +60,8 @@ def mastodon_length(text: str, url_length: int = 23) -> int:
 
 def x_length(text: str) -> int:
     """X's weighted count (twitter-text v3: CJK and emoji weigh 2, a URL 23)."""
+    from twitter_text import parse_tweet  # ~0.27 s to import (its emoji tables): only X needs it
+
     return int(parse_tweet(text).weightedLength)
 
 

@@ -7,6 +7,7 @@ so the console and the admin API decide with the same role check (``auth.permits
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import replace
@@ -25,8 +26,14 @@ _HASHER = PasswordHasher()
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024  # argon2 hashes any length; a bound keeps a sign-in from being a heavy request
+
+
 # Verified against when the email is unknown, so an unknown account takes as long as a wrong password.
-_DECOY = _HASHER.hash("not anyone's password")
+@functools.cache
+def _decoy() -> str:
+    """A hash to check an unknown email's password against, so that it takes as long as a known
+    one's; made on the first such sign-in, not at every import (an argon2 hash takes ~0.1 s)."""
+    return _HASHER.hash("not anyone's password")
 
 
 def _email(raw: str) -> str:
@@ -73,7 +80,7 @@ def sign_in(rt: Runtime, email: str, password: str) -> Actor | None:
     with rt.store.read() as tx:
         operator = tx.operators.by_email(email.strip().lower())
     if operator is None:
-        _verifies(_DECOY, password)
+        _verifies(_decoy(), password)
         return None
     if not _verifies(operator.password_hash, password):
         return None
