@@ -24,7 +24,7 @@ from yaksok.services.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-FIRST_PAGE = 256  # small, so that the first deliveries leave at once
+FIRST_PAGE = 32  # small, so that the first deliveries leave at once
 PAGE = 2048
 RETRY_PAGE = 1000
 
