@@ -13,7 +13,6 @@ The host is resolved and checked before each request, the request goes to the ad
 from __future__ import annotations
 
 import ipaddress
-import socket
 import threading
 import time
 from collections.abc import Sequence
@@ -22,6 +21,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from yaksok.channels.webhook import resolved_addresses
 from yaksok.domain.beacon import Chain, Round
 from yaksok.domain.subscription import IPNetwork, refusal
 
@@ -135,7 +135,7 @@ def _get_checked(url: str, allow: Sequence[IPNetwork]) -> httpx.Response:
         raise BeaconRefused(f"{url[:80]!r} is not an http(s) URL")
     port = parts.port or (443 if scheme == "https" else 80)
     try:
-        addresses = [str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+        addresses = resolved_addresses(host, port)
     except OSError as error:
         raise BeaconUnavailable(f"{url} could not be read: {host} does not resolve ({error})") from error
     for address in addresses:
