@@ -7,11 +7,15 @@ completeness are asserted here, never timings: this machine is shared and noisy.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
 
+from yaksok.bench.processes import apart
 from yaksok.bench.stats import percentile, summary_ms
 from yaksok.cli import main
 
@@ -84,6 +88,7 @@ def test_percentiles_are_values_that_were_measured() -> None:
 
 
 def test_bench_fanout_reaches_every_subscriber_and_compares_each_client_on_the_same_webhooks() -> None:
+    ours = os.sched_getaffinity(0)
     result = bench(
         "fanout", "--subscribers", "300", "--compare-clients", "200", "--email-subscribers", "0", "--json"
     )
@@ -92,10 +97,31 @@ def test_bench_fanout_reaches_every_subscriber_and_compares_each_client_on_the_s
     figures = json.loads(result.stdout.strip().splitlines()[-1])
     assert (figures["missing"], figures["duplicates"], figures["failed"]) == (0, 0, 0)
     assert figures["receiver_ceiling_per_s"] > 0 and figures["ratio"] > 0
+    if len(ours) >= 2:  # the receiver had a core of its own; this process has all of its own back
+        pinned = figures["pinned"]
+        assert set(pinned["receiver_cpus"]) | set(pinned["sender_cpus"]) == ours
+        assert not set(pinned["receiver_cpus"]) & set(pinned["sender_cpus"])
+    assert os.sched_getaffinity(0) == ours
     assert set(figures["clients"]) == {"yaksok", "aiohttp", "niquests", "pyreqwest"}
     for name, client in figures["clients"].items():
         assert client.get("delivered") == 200, (name, client)
         assert client["per_s"] > 0 and client["cpu_us_per_delivery"] > 0
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="pinning apart needs two usable cores")
+def test_apart_puts_a_process_on_a_core_of_its_own_and_gives_every_core_back_after() -> None:
+    usable = os.sched_getaffinity(0)
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        with apart(other.pid) as pinned:
+            assert pinned is not None
+            assert os.sched_getaffinity(other.pid) == set(pinned["receiver_cpus"])
+            assert os.sched_getaffinity(0) == set(pinned["sender_cpus"])
+        assert os.sched_getaffinity(0) == usable
+        assert os.sched_getaffinity(other.pid) == set(pinned["receiver_cpus"])
+    finally:
+        other.kill()
+        other.wait()
 
 
 def test_bench_fanout_mails_every_email_subscriber_through_smtp_to_a_sink_that_parses_each() -> None:

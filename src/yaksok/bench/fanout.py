@@ -11,6 +11,7 @@ POSTing the same body with the same headers to the same receiver, in the same ru
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import shutil
 import subprocess
@@ -18,7 +19,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from yaksok.bench.processes import (
     WRK_MISSING,
     BenchError,
     Child,
+    apart,
     child,
     free_port,
     machine,
@@ -59,16 +61,23 @@ def run_fanout(
     compare_clients: int = 0,
     email_subscribers: int = 0,
     pipeline: int = Settings.delivery_pipeline,
+    pin: bool = True,
 ) -> dict[str, Any]:
     """The fan-out's figures; with ``compare_clients`` > 0, also that many webhooks sent by each
     HTTP client candidate alone (``bench.fanout_clients``), under ``clients``; with
-    ``email_subscribers`` > 0, one notice mailed to that many through SMTP, under ``email_*``."""
+    ``email_subscribers`` > 0, one notice mailed to that many through SMTP, under ``email_*``.
+    With ``pin`` (and two cores or more) the receiver runs on a core of its own and the sender,
+    then wrk, on the others: the receiver stands for subscribers' servers elsewhere, and its
+    ceiling and the fan-out are measured alike (``processes.apart``)."""
     if shutil.which("wrk") is None:
         raise BenchError(WRK_MISSING)
     with tempfile.TemporaryDirectory(prefix="yaksok-fanout-") as tmp:
         port = free_port()
         receiver_args = [sys.executable, "-m", "yaksok.bench.fanout_receiver", str(port)]
-        with child("receiver", receiver_args, Path(tmp) / "receiver.log") as receiver:
+        with (
+            child("receiver", receiver_args, Path(tmp) / "receiver.log") as receiver,
+            _placed(receiver, pin) as pinned,
+        ):
             base = f"http://127.0.0.1:{port}"
             _wait_until_up(base, receiver.alive)
             url = f"sqlite:///{tmp}/fanout.db"
@@ -85,9 +94,10 @@ def run_fanout(
             if compare_clients:
                 figures["clients"] = _compare(base, settings, compare_clients, figures, progress)
         if email_subscribers:
-            figures.update(_email(email_subscribers, run_delivery, progress, Path(tmp)))
+            figures.update(_email(email_subscribers, run_delivery, progress, Path(tmp), pin))
     figures["ratio"] = figures["deliveries_per_s"] / figures["receiver_ceiling_per_s"]
     figures["pipeline"] = pipeline
+    figures["pinned"] = pinned
     figures["machine"] = machine()
     return figures
 
@@ -156,13 +166,24 @@ def _per(seconds: float, deliveries: int) -> float:
     return seconds * 1e6 / deliveries if deliveries else 0.0
 
 
-def _email(subscribers: int, run_delivery: DeliveryLoop, progress: Progress, tmp: Path) -> dict[str, Any]:
+@contextlib.contextmanager
+def _placed(receiver: Child, pin: bool) -> Iterator[dict[str, list[int]] | None]:
+    if not pin:
+        yield None
+        return
+    with apart(receiver.process.pid) as pinned:
+        yield pinned
+
+
+def _email(
+    subscribers: int, run_delivery: DeliveryLoop, progress: Progress, tmp: Path, pin: bool
+) -> dict[str, Any]:
     """One notice to ``subscribers`` confirmed email subscribers, sent through yaksok's SMTP
     transport to an aiosmtpd sink (``bench.smtp_sink``, its own process) that parses and counts
     each message; on a fresh SQLite file. Figures as for webhooks, prefixed ``email_``."""
     smtp_port, http_port = free_port(), free_port()
     sink_args = [sys.executable, "-m", "yaksok.bench.smtp_sink", str(smtp_port), str(http_port)]
-    with child("smtp sink", sink_args, tmp / "sink.log") as sink:
+    with child("smtp sink", sink_args, tmp / "sink.log") as sink, _placed(sink, pin):
         base = f"http://127.0.0.1:{http_port}"
         _wait_until_up(base, sink.alive)
         url = f"sqlite:///{tmp}/email.db"

@@ -242,10 +242,15 @@ def _x(value: float | None) -> str:
     metavar="N", help="Webhook requests sent ahead on one connection (as YAKSOK_DELIVERY_PIPELINE).",
 )  # fmt: skip
 @click.option(
+    "--pin/--no-pin", default=True, show_default=True,
+    help="Run the receiver (and the SMTP sink) on a core of its own and the sender and wrk on the "
+    "others, as if the subscribers' servers were elsewhere (needs two cores or more).",
+)  # fmt: skip
+@click.option(
     "--json", "as_json", is_flag=True, help="End with the figures as one JSON object on the last line."
 )
 def fanout(
-    subscribers: int, compare_clients: int, email_subscribers: int, pipeline: int, as_json: bool
+    subscribers: int, compare_clients: int, email_subscribers: int, pipeline: int, pin: bool, as_json: bool
 ) -> None:
     """One notice to SUBSCRIBERS webhooks on a local receiver, beside the receiver's ceiling.
 
@@ -262,6 +267,7 @@ def fanout(
             compare_clients=compare_clients,
             email_subscribers=email_subscribers,
             pipeline=pipeline,
+            pin=pin,
         )
     except BenchError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -272,7 +278,8 @@ def fanout(
         f"from publish_at: first {figures['first_delivery_s'] * 1000:.1f} ms, p50 {figures['p50_s']:.2f} s, "
         f"p99 {figures['p99_s']:.2f} s; missing {figures['missing']}, duplicates {figures['duplicates']}; "
         f"CPU per delivery: sender {figures['sender_cpu_us']:.1f} µs "
-        f"(event loop {figures['sender_loop_cpu_us']:.1f}), receiver {figures['receiver_cpu_us']:.1f} µs",
+        f"(event loop {figures['sender_loop_cpu_us']:.1f}), receiver {figures['receiver_cpu_us']:.1f} µs; "
+        + _placement(figures["pinned"]),
         err=as_json,
     )
     if email_subscribers:
@@ -286,6 +293,12 @@ def fanout(
         )
     if as_json:
         click.echo(json.dumps(figures))
+
+
+def _placement(pinned: dict[str, list[int]] | None) -> str:
+    if pinned is None:
+        return "sender and receiver unpinned"
+    return f"receiver on CPU {pinned['receiver_cpus']}, sender and wrk on CPU {pinned['sender_cpus']}"
 
 
 @bench.command("allocate")
