@@ -187,10 +187,11 @@ class QueueStatusRoute:
         if found is None:
             await _MISSING(scope, receive, send)
             return
-        if any(name == b"if-none-match" and found.etag in value for name, value in scope["headers"]):
-            await send({"type": "http.response.start", "status": 304, "headers": found.not_modified})
-            await send({"type": "http.response.body", "body": b""})
-            return
+        for name, value in scope["headers"]:
+            if name == b"if-none-match" and found.etag in value:
+                await send({"type": "http.response.start", "status": 304, "headers": found.not_modified})
+                await send({"type": "http.response.body", "body": b""})
+                return
         await send({"type": "http.response.start", "status": 200, "headers": found.headers})
         await send({"type": "http.response.body", "body": b"" if method == "HEAD" else found.body})
 
@@ -210,7 +211,6 @@ class Answer(NamedTuple):
             (b"content-type", b"application/json"),
             (b"cache-control", b"public, max-age=1, stale-while-revalidate=2"),
             (b"etag", etag),
-            (b"access-control-allow-origin", b"*"),
         ]
         return cls(body, etag, [*common, (b"content-length", b"%d" % len(body))], common)
 
