@@ -29,7 +29,7 @@ from yaksok.store import port
 from yaksok.store.engine import alembic_config, upgrade
 from yaksok.store.memory import MemoryStore
 from yaksok.store.types import UTCDateTime
-from yaksok.store.unit_of_work import Store
+from yaksok.store.unit_of_work import Store, Transaction
 
 T0 = datetime(2010, 11, 1, 3, 4, 5, 678000, tzinfo=UTC)
 LAUNCH = Launch(
@@ -684,6 +684,29 @@ def test_on_sqlite_only_unflushed_writes_leave_the_log_to_the_flush(sqlite_store
         with write() as tx:
             assert tx.connection.exec_driver_sql("PRAGMA synchronous").scalar() == expected
     sqlite_store.flush()
+
+
+def test_on_postgresql_only_unflushed_writes_commit_without_waiting_for_the_log(
+    postgresql_store: Store,
+) -> None:
+    # The writer's kept connection is set once for its session; no other write ever gets it, not
+    # even after a failed batch has dropped it.
+    def setting(tx: Transaction) -> str:
+        return str(tx.connection.exec_driver_sql("SHOW synchronous_commit").scalar())
+
+    writes = (postgresql_store.write_unflushed, postgresql_store.write, postgresql_store.write_unflushed)
+    for write, expected in zip(writes, ("off", "on", "off"), strict=True):
+        with write() as tx:
+            assert setting(tx) == expected
+    with pytest.raises(RuntimeError), postgresql_store.write_unflushed() as tx:
+        raise RuntimeError("a batch failed")
+    for _ in range(3):  # whichever pooled connection each takes
+        with postgresql_store.write() as tx:
+            assert setting(tx) == "on"
+    with postgresql_store.write_unflushed() as tx:
+        assert setting(tx) == "off"
+    postgresql_store.flush()
+    postgresql_store.close()  # the kept connection too
 
 
 def test_after_commit_callbacks_run_once_committed_and_never_after_a_failure(store: port.Store) -> None:

@@ -75,6 +75,12 @@ def _lost_race(exc: DBAPIError) -> bool:
     return getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES
 
 
+def _drop(connection: Connection) -> None:
+    """Close the writer's kept connection for good: its session settings never reach the pool."""
+    connection.invalidate()
+    connection.close()
+
+
 class Store(port.Store):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -156,8 +162,6 @@ class Store(port.Store):
             tx = Transaction(connection)
             try:
                 with connection.begin():
-                    if unflushed and self.dialect == "postgresql":
-                        connection.exec_driver_sql("SET LOCAL synchronous_commit TO off")
                     yield tx
             except DBAPIError as exc:
                 if not _lost_race(exc):
@@ -180,11 +184,17 @@ class Store(port.Store):
     @contextmanager
     def _kept_connection(self) -> Iterator[Connection]:
         """This thread's connection for unflushed writes, opened on first use; one whose
-        transaction failed is closed, and the next write opens another."""
+        transaction failed is dropped, and the next write opens another. On PostgreSQL it commits
+        without waiting for the log (``synchronous_commit = off``) for the whole session, set once
+        (per transaction it was a round trip a batch): so it is never handed back to the pool,
+        where another write would then commit unflushed too."""
         connection: Connection | None = getattr(self._kept, "connection", None)
         if connection is None or connection.closed or connection.invalidated:
             options = {"yaksok_write": True, "yaksok_unflushed": True}
             connection = self.engine.connect().execution_options(**options)
+            if self.dialect == "postgresql":
+                connection.exec_driver_sql("SET synchronous_commit TO off")
+                connection.commit()
             self._kept.connection = connection
             with self._kept_lock:
                 self._all_kept.append(connection)
@@ -194,7 +204,7 @@ class Store(port.Store):
             self._kept.connection = None
             with self._kept_lock:
                 self._all_kept.remove(connection)
-            connection.close()
+            _drop(connection)
             raise
 
     @contextmanager
@@ -219,5 +229,5 @@ class Store(port.Store):
         with self._kept_lock:
             kept, self._all_kept = self._all_kept, []
         for connection in kept:
-            connection.close()
+            _drop(connection)
         self.engine.dispose()
