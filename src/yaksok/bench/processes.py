@@ -204,6 +204,25 @@ def _pin(pid: int, cpus: list[int]) -> None:
             os.sched_setaffinity(int(task), cpus)
 
 
+def child_pids(pid: int) -> list[int]:
+    """The processes ``pid`` has started, from /proc; none where it cannot be read."""
+    found: list[int] = []
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        with contextlib.suppress(OSError, ValueError):
+            found.extend(int(child) for child in children.read_text().split())
+    return found
+
+
+def idle_cpu_seconds() -> float:
+    """Seconds the machine's cores have spent idle (or waiting for the disk) since it booted,
+    from /proc/stat; 0 where it cannot be read."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    except OSError:
+        return 0.0
+    return (int(fields[4]) + int(fields[5])) / os.sysconf("SC_CLK_TCK")
+
+
 def machine() -> dict[str, Any]:
     affinity = getattr(os, "sched_getaffinity", None)
     return {

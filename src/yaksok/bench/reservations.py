@@ -17,7 +17,17 @@ from pathlib import Path
 from typing import Any
 
 from yaksok.bench.clients import wait_until_serving
-from yaksok.bench.processes import WRK_MISSING, BenchError, child, free_port, machine, run_async
+from yaksok.bench.processes import (
+    WRK_MISSING,
+    BenchError,
+    child,
+    child_pids,
+    free_port,
+    idle_cpu_seconds,
+    machine,
+    process_cpu_seconds,
+    run_async,
+)
 from yaksok.domain.clock import SimulatedClock
 from yaksok.domain.commands import AddMilestone, CreateLaunch, RevisePromise
 from yaksok.domain.launch import MilestoneKind, Sku
@@ -78,6 +88,14 @@ def run_reservations(options: BenchOptions, progress: Callable[[str], None]) -> 
         "reserve_p99_ms": reserve["p99_ms"],
         "baseline_p50_ms": baseline["p50_ms"],
         "baseline_p99_ms": baseline["p99_ms"],
+        # Where the CPU went while wrk ran: per request, the serving process and the processes it
+        # started (the reservation writer), and the cores left idle (of all the machine's).
+        "ceiling_server_cpu_us": ceiling["server_cpu_us"],
+        "reserve_server_cpu_us": reserve["server_cpu_us"],
+        "reserve_writer_cpu_us": reserve["writer_cpu_us"],
+        "baseline_server_cpu_us": baseline["server_cpu_us"],
+        "ceiling_idle_cores": ceiling["idle_cores"],
+        "reserve_idle_cores": reserve["idle_cores"],
         "reserve_to_ceiling": reserve["rps"] / ceiling["rps"] if ceiling["rps"] else 0.0,
         "reserve_to_baseline": reserve["rps"] / baseline["rps"] if baseline["rps"] else 0.0,
         "errors": int(sum(r["errors"] for r in results.values())),
@@ -137,16 +155,27 @@ def _measure(wrk: str, mode: str, slug: str, url: str, options: BenchOptions, tm
         except BenchError as exc:
             raise BenchError(f"{mode} server did not start: {server.log_tail()}") from exc
         command = [wrk, "-t1", f"-c{options.connections}", f"-d{options.duration}s", "-s", str(script)]
+        helpers = child_pids(server.process.pid)
+        before = (server.cpu_seconds(), _cpu(helpers), idle_cpu_seconds(), time.monotonic())
         done = subprocess.run(
             [*command, f"http://127.0.0.1:{port}/"], capture_output=True, text=True, check=False
         )
+        after = (server.cpu_seconds(), _cpu(helpers), idle_cpu_seconds(), time.monotonic())
     line = next((out for out in done.stdout.splitlines() if out.startswith("RESULT ")), None)
     if line is None:
         raise BenchError(f"wrk gave no result for {mode}: {done.stdout[-300:]} {done.stderr[-300:]}")
     raw = json.loads(line.removeprefix("RESULT "))
+    requests = raw["requests"] or 1
     return {
         "rps": raw["requests"] / (raw["duration_us"] / 1e6),
         "p50_ms": raw["p50_us"] / 1000,
         "p99_ms": raw["p99_us"] / 1000,
         "errors": raw["errors"] + raw["non2xx"],
+        "server_cpu_us": (after[0] - before[0]) * 1e6 / requests,
+        "writer_cpu_us": (after[1] - before[1]) * 1e6 / requests,
+        "idle_cores": (after[2] - before[2]) / (after[3] - before[3]),
     }
+
+
+def _cpu(pids: list[int]) -> float:
+    return sum(process_cpu_seconds(pid) for pid in pids)

@@ -121,7 +121,9 @@ def reservations(
         f"baseline {figures['baseline_rps']:.0f}; reserve/ceiling {figures['reserve_to_ceiling']:.2f}, "
         f"reserve/baseline {figures['reserve_to_baseline']:.1f}; "
         f"reserve p50 {figures['reserve_p50_ms']:.1f} ms, p99 {figures['reserve_p99_ms']:.1f} ms; "
-        f"errors {figures['errors']} ({figures['database']})"
+        f"errors {figures['errors']} ({figures['database']}); CPU per request: ceiling "
+        f"{figures['ceiling_server_cpu_us']:.0f} µs, reserve {figures['reserve_server_cpu_us']:.0f} µs "
+        f"+ writer {figures['reserve_writer_cpu_us']:.0f} µs ({figures['reserve_idle_cores']:.2f} cores idle)"
     )
     click.echo(table, err=as_json)
     if as_json:
