@@ -175,7 +175,7 @@ def apart(pid: int) -> Iterator[dict[str, list[int]] | None]:
     """Process ``pid`` on a core of its own and this process (every thread, and the children it
     starts) on the others, until the block ends; yields which cores, or None where the machine
     has fewer than two usable cores or cannot pin. A sender and its receiver side by side on two
-    cores otherwise take turns on both, and the scheduler's choices move the figures by 20 %."""
+    cores otherwise take turns on both, and the scheduler's choices move the figures by 10-20 %."""
     affinity = getattr(os, "sched_getaffinity", None)
     usable = sorted(affinity(0)) if affinity is not None else []
     if len(usable) < 2:
