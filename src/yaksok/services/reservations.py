@@ -285,7 +285,14 @@ def _launch_tag(key: bytes, slug: str) -> str:
 
 
 def _secret(key: bytes, code: str) -> str:
-    return hmac.digest(key, f"secret\0{code}".encode(), "sha256").hex()[:32]
+    mac = _secrets_mac(key).copy()  # the key's HMAC state, made once: a third of the cost
+    mac.update(code.encode())
+    return mac.hexdigest()[:32]
+
+
+@functools.lru_cache(maxsize=4)
+def _secrets_mac(key: bytes) -> hmac.HMAC:
+    return hmac.new(key, b"secret\0", "sha256")
 
 
 @dataclass(frozen=True)

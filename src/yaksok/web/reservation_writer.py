@@ -8,12 +8,12 @@ transaction is on disk. Pipelined: the transaction commits without waiting for t
 flusher thread (``Flusher``) flushes everything committed so far and then sends the replies, while
 this thread decides and commits the next batch (docs/operations.md, "The reservation writer").
 
-Frames on the socket are a 4-byte big-endian length and a msgpack array: requests ``[ticket,
-launch, key, sku, quantity, contact, pickup_store, admission, language]``, replies ``[ticket, status,
-headers, body]``; an empty frame from the writer asks for its next batch (the first one also says
-it is ready), and the serving process sends what it has queued only then. The writer exits when
-the serving process closes its end (or dies), so ``kill -9`` of the server never leaves a writer
-behind.
+Frames on the socket are a 4-byte big-endian length and msgpack: requests ``[first ticket,
+[Reserve, ...]]`` (tickets numbered on from the first), replies ``[[first ticket, [[status,
+headers, body], ...]], ...]``; an empty array from the writer asks for its next batch (the first
+one also says it is ready), and the serving process sends what it has queued only then. The
+writer exits when the serving process closes its end (or dies), so ``kill -9`` of the server
+never leaves a writer behind.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 import msgspec
@@ -44,18 +44,16 @@ from yaksok.web.reserve import decided
 log = logging.getLogger(__name__)
 
 CHECKPOINT_EVERY = 0.05  # seconds
-Request = tuple[int, str, str, str, int, str, "str | None", "str | None", str]
+Numbered = tuple[int, list[Any]]  # the first ticket, and requests or replies numbered on from it
 _encode = msgspec.msgpack.Encoder().encode
-_decode_requests = msgspec.msgpack.Decoder(
-    list[tuple[int, str, str, str, int, str, str | None, str | None, str]]
-).decode
-_decode_replies = msgspec.msgpack.Decoder(list[tuple[int, int, list[tuple[bytes, bytes]], bytes]]).decode
+_decode_requests = msgspec.msgpack.Decoder(tuple[int, list[Reserve]]).decode
+_decode_replies = msgspec.msgpack.Decoder(list[tuple[int, list[Reply]]]).decode
 
 
 _EMPTY = msgspec.msgpack.Encoder().encode([])
 
 
-def _frame(items: Sequence[object]) -> bytes:
+def _frame(items: object) -> bytes:
     payload = _encode(items)
     return len(payload).to_bytes(4, "big") + payload
 
@@ -79,8 +77,8 @@ class ProcessWriter(asyncio.Protocol):
         self._sock = sock
         self._transport: asyncio.Transport | None = None
         self._waiting: dict[int, asyncio.Future[Reply]] = {}
-        self._queued: list[Request] = []
-        self._ticket = 0
+        self._queued: list[Reserve] = []
+        self._ticket = 0  # the last one given; the queued requests have the ones just before it
         self._buffer = bytearray()
         self._ready: asyncio.Future[None] | None = None
         self._stopping = False
@@ -105,19 +103,7 @@ class ProcessWriter(asyncio.Protocol):
         self._waiting[self._ticket] = future
         if not self._queued:  # everything read in this turn of the loop goes in one write
             loop.call_soon(self._flush)
-        self._queued.append(
-            (
-                self._ticket,
-                command.launch_slug,
-                command.idempotency_key,
-                command.sku,
-                command.quantity,
-                command.contact,
-                command.pickup_store,
-                command.admission,
-                command.language,
-            )
-        )
+        self._queued.append(command)
         return await future
 
     def _flush(self) -> None:
@@ -125,15 +111,16 @@ class ProcessWriter(asyncio.Protocol):
         it decides one, the requests wait here, so each batch costs one write, not one per turn."""
         if not self._queued:
             return
+        first = self._ticket - len(self._queued) + 1
         if self._transport is None or self._transport.is_closing():
-            queued, self._queued = self._queued, []
-            self._fail([ticket for ticket, *_ in queued])
+            self._fail(list(range(first, first + len(self._queued))))
+            self._queued = []
             return
         if not self._credit:
             return  # the writer's next empty frame sends them
         queued, self._queued = self._queued, []
         self._credit = False
-        self._transport.write(_frame(queued))
+        self._transport.write(_frame((first, queued)))
 
     def data_received(self, data: bytes) -> None:
         self._buffer += data
@@ -144,10 +131,11 @@ class ProcessWriter(asyncio.Protocol):
                 self._credit = True
                 self._flush()
                 continue
-            for ticket, status, headers, body in _decode_replies(frame):
-                future = self._waiting.pop(ticket, None)
-                if future is not None and not future.done():
-                    future.set_result((status, headers, body))
+            for first, replies in _decode_replies(frame):
+                for ticket, reply in enumerate(replies, first):
+                    future = self._waiting.pop(ticket, None)
+                    if future is not None and not future.done():
+                        future.set_result(reply)
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self._ready is not None and not self._ready.done():
@@ -215,10 +203,11 @@ def serve(rt: Runtime, sock: socket.socket, commit_delay: float) -> None:
     flusher.send(_frame([]))  # ready, and asking for the first batch
     buffer = bytearray()
     try:
-        while (requests := _next_batch(sock, buffer)) is not None:
-            for start in range(0, len(requests), MAX_BATCH):
-                chunk = requests[start : start + MAX_BATCH]
-                flusher.hand([request[0] for request in chunk], _replies(rt, chunk, terms))
+        while (arrived := _next_batch(sock, buffer)) is not None:
+            for first, requests in arrived:
+                for start in range(0, len(requests), MAX_BATCH):
+                    chunk = requests[start : start + MAX_BATCH]
+                    flusher.hand((first + start, _replies(rt, chunk, terms)))
             try:
                 flusher.send(_frame([]))  # committed: the next batch, please
             except OSError:  # the serving process has gone
@@ -238,16 +227,16 @@ class Flusher:
         self._sock = sock
         self._delay = flush_delay
         self._ready = threading.Condition()
-        self._pending: list[tuple[list[int], list[Any]]] = []
+        self._pending: list[Numbered] = []
         self._closing = False
         self._sending = threading.Lock()  # replies (this thread) and requests for more (the writer)
         self._thread = threading.Thread(target=self._run, name="flusher", daemon=True)
         self._thread.start()
 
-    def hand(self, tickets: list[int], replies: list[Any]) -> None:
+    def hand(self, replies: Numbered) -> None:
         """Replies of a committed batch, to be sent once the batch is flushed."""
         with self._ready:
-            self._pending.append((tickets, replies))
+            self._pending.append(replies)
             self._ready.notify()
 
     def send(self, frame: bytes) -> None:
@@ -274,12 +263,11 @@ class Flusher:
                 time.sleep(self._delay)  # `yaksok bench --commit-delay-ms`: a slower disk's flush
             try:
                 reservations.flush_reservations(self._rt)
-                replies = [reply for _, batch in batches for reply in batch]
             except Exception:  # committed but perhaps not durable: retrying with the key replays it
                 log.exception("a flush of %d batches failed", len(batches))
-                replies = [(ticket, *_INTERNAL_REPLY) for tickets, _ in batches for ticket in tickets]
+                batches = [(first, [_INTERNAL_REPLY] * len(replies)) for first, replies in batches]
             try:
-                self.send(_frame(replies))
+                self.send(_frame(batches))
             except OSError:  # the serving process has gone; the main loop sees it too
                 return
 
@@ -294,10 +282,10 @@ def _checkpoints(rt: Runtime, stop: threading.Event) -> None:
             log.exception("a checkpoint of the write-ahead log failed; the next one will retry")
 
 
-def _next_batch(sock: socket.socket, buffer: bytearray) -> list[Request] | None:
+def _next_batch(sock: socket.socket, buffer: bytearray) -> list[Numbered] | None:
     """Every request that has arrived, waiting for at least one; None once the other end is closed."""
-    requests: list[Request] = []
-    while not requests:
+    arrived: list[Numbered] = []
+    while not arrived:
         data = sock.recv(1 << 20)
         if not data:
             return None
@@ -305,31 +293,16 @@ def _next_batch(sock: socket.socket, buffer: bytearray) -> list[Request] | None:
         with contextlib.suppress(BlockingIOError):
             while data := sock.recv(1 << 20, socket.MSG_DONTWAIT):
                 buffer += data
-        for frame in _frames(buffer):
-            requests.extend(_decode_requests(frame))
-    return requests
+        arrived.extend(_decode_requests(frame) for frame in _frames(buffer))
+    return arrived
 
 
-def _replies(rt: Runtime, requests: list[Request], terms: reservations.Terms) -> list[Any]:
-    commands = [
-        Reserve(
-            launch_slug=slug,
-            idempotency_key=key,
-            sku=sku,
-            quantity=quantity,
-            contact=contact,
-            pickup_store=store,
-            admission=admission,
-            language=language,
-        )
-        for _, slug, key, sku, quantity, contact, store, admission, language in requests
-    ]
+def _replies(rt: Runtime, commands: list[Reserve], terms: reservations.Terms) -> list[Reply]:
     try:
-        replies = decided(rt, commands, flushed=False, terms=terms)
+        return decided(rt, commands, flushed=False, terms=terms)
     except Exception:
         log.exception("a batch of %d reservations did not commit", len(commands))
-        replies = [_INTERNAL_REPLY] * len(commands)
-    return [(request[0], *reply) for request, reply in zip(requests, replies, strict=True)]
+        return [_INTERNAL_REPLY] * len(commands)
 
 
 def main(url: str, fd: int, commit_delay_ms: float) -> None:

@@ -21,7 +21,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 from starlette.requests import Request
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from yaksok.domain import codes
 from yaksok.domain.commands import Reserve
@@ -49,6 +49,7 @@ from yaksok.web.rate_limit import RateLimit, client_address
 
 MAX_BODY = 4096
 _PATH = re.compile(r"^/launches/([a-z0-9-]{1,64})/reservations$")
+_BARE_KEY = re.compile(rb"[\x21\x23-\x7e]{1,%d}" % MAX_KEY)  # no quote: not a quoted string
 _KEY = re.compile(r'^"((?:[\x20-\x21\x23-\x5b\x5d-\x7e]|\\["\\])*)"$|^([\x21-\x7e]+)$')
 
 
@@ -105,7 +106,10 @@ class ReservationRoute:
 
     async def _reserve(self, slug: str, scope: Scope, receive: Receive) -> Reply:
         key, media_type, admission = _headers(scope)
-        raw = await _body(receive)
+        message = await receive()  # the whole body, nearly always
+        raw = message.get("body", b"")
+        if message.get("more_body", False) or len(raw) > MAX_BODY:
+            raw = await _rest_of_body(raw, message, receive)
         self.limit.take(client_address(scope.get("client")))
         if media_type is not None and b"json" not in media_type:
             raise UnsupportedMediaType(
@@ -199,6 +203,8 @@ def _headers(scope: Scope) -> tuple[str | None, bytes | None, str | None]:
 
 def _idempotency_key(value: bytes) -> str | None:
     """The key as a structured-field string (``"abc"``), or bare as most clients send it."""
+    if _BARE_KEY.fullmatch(value):  # the usual case, read without the general pattern
+        return value.decode("ascii")
     found = _KEY.match(value.decode("latin-1").strip())
     if found is None:
         return None
@@ -207,22 +213,23 @@ def _idempotency_key(value: bytes) -> str | None:
     return key if 0 < len(key) <= MAX_KEY else None
 
 
-async def _body(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
+async def _rest_of_body(first: bytes, message: Message, receive: Receive) -> bytes:
+    """The body of a request that did not come in one message, refused once it is too large."""
+    chunks = [first]
+    size = len(first)
     while True:
-        message = await receive()
-        chunk = message.get("body", b"")
-        size += len(chunk)
         if size > MAX_BODY:
             raise PayloadTooLarge(
                 f"a reservation body is at most {MAX_BODY} bytes",
                 code=REQUEST_TOO_LARGE,
                 details={"max_body_bytes": MAX_BODY},
             )
-        chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        chunks.append(chunk)
 
 
 def _parse(raw: bytes) -> ReserveBody:
