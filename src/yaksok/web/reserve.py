@@ -89,12 +89,20 @@ class ReservationRoute:
         self.in_flight: set[tuple[str, str]] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        match = _PATH.match(scope["path"]) if scope["type"] == "http" and scope["method"] == "POST" else None
-        if match is None:
+        if scope["type"] != "http" or scope["method"] != "POST" or not (match := _PATH.match(scope["path"])):
             await self.app(scope, receive, send)
             return
+        # One coroutine and plain calls: each layer of awaiting costs, at the opening minute.
         try:
-            status, headers, body = await self._reserve(match.group(1), scope, receive)
+            message = await receive()  # the whole body, nearly always
+            raw = message.get("body", b"")
+            if message.get("more_body", False) or len(raw) > MAX_BODY:
+                raw = await _rest_of_body(raw, message, receive)
+            command = self._command(match.group(1), scope, raw)
+            try:
+                status, headers, body = await self.group.submit(command)
+            finally:
+                self.in_flight.discard((command.launch_slug, command.idempotency_key))
         except YaksokError as exc:
             await problem_of(exc)(scope, receive, send)
             return
@@ -104,12 +112,9 @@ class ReservationRoute:
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
-    async def _reserve(self, slug: str, scope: Scope, receive: Receive) -> Reply:
+    def _command(self, slug: str, scope: Scope, raw: bytes) -> Reserve:
+        """The request checked and read, its key now in flight (the caller lets it go)."""
         key, media_type, admission = _headers(scope)
-        message = await receive()  # the whole body, nearly always
-        raw = message.get("body", b"")
-        if message.get("more_body", False) or len(raw) > MAX_BODY:
-            raw = await _rest_of_body(raw, message, receive)
         self.limit.take(client_address(scope.get("client")))
         if media_type is not None and b"json" not in media_type:
             raise UnsupportedMediaType(
@@ -121,7 +126,13 @@ class ReservationRoute:
                 code=IDEMPOTENCY_KEY_MISSING,
             )
         body = _parse(raw)
-        command = Reserve(
+        if (slug, key) in self.in_flight:
+            raise Conflict(
+                "a request with this Idempotency-Key is still being processed; retry in a moment",
+                code=codes.IDEMPOTENCY_IN_FLIGHT,
+            )
+        self.in_flight.add((slug, key))
+        return Reserve(
             launch_slug=slug,
             idempotency_key=key,
             sku=body.sku,
@@ -131,16 +142,6 @@ class ReservationRoute:
             admission=admission,
             language=body.language,
         )
-        if (slug, key) in self.in_flight:
-            raise Conflict(
-                "a request with this Idempotency-Key is still being processed; retry in a moment",
-                code=codes.IDEMPOTENCY_IN_FLIGHT,
-            )
-        self.in_flight.add((slug, key))
-        try:
-            return await self.group.submit(command)
-        finally:
-            self.in_flight.discard((slug, key))
 
 
 def decided(
