@@ -29,4 +29,7 @@ def test_the_reservations_bench_reports_each_phase_and_the_cpu_of_the_server_and
     assert figures["reserve_server_cpu_us"] > 0 and figures["reserve_writer_cpu_us"] > 0
     assert figures["ceiling_server_cpu_us"] > 0 and figures["baseline_server_cpu_us"] > 0
     assert 0 <= figures["reserve_idle_cores"] <= figures["machine"]["cpus"]
-    assert "CPU per request" in result.stderr
+    # The route answered at once by a writer that commits nothing: the serving process's own cost.
+    assert figures["route_rps"] > 0 and figures["route_server_cpu_us"] > 0
+    assert figures["route_to_ceiling"] == figures["route_rps"] / figures["ceiling_rps"]
+    assert "CPU per request" in result.stderr and "committing nothing" in result.stderr

@@ -1,6 +1,7 @@
 """``yaksok bench reservations``: the durable reservation endpoint against a bare ASGI ceiling and a
 one-commit-per-request baseline, each loaded by ``wrk`` (one thread, unique Idempotency-Key and
-contact per request) on 127.0.0.1, one after the other in one run."""
+contact per request) on 127.0.0.1, one after the other in one run; and, to show what the serving
+process's own path costs, the same route answered at once without the writer (``route``)."""
 
 from __future__ import annotations
 
@@ -71,17 +72,23 @@ def run_reservations(options: BenchOptions, progress: Callable[[str], None]) -> 
         databases.scratch_schema(options.database_url or f"sqlite:///{tmp}/bench.db", "yaksok_bench") as url,
     ):
         results: dict[str, dict[str, float]] = {}
-        for mode in ("bare", "reserve", "baseline"):
+        for mode in ("bare", "route", "reserve", "baseline"):
             slug = f"bench-{mode}-{int(time.time())}"
             if mode != "bare":
                 _open_preorder(url, slug)
             progress(f"bench reservations: {mode}, {options.duration} s, {options.connections} connections")
             results[mode] = _measure(wrk, mode, slug, url, options, Path(tmp))
-    ceiling, reserve, baseline = results["bare"], results["reserve"], results["baseline"]
+    ceiling, route = results["bare"], results["route"]
+    reserve, baseline = results["reserve"], results["baseline"]
     return {
         "ceiling_rps": ceiling["rps"],
         "reserve_rps": reserve["rps"],
         "baseline_rps": baseline["rps"],
+        # The route answered at once, committing nothing: the most the serving process allows.
+        "route_rps": route["rps"],
+        "route_p99_ms": route["p99_ms"],
+        "route_server_cpu_us": route["server_cpu_us"],
+        "route_to_ceiling": route["rps"] / ceiling["rps"] if ceiling["rps"] else 0.0,
         "ceiling_p50_ms": ceiling["p50_ms"],
         "ceiling_p99_ms": ceiling["p99_ms"],
         "reserve_p50_ms": reserve["p50_ms"],
@@ -148,6 +155,7 @@ def _measure(wrk: str, mode: str, slug: str, url: str, options: BenchOptions, tm
         str(port),
         url,
         str(options.commit_delay_ms),
+        slug,
     ]
     with child(f"{mode} server", args, tmp / f"{mode}.log") as server:
         try:

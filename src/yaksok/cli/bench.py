@@ -100,11 +100,12 @@ def reservations(
 ) -> None:
     """Durable reservations against a bare ASGI ceiling and a one-commit-per-request baseline.
 
-    Three phases on 127.0.0.1, each served by uvicorn the same way and loaded by wrk (one thread,
+    Four phases on 127.0.0.1, each served by uvicorn the same way and loaded by wrk (one thread,
     CONNECTIONS connections, DURATION seconds, a unique Idempotency-Key and contact per request):
     (a) a bare ASGI app answering 201 after reading the body; (b) yaksok's app with an open
-    pre-order, reservations group-committed; (c) the same app committing each reservation alone.
-    Needs wrk. Progress goes to stderr.
+    pre-order, reservations group-committed; (c) the same app committing each reservation alone;
+    and, to show what the serving process's own path allows, (d) yaksok's app with the route
+    answered at once, committing nothing. Needs wrk. Progress goes to stderr.
     """
     options = BenchOptions(
         database_url=database_url or "",
@@ -121,7 +122,9 @@ def reservations(
         f"baseline {figures['baseline_rps']:.0f}; reserve/ceiling {figures['reserve_to_ceiling']:.2f}, "
         f"reserve/baseline {figures['reserve_to_baseline']:.1f}; "
         f"reserve p50 {figures['reserve_p50_ms']:.1f} ms, p99 {figures['reserve_p99_ms']:.1f} ms; "
-        f"errors {figures['errors']} ({figures['database']}); CPU per request: ceiling "
+        f"errors {figures['errors']} ({figures['database']}); the route answered at once, "
+        f"committing nothing: {figures['route_rps']:.0f} req/s ({figures['route_to_ceiling']:.2f} "
+        f"of the ceiling); CPU per request: ceiling "
         f"{figures['ceiling_server_cpu_us']:.0f} µs, reserve {figures['reserve_server_cpu_us']:.0f} µs "
         f"+ writer {figures['reserve_writer_cpu_us']:.0f} µs ({figures['reserve_idle_cores']:.2f} cores idle)"
     )

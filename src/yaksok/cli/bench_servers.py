@@ -2,12 +2,16 @@
 cli/, the one layer that may compose the web app):
 
 - ``bare``: a raw ASGI app answering 201 once it has read the body (the ceiling);
+- ``route``: yaksok's whole app, the reservation route answered at once by a writer that commits
+  nothing (every request gets the reply of one real reservation made at start): what the serving
+  process's own path costs, without the writer and the disk;
 - ``reserve``: yaksok's whole app, reservations group-committed by a writer process, as
   ``yaksok serve`` runs it;
 - ``baseline``: yaksok's whole app, each reservation committed in its own transaction;
 - ``queue``: yaksok's whole app as it serves waiting room status polls (`yaksok bench waiting-room`).
 
-Run as ``python -m yaksok.cli.bench_servers MODE PORT DATABASE_URL COMMIT_DELAY_MS``.
+Run as ``python -m yaksok.cli.bench_servers MODE PORT DATABASE_URL COMMIT_DELAY_MS [LAUNCH]``
+(``route`` makes its one reservation in LAUNCH).
 """
 
 from __future__ import annotations
@@ -60,13 +64,41 @@ def one_commit_per_request(rt: Runtime, delay: float) -> GroupCommit:
     return GroupCommit(commit)
 
 
-def main(mode: str, port: int, url: str, delay_ms: float) -> None:
+class AnswersAtOnce:
+    """A writer that commits nothing: every request gets ``reply`` as soon as it is submitted."""
+
+    def __init__(self, reply: Reply) -> None:
+        self._reply = reply
+
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+    async def submit(self, command: Reserve) -> Reply:
+        return self._reply
+
+
+def one_real_reply(rt: Runtime, launch: str) -> Reply:
+    sample = Reserve(
+        launch_slug=launch, idempotency_key="bench-route", sku="wifi-16", quantity=1, contact="a@example.com"
+    )
+    reply = decided(rt, [sample])[0]
+    if reply[0] != 201:
+        raise SystemExit(f"the route phase's sample reservation was refused: {reply[2]!r}")
+    return reply
+
+
+def main(mode: str, port: int, url: str, delay_ms: float, launch: str = "") -> None:
     if mode == "bare":
         serve(bare, port)
         return
     with databases.opened(url, migrate=False) as rt, contextlib.ExitStack() as stack:
         if mode == "queue":
             writer: Writer = GroupCommit(lambda batch: decided(rt, batch))
+        elif mode == "route":
+            writer = AnswersAtOnce(one_real_reply(rt, launch))
         elif mode == "baseline":
             writer = one_commit_per_request(rt, delay_ms / 1000)
         else:
@@ -77,4 +109,4 @@ def main(mode: str, port: int, url: str, delay_ms: float) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4]))
+    main(sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4]), *sys.argv[5:6])
