@@ -9,7 +9,7 @@ import click
 import pytest
 from starlette.routing import Route
 
-from yaksok.cli import main
+from yaksok.cli import COMMANDS, main
 from yaksok.config import Settings
 from yaksok.services.runtime import Runtime
 from yaksok.web.app import create_app
@@ -18,11 +18,22 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def command_paths(group: click.Group, prefix: str = "yaksok") -> list[str]:
+    """Every command below ``group``, as click lists them (the top group loads its own lazily)."""
+    context = click.Context(group)
     paths = []
-    for name, command in group.commands.items():
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
+        assert command is not None, f"{prefix} lists {name} but cannot load it"
         path = f"{prefix} {name}"
         paths.extend(command_paths(command, path) if isinstance(command, click.Group) else [path])
     return paths
+
+
+def test_the_cli_lists_and_loads_every_command() -> None:
+    paths = command_paths(main)
+    assert {" ".join(path.split()[:2]) for path in paths} == {f"yaksok {name}" for name in COMMANDS}
+    for path in ("yaksok serve", "yaksok replay", "yaksok bench reservations", "yaksok waiting-room set"):
+        assert path in paths
 
 
 @pytest.mark.parametrize("command", command_paths(main))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from yaksok.channels import chat, email, webpush
+from yaksok.channels import chat, email
 from yaksok.channels.bluesky import BlueskyTransport
 from yaksok.channels.mastodon import MastodonTransport
 from yaksok.channels.outbound import Transport, TransportOptions
@@ -34,6 +34,20 @@ class Channel:
     # The rendered body cut where each subscriber's manage token goes, given the manage links'
     # prefix (``webhook_events.manage_parts``); None: every subscriber gets the body as rendered.
     personal: Callable[[bytes, str], tuple[bytes, bytes]] | None = None
+
+
+# Web Push brings aiohttp and pywebpush: loaded when a push is first rendered or sent, so that
+# commands that never push (a replay, the CLI) start without them.
+def _web_push(options: TransportOptions) -> Transport:
+    from yaksok.channels.webpush import WebPushTransport
+
+    return WebPushTransport(options)
+
+
+def _push_body(notice: Notice, lang: str, base_url: str, milestones: Mapping[str, Milestone]) -> bytes:
+    from yaksok.channels.webpush import push_body
+
+    return push_body(notice, lang, base_url, milestones)
 
 
 REGISTRY: dict[str, Channel] = {
@@ -102,8 +116,8 @@ REGISTRY: dict[str, Channel] = {
             summary="a browser notification by Web Push (RFC 8030), encrypted (RFC 8291), signed (VAPID)",
             target="a push service endpoint (https), with the browser's keys p256dh and auth",
             signed=False,
-            transport=webpush.WebPushTransport,
-            render=webpush.push_body,
+            transport=_web_push,
+            render=_push_body,
         ),
     )
 }

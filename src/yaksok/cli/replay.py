@@ -14,7 +14,6 @@ from pathlib import Path
 import click
 
 from yaksok.cli.options import SourceError, opened, readable_sources, redacted, yaksok_errors
-from yaksok.cli.serve import serve_app
 from yaksok.config import Settings
 from yaksok.domain.clock import SimulatedClock
 from yaksok.replay import Scenario, load_scenario
@@ -95,6 +94,8 @@ def demo(host: str, port: int, database_url: str | None, scenario_file: Path | N
         with yaksok_errors():
             settings = Settings.from_env(database_url=url, host=host, port=port)
         _print_demo_summary(report, url, settings, signed, scenario)
+        from yaksok.cli.serve import serve_app  # the web app: only the demo serves it, not a replay
+
         serve_app(rt, settings)
 
 

@@ -4,7 +4,6 @@ with."""
 
 from __future__ import annotations
 
-from yaksok.channels.webpush import new_vapid_key
 from yaksok.domain.push import VapidKey
 from yaksok.services.runtime import Runtime
 
@@ -15,6 +14,8 @@ def vapid_key(rt: Runtime) -> VapidKey:
         found = tx.push.vapid_key()
     if found is not None:
         return found
+    from yaksok.channels.webpush import new_vapid_key  # aiohttp and pywebpush: loaded when first used
+
     private_pem, public_key = new_vapid_key()
     with rt.store.write() as tx:
         tx.push.add_vapid_key(VapidKey(private_pem, public_key, rt.clock.now()))
