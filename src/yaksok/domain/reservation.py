@@ -122,13 +122,8 @@ def check_open(launch: Launch, milestones: list[Milestone], now: datetime) -> Mi
             code=codes.PREORDER_NOT_OPEN,
             details={"opens_at": None, "launch_page": page},
         )
-    opening = {
-        "opens_at": promise.at.astimezone(UTC).isoformat(),
-        "opens_at_local": promise.at.astimezone(zone_info(launch.zone)).isoformat(),
-        "zone": launch.zone,
-        "launch_page": page,
-    }
     if now < promise.at:
+        opening = _opening(launch, promise.at, page)
         raise Conflict(
             f"the pre-order opens at {opening['opens_at_local']} ({launch.zone}), {opening['opens_at']} UTC",
             code=codes.PREORDER_NOT_OPEN,
@@ -144,13 +139,24 @@ def check_open(launch: Launch, milestones: list[Milestone], now: datetime) -> Mi
     ):
         closed_at = close.at
     if closed_at is not None and now >= closed_at:
+        closed = closed_at.astimezone(UTC).isoformat()
         raise Conflict(
-            f"the pre-order closed at {closed_at.astimezone(UTC).isoformat()} UTC",
+            f"the pre-order closed at {closed} UTC",
             code=codes.PREORDER_CLOSED,
-            details={**opening, "closed_at": closed_at.astimezone(UTC).isoformat()},
+            details={**_opening(launch, promise.at, page), "closed_at": closed},
         )
     assert opens is not None
     return opens
+
+
+def _opening(launch: Launch, at: datetime, page: str) -> dict[str, str]:
+    """When the pre-order opens, as a refusal states it (made only for one: every batch checks)."""
+    return {
+        "opens_at": at.astimezone(UTC).isoformat(),
+        "opens_at_local": at.astimezone(zone_info(launch.zone)).isoformat(),
+        "zone": launch.zone,
+        "launch_page": page,
+    }
 
 
 class PreorderState(StrEnum):

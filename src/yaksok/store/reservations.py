@@ -10,6 +10,7 @@ from typing import Any
 import psycopg
 from sqlalchemy import ColumnElement, bindparam, func, select, update
 from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.exc import IntegrityError
 
 from yaksok.domain.figures import ReservationTally
 from yaksok.domain.reservation import Reservation, ReservationState
@@ -53,11 +54,15 @@ class ReservationRepository(port.ReservationRepository):
             )
             for made in batch
         ]
-        if dialect.name == "postgresql":  # one statement, one array per column: one round trip
+        driver = self._db.connection.driver_connection
+        if isinstance(driver, sqlite3.Connection):  # the driver itself: SQLAlchemy's wrapper cost more
+            try:
+                driver.executemany(_INSERT, rows)
+            except sqlite3.IntegrityError as exc:  # as SQLAlchemy raises it: the store's callers know it
+                raise IntegrityError(_INSERT, None, exc) from exc
+        else:  # one statement, one array per column: one round trip
             columns = tuple(list(column) for column in zip(*rows, strict=True))
             self._db.exec_driver_sql(_INSERT_UNNEST, columns)
-        else:
-            self._db.exec_driver_sql(_INSERT, rows)
 
     # The three reads of each batch (sequence, keys, contacts) go to the driver as plain SQL: the
     # writer runs them once per group commit, where SQLAlchemy's statement handling cost ~3x.

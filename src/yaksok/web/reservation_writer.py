@@ -4,9 +4,11 @@
 each request it has read and checked (``ProcessWriter.submit``), the writer takes everything that
 has arrived as one batch, decides it with ``services.reservations.reserve_batch`` (the same door
 as every other caller) in one transaction, and sends back each request's HTTP reply once that
-transaction is on disk. Pipelined: the transaction commits without waiting for the disk, and a
-flusher thread (``Flusher``) flushes everything committed so far and then sends the replies, while
-this thread decides and commits the next batch (docs/operations.md, "The reservation writer").
+transaction is on disk. The transaction commits without waiting for the disk; then everything
+committed so far is flushed and the replies go out. Where a flush takes longer than deciding a
+batch, a flusher thread (``Flusher``) flushes while this thread decides and commits the next batch;
+where it is quicker, this thread flushes itself (``Pace``; docs/operations.md, "The reservation
+writer").
 
 Frames on the socket are a 4-byte big-endian length and msgpack: requests ``[first ticket,
 [Reserve, ...]]`` (tickets numbered on from the first), replies ``[[first ticket, [[status,
@@ -50,12 +52,15 @@ _decode_requests = msgspec.msgpack.Decoder(tuple[int, list[Reserve]]).decode
 _decode_replies = msgspec.msgpack.Decoder(list[tuple[int, list[Reply]]]).decode
 
 
-_EMPTY = msgspec.msgpack.Encoder().encode([])
+_EMPTY = _encode([])
 
 
 def _frame(items: object) -> bytes:
     payload = _encode(items)
     return len(payload).to_bytes(4, "big") + payload
+
+
+_ASK = _frame([])  # the writer's request for its next batch
 
 
 def _frames(buffer: bytearray) -> Iterator[bytes]:
@@ -192,24 +197,37 @@ def started(url: str, *, commit_delay_ms: float = 0.0) -> Iterator[ProcessWriter
 def serve(rt: Runtime, sock: socket.socket, commit_delay: float) -> None:
     """Decide batches until the serving process closes its end.
 
-    Pipelined: this thread decides and commits each batch without waiting for the disk
-    (``flushed=False``) and hands its replies to the flusher, which flushes everything committed
-    so far and only then sends them; meanwhile the next batch is decided and committed."""
+    This thread decides and commits each batch without waiting for the disk (``flushed=False``).
+    On a disk slower to flush than a batch is to decide, it hands the replies to the flusher,
+    which flushes everything committed so far and only then sends them, while the next batch is
+    decided and committed. On a quicker one it flushes and sends them itself, with its request for
+    the next batch in the same write: the hand-over costs more there than the overlap saves."""
     stop = threading.Event()
     folding = threading.Thread(target=_checkpoints, args=(rt, stop), name="checkpoints", daemon=True)
     folding.start()
-    flusher = Flusher(rt, sock, commit_delay)
+    pace = Pace()
+    flusher = Flusher(rt, sock, commit_delay, pace)
     terms = reservations.Terms()  # the launches' terms, read again whenever the ledger moves
-    flusher.send(_frame([]))  # ready, and asking for the first batch
+    flusher.send(_ASK)  # ready, and asking for the first batch
     buffer = bytearray()
     try:
         while (arrived := _next_batch(sock, buffer)) is not None:
+            beside = pace.flush_beside()
+            committed: list[Numbered] = []
             for first, requests in arrived:
                 for start in range(0, len(requests), MAX_BATCH):
-                    chunk = requests[start : start + MAX_BATCH]
-                    flusher.hand((first + start, _replies(rt, chunk, terms)))
+                    began = time.perf_counter()
+                    replies = (first + start, _replies(rt, requests[start : start + MAX_BATCH], terms))
+                    pace.decided(time.perf_counter() - began)
+                    if beside:
+                        flusher.hand(replies)
+                    else:
+                        committed.append(replies)
             try:
-                flusher.send(_frame([]))  # committed: the next batch, please
+                if committed:
+                    flusher.flush_and_send(committed)  # and the next batch, please
+                else:
+                    flusher.send(_ASK)  # committed: the next batch, please
             except OSError:  # the serving process has gone
                 break
     finally:
@@ -218,14 +236,48 @@ def serve(rt: Runtime, sock: socket.socket, commit_delay: float) -> None:
         folding.join()
 
 
-class Flusher:
-    """A thread that makes the committed batches durable and then sends their replies: one flush
-    covers every batch committed before it began, so a slow disk makes batches bigger, not fewer."""
+_EASING = 0.2  # how much one batch moves ``Pace``'s averages
 
-    def __init__(self, rt: Runtime, sock: socket.socket, flush_delay: float) -> None:
+
+class Pace:
+    """How long deciding and committing a batch takes, and how long a flush, in seconds (moving
+    averages): the writer flushes beside its deciding only where flushing takes longer."""
+
+    def __init__(self) -> None:
+        self.deciding = 0.0
+        self.flushing = 0.0
+        self.beside = False
+
+    def decided(self, seconds: float) -> None:
+        self.deciding += _EASING * (seconds - self.deciding)
+
+    def flushed(self, seconds: float) -> None:
+        self.flushing += _EASING * (seconds - self.flushing)
+
+    def flush_beside(self) -> bool:
+        """Whether the next batch's flush goes to the flusher thread. A margin either way keeps
+        it from going back and forth where the two take about as long; each change is logged."""
+        if self.beside != (self.flushing > self.deciding * (0.8 if self.beside else 1.25)):
+            self.beside = not self.beside
+            log.info(
+                "a flush takes %.2f ms, deciding a batch %.2f ms: flushing %s",
+                self.flushing * 1000,
+                self.deciding * 1000,
+                "in a thread of its own, beside the deciding" if self.beside else "before the next batch",
+            )
+        return self.beside
+
+
+class Flusher:
+    """Makes the committed batches durable and then sends their replies: in a thread of its own
+    (``hand``), or in the caller's (``flush_and_send``). One flush covers every batch committed
+    before it began, so a slow disk makes batches bigger, not fewer."""
+
+    def __init__(self, rt: Runtime, sock: socket.socket, flush_delay: float, pace: Pace) -> None:
         self._rt = rt
         self._sock = sock
         self._delay = flush_delay
+        self._pace = pace
         self._ready = threading.Condition()
         self._pending: list[Numbered] = []
         self._closing = False
@@ -234,10 +286,14 @@ class Flusher:
         self._thread.start()
 
     def hand(self, replies: Numbered) -> None:
-        """Replies of a committed batch, to be sent once the batch is flushed."""
+        """Replies of a committed batch, to be sent by the flusher's thread once it is flushed."""
         with self._ready:
             self._pending.append(replies)
             self._ready.notify()
+
+    def flush_and_send(self, batches: list[Numbered]) -> None:
+        """Flush in this thread, then send the replies and ask for the next batch in one write."""
+        self.send(_frame(self._flushed(batches)) + _ASK)
 
     def send(self, frame: bytes) -> None:
         """One whole frame on the socket, never interleaved with another thread's."""
@@ -259,17 +315,24 @@ class Flusher:
                 batches, self._pending = self._pending, []
             if not batches:
                 return
-            if self._delay:
-                time.sleep(self._delay)  # `yaksok bench --commit-delay-ms`: a slower disk's flush
             try:
-                reservations.flush_reservations(self._rt)
-            except Exception:  # committed but perhaps not durable: retrying with the key replays it
-                log.exception("a flush of %d batches failed", len(batches))
-                batches = [(first, [_INTERNAL_REPLY] * len(replies)) for first, replies in batches]
-            try:
-                self.send(_frame(batches))
+                self.send(_frame(self._flushed(batches)))
             except OSError:  # the serving process has gone; the main loop sees it too
                 return
+
+    def _flushed(self, batches: list[Numbered]) -> list[Numbered]:
+        """The batches' replies once everything committed so far is on disk (500s if it is not)."""
+        began = time.perf_counter()
+        if self._delay:
+            time.sleep(self._delay)  # `yaksok bench --commit-delay-ms`: a slower disk's flush
+        try:
+            reservations.flush_reservations(self._rt)
+        except Exception:  # committed but perhaps not durable: retrying with the key replays it
+            log.exception("a flush of %d batches failed", len(batches))
+            return [(first, [_INTERNAL_REPLY] * len(replies)) for first, replies in batches]
+        finally:
+            self._pace.flushed(time.perf_counter() - began)
+        return batches
 
 
 def _checkpoints(rt: Runtime, stop: threading.Event) -> None:
