@@ -803,7 +803,7 @@ def reservation(sequence: int, **fields: Any) -> Reservation:
         state=ReservationState.QUEUED,
         created_at=T0,
     )
-    return replace(made, **fields)
+    return made._replace(**fields)
 
 
 def test_reservations_come_back_as_stored_and_in_sequence_order(store: port.Store) -> None:
@@ -852,7 +852,7 @@ def test_a_sequence_or_idempotency_key_is_taken_once_per_launch(
         tx.reservations.add_many([reservation(1)])
 
     with pytest.raises(Conflict), store.write() as tx:
-        tx.reservations.add_many([replace(reservation(2), **taken)])
+        tx.reservations.add_many([reservation(2)._replace(**taken)])
     with store.read() as tx:
         assert tx.reservations.last_sequence(LAUNCH.slug) == 1
 

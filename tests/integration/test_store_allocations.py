@@ -136,7 +136,7 @@ def test_ledger_verify_fails_naming_the_run_when_the_stored_assignment_was_chang
         tx.reservations.add_many(
             [
                 _reservation(1, ReservationState.QUEUED),
-                replace(_reservation(2, ReservationState.QUEUED), quantity=4, pickup_store=None),
+                _reservation(2, ReservationState.QUEUED)._replace(quantity=4, pickup_store=None),
             ]
         )
     allocation.record_batch(rt, RecordBatch(launch_slug="ipad", sku="wifi", units=1, date=DEC1))

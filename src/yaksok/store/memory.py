@@ -729,7 +729,7 @@ class ReservationRepository(_Repository, port.ReservationRepository):
             if any(r.sequence == new.sequence or r.idempotency_key == new.idempotency_key for r in taken):
                 raise ConstraintViolation(f"sequence {new.sequence} or its idempotency key is already stored")
             _insert(
-                tables.reservations, new.code, replace(new, created_at=_utc(new.created_at)), "reservation"
+                tables.reservations, new.code, new._replace(created_at=_utc(new.created_at)), "reservation"
             )
 
     def _of(self, launch_slug: str) -> list[Reservation]:
@@ -765,7 +765,7 @@ class ReservationRepository(_Repository, port.ReservationRepository):
         if found is None or found.state is ReservationState.CANCELLED:
             return False
         cancelled_at = _utc(now) if state is ReservationState.CANCELLED else None
-        tables.reservations[code] = replace(found, state=state, cancelled_at=cancelled_at)
+        tables.reservations[code] = found._replace(state=state, cancelled_at=cancelled_at)
         return True
 
     def for_launch(
