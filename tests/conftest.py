@@ -151,8 +151,9 @@ def store(bare_engine: sa.Engine, sqlite_template: Path) -> Store:
 def sqlite_store(tmp_path: Path, sqlite_template: Path) -> Iterator[Store]:
     engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
     migrate_quickly(engine, sqlite_template)
-    yield Store(engine)
-    engine.dispose()
+    opened = Store(engine)
+    yield opened
+    opened.close()
 
 
 @pytest.fixture
@@ -160,7 +161,9 @@ def postgresql_store() -> Iterator[Store]:
     _skip_without_postgresql()
     with _pg_schema_engine() as engine:
         migrate_quickly(engine, Path())
-        yield Store(engine)
+        opened = Store(engine)
+        yield opened
+        opened.close()  # the connections it keeps for the reservation writer too
 
 
 @pytest.fixture

@@ -86,7 +86,7 @@ class Store(port.Store):
         self.engine = engine
         self._directory_flushed = False
         self.writes_take_turns = engine.dialect.name == "sqlite"  # BEGIN IMMEDIATE (engine.py)
-        self._kept = threading.local()  # each thread's connection for unflushed writes
+        self._kept = threading.local()  # each thread's connections for unflushed writes and flushes
         self._all_kept: list[Connection] = []
         self._kept_lock = threading.Lock()
 
@@ -131,7 +131,9 @@ class Store(port.Store):
             return
         # A transaction with an id commits synchronously (the default), so its commit waits for
         # the write-ahead log to be flushed up to its commit record: past every earlier commit.
-        with self.engine.connect() as connection, connection.begin():
+        # One statement in autocommit on a connection kept for it: one round trip (a pooled
+        # connection, checked and with a transaction block, took four).
+        with self._kept_connection(flushing=True) as connection:
             connection.exec_driver_sql("SELECT pg_current_xact_id()")
 
     def _flush_sqlite(self) -> None:
@@ -182,26 +184,31 @@ class Store(port.Store):
             yield connection
 
     @contextmanager
-    def _kept_connection(self) -> Iterator[Connection]:
-        """This thread's connection for unflushed writes, opened on first use; one whose
-        transaction failed is dropped, and the next write opens another. On PostgreSQL it commits
-        without waiting for the log (``synchronous_commit = off``) for the whole session, set once
-        (per transaction it was a round trip a batch): so it is never handed back to the pool,
-        where another write would then commit unflushed too."""
-        connection: Connection | None = getattr(self._kept, "connection", None)
+    def _kept_connection(self, *, flushing: bool = False) -> Iterator[Connection]:
+        """This thread's connection for unflushed writes (or, ``flushing``, for PostgreSQL's
+        flushes, in autocommit), opened on first use; one whose transaction failed is dropped,
+        and the next use opens another. On PostgreSQL the one for writes commits without waiting
+        for the log (``synchronous_commit = off``) for the whole session, set once (per
+        transaction it was a round trip a batch): so it is never handed back to the pool, where
+        another write would then commit unflushed too."""
+        purpose = "flushing" if flushing else "writing"
+        connection: Connection | None = getattr(self._kept, purpose, None)
         if connection is None or connection.closed or connection.invalidated:
-            options = {"yaksok_write": True, "yaksok_unflushed": True}
-            connection = self.engine.connect().execution_options(**options)
-            if self.dialect == "postgresql":
-                connection.exec_driver_sql("SET synchronous_commit TO off")
-                connection.commit()
-            self._kept.connection = connection
+            if flushing:
+                connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            else:
+                options = {"yaksok_write": True, "yaksok_unflushed": True}
+                connection = self.engine.connect().execution_options(**options)
+                if self.dialect == "postgresql":
+                    connection.exec_driver_sql("SET synchronous_commit TO off")
+                    connection.commit()
+            setattr(self._kept, purpose, connection)
             with self._kept_lock:
                 self._all_kept.append(connection)
         try:
             yield connection
         except BaseException:
-            self._kept.connection = None
+            setattr(self._kept, purpose, None)
             with self._kept_lock:
                 self._all_kept.remove(connection)
             _drop(connection)
