@@ -821,6 +821,23 @@ def test_reservations_come_back_as_stored_and_in_sequence_order(store: port.Stor
         assert tx.reservations.by_keys(LAUNCH.slug, {"key-2", "key-9"}) == {"key-2": second}
 
 
+def test_reservations_keep_every_character_they_were_given(store: port.Store) -> None:
+    # Keys and contacts go to PostgreSQL by COPY, whose text format escapes these.
+    odd = reservation(
+        1,
+        idempotency_key='k\\N\\t"\'\\',
+        contact="tab\there\\N, new\nline, 약속 \\.",
+        pickup_store="\\N",
+        language="ko",
+    )
+    with store.write() as tx:
+        tx.launches.add(LAUNCH, T0)
+        tx.reservations.add_many([odd])
+    with store.read() as tx:
+        assert tx.reservations.get("r1") == odd
+        assert tx.reservations.by_keys(LAUNCH.slug, {odd.idempotency_key}) == {odd.idempotency_key: odd}
+
+
 def test_units_are_counted_per_contact_without_cancelled_and_held_per_sku_without_waitlisted(
     store: port.Store,
 ) -> None:

@@ -25,9 +25,10 @@ class ReservationRepository(port.ReservationRepository):
         self._db = connection
 
     def add_many(self, batch: Sequence[Reservation]) -> None:
-        # The launch-minute hot path: one prepared INSERT given plain tuples (on PostgreSQL, one
-        # INSERT from arrays), each instant converted once per batch, instead of SQLAlchemy's
-        # per-row parameter processing (~3x the cost).
+        # The launch-minute hot path, straight to the driver: one prepared INSERT given plain
+        # tuples (on PostgreSQL a COPY, one round trip, at under half the client's CPU of an INSERT
+        # from arrays), each instant converted once per batch, instead of SQLAlchemy's per-row
+        # parameter processing (~3x the cost). Its unique keys taken raise as SQLAlchemy would.
         if not batch:
             return
         dialect = self._db.dialect
@@ -55,14 +56,16 @@ class ReservationRepository(port.ReservationRepository):
             for made in batch
         ]
         driver = self._db.connection.driver_connection
-        if isinstance(driver, sqlite3.Connection):  # the driver itself: SQLAlchemy's wrapper cost more
-            try:
+        try:
+            if isinstance(driver, sqlite3.Connection):
                 driver.executemany(_INSERT, rows)
-            except sqlite3.IntegrityError as exc:  # as SQLAlchemy raises it: the store's callers know it
-                raise IntegrityError(_INSERT, None, exc) from exc
-        else:  # one statement, one array per column: one round trip
-            columns = tuple(list(column) for column in zip(*rows, strict=True))
-            self._db.exec_driver_sql(_INSERT_UNNEST, columns)
+                return
+            assert isinstance(driver, psycopg.Connection)
+            with driver.cursor() as cursor, cursor.copy(_COPY) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except (sqlite3.IntegrityError, psycopg.IntegrityError) as exc:
+            raise IntegrityError(_INSERT, None, exc) from exc
 
     # The three reads of each batch (sequence, keys, contacts) go to the driver as plain SQL: the
     # writer runs them once per group commit, where SQLAlchemy's statement handling cost ~3x.
@@ -211,13 +214,8 @@ _COLUMNS = (
 )
 
 
-_COLUMN_TYPES = ("text", "text", "int", "text", "text", "text", "text", "int", "text", "text", "text")
 _INSERT = f"INSERT INTO reservations ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
-_INSERT_UNNEST = (
-    f"INSERT INTO reservations ({', '.join(_COLUMNS)}) SELECT * FROM unnest("
-    + ", ".join(f"%s::{kind}[]" for kind in (*_COLUMN_TYPES, "timestamptz", "timestamptz", "text"))
-    + ")"
-)
+_COPY = f"COPY reservations ({', '.join(_COLUMNS)}) FROM STDIN"
 
 
 def _reservation(row: RowMapping) -> Reservation:
