@@ -7,6 +7,7 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 import psycopg
 from sqlalchemy import ColumnElement, bindparam, func, select, update
 from sqlalchemy.engine import Connection, RowMapping
@@ -18,6 +19,7 @@ from yaksok.store import port
 from yaksok.store.tables import reservations
 
 _T = reservations.c
+_json = msgspec.json.Encoder().encode
 
 
 class ReservationRepository(port.ReservationRepository):
@@ -98,14 +100,16 @@ class ReservationRepository(port.ReservationRepository):
     ) -> list[tuple[Any, ...]]:
         """``(v, value)`` for each ``v`` of ``among`` that the launch's rows have in ``column``.
 
-        On PostgreSQL one index probe per value, from one array (a statement psycopg prepares
-        once): an ``IN``/``= ANY`` lets a planner with stale statistics scan the whole launch."""
+        On PostgreSQL one index probe per value, from one JSON array (an ``IN``/``= ANY`` lets a
+        planner with stale statistics scan the whole launch; a text[] parameter is dumped by
+        psycopg in Python, value by value)."""
         if self._db.dialect.name == "postgresql":
             sql = (
-                f"SELECT v, (SELECT {value} FROM reservations"
-                f" WHERE launch_slug = %s AND {column} = v {where}) FROM unnest(%s::text[]) AS v"
+                f"SELECT v, (SELECT {value} FROM reservations WHERE launch_slug = %s AND {column} = v"
+                f" {where}) FROM json_array_elements_text(%s::json) AS v"
             )
-            return [row for row in self._rows(sql, (launch_slug, among)) if row[1] is not None]
+            values = _json(among).decode()
+            return [row for row in self._rows(sql, (launch_slug, values)) if row[1] is not None]
         marks = ", ".join("?" * len(among))
         sql = (
             f"SELECT {column}, {value} FROM reservations WHERE launch_slug = ? AND {column} IN ({marks}) "
