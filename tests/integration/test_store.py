@@ -825,7 +825,7 @@ def test_reservations_keep_every_character_they_were_given(store: port.Store) ->
     # Keys and contacts go to PostgreSQL by COPY, whose text format escapes these.
     odd = reservation(
         1,
-        idempotency_key='k\\N\\t"\'\\',
+        idempotency_key="k\\N\\t\"'\\",
         contact="tab\there\\N, new\nline, 약속 \\.",
         pickup_store="\\N",
         language="ko",
