@@ -1,5 +1,6 @@
 """What the end-to-end tests share to run yaksok for real: its command, free ports, the URL another
-process needs to reach a test database, and the app served by uvicorn in a thread."""
+process needs to reach a test database, a launch whose pre-order is open, and the app served by
+uvicorn in a thread."""
 
 from __future__ import annotations
 
@@ -11,12 +12,22 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 import uvicorn
 from starlette.types import ASGIApp
+
+from yaksok.domain.clock import SimulatedClock
+from yaksok.domain.commands import AddMilestone, CreateLaunch, RevisePromise
+from yaksok.domain.launch import MilestoneKind, Sku
+from yaksok.domain.policy import Policy
+from yaksok.domain.promise import Precision
+from yaksok.services import launches
+from yaksok.services.runtime import Runtime
+from yaksok.store.unit_of_work import Store
 
 # The installed console script when there is one, else the same entry point through this Python.
 _SCRIPT = Path(sys.executable).with_name("yaksok")
@@ -49,6 +60,33 @@ def database_url(engine: sa.Engine) -> str:
         schema = connection.execute(sa.text("SELECT current_schema()")).scalar_one()
     url = engine.url.update_query_dict({"options": f"-csearch_path={schema}"})
     return url.render_as_string(hide_password=False)
+
+
+def open_preorder(url: str, slug: str, *, cap: int | None = None) -> None:
+    """A launch at ``url`` whose pre-order of one SKU (``wifi-16``) opened a minute ago."""
+    store = Store.connect(url)
+    opening = datetime.now(UTC) - timedelta(minutes=1)
+    rt = Runtime(store=store, clock=SimulatedClock(opening - timedelta(hours=1)))
+    launches.create_launch(
+        rt,
+        CreateLaunch(
+            slug=slug,
+            titles={"en": slug.title()},
+            zone="Asia/Seoul",
+            skus=(Sku("wifi-16", {"en": "Wi-Fi"}, cap=cap),),
+            policy=Policy(min_lead=timedelta(0)),
+        ),
+    )
+    milestone = launches.add_milestone(
+        rt,
+        AddMilestone(
+            launch_slug=slug, key="preorder", kind=MilestoneKind.PREORDER_OPENS, titles={"en": "Pre-order"}
+        ),
+    )
+    launches.revise_promise(
+        rt, RevisePromise(milestone.id, time=opening.isoformat(), precision=Precision.EXACT)
+    )
+    store.close()
 
 
 @contextmanager

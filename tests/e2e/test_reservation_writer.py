@@ -5,50 +5,19 @@ beside the deciding. Either way every request is answered once, in order, with g
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
 
 import msgspec
 import pytest
 import sqlalchemy as sa
-from real_processes import database_url
+from real_processes import database_url, open_preorder
 
-from yaksok.domain.clock import SimulatedClock
-from yaksok.domain.commands import AddMilestone, CreateLaunch, Reserve, RevisePromise
-from yaksok.domain.launch import MilestoneKind, Sku
-from yaksok.domain.policy import Policy
-from yaksok.domain.promise import Precision
-from yaksok.services import launches
-from yaksok.services.runtime import Runtime
-from yaksok.store.unit_of_work import Store
+from yaksok.domain.commands import Reserve
 from yaksok.web.reservation_writer import started
 
 pytestmark = pytest.mark.e2e
 SLUG = "open"
 ROUNDS, AT_ONCE = 6, 20
 BESIDE = "flushing in a thread of its own, beside the deciding"
-
-
-def _open_preorder(url: str) -> None:
-    store = Store.connect(url)
-    opening = datetime.now(UTC) - timedelta(minutes=1)
-    rt = Runtime(store=store, clock=SimulatedClock(opening - timedelta(hours=1)))
-    launches.create_launch(
-        rt,
-        CreateLaunch(
-            slug=SLUG,
-            titles={"en": "Open"},
-            zone="Asia/Seoul",
-            skus=(Sku("wifi-16", {"en": "Wi-Fi"}),),
-            policy=Policy(min_lead=timedelta(0)),
-        ),
-    )
-    milestone = launches.add_milestone(
-        rt, AddMilestone(launch_slug=SLUG, key="p", kind=MilestoneKind.PREORDER_OPENS, titles={"en": "P"})
-    )
-    launches.revise_promise(
-        rt, RevisePromise(milestone.id, time=opening.isoformat(), precision=Precision.EXACT)
-    )
-    store.close()
 
 
 def _reserve(n: int) -> Reserve:
@@ -62,7 +31,7 @@ def test_every_request_is_answered_once_whichever_thread_flushes(
     bare_engine: sa.Engine, commit_delay_ms: float, capfd: pytest.CaptureFixture[str]
 ) -> None:
     url = database_url(bare_engine)
-    _open_preorder(url)
+    open_preorder(url, SLUG)
 
     async def rounds() -> list[tuple[int, int]]:
         answered: list[tuple[int, int]] = []

@@ -19,22 +19,14 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 import sqlalchemy as sa
-from real_processes import YAKSOK, database_url, free_port, run_cli
+from real_processes import YAKSOK, database_url, free_port, open_preorder, run_cli
 
-from yaksok.domain.clock import SimulatedClock
-from yaksok.domain.commands import AddMilestone, CreateLaunch, RevisePromise
-from yaksok.domain.launch import MilestoneKind, Sku
-from yaksok.domain.policy import Policy
-from yaksok.domain.promise import Precision
 from yaksok.domain.reservation import Reservation, ReservationState
-from yaksok.services import launches
-from yaksok.services.runtime import Runtime
 from yaksok.store.unit_of_work import Store
 
 pytestmark = pytest.mark.e2e
@@ -91,29 +83,7 @@ class Ack:
 @pytest.fixture
 def database(bare_engine: sa.Engine) -> Iterator[str]:
     url = database_url(bare_engine)
-    store = Store.connect(url)
-    opening = datetime.now(UTC) - timedelta(minutes=1)
-    rt = Runtime(store=store, clock=SimulatedClock(opening - timedelta(hours=1)))
-    launches.create_launch(
-        rt,
-        CreateLaunch(
-            slug=SLUG,
-            titles={"en": "Crash"},
-            zone="Asia/Seoul",
-            skus=(Sku("wifi-16", {"en": "Wi-Fi"}, cap=CAP),),
-            policy=Policy(min_lead=timedelta(0)),
-        ),
-    )
-    milestone = launches.add_milestone(
-        rt,
-        AddMilestone(
-            launch_slug=SLUG, key="preorder", kind=MilestoneKind.PREORDER_OPENS, titles={"en": "Pre-order"}
-        ),
-    )
-    launches.revise_promise(
-        rt, RevisePromise(milestone.id, time=opening.isoformat(), precision=Precision.EXACT)
-    )
-    store.close()
+    open_preorder(url, SLUG, cap=CAP)
     yield url
 
 
