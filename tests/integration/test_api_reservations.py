@@ -15,7 +15,7 @@ from yaksok.domain.commands import Reserve
 from yaksok.services.runtime import Runtime
 from yaksok.web.app import create_app
 from yaksok.web.errors import TooManyRequests
-from yaksok.web.group_commit import Reply
+from yaksok.web.group_commit import Reply, Writer
 from yaksok.web.rate_limit import RateLimit
 
 Headers = dict[str, str]
@@ -329,13 +329,7 @@ def test_a_new_cap_or_limit_reaches_the_next_reservation_at_once(
     assert reserve(client, "k3", contact="c@example.com").json()["state"] == "waitlisted"
 
 
-class _BrokenWriter:
-    async def start(self) -> None:
-        pass
-
-    async def stop(self) -> None:
-        pass
-
+class _BrokenWriter(Writer):
     async def submit(self, command: Reserve) -> Reply:
         raise RuntimeError("the writer broke")
 

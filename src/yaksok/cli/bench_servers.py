@@ -64,17 +64,11 @@ def one_commit_per_request(rt: Runtime, delay: float) -> GroupCommit:
     return GroupCommit(commit)
 
 
-class AnswersAtOnce:
+class AnswersAtOnce(Writer):
     """A writer that commits nothing: every request gets ``reply`` as soon as it is submitted."""
 
     def __init__(self, reply: Reply) -> None:
         self._reply = reply
-
-    async def start(self) -> None:
-        pass
-
-    async def stop(self) -> None:
-        pass
 
     async def submit(self, command: Reserve) -> Reply:
         return self._reply

@@ -22,28 +22,27 @@ MAX_BATCH = 1000
 
 
 class Writer(Protocol):
-    async def start(self) -> None: ...
+    """What the reservation route submits to. A writer with nothing to start or stop inherits
+    these two, which do nothing (``return None``: a protocol's ``pass`` is abstract to mypy)."""
 
-    async def stop(self) -> None: ...
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
 
     async def submit(self, command: Reserve) -> Reply:
         """The reply to the request, once the batch it went in has committed."""
         ...
 
 
-class GroupCommit:
+class GroupCommit(Writer):
     """Batches committed one at a time by ``commit`` in a thread of this process."""
 
     def __init__(self, commit: Commit) -> None:
         self._commit = commit
         self._pending: list[tuple[Reserve, asyncio.Future[Reply]]] = []
         self._running = False
-
-    async def start(self) -> None:
-        pass
-
-    async def stop(self) -> None:
-        pass
 
     async def submit(self, command: Reserve) -> Reply:
         future: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
