@@ -33,9 +33,10 @@ class ReservationRepository(port.ReservationRepository):
         # parameter processing (~3x the cost). Its unique keys taken raise as SQLAlchemy would.
         if not batch:
             return
-        dialect = self._db.dialect
-        to_db: Callable[[datetime], object] = _T.created_at.type.bind_processor(dialect) or _same
-        bound = _same if dialect.name == "postgresql" else _as_sqlite_stores
+        driver = self._db.connection.driver_connection
+        on_sqlite = isinstance(driver, sqlite3.Connection)
+        to_db: Callable[[datetime], object] = _T.created_at.type.bind_processor(self._db.dialect) or _same
+        bound = _as_sqlite_stores if on_sqlite else _same
         instants = {made.created_at for made in batch} | {made.cancelled_at for made in batch}
         converted = {instant: None if instant is None else bound(to_db(instant)) for instant in instants}
         rows = [
@@ -57,7 +58,6 @@ class ReservationRepository(port.ReservationRepository):
             )
             for made in batch
         ]
-        driver = self._db.connection.driver_connection
         try:
             if isinstance(driver, sqlite3.Connection):
                 driver.executemany(_INSERT, rows)
@@ -67,7 +67,7 @@ class ReservationRepository(port.ReservationRepository):
                 for row in rows:
                     copy.write_row(row)
         except (sqlite3.IntegrityError, psycopg.IntegrityError) as exc:
-            raise IntegrityError(_INSERT, None, exc) from exc
+            raise IntegrityError(_INSERT if on_sqlite else _COPY, None, exc) from exc
 
     # The three reads of each batch (sequence, keys, contacts) go to the driver as plain SQL: the
     # writer runs them once per group commit, where SQLAlchemy's statement handling cost ~3x.
