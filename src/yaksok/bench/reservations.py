@@ -40,11 +40,20 @@ from yaksok.services.runtime import Runtime
 BODY_LUA = """
 local n = 0
 local prefix = "%(prefix)s"
+-- "sequential" keys (and contacts) number the requests, as every figure in docs/benchmarks.md
+-- before 2026-11-30's sixth session was measured; "random" ones are UUID-like, as a crowd's are.
+local random_keys = "%(keys)s" == "random"
+local r = math.random
 request = function()
   n = n + 1
-  local body = '{"sku":"wifi-16","quantity":1,"contact":"' .. prefix .. n .. '@example.com"}'
+  local key = prefix .. n
+  if random_keys then
+    key = string.format("%%08x-%%04x-4%%03x-%%04x-%%08x%%04x", r(0, 0x7fffffff), r(0, 0xffff),
+      r(0, 0xfff), r(0, 0xffff), r(0, 0x7fffffff), n %% 0x10000)
+  end
+  local body = '{"sku":"wifi-16","quantity":1,"contact":"' .. key .. '@example.com"}'
   return wrk.format("POST", "%(path)s", {["Content-Type"] = "application/json",
-    ["Idempotency-Key"] = prefix .. n}, body)
+    ["Idempotency-Key"] = key}, body)
 end
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -61,6 +70,7 @@ class BenchOptions:
     commit_delay_ms: float = 0.0
     duration: int = 10
     connections: int = 64
+    keys: str = "sequential"  # or "random": UUID-like keys and contacts (BODY_LUA)
 
 
 def run_reservations(options: BenchOptions, progress: Callable[[str], None]) -> dict[str, Any]:
@@ -109,6 +119,7 @@ def run_reservations(options: BenchOptions, progress: Callable[[str], None]) -> 
         "database": "postgresql" if "postgres" in url else "sqlite",
         "commit_delay_ms": options.commit_delay_ms,
         "connections": options.connections,
+        "keys": options.keys,
         "duration_s": options.duration,
         "machine": machine(),
     }
@@ -146,7 +157,10 @@ def _open_preorder(url: str, slug: str) -> None:
 def _measure(wrk: str, mode: str, slug: str, url: str, options: BenchOptions, tmp: Path) -> dict[str, float]:
     port = free_port()
     script = tmp / f"{mode}.lua"
-    script.write_text(BODY_LUA % {"prefix": f"{mode}-{port}-", "path": f"/launches/{slug}/reservations"})
+    script.write_text(
+        BODY_LUA
+        % {"prefix": f"{mode}-{port}-", "path": f"/launches/{slug}/reservations", "keys": options.keys}
+    )
     args = [
         sys.executable,
         "-m",

@@ -93,10 +93,23 @@ def publish(notices: int, clients: int, spacing_ms: int, database_url: str | Non
     "--connections", type=click.IntRange(1, 10_000), default=64, show_default=True, help="wrk connections."
 )
 @click.option(
+    "--keys",
+    type=click.Choice(["sequential", "random"]),
+    default="sequential",
+    show_default=True,
+    help="Idempotency keys and contacts numbered in order, or random and UUID-like as a real crowd's "
+    "clients send them (each lands on its own page of the key and contact indexes: more to write a batch).",
+)
+@click.option(
     "--json", "as_json", is_flag=True, help="End with the figures as one JSON object on the last line."
 )
 def reservations(
-    database_url: str | None, commit_delay_ms: float, duration: int, connections: int, as_json: bool
+    database_url: str | None,
+    commit_delay_ms: float,
+    duration: int,
+    connections: int,
+    keys: str,
+    as_json: bool,
 ) -> None:
     """Durable reservations against a bare ASGI ceiling and a one-commit-per-request baseline.
 
@@ -112,6 +125,7 @@ def reservations(
         commit_delay_ms=commit_delay_ms,
         duration=duration,
         connections=connections,
+        keys=keys,
     )
     try:
         figures = run_reservations(options, progress=lambda line: click.echo(line, err=True))
@@ -122,7 +136,7 @@ def reservations(
         f"baseline {figures['baseline_rps']:.0f}; reserve/ceiling {figures['reserve_to_ceiling']:.2f}, "
         f"reserve/baseline {figures['reserve_to_baseline']:.1f}; "
         f"reserve p50 {figures['reserve_p50_ms']:.1f} ms, p99 {figures['reserve_p99_ms']:.1f} ms; "
-        f"errors {figures['errors']} ({figures['database']}); the route answered at once, "
+        f"errors {figures['errors']} ({figures['database']}, {keys} keys); the route answered at once, "
         f"committing nothing: {figures['route_rps']:.0f} req/s ({figures['route_to_ceiling']:.2f} "
         f"of the ceiling); CPU per request: ceiling "
         f"{figures['ceiling_server_cpu_us']:.0f} µs, reserve {figures['reserve_server_cpu_us']:.0f} µs "
