@@ -40,8 +40,8 @@ from yaksok.services.runtime import Runtime
 BODY_LUA = """
 local n = 0
 local prefix = "%(prefix)s"
--- "sequential" keys (and contacts) number the requests, as every figure in docs/benchmarks.md
--- before 2026-11-30's sixth session was measured; "random" ones are UUID-like, as a crowd's are.
+-- "sequential" numbers the requests' keys and contacts; "random" makes them UUID-like, as a
+-- crowd's clients do (docs/benchmarks.md).
 local random_keys = "%(keys)s" == "random"
 local r = math.random
 request = function()
