@@ -838,6 +838,46 @@ def test_reservations_keep_every_character_they_were_given(store: port.Store) ->
         assert tx.reservations.by_keys(LAUNCH.slug, {odd.idempotency_key}) == {odd.idempotency_key: odd}
 
 
+def test_on_postgresql_the_writers_reads_of_a_launch_the_statistics_have_not_seen_use_both_columns(
+    postgresql_store: Store,
+) -> None:
+    # An older launch analysed, a newer one not: with the launch as a constant, the planner took
+    # the newer one for a row or two and read a batch's contacts through the (launch, key) index,
+    # filtering every reservation of the launch. auto_explain shows the plan each read ran with.
+    old, new = LAUNCH, replace(LAUNCH, slug="newer")
+    with postgresql_store.write() as tx:
+        for launch in (old, new):
+            tx.launches.add(launch, T0)
+        tx.reservations.add_many(
+            [reservation(n, code=f"o{n}", idempotency_key=f"o{n}") for n in range(1, 3001)]
+        )
+    with postgresql_store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("ANALYZE reservations")
+    made = [
+        reservation(n, launch_slug=new.slug, code=f"n{n}", idempotency_key=f"n{n}") for n in range(1, 3001)
+    ]
+    with postgresql_store.write() as tx:
+        tx.reservations.add_many(made)
+    plans: list[str] = []
+    with postgresql_store.write_unflushed() as tx:
+        driver = tx.connection.connection.driver_connection
+        driver.add_notice_handler(lambda notice: plans.append(str(notice.message_primary)))
+        for setting in (
+            "LOAD 'auto_explain'",
+            "SET auto_explain.log_min_duration = 0",
+            "SET auto_explain.log_level = notice",
+            "SET auto_explain.log_analyze = on",
+        ):
+            driver.execute(setting)
+        assert tx.reservations.by_keys(new.slug, {"n7", "n9999"}) == {"n7": made[6]}
+        assert tx.reservations.units_by_contact(new.slug, {"c7@example.com", "none"}) == {"c7@example.com": 1}
+        assert tx.reservations.last_sequence(new.slug) == 3000
+    reads = [plan for plan in plans if "reservations" in plan]
+    assert len(reads) == 4, plans  # two probes, the key found, the last sequence
+    assert all("Rows Removed by Filter" not in plan for plan in reads), reads
+    assert "uq_reservations_launch_key" in reads[0] and "ix_reservations_launch_contact" in reads[2]
+
+
 def test_units_are_counted_per_contact_without_cancelled_and_held_per_sku_without_waitlisted(
     store: port.Store,
 ) -> None:

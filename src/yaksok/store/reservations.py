@@ -9,7 +9,7 @@ from typing import Any
 
 import msgspec
 import psycopg
-from sqlalchemy import ColumnElement, bindparam, func, select, update
+from sqlalchemy import ColumnElement, Text, bindparam, cast, func, literal, select, update
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.exc import IntegrityError
 
@@ -72,8 +72,18 @@ class ReservationRepository(port.ReservationRepository):
     # The three reads of each batch (sequence, keys, contacts) go to the driver as plain SQL: the
     # writer runs them once per group commit, where SQLAlchemy's statement handling cost ~3x.
     def last_sequence(self, launch_slug: str) -> int:
-        sql = "SELECT COALESCE(MAX(sequence), 0) FROM reservations WHERE launch_slug = ?"
+        sql = f"SELECT COALESCE(MAX(sequence), 0) FROM reservations WHERE launch_slug = {self._launch}"
         return int(self._rows(sql, (launch_slug,))[0][0])
+
+    @property
+    def _launch(self) -> str:
+        """The launch in the writer's reads. On PostgreSQL a one-row subquery, not a constant: a
+        launch the statistics have not seen (a new one, or none analysed yet: autovacuum waits a
+        minute) is estimated at a row or two, and the planner may then read it through any index
+        that starts with the launch, filtering the rest, which grows with the launch (measured: a
+        batch's contact probe took 15.6 ms instead of 0.1 at 3,200 reservations). A value it cannot
+        see is estimated as a share of the table, and only the index on both columns stays cheap."""
+        return "(SELECT ?::text)" if self._db.dialect.name == "postgresql" else "?"
 
     def by_keys(self, launch_slug: str, keys: Collection[str]) -> dict[str, Reservation]:
         if not keys:
@@ -81,10 +91,10 @@ class ReservationRepository(port.ReservationRepository):
         found = [row[0] for row in self._probe(launch_slug, "idempotency_key", "1", list(keys))]
         if not found:  # the usual case: every key is new
             return {}
-        # Retries are few: one lookup by the unique (launch, key) each, whatever the statistics.
-        query = select(reservations).where(
-            _T.launch_slug == launch_slug, _T.idempotency_key == bindparam("key")
-        )
+        # Retries are few: one lookup by the unique (launch, key) each, the launch given as
+        # ``_launch`` says.
+        launch = select(cast(literal(launch_slug), Text)).scalar_subquery()
+        query = select(reservations).where(_T.launch_slug == launch, _T.idempotency_key == bindparam("key"))
         rows = (self._db.execute(query, {"key": key}).mappings().one() for key in found)
         return {row["idempotency_key"]: _reservation(row) for row in rows}
 
@@ -102,11 +112,11 @@ class ReservationRepository(port.ReservationRepository):
 
         On PostgreSQL one index probe per value, from one JSON array (an ``IN``/``= ANY`` lets a
         planner with stale statistics scan the whole launch; a text[] parameter is dumped by
-        psycopg in Python, value by value)."""
+        psycopg in Python, value by value), the launch given as ``_launch`` says."""
         if self._db.dialect.name == "postgresql":
             sql = (
-                f"SELECT v, (SELECT {value} FROM reservations WHERE launch_slug = %s AND {column} = v"
-                f" {where}) FROM json_array_elements_text(%s::json) AS v"
+                f"SELECT v, (SELECT {value} FROM reservations WHERE launch_slug = {self._launch}"
+                f" AND {column} = v {where}) FROM json_array_elements_text(?::json) AS v"
             )
             values = _json(among).decode()
             return [row for row in self._rows(sql, (launch_slug, values)) if row[1] is not None]
