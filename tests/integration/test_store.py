@@ -25,7 +25,7 @@ from yaksok.domain.policy import Override, Policy
 from yaksok.domain.promise import Promise
 from yaksok.domain.reservation import Reservation, ReservationState
 from yaksok.domain.subscription import Subscription
-from yaksok.store import port
+from yaksok.store import port, tables
 from yaksok.store.engine import alembic_config, upgrade
 from yaksok.store.memory import MemoryStore
 from yaksok.store.types import UTCDateTime
@@ -271,6 +271,31 @@ def test_migrating_from_0019_keeps_every_subscription_and_the_social_credentials
             assert connection.exec_driver_sql("PRAGMA foreign_key_check").all() == []
             names = "SELECT name FROM sqlite_master WHERE tbl_name = 'subscriptions' AND type = 'index'"
             assert "ix_subscriptions_target" in connection.exec_driver_sql(names).scalars().all()
+
+
+def test_migrating_from_0020_counts_the_units_queued_reservations_already_hold(
+    bare_engine: sa.Engine,
+) -> None:
+    with bare_engine.connect().execution_options(yaksok_write=True) as connection, connection.begin():
+        command.upgrade(alembic_config(connection), "0020")
+    rows = [
+        reservation(1, quantity=2),
+        reservation(2, sku="lte-32"),
+        reservation(3, quantity=3, state=ReservationState.WAITLISTED),
+        reservation(4, state=ReservationState.CANCELLED),
+        reservation(5),
+    ]
+    with Store(bare_engine).write() as tx:
+        tx.launches.add(LAUNCH, T0)
+        columns = ("launch_slug", "sequence", "code", "secret_hash", "idempotency_key", "fingerprint",
+                   "sku", "quantity", "contact", "state", "created_at")  # fmt: skip
+        values = [{c: getattr(r, c) for c in columns} | {"state": r.state.value} for r in rows]
+        tx.connection.execute(tables.reservations.insert(), values)
+
+    upgrade(bare_engine)
+
+    with Store(bare_engine).read() as tx:
+        assert tx.reservations.units_held(LAUNCH.slug) == {"wifi-16": 3, "lte-32": 1}
 
 
 def test_a_launch_comes_back_exactly_as_stored(store: port.Store) -> None:
@@ -898,6 +923,37 @@ def test_units_are_counted_per_contact_without_cancelled_and_held_per_sku_withou
         assert tx.reservations.units_held(LAUNCH.slug) == {"wifi-16": 2}
         cancelled = tx.reservations.get("r3")
         assert cancelled is not None and cancelled.cancelled_at == T0
+
+
+def test_units_held_follow_every_change_of_state_as_a_sum_over_the_reservations_would(
+    store: port.Store,
+) -> None:
+    def summed(tx: port.Transaction) -> dict[str, int]:
+        units: dict[str, int] = {}
+        for made in tx.reservations.for_launch(LAUNCH.slug, ReservationState.QUEUED):
+            units[made.sku] = units.get(made.sku, 0) + made.quantity
+        return units
+
+    waitlisted = ReservationState.WAITLISTED
+    with store.write() as tx:
+        tx.launches.add(LAUNCH, T0)
+        tx.reservations.add_many([reservation(1, quantity=2), reservation(2, sku="lte-32")])
+        tx.reservations.add_many([reservation(3, quantity=4, state=waitlisted), reservation(4)])
+        assert tx.reservations.units_held(LAUNCH.slug) == summed(tx) == {"wifi-16": 3, "lte-32": 1}
+    steps = [
+        ("r1", ReservationState.CANCELLED, {"wifi-16": 1, "lte-32": 1}),
+        ("r3", ReservationState.QUEUED, {"wifi-16": 5, "lte-32": 1}),  # promoted from the waitlist
+        ("r1", ReservationState.QUEUED, {"wifi-16": 5, "lte-32": 1}),  # a cancelled one stays so
+        ("r2", ReservationState.CANCELLED, {"wifi-16": 5}),
+        ("r3", ReservationState.QUEUED, {"wifi-16": 5}),  # already queued: nothing moves
+    ]
+    for code, state, held in steps:
+        with store.write() as tx:
+            tx.reservations.set_state(code, state, T0)
+        with store.read() as tx:
+            assert tx.reservations.units_held(LAUNCH.slug) == summed(tx) == held, (code, state)
+    with store.read() as tx:
+        assert tx.reservations.units_held("other") == {}
 
 
 @pytest.mark.parametrize("taken", [{"sequence": 1}, {"idempotency_key": "key-1"}])

@@ -61,16 +61,35 @@ class ReservationRepository(port.ReservationRepository):
         try:
             if isinstance(driver, sqlite3.Connection):
                 driver.executemany(_INSERT, rows)
-                return
-            assert isinstance(driver, psycopg.Connection)
-            with driver.cursor() as cursor, cursor.copy(_COPY) as copy:
-                for row in rows:
-                    copy.write_row(row)
+            else:
+                assert isinstance(driver, psycopg.Connection)
+                with driver.cursor() as cursor, cursor.copy(_COPY) as copy:
+                    for row in rows:
+                        copy.write_row(row)
         except (sqlite3.IntegrityError, psycopg.IntegrityError) as exc:
             raise IntegrityError(_INSERT if on_sqlite else _COPY, None, exc) from exc
+        held: dict[tuple[str, str], int] = {}
+        for made in batch:
+            if made.state is ReservationState.QUEUED:
+                held[made.launch_slug, made.sku] = held.get((made.launch_slug, made.sku), 0) + made.quantity
+        self._hold(held)
 
-    # The three reads of each batch (sequence, keys, contacts) go to the driver as plain SQL: the
-    # writer runs them once per group commit, where SQLAlchemy's statement handling cost ~3x.
+    def _hold(self, units: dict[tuple[str, str], int]) -> None:
+        """Add ``units`` (a change, by launch and SKU) to the units held by queued reservations."""
+        changes = [(launch, sku, change) for (launch, sku), change in units.items() if change]
+        if not changes:
+            return
+        driver = self._db.connection.driver_connection
+        if isinstance(driver, sqlite3.Connection):
+            driver.executemany(_HOLD, changes)
+            return
+        assert isinstance(driver, psycopg.Connection)
+        with driver.cursor() as cursor:
+            cursor.executemany(_HOLD.replace("?", "%s"), changes)
+
+    # The reads of each batch (sequence, keys, contacts, and units held where there is a cap) go
+    # to the driver as plain SQL: the writer runs them once per group commit, where SQLAlchemy's
+    # statement handling cost ~3x.
     def last_sequence(self, launch_slug: str) -> int:
         sql = f"SELECT COALESCE(MAX(sequence), 0) FROM reservations WHERE launch_slug = {self._launch}"
         return int(self._rows(sql, (launch_slug,))[0][0])
@@ -140,25 +159,29 @@ class ReservationRepository(port.ReservationRepository):
         return [tuple(row) for row in cursor.fetchall()]
 
     def units_held(self, launch_slug: str) -> dict[str, int]:
-        query = (
-            select(_T.sku, func.sum(_T.quantity))
-            .where(_T.launch_slug == launch_slug, _T.state == ReservationState.QUEUED.value)
-            .group_by(_T.sku)
-        )
-        return {sku: int(units) for sku, units in self._db.execute(query)}
+        sql = f"SELECT sku, units FROM units_held WHERE launch_slug = {self._launch} AND units <> 0"
+        return {sku: int(units) for sku, units in self._rows(sql, (launch_slug,))}
 
     def get(self, code: str) -> Reservation | None:
         row = self._db.execute(select(reservations).where(_T.code == code)).mappings().first()
         return None if row is None else _reservation(row)
 
     def set_state(self, code: str, state: ReservationState, now: datetime) -> bool:
+        found = self.get(code)
+        if found is None or found.state is ReservationState.CANCELLED:
+            return False
         cancelled_at = now if state is ReservationState.CANCELLED else None
         query = (
             update(reservations)
             .where(_T.code == code, _T.state != ReservationState.CANCELLED.value)
             .values(state=state.value, cancelled_at=cancelled_at)
         )
-        return self._db.execute(query).rowcount == 1
+        if self._db.execute(query).rowcount != 1:
+            return False
+        queued = ReservationState.QUEUED
+        change = found.quantity * ((state is queued) - (found.state is queued))
+        self._hold({(found.launch_slug, found.sku): change})
+        return True
 
     def for_launch(
         self,
@@ -230,6 +253,10 @@ _COLUMNS = (
 
 _INSERT = f"INSERT INTO reservations ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
 _COPY = f"COPY reservations ({', '.join(_COLUMNS)}) FROM STDIN"
+_HOLD = (
+    "INSERT INTO units_held (launch_slug, sku, units) VALUES (?, ?, ?) ON CONFLICT (launch_slug, sku) "
+    "DO UPDATE SET units = units_held.units + excluded.units"
+)
 
 
 def _reservation(row: RowMapping) -> Reservation:
