@@ -956,6 +956,30 @@ def test_units_held_follow_every_change_of_state_as_a_sum_over_the_reservations_
         assert tx.reservations.units_held("other") == {}
 
 
+def test_a_reservation_has_ahead_of_it_those_of_its_state_and_for_a_waitlist_of_its_sku(
+    store: port.Store,
+) -> None:
+    waitlisted, lte = ReservationState.WAITLISTED, "lte-32"
+    made = [
+        reservation(1),
+        reservation(2, state=waitlisted),
+        reservation(3, state=waitlisted, sku=lte),
+        reservation(4, state=ReservationState.CANCELLED),
+        reservation(5),
+        reservation(6, state=waitlisted),
+        reservation(7, launch_slug="other", code="o7"),
+    ]
+    with store.write() as tx:
+        tx.launches.add(LAUNCH, T0)
+        tx.launches.add(replace(LAUNCH, slug="other"), T0)
+        tx.reservations.add_many(made)
+    with store.read() as tx:
+        ahead = tx.reservations.ahead_of
+        assert [ahead(made[0]), ahead(made[4])] == [0, 1]  # the queued line: r1, r5
+        assert [ahead(made[5]), ahead(made[5], same_sku=True)] == [2, 1]  # r2 and r3; r2 only
+        assert [ahead(made[2], same_sku=True), ahead(made[6])] == [0, 0]
+
+
 @pytest.mark.parametrize("taken", [{"sequence": 1}, {"idempotency_key": "key-1"}])
 def test_a_sequence_or_idempotency_key_is_taken_once_per_launch(
     store: port.Store, taken: dict[str, Any]

@@ -357,10 +357,8 @@ def _held(tx: Transaction, code: str, secret: str) -> Reservation:
 def _place(tx: Transaction, reservation: Reservation) -> int | None:
     if reservation.state is ReservationState.CANCELLED:
         return None
-    line = tx.reservations.for_launch(reservation.launch_slug, reservation.state)
-    if reservation.state is ReservationState.WAITLISTED:
-        line = [r for r in line if r.sku == reservation.sku]
-    return 1 + sum(1 for r in line if r.sequence < reservation.sequence)
+    waitlisted = reservation.state is ReservationState.WAITLISTED  # a line per SKU
+    return 1 + tx.reservations.ahead_of(reservation, same_sku=waitlisted)
 
 
 def _shipping(milestones: list[Milestone]) -> Milestone | None:

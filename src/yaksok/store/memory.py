@@ -781,6 +781,15 @@ class ReservationRepository(_Repository, port.ReservationRepository):
         ]
         return found if limit is None else found[:limit]
 
+    def ahead_of(self, reservation: Reservation, *, same_sku: bool = False) -> int:
+        return sum(
+            1
+            for r in self._of(reservation.launch_slug)
+            if r.state is reservation.state
+            and r.sequence < reservation.sequence
+            and (not same_sku or r.sku == reservation.sku)
+        )
+
     def tally(self, launch_slug: str) -> ReservationTally:
         made = self._of(launch_slug)
         return ReservationTally(

@@ -437,6 +437,11 @@ class ReservationRepository(ABC):
         ``limit`` (all, if None) of those whose sequence is above ``after``."""
 
     @abstractmethod
+    def ahead_of(self, reservation: Reservation, *, same_sku: bool = False) -> int:
+        """How many of the launch's reservations in the same state (and, ``same_sku``, for the
+        same SKU) have a smaller sequence: its place in its line, less one."""
+
+    @abstractmethod
     def tally(self, launch_slug: str) -> ReservationTally:
         """The launch's reservations counted by state, units held per SKU, and when each was
         accepted (earliest first): what the scorecard's pre-order figures are made of."""
