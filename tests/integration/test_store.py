@@ -96,9 +96,13 @@ def test_migrations_can_run_twice(bare_engine: sa.Engine) -> None:
         assert tx.launches.list() == []
 
 
+def _migrate_to(engine: sa.Engine, revision: str) -> None:
+    with engine.connect().execution_options(yaksok_write=True) as connection, connection.begin():
+        command.upgrade(alembic_config(connection), revision)
+
+
 def test_migrating_from_0002_keeps_single_string_reasons_as_english(bare_engine: sa.Engine) -> None:
-    with bare_engine.connect().execution_options(yaksok_write=True) as connection, connection.begin():
-        command.upgrade(alembic_config(connection), "0002")
+    _migrate_to(bare_engine, "0002")
     store = Store(bare_engine)
     milestone = Milestone(
         id="ipad-kt-2010.preorder",
@@ -174,8 +178,7 @@ def test_migrating_from_0002_keeps_single_string_reasons_as_english(bare_engine:
 def test_migrating_from_0003_copies_each_token_into_the_audit_trail_and_keeps_the_ledger(
     bare_engine: sa.Engine,
 ) -> None:
-    with bare_engine.connect().execution_options(yaksok_write=True) as connection, connection.begin():
-        command.upgrade(alembic_config(connection), "0003")
+    _migrate_to(bare_engine, "0003")
     store = Store(bare_engine)
     with store.write() as tx:  # what 0.1.0 wrote when a token was made
         tx.tokens.add("t_0001", "ab" * 32, "editor", "comms team", T0)
@@ -196,8 +199,7 @@ def test_migrating_from_0003_copies_each_token_into_the_audit_trail_and_keeps_th
 def test_migrating_from_0007_gives_unconfirmed_paused_and_rotating_subscriptions_their_own_columns(
     bare_engine: sa.Engine,
 ) -> None:
-    with bare_engine.connect().execution_options(yaksok_write=True) as connection, connection.begin():
-        command.upgrade(alembic_config(connection), "0007")
+    _migrate_to(bare_engine, "0007")
     old = sa.text(
         "INSERT INTO subscriptions (id, channel, target, secret, language, launches, kinds, created_at,"
         " disabled_at, disabled_reason) VALUES (:id, :channel, 'x', :secret, 'ko', :none, :none, :at,"
@@ -241,8 +243,7 @@ def test_migrating_from_0007_gives_unconfirmed_paused_and_rotating_subscriptions
 def test_migrating_from_0019_keeps_every_subscription_and_the_social_credentials_that_refer_to_them(
     bare_engine: sa.Engine,
 ) -> None:
-    with bare_engine.connect().execution_options(yaksok_write=True) as connection, connection.begin():
-        command.upgrade(alembic_config(connection), "0019")
+    _migrate_to(bare_engine, "0019")
     made = [
         Subscription(id=f"s_{n}", channel="webhook", target=f"https://example.com/{n}", secret="whsec_a",
                      language="ko", created_at=T0 + timedelta(minutes=n))
@@ -276,8 +277,7 @@ def test_migrating_from_0019_keeps_every_subscription_and_the_social_credentials
 def test_migrating_from_0020_counts_the_units_queued_reservations_already_hold(
     bare_engine: sa.Engine,
 ) -> None:
-    with bare_engine.connect().execution_options(yaksok_write=True) as connection, connection.begin():
-        command.upgrade(alembic_config(connection), "0020")
+    _migrate_to(bare_engine, "0020")
     rows = [
         reservation(1, quantity=2),
         reservation(2, sku="lte-32"),
