@@ -1,7 +1,7 @@
 """units held by queued reservations, per launch and SKU, kept as they change
 
 A capped launch's batch needs the units its SKUs' queued reservations hold. Summing them read
-every reservation of the launch, once a batch: 93 ms a batch at 100,000 reservations. The writes
+every reservation of the launch, once a batch: 56 ms a batch at 100,000 reservations on SQLite. The writes
 that change them (a batch added, a state set) now keep this table, and a batch reads a row per SKU.
 
 Revision ID: 0021
