@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from yaksok.domain.clock import SimulatedClock
@@ -101,6 +102,27 @@ def test_raising_a_cap_admits_the_head_of_the_waitlist(
 
     states = [r["state"] for r in client.get(LIST, headers=admin).json()["reservations"]]
     assert states == ["queued", "queued", "queued"]
+
+
+def test_a_raised_cap_admits_its_skus_waitlist_in_order_page_after_page_past_another_skus(
+    app: Starlette, client: TestClient, opened: str, admin: Headers
+) -> None:
+    app.state.public_writes.per_second = 0  # one test client sends them all
+    client.put(SKU.format("3g-64"), json={"cap": 1}, headers=admin)
+    for i in range(50):  # 3 queued, then the two SKUs' waitlists interleaved
+        reserve(client, f"k{i}", sku="3g-64" if i % 2 and i > 3 else "wifi-16", contact=f"c{i}@example.com")
+    waiting = [
+        r for r in client.get(LIST, headers=admin).json()["reservations"] if r["state"] == "waitlisted"
+    ]
+    wifi = [r["code"] for r in waiting if r["sku"] == "wifi-16"]
+    assert len(wifi) == 24  # more than a page of the waitlist's head (20)
+
+    assert client.put(SKU.format("wifi-16"), json={"cap": 3 + 22}, headers=admin).status_code == 200
+
+    listed = client.get(LIST, headers=admin).json()["reservations"]
+    queued = {r["code"] for r in listed if r["state"] == "queued"}
+    assert [code in queued for code in wifi] == [True] * 22 + [False] * 2
+    assert sum(r["state"] == "queued" for r in listed if r["sku"] == "3g-64") == 1  # its cap: unmoved
 
 
 def test_the_per_customer_limit_counts_against_the_new_value_for_later_reservations(

@@ -7,6 +7,7 @@ tests run on cannot drift from the real stores. The migrations are checked on SQ
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -296,6 +297,46 @@ def test_migrating_from_0020_counts_the_units_queued_reservations_already_hold(
 
     with Store(bare_engine).read() as tx:
         assert tx.reservations.units_held(LAUNCH.slug) == {"wifi-16": 3, "lte-32": 1}
+
+
+def test_migrating_from_0021_counts_each_launchs_reservations_and_arrivals_and_indexes_its_lines(
+    bare_engine: sa.Engine,
+) -> None:
+    _migrate_to(bare_engine, "0021")
+    later = T0 + timedelta(seconds=2, microseconds=5)
+    rows = [
+        reservation(1, quantity=2),
+        reservation(2, sku="lte-32", created_at=later),
+        reservation(3, quantity=3, state=ReservationState.WAITLISTED, created_at=later),
+        reservation(4, state=ReservationState.CANCELLED),
+    ]
+    with Store(bare_engine).write() as tx:
+        tx.launches.add(LAUNCH, T0)
+        columns = ("launch_slug", "sequence", "code", "secret_hash", "idempotency_key", "fingerprint",
+                   "sku", "quantity", "contact", "state", "created_at")  # fmt: skip
+        values = [{c: getattr(r, c) for c in columns} | {"state": r.state.value} for r in rows]
+        tx.connection.execute(tables.reservations.insert(), values)
+
+    upgrade(bare_engine)
+
+    with Store(bare_engine).read() as tx:
+        tally = tx.reservations.tally(LAUNCH.slug)
+    queued, waitlisted, cancelled = (
+        ReservationState.QUEUED,
+        ReservationState.WAITLISTED,
+        ReservationState.CANCELLED,
+    )
+    assert dict(tally.by_state) == {queued: 2, waitlisted: 1, cancelled: 1}
+    assert dict(tally.units_held) == {"wifi-16": 2, "lte-32": 1}
+    whole = T0.replace(microsecond=0)
+    assert dict(tally.per_second) == {whole: 2, whole + timedelta(seconds=2): 2}
+    assert tally.first_created == T0
+    indexes = {index["name"] for index in sa.inspect(bare_engine).get_indexes("reservations")}
+    assert "ix_reservations_line" in indexes
+    with Store(bare_engine).write() as tx:  # and the totals go on from there
+        tx.reservations.add_many([reservation(5, created_at=later)])
+    with Store(bare_engine).read() as tx:
+        assert tx.reservations.tally(LAUNCH.slug).per_second[whole + timedelta(seconds=2)] == 3
 
 
 def test_a_launch_comes_back_exactly_as_stored(store: port.Store) -> None:
@@ -925,7 +966,7 @@ def test_units_are_counted_per_contact_without_cancelled_and_held_per_sku_withou
         assert cancelled is not None and cancelled.cancelled_at == T0
 
 
-def test_units_held_follow_every_change_of_state_as_a_sum_over_the_reservations_would(
+def test_units_held_and_the_tally_follow_every_change_of_state_as_counting_the_reservations_would(
     store: port.Store,
 ) -> None:
     def summed(tx: port.Transaction) -> dict[str, int]:
@@ -934,12 +975,24 @@ def test_units_held_follow_every_change_of_state_as_a_sum_over_the_reservations_
             units[made.sku] = units.get(made.sku, 0) + made.quantity
         return units
 
-    waitlisted = ReservationState.WAITLISTED
+    def counted(tx: port.Transaction) -> tuple[object, ...]:
+        made = tx.reservations.for_launch(LAUNCH.slug)
+        seconds = Counter(m.created_at.replace(microsecond=0) for m in made)
+        return Counter(m.state for m in made), seconds, min(m.created_at for m in made)
+
+    def tallied(tx: port.Transaction) -> tuple[object, ...]:
+        tally = tx.reservations.tally(LAUNCH.slug)
+        return Counter(tally.by_state), Counter(tally.per_second), tally.first_created
+
+    waitlisted, later = ReservationState.WAITLISTED, T0 + timedelta(seconds=1, microseconds=1)
     with store.write() as tx:
         tx.launches.add(LAUNCH, T0)
         tx.reservations.add_many([reservation(1, quantity=2), reservation(2, sku="lte-32")])
-        tx.reservations.add_many([reservation(3, quantity=4, state=waitlisted), reservation(4)])
+        tx.reservations.add_many(
+            [reservation(3, quantity=4, state=waitlisted, created_at=later), reservation(4)]
+        )
         assert tx.reservations.units_held(LAUNCH.slug) == summed(tx) == {"wifi-16": 3, "lte-32": 1}
+        assert tallied(tx) == counted(tx)
     steps = [
         ("r1", ReservationState.CANCELLED, {"wifi-16": 1, "lte-32": 1}),
         ("r3", ReservationState.QUEUED, {"wifi-16": 5, "lte-32": 1}),  # promoted from the waitlist
@@ -952,6 +1005,7 @@ def test_units_held_follow_every_change_of_state_as_a_sum_over_the_reservations_
             tx.reservations.set_state(code, state, T0)
         with store.read() as tx:
             assert tx.reservations.units_held(LAUNCH.slug) == summed(tx) == held, (code, state)
+            assert tallied(tx) == counted(tx), (code, state)
     with store.read() as tx:
         assert tx.reservations.units_held("other") == {}
 

@@ -775,9 +775,12 @@ class ReservationRepository(_Repository, port.ReservationRepository):
         *,
         after: int = 0,
         limit: int | None = None,
+        sku: str | None = None,
     ) -> list[Reservation]:
         found = [
-            r for r in self._of(launch_slug) if (state is None or r.state is state) and r.sequence > after
+            r
+            for r in self._of(launch_slug)
+            if (state is None or r.state is state) and (sku is None or r.sku == sku) and r.sequence > after
         ]
         return found if limit is None else found[:limit]
 

@@ -432,9 +432,10 @@ class ReservationRepository(ABC):
         *,
         after: int = 0,
         limit: int | None = None,
+        sku: str | None = None,
     ) -> list[Reservation]:
-        """The launch's reservations in ``state`` (any, if None), in sequence order: at most
-        ``limit`` (all, if None) of those whose sequence is above ``after``."""
+        """The launch's reservations in ``state`` (any, if None) and for ``sku`` (any, if None), in
+        sequence order: at most ``limit`` (all, if None) of those whose sequence is above ``after``."""
 
     @abstractmethod
     def ahead_of(self, reservation: Reservation, *, same_sku: bool = False) -> int:

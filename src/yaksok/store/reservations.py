@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Collection, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import msgspec
 import psycopg
-from sqlalchemy import ColumnElement, Text, bindparam, cast, func, literal, select, update
+from sqlalchemy import Text, bindparam, cast, func, literal, select, update
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from yaksok.domain.figures import ReservationTally
 from yaksok.domain.reservation import Reservation, ReservationState
 from yaksok.store import port
-from yaksok.store.tables import reservations
+from yaksok.store.tables import reservation_arrivals, reservation_totals, reservations
 
 _T = reservations.c
 _json = msgspec.json.Encoder().encode
@@ -68,24 +68,33 @@ class ReservationRepository(port.ReservationRepository):
                         copy.write_row(row)
         except (sqlite3.IntegrityError, psycopg.IntegrityError) as exc:
             raise IntegrityError(_INSERT if on_sqlite else _COPY, None, exc) from exc
-        held: dict[tuple[str, str], int] = {}
+        totals: dict[tuple[str, str, str], tuple[int, int]] = {}
+        arrived: dict[tuple[str, datetime], int] = {}
         for made in batch:
-            if made.state is ReservationState.QUEUED:
-                held[made.launch_slug, made.sku] = held.get((made.launch_slug, made.sku), 0) + made.quantity
-        self._hold(held)
+            kind = (made.launch_slug, made.sku, made.state.value)
+            count, units = totals.get(kind, (0, 0))
+            totals[kind] = (count + 1, units + made.quantity)
+            at = (made.launch_slug, made.created_at)
+            arrived[at] = arrived.get(at, 0) + 1
+        per_second: dict[tuple[str, datetime], int] = {}
+        for (launch, instant), count in arrived.items():
+            second = (launch, instant.replace(microsecond=0))
+            per_second[second] = per_second.get(second, 0) + count
+        arrivals = [(launch, bound(to_db(at)), n) for (launch, at), n in per_second.items()]
+        self._write((_TOTAL, _totals(totals)), (_ARRIVE, arrivals))
 
-    def _hold(self, units: dict[tuple[str, str], int]) -> None:
-        """Add ``units`` (a change, by launch and SKU) to the units held by queued reservations."""
-        changes = [(launch, sku, change) for (launch, sku), change in units.items() if change]
-        if not changes:
-            return
+    def _write(self, *statements: tuple[str, list[tuple[object, ...]]]) -> None:
+        """Each statement run once per row given, in one round trip on PostgreSQL (a pipeline)."""
         driver = self._db.connection.driver_connection
         if isinstance(driver, sqlite3.Connection):
-            driver.executemany(_HOLD, changes)
+            for sql, rows in statements:
+                driver.executemany(sql, rows)
             return
         assert isinstance(driver, psycopg.Connection)
-        with driver.cursor() as cursor:
-            cursor.executemany(_HOLD.replace("?", "%s"), changes)
+        with driver.pipeline(), driver.cursor() as cursor:
+            for sql, rows in statements:
+                if rows:
+                    cursor.executemany(sql.replace("?", "%s"), rows)
 
     # The reads of each batch (sequence, keys, contacts, and units held where there is a cap) go
     # to the driver as plain SQL: the writer runs them once per group commit, where SQLAlchemy's
@@ -159,7 +168,10 @@ class ReservationRepository(port.ReservationRepository):
         return [tuple(row) for row in cursor.fetchall()]
 
     def units_held(self, launch_slug: str) -> dict[str, int]:
-        sql = f"SELECT sku, units FROM units_held WHERE launch_slug = {self._launch} AND units <> 0"
+        sql = (
+            f"SELECT sku, units FROM reservation_totals WHERE launch_slug = {self._launch} "
+            "AND state = 'queued' AND units <> 0"
+        )
         return {sku: int(units) for sku, units in self._rows(sql, (launch_slug,))}
 
     def get(self, code: str) -> Reservation | None:
@@ -178,9 +190,12 @@ class ReservationRepository(port.ReservationRepository):
         )
         if self._db.execute(query).rowcount != 1:
             return False
-        queued = ReservationState.QUEUED
-        change = found.quantity * ((state is queued) - (found.state is queued))
-        self._hold({(found.launch_slug, found.sku): change})
+        if state is not found.state:
+            was, now_in = (
+                (found.launch_slug, found.sku, found.state.value),
+                (found.launch_slug, found.sku, state.value),
+            )
+            self._write((_TOTAL, _totals({was: (-1, -found.quantity), now_in: (1, found.quantity)})))
         return True
 
     def for_launch(
@@ -190,6 +205,7 @@ class ReservationRepository(port.ReservationRepository):
         *,
         after: int = 0,
         limit: int | None = None,
+        sku: str | None = None,
     ) -> list[Reservation]:
         query = (
             select(reservations)
@@ -199,6 +215,8 @@ class ReservationRepository(port.ReservationRepository):
         )
         if state is not None:
             query = query.where(_T.state == state.value)
+        if sku is not None:
+            query = query.where(_T.sku == sku)
         return [_reservation(row) for row in self._db.execute(query).mappings()]
 
     def ahead_of(self, reservation: Reservation, *, same_sku: bool = False) -> int:
@@ -214,25 +232,27 @@ class ReservationRepository(port.ReservationRepository):
         return int(self._db.execute(query).scalar_one())
 
     def tally(self, launch_slug: str) -> ReservationTally:
-        of_launch = _T.launch_slug == launch_slug
-        counts = select(_T.state, func.count()).where(of_launch).group_by(_T.state)
-        if self._db.dialect.name == "sqlite":  # stored as text, "YYYY-MM-DD HH:MM:SS.ffffff" in UTC
-            second: ColumnElement[Any] = func.substr(_T.created_at, 1, 19)
-        else:
-            second = func.date_trunc("second", _T.created_at)
-        arrivals = select(second, func.count()).where(of_launch).group_by(second)
-        first = select(func.min(_T.created_at)).where(of_launch)
+        # From the totals and arrivals the writes keep, and the first reservation by its sequence:
+        # a few rows, where counting the launch's reservations took 84 ms at 100,000 on SQLite.
+        by_state = select(reservation_totals.c.state, func.sum(reservation_totals.c.reservations)).where(
+            reservation_totals.c.launch_slug == launch_slug
+        )
+        arrivals = select(reservation_arrivals.c.second, reservation_arrivals.c.reservations).where(
+            reservation_arrivals.c.launch_slug == launch_slug, reservation_arrivals.c.reservations > 0
+        )
+        first = select(_T.created_at).where(_T.launch_slug == launch_slug).order_by(_T.sequence).limit(1)
+        counts = self._db.execute(by_state.group_by(reservation_totals.c.state))
         return ReservationTally(
-            by_state={ReservationState(state): int(n) for state, n in self._db.execute(counts)},
+            by_state={ReservationState(state): int(n) for state, n in counts if n},
             units_held=self.units_held(launch_slug),
-            first_created=self._db.execute(first).scalar_one(),
-            per_second={_utc_second(at): int(n) for at, n in self._db.execute(arrivals)},
+            first_created=self._db.execute(first).scalar_one_or_none(),
+            per_second={second: int(n) for second, n in self._db.execute(arrivals)},
         )
 
 
-def _utc_second(at: datetime | str) -> datetime:
-    start = datetime.fromisoformat(at) if isinstance(at, str) else at
-    return start.replace(tzinfo=UTC) if start.tzinfo is None else start.astimezone(UTC)
+def _totals(changes: dict[tuple[str, str, str], tuple[int, int]]) -> list[tuple[object, ...]]:
+    """Rows of ``_TOTAL``: changes of reservations and units, by launch, SKU and state."""
+    return [(*kind, count, units) for kind, (count, units) in changes.items()]
 
 
 def _same(instant: object) -> object:
@@ -240,9 +260,9 @@ def _same(instant: object) -> object:
 
 
 def _as_sqlite_stores(value: object) -> object:
-    """A datetime as sqlite3 would store it (its adapter's ``isoformat(" ")``), made once per batch
-    instead of once per row."""
-    return value.isoformat(" ") if isinstance(value, datetime) else value
+    """A datetime as SQLAlchemy stores it in SQLite (microseconds always written: a whole second
+    keys ``reservation_arrivals`` as the migration's backfill does), made once per batch."""
+    return value.isoformat(" ", timespec="microseconds") if isinstance(value, datetime) else value
 
 
 _COLUMNS = (
@@ -265,9 +285,16 @@ _COLUMNS = (
 
 _INSERT = f"INSERT INTO reservations ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
 _COPY = f"COPY reservations ({', '.join(_COLUMNS)}) FROM STDIN"
-_HOLD = (
-    "INSERT INTO units_held (launch_slug, sku, units) VALUES (?, ?, ?) ON CONFLICT (launch_slug, sku) "
-    "DO UPDATE SET units = units_held.units + excluded.units"
+_TOTAL = (
+    "INSERT INTO reservation_totals (launch_slug, sku, state, reservations, units) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (launch_slug, sku, state) DO UPDATE SET "
+    "reservations = reservation_totals.reservations + excluded.reservations, "
+    "units = reservation_totals.units + excluded.units"
+)
+_ARRIVE = (
+    "INSERT INTO reservation_arrivals (launch_slug, second, reservations) VALUES (?, ?, ?) "
+    "ON CONFLICT (launch_slug, second) DO UPDATE SET "
+    "reservations = reservation_arrivals.reservations + excluded.reservations"
 )
 
 
