@@ -80,7 +80,9 @@ class ReservationRepository(port.ReservationRepository):
         for (launch, instant), count in arrived.items():
             second = (launch, instant.replace(microsecond=0))
             per_second[second] = per_second.get(second, 0) + count
-        arrivals = [(launch, bound(to_db(at)), n) for (launch, at), n in per_second.items()]
+        arrivals: list[tuple[object, ...]] = [
+            (launch, bound(to_db(at)), n) for (launch, at), n in per_second.items()
+        ]
         self._write((_TOTAL, _totals(totals)), (_ARRIVE, arrivals))
 
     def _write(self, *statements: tuple[str, list[tuple[object, ...]]]) -> None:
