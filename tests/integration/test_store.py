@@ -299,7 +299,7 @@ def test_migrating_from_0020_counts_the_units_queued_reservations_already_hold(
         assert tx.reservations.units_held(LAUNCH.slug) == {"wifi-16": 3, "lte-32": 1}
 
 
-def test_migrating_from_0021_counts_each_launchs_reservations_and_arrivals_and_indexes_its_lines(
+def test_migrating_from_0021_counts_each_launchs_reservations_by_state_second_and_block(
     bare_engine: sa.Engine,
 ) -> None:
     _migrate_to(bare_engine, "0021")
@@ -309,6 +309,7 @@ def test_migrating_from_0021_counts_each_launchs_reservations_and_arrivals_and_i
         reservation(2, sku="lte-32", created_at=later),
         reservation(3, quantity=3, state=ReservationState.WAITLISTED, created_at=later),
         reservation(4, state=ReservationState.CANCELLED),
+        reservation(1500),  # in the second block of its line
     ]
     with Store(bare_engine).write() as tx:
         tx.launches.add(LAUNCH, T0)
@@ -321,18 +322,18 @@ def test_migrating_from_0021_counts_each_launchs_reservations_and_arrivals_and_i
 
     with Store(bare_engine).read() as tx:
         tally = tx.reservations.tally(LAUNCH.slug)
+        assert tx.reservations.ahead_of(rows[-1]) == 2  # r1 and r2: the first block, as counted
+        assert tx.reservations.for_launch(LAUNCH.slug, ReservationState.QUEUED, after=1) == [rows[1], rows[4]]
     queued, waitlisted, cancelled = (
         ReservationState.QUEUED,
         ReservationState.WAITLISTED,
         ReservationState.CANCELLED,
     )
-    assert dict(tally.by_state) == {queued: 2, waitlisted: 1, cancelled: 1}
-    assert dict(tally.units_held) == {"wifi-16": 2, "lte-32": 1}
+    assert dict(tally.by_state) == {queued: 3, waitlisted: 1, cancelled: 1}
+    assert dict(tally.units_held) == {"wifi-16": 3, "lte-32": 1}
     whole = T0.replace(microsecond=0)
-    assert dict(tally.per_second) == {whole: 2, whole + timedelta(seconds=2): 2}
+    assert dict(tally.per_second) == {whole: 3, whole + timedelta(seconds=2): 2}
     assert tally.first_created == T0
-    indexes = {index["name"] for index in sa.inspect(bare_engine).get_indexes("reservations")}
-    assert "ix_reservations_line" in indexes
     with Store(bare_engine).write() as tx:  # and the totals go on from there
         tx.reservations.add_many([reservation(5, created_at=later)])
     with Store(bare_engine).read() as tx:
@@ -1032,6 +1033,37 @@ def test_a_reservation_has_ahead_of_it_those_of_its_state_and_for_a_waitlist_of_
         assert [ahead(made[0]), ahead(made[4])] == [0, 1]  # the queued line: r1, r5
         assert [ahead(made[5]), ahead(made[5], same_sku=True)] == [2, 1]  # r2 and r3; r2 only
         assert [ahead(made[2], same_sku=True), ahead(made[6])] == [0, 0]
+
+
+def test_a_place_counts_across_the_blocks_of_a_long_line_and_follows_changes_of_state(
+    store: port.Store,
+) -> None:
+    waitlisted, lte = ReservationState.WAITLISTED, "lte-32"
+    sequences = [1, 999, 1000, 1001, 1999, 2000, 2500, 3999, 4000, 7001]
+    made = {n: reservation(n, sku=lte if n % 2 else "wifi-16") for n in sequences}
+    made |= {n: made[n]._replace(state=waitlisted) for n in (1000, 1999, 4000, 7001)}
+    with store.write() as tx:
+        tx.launches.add(LAUNCH, T0)
+        tx.reservations.add_many(list(made.values()))
+
+    def places() -> list[int]:
+        with store.read() as tx:
+            ahead = tx.reservations.ahead_of
+            return [ahead(made[n], same_sku=made[n].state is waitlisted) for n in sequences]
+
+    # queued: 1 999 1001 2000 2500 3999; waitlisted wifi: 1000 4000; waitlisted lte: 1999 7001
+    assert places() == [0, 1, 0, 2, 0, 3, 4, 5, 1, 1]
+    with store.read() as tx:  # a line is read from its first block with anyone in it
+        line = tx.reservations.for_launch
+        assert [r.sequence for r in line(LAUNCH.slug, waitlisted, sku=lte)] == [1999, 7001]
+        assert [r.sequence for r in line(LAUNCH.slug, waitlisted, after=1000)] == [1999, 4000, 7001]
+        assert [r.sequence for r in line(LAUNCH.slug, waitlisted, after=4000, limit=1)] == [7001]
+    with store.write() as tx:
+        tx.reservations.set_state("r999", ReservationState.CANCELLED, T0)
+        tx.reservations.set_state("r1000", ReservationState.QUEUED, T0)
+    made[1000] = made[1000]._replace(state=ReservationState.QUEUED)
+    # queued: 1 1000 1001 2000 2500 3999 (r999 cancelled); waitlisted wifi: 4000; lte: 1999 7001
+    assert [p for n, p in zip(sequences, places(), strict=True) if n != 999] == [0, 1, 2, 0, 3, 4, 5, 0, 1]
 
 
 @pytest.mark.parametrize("taken", [{"sequence": 1}, {"idempotency_key": "key-1"}])

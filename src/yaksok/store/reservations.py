@@ -16,9 +16,16 @@ from sqlalchemy.exc import IntegrityError
 from yaksok.domain.figures import ReservationTally
 from yaksok.domain.reservation import Reservation, ReservationState
 from yaksok.store import port
-from yaksok.store.tables import reservation_arrivals, reservation_totals, reservations
+from yaksok.store.tables import (
+    LINE_BLOCK,
+    reservation_arrivals,
+    reservation_blocks,
+    reservation_totals,
+    reservations,
+)
 
 _T = reservations.c
+_K = reservation_blocks.c
 _json = msgspec.json.Encoder().encode
 
 
@@ -69,11 +76,14 @@ class ReservationRepository(port.ReservationRepository):
         except (sqlite3.IntegrityError, psycopg.IntegrityError) as exc:
             raise IntegrityError(_INSERT if on_sqlite else _COPY, None, exc) from exc
         totals: dict[tuple[str, str, str], tuple[int, int]] = {}
+        blocks: dict[tuple[str, str, str, int], int] = {}
         arrived: dict[tuple[str, datetime], int] = {}
         for made in batch:
             kind = (made.launch_slug, made.sku, made.state.value)
             count, units = totals.get(kind, (0, 0))
             totals[kind] = (count + 1, units + made.quantity)
+            block = _block(made, made.state)
+            blocks[block] = blocks.get(block, 0) + 1
             at = (made.launch_slug, made.created_at)
             arrived[at] = arrived.get(at, 0) + 1
         per_second: dict[tuple[str, datetime], int] = {}
@@ -83,7 +93,7 @@ class ReservationRepository(port.ReservationRepository):
         arrivals: list[tuple[object, ...]] = [
             (launch, bound(to_db(at)), n) for (launch, at), n in per_second.items()
         ]
-        self._write((_TOTAL, _totals(totals)), (_ARRIVE, arrivals))
+        self._write((_TOTAL, _totals(totals)), (_BLOCK, _blocks(blocks)), (_ARRIVE, arrivals))
 
     def _write(self, *statements: tuple[str, list[tuple[object, ...]]]) -> None:
         """Each statement run once per row given, in one round trip on PostgreSQL (a pipeline)."""
@@ -197,7 +207,11 @@ class ReservationRepository(port.ReservationRepository):
                 (found.launch_slug, found.sku, found.state.value),
                 (found.launch_slug, found.sku, state.value),
             )
-            self._write((_TOTAL, _totals({was: (-1, -found.quantity), now_in: (1, found.quantity)})))
+            moved = {_block(found, found.state): -1, _block(found, state): 1}
+            self._write(
+                (_TOTAL, _totals({was: (-1, -found.quantity), now_in: (1, found.quantity)})),
+                (_BLOCK, _blocks(moved)),
+            )
         return True
 
     def for_launch(
@@ -215,23 +229,52 @@ class ReservationRepository(port.ReservationRepository):
             .order_by(_T.sequence)
             .limit(limit)
         )
-        if state is not None:
-            query = query.where(_T.state == state.value)
+        if state is None:
+            return [_reservation(row) for row in self._db.execute(query).mappings()]
+        # A line is read a block at a time, from the first block with anyone in it: a cancellation
+        # reading the head of a waitlist otherwise went through every reservation before it (30 ms
+        # at 50,000 on PostgreSQL, which, before its first analyse, read the whole rest of the
+        # launch and sorted it for a page of 20).
+        query = query.where(_T.state == state.value)
+        starts = (
+            select(_K.block_start)
+            .distinct()
+            .where(
+                _K.launch_slug == launch_slug,
+                _K.state == state.value,
+                _K.reservations > 0,
+                _K.block_start > after - LINE_BLOCK,
+            )
+        )
         if sku is not None:
-            query = query.where(_T.sku == sku)
-        return [_reservation(row) for row in self._db.execute(query).mappings()]
+            query, starts = query.where(_T.sku == sku), starts.where(_K.sku == sku)
+        found: list[Reservation] = []
+        for start in self._db.execute(starts.order_by(_K.block_start)).scalars().all():
+            block = query.where(_T.sequence >= start, _T.sequence < start + LINE_BLOCK)
+            if limit is not None:
+                block = block.limit(limit - len(found))
+            found += [_reservation(row) for row in self._db.execute(block).mappings()]
+            if limit is not None and len(found) >= limit:
+                break
+        return found
 
     def ahead_of(self, reservation: Reservation, *, same_sku: bool = False) -> int:
-        # Counted in the database along the (launch, sequence) index: a lookup at the 100,000th
-        # place took a second when the line was read into Python to be counted.
-        query = select(func.count()).where(
+        # The whole blocks ahead from their counts, then at most a block's rows: counting every row
+        # ahead took 12 ms at the 50,000th place on PostgreSQL, and grew with the place.
+        _, state, sku, start = _block(reservation, reservation.state)
+        blocks = select(func.coalesce(func.sum(_K.reservations), 0)).where(
+            _K.launch_slug == reservation.launch_slug, _K.state == state, _K.block_start < start
+        )
+        rows = select(func.count()).where(
             _T.launch_slug == reservation.launch_slug,
+            _T.state == state,
+            _T.sequence >= start,
             _T.sequence < reservation.sequence,
-            _T.state == reservation.state.value,
         )
         if same_sku:
-            query = query.where(_T.sku == reservation.sku)
-        return int(self._db.execute(query).scalar_one())
+            blocks, rows = blocks.where(_K.sku == sku), rows.where(_T.sku == sku)
+        both = select(blocks.scalar_subquery() + rows.scalar_subquery())
+        return int(self._db.execute(both).scalar_one())
 
     def tally(self, launch_slug: str) -> ReservationTally:
         # From the totals and arrivals the writes keep, and the first reservation by its sequence:
@@ -255,6 +298,16 @@ class ReservationRepository(port.ReservationRepository):
 def _totals(changes: dict[tuple[str, str, str], tuple[int, int]]) -> list[tuple[object, ...]]:
     """Rows of ``_TOTAL``: changes of reservations and units, by launch, SKU and state."""
     return [(*kind, count, units) for kind, (count, units) in changes.items()]
+
+
+def _block(made: Reservation, state: ReservationState) -> tuple[str, str, str, int]:
+    """The block of its line that counts the reservation while it is in ``state``."""
+    return made.launch_slug, state.value, made.sku, made.sequence // LINE_BLOCK * LINE_BLOCK
+
+
+def _blocks(changes: dict[tuple[str, str, str, int], int]) -> list[tuple[object, ...]]:
+    """Rows of ``_BLOCK``: changes of reservations, by launch, state, SKU and block."""
+    return [(*block, count) for block, count in changes.items() if count]
 
 
 def _same(instant: object) -> object:
@@ -292,6 +345,12 @@ _TOTAL = (
     "ON CONFLICT (launch_slug, sku, state) DO UPDATE SET "
     "reservations = reservation_totals.reservations + excluded.reservations, "
     "units = reservation_totals.units + excluded.units"
+)
+_BLOCK = (
+    "INSERT INTO reservation_blocks (launch_slug, state, sku, block_start, reservations) "
+    "VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (launch_slug, state, sku, block_start) DO UPDATE SET "
+    "reservations = reservation_blocks.reservations + excluded.reservations"
 )
 _ARRIVE = (
     "INSERT INTO reservation_arrivals (launch_slug, second, reservations) VALUES (?, ?, ?) "

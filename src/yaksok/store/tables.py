@@ -229,9 +229,6 @@ reservations = Table(
     UniqueConstraint("launch_slug", "sequence", name="uq_reservations_launch_sequence"),
     UniqueConstraint("launch_slug", "idempotency_key", name="uq_reservations_launch_key"),
     Index("ix_reservations_launch_contact", "launch_slug", "contact"),
-    # Each line (a state's reservations in order), SKU included: a place is counted and a
-    # waitlist's head read from the index alone, not from every row of the launch.
-    Index("ix_reservations_line", "launch_slug", "state", "sequence", "sku"),
 )
 
 # A launch's reservations and units per SKU and state, and its arrivals per clock second (UTC),
@@ -247,6 +244,19 @@ reservation_totals = Table(
     Column("reservations", Integer, nullable=False),
     Column("units", Integer, nullable=False),
 )
+# Each line (a state's reservations, per SKU) counted in blocks of LINE_BLOCK sequences: a place
+# is the whole blocks ahead plus the rows of its own block, not every row ahead (12 ms at the
+# 50,000th place on PostgreSQL, growing with the place).
+reservation_blocks = Table(
+    "reservation_blocks",
+    metadata,
+    Column("launch_slug", String(64), primary_key=True),
+    Column("state", String(16), primary_key=True),
+    Column("sku", String(64), primary_key=True),
+    Column("block_start", Integer, primary_key=True),  # a multiple of LINE_BLOCK
+    Column("reservations", Integer, nullable=False),
+)
+LINE_BLOCK = 1000  # sequences a block holds; migration 0022 counts the existing ones with it
 reservation_arrivals = Table(
     "reservation_arrivals",
     metadata,
