@@ -67,6 +67,7 @@ COMMANDS = [
     ["stock", "move"],
     ["allocate"],
     ["bench", "allocate"],
+    ["bench", "full-launch"],
 ]
 
 

@@ -85,7 +85,7 @@ def run_reservations(options: BenchOptions, progress: Callable[[str], None]) -> 
         for mode in ("bare", "route", "reserve", "baseline"):
             slug = f"bench-{mode}-{int(time.time())}"
             if mode != "bare":
-                _open_preorder(url, slug)
+                open_preorder(url, slug)
             progress(f"bench reservations: {mode}, {options.duration} s, {options.connections} connections")
             results[mode] = _measure(wrk, mode, slug, url, options, Path(tmp))
     ceiling, route = results["bare"], results["route"]
@@ -125,7 +125,7 @@ def run_reservations(options: BenchOptions, progress: Callable[[str], None]) -> 
     }
 
 
-def _open_preorder(url: str, slug: str) -> None:
+def open_preorder(url: str, slug: str) -> None:
     """A launch whose pre-order opened a minute ago (set up on a clock an hour back)."""
     opening = datetime.now(UTC) - timedelta(minutes=1)
     with databases.opened(url) as real:

@@ -9,6 +9,7 @@ import click
 
 from yaksok.bench.allocate import AllocateOptions, run_allocate
 from yaksok.bench.fanout import run_fanout
+from yaksok.bench.full_launch import FullLaunchOptions, run_full_launch
 from yaksok.bench.processes import BenchError
 from yaksok.bench.publish import run_publish
 from yaksok.bench.publish_figures import PublishOptions
@@ -362,6 +363,52 @@ def allocate_bench(reservations: int, skus: int, batches: int, as_json: bool) ->
         f"ratio {figures['ratio']:.1f}x; same assignment: {figures['baseline_same_assignment']}",
         err=as_json,
     )
+    if as_json:
+        click.echo(json.dumps(figures))
+
+
+@bench.command("full-launch")
+@click.option(
+    "--reservations", type=click.IntRange(2_000, 10_000_000), default=100_000, show_default=True,
+    help="Reservations in the full launch (the small one, the baseline, has 1,000).",
+)  # fmt: skip
+@click.option(
+    "--repeats", type=click.IntRange(1, 200), default=20, show_default=True,
+    help="Runs of each operation; the median is reported.",
+)  # fmt: skip
+@database_option(
+    "Database to measure (sqlite:///PATH or postgresql://…). Default: a fresh SQLite file in a "
+    "temporary directory, removed afterwards. On PostgreSQL the bench works in a new schema, dropped "
+    "at the end.",
+    from_env=False,
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="End with the figures as one JSON object on the last line."
+)
+def full_launch(reservations: int, repeats: int, database_url: str | None, as_json: bool) -> None:
+    """A launch day's reads and writes on a full launch, beside the same on a small one.
+
+    Two launches, one SKU each capped at half their reservations (the rest waitlisted): a small
+    one of 1,000 reservations (the baseline) and one of RESERVATIONS. On each it times a customer's
+    lookup of the last place in each line, the scorecard's figures, a cancellation that promotes
+    the head of the waitlist, and a batch of 32 new reservations, and reports each operation's
+    median (over REPEATS runs) and the ratio full ÷ small: ~1 where the cost stays flat as the
+    pre-order fills. Progress goes to stderr.
+    """
+    options = FullLaunchOptions(reservations=reservations, repeats=repeats, database_url=database_url or "")
+    bar = ProgressBar()
+    try:
+        figures = run_full_launch(options, bar.show)
+    except BenchError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        bar.close()
+    lines = [f"{figures['database']}: {figures['small_reservations']} against {reservations} reservations"]
+    for name, timed in figures["operations"].items():
+        lines.append(
+            f"  {name:<18} {timed['small_ms']:8.2f} ms {timed['full_ms']:8.2f} ms  ratio {timed['ratio']:.2f}"
+        )
+    click.echo("\n".join(lines), err=as_json)
     if as_json:
         click.echo(json.dumps(figures))
 

@@ -223,13 +223,9 @@ class ReservationRepository(port.ReservationRepository):
         limit: int | None = None,
         sku: str | None = None,
     ) -> list[Reservation]:
-        query = (
-            select(reservations)
-            .where(_T.launch_slug == launch_slug, _T.sequence > after)
-            .order_by(_T.sequence)
-            .limit(limit)
-        )
+        query = select(reservations).where(_T.launch_slug == launch_slug).order_by(_T.sequence)
         if state is None:
+            query = query.where(_T.sequence > after).limit(limit)
             return [_reservation(row) for row in self._db.execute(query).mappings()]
         # A line is read a block at a time, from the first block with anyone in it: a cancellation
         # reading the head of a waitlist otherwise went through every reservation before it (30 ms
@@ -250,7 +246,8 @@ class ReservationRepository(port.ReservationRepository):
             query, starts = query.where(_T.sku == sku), starts.where(_K.sku == sku)
         found: list[Reservation] = []
         for start in self._db.execute(starts.order_by(_K.block_start)).scalars().all():
-            block = query.where(_T.sequence >= start, _T.sequence < start + LINE_BLOCK)
+            # One lower bound: SQLite ranges an index on one of two, and took the smaller.
+            block = query.where(_T.sequence >= max(start, after + 1), _T.sequence < start + LINE_BLOCK)
             if limit is not None:
                 block = block.limit(limit - len(found))
             found += [_reservation(row) for row in self._db.execute(block).mappings()]
