@@ -5,7 +5,8 @@ On a SQLite file and on a PostgreSQL schema: ``yaksok serve`` takes a burst of r
 reservation writer) is killed with SIGKILL; a new server is started on the same database. Every
 ``201`` must then be there with its sequence, keys and sequences are unique and gapless, a
 sequence acknowledged before a request was sent is below that request's, the cap holds, SQLite's
-integrity check passes and the ledger verifies.
+integrity check passes, the counts kept beside the reservations equal counting them, and the ledger
+verifies.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sqlite3
 import subprocess
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ import pytest
 import sqlalchemy as sa
 from real_processes import YAKSOK, database_url, free_port, open_preorder, run_cli
 
+from yaksok.domain.figures import ReservationTally
 from yaksok.domain.reservation import Reservation, ReservationState
 from yaksok.store.unit_of_work import Store
 
@@ -127,11 +130,13 @@ def _burst(server: Server) -> tuple[list[Ack], set[str]]:
     return acks, sent
 
 
-def _stored(url: str) -> list[Reservation]:
+def _stored(url: str) -> tuple[list[Reservation], ReservationTally, int]:
+    """The launch's reservations; the counts kept beside them; the last one's place, as kept."""
     store = Store.connect(url, migrate=False)
     try:
         with store.read() as tx:
-            return tx.reservations.for_launch(SLUG)
+            stored = tx.reservations.for_launch(SLUG)
+            return stored, tx.reservations.tally(SLUG), tx.reservations.ahead_of(stored[-1], same_sku=True)
     finally:
         store.close()
 
@@ -148,7 +153,7 @@ def test_every_acknowledged_reservation_survives_kill_9_of_the_server_and_its_wr
 
     second = Server(database, tmp_path / "serve.log")
     try:
-        stored = _stored(database)
+        stored, kept, ahead_of_last = _stored(database)
         by_key = {reservation.idempotency_key: reservation for reservation in stored}
         for ack in acks:
             assert (by_key[ack.key].code, by_key[ack.key].sequence) == (ack.code, ack.sequence)
@@ -159,6 +164,12 @@ def test_every_acknowledged_reservation_survives_kill_9_of_the_server_and_its_wr
             later = [other.sequence for other in acks if other.acks_before_sent > ack.order]
             assert all(sequence > ack.sequence for sequence in later)
         assert sum(r.quantity for r in stored if r.state is ReservationState.QUEUED) <= CAP
+        # The counts kept beside the reservations (tally, units held, places) committed with them.
+        assert Counter(kept.by_state) == Counter(r.state for r in stored)
+        held = sum(r.quantity for r in stored if r.state is ReservationState.QUEUED)
+        assert dict(kept.units_held) == ({"wifi-16": held} if held else {})
+        assert sum(kept.per_second.values()) == len(stored)
+        assert ahead_of_last == sum(r.state is stored[-1].state for r in stored[:-1])
 
         # A retry after the crash answers the acknowledged reservation again, not a new one.
         retried = httpx.post(
