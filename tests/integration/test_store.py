@@ -275,6 +275,16 @@ def test_migrating_from_0019_keeps_every_subscription_and_the_social_credentials
             assert "ix_subscriptions_target" in connection.exec_driver_sql(names).scalars().all()
 
 
+def _insert_as_stored_before(engine: sa.Engine, rows: list[Reservation]) -> None:
+    """The launch and ``rows`` in the reservations table alone, as an earlier revision kept them."""
+    with Store(engine).write() as tx:
+        tx.launches.add(LAUNCH, T0)
+        columns = ("launch_slug", "sequence", "code", "secret_hash", "idempotency_key", "fingerprint",
+                   "sku", "quantity", "contact", "state", "created_at")  # fmt: skip
+        values = [{c: getattr(r, c) for c in columns} | {"state": r.state.value} for r in rows]
+        tx.connection.execute(tables.reservations.insert(), values)
+
+
 def test_migrating_from_0020_counts_the_units_queued_reservations_already_hold(
     bare_engine: sa.Engine,
 ) -> None:
@@ -286,12 +296,7 @@ def test_migrating_from_0020_counts_the_units_queued_reservations_already_hold(
         reservation(4, state=ReservationState.CANCELLED),
         reservation(5),
     ]
-    with Store(bare_engine).write() as tx:
-        tx.launches.add(LAUNCH, T0)
-        columns = ("launch_slug", "sequence", "code", "secret_hash", "idempotency_key", "fingerprint",
-                   "sku", "quantity", "contact", "state", "created_at")  # fmt: skip
-        values = [{c: getattr(r, c) for c in columns} | {"state": r.state.value} for r in rows]
-        tx.connection.execute(tables.reservations.insert(), values)
+    _insert_as_stored_before(bare_engine, rows)
 
     upgrade(bare_engine)
 
@@ -311,12 +316,7 @@ def test_migrating_from_0021_counts_each_launchs_reservations_by_state_second_an
         reservation(4, state=ReservationState.CANCELLED),
         reservation(1500),  # in the second block of its line
     ]
-    with Store(bare_engine).write() as tx:
-        tx.launches.add(LAUNCH, T0)
-        columns = ("launch_slug", "sequence", "code", "secret_hash", "idempotency_key", "fingerprint",
-                   "sku", "quantity", "contact", "state", "created_at")  # fmt: skip
-        values = [{c: getattr(r, c) for c in columns} | {"state": r.state.value} for r in rows]
-        tx.connection.execute(tables.reservations.insert(), values)
+    _insert_as_stored_before(bare_engine, rows)
 
     upgrade(bare_engine)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -348,13 +349,7 @@ def allocate_bench(reservations: int, skus: int, batches: int, as_json: bool) ->
     (``baseline_measured_reservations`` says on how many). Progress goes to stderr.
     """
     options = AllocateOptions(reservations=reservations, skus=skus, batches=batches)
-    bar = ProgressBar()
-    try:
-        figures = run_allocate(options, bar.show)
-    except BenchError as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        bar.close()
+    figures = with_progress_bar(lambda show: run_allocate(options, show))
     click.echo(
         f"allocation of {figures['reservations']} reservations ({skus} SKUs, {batches} batches): "
         f"{figures['seconds']:.2f} s ({figures['reservations_per_s']:.0f}/s), a tenth in "
@@ -396,13 +391,7 @@ def full_launch(reservations: int, repeats: int, database_url: str | None, as_js
     pre-order fills. Progress goes to stderr.
     """
     options = FullLaunchOptions(reservations=reservations, repeats=repeats, database_url=database_url or "")
-    bar = ProgressBar()
-    try:
-        figures = run_full_launch(options, bar.show)
-    except BenchError as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        bar.close()
+    figures = with_progress_bar(lambda show: run_full_launch(options, show))
     lines = [f"{figures['database']}: {figures['small_reservations']} against {reservations} reservations"]
     for name, timed in figures["operations"].items():
         lines.append(
@@ -411,6 +400,17 @@ def full_launch(reservations: int, repeats: int, database_url: str | None, as_js
     click.echo("\n".join(lines), err=as_json)
     if as_json:
         click.echo(json.dumps(figures))
+
+
+def with_progress_bar(run: Callable[[Callable[[str, int, int], None]], dict[str, Any]]) -> dict[str, Any]:
+    """The figures of a bench ``run``, its progress drawn as a ``ProgressBar``; its error as click's."""
+    bar = ProgressBar()
+    try:
+        return run(bar.show)
+    except BenchError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        bar.close()
 
 
 class ProgressBar:
