@@ -5,6 +5,7 @@ beside the deciding. Either way every request is answered once, in order, with g
 from __future__ import annotations
 
 import asyncio
+import time
 
 import msgspec
 import pytest
@@ -12,7 +13,8 @@ import sqlalchemy as sa
 from real_processes import database_url, open_preorder
 
 from yaksok.domain.commands import Reserve
-from yaksok.web.reservation_writer import started
+from yaksok.store.unit_of_work import Store
+from yaksok.web.reservation_writer import Statistics, started
 
 pytestmark = pytest.mark.e2e
 SLUG = "open"
@@ -57,3 +59,50 @@ def test_every_request_is_answered_once_whichever_thread_flushes(
     assert stored == ROUNDS * AT_ONCE
     if commit_delay_ms:  # a 25 ms flush takes longer than deciding twenty requests, and it says so
         assert BESIDE in capfd.readouterr().err
+
+
+def test_the_writer_asks_for_statistics_at_its_first_requests_and_as_they_double() -> None:
+    statistics, due_at = Statistics(), []
+    for _ in range(100):
+        statistics.count(40)
+        if statistics.due.is_set():
+            statistics.due.clear()
+            due_at.append(statistics.decided)
+    assert due_at == [520, 1040, 2080]  # FIRST (500), then twice what was decided by the last time
+
+
+def test_on_postgresql_the_writer_has_a_table_never_analysed_analysed_as_its_launch_fills(
+    postgresql_store: Store,
+) -> None:
+    # Without statistics the planner read a batch's key probe through the (launch, contact) index,
+    # reading every reservation of the launch once a key, until autovacuum's first look.
+    url = database_url(postgresql_store.engine)
+    open_preorder(url, SLUG)
+    count = "SELECT analyze_count FROM pg_stat_user_tables WHERE relid = 'reservations'::regclass"
+
+    def analysed() -> int:
+        with postgresql_store.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT pg_stat_clear_snapshot()")
+            return int(connection.exec_driver_sql(count).scalar_one())
+
+    assert analysed() == 0
+
+    async def fill() -> None:
+        with started(url) as writer:
+            await writer.start()
+            for round_ in range(4):
+                numbers = range(round_ * 150, (round_ + 1) * 150)
+                await asyncio.gather(*(writer.submit(_reserve(n)) for n in numbers))
+            await asyncio.sleep(0.3)  # the writer's upkeep thread looks every 50 ms
+            await writer.stop()
+
+    asyncio.run(fill())
+    deadline = time.monotonic() + 5  # the statistics views lag their backends by up to a second
+    while analysed() == 0 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert analysed() >= 1
+    with postgresql_store.engine.connect() as connection:
+        rows = connection.exec_driver_sql(
+            "SELECT reltuples FROM pg_class WHERE oid = 'reservations'::regclass"
+        )
+        assert rows.scalar_one() >= 500

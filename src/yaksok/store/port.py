@@ -853,5 +853,9 @@ class Store(ABC):
         """Copy what the write-ahead log holds into the database file, without waiting for (or
         holding up) any writer: run beside a busy writer, so that its commits do not do it."""
 
+    def refresh_statistics(self) -> None:  # noqa: B027 (only PostgreSQL plans from statistics)
+        """Bring the query planner's statistics of the reservations up to date, without holding up
+        any writer: the reservation writer asks for it as a launch fills."""
+
     def close(self) -> None:  # noqa: B027 (a store without connections has nothing to release)
         """Release what the store holds; it is not used afterwards."""

@@ -232,6 +232,15 @@ class Store(port.Store):
             with self.engine.connect() as connection:
                 connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
+    def refresh_statistics(self) -> None:
+        # A table never analysed (a new database's first launch: autovacuum's first look comes a
+        # minute later) has no statistics, every index path is costed alike at a row or two, and
+        # the planner took the (launch, contact) index for a batch's key probe, reading every
+        # reservation of the launch once a key.
+        if self.dialect == "postgresql":
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.exec_driver_sql("ANALYZE reservations")
+
     def close(self) -> None:
         with self._kept_lock:
             kept, self._all_kept = self._all_kept, []

@@ -203,7 +203,8 @@ def serve(rt: Runtime, sock: socket.socket, commit_delay: float) -> None:
     decided and committed. On a quicker one it flushes and sends them itself, with its request for
     the next batch in the same write: the hand-over costs more there than the overlap saves."""
     stop = threading.Event()
-    folding = threading.Thread(target=_checkpoints, args=(rt, stop), name="checkpoints", daemon=True)
+    statistics = Statistics()
+    folding = threading.Thread(target=_upkeep, args=(rt, stop, statistics), name="upkeep", daemon=True)
     folding.start()
     pace = Pace()
     flusher = Flusher(rt, sock, commit_delay, pace)
@@ -215,6 +216,7 @@ def serve(rt: Runtime, sock: socket.socket, commit_delay: float) -> None:
             beside = pace.flush_beside()
             committed: list[Numbered] = []
             for first, requests in arrived:
+                statistics.count(len(requests))
                 for start in range(0, len(requests), MAX_BATCH):
                     began = time.perf_counter()
                     replies = (first + start, _replies(rt, requests[start : start + MAX_BATCH], terms))
@@ -335,14 +337,41 @@ class Flusher:
         return batches
 
 
-def _checkpoints(rt: Runtime, stop: threading.Event) -> None:
-    """Fold SQLite's write-ahead log into the database often, beside the writer: left to the
-    commits, every thousandth page written makes one commit copy them all (a stall of 10-50 ms)."""
+class Statistics:
+    """When the writer asks for the planner's statistics to be refreshed (``refresh_statistics``):
+    at its first ``FIRST`` requests, and each time the requests it has decided since it started
+    have doubled. A new table is analysed before the plans made without statistics cost much,
+    and a launch that grows ten times is analysed three or four times more."""
+
+    FIRST = 500
+
+    def __init__(self) -> None:
+        self.decided = 0
+        self.next = self.FIRST
+        self.due = threading.Event()  # set here, cleared by the thread that refreshes them
+
+    def count(self, requests: int) -> None:
+        self.decided += requests
+        if self.decided >= self.next:
+            self.next = 2 * self.decided
+            self.due.set()
+
+
+def _upkeep(rt: Runtime, stop: threading.Event, statistics: Statistics) -> None:
+    """Beside the writer: fold SQLite's write-ahead log into the database often (left to the
+    commits, every thousandth page written makes one commit copy them all: a stall of 10-50 ms),
+    and refresh the planner's statistics when they are due."""
     while not stop.wait(CHECKPOINT_EVERY):
         try:
             rt.store.checkpoint()
         except Exception:
             log.exception("a checkpoint of the write-ahead log failed; the next one will retry")
+        if statistics.due.is_set():
+            statistics.due.clear()
+            try:
+                rt.store.refresh_statistics()
+            except Exception:
+                log.exception("refreshing the planner's statistics failed; the next time will retry")
 
 
 def _next_batch(sock: socket.socket, buffer: bytearray) -> list[Numbered] | None:
