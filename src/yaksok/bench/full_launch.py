@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from yaksok.bench.processes import machine
+from yaksok.bench.processes import BenchError, machine
 from yaksok.bench.reservations import open_preorder
 from yaksok.domain.commands import CancelReservation, Reserve, SetSku
 from yaksok.domain.launch import Sku
@@ -92,7 +92,7 @@ def _fill(rt: Runtime, slug: str, count: int, progress: Progress) -> list[Accept
         made += [out for out in reservations.reserve_batch(rt, batch) if isinstance(out, Accepted)]
     progress(label, count, count)
     if len(made) != count:
-        raise RuntimeError(f"{count - len(made)} of the bench's reservations were refused")
+        raise BenchError(f"{count - len(made)} of the bench's reservations were refused")
     return made
 
 
@@ -139,4 +139,4 @@ def _cancel(rt: Runtime, made: Accepted) -> None:
 def _batch(rt: Runtime, slug: str, first: int) -> None:
     outcomes = reservations.reserve_batch(rt, [_request(slug, n) for n in range(first, first + BATCH)])
     if not all(isinstance(outcome, Accepted) for outcome in outcomes):
-        raise RuntimeError(f"the bench's batch was refused: {outcomes[0]}")
+        raise BenchError(f"the bench's batch was refused: {outcomes[0]}")
