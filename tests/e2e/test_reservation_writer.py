@@ -97,7 +97,7 @@ def test_on_postgresql_the_writer_has_a_table_never_analysed_analysed_as_its_lau
             await writer.stop()
 
     asyncio.run(fill())
-    deadline = time.monotonic() + 5  # the statistics views lag their backends by up to a second
+    deadline = time.monotonic() + 15  # the statistics views lag their backends (by up to 10 s idle)
     while analysed() == 0 and time.monotonic() < deadline:
         time.sleep(0.1)
     assert analysed() >= 1
@@ -105,4 +105,4 @@ def test_on_postgresql_the_writer_has_a_table_never_analysed_analysed_as_its_lau
         rows = connection.exec_driver_sql(
             "SELECT reltuples FROM pg_class WHERE oid = 'reservations'::regclass"
         )
-        assert rows.scalar_one() >= 500
+        assert rows.scalar_one() >= 150  # analysed with the launch's first rounds in it (-1: never)
