@@ -204,8 +204,8 @@ def serve(rt: Runtime, sock: socket.socket, commit_delay: float) -> None:
     the next batch in the same write: the hand-over costs more there than the overlap saves."""
     stop = threading.Event()
     statistics = Statistics()
-    folding = threading.Thread(target=_upkeep, args=(rt, stop, statistics), name="upkeep", daemon=True)
-    folding.start()
+    upkeep = threading.Thread(target=_upkeep, args=(rt, stop, statistics), name="upkeep", daemon=True)
+    upkeep.start()
     pace = Pace()
     flusher = Flusher(rt, sock, commit_delay, pace)
     terms = reservations.Terms()  # the launches' terms, read again whenever the ledger moves
@@ -235,7 +235,7 @@ def serve(rt: Runtime, sock: socket.socket, commit_delay: float) -> None:
     finally:
         flusher.close()
         stop.set()
-        folding.join()
+        upkeep.join()
 
 
 _EASING = 0.2  # how much one batch moves ``Pace``'s averages
